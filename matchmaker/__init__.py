@@ -1,0 +1,90 @@
+"""Matchmaker: matchmaking for public procurement of innovation."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, ProductionConfig, config_from_env
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
+    config_class = config_class or config_from_env()
+    if issubclass(config_class, ProductionConfig):
+        config_class.check()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from matchmaker import i18n, security
+    from matchmaker.extensions import csrf, db, limiter, login_manager, migrate
+    from matchmaker.services import mail
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    mail.init_app(app)
+
+    from matchmaker import models  # noqa: F401  (register the models with the metadata)
+    from matchmaker.services.accounts import load_user_from_session_id
+
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user_from_session_id)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.needs_refresh_message = _l("Please log in again to continue.")
+
+
+def register_blueprints(app: Flask) -> None:
+    from matchmaker.account import bp as account_bp
+    from matchmaker.admin import bp as admin_bp
+    from matchmaker.auth import bp as auth_bp
+    from matchmaker.organisations import bp as organisations_bp
+    from matchmaker.pages import bp as pages_bp
+
+    for bp in (pages_bp, auth_bp, account_bp, organisations_bp, admin_bp):
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from matchmaker.errors import init_app
+
+    init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from matchmaker.cli import init_app
+
+    init_app(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from matchmaker.templating import init_app
+
+    init_app(app)

@@ -1,0 +1,41 @@
+"""Error pages: translated, in the site layout, never a stack trace."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from matchmaker.extensions import db
+
+TEMPLATED = {400, 403, 404, 405, 429, 500}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def render_error(error: HTTPException, status: int | None = None):
+    status = status or error.code or 500
+    if _wants_json():
+        return jsonify(error=error.name, status=status), status
+    template = f"errors/{status}.html" if status in TEMPLATED else "errors/generic.html"
+    return render_template(template, error=error, status=status), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_template("errors/csrf.html", error=error, status=400), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code and error.code < 400:
+            return error
+        return render_error(error)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return render_error(InternalServerError(), 500)

@@ -1,0 +1,157 @@
+"""Organisations, their members and invitations to join them."""
+
+import enum
+import re
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchmaker.extensions import db
+from matchmaker.models.base import enum_check, utcnow
+from matchmaker.models.user import User
+
+
+class OrganisationKind(enum.StrEnum):
+    COMPANY = "company"
+    STARTUP = "startup"
+    SME = "sme"
+    RESEARCH_CENTRE = "research_centre"
+    GOVERNMENT = "government"
+    OTHER = "other"
+
+
+class PolicyDomain(enum.StrEnum):
+    """The policy domains of the Flemish government."""
+
+    KB = "kb"  # Kanselarij en Bestuur
+    BZ = "bz"  # Buitenlandse Zaken
+    FB = "fb"  # Financiën en Begroting
+    CJSM = "cjsm"  # Cultuur, Jeugd, Sport en Media
+    EWI = "ewi"  # Economie, Wetenschap en Innovatie
+    OV = "ov"  # Onderwijs en Vorming
+    WVG = "wvg"  # Welzijn, Volksgezondheid en Gezin
+    WSE = "wse"  # Werk en Sociale Economie
+    LV = "lv"  # Landbouw en Visserij
+    MOW = "mow"  # Mobiliteit en Openbare Werken
+    OMG = "omg"  # Omgeving
+    JH = "jh"  # Justitie en Handhaving
+
+
+class MembershipRole(enum.StrEnum):
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+_KBO_CLEAN = re.compile(r"[\s.\-/]")
+
+
+def normalize_enterprise_number(value: str) -> str:
+    """Strip spaces, dots and a BE prefix: '0417.497.106' and 'BE 0417 497 106' give '0417497106'."""
+    cleaned = _KBO_CLEAN.sub("", value or "").upper()
+    if cleaned.startswith("BE"):
+        cleaned = cleaned[2:]
+    if len(cleaned) == 9 and cleaned.isdigit():  # old numbers were written without the leading 0
+        cleaned = "0" + cleaned
+    return cleaned
+
+
+def is_valid_enterprise_number(value: str) -> bool:
+    """Belgian KBO/BCE number: 10 digits starting with 0 or 1; the last two are 97 - (first eight mod 97)."""
+    number = normalize_enterprise_number(value)
+    if len(number) != 10 or not number.isdigit() or number[0] not in "01":
+        return False
+    return 97 - int(number[:8]) % 97 == int(number[8:])
+
+
+def format_enterprise_number(number: str) -> str:
+    return f"{number[:4]}.{number[4:7]}.{number[7:]}" if len(number) == 10 else number
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisation"
+    __table_args__ = (
+        enum_check("kind", OrganisationKind),
+        sa.CheckConstraint(
+            "policy_domain IS NULL OR kind = 'government'", name="policy_domain_only_government"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    # Normalized to 10 digits; unique when given.
+    enterprise_number: Mapped[Optional[str]] = mapped_column(sa.String(10), unique=True)
+    website: Mapped[Optional[str]] = mapped_column(sa.String(300))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    policy_domain: Mapped[Optional[str]] = mapped_column(sa.String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan"
+    )
+    invitations: Mapped[list["Invitation"]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name}>"
+
+    @property
+    def is_government(self) -> bool:
+        return self.kind == OrganisationKind.GOVERNMENT
+
+    @property
+    def enterprise_number_display(self) -> str:
+        return format_enterprise_number(self.enterprise_number or "")
+
+
+class Membership(db.Model):
+    """A user belongs to at most one organisation (unique user_id)."""
+
+    __tablename__ = "membership"
+    __table_args__ = (enum_check("role", MembershipRole),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(10), default=MembershipRole.MEMBER)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="membership")
+    organisation: Mapped[Organisation] = relationship(back_populates="memberships", lazy="joined")
+
+
+class Invitation(db.Model):
+    """An invitation by an organisation's administrator to join it; the token is stored hashed."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (enum_check("role", MembershipRole),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(sa.String(254))
+    role: Mapped[str] = mapped_column(sa.String(10), default=MembershipRole.MEMBER)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    invited_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[Optional[datetime]]
+    revoked_at: Mapped[Optional[datetime]]
+
+    organisation: Mapped[Organisation] = relationship(back_populates="invitations")
+    invited_by: Mapped[Optional[User]] = relationship(foreign_keys=[invited_by_id])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > utcnow()

@@ -1,0 +1,103 @@
+"""Users and their platform roles."""
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Optional
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchmaker.extensions import db
+from matchmaker.models.base import enum_check, utcnow
+
+if TYPE_CHECKING:
+    from matchmaker.models.organisation import Membership
+
+
+class Role(enum.StrEnum):
+    SUPPLIER = "supplier"
+    BUYER = "buyer"
+    ORGANIZER = "organizer"
+    ADMIN = "admin"
+
+
+SELF_SERVICE_ROLES = (Role.SUPPLIER, Role.BUYER)
+GRANTED_ROLES = (Role.ORGANIZER, Role.ADMIN)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (sa.CheckConstraint("language IN ('nl', 'fr', 'en')", name="language_valid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased (see normalize_email), so the unique constraint is case-insensitive.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    display_name: Mapped[str] = mapped_column(sa.String(120))
+    language: Mapped[str] = mapped_column(sa.String(2), default="nl")
+    email_confirmed_at: Mapped[Optional[datetime]]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[Optional[datetime]]
+    # Bumped when the password changes or the account is deactivated: every session and
+    # remember-me cookie carries it, so old ones stop working.
+    auth_version: Mapped[int] = mapped_column(default=1)
+
+    roles: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    membership: Mapped[Optional["Membership"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", uselist=False, lazy="selectin"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+    # Flask-Login
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.auth_version}"
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def role_names(self) -> set[str]:
+        return {r.role for r in self.roles}
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_names.intersection(roles))
+
+    @property
+    def organisation(self):
+        return self.membership.organisation if self.membership else None
+
+    def is_organisation_admin(self, organisation) -> bool:
+        from matchmaker.models.organisation import MembershipRole
+
+        return (
+            self.membership is not None
+            and self.membership.organisation_id == organisation.id
+            and self.membership.role == MembershipRole.ADMIN
+        )
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_role"
+    __table_args__ = (enum_check("role", Role),)
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    granted_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])

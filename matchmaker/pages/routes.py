@@ -1,0 +1,44 @@
+"""Public pages and the language switch."""
+
+from urllib.parse import urlsplit
+
+from flask import abort, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from matchmaker.extensions import db
+from matchmaker.pages import bp
+from matchmaker.pages.forms import LanguageForm
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only local paths are followed after a form, never another site."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+@bp.get("/")
+def home():
+    return render_template("pages/home.html")
+
+
+@bp.post("/language")
+def set_language():
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    language = form.language.data
+    session["language"] = language
+    if current_user.is_authenticated:
+        current_user.language = language
+        db.session.commit()
+    return redirect(safe_next(form.next.data or request.referrer and urlsplit(request.referrer).path, url_for("pages.home")))
+
+
+@bp.get("/healthz")
+def health():
+    db.session.execute(db.text("SELECT 1"))
+    return {"status": "ok"}

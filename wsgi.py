@@ -1,0 +1,3 @@
+from matchmaker import create_app
+
+app = create_app()
