@@ -15,6 +15,7 @@ def url_for_page(page: int) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
+    __import__("matchmaker.vocab").vocab.init_app(app)  # labels of enum codes as filters
     app.jinja_env.globals.update(
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         current_language=current_language,
