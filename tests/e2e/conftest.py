@@ -1,0 +1,162 @@
+"""Browser tests: the app served on a free local port, driven by Playwright in Debian's Chromium.
+
+Chromium is /usr/bin/chromium (installed by .ci/run); axe-core comes from the npm registry (`make test` installs it
+under .cache/node). Without them these tests are skipped, unless MATCHMAKER_REQUIRE_BROWSER is set (as in CI),
+where a missing browser is an error.
+"""
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from matchmaker.extensions import db
+from matchmaker.services import mail
+from tests.conftest import _empty_tables, make_test_app
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+AXE = Path(__file__).resolve().parents[2] / ".cache" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+def _require(condition: bool, reason: str) -> None:
+    if condition:
+        return
+    if os.environ.get("MATCHMAKER_REQUIRE_BROWSER"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.app = app
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+    @property
+    def outbox(self) -> list[mail.SentMail]:
+        return self.app.extensions["mail_outbox"]
+
+
+@pytest.fixture(scope="session")
+def live_server(database) -> Iterator[LiveServer]:
+    app = make_test_app(database, WTF_CSRF_ENABLED=True, SERVER_BASE_URL="http://127.0.0.1")
+    server = LiveServer(app)
+    # Links in mails point at the live server.
+    app.config["SERVER_BASE_URL"] = server.url
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_app(live_server) -> Iterator:
+    """The live server's app, with empty tables and an empty outbox after each test."""
+    app = live_server.app
+    yield app
+    with app.app_context():
+        db.session.rollback()
+        _empty_tables()
+        db.session.remove()
+    live_server.outbox.clear()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    _require(CHROMIUM.exists(), f"Chromium not found at {CHROMIUM} (install Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageProblems(list):
+    """Console errors (CSP violations, JS errors) and failed requests seen by a page."""
+
+
+@pytest.fixture
+def page(browser, live_server, live_app) -> Iterator:
+    context = browser.new_context(base_url=live_server.url, locale="nl-BE", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    problems = PageProblems()
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.problems = problems
+    yield page
+    context.close()
+    assert not problems, f"the browser reported errors: {problems}"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    _require(AXE.exists(), f"axe-core not found at {AXE} (run `make test`, which installs it)")
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def check_a11y(axe_source):
+    """Run axe-core's WCAG 2.1 A/AA rules on the page; fail with a readable list of violations."""
+
+    def check(page, name: str | None = None) -> None:
+        # Evaluated through the DevTools protocol, so the page's Content-Security-Policy stays in force.
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.evaluate(axe_source)
+        result = page.evaluate(
+            "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+            WCAG_TAGS,
+        )
+        if name:
+            screenshot(page, name)
+        violations = [
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "help": v["help"],
+                "nodes": [n["target"] for n in v["nodes"]][:5],
+            }
+            for v in result["violations"]
+        ]
+        assert not violations, f"axe found WCAG 2.1 AA violations on {page.url}:\n" + json.dumps(
+            violations, indent=2
+        )
+
+    return check
+
+
+def screenshot(page, name: str) -> Path:
+    """Keep a full-page screenshot under artifacts/screenshots for people to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
