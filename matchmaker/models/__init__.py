@@ -1,6 +1,20 @@
 """Domain models, one module per aggregate. Import them from here."""
 
 from matchmaker.models.base import utcnow
+from matchmaker.models.catalogue import (
+    ContentLanguage,
+    InnovationType,
+    Need,
+    NeedCpvCode,
+    NeedStatus,
+    Offering,
+    OfferingCpvCode,
+    OfferingStatus,
+    ProcurementRoute,
+    Theme,
+    need_theme,
+    offering_theme,
+)
 from matchmaker.models.organisation import (
     Invitation,
     Membership,
@@ -12,14 +26,26 @@ from matchmaker.models.organisation import (
 from matchmaker.models.user import Role, User, UserRole
 
 __all__ = [
+    "ContentLanguage",
+    "InnovationType",
     "Invitation",
     "Membership",
     "MembershipRole",
+    "Need",
+    "NeedCpvCode",
+    "NeedStatus",
+    "Offering",
+    "OfferingCpvCode",
+    "OfferingStatus",
     "Organisation",
     "OrganisationKind",
     "PolicyDomain",
+    "ProcurementRoute",
     "Role",
+    "Theme",
     "User",
     "UserRole",
+    "need_theme",
+    "offering_theme",
     "utcnow",
 ]
