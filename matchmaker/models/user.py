@@ -45,7 +45,10 @@ class User(UserMixin, db.Model):
     auth_version: Mapped[int] = mapped_column(default=1)
 
     roles: Mapped[list["UserRole"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        foreign_keys="UserRole.user_id",
     )
     membership: Mapped[Optional["Membership"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", uselist=False, lazy="selectin"
