@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import sqlalchemy as sa
 from flask import Flask, g
+from flask_babel import refresh as refresh_babel
 from flask.testing import FlaskClient
 
 from config import TestConfig
@@ -90,8 +91,10 @@ def app(database, app_overrides) -> Iterator[Flask]:
 
     @app.teardown_request
     def forget_cached_user(exc):
-        # The test keeps one app context open, which requests reuse; Flask-Login caches the user in g.
+        # The test keeps one app context open, which requests reuse; Flask-Login caches the user
+        # and Flask-Babel the locale there.
         g.pop("_login_user", None)
+        refresh_babel()
 
     with app.app_context():
         yield app
