@@ -1,12 +1,154 @@
-"""Routes of the account area: profile, password, email, delete, export."""
+"""Routes of the account area: profile, password, email, personal data, deletion.
 
-from flask import render_template
-from flask_login import login_required
+Every route acts on the logged-in user only: no route takes a user id.
+"""
+
+from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
+from flask_login import current_user, login_required
 
 from matchmaker.account import bp
+from matchmaker.account.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, ProfileForm
+from matchmaker.auth.forms import ConfirmForm
+from matchmaker.extensions import limiter
+from matchmaker.models import utcnow
+from matchmaker.services import ServiceError, accounts
 
 
-@bp.get("/")
+def _password_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _refused(form, error: ServiceError) -> None:
+    """Show a refusal next to the field it is about."""
+    if isinstance(error, accounts.WrongPassword) and hasattr(form, "current_password"):
+        form.current_password.errors.append(error.message)
+    elif hasattr(form, "password") and not isinstance(error, accounts.WrongPassword):
+        form.password.errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
+def _render(template: str, form, **context):
+    return render_template(template, form=form, **context), 422 if form.is_submitted() else 200
+
+
+@bp.route("/", methods=["GET", "POST"])
 @login_required
 def profile():
-    return render_template("account/profile.html")
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(current_user, form.display_name.data, form.language.data)
+        except ServiceError as error:
+            form.form_errors.append(error.message)
+        else:
+            refresh()  # the confirmation is already in the language just chosen
+            flash(_("Your profile has been saved."), "success")
+            return redirect(url_for("account.profile"))
+    return _render("account/profile.html", form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_password_limit, methods=["POST"])
+def password():
+    form = ChangePasswordForm()
+    form.policy_email = current_user.email
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.password.data)
+        except ServiceError as error:
+            _refused(form, error)
+        else:
+            flash(_("Your password has been changed. You were logged out on your other devices."), "success")
+            return redirect(url_for("account.profile"))
+    return _render("account/password.html", form)
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_password_limit, methods=["POST"])
+def email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            accounts.request_email_change(current_user, form.email.data, form.current_password.data)
+        except accounts.WrongPassword as error:
+            _refused(form, error)
+        except ServiceError as error:
+            form.email.errors.append(error.message)
+        else:
+            flash(
+                _(
+                    "We have sent a link to %(email)s. Your address changes when you open it.",
+                    email=accounts.normalize_email(form.email.data),
+                ),
+                "success",
+            )
+            return redirect(url_for("account.profile"))
+    return _render("account/email.html", form)
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+@login_required
+def confirm_email_change(token: str):
+    form = ConfirmForm()
+    try:
+        new_email = accounts.check_email_change_token(current_user, token)
+    except ServiceError as error:
+        return _invalid_link(error)
+    if form.validate_on_submit():
+        try:
+            accounts.change_email(current_user, token)
+        except (accounts.ExpiredLink, accounts.InvalidLink) as error:
+            return _invalid_link(error)
+        except ServiceError as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Your email address is now %(email)s.", email=new_email), "success")
+            return redirect(url_for("account.profile"))
+    return _render("account/confirm_email_change.html", form, new_email=new_email)
+
+
+def _invalid_link(error: ServiceError):
+    expired = isinstance(error, accounts.ExpiredLink)
+    status = 410 if expired else 403 if isinstance(error, accounts.NotYourLink) else 400
+    page = render_template(
+        "auth/invalid_link.html", kind="change-email", expired=expired, message=error.message
+    )
+    return page, status
+
+
+@bp.get("/data")
+@login_required
+def data():
+    return render_template("account/data.html")
+
+
+@bp.get("/data/export.json")
+@login_required
+def export():
+    filename = f"matchmaker-personal-data-{utcnow():%Y-%m-%d}.json"
+    return Response(
+        accounts.personal_data_json(current_user),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_password_limit, methods=["POST"])
+def delete():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            accounts.delete_account(current_user, form.current_password.data)
+        except ServiceError as error:
+            _refused(form, error)
+        else:
+            flash(_("Your account and personal data have been deleted. Goodbye!"), "success")
+            return redirect(url_for("pages.home"))
+    return _render("account/delete.html", form)

@@ -1,22 +1,179 @@
-"""Routes of the auth area: register, confirm, log in and out, reset password."""
+"""Routes of the auth area: register, confirm, log in and out, reset password.
 
-from flask import redirect, render_template, url_for
-from flask_login import logout_user
+Pages that take an email address (register, forgot password, new confirmation link) answer the same way
+whether or not the address has an account; the mails say what the owner of the mailbox needs to know.
+Links in mails open a page whose button does the change (a POST), so mail scanners that follow links
+change nothing.
+"""
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from matchmaker.auth import bp
+from matchmaker.auth.forms import ConfirmForm, EmailForm, LoginForm, RegisterForm, ResetPasswordForm
+from matchmaker.extensions import limiter
+from matchmaker.i18n import current_language
+from matchmaker.pages.routes import safe_next
+from matchmaker.services import ServiceError, accounts
+from matchmaker.services.accounts import ExpiredLink, InvalidLink
+
+CHECK_EMAIL_FLOWS = ("register", "reset", "resend")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _reset_limit() -> str:
+    return current_app.config["RESET_RATE_LIMIT"]
+
+
+def _submitted_email() -> str:
+    """Rate-limit key for forms that mail an address: protects one mailbox from floods sent from many IPs."""
+    return "email:" + accounts.normalize_email(request.form.get("email", ""))
+
+
+def _check_email(flow: str, email: str):
+    session["check_email"] = accounts.normalize_email(email)
+    return redirect(url_for("auth.check_email", flow=flow))
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def login():
-    return render_template("auth/login.html")
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next"), url_for("pages.home")))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        try:
+            user = accounts.log_in(form.email.data, form.password.data, remember=form.remember.data)
+        except ServiceError as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Welcome, %(name)s. You are logged in.", name=user.display_name), "success")
+            return redirect(safe_next(form.next.data, url_for("pages.home")))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    accounts.log_out()
+    flash(_("You have been logged out."), "info")
     return redirect(url_for("pages.home"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+@limiter.limit(_reset_limit, methods=["POST"], key_func=_submitted_email)
 def register():
-    return render_template("auth/register.html")
+    if current_user.is_authenticated:
+        flash(_("You already have an account and are logged in."), "info")
+        return redirect(url_for("pages.home"))
+    form = RegisterForm()
+    if request.method == "GET":
+        form.language.data = current_language()
+    if form.validate_on_submit():
+        try:
+            accounts.register_user(
+                form.email.data,
+                form.password.data,
+                form.display_name.data,
+                role=form.role.data,
+                language=form.language.data,
+            )
+        except ServiceError as error:
+            form.form_errors.append(error.message)
+        else:
+            return _check_email("register", form.email.data)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.get("/check-your-mailbox/<flow>")
+def check_email(flow: str):
+    if flow not in CHECK_EMAIL_FLOWS:
+        abort(404)
+    return render_template("auth/check_email.html", flow=flow, email=session.get("check_email"))
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    form = ConfirmForm()
+    try:
+        user = accounts.check_confirmation_token(token)
+    except ServiceError as error:
+        return _invalid_link("confirm", error)
+    if user.email_confirmed:
+        flash(_("Your email address is already confirmed. You can log in."), "info")
+        return redirect(url_for("auth.login"))
+    if form.validate_on_submit():
+        try:
+            accounts.confirm_email(token)
+        except ServiceError as error:
+            return _invalid_link("confirm", error)
+        flash(_("Thank you: your email address is confirmed. You can now log in."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/confirm_email.html", form=form, user=user)
+
+
+@bp.route("/confirm/new-link", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+@limiter.limit(_reset_limit, methods=["POST"], key_func=_submitted_email)
+def resend_confirmation():
+    form = EmailForm()
+    if form.validate_on_submit():
+        accounts.resend_confirmation(form.email.data)
+        return _check_email("resend", form.email.data)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/resend_confirmation.html", form=form), status
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+@limiter.limit(_reset_limit, methods=["POST"], key_func=_submitted_email)
+def forgot_password():
+    form = EmailForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        return _check_email("reset", form.email.data)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/forgot_password.html", form=form), status
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def reset_password(token: str):
+    try:
+        user = accounts.check_reset_token(token)
+    except ServiceError as error:
+        return _invalid_link("reset", error)
+    form = ResetPasswordForm()
+    form.policy_email = user.email
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data)
+        except (ExpiredLink, InvalidLink) as error:
+            return _invalid_link("reset", error)
+        except ServiceError as error:
+            form.password.errors.append(error.message)
+        else:
+            if current_user.is_authenticated:  # the session of whoever was logged in here has ended
+                accounts.log_out()
+            flash(_("Your password has been changed. You can now log in with it."), "success")
+            return redirect(url_for("auth.login"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/reset_password.html", form=form, user=user), status
+
+
+def _invalid_link(kind: str, error: ServiceError):
+    """An expired or broken link: say so plainly and offer the way to a new one."""
+    expired = isinstance(error, ExpiredLink)
+    form = EmailForm() if kind == "confirm" else None
+    page = render_template(
+        "auth/invalid_link.html", kind=kind, expired=expired, message=error.message, form=form
+    )
+    return page, 410 if expired else 400

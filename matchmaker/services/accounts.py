@@ -1,13 +1,23 @@
 """Accounts: creating users, passwords, roles, and loading the user of a session."""
 
+import enum
+import json
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, request, session
 from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from matchmaker.extensions import db
-from matchmaker.models import Role, User, UserRole, utcnow
-from matchmaker.services import ServiceError
+from matchmaker.models import Invitation, Membership, MembershipRole, Role, User, UserRole, utcnow
+from matchmaker.models.user import SELF_SERVICE_ROLES
+from matchmaker.services import ServiceError, tokens
+from matchmaker.services.mail import send_mail
 
 # A few passwords that pass a length rule but are guessed first.
 COMMON_PASSWORDS = {
@@ -121,3 +131,427 @@ def grant_role(user: User, role: str, granted_by: User | None = None) -> None:
 
 def revoke_role(user: User, role: str) -> None:
     user.roles = [r for r in user.roles if r.role != role]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Use cases of the auth and account areas. They commit, send the mails, and raise ServiceError (translated)
+# when they refuse. Flows that must not reveal whether an address has an account return nothing.
+# ---------------------------------------------------------------------------------------------------------
+
+
+class InvalidLink(ServiceError):
+    """A mailed link that was tampered with, already used, or belongs to someone else."""
+
+
+class NotYourLink(InvalidLink):
+    """A genuine link of another account than the one logged in."""
+
+
+class ExpiredLink(ServiceError):
+    """A genuine mailed link that is too old."""
+
+
+class WrongPassword(ServiceError):
+    """The current password given to confirm an account change is not right."""
+
+
+def _hours(delta: timedelta) -> int:
+    return max(1, round(delta.total_seconds() / 3600))
+
+
+def _mail_user(user: User, template: str, **context) -> None:
+    send_mail(user.email, template, language=user.language, user=user, **context)
+
+
+def _mail_links() -> dict[str, str]:
+    """Links every account mail can point to."""
+    return {
+        "login_url": tokens.absolute_url("auth.login"),
+        "forgot_url": tokens.absolute_url("auth.forgot_password"),
+    }
+
+
+# Registration and confirmation ---------------------------------------------------------------------------
+
+
+def register_user(email: str, password: str, display_name: str, role: str, language: str) -> None:
+    """Create a supplier or buyer account and mail a confirmation link.
+
+    When the address already has an account nothing is created and the owner is told by mail instead; the
+    caller shows the same page either way, so the form does not reveal which addresses are registered.
+    """
+    if role not in {r.value for r in SELF_SERVICE_ROLES}:
+        raise ServiceError(_("Choose whether you are a supplier or a public buyer."))
+    if language not in current_app.config["LANGUAGES"]:
+        language = current_app.config["BABEL_DEFAULT_LOCALE"]
+    email = normalize_email(email)
+    existing = get_user_by_email(email)
+    if existing is None:
+        try:
+            user = create_user(email, password, display_name, roles=(role,), language=language)
+            db.session.commit()
+        except (ServiceError, IntegrityError):  # registered by a concurrent request a moment ago
+            db.session.rollback()
+            existing = get_user_by_email(email)
+        else:
+            send_confirmation(user)
+            return
+    else:
+        hash_password(password)  # spend the time a new account costs, so timing reveals nothing either
+    if existing is not None:
+        _mail_user(
+            existing,
+            "account_exists",
+            reset_url=tokens.absolute_url("auth.reset_password", token=_reset_token(existing)),
+            **_mail_links(),
+        )
+
+
+def _confirm_token(user: User) -> str:
+    return tokens.make_token(tokens.CONFIRM_EMAIL, {"uid": user.id, "fp": tokens.fingerprint(user.email)})
+
+
+def send_confirmation(user: User) -> None:
+    """Mail a fresh link that confirms the user's address."""
+    _mail_user(
+        user,
+        "confirm_email",
+        confirm_url=tokens.absolute_url("auth.confirm_email", token=_confirm_token(user)),
+        valid_hours=_hours(current_app.config["EMAIL_CONFIRM_MAX_AGE"]),
+    )
+
+
+def resend_confirmation(email: str) -> None:
+    """Mail a new confirmation link if the address has an active, unconfirmed account; else do nothing."""
+    user = get_user_by_email(email)
+    if user is not None and user.active and not user.email_confirmed:
+        send_confirmation(user)
+
+
+def _user_from_token(purpose: str, token: str, max_age: timedelta) -> tuple[User, dict]:
+    try:
+        payload = tokens.read_token(purpose, token, max_age)
+    except tokens.TokenExpired:
+        raise ExpiredLink(_("This link has expired.")) from None
+    except tokens.TokenInvalid:
+        raise InvalidLink(_("This link is not valid. It may have been copied incompletely.")) from None
+    uid = payload.get("uid")
+    user = db.session.get(User, uid) if isinstance(uid, int) else None
+    if user is None:
+        raise InvalidLink(_("This link is not valid. It may have been copied incompletely."))
+    return user, payload
+
+
+def check_confirmation_token(token: str) -> User:
+    """The user whose address the link confirms (read only: the page asks for a click before confirming)."""
+    user, payload = _user_from_token(tokens.CONFIRM_EMAIL, token, current_app.config["EMAIL_CONFIRM_MAX_AGE"])
+    if not tokens.same_fingerprint(tokens.fingerprint(user.email), payload.get("fp")):
+        raise InvalidLink(_("This link is no longer valid: the email address of the account has changed."))
+    return user
+
+
+def confirm_email(token: str) -> User:
+    user = check_confirmation_token(token)
+    if not user.email_confirmed:
+        user.email_confirmed_at = utcnow()
+        db.session.commit()
+    return user
+
+
+# Logging in and out --------------------------------------------------------------------------------------
+
+
+def log_in(email: str, password: str, remember: bool = False) -> User:
+    """Check the credentials and start a session.
+
+    Wrong address and wrong password get the same message (and the same time); only someone who knows the
+    password learns that the account is unconfirmed (a new link is mailed) or deactivated.
+    """
+    user = get_user_by_email(email)
+    if not verify_password(user, password):
+        raise ServiceError(_("The email address or password is not correct."))
+    assert user is not None
+    if not user.active:
+        raise ServiceError(
+            _(
+                "This account has been deactivated. "
+                "Contact the platform administrators if you think this is a mistake."
+            )
+        )
+    if not user.email_confirmed:
+        send_confirmation(user)
+        raise ServiceError(
+            _(
+                "Please confirm your email address first. We have sent a new confirmation link to %(email)s.",
+                email=user.email,
+            )
+        )
+    if not user.password_hash.startswith(current_app.config["PASSWORD_HASH_METHOD"].split(":")[0] + ":"):
+        user.password_hash = hash_password(password)  # the hash method was upgraded: rehash, sessions stay
+    user.last_login_at = utcnow()
+    db.session.commit()
+    login_user(user, remember=remember)
+    return user
+
+
+def log_out() -> None:
+    logout_user()
+
+
+def _relogin(user: User) -> None:
+    """Keep the current session (and its remember-me cookie) after auth_version changed."""
+    had_cookie = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
+    login_user(user, remember=had_cookie)
+
+
+# Password reset ------------------------------------------------------------------------------------------
+
+
+def _reset_token(user: User) -> str:
+    # Bound to the current password hash and address: the link dies once it has been used (the hash changes).
+    return tokens.make_token(
+        tokens.RESET_PASSWORD, {"uid": user.id, "fp": tokens.fingerprint(user.password_hash, user.email)}
+    )
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the address has an active account; otherwise do nothing (same page either way)."""
+    user = get_user_by_email(email)
+    if user is None or not user.active:
+        return
+    _mail_user(
+        user,
+        "reset_password",
+        reset_url=tokens.absolute_url("auth.reset_password", token=_reset_token(user)),
+        valid_hours=_hours(current_app.config["PASSWORD_RESET_MAX_AGE"]),
+    )
+
+
+def check_reset_token(token: str) -> User:
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    user, payload = _user_from_token(tokens.RESET_PASSWORD, token, max_age)
+    expected = tokens.fingerprint(user.password_hash, user.email)
+    if not user.active or not tokens.same_fingerprint(expected, payload.get("fp")):
+        raise InvalidLink(_("This link has already been used or is no longer valid."))
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password from a reset link: every other session and remember-me cookie ends."""
+    user = check_reset_token(token)
+    problems = password_problems(new_password, user.email)
+    if problems:
+        raise ServiceError(problems[0])
+    set_password(user, new_password)
+    if not user.email_confirmed:  # the link reached the mailbox: that confirms the address too
+        user.email_confirmed_at = utcnow()
+    db.session.commit()
+    _mail_user(user, "password_changed", **_mail_links())
+    return user
+
+
+# The account area ----------------------------------------------------------------------------------------
+
+
+def update_profile(user: User, display_name: str, language: str) -> None:
+    if language not in current_app.config["LANGUAGES"]:
+        raise ServiceError(_("Choose one of the offered languages."))
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise ServiceError(_("Enter the name other users will see."))
+    user.display_name = display_name
+    user.language = language
+    session["language"] = language
+    db.session.commit()
+
+
+def _require_password(user: User, password: str) -> None:
+    if not verify_password(user, password):
+        raise WrongPassword(_("Your current password is not correct."))
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Other sessions end (auth_version is bumped); this one continues."""
+    _require_password(user, current_password)
+    problems = password_problems(new_password, user.email)
+    if problems:
+        raise ServiceError(problems[0])
+    if verify_password(user, new_password):
+        raise ServiceError(_("Choose a password that differs from your current one."))
+    set_password(user, new_password)
+    db.session.commit()
+    _relogin(user)
+    _mail_user(user, "password_changed", **_mail_links())
+
+
+def request_email_change(user: User, new_email: str, current_password: str) -> None:
+    """Mail a confirmation link to the new address; the address changes only when that link is opened.
+
+    When the new address already has an account, its owner is told instead, and this user sees the same
+    confirmation page: the form does not reveal who is registered.
+    """
+    _require_password(user, current_password)
+    new_email = normalize_email(new_email)
+    if new_email == user.email:
+        raise ServiceError(_("This is already your email address."))
+    other = get_user_by_email(new_email)
+    if other is not None:
+        _mail_user(other, "email_in_use", **_mail_links())
+        return
+    token = tokens.make_token(
+        tokens.CHANGE_EMAIL, {"uid": user.id, "new": new_email, "fp": tokens.fingerprint(user.email)}
+    )
+    send_mail(
+        new_email,
+        "change_email",
+        language=user.language,
+        user=user,
+        new_email=new_email,
+        confirm_url=tokens.absolute_url("account.confirm_email_change", token=token),
+        valid_hours=_hours(current_app.config["EMAIL_CONFIRM_MAX_AGE"]),
+    )
+
+
+def check_email_change_token(user: User, token: str) -> str:
+    """The new address the link confirms for `user`, the signed-in user: other accounts' links are refused."""
+    max_age = current_app.config["EMAIL_CONFIRM_MAX_AGE"]
+    owner, payload = _user_from_token(tokens.CHANGE_EMAIL, token, max_age)
+    if owner.id != user.id:
+        raise NotYourLink(_("This link belongs to another account. Log in with that account to use it."))
+    new_email = payload.get("new")
+    bound_to_current_email = tokens.same_fingerprint(tokens.fingerprint(user.email), payload.get("fp"))
+    if not isinstance(new_email, str) or not bound_to_current_email:
+        raise InvalidLink(_("This link has already been used or is no longer valid."))
+    return new_email
+
+
+def change_email(user: User, token: str) -> str:
+    """Apply a confirmed address change and tell the old address."""
+    new_email = check_email_change_token(user, token)
+    if get_user_by_email(new_email) is not None:
+        raise ServiceError(_("Another account already uses this email address."))
+    old_email = user.email
+    user.email = new_email
+    user.email_confirmed_at = utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError(_("Another account already uses this email address.")) from None
+    send_mail(
+        old_email,
+        "email_changed",
+        language=user.language,
+        user=user,
+        new_email=new_email,
+        **_mail_links(),
+    )
+    return new_email
+
+
+def delete_account(user: User, current_password: str) -> None:
+    """Remove the user and their memberships; what organisations own stays with them.
+
+    An organisation never loses its last administrator while it has members: the longest-standing other
+    member is promoted first. The only platform administrator cannot delete their account.
+    """
+    _require_password(user, current_password)
+    if user.has_role(Role.ADMIN):
+        admins = db.session.scalar(
+            sa.select(sa.func.count()).select_from(UserRole).where(UserRole.role == Role.ADMIN.value)
+        )
+        if admins <= 1:
+            raise ServiceError(
+                _("You are the only platform administrator. Make someone else administrator first.")
+            )
+    membership = user.membership
+    if membership is not None and membership.role == MembershipRole.ADMIN:
+        others = db.session.scalars(
+            sa.select(Membership)
+            .where(Membership.organisation_id == membership.organisation_id, Membership.user_id != user.id)
+            .order_by(Membership.joined_at, Membership.id)
+        ).all()
+        if others and not any(m.role == MembershipRole.ADMIN for m in others):
+            others[0].role = MembershipRole.ADMIN
+    email, language, name = user.email, user.language, user.display_name
+    # Also done by ON DELETE SET NULL where the database enforces foreign keys; SQLite may not.
+    db.session.execute(
+        sa.update(UserRole).where(UserRole.granted_by_id == user.id).values(granted_by_id=None)
+    )
+    db.session.execute(
+        sa.update(Invitation).where(Invitation.invited_by_id == user.id).values(invited_by_id=None)
+    )
+    db.session.delete(user)
+    db.session.commit()
+    logout_user()
+    send_mail(email, "account_deleted", language=language, display_name=name)
+
+
+# Personal data export ------------------------------------------------------------------------------------
+
+PersonalDataExporter = Callable[[User], Any]
+_PERSONAL_DATA_EXPORTERS: dict[str, PersonalDataExporter] = {}
+
+
+def register_personal_data_exporter(name: str, exporter: PersonalDataExporter) -> PersonalDataExporter:
+    """Let an area add its part to "download my data": `exporter(user)` returns JSON-ready data
+    (datetimes are fine). It appears under `data[name]`. Registering a name again replaces it."""
+    _PERSONAL_DATA_EXPORTERS[name] = exporter
+    return exporter
+
+
+def personal_data_exporter(name: str) -> Callable[[PersonalDataExporter], PersonalDataExporter]:
+    """Decorator form of register_personal_data_exporter."""
+    return lambda exporter: register_personal_data_exporter(name, exporter)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") + "Z" if value else None
+
+
+def export_personal_data(user: User) -> dict[str, Any]:
+    """Everything the platform holds about the user, as a JSON-ready dict (no password hash)."""
+    membership = user.membership
+    return {
+        "format": "matchmaker-personal-data/1",
+        "exported_at": _iso(utcnow()),
+        "profile": {
+            "id": user.id,
+            "email": user.email,
+            "display_name": user.display_name,
+            "language": user.language,
+            "email_confirmed_at": _iso(user.email_confirmed_at),
+            "active": user.active,
+            "created_at": _iso(user.created_at),
+            "last_login_at": _iso(user.last_login_at),
+        },
+        "roles": [
+            {"role": r.role, "granted_at": _iso(r.granted_at)}
+            for r in sorted(user.roles, key=lambda r: r.role)
+        ],
+        "membership": None
+        if membership is None
+        else {
+            "organisation_id": membership.organisation_id,
+            "organisation": membership.organisation.name,
+            "role": membership.role,
+            "joined_at": _iso(membership.joined_at),
+        },
+        "data": {name: exporter(user) for name, exporter in sorted(_PERSONAL_DATA_EXPORTERS.items())},
+    }
+
+
+def personal_data_json(user: User) -> str:
+    return json.dumps(export_personal_data(user), indent=2, ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+    raise TypeError(f"Cannot export {type(value).__name__} as JSON")
