@@ -15,7 +15,6 @@ from matchmaker.models.catalogue import (
     need_theme,
     offering_theme,
 )
-from matchmaker.models.matching import Match
 from matchmaker.models.events import (
     Admission,
     BlockKind,
@@ -36,6 +35,7 @@ from matchmaker.models.events import (
     registration_offering,
     registration_slot,
 )
+from matchmaker.models.matching import Match
 from matchmaker.models.notifications import EmailMode, Notification, NotificationPreference
 from matchmaker.models.organisation import (
     Invitation,

@@ -1,0 +1,371 @@
+"""Meet & greet events: the event, its days and programme, the slots and tables the scheduler fills,
+registrations of buyers and suppliers, and the meeting requests between them.
+
+Times: everything that belongs to the event's own clock — days, programme blocks, slots, the registration
+window and the request deadline — is stored as a NAIVE Europe/Brussels local datetime (what the organizer
+typed and what participants read on the programme). Bookkeeping timestamps (created_at, responded_at, ...) are
+naive UTC, as everywhere else (`utcnow`). `services.events.local_now()` gives "now" on the event's clock.
+"""
+
+import enum
+from datetime import date, datetime, time
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchmaker.extensions import db
+from matchmaker.models.base import enum_check, utcnow
+from matchmaker.models.catalogue import Need, Offering, Theme
+from matchmaker.models.organisation import Organisation
+from matchmaker.models.user import User
+
+EVENT_TIMEZONE = "Europe/Brussels"
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    REGISTRATION_OPEN = "registration_open"
+    REGISTRATION_CLOSED = "registration_closed"
+    AGENDA_PUBLISHED = "agenda_published"
+    CLOSED = "closed"
+
+
+class Admission(enum.StrEnum):
+    AUTOMATIC = "automatic"
+    APPROVAL = "approval"
+
+
+class BlockKind(enum.StrEnum):
+    """A part of a day's programme that blocks meeting slots."""
+
+    BREAK = "break"
+    PLENARY = "plenary"
+
+
+class SlotKind(enum.StrEnum):
+    MEETING = "meeting"
+    BREAK = "break"
+    PLENARY = "plenary"
+
+
+class ParticipantRole(enum.StrEnum):
+    BUYER = "buyer"
+    SUPPLIER = "supplier"
+
+
+class RegistrationStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"
+
+
+class RequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+OPEN_REQUEST_STATUSES = (RequestStatus.PENDING, RequestStatus.ACCEPTED)
+
+
+event_theme = sa.Table(
+    "event_theme",
+    db.metadata,
+    sa.Column("event_id", sa.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("theme_id", sa.ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Event(db.Model):
+    """A thematic meet & greet, organised by an organizer."""
+
+    __tablename__ = "event"
+    __table_args__ = (
+        enum_check("status", EventStatus),
+        enum_check("admission", Admission),
+        sa.CheckConstraint(
+            "capacity_buyers IS NULL OR capacity_buyers >= 0", name="capacity_buyers_positive"
+        ),
+        sa.CheckConstraint(
+            "capacity_suppliers IS NULL OR capacity_suppliers >= 0", name="capacity_suppliers_positive"
+        ),
+        sa.CheckConstraint("max_open_requests >= 1", name="max_open_requests_positive"),
+        sa.CheckConstraint(
+            "registration_opens_at IS NULL OR registration_closes_at IS NULL "
+            "OR registration_opens_at < registration_closes_at",
+            name="registration_window",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")  # Markdown
+    venue_address: Mapped[str] = mapped_column(sa.String(300), default="")
+    room_plan_note: Mapped[str] = mapped_column(sa.Text, default="")
+    online_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Event-local (Europe/Brussels) naive datetimes, see the module docstring.
+    registration_opens_at: Mapped[Optional[datetime]]
+    registration_closes_at: Mapped[Optional[datetime]]
+    request_deadline: Mapped[Optional[datetime]]
+    capacity_buyers: Mapped[Optional[int]]  # None: no limit
+    capacity_suppliers: Mapped[Optional[int]]
+    admission: Mapped[str] = mapped_column(sa.String(10), default=Admission.AUTOMATIC)
+    max_open_requests: Mapped[int] = mapped_column(default=10)
+    status: Mapped[str] = mapped_column(sa.String(20), default=EventStatus.DRAFT, index=True)
+    organizer_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    organizer: Mapped[Optional[User]] = relationship()
+    themes: Mapped[list[Theme]] = relationship(secondary=event_theme, order_by=Theme.position)
+    days: Mapped[list["EventDay"]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventDay.day"
+    )
+    tables: Mapped[list["EventTable"]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventTable.number"
+    )
+    slots: Mapped[list["Slot"]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Slot.starts_at"
+    )
+    registrations: Mapped[list["Registration"]] = relationship(
+        back_populates="event", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.status} {self.title!r}>"
+
+    @property
+    def first_day(self) -> Optional[date]:
+        return self.days[0].day if self.days else None
+
+    @property
+    def last_day(self) -> Optional[date]:
+        return self.days[-1].day if self.days else None
+
+    @property
+    def meeting_slots(self) -> list["Slot"]:
+        return [slot for slot in self.slots if slot.kind == SlotKind.MEETING]
+
+    def capacity(self, role: str) -> Optional[int]:
+        return self.capacity_buyers if role == ParticipantRole.BUYER else self.capacity_suppliers
+
+
+class EventDay(db.Model):
+    """One day of an event and its programme: from start to end, in slots of `slot_minutes`."""
+
+    __tablename__ = "event_day"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "day"),
+        sa.CheckConstraint("start_time < end_time", name="hours"),
+        sa.CheckConstraint("slot_minutes >= 5 AND slot_minutes <= 240", name="slot_minutes_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date]
+    start_time: Mapped[time]
+    end_time: Mapped[time]
+    slot_minutes: Mapped[int] = mapped_column(default=20)
+
+    event: Mapped[Event] = relationship(back_populates="days")
+    blocks: Mapped[list["ProgrammeBlock"]] = relationship(
+        back_populates="day", cascade="all, delete-orphan", order_by="ProgrammeBlock.start_time"
+    )
+
+
+class ProgrammeBlock(db.Model):
+    """A break or a plenary session in a day's programme: no meetings take place during it."""
+
+    __tablename__ = "programme_block"
+    __table_args__ = (
+        enum_check("kind", BlockKind),
+        sa.CheckConstraint("start_time < end_time", name="hours"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day_id: Mapped[int] = mapped_column(sa.ForeignKey("event_day.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(10), default=BlockKind.BREAK)
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    start_time: Mapped[time]
+    end_time: Mapped[time]
+
+    day: Mapped[EventDay] = relationship(back_populates="blocks")
+
+
+class Slot(db.Model):
+    """A period of an event day, generated from the programme. The scheduler puts meetings into
+    (meeting slot, table) pairs; break and plenary slots are there so agendas can show them."""
+
+    __tablename__ = "slot"
+    __table_args__ = (
+        enum_check("kind", SlotKind),
+        sa.UniqueConstraint("event_id", "starts_at"),
+        sa.CheckConstraint("starts_at < ends_at", name="period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    day_id: Mapped[int] = mapped_column(sa.ForeignKey("event_day.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime]  # event-local
+    ends_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(sa.String(10), default=SlotKind.MEETING)
+    label: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    event: Mapped[Event] = relationship(back_populates="slots")
+    day: Mapped[EventDay] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Slot {self.id} {self.kind} {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%H:%M}>"
+
+
+class EventTable(db.Model):
+    """A table or room where 1:1 meetings take place."""
+
+    __tablename__ = "event_table"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "number"),
+        sa.CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    name: Mapped[str] = mapped_column(sa.String(100), default="")
+
+    event: Mapped[Event] = relationship(back_populates="tables")
+
+    @property
+    def label(self) -> str:
+        return self.name or str(self.number)
+
+
+registration_offering = sa.Table(
+    "registration_offering",
+    db.metadata,
+    sa.Column("registration_id", sa.ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("offering_id", sa.ForeignKey("offering.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+registration_need = sa.Table(
+    "registration_need",
+    db.metadata,
+    sa.Column("registration_id", sa.ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("need_id", sa.ForeignKey("need.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+registration_slot = sa.Table(
+    "registration_slot",
+    db.metadata,
+    sa.Column("registration_id", sa.ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("slot_id", sa.ForeignKey("slot.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Registration(db.Model):
+    """A buyer or supplier taking part in an event, with what they bring and when they are available."""
+
+    __tablename__ = "registration"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "user_id"),
+        enum_check("role", ParticipantRole),
+        enum_check("status", RegistrationStatus),
+        sa.CheckConstraint("max_meetings >= 1", name="max_meetings_positive"),
+        sa.Index("ix_registration_event_id_status", "event_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="SET NULL"), index=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(10))
+    status: Mapped[str] = mapped_column(sa.String(10), default=RegistrationStatus.PENDING)
+    max_meetings: Mapped[int] = mapped_column(default=8)
+    registered_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    decided_at: Mapped[Optional[datetime]]
+
+    event: Mapped[Event] = relationship(back_populates="registrations")
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined", innerjoin=True)
+    organisation: Mapped[Optional[Organisation]] = relationship(lazy="joined")
+    registered_by: Mapped[Optional[User]] = relationship(foreign_keys=[registered_by_id])
+    offerings: Mapped[list[Offering]] = relationship(secondary=registration_offering, order_by=Offering.title)
+    needs: Mapped[list[Need]] = relationship(secondary=registration_need, order_by=Need.title)
+    available_slots: Mapped[list[Slot]] = relationship(secondary=registration_slot, order_by=Slot.starts_at)
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} event={self.event_id} user={self.user_id} {self.role} {self.status}>"
+
+    @property
+    def items(self) -> list:
+        """The offerings (supplier) or needs (buyer) brought to the event."""
+        return list(self.offerings) if self.role == ParticipantRole.SUPPLIER else list(self.needs)
+
+    @property
+    def display_name(self) -> str:
+        return self.user.display_name
+
+    @property
+    def organisation_name(self) -> str:
+        return self.organisation.name if self.organisation else ""
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (RegistrationStatus.PENDING, RegistrationStatus.APPROVED)
+
+
+class MeetingRequest(db.Model):
+    """One participant asks another for a 1:1 meeting. At most one open (pending or accepted) request per
+    ordered pair, enforced by a partial unique index. Requests never reserve a slot: the scheduler does."""
+
+    __tablename__ = "meeting_request"
+    __table_args__ = (
+        enum_check("status", RequestStatus),
+        sa.CheckConstraint("from_registration_id <> to_registration_id", name="not_to_oneself"),
+        sa.Index(
+            "uq_meeting_request_open_pair",
+            "from_registration_id",
+            "to_registration_id",
+            unique=True,
+            sqlite_where=sa.text("status IN ('pending', 'accepted')"),
+            postgresql_where=sa.text("status IN ('pending', 'accepted')"),
+        ),
+        sa.Index("ix_meeting_request_event_id_status", "event_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    from_registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="CASCADE"), index=True
+    )
+    to_registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="CASCADE"), index=True
+    )
+    message: Mapped[str] = mapped_column(sa.String(1000), default="")
+    status: Mapped[str] = mapped_column(sa.String(10), default=RequestStatus.PENDING)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    responded_at: Mapped[Optional[datetime]]
+    reminder_sent_at: Mapped[Optional[datetime]]
+
+    event: Mapped[Event] = relationship()
+    from_registration: Mapped[Registration] = relationship(foreign_keys=[from_registration_id])
+    to_registration: Mapped[Registration] = relationship(foreign_keys=[to_registration_id])
+
+    def __repr__(self) -> str:
+        return (
+            f"<MeetingRequest {self.id} {self.from_registration_id}->{self.to_registration_id} {self.status}>"
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_REQUEST_STATUSES
