@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from matchmaker.i18n import LANGUAGE_NAMES
@@ -35,7 +36,7 @@ def display_name_field() -> StringField:
 def language_field() -> SelectField:
     return SelectField(
         _l("Interface language"),
-        choices=list(LANGUAGE_NAMES.items()),
+        choices=[SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()],
         validators=[InputRequired(message=_l("Choose a language."))],
     )
 
@@ -72,8 +73,12 @@ class RegisterForm(PasswordPolicyMixin, FlaskForm):
     role = RadioField(
         _l("I am a"),
         choices=[
-            ("supplier", _l("supplier: a company, start-up or research centre with an innovation to offer")),
-            ("buyer", _l("public buyer: I buy for a government department, agency or local authority")),
+            SelectChoice(
+                "supplier", _l("supplier: a company, start-up or research centre with an innovation to offer")
+            ),
+            SelectChoice(
+                "buyer", _l("public buyer: I buy for a government department, agency or local authority")
+            ),
         ],
         validators=[InputRequired(message=_l("Choose whether you are a supplier or a public buyer."))],
     )
