@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from flask import Flask
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectChoice
 
 from matchmaker.models import MembershipRole, OrganisationKind, PolicyDomain, Role
 
@@ -66,12 +67,12 @@ def label(labels: Mapping[str, LazyString], code: str | None) -> str:
     return str(found) if found is not None else str(code)
 
 
-def choices(
-    labels: Mapping[str, LazyString], only: Iterable[str] | None = None
-) -> list[tuple[str, LazyString]]:
-    """(code, label) pairs for a WTForms field, in the mapping's order, optionally limited to `only`."""
+def choices(labels: Mapping[str, LazyString], only: Iterable[str] | None = None) -> list[SelectChoice]:
+    """Choices for a WTForms select or radio field, in the mapping's order, optionally limited to `only`."""
     allowed = set(only) if only is not None else None
-    return [(str(code), text) for code, text in labels.items() if allowed is None or code in allowed]
+    return [
+        SelectChoice(str(code), text) for code, text in labels.items() if allowed is None or code in allowed
+    ]
 
 
 FILTERS: dict[str, Mapping[str, LazyString]] = {

@@ -1,10 +1,127 @@
-"""Routes of the admin area."""
+"""Routes of the admin area (platform administrators only): dashboard, users, organisations."""
 
-from flask import render_template
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
+from matchmaker import vocab
 from matchmaker.admin import bp
+from matchmaker.admin.forms import ActionForm, OrganisationSearchForm, UserSearchForm
+from matchmaker.extensions import db
+from matchmaker.models import Role, User
+from matchmaker.models.user import GRANTED_ROLES
+from matchmaker.services import ServiceError
+from matchmaker.services import admin as service
+
+
+@bp.before_request
+@login_required
+def require_platform_admin():
+    if not current_user.has_role(Role.ADMIN):
+        abort(403)
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
 
 
 @bp.get("/")
 def index():
-    return render_template("admin/index.html")
+    return render_template("admin/index.html", board=service.dashboard())
+
+
+@bp.get("/users")
+def users():
+    form = UserSearchForm()
+    page = service.search_users(
+        query=form.value("q"),
+        role=form.value("role"),
+        status=form.value("status"),
+        page=_page(),
+        per_page=current_app.config["PAGE_SIZE"],
+    )
+    filtered = any(form.value(name) for name in ("q", "role", "status"))
+    return render_template("admin/users.html", form=form, page=page, filtered=filtered)
+
+
+@bp.get("/users/<int:user_id>")
+def user(user_id: int):
+    person = db.get_or_404(User, user_id)
+    return render_template(
+        "admin/user.html", person=person, granted_roles=[str(role) for role in GRANTED_ROLES]
+    )
+
+
+def _user_action(user_id: int, action, success):
+    person = db.get_or_404(User, user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        action(person)
+    except ServiceError as refusal:
+        flash(refusal.message, "danger")
+    else:
+        flash(success(person), "success")
+    return redirect(url_for(".user", user_id=person.id))
+
+
+def _granted_role(role: str) -> str:
+    if role not in GRANTED_ROLES:
+        abort(404)
+    return role
+
+
+@bp.post("/users/<int:user_id>/roles/<role>/grant")
+def grant_role(user_id: int, role: str):
+    role = _granted_role(role)
+    return _user_action(
+        user_id,
+        lambda person: service.grant_platform_role(current_user, person, role),
+        lambda person: _("%(name)s now has the role %(role)s.", name=person.display_name,
+                         role=vocab.label(vocab.PLATFORM_ROLES, role)),
+    )
+
+
+@bp.post("/users/<int:user_id>/roles/<role>/revoke")
+def revoke_role(user_id: int, role: str):
+    role = _granted_role(role)
+    return _user_action(
+        user_id,
+        lambda person: service.revoke_platform_role(current_user, person, role),
+        lambda person: _("%(name)s no longer has the role %(role)s.", name=person.display_name,
+                         role=vocab.label(vocab.PLATFORM_ROLES, role)),
+    )
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+def deactivate(user_id: int):
+    return _user_action(
+        user_id,
+        lambda person: service.deactivate_user(current_user, person),
+        lambda person: _("%(name)s is deactivated and logged out everywhere.", name=person.display_name),
+    )
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+def reactivate(user_id: int):
+    return _user_action(
+        user_id,
+        lambda person: service.reactivate_user(current_user, person),
+        lambda person: _("%(name)s can log in again.", name=person.display_name),
+    )
+
+
+@bp.get("/organisations")
+def organisations():
+    form = OrganisationSearchForm()
+    page = service.search_organisations(
+        query=form.value("q"),
+        kind=form.value("kind"),
+        page=_page(),
+        per_page=current_app.config["PAGE_SIZE"],
+    )
+    filtered = any(form.value(name) for name in ("q", "kind"))
+    counts = service.member_counts([organisation.id for organisation in page.items])
+    return render_template(
+        "admin/organisations.html", form=form, page=page, filtered=filtered, member_counts=counts
+    )

@@ -1,0 +1,56 @@
+"""Forms of the admin area. The search forms are GET forms (no CSRF token: they change nothing)."""
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SearchField, SelectChoice, SelectField
+from wtforms.validators import Length, Optional
+
+from matchmaker import vocab
+
+
+class _SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=200)])
+
+    def __init__(self, **kwargs):
+        super().__init__(formdata=request.args, **kwargs)
+
+    def value(self, name: str) -> str:
+        """A filter's value, or "" when it is not one of the offered choices."""
+        field = self[name]
+        if isinstance(field, SelectField):
+            return field.data if field.data in {choice.value for choice in field.choices} else ""
+        return (field.data or "").strip()[:200]
+
+
+class UserSearchForm(_SearchForm):
+    role = SelectField(_l("Role"), validators=[Optional()])
+    status = SelectField(
+        _l("Status"),
+        choices=[
+            SelectChoice("", _l("All")),
+            SelectChoice("active", _l("Active")),
+            SelectChoice("inactive", _l("Deactivated")),
+            SelectChoice("unconfirmed", _l("Email address not confirmed")),
+        ],
+        validators=[Optional()],
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.role.choices = [SelectChoice("", _l("All roles")), *vocab.choices(vocab.PLATFORM_ROLES)]
+
+
+class OrganisationSearchForm(_SearchForm):
+    kind = SelectField(_l("Kind"), validators=[Optional()])
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.kind.choices = [SelectChoice("", _l("All kinds")), *vocab.choices(vocab.ORGANISATION_KINDS)]
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token to check."""

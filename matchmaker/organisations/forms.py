@@ -1,0 +1,90 @@
+"""Forms of the organisations area."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, Email, InputRequired, Length
+
+from matchmaker import vocab
+from matchmaker.models import MembershipRole
+from matchmaker.services.organisations import OrganisationDetails
+
+
+class ServiceProblemsMixin:
+    """Show the refusals of a service (`InvalidInput.problems`) next to their fields."""
+
+    def add_problems(self, problems: dict[str, str]) -> None:
+        for name, message in problems.items():
+            field = self._fields.get(name)  # type: ignore[attr-defined]
+            if field is not None:
+                field.errors = [*field.errors, message]
+            else:
+                self.form_errors.append(message)  # type: ignore[attr-defined]
+
+
+class OrganisationForm(ServiceProblemsMixin, FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[InputRequired(message=_l("Enter the name of the organisation.")), Length(max=200)],
+    )
+    kind = RadioField(
+        _l("Kind of organisation"),
+        validators=[InputRequired(message=_l("Choose the kind of organisation."))],
+    )
+    enterprise_number = StringField(
+        _l("Enterprise number (KBO/BCE)"),
+        validators=[Length(max=20)],
+        render_kw={"inputmode": "numeric", "spellcheck": "false", "class": "input-enterprise-number"},
+    )
+    website = StringField(
+        _l("Website"),
+        validators=[Length(max=300)],
+        render_kw={"inputmode": "url", "spellcheck": "false", "placeholder": "https://"},
+    )
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)], render_kw={"rows": 6})
+    policy_domain = SelectField(_l("Policy domain"))
+
+    def __init__(self, *args, kinds: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = vocab.choices(vocab.ORGANISATION_KINDS, only=kinds)
+        if len(kinds) == 1 and not self.kind.data:
+            self.kind.data = kinds[0]
+        self.policy_domain.choices = [
+            SelectChoice("", _l("Not applicable (not a government entity)")),
+            *vocab.choices(vocab.POLICY_DOMAINS),
+        ]
+
+    def details(self) -> OrganisationDetails:
+        return OrganisationDetails(
+            name=self.name.data or "",
+            kind=self.kind.data or "",
+            enterprise_number=self.enterprise_number.data or "",
+            website=self.website.data or "",
+            description=self.description.data or "",
+            policy_domain=self.policy_domain.data or "",
+        )
+
+
+class InviteForm(ServiceProblemsMixin, FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[
+            InputRequired(message=_l("Enter an email address.")),
+            Email(message=_l("Enter an email address such as name@example.be."), check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+    role = RadioField(
+        _l("Role in the organisation"),
+        choices=vocab.choices(vocab.MEMBERSHIP_ROLES),
+        default=MembershipRole.MEMBER.value,
+        validators=[InputRequired(message=_l("Choose administrator or member."))],
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token to check."""
+
+
+class RoleChangeForm(FlaskForm):
+    role = HiddenField(validators=[AnyOf([role.value for role in MembershipRole])])

@@ -1,0 +1,207 @@
+"""Platform administration: finding users and organisations, granting roles, (de)activating accounts.
+
+Every function that changes something takes the acting administrator first, checks them and commits.
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
+
+from matchmaker.extensions import db
+from matchmaker.models import (
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+    UserRole,
+    utcnow,
+)
+from matchmaker.models.organisation import normalize_enterprise_number
+from matchmaker.models.user import GRANTED_ROLES
+from matchmaker.services import ServiceError
+from matchmaker.services.accounts import grant_role, revoke_role
+from matchmaker.services.organisations import NotAllowed
+
+log = logging.getLogger(__name__)
+
+USER_STATUSES = ("active", "inactive", "unconfirmed")
+
+
+def _require_platform_admin(actor: User) -> None:
+    if actor is None or not actor.is_authenticated or not actor.active or not actor.has_role(Role.ADMIN):
+        raise NotAllowed(_("Only platform administrators can do this."))
+
+
+# --- overview -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    users: int = 0
+    active_users: int = 0
+    inactive_users: int = 0
+    unconfirmed_users: int = 0
+    users_without_organisation: int = 0
+    users_by_role: dict[str, int] = field(default_factory=dict)
+    organisations: int = 0
+    organisations_by_kind: dict[str, int] = field(default_factory=dict)
+    organisations_without_members: int = 0
+    pending_invitations: int = 0
+
+
+def dashboard() -> Dashboard:
+    """Counts for the administration's front page (a handful of aggregate queries)."""
+    count = sa.func.count()
+    board = Dashboard()
+    board.users = db.session.scalar(sa.select(count).select_from(User)) or 0
+    board.active_users = db.session.scalar(sa.select(count).select_from(User).where(User.active)) or 0
+    board.inactive_users = board.users - board.active_users
+    board.unconfirmed_users = (
+        db.session.scalar(sa.select(count).select_from(User).where(User.email_confirmed_at.is_(None))) or 0
+    )
+    board.users_without_organisation = (
+        db.session.scalar(
+            sa.select(count).select_from(User).where(~sa.exists().where(Membership.user_id == User.id))
+        )
+        or 0
+    )
+    by_role = dict(db.session.execute(sa.select(UserRole.role, count).group_by(UserRole.role)).tuples().all())
+    board.users_by_role = {str(role): by_role.get(role.value, 0) for role in Role}
+    by_kind = dict(
+        db.session.execute(sa.select(Organisation.kind, count).group_by(Organisation.kind)).tuples().all()
+    )
+    board.organisations_by_kind = {str(kind): by_kind.get(kind.value, 0) for kind in OrganisationKind}
+    board.organisations = sum(board.organisations_by_kind.values())
+    board.organisations_without_members = (
+        db.session.scalar(
+            sa.select(count)
+            .select_from(Organisation)
+            .where(~sa.exists().where(Membership.organisation_id == Organisation.id))
+        )
+        or 0
+    )
+    board.pending_invitations = (
+        db.session.scalar(
+            sa.select(count)
+            .select_from(Invitation)
+            .where(
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+        )
+        or 0
+    )
+    return board
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+
+def search_users(
+    query: str = "", role: str = "", status: str = "", page: int = 1, per_page: int = 20
+) -> Pagination:
+    """Users whose email or name contains `query`, optionally with a platform role and a status."""
+    statement = sa.select(User)
+    query = (query or "").strip()
+    if query:
+        statement = statement.where(
+            sa.or_(
+                User.email.icontains(query, autoescape=True),
+                User.display_name.icontains(query, autoescape=True),
+            )
+        )
+    if role in set(Role):
+        statement = statement.where(sa.exists().where(UserRole.user_id == User.id, UserRole.role == role))
+    if status == "active":
+        statement = statement.where(User.active)
+    elif status == "inactive":
+        statement = statement.where(~User.active)
+    elif status == "unconfirmed":
+        statement = statement.where(User.email_confirmed_at.is_(None))
+    statement = statement.order_by(User.created_at.desc(), User.id.desc())
+    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+
+
+def search_organisations(query: str = "", kind: str = "", page: int = 1, per_page: int = 20) -> Pagination:
+    """Organisations whose name contains `query` or whose enterprise number matches it (any notation)."""
+    statement = sa.select(Organisation)
+    query = (query or "").strip()
+    if query:
+        conditions = [Organisation.name.icontains(query, autoescape=True)]
+        digits = normalize_enterprise_number(query).lstrip("0")
+        if digits.isdigit():
+            conditions.append(Organisation.enterprise_number.contains(digits, autoescape=True))
+        statement = statement.where(sa.or_(*conditions))
+    if kind in set(OrganisationKind):
+        statement = statement.where(Organisation.kind == kind)
+    statement = statement.order_by(sa.func.lower(Organisation.name), Organisation.id)
+    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+
+
+def member_counts(organisation_ids: list[int]) -> dict[int, int]:
+    if not organisation_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Membership.organisation_id, sa.func.count())
+        .where(Membership.organisation_id.in_(organisation_ids))
+        .group_by(Membership.organisation_id)
+    ).tuples()
+    return dict(rows.all())
+
+
+# --- changes --------------------------------------------------------------------------------------
+
+
+def grant_platform_role(actor: User, user: User, role: str) -> None:
+    """Grant the organizer or admin role (supplier and buyer are chosen by people themselves)."""
+    _require_platform_admin(actor)
+    if role not in GRANTED_ROLES:
+        raise ServiceError(_("Only the organizer and administrator roles are granted here."))
+    if user.has_role(role):
+        raise ServiceError(_("%(name)s already has this role.", name=user.display_name))
+    grant_role(user, role, granted_by=actor)
+    db.session.commit()
+    log.info("Admin %s granted role %s to user %s", actor.id, role, user.id)
+
+
+def revoke_platform_role(actor: User, user: User, role: str) -> None:
+    _require_platform_admin(actor)
+    if role not in GRANTED_ROLES:
+        raise ServiceError(_("Only the organizer and administrator roles are revoked here."))
+    if role == Role.ADMIN and user.id == actor.id:
+        raise ServiceError(
+            _("You cannot revoke your own administrator role: ask another administrator to do it.")
+        )
+    if not user.has_role(role):
+        raise ServiceError(_("%(name)s does not have this role.", name=user.display_name))
+    revoke_role(user, role)
+    db.session.commit()
+    log.info("Admin %s revoked role %s from user %s", actor.id, role, user.id)
+
+
+def deactivate_user(actor: User, user: User) -> None:
+    """Block the account: the person can no longer log in and every open session ends."""
+    _require_platform_admin(actor)
+    if user.id == actor.id:
+        raise ServiceError(_("You cannot deactivate your own account."))
+    if not user.active:
+        raise ServiceError(_("%(name)s is already deactivated.", name=user.display_name))
+    user.active = False
+    user.auth_version += 1
+    db.session.commit()
+    log.info("Admin %s deactivated user %s", actor.id, user.id)
+
+
+def reactivate_user(actor: User, user: User) -> None:
+    _require_platform_admin(actor)
+    if user.active:
+        raise ServiceError(_("%(name)s is already active.", name=user.display_name))
+    user.active = True
+    db.session.commit()
+    log.info("Admin %s reactivated user %s", actor.id, user.id)
