@@ -301,7 +301,9 @@ def log_out() -> None:
 def _relogin(user: User) -> None:
     """Keep the current session (and its remember-me cookie) after auth_version changed."""
     had_cookie = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
-    login_user(user, remember=had_cookie)
+    # Callers often pass flask_login.current_user: store the user itself, not the proxy that points at it.
+    real_user = user._get_current_object() if hasattr(user, "_get_current_object") else user
+    login_user(real_user, remember=had_cookie)
 
 
 # Password reset ------------------------------------------------------------------------------------------
