@@ -65,10 +65,11 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.account import bp as account_bp
     from matchmaker.admin import bp as admin_bp
     from matchmaker.auth import bp as auth_bp
+    from matchmaker.catalogue import bp as catalogue_bp
     from matchmaker.organisations import bp as organisations_bp
     from matchmaker.pages import bp as pages_bp
 
-    for bp in (pages_bp, auth_bp, account_bp, organisations_bp, admin_bp):
+    for bp in (pages_bp, auth_bp, account_bp, organisations_bp, admin_bp, catalogue_bp):
         app.register_blueprint(bp)
 
 
