@@ -1,5 +1,6 @@
 """Domain models, one module per aggregate. Import them from here."""
 
+from matchmaker.models import search_index  # noqa: F401  (the catalogue search index and its upkeep)
 from matchmaker.models.base import utcnow
 from matchmaker.models.catalogue import (
     ContentLanguage,

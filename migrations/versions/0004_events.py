@@ -1,7 +1,7 @@
 """events: meet and greet events, programme, slots, tables, registrations, meeting requests, notifications
 
 Revision ID: 0004
-Revises: 0002 (0003, the search migration, when it lands)
+Revises: 0003
 Create Date: 2026-11-25 18:31:11.199392
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-# The chain is 0002 -> 0003 (search) -> 0004 -> 0005; until 0003 exists this follows 0002.
-down_revision = '0002'
+# The chain is 0002 -> 0003 (search) -> 0004 -> 0005.
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
