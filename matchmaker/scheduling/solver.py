@@ -1,0 +1,291 @@
+"""`solve(instance)`: the engine's entry point.
+
+1. The aggregated relaxation (relax.py) gives F_bound and, with F held at its best, the requests to schedule.
+2. Those requests get slots and tables (heuristic.py: colouring, ejection-chain repair, then a greedy fill).
+3. If the schedule does not reach the bounds and the time-indexed model is small enough, HiGHS solves it
+   exactly (exact.py), starting from the heuristic schedule; otherwise a large-neighbourhood search
+   re-optimises the neighbourhood of the participants that fell short.
+4. The certificate compares F and W with the best bounds proven on the way.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+import time
+
+import numpy as np
+
+from . import exact, relax
+from .heuristic import Assignment, colour, fill, repair
+from .lns import improve
+from .model import (
+    REASON_LOWER_PRIORITY,
+    REASON_MAX_REACHED,
+    REASON_NO_COMMON_SLOT,
+    REASON_NO_TABLE,
+    Certificate,
+    Instance,
+    Meeting,
+    Progress,
+    Solution,
+    Stats,
+    Unscheduled,
+)
+from .problem import Problem, build_problem
+from .validate import check_schedule
+
+DEFAULT_TIME_LIMIT = 60.0
+EXACT_MAX_COLUMNS = 40_000  # time-indexed models up to this size are solved exactly when needed
+
+
+def _quiet(_fraction: float, _message: str) -> None:
+    return None
+
+
+def free_F(pb: Problem, asg: Assignment) -> int:
+    return int(np.minimum(np.array(asg.count, dtype=np.int64), pb.rem_target).sum())
+
+
+def free_W(pb: Problem, asg: Assignment) -> float:
+    return float(sum(pb.rw[r] for r in asg.placed()))
+
+
+def combinatorial_F_bound(pb: Problem) -> int:
+    """F* (free part) <= sum over p of min(remaining target, capacity, requests with a candidate slot)."""
+    deg = np.zeros(pb.P, dtype=np.int64)
+    for r, c in enumerate(pb.cand):
+        if len(c):
+            deg[pb.ru[r]] += 1
+            deg[pb.rv[r]] += 1
+    return int(np.minimum(np.minimum(pb.rem_target, relax.capacity(pb)), deg).sum())
+
+
+def solve(
+    instance: Instance,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    progress: Progress | None = None,
+    seed: int = 0,
+) -> Solution:
+    """Schedule the instance's requests (see the module docstring).
+
+    Raises InvalidInstance for malformed input and InfeasibleInstance for contradictory locked meetings.
+    """
+    started = time.monotonic()
+    deadline = started + max(0.1, time_limit)
+    report = progress or _quiet
+    rng = random.Random(seed)
+    report(0.0, "checking the instance")
+    pb = build_problem(instance)
+    report(0.05, f"{pb.P} participants, {pb.R} open requests, {len(pb.locked)} locked meetings")
+
+    asg = Assignment(pb)
+    method = "relaxation+colouring"
+    F_bound = combinatorial_F_bound(pb)
+    W_bound = float(sum(pb.rw[r] for r, c in enumerate(pb.cand) if len(c)))
+    rel = relax.build(pb) if pb.R else None
+    chosen: list[int] = []
+    w_row_ok = False
+    if rel is not None:
+        report(0.1, "bounding the fair share (relaxation)")
+        F_rel, _ = relax.max_F(rel, deadline)
+        if math.isfinite(F_rel):
+            F_bound = min(F_bound, math.floor(F_rel + 1e-6))
+            report(0.3, f"fair share bound {F_bound + pb.locked_F}; choosing the meetings")
+            W_rel, y = relax.max_W(rel, pb.rw, F_bound, deadline)
+            if y is not None:
+                w_row_ok = True
+                W_bound = min(W_bound, _round_bound(pb, W_rel))
+                chosen = rel.reqs[y > 0.5].tolist()
+    report(0.45, f"placing {len(chosen)} meetings in slots and tables")
+    left = colour(asg, chosen)
+    if left:
+        left = repair(
+            asg, left, min(deadline, time.monotonic() + 0.2 * time_limit), rng, 200 * len(left) + 20_000
+        )
+    fill(asg)
+    report(0.6, f"placed: fair share {free_F(pb, asg) + pb.locked_F} of at most {F_bound + pb.locked_F}")
+
+    def at_bound() -> bool:
+        return free_F(pb, asg) >= F_bound and free_W(pb, asg) >= W_bound - _TOL
+
+    if not at_bound() and time.monotonic() < deadline:
+        n_cols = sum(len(c) for c in pb.cand)
+        if n_cols <= EXACT_MAX_COLUMNS:
+            method = "exact MILP"
+            report(0.65, "solving the time-indexed model exactly")
+            asg, F_bound, W_bound = _exact(pb, asg, F_bound, W_bound, deadline)
+        else:
+            method = "relaxation+colouring+LNS"
+            report(0.65, "improving the neighbourhoods that fell short")
+            wanted = np.zeros(pb.P, dtype=np.int64)
+            np.add.at(wanted, pb.ru[chosen], 1)
+            np.add.at(wanted, pb.rv[chosen], 1)
+            improve(pb, asg, F_bound, deadline, rng, report, wanted if chosen else None)
+            fill(asg)
+    # With a lower F the weight bound must be taken over every solution at least as fair as this one.
+    F_now = free_F(pb, asg)
+    if (
+        rel is not None
+        and w_row_ok
+        and F_now < F_bound
+        and method != "exact MILP"
+        and time.monotonic() < deadline
+    ):
+        W_rel, _ = relax.relax_W_bound(rel, F_now, deadline)
+        W_bound = _round_bound(pb, W_rel) if math.isfinite(W_rel) else float(sum(pb.rw))
+    elif F_now < F_bound and method != "exact MILP":
+        W_bound = float(sum(pb.rw[r] for r, c in enumerate(pb.cand) if len(c)))
+
+    meetings = _meetings(pb, asg)
+    F_checked, _, problems = check_schedule(instance, meetings)
+    if problems:  # a bug in the engine: never hand out a schedule that breaks a rule
+        raise RuntimeError(f"the engine produced an invalid schedule: {problems[:5]}")
+    F = F_now + pb.locked_F
+    assert F_checked == F
+    W = free_W(pb, asg) + pb.locked_W
+    W_bound_total = max(W, _round_bound(pb, W_bound) + pb.locked_W)
+    cert = Certificate(
+        F=F,
+        F_bound=max(F, F_bound + pb.locked_F),
+        W=W,
+        W_bound=W_bound_total,
+        optimal=F_bound + pb.locked_F <= F and W_bound_total - _TOL <= W,
+        seconds=time.monotonic() - started,
+        method=method,
+    )
+    report(1.0, f"done: F {cert.F}/{cert.F_bound}, W {cert.W:g}/{cert.W_bound:g}")
+    return Solution(meetings, cert, _unscheduled(pb, asg), _stats(pb, asg, len(meetings)))
+
+
+_TOL = 1e-6
+
+
+def _round_bound(pb: Problem, value: float) -> float:
+    """A solver's bound, freed of its tolerance: rounded down when every weight is whole."""
+    if bool(np.all(pb.rw == np.round(pb.rw))):
+        return float(math.floor(value + 1e-6))
+    return value + 1e-7 * max(1.0, abs(value))
+
+
+def _exact(pb: Problem, asg: Assignment, F_bound: int, W_bound: float, deadline: float):
+    model = exact.build(pb, integer=True)
+    start = _columns(model, pb, asg)
+    st1 = exact.run_stage(model, deadline, start)
+    best = asg
+    if st1.x is not None:
+        cand = _from_columns(pb, model, st1.x)
+        if free_F(pb, cand) > free_F(pb, best) or (
+            free_F(pb, cand) == free_F(pb, best) and free_W(pb, cand) > free_W(pb, best)
+        ):
+            best = cand
+    if math.isfinite(st1.bound):
+        F_bound = min(F_bound, math.floor(st1.bound + 1e-6))
+    F_fix = free_F(pb, best)
+    if time.monotonic() < deadline:
+        exact.fix_F_and_maximise_W(model, pb.rw, F_fix)
+        st2 = exact.run_stage(model, deadline, _columns(model, pb, best))
+        if st2.x is not None:
+            cand = _from_columns(pb, model, st2.x)
+            if free_F(pb, cand) >= F_fix and free_W(pb, cand) > free_W(pb, best):
+                best = cand
+        if math.isfinite(st2.bound) and F_fix >= F_bound:
+            W_bound = min(W_bound, _round_bound(pb, st2.bound))
+        elif F_fix < F_bound:
+            W_bound = _round_bound(pb, st2.bound) if math.isfinite(st2.bound) else float(pb.rw.sum())
+    fill(best)
+    return best, F_bound, W_bound
+
+
+def _columns(model: exact.Model, pb: Problem, asg: Assignment) -> np.ndarray:
+    col = np.zeros(model.n_cols)
+    index = {(int(r), int(s)): i for i, (r, s) in enumerate(zip(model.var_r, model.var_s, strict=True))}
+    for r in asg.placed():
+        col[index[(r, asg.slot_of[r])]] = 1.0
+    counts = np.array(asg.count, dtype=np.int64)
+    col[model.n_x :] = np.minimum(counts[model.g_part], pb.rem_target[model.g_part])
+    return col
+
+
+def _from_columns(pb: Problem, model: exact.Model, x: np.ndarray) -> Assignment:
+    asg = Assignment(pb)
+    rem_max = pb.rem_max.tolist()
+    for i in np.flatnonzero(x[: model.n_x] > 0.5):
+        r, s = int(model.var_r[i]), int(model.var_s[i])
+        u, v = asg.ru[r], asg.rv[r]
+        if (
+            asg.slot_of[r] < 0
+            and asg.occ[u][s] < 0
+            and asg.occ[v][s] < 0
+            and len(asg.in_slot[s]) < asg.cap[s]
+            and asg.count[u] < rem_max[u]
+            and asg.count[v] < rem_max[v]
+        ):
+            asg.place(r, s)
+    return asg
+
+
+def _meetings(pb: Problem, asg: Assignment) -> list[Meeting]:
+    inst = pb.instance
+    meetings = list(pb.locked)
+    for s in range(pb.S):
+        tables = pb.free_tables[s]
+        for r, t in zip(sorted(asg.in_slot[s]), tables, strict=False):
+            req = inst.requests[int(pb.rorig[r])]
+            meetings.append(Meeting(req.a, req.b, inst.slots[s].id, t))
+    return meetings
+
+
+def _unscheduled(pb: Problem, asg: Assignment) -> list[Unscheduled]:
+    inst = pb.instance
+    total = (pb.locked_count + np.array(asg.count, dtype=np.int64)).tolist()
+    maxm = pb.max_meetings.tolist()
+    out = []
+    for r in range(pb.R):
+        if asg.slot_of[r] >= 0:
+            continue
+        req = inst.requests[int(pb.rorig[r])]
+        u, v = asg.ru[r], asg.rv[r]
+        full = [inst.participants[p].id for p in (u, v) if total[p] >= maxm[p]]
+        if pb.no_common_slot[r]:
+            out.append(
+                Unscheduled(req, REASON_NO_COMMON_SLOT, f"{req.a} and {req.b} are never available together")
+            )
+        elif not asg.cand[r]:
+            out.append(
+                Unscheduled(
+                    req, REASON_NO_COMMON_SLOT, "their common slots are taken by locked meetings or tables"
+                )
+            )
+        elif full:
+            out.append(Unscheduled(req, REASON_MAX_REACHED, " and ".join(full) + " reached max_meetings"))
+        else:
+            ou, ov = asg.occ[u], asg.occ[v]
+            both_free = [s for s in asg.cand[r] if ou[s] < 0 and ov[s] < 0]
+            if both_free:
+                out.append(Unscheduled(req, REASON_NO_TABLE, "every table is taken when both are free"))
+            else:
+                out.append(
+                    Unscheduled(
+                        req,
+                        REASON_LOWER_PRIORITY,
+                        "their common slots went to meetings that serve the fair share or weight better",
+                    )
+                )
+    return out
+
+
+def _stats(pb: Problem, asg: Assignment, n_meetings: int) -> Stats:
+    per = (pb.locked_count + np.array(asg.count, dtype=np.int64)).tolist()
+    return Stats(
+        participants=pb.P,
+        requests=len(pb.instance.requests),
+        meetings=n_meetings,
+        locked=len(pb.locked),
+        meetings_min=min(per, default=0),
+        meetings_median=float(statistics.median(per)) if per else 0.0,
+        meetings_max=max(per, default=0),
+        participants_without_meeting=sum(1 for c in per if c == 0),
+        participants_below_target=int(np.sum(np.array(per, dtype=np.int64) < pb.target)) if per else 0,
+    )
