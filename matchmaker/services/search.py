@@ -1,0 +1,327 @@
+"""Browse and search the catalogue: offerings or needs, by words, filters and sort order, one page at a time.
+
+Words: the query is folded like the items' `search_text` (lower-case, accent-free), split into words, and
+each word must match (AND). A word matches an indexed word that starts with it, after a light stemming
+that strips common Dutch, French and English endings ("sensoren" -> "sensor", "capteurs" -> "capteur",
+"inspecties" -> "inspecti", which also finds "inspection"). Since the index holds the labels of the
+items' CPV codes in Dutch, French and English, a French query finds a Dutch item with the right code.
+Relevance adds, per query word, the best weight of a matching word (title 3, summary/keywords 2, rest 1)
+plus 1 when it matched the word exactly.
+
+The lookups go through the word index of `matchmaker.models.search_index` (a B-tree range scan per query
+word), so a search stays fast on tens of thousands of items, on SQLite and PostgreSQL alike.
+
+Who sees what: everybody sees published offerings and open or closed needs (needs for registered users
+only: logged-in users); members also see their own organisation's items in any status; organizers and
+administrators see everything.
+"""
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
+
+from matchmaker.extensions import db
+from matchmaker.models import (
+    ContentLanguage,
+    InnovationType,
+    Need,
+    NeedStatus,
+    Offering,
+    OfferingStatus,
+    Organisation,
+    OrganisationKind,
+    ProcurementRoute,
+    Role,
+    Theme,
+    need_theme,
+    offering_theme,
+)
+from matchmaker.models.catalogue import NeedCpvCode, OfferingCpvCode
+from matchmaker.models.search_index import STOP_WORDS, TOKEN_MAX, WORD, token_item_column, token_table
+from matchmaker.textutil import fold
+
+KINDS = ("offering", "need")
+MAX_QUERY_LENGTH = 200
+MAX_TERMS = 8
+PER_PAGE_CHOICES = (10, 20, 50, 100)
+MAX_PAGE = 10_000
+
+SORTS = {
+    "offering": ("relevance", "newest", "title", "trl"),
+    "need": ("relevance", "newest", "title", "deadline", "budget"),
+}
+
+# Statuses anyone may see, and the status shown when nobody asked for one.
+PUBLIC_STATUSES = {"offering": (OfferingStatus.PUBLISHED,), "need": (NeedStatus.OPEN, NeedStatus.CLOSED)}
+DEFAULT_STATUSES = {"offering": (OfferingStatus.PUBLISHED,), "need": (NeedStatus.OPEN,)}
+ALL_STATUSES = {"offering": tuple(OfferingStatus), "need": tuple(NeedStatus)}
+
+# Endings stripped from a query word before prefix matching, longest first; the stem keeps >= 4 letters.
+_ENDINGS = ("ingen", "eren", "ies", "en", "es", "er", "s", "e")
+_VOWELS = set("aeiouy")
+
+
+class SearchError(ValueError):
+    """A search parameter is out of range; the message names it (for developers: routes validate first)."""
+
+
+@dataclass
+class SearchParams:
+    kind: str = "offering"
+    q: str = ""
+    themes: list[str] = field(default_factory=list)  # theme slugs; any of them
+    innovation_types: list[str] = field(default_factory=list)
+    trl_min: int | None = None
+    trl_max: int | None = None
+    cpv_divisions: list[str] = field(default_factory=list)  # two digits, e.g. "72"
+    organisation_kinds: list[str] = field(default_factory=list)
+    procurement_routes: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)  # empty: the default for the kind
+    mine: bool = False  # only the viewer's organisation's items
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass
+class SearchResult:
+    params: SearchParams
+    pagination: Pagination
+    terms: list[str]  # the query words that were used (folded, stop words removed)
+    ignored: list[str]  # query words left out (too short, stop words, beyond MAX_TERMS)
+    sort: str  # the sort order applied (relevance falls back to newest without words)
+    page_clamped: bool = False  # the requested page was past the end: the last page is shown
+
+    @property
+    def items(self) -> list:
+        return self.pagination.items
+
+    @property
+    def total(self) -> int:
+        return self.pagination.total or 0
+
+
+# --------------------------------------------------------------------------------------------------
+# Query words
+
+
+def stem(word: str) -> str:
+    """A light, language-agnostic stem for prefix matching: 'sensoren' -> 'sensor', 'bruggen' -> 'brug'."""
+    if word.isdigit():
+        return word
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            word = word[: -len(ending)]
+            break
+    # Dutch doubles a consonant before an ending: 'bruggen' -> 'brugg' -> 'brug'.
+    if len(word) >= 5 and word[-1] == word[-2] and word[-1] not in _VOWELS:
+        word = word[:-1]
+    return word
+
+
+def query_terms(q: str) -> tuple[list[str], list[str]]:
+    """(words used, words ignored) of a query: folded, without stop words and one-letter words, at most
+    MAX_TERMS words."""
+    used: list[str] = []
+    ignored: list[str] = []
+    for word in WORD.findall(fold((q or "")[:MAX_QUERY_LENGTH])):
+        if len(word) < 2 or word in STOP_WORDS or len(used) >= MAX_TERMS:
+            ignored.append(word)
+        elif word[:TOKEN_MAX] not in used:
+            used.append(word[:TOKEN_MAX])
+    return used, ignored
+
+
+def _prefix_end(prefix: str) -> str:
+    """The smallest string greater than every string that starts with `prefix` ([a-z0-9] words)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _scores(kind: str, terms: list[str]) -> sa.Subquery:
+    """(item_id, score) of the items that match every term."""
+    table, item = token_table(kind), token_item_column(kind)
+    parts = []
+    for term in terms:
+        root = stem(term)
+        exact = sa.case((table.c.token.in_(sorted({term, root})), 1), else_=0)
+        if len(root) >= 3:
+            match = sa.and_(table.c.token >= root, table.c.token < _prefix_end(root))
+        else:  # two letters: exact only, a prefix this short would match half the index
+            match = table.c.token == root
+        parts.append(
+            sa.select(item.label("item_id"), sa.func.max(table.c.weight + exact).label("weight"))
+            .where(match)
+            .group_by(item)
+        )
+    matches = (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery("matches")
+    return (
+        sa.select(matches.c.item_id, sa.func.sum(matches.c.weight).label("score"))
+        .group_by(matches.c.item_id)
+        .having(sa.func.count() == len(terms))
+        .subquery("scores")
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Visibility and filters
+
+
+def _is_authenticated(viewer) -> bool:
+    return bool(viewer is not None and getattr(viewer, "is_authenticated", False))
+
+
+def sees_everything(viewer) -> bool:
+    return _is_authenticated(viewer) and viewer.has_role(Role.ORGANIZER, Role.ADMIN)
+
+
+def allowed_statuses(kind: str, viewer) -> tuple[str, ...]:
+    """The statuses a viewer may filter on: all for members (their own items) and organizers."""
+    if _is_authenticated(viewer) and (viewer.organisation is not None or sees_everything(viewer)):
+        return tuple(s.value for s in ALL_STATUSES[kind])
+    return tuple(s.value for s in PUBLIC_STATUSES[kind])
+
+
+def _visible(model, kind: str, viewer):
+    """The condition for the items a viewer may see."""
+    if sees_everything(viewer):
+        return sa.true()
+    public = model.status.in_([s.value for s in PUBLIC_STATUSES[kind]])
+    if kind == "need" and not _is_authenticated(viewer):
+        public = sa.and_(public, model.registered_only.is_(False))
+    organisation = viewer.organisation if _is_authenticated(viewer) else None
+    if organisation is not None:
+        return sa.or_(public, model.organisation_id == organisation.id)
+    return public
+
+
+def _check(values: list[str], allowed, label: str) -> list[str]:
+    allowed = {str(a) for a in allowed}
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise SearchError(f"unknown {label}: {', '.join(bad)}")
+    return list(dict.fromkeys(values))
+
+
+def _division_range(column, division: str):
+    if not (len(division) == 2 and division.isdigit()):
+        raise SearchError(f"a CPV division is two digits, not {division!r}")
+    return sa.and_(column >= division + "000000", column < f"{int(division) + 1:02d}000000")
+
+
+def _filters(params: SearchParams, viewer) -> list:
+    kind = params.kind
+    model = Offering if kind == "offering" else Need
+    conditions = [_visible(model, kind, viewer)]
+
+    statuses = _check(params.statuses, allowed_statuses(kind, viewer), "status")
+    if not statuses and not params.mine:
+        statuses = [s.value for s in DEFAULT_STATUSES[kind]]
+    if statuses:
+        conditions.append(model.status.in_(statuses))
+    if params.mine:
+        organisation = viewer.organisation if _is_authenticated(viewer) else None
+        conditions.append(model.organisation_id == (organisation.id if organisation else -1))
+
+    if params.themes:
+        link = offering_theme if kind == "offering" else need_theme
+        link_item = link.c.offering_id if kind == "offering" else link.c.need_id
+        conditions.append(
+            model.id.in_(
+                sa.select(link_item)
+                .join(Theme, Theme.id == link.c.theme_id)
+                .where(Theme.slug.in_(params.themes))
+            )
+        )
+    if params.cpv_divisions:
+        codes = OfferingCpvCode if kind == "offering" else NeedCpvCode
+        code_item = codes.offering_id if kind == "offering" else codes.need_id
+        conditions.append(
+            model.id.in_(
+                sa.select(code_item).where(
+                    sa.or_(*(_division_range(codes.code, d) for d in params.cpv_divisions))
+                )
+            )
+        )
+    if params.organisation_kinds:
+        kinds = _check(params.organisation_kinds, [k.value for k in OrganisationKind], "organisation kind")
+        conditions.append(
+            model.organisation_id.in_(sa.select(Organisation.id).where(Organisation.kind.in_(kinds)))
+        )
+    if params.languages:
+        conditions.append(
+            model.language.in_(_check(params.languages, [x.value for x in ContentLanguage], "language"))
+        )
+    if kind == "offering":
+        if params.innovation_types:
+            types = _check(params.innovation_types, [t.value for t in InnovationType], "innovation type")
+            conditions.append(Offering.innovation_type.in_(types))
+        for bound in (params.trl_min, params.trl_max):
+            if bound is not None and not 1 <= bound <= 9:
+                raise SearchError("the TRL is a number from 1 to 9")
+        if params.trl_min is not None:
+            conditions.append(Offering.trl >= params.trl_min)
+        if params.trl_max is not None:
+            conditions.append(Offering.trl <= params.trl_max)
+    elif params.procurement_routes:
+        routes = _check(params.procurement_routes, [r.value for r in ProcurementRoute], "procurement route")
+        conditions.append(Need.procurement_route.in_(routes))
+    return conditions
+
+
+def _order(model, kind: str, sort: str, scores) -> list:
+    newest = [model.published_at.desc().nulls_last(), model.id.desc()]
+    if sort == "relevance" and scores is not None:
+        return [scores.c.score.desc(), *newest]
+    if sort == "title":
+        return [sa.func.lower(model.title), model.id]
+    if sort == "trl" and kind == "offering":
+        return [Offering.trl.desc().nulls_last(), *newest]
+    if sort == "deadline" and kind == "need":
+        return [Need.deadline.asc().nulls_last(), Need.id]
+    if sort == "budget" and kind == "need":
+        return [Need.budget_max.desc().nulls_last(), Need.id]
+    return newest
+
+
+# --------------------------------------------------------------------------------------------------
+# The use case
+
+
+def search_catalogue(params: SearchParams, viewer=None) -> SearchResult:
+    """One page of the offerings or needs the viewer may see that match the words and filters.
+
+    Raises SearchError on a parameter out of range (the browse form validates before calling).
+    """
+    if params.kind not in KINDS:
+        raise SearchError(f"kind is one of {KINDS}")
+    if params.sort not in SORTS[params.kind]:
+        raise SearchError(f"unknown sort order {params.sort!r}")
+    if params.per_page not in PER_PAGE_CHOICES:
+        raise SearchError(f"per_page is one of {PER_PAGE_CHOICES}")
+    if not 1 <= params.page <= MAX_PAGE:
+        raise SearchError(f"page is a number from 1 to {MAX_PAGE}")
+
+    kind = params.kind
+    model = Offering if kind == "offering" else Need
+    terms, ignored = query_terms(params.q)
+    scores = _scores(kind, terms) if terms else None
+    sort = params.sort if (params.sort != "relevance" or scores is not None) else "newest"
+
+    query = sa.select(model)
+    if scores is not None:
+        query = query.join(scores, scores.c.item_id == model.id)
+    query = query.where(*_filters(params, viewer)).order_by(*_order(model, kind, sort, scores))
+
+    pagination = db.paginate(query, page=params.page, per_page=params.per_page, error_out=False, count=True)
+    clamped = False
+    if not pagination.items and params.page > 1 and pagination.total:
+        # Past the end (an old link, or a hand-typed number): show the last page rather than nothing.
+        clamped = True
+        pagination = db.paginate(
+            query, page=pagination.pages, per_page=params.per_page, error_out=False, count=True
+        )
+    return SearchResult(
+        params=params, pagination=pagination, terms=terms, ignored=ignored, sort=sort, page_clamped=clamped
+    )
