@@ -18,6 +18,7 @@ from wtforms import (
     ValidationError,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from matchmaker.models import ContentLanguage, InnovationType, ProcurementRoute, utcnow
@@ -105,14 +106,15 @@ class _ItemForm(FlaskForm):
         _l("Keywords"), validators=[Optional(), Length(max=catalogue_service.KEYWORDS_MAX)]
     )
     language = SelectField(
-        _l("Language of this text"), choices=[(lang.value, label) for lang, label in LANGUAGE_LABELS.items()]
+        _l("Language of this text"),
+        choices=[SelectChoice(lang.value, label) for lang, label in LANGUAGE_LABELS.items()],
     )
     themes = MultiCheckboxField(_l("Themes"), coerce=int, validate_choice=True)
     cpv_codes = StringField(_l("CPV codes"), validators=[Optional(), _cpv_codes])
     version = HiddenField()
 
     def set_theme_choices(self, themes, language: str) -> None:
-        self.themes.choices = [(theme.id, theme.name(language)) for theme in themes]
+        self.themes.choices = [SelectChoice(theme.id, theme.name(language)) for theme in themes]
 
     def version_number(self) -> int | None:
         value = (self.version.data or "").strip()
@@ -125,11 +127,12 @@ class OfferingForm(_ItemForm):
     )
     innovation_type = SelectField(
         _l("Type of innovation"),
-        choices=[(kind.value, label) for kind, label in INNOVATION_TYPE_LABELS.items()],
+        choices=[SelectChoice(kind.value, label) for kind, label in INNOVATION_TYPE_LABELS.items()],
     )
     trl = SelectField(
         _l("Maturity (technology readiness level)"),
-        choices=[("", _l("Not applicable"))] + [(str(n), label) for n, label in TRL_LABELS.items()],
+        choices=[SelectChoice("", _l("Not applicable"))]
+        + [SelectChoice(str(n), label) for n, label in TRL_LABELS.items()],
     )
     reference_projects = TextAreaField(
         _l("References and pilots"), validators=[Optional(), Length(max=catalogue_service.TEXT_MAX)]
@@ -170,7 +173,7 @@ class NeedForm(_ItemForm):
     deadline = DateField(_l("Deadline"), validators=[Optional()])
     procurement_route = SelectField(
         _l("Procurement route"),
-        choices=[(route.value, label) for route, label in PROCUREMENT_ROUTE_LABELS.items()],
+        choices=[SelectChoice(route.value, label) for route, label in PROCUREMENT_ROUTE_LABELS.items()],
     )
     registered_only = BooleanField(_l("Show this need to registered users only"))
 

@@ -16,6 +16,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from matchmaker.extensions import db
@@ -261,16 +262,16 @@ def _check_version(item: Offering | Need, expected_version: int | None) -> None:
 
 
 def _apply_offering(offering: Offering, data: OfferingInput) -> None:
-    offering.title = _clean_text(data.title, _("Title"), TITLE_MAX, required=True)
-    offering.summary = _clean_text(data.summary, _("Summary"), SUMMARY_MAX)
-    offering.description = _clean_text(data.description, _("Description"), TEXT_MAX)
-    offering.innovation_type = _check_choice(data.innovation_type, InnovationType, _("innovation type"))
+    offering.title = _clean_text(data.title, _l("Title"), TITLE_MAX, required=True)
+    offering.summary = _clean_text(data.summary, _l("Summary"), SUMMARY_MAX)
+    offering.description = _clean_text(data.description, _l("Description"), TEXT_MAX)
+    offering.innovation_type = _check_choice(data.innovation_type, InnovationType, _l("innovation type"))
     if data.trl is not None and not 1 <= int(data.trl) <= 9:
         raise ServiceError(_("The technology readiness level is a number from 1 to 9."))
     offering.trl = data.trl
     offering.keywords = _keywords(data.keywords)
-    offering.language = _check_choice(data.language, ContentLanguage, _("language"))
-    offering.reference_projects = _clean_text(data.reference_projects, _("References and pilots"), TEXT_MAX)
+    offering.language = _check_choice(data.language, ContentLanguage, _l("language"))
+    offering.reference_projects = _clean_text(data.reference_projects, _l("References and pilots"), TEXT_MAX)
     offering.links = check_links(data.links)
     offering.themes = _themes(data.theme_ids, offering.themes)
     _set_codes(offering, cpv_service.validate_codes(data.cpv_codes), OfferingCpvCode)
@@ -308,12 +309,15 @@ def update_offering(
 def _ready_to_publish_offering(offering: Offering) -> None:
     missing = [
         label
-        for label, value in ((_("Summary"), offering.summary), (_("Description"), offering.description))
+        for label, value in ((_l("Summary"), offering.summary), (_l("Description"), offering.description))
         if not (value or "").strip()
     ]
     if missing:
         raise ServiceError(
-            _("Complete these fields before publishing: %(fields)s.", fields=", ".join(missing))
+            _(
+                "Complete these fields before publishing: %(fields)s.",
+                fields=", ".join(str(label) for label in missing),
+            )
         )
 
 
@@ -382,17 +386,17 @@ def restore_offering(user: User, offering: Offering) -> Offering:
 
 
 def _apply_need(need: Need, data: NeedInput) -> None:
-    need.title = _clean_text(data.title, _("Title"), TITLE_MAX, required=True)
-    need.summary = _clean_text(data.summary, _("Summary"), SUMMARY_MAX)
-    need.challenge = _clean_text(data.challenge, _("Challenge"), TEXT_MAX)
-    need.expected_outcome = _clean_text(data.expected_outcome, _("Expected outcome"), TEXT_MAX)
+    need.title = _clean_text(data.title, _l("Title"), TITLE_MAX, required=True)
+    need.summary = _clean_text(data.summary, _l("Summary"), SUMMARY_MAX)
+    need.challenge = _clean_text(data.challenge, _l("Challenge"), TEXT_MAX)
+    need.expected_outcome = _clean_text(data.expected_outcome, _l("Expected outcome"), TEXT_MAX)
     need.keywords = _keywords(data.keywords)
     _check_budget(data.budget_min, data.budget_max)
     need.budget_min, need.budget_max = data.budget_min, data.budget_max
     _check_deadline(data.deadline, need.deadline)
     need.deadline = data.deadline
-    need.procurement_route = _check_choice(data.procurement_route, ProcurementRoute, _("procurement route"))
-    need.language = _check_choice(data.language, ContentLanguage, _("language"))
+    need.procurement_route = _check_choice(data.procurement_route, ProcurementRoute, _l("procurement route"))
+    need.language = _check_choice(data.language, ContentLanguage, _l("language"))
     need.registered_only = bool(data.registered_only)
     need.themes = _themes(data.theme_ids, need.themes)
     _set_codes(need, cpv_service.validate_codes(data.cpv_codes), NeedCpvCode)
@@ -428,12 +432,15 @@ def update_need(user: User, need: Need, data: NeedInput, expected_version: int |
 def _ready_to_open_need(need: Need) -> None:
     missing = [
         label
-        for label, value in ((_("Summary"), need.summary), (_("Challenge"), need.challenge))
+        for label, value in ((_l("Summary"), need.summary), (_l("Challenge"), need.challenge))
         if not (value or "").strip()
     ]
     if missing:
         raise ServiceError(
-            _("Complete these fields before publishing: %(fields)s.", fields=", ".join(missing))
+            _(
+                "Complete these fields before publishing: %(fields)s.",
+                fields=", ".join(str(label) for label in missing),
+            )
         )
     if need.deadline is not None and need.deadline < utcnow().date():
         raise ServiceError(_("The deadline has passed: choose a new deadline before opening this need."))
