@@ -71,6 +71,8 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (pages_bp, auth_bp, account_bp, organisations_bp, admin_bp, catalogue_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(__import__("matchmaker.events", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("matchmaker.notifications", fromlist=["bp"]).bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("events", __name__, url_prefix="/events")
+
+from matchmaker.events import commands, routes  # noqa: E402,F401

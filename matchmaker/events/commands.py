@@ -1,0 +1,17 @@
+"""`flask events ...` commands (the blueprint's CLI group)."""
+
+import click
+
+from matchmaker.events import bp
+
+
+@bp.cli.command("expire-requests")
+def expire_requests() -> None:
+    """Expire unanswered requests past their event's deadline and remind recipients the day before.
+
+    Safe to run as often as you like (for example every 15 minutes from cron)."""
+    from matchmaker.services.meeting_requests import expire_overdue, send_expiry_reminders
+
+    reminded = send_expiry_reminders()
+    expired = expire_overdue()
+    click.echo(f"{expired} request(s) expired, {reminded} reminder(s) sent.")

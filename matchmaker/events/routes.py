@@ -1,0 +1,709 @@
+"""Routes of the events area: the public listing and event pages, the organizer's pages (edit, programme,
+dashboard, exports), registration, who is here and meeting requests.
+
+Access: drafts are seen by their organizer only (404 for others); organizer pages answer 403 to anyone
+else; the participant list and requests are for approved participants (403 otherwise); a request is seen by
+its two sides only (404 otherwise).
+"""
+
+import importlib
+import logging
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from matchmaker.events import bp
+from matchmaker.events.forms import (
+    ActionForm,
+    BlockForm,
+    DayForm,
+    EventForm,
+    OnBehalfForm,
+    RegistrationForm,
+    RequestForm,
+    StatusForm,
+)
+from matchmaker.extensions import db
+from matchmaker.i18n import current_language
+from matchmaker.markdown import render_markdown
+from matchmaker.models import (
+    Event,
+    EventDay,
+    EventStatus,
+    ParticipantRole,
+    ProgrammeBlock,
+    RegistrationStatus,
+    RequestStatus,
+    SlotKind,
+)
+from matchmaker.services import ServiceError
+from matchmaker.services import events as events_service
+from matchmaker.services import meeting_requests as requests_service
+from matchmaker.services import registrations as registrations_service
+from matchmaker.services.themes import list_themes
+
+log = logging.getLogger(__name__)
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def _event(event_id: int) -> Event:
+    event = db.get_or_404(Event, event_id)
+    if not events_service.can_view(current_user, event):
+        abort(404)
+    return event
+
+
+def _managed(event_id: int) -> Event:
+    event = _event(event_id)
+    if not events_service.can_manage(current_user, event):
+        abort(403)
+    return event
+
+
+def _participant_view(event_id: int) -> Event:
+    event = _event(event_id)
+    if not registrations_service.can_see_participants(current_user, event):
+        abort(403)
+    return event
+
+
+def _to_detail(event: Event):
+    return redirect(url_for(".detail", event_id=event.id))
+
+
+def _slots_by_day(event: Event) -> list[tuple]:
+    days = []
+    for event_day in event.days:
+        days.append((event_day, [s for s in event.slots if s.day_id == event_day.id]))
+    return days
+
+
+# --- public ----------------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    theme = request.args.get("theme") or None
+    listing = events_service.list_public_events(theme_slug=theme)
+    return render_template(
+        "events/index.html",
+        listing=listing,
+        themes=list_themes(),
+        theme=theme,
+        can_create=events_service.can_create_events(current_user),
+    )
+
+
+@bp.get("/<int:event_id>")
+def detail(event_id: int):
+    event = _event(event_id)
+    registration = registrations_service.registration_of(current_user, event)
+    return render_template(
+        "events/detail.html",
+        event=event,
+        description_html=render_markdown(event.description),
+        registration=registration,
+        can_manage=events_service.can_manage(current_user, event),
+        registration_open=events_service.registration_is_open(event),
+        requests_open=events_service.requests_are_open(event),
+        places={role: registrations_service.places_left(event, role) for role in ParticipantRole},
+        days=_slots_by_day(event),
+        action_form=ActionForm(),
+    )
+
+
+@bp.get("/<int:event_id>.ics")
+def ical(event_id: int):
+    event = _event(event_id)
+    body = events_service.event_ical(event, current_app.config["SERVER_BASE_URL"])
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="event-{event.id}.ics"'},
+    )
+
+
+# --- organizer -----------------------------------------------------------------------------------------
+
+
+@bp.get("/manage")
+@login_required
+def manage():
+    if not events_service.can_create_events(current_user):
+        abort(403)
+    return render_template("events/manage.html", events=events_service.events_managed_by(current_user))
+
+
+def _event_form(event: Event | None) -> EventForm:
+    form = EventForm()
+    form.set_theme_choices(list_themes(), current_language())
+    if event is not None and request.method == "GET":
+        form.load(events_service.event_input_from(event))
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    if not events_service.can_create_events(current_user):
+        abort(403)
+    form = _event_form(None)
+    if form.validate_on_submit():
+        try:
+            event = events_service.create_event(current_user, form.to_input())
+        except events_service.InvalidEvent as refusal:
+            form.add_problems(refusal.problems)
+        except ServiceError as refusal:
+            form.form_errors.append(refusal.message)
+        else:
+            flash(_("The event is created as a draft. Now add its days and programme."), "success")
+            return redirect(url_for(".programme", event_id=event.id))
+    return render_template("events/form.html", form=form, event=None)
+
+
+@bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(event_id: int):
+    event = _managed(event_id)
+    form = _event_form(event)
+    if form.validate_on_submit():
+        try:
+            events_service.update_event(current_user, event, form.to_input())
+        except events_service.InvalidEvent as refusal:
+            db.session.rollback()
+            form.add_problems(refusal.problems)
+        except ServiceError as refusal:
+            db.session.rollback()
+            form.form_errors.append(refusal.message)
+        else:
+            flash(_("The event is saved."), "success")
+            return redirect(url_for(".dashboard", event_id=event.id))
+    return render_template("events/form.html", form=form, event=event)
+
+
+@bp.get("/<int:event_id>/programme")
+@login_required
+def programme(event_id: int, day_form: DayForm | None = None, block_forms: dict | None = None):
+    event = _managed(event_id)
+    block_forms = block_forms or {}
+    return render_template(
+        "events/programme.html",
+        event=event,
+        day_form=day_form or DayForm(formdata=None),
+        block_forms={
+            d.id: block_forms.get(d.id) or BlockForm(formdata=None, prefix=f"b{d.id}") for d in event.days
+        },
+        days=_slots_by_day(event),
+        editable=event.status in events_service.PROGRAMME_EDITABLE,
+        action_form=ActionForm(),
+    )
+
+
+@bp.post("/<int:event_id>/programme/days")
+@login_required
+def add_day(event_id: int):
+    event = _managed(event_id)
+    form = DayForm()
+    if form.validate_on_submit():
+        try:
+            events_service.add_day(
+                current_user,
+                event,
+                form.day.data,
+                form.start_time.data,
+                form.end_time.data,
+                form.slot_minutes.data,
+            )
+        except ServiceError as refusal:
+            db.session.rollback()
+            form.form_errors.append(refusal.message)
+        else:
+            flash(_("The day is added to the programme."), "success")
+            return redirect(url_for(".programme", event_id=event.id))
+    return programme(event_id, day_form=form), 422
+
+
+@bp.post("/<int:event_id>/programme/days/<int:day_id>/delete")
+@login_required
+def remove_day(event_id: int, day_id: int):
+    event = _managed(event_id)
+    event_day = db.get_or_404(EventDay, day_id)
+    if event_day.event_id != event.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            events_service.remove_day(current_user, event_day)
+        except ServiceError as refusal:
+            db.session.rollback()
+            flash(refusal.message, "danger")
+        else:
+            flash(_("The day is removed from the programme."), "success")
+    return redirect(url_for(".programme", event_id=event.id))
+
+
+@bp.post("/<int:event_id>/programme/days/<int:day_id>/blocks")
+@login_required
+def add_block(event_id: int, day_id: int):
+    event = _managed(event_id)
+    event_day = db.get_or_404(EventDay, day_id)
+    if event_day.event_id != event.id:
+        abort(404)
+    form = BlockForm(prefix=f"b{day_id}")
+    if form.validate_on_submit():
+        try:
+            events_service.add_block(
+                current_user,
+                event_day,
+                form.kind.data,
+                form.title.data or "",
+                form.start_time.data,
+                form.end_time.data,
+            )
+        except ServiceError as refusal:
+            db.session.rollback()
+            form.form_errors.append(refusal.message)
+        else:
+            flash(_("The programme is updated."), "success")
+            return redirect(url_for(".programme", event_id=event.id))
+    return programme(event_id, block_forms={day_id: form}), 422
+
+
+@bp.post("/<int:event_id>/programme/blocks/<int:block_id>/delete")
+@login_required
+def remove_block(event_id: int, block_id: int):
+    event = _managed(event_id)
+    block = db.get_or_404(ProgrammeBlock, block_id)
+    if block.day.event_id != event.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            events_service.remove_block(current_user, block)
+        except ServiceError as refusal:
+            db.session.rollback()
+            flash(refusal.message, "danger")
+        else:
+            flash(_("The programme is updated."), "success")
+    return redirect(url_for(".programme", event_id=event.id))
+
+
+@bp.post("/<int:event_id>/status")
+@login_required
+def change_status(event_id: int):
+    event = _managed(event_id)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            events_service.change_status(current_user, event, form.status.data)
+        except ServiceError as refusal:
+            db.session.rollback()
+            flash(refusal.message, "danger")
+        else:
+            flash(_("The event's stage is changed."), "success")
+    return redirect(url_for(".dashboard", event_id=event.id))
+
+
+@bp.get("/<int:event_id>/dashboard")
+@login_required
+def dashboard(event_id: int):
+    event = _managed(event_id)
+    return render_template(
+        "events/dashboard.html",
+        event=event,
+        board=events_service.dashboard(event),
+        transitions=events_service.allowed_transitions(event),
+        requests_open=events_service.requests_are_open(event),
+        action_form=ActionForm(),
+        status_form=StatusForm(),
+    )
+
+
+@bp.post("/<int:event_id>/registrations/<int:registration_id>/<any(approve, refuse):decision>")
+@login_required
+def decide(event_id: int, registration_id: int, decision: str):
+    event = _managed(event_id)
+    registration = registrations_service.get_registration_in_event(event, registration_id)
+    if registration is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            registrations_service.decide_registration(current_user, registration, decision == "approve")
+        except ServiceError as refusal:
+            db.session.rollback()
+            flash(refusal.message, "danger")
+        else:
+            flash(
+                _("%(name)s is approved.", name=registration.user.display_name)
+                if decision == "approve"
+                else _("%(name)s is refused.", name=registration.user.display_name),
+                "success",
+            )
+    return redirect(url_for(".dashboard", event_id=event.id))
+
+
+@bp.route("/<int:event_id>/registrations/new", methods=["GET", "POST"])
+@login_required
+def on_behalf(event_id: int):
+    event = _managed(event_id)
+    form = OnBehalfForm()
+    if form.validate_on_submit():
+        try:
+            registration = registrations_service.register_on_behalf(
+                current_user, event, form.email.data, form.role.data, form.max_meetings.data
+            )
+        except ServiceError as refusal:
+            db.session.rollback()
+            form.form_errors.append(refusal.message)
+        else:
+            flash(_("%(name)s is registered.", name=registration.user.display_name), "success")
+            return redirect(url_for(".dashboard", event_id=event.id))
+    return render_template("events/on_behalf.html", event=event, form=form)
+
+
+@bp.post("/<int:event_id>/nudge")
+@login_required
+def nudge(event_id: int):
+    event = _managed(event_id)
+    if ActionForm().validate_on_submit():
+        try:
+            count = events_service.nudge_participants_without_requests(current_user, event)
+        except ServiceError as refusal:
+            flash(refusal.message, "danger")
+        else:
+            flash(_("%(count)s participants received a reminder by email.", count=count), "success")
+    return redirect(url_for(".dashboard", event_id=event.id))
+
+
+def _csv_response(text: str, name: str) -> Response:
+    return Response(
+        text.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/<int:event_id>/export/participants.csv")
+@login_required
+def export_participants(event_id: int):
+    event = _managed(event_id)
+    return _csv_response(events_service.participants_csv(event), f"event-{event.id}-participants.csv")
+
+
+@bp.get("/<int:event_id>/export/requests.csv")
+@login_required
+def export_requests(event_id: int):
+    event = _managed(event_id)
+    return _csv_response(events_service.requests_csv(event), f"event-{event.id}-requests.csv")
+
+
+# --- registration --------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:event_id>/register", methods=["GET", "POST"])
+@login_required
+def register(event_id: int):
+    event = _event(event_id)
+    existing = registrations_service.registration_of(current_user, event)
+    editing = existing is not None and existing.is_active
+    if not events_service.registration_is_open(event):
+        flash(_("Registration for this event is not open."), "warning")
+        return _to_detail(event)
+    roles = [existing.role] if editing else registrations_service.participant_roles(current_user)
+    if not roles:
+        flash(_("Only buyers and suppliers register for an event."), "warning")
+        return _to_detail(event)
+    if current_user.organisation is None:
+        flash(_("Register your organisation first: you bring its offerings or needs."), "warning")
+        return redirect(url_for("organisations.mine"))
+    items_by_role = {role: registrations_service.eligible_items(current_user, role) for role in roles}
+    meeting_slots = event.meeting_slots
+    form = RegistrationForm()
+    form.set_choices(roles, items_by_role, meeting_slots)
+    if request.method == "GET":
+        if editing:
+            form.role.data = existing.role
+            form.items.data = [i.id for i in existing.items]
+            form.slots.data = [s.id for s in existing.available_slots]
+            form.max_meetings.data = existing.max_meetings
+        else:
+            form.role.data = roles[0]
+            form.items.data = [i.id for i in items_by_role[roles[0]]] if len(roles) == 1 else []
+            form.slots.data = [s.id for s in meeting_slots]
+    if form.validate_on_submit():
+        data = registrations_service.RegistrationInput(
+            role=form.role.data,
+            item_ids=list(form.items.data or []),
+            slot_ids=list(form.slots.data or []),
+            max_meetings=form.max_meetings.data,
+        )
+        try:
+            if editing:
+                registrations_service.update_registration(current_user, existing, data)
+            else:
+                registration = registrations_service.register(current_user, event, data)
+        except ServiceError as refusal:
+            db.session.rollback()
+            form.form_errors.append(refusal.message)
+        else:
+            if editing:
+                flash(_("Your registration is updated."), "success")
+            elif registration.status == RegistrationStatus.APPROVED:
+                flash(_("You are registered. See who is here and send your meeting requests."), "success")
+            else:
+                flash(_("Your registration is received. The organizer will confirm it."), "success")
+            return _to_detail(event)
+    return render_template(
+        "events/register.html",
+        event=event,
+        form=form,
+        editing=editing,
+        items_by_role=items_by_role,
+        days=_slots_by_day(event),
+        slot_kind_meeting=SlotKind.MEETING,
+    )
+
+
+@bp.post("/<int:event_id>/register/cancel")
+@login_required
+def cancel_registration(event_id: int):
+    event = _event(event_id)
+    registration = registrations_service.registration_of(current_user, event)
+    if registration is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            registrations_service.cancel_registration(current_user, registration)
+        except ServiceError as refusal:
+            db.session.rollback()
+            flash(refusal.message, "danger")
+        else:
+            flash(_("Your registration is cancelled."), "success")
+    return _to_detail(event)
+
+
+# --- who is here ---------------------------------------------------------------------------------------
+
+
+def _recommender():
+    """`services.matching.recommend_participants` once the matching integration provides it."""
+    try:
+        module = importlib.import_module("matchmaker.services.matching")
+    except ImportError:
+        return None
+    return getattr(module, "recommend_participants", None)
+
+
+def _matches_query(registration, q: str) -> bool:
+    if not q:
+        return True
+    text = " ".join(
+        [registration.user.display_name, registration.organisation_name]
+        + [item.title for item in registration.items]
+        + [getattr(item, "summary", "") or "" for item in registration.items]
+    ).casefold()
+    return all(word in text for word in q.casefold().split())
+
+
+@bp.get("/<int:event_id>/participants")
+@login_required
+def participants(event_id: int):
+    event = _participant_view(event_id)
+    mine = registrations_service.registration_of(current_user, event)
+    is_participant = mine is not None and mine.status == RegistrationStatus.APPROVED
+    everyone = [r for r in events_service.approved_registrations(event) if not (mine and r.id == mine.id)]
+    default_role = ""
+    if is_participant:
+        default_role = (
+            ParticipantRole.SUPPLIER if mine.role == ParticipantRole.BUYER else ParticipantRole.BUYER
+        )
+    role = request.args.get("role", default_role)
+    if role not in ("", *ParticipantRole):
+        role = ""
+    theme = request.args.get("theme", type=int)
+    q = (request.args.get("q") or "").strip()[:200]
+
+    def keep(r) -> bool:
+        if role and r.role != role:
+            return False
+        if theme and not any(theme in [t.id for t in item.themes] for item in r.items):
+            return False
+        return _matches_query(r, q)
+
+    shown = [r for r in everyone if keep(r)]
+    recommendations = []
+    recommender = _recommender()
+    if is_participant and recommender is not None:
+        candidates = [r for r in shown if r.role != mine.role]
+        try:
+            recommendations = [
+                rec for rec in recommender(mine, candidates, current_language()) if rec.score > 0
+            ]
+        except Exception:  # a failing engine must not take the participant list down
+            log.exception("recommend_participants failed for registration %s", mine.id)
+            recommendations = []
+    recommended_ids = {rec.registration.id for rec in recommendations}
+    others = sorted(
+        (r for r in shown if r.id not in recommended_ids),
+        key=lambda r: (r.organisation_name.casefold(), r.user.display_name.casefold()),
+    )
+    return render_template(
+        "events/participants.html",
+        event=event,
+        mine=mine if is_participant else None,
+        recommendations=recommendations,
+        others=others,
+        total=len(everyone),
+        role=role,
+        theme=theme,
+        q=q,
+        themes=list_themes(),
+        states=requests_service.request_states_by_partner(mine) if is_participant else {},
+        requests_open=events_service.requests_are_open(event),
+        engine_available=recommender is not None,
+    )
+
+
+# --- meeting requests -----------------------------------------------------------------------------------
+
+
+@bp.route("/<int:event_id>/requests/new", methods=["GET", "POST"])
+@login_required
+def new_request(event_id: int):
+    event = _participant_view(event_id)
+    form = RequestForm()
+    to_id = request.values.get("to", type=int)
+    recipient = registrations_service.get_registration_in_event(event, to_id) if to_id else None
+    if recipient is None or recipient.status != RegistrationStatus.APPROVED:
+        abort(404)
+    if request.method == "GET":
+        form.to.data = str(recipient.id)
+    if form.validate_on_submit():
+        try:
+            requests_service.send_request(current_user, event, recipient.id, form.message.data or "")
+        except requests_service.NotAParticipant:
+            abort(403)
+        except ServiceError as refusal:
+            db.session.rollback()
+            form.form_errors.append(refusal.message)
+        else:
+            flash(_("Your request is sent to %(name)s.", name=recipient.user.display_name), "success")
+            return redirect(url_for(".requests", event_id=event.id))
+    return render_template("events/request_form.html", event=event, form=form, recipient=recipient)
+
+
+@bp.get("/<int:event_id>/requests")
+@login_required
+def requests(event_id: int):
+    event = _event(event_id)
+    mine = registrations_service.registration_of(current_user, event)
+    if mine is None or mine.status != RegistrationStatus.APPROVED:
+        abort(403)
+    received, sent = requests_service.requests_of(mine)
+    return render_template(
+        "events/requests.html",
+        event=event,
+        mine=mine,
+        received=received,
+        sent=sent,
+        open_count=requests_service.open_request_count(mine),
+        requests_open=events_service.requests_are_open(event),
+        action_form=ActionForm(),
+        pending=RequestStatus.PENDING,
+    )
+
+
+@bp.post("/<int:event_id>/requests/<int:request_id>/<any(accept, decline, cancel):action>")
+@login_required
+def answer_request(event_id: int, request_id: int, action: str):
+    event = _event(event_id)
+    meeting_request = requests_service.get_request_for(current_user, event, request_id)
+    if meeting_request is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            if action == "accept":
+                requests_service.accept_request(current_user, meeting_request)
+                message = _("You accepted the request. The organizer will schedule the meeting.")
+            elif action == "decline":
+                requests_service.decline_request(current_user, meeting_request)
+                message = _("You declined the request.")
+            else:
+                requests_service.cancel_request(current_user, meeting_request)
+                message = _("Your request is cancelled.")
+        except ServiceError as refusal:
+            db.session.rollback()
+            flash(refusal.message, "danger")
+        else:
+            flash(message, "success")
+    return redirect(url_for(".requests", event_id=event.id))
+
+
+@bp.app_template_global()
+def event_status_label(status: str) -> str:
+    labels = {
+        EventStatus.DRAFT: _("Draft"),
+        EventStatus.REGISTRATION_OPEN: _("Registration open"),
+        EventStatus.REGISTRATION_CLOSED: _("Registration closed"),
+        EventStatus.AGENDA_PUBLISHED: _("Agenda published"),
+        EventStatus.CLOSED: _("Closed"),
+    }
+    return labels.get(status, status)
+
+
+@bp.app_template_global()
+def registration_status_label(status: str) -> str:
+    labels = {
+        RegistrationStatus.PENDING: _("Awaiting approval"),
+        RegistrationStatus.APPROVED: _("Approved"),
+        RegistrationStatus.REFUSED: _("Refused"),
+        RegistrationStatus.CANCELLED: _("Cancelled"),
+    }
+    return labels.get(status, status)
+
+
+@bp.app_template_global()
+def request_status_label(status: str) -> str:
+    labels = {
+        RequestStatus.PENDING: _("Awaiting an answer"),
+        RequestStatus.ACCEPTED: _("Accepted"),
+        RequestStatus.DECLINED: _("Declined"),
+        RequestStatus.EXPIRED: _("Expired"),
+        RequestStatus.CANCELLED: _("Cancelled"),
+    }
+    return labels.get(status, status)
+
+
+@bp.app_template_global()
+def participant_role_label(role: str) -> str:
+    return _("Buyer") if role == ParticipantRole.BUYER else _("Supplier")
+
+
+@bp.app_template_global()
+def transition_label(status: str) -> str:
+    labels = {
+        EventStatus.REGISTRATION_OPEN: _("Open registration"),
+        EventStatus.REGISTRATION_CLOSED: _("Close registration"),
+        EventStatus.AGENDA_PUBLISHED: _("Publish the agenda"),
+        EventStatus.CLOSED: _("Close the event"),
+    }
+    return labels.get(status, status)
+
+
+@bp.app_template_filter("event_date")
+def event_date_filter(value, fmt: str = "full") -> str:
+    """A date of the event's calendar (no time zone conversion)."""
+    return format_date(value, fmt) if value else ""
+
+
+@bp.app_template_filter("event_datetime")
+def event_datetime_filter(value, fmt: str = "medium") -> str:
+    """An event-local (Europe/Brussels) naive datetime, formatted in the reader's language."""
+    return format_datetime(value.replace(tzinfo=events_service.TZ), fmt) if value else ""
+
+
+@bp.app_template_filter("hm")
+def hours_minutes_filter(value) -> str:
+    return value.strftime("%H:%M") if value else ""

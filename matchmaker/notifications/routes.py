@@ -1,0 +1,103 @@
+"""Routes of the notifications area: the list, reading one, marking all read, email preferences.
+Each user sees only their own notifications (404 for someone else's)."""
+
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
+
+from matchmaker.extensions import db
+from matchmaker.notifications import bp
+from matchmaker.notifications.forms import ActionForm, PreferenceForm
+from matchmaker.services import ServiceError
+from matchmaker.services import notifications as service
+
+
+@bp.app_context_processor
+def unread_notifications():
+    """`unread_notification_count()` in every template; it queries only when a template calls it."""
+
+    def count() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        try:
+            return service.unread_count(current_user)
+        except SQLAlchemyError:  # never let the badge break a page (e.g. the 500 page itself)
+            db.session.rollback()
+            return 0
+
+    return {"unread_notification_count": count}
+
+
+def _safe_local(url: str | None) -> str | None:
+    """Only follow site-relative links (never to another host)."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//"):
+        return None
+    return url
+
+
+@bp.get("/")
+@login_required
+def index():
+    page = service.notifications_of(current_user, page=request.args.get("page", 1, type=int))
+    return render_template(
+        "notifications/index.html",
+        page=page,
+        render_text=service.render_text,
+        unread=service.unread_count(current_user),
+        action_form=ActionForm(),
+    )
+
+
+@bp.post("/<int:notification_id>/open")
+@login_required
+def open_notification(notification_id: int):
+    notification = service.get_own_notification(current_user, notification_id)
+    if notification is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        service.mark_read(current_user, notification)
+    return redirect(_safe_local(notification.url) or url_for(".index"))
+
+
+@bp.post("/<int:notification_id>/read")
+@login_required
+def mark_read(notification_id: int):
+    notification = service.get_own_notification(current_user, notification_id)
+    if notification is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        service.mark_read(current_user, notification)
+        flash(_("The notification is marked as read."), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/read-all")
+@login_required
+def mark_all_read():
+    if ActionForm().validate_on_submit():
+        count = service.mark_all_read(current_user)
+        flash(_("%(count)s notifications are marked as read.", count=count), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    form = PreferenceForm()
+    if request.method == "GET":
+        form.email_mode.data = service.email_mode(current_user)
+    if form.validate_on_submit():
+        try:
+            service.set_email_mode(current_user, form.email_mode.data)
+        except ServiceError as refusal:
+            form.form_errors.append(refusal.message)
+        else:
+            flash(_("Your notification settings are saved."), "success")
+            return redirect(url_for(".settings"))
+    return render_template("notifications/settings.html", form=form)

@@ -1,0 +1,683 @@
+"""Events: creating and editing meet & greets, their programme and tables, their life cycle, the public
+listing, the organizer's dashboard, exports and the iCalendar file.
+
+Times of the event (days, programme, slots, registration window, request deadline) are naive
+Europe/Brussels local datetimes (see models.events); `local_now()` is "now" on that clock.
+
+Life cycle: draft -> registration open -> registration closed -> agenda published -> closed. The organizer may
+reopen registration from "registration closed". Programme and tables can change until the agenda is published.
+"""
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from matchmaker.extensions import db
+from matchmaker.models import (
+    Admission,
+    BlockKind,
+    Event,
+    EventDay,
+    EventStatus,
+    EventTable,
+    MeetingRequest,
+    ProgrammeBlock,
+    Registration,
+    RegistrationStatus,
+    RequestStatus,
+    Role,
+    Slot,
+    SlotKind,
+    Theme,
+    User,
+)
+from matchmaker.models.events import EVENT_TIMEZONE
+from matchmaker.services import ServiceError
+from matchmaker.services.notifications import notify
+
+TZ = ZoneInfo(EVENT_TIMEZONE)
+MAX_TABLES = 500
+MAX_DAYS = 14
+
+# Which status may follow which (the organizer's buttons).
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    EventStatus.DRAFT: (EventStatus.REGISTRATION_OPEN,),
+    EventStatus.REGISTRATION_OPEN: (EventStatus.REGISTRATION_CLOSED,),
+    EventStatus.REGISTRATION_CLOSED: (EventStatus.REGISTRATION_OPEN, EventStatus.AGENDA_PUBLISHED),
+    EventStatus.AGENDA_PUBLISHED: (EventStatus.CLOSED,),
+    EventStatus.CLOSED: (),
+}
+PROGRAMME_EDITABLE = (EventStatus.DRAFT, EventStatus.REGISTRATION_OPEN, EventStatus.REGISTRATION_CLOSED)
+
+
+def event_path(event: Event, page: str = "") -> str:
+    """The site-relative path of an event page (services run outside requests too, e.g. in commands)."""
+    return f"/events/{event.id}/{page}" if page else f"/events/{event.id}"
+
+
+def local_now() -> datetime:
+    """Now on the events' clock: naive Europe/Brussels local time."""
+    return datetime.now(UTC).astimezone(TZ).replace(tzinfo=None)
+
+
+# --- who may do what ---------------------------------------------------------------------------------
+
+
+def can_create_events(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(Role.ORGANIZER, Role.ADMIN))
+
+
+def can_manage(user, event: Event) -> bool:
+    """The event's organizer and platform administrators manage an event."""
+    if not (user and user.is_authenticated):
+        return False
+    return user.has_role(Role.ADMIN) or (user.has_role(Role.ORGANIZER) and event.organizer_id == user.id)
+
+
+def is_public(event: Event) -> bool:
+    return event.status != EventStatus.DRAFT
+
+
+def can_view(user, event: Event) -> bool:
+    return is_public(event) or can_manage(user, event)
+
+
+def require_manager(user, event: Event) -> None:
+    if not can_manage(user, event):
+        raise ServiceError(_("Only the organizer of this event may change it."))
+
+
+# --- create and edit ---------------------------------------------------------------------------------
+
+
+@dataclass
+class EventInput:
+    title: str
+    description: str = ""
+    theme_ids: list[int] = field(default_factory=list)
+    venue_address: str = ""
+    room_plan_note: str = ""
+    online_url: str = ""
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
+    request_deadline: datetime | None = None
+    capacity_buyers: int | None = None
+    capacity_suppliers: int | None = None
+    admission: str = Admission.AUTOMATIC
+    max_open_requests: int = 10
+    table_count: int = 10
+    table_names: list[str] = field(default_factory=list)
+
+
+class InvalidEvent(ServiceError):
+    """Refused input, with one translated message per field name."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(next(iter(problems.values())))
+        self.problems = problems
+
+
+def _check(data: EventInput) -> None:
+    problems: dict[str, str] = {}
+    if not data.title.strip():
+        problems["title"] = _("Enter a title.")
+    if not data.venue_address.strip() and not data.online_url.strip():
+        problems["venue_address"] = _("Give a venue address, an online link, or both.")
+    if data.online_url.strip():
+        parts = urlsplit(data.online_url.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems["online_url"] = _("Enter a full web address that starts with https://.")
+    if (
+        data.registration_opens_at
+        and data.registration_closes_at
+        and data.registration_opens_at >= data.registration_closes_at
+    ):
+        problems["registration_closes_at"] = _("Registration must close after it opens.")
+    if not 0 <= data.table_count <= MAX_TABLES:
+        problems["table_count"] = _("Enter a number of tables between 0 and %(max)s.", max=MAX_TABLES)
+    if data.max_open_requests < 1:
+        problems["max_open_requests"] = _("Allow at least one open request per participant.")
+    for name in ("capacity_buyers", "capacity_suppliers"):
+        value = getattr(data, name)
+        if value is not None and value < 0:
+            problems[name] = _("Leave empty for no limit, or enter 0 or more.")
+    if data.admission not in (Admission.AUTOMATIC, Admission.APPROVAL):
+        problems["admission"] = _("Choose how participants are admitted.")
+    if problems:
+        raise InvalidEvent(problems)
+
+
+def _apply(event: Event, data: EventInput) -> None:
+    event.title = data.title.strip()
+    event.description = data.description.strip()
+    event.venue_address = data.venue_address.strip()
+    event.room_plan_note = data.room_plan_note.strip()
+    event.online_url = data.online_url.strip()
+    event.registration_opens_at = data.registration_opens_at
+    event.registration_closes_at = data.registration_closes_at
+    event.request_deadline = data.request_deadline
+    event.capacity_buyers = data.capacity_buyers
+    event.capacity_suppliers = data.capacity_suppliers
+    event.admission = data.admission
+    event.max_open_requests = data.max_open_requests
+    themes = (
+        db.session.scalars(sa.select(Theme).where(Theme.id.in_(data.theme_ids))).all()
+        if data.theme_ids
+        else []
+    )
+    event.themes = list(themes)
+    _sync_tables(event, data.table_count, data.table_names)
+
+
+def _sync_tables(event: Event, count: int, names: list[str]) -> None:
+    names = [n.strip()[:100] for n in names]
+    by_number = {t.number: t for t in event.tables}
+    if count < len(by_number) and event.status not in PROGRAMME_EDITABLE:
+        raise ServiceError(_("Tables cannot be removed once the agenda is published."))
+    for number in range(1, count + 1):
+        name = names[number - 1] if number - 1 < len(names) else ""
+        table = by_number.get(number)
+        if table is None:
+            event.tables.append(EventTable(number=number, name=name))
+        else:
+            table.name = name
+    event.tables = [t for t in event.tables if t.number <= count]
+
+
+def create_event(user: User, data: EventInput) -> Event:
+    if not can_create_events(user):
+        raise ServiceError(_("Only organizers create events."))
+    _check(data)
+    event = Event(organizer_id=user.id, status=EventStatus.DRAFT)
+    db.session.add(event)
+    _apply(event, data)
+    db.session.commit()
+    return event
+
+
+def update_event(user: User, event: Event, data: EventInput) -> Event:
+    require_manager(user, event)
+    if event.status == EventStatus.CLOSED:
+        raise ServiceError(_("This event is closed and can no longer change."))
+    _check(data)
+    _apply(event, data)
+    db.session.commit()
+    return event
+
+
+def event_input_from(event: Event) -> EventInput:
+    return EventInput(
+        title=event.title,
+        description=event.description,
+        theme_ids=[t.id for t in event.themes],
+        venue_address=event.venue_address,
+        room_plan_note=event.room_plan_note,
+        online_url=event.online_url,
+        registration_opens_at=event.registration_opens_at,
+        registration_closes_at=event.registration_closes_at,
+        request_deadline=event.request_deadline,
+        capacity_buyers=event.capacity_buyers,
+        capacity_suppliers=event.capacity_suppliers,
+        admission=event.admission,
+        max_open_requests=event.max_open_requests,
+        table_count=len(event.tables),
+        table_names=[t.name for t in event.tables],
+    )
+
+
+# --- programme -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedSlot:
+    starts_at: datetime
+    ends_at: datetime
+    kind: str
+    label: str = ""
+
+
+def build_day_slots(
+    day: date, start: time, end: time, slot_minutes: int, blocks: list[tuple[time, time, str, str]]
+) -> list[PlannedSlot]:
+    """The slots of one day: meeting slots of `slot_minutes` from start to end, around the blocks
+    (start, end, kind, title) that are breaks or plenary sessions.
+
+    A gap too short for a meeting stays empty."""
+    at = datetime.combine
+    cursor, day_end = at(day, start), at(day, end)
+    ordered = sorted((at(day, s), at(day, e), kind, title) for s, e, kind, title in blocks)
+    length = timedelta(minutes=slot_minutes)
+    slots: list[PlannedSlot] = []
+    index = 0
+    while cursor < day_end:
+        while index < len(ordered) and ordered[index][1] <= cursor:
+            index += 1
+        if index < len(ordered) and ordered[index][0] <= cursor:
+            b_start, b_end, kind, title = ordered[index]
+            slots.append(PlannedSlot(max(b_start, cursor), min(b_end, day_end), kind, title))
+            cursor = b_end
+            index += 1
+            continue
+        next_block = ordered[index][0] if index < len(ordered) else day_end
+        if cursor + length <= min(next_block, day_end):
+            slots.append(PlannedSlot(cursor, cursor + length, SlotKind.MEETING))
+            cursor += length
+        else:
+            cursor = next_block
+    return slots
+
+
+def _require_programme_editable(user: User, event: Event) -> None:
+    require_manager(user, event)
+    if event.status not in PROGRAMME_EDITABLE:
+        raise ServiceError(_("The programme cannot change once the agenda is published."))
+
+
+def add_day(user: User, event: Event, day: date, start: time, end: time, slot_minutes: int) -> EventDay:
+    _require_programme_editable(user, event)
+    if start >= end:
+        raise ServiceError(_("The day must end after it starts."))
+    if not 5 <= slot_minutes <= 240:
+        raise ServiceError(_("A meeting slot lasts between 5 and 240 minutes."))
+    if any(d.day == day for d in event.days):
+        raise ServiceError(_("This event already has a programme on %(day)s.", day=day.isoformat()))
+    if len(event.days) >= MAX_DAYS:
+        raise ServiceError(_("An event has at most %(max)s days.", max=MAX_DAYS))
+    event_day = EventDay(day=day, start_time=start, end_time=end, slot_minutes=slot_minutes)
+    event.days.append(event_day)
+    db.session.flush()
+    regenerate_slots(event)
+    db.session.commit()
+    return event_day
+
+
+def update_day(user: User, event_day: EventDay, start: time, end: time, slot_minutes: int) -> None:
+    event = event_day.event
+    _require_programme_editable(user, event)
+    if start >= end:
+        raise ServiceError(_("The day must end after it starts."))
+    if not 5 <= slot_minutes <= 240:
+        raise ServiceError(_("A meeting slot lasts between 5 and 240 minutes."))
+    for block in event_day.blocks:
+        if block.start_time < start or block.end_time > end:
+            raise ServiceError(_("A break or session falls outside these hours; change or remove it first."))
+    event_day.start_time, event_day.end_time, event_day.slot_minutes = start, end, slot_minutes
+    db.session.flush()
+    regenerate_slots(event)
+    db.session.commit()
+
+
+def remove_day(user: User, event_day: EventDay) -> None:
+    event = event_day.event
+    _require_programme_editable(user, event)
+    event.days.remove(event_day)
+    db.session.flush()
+    regenerate_slots(event)
+    db.session.commit()
+
+
+def add_block(
+    user: User, event_day: EventDay, kind: str, title: str, start: time, end: time
+) -> ProgrammeBlock:
+    event = event_day.event
+    _require_programme_editable(user, event)
+    if kind not in (BlockKind.BREAK, BlockKind.PLENARY):
+        raise ServiceError(_("Choose a break or a plenary session."))
+    if start >= end:
+        raise ServiceError(_("A break or session must end after it starts."))
+    if start < event_day.start_time or end > event_day.end_time:
+        raise ServiceError(_("A break or session must fall within the day's hours."))
+    for other in event_day.blocks:
+        if start < other.end_time and other.start_time < end:
+            raise ServiceError(_("This overlaps another break or session of the day."))
+    block = ProgrammeBlock(kind=kind, title=title.strip()[:200], start_time=start, end_time=end)
+    event_day.blocks.append(block)
+    db.session.flush()
+    regenerate_slots(event)
+    db.session.commit()
+    return block
+
+
+def remove_block(user: User, block: ProgrammeBlock) -> None:
+    event_day = block.day
+    _require_programme_editable(user, event_day.event)
+    event_day.blocks.remove(block)
+    db.session.flush()
+    regenerate_slots(event_day.event)
+    db.session.commit()
+
+
+def regenerate_slots(event: Event) -> None:
+    """Bring the Slot rows in line with the programme. Unchanged slots keep their rows (and so the
+    participants' availability); participants who were available for every meeting slot stay so."""
+    old_meeting_ids = {s.id for s in event.slots if s.kind == SlotKind.MEETING}
+    fully_available = [
+        r
+        for r in event.registrations
+        if old_meeting_ids and {s.id for s in r.available_slots} >= old_meeting_ids
+    ]
+    existing = {(s.starts_at, s.ends_at, s.kind): s for s in event.slots}
+    keep: list[Slot] = []
+    for event_day in event.days:
+        blocks = [(b.start_time, b.end_time, b.kind, b.title) for b in event_day.blocks]
+        for planned in build_day_slots(
+            event_day.day, event_day.start_time, event_day.end_time, event_day.slot_minutes, blocks
+        ):
+            slot = existing.pop((planned.starts_at, planned.ends_at, planned.kind), None)
+            if slot is None:
+                slot = Slot(
+                    starts_at=planned.starts_at, ends_at=planned.ends_at, kind=planned.kind, day=event_day
+                )
+            slot.label = planned.label
+            keep.append(slot)
+    for stale in existing.values():
+        for registration in event.registrations:
+            if stale in registration.available_slots:
+                registration.available_slots.remove(stale)
+        db.session.delete(stale)
+    db.session.flush()  # free the (event, starts_at) pairs of deleted slots before inserting
+    event.slots = keep
+    db.session.flush()
+    meeting = [s for s in keep if s.kind == SlotKind.MEETING]
+    for registration in fully_available:
+        registration.available_slots = list(meeting)
+
+
+# --- life cycle --------------------------------------------------------------------------------------
+
+
+def allowed_transitions(event: Event) -> tuple[str, ...]:
+    return TRANSITIONS.get(event.status, ())
+
+
+def change_status(user: User, event: Event, status: str) -> Event:
+    require_manager(user, event)
+    if status not in allowed_transitions(event):
+        raise ServiceError(_("This event cannot go to that stage from its current stage."))
+    if status == EventStatus.REGISTRATION_OPEN and not event.meeting_slots:
+        raise ServiceError(
+            _("Add at least one day with meeting slots to the programme before opening registration.")
+        )
+    event.status = status
+    db.session.commit()
+    if status == EventStatus.AGENDA_PUBLISHED:
+        url = event_path(event)
+        for registration in approved_registrations(event):
+            notify(registration.user, "agenda_published", url=url, event=event.title)
+    return event
+
+
+def publish_agenda(user: User, event: Event) -> Event:
+    """Publish the agenda (the scheduler's page may call this) and tell every approved participant."""
+    return change_status(user, event, EventStatus.AGENDA_PUBLISHED)
+
+
+def registration_is_open(event: Event, now: datetime | None = None) -> bool:
+    if event.status != EventStatus.REGISTRATION_OPEN:
+        return False
+    now = now or local_now()
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return False
+    return not (event.registration_closes_at and now >= event.registration_closes_at)
+
+
+def requests_are_open(event: Event, now: datetime | None = None) -> bool:
+    """Participants send and answer requests until the deadline, while the agenda is not published."""
+    if event.status not in (EventStatus.REGISTRATION_OPEN, EventStatus.REGISTRATION_CLOSED):
+        return False
+    now = now or local_now()
+    return not (event.request_deadline and now >= event.request_deadline)
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class EventListing:
+    upcoming: list[Event]
+    past: list[Event]
+
+
+def _first_day_subquery():
+    return (
+        sa.select(sa.func.min(EventDay.day))
+        .where(EventDay.event_id == Event.id)
+        .correlate(Event)
+        .scalar_subquery()
+    )
+
+
+def _last_day_subquery():
+    return (
+        sa.select(sa.func.max(EventDay.day))
+        .where(EventDay.event_id == Event.id)
+        .correlate(Event)
+        .scalar_subquery()
+    )
+
+
+def list_public_events(theme_slug: str | None = None, today: date | None = None) -> EventListing:
+    """Published events (not drafts), upcoming first by date, past ones most recent first."""
+    today = today or local_now().date()
+    query = sa.select(Event).where(Event.status != EventStatus.DRAFT)
+    if theme_slug:
+        query = query.where(Event.themes.any(Theme.slug == theme_slug))
+    last_day = _last_day_subquery()
+    first_day = _first_day_subquery()
+    upcoming = db.session.scalars(
+        query.where(
+            sa.or_(last_day >= today, last_day.is_(None)), Event.status != EventStatus.CLOSED
+        ).order_by(first_day, Event.id)
+    ).all()
+    upcoming_ids = {e.id for e in upcoming}
+    past = [
+        e
+        for e in db.session.scalars(query.order_by(last_day.desc(), Event.id.desc())).all()
+        if e.id not in upcoming_ids
+    ]
+    return EventListing(list(upcoming), past)
+
+
+def events_managed_by(user: User) -> list[Event]:
+    query = sa.select(Event).order_by(Event.created_at.desc())
+    if not user.has_role(Role.ADMIN):
+        query = query.where(Event.organizer_id == user.id)
+    return list(db.session.scalars(query).all())
+
+
+def approved_registrations(event: Event, role: str | None = None) -> list[Registration]:
+    query = sa.select(Registration).where(
+        Registration.event_id == event.id, Registration.status == RegistrationStatus.APPROVED
+    )
+    if role:
+        query = query.where(Registration.role == role)
+    return list(db.session.scalars(query.order_by(Registration.id)).unique().all())
+
+
+# --- organizer dashboard -------------------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    registrations: dict[tuple[str, str], int]
+    requests: dict[str, int]
+    mutual_pairs: int
+    without_requests: list[Registration]
+    all_registrations: list[Registration]
+
+
+def dashboard(event: Event) -> Dashboard:
+    registrations = list(
+        db.session.scalars(
+            sa.select(Registration).where(Registration.event_id == event.id).order_by(Registration.created_at)
+        )
+        .unique()
+        .all()
+    )
+    by_role_status = Counter((r.role, r.status) for r in registrations)
+    request_rows = db.session.execute(
+        sa.select(MeetingRequest.status, sa.func.count())
+        .where(MeetingRequest.event_id == event.id)
+        .group_by(MeetingRequest.status)
+    ).all()
+    requests = dict.fromkeys(RequestStatus, 0)
+    requests.update(dict(request_rows))
+    involved = set()
+    for from_id, to_id in db.session.execute(
+        sa.select(MeetingRequest.from_registration_id, MeetingRequest.to_registration_id).where(
+            MeetingRequest.event_id == event.id
+        )
+    ):
+        involved.add(from_id)
+        involved.add(to_id)
+    without = [r for r in registrations if r.status == RegistrationStatus.APPROVED and r.id not in involved]
+    from matchmaker.services.meeting_requests import count_mutual_pairs
+
+    return Dashboard(
+        registrations=dict(by_role_status),
+        requests=requests,
+        mutual_pairs=count_mutual_pairs(event),
+        without_requests=without,
+        all_registrations=registrations,
+    )
+
+
+def nudge_participants_without_requests(user: User, event: Event) -> int:
+    """Mail every approved participant who neither sent nor received a request. Returns how many."""
+    require_manager(user, event)
+    if not requests_are_open(event):
+        raise ServiceError(_("Requests are closed for this event: there is nobody to nudge."))
+    url = event_path(event, "participants")
+    targets = dashboard(event).without_requests
+    for registration in targets:
+        notify(registration.user, "event_nudge", url=url, always_mail=True, event=event.title)
+    return len(targets)
+
+
+def _csv(rows: list[list]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(["" if v is None else _csv_safe(str(v)) for v in row])
+    return "\ufeff" + buffer.getvalue()  # BOM: spreadsheet programs then read UTF-8
+
+
+def _csv_safe(value: str) -> str:
+    """Defuse spreadsheet formulas in user-supplied text (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def participants_csv(event: Event) -> str:
+    rows = [
+        [
+            _("Registration"),
+            _("Name"),
+            _("Email"),
+            _("Organisation"),
+            _("Role"),
+            _("Status"),
+            _("Maximum meetings"),
+            _("Available slots"),
+            _("Offerings or needs"),
+            _("Registered on"),
+        ]
+    ]
+    for r in dashboard(event).all_registrations:
+        rows.append(
+            [
+                r.id,
+                r.user.display_name,
+                r.user.email,
+                r.organisation_name,
+                r.role,
+                r.status,
+                r.max_meetings,
+                len(r.available_slots),
+                " | ".join(item.title for item in r.items),
+                r.created_at.strftime("%Y-%m-%d %H:%M"),
+            ]
+        )
+    return _csv(rows)
+
+
+def requests_csv(event: Event) -> str:
+    from matchmaker.services.meeting_requests import mutual_request_ids
+
+    mutual = mutual_request_ids(event)
+    rows = [
+        [
+            _("Request"),
+            _("From"),
+            _("From organisation"),
+            _("To"),
+            _("To organisation"),
+            _("Status"),
+            _("Mutual"),
+            _("Sent on"),
+            _("Answered on"),
+            _("Message"),
+        ]
+    ]
+    requests = db.session.scalars(
+        sa.select(MeetingRequest)
+        .where(MeetingRequest.event_id == event.id)
+        .order_by(MeetingRequest.created_at)
+    ).all()
+    for q in requests:
+        rows.append(
+            [
+                q.id,
+                q.from_registration.user.display_name,
+                q.from_registration.organisation_name,
+                q.to_registration.user.display_name,
+                q.to_registration.organisation_name,
+                q.status,
+                _("yes") if q.id in mutual else _("no"),
+                q.created_at.strftime("%Y-%m-%d %H:%M"),
+                q.responded_at.strftime("%Y-%m-%d %H:%M") if q.responded_at else "",
+                q.message,
+            ]
+        )
+    return _csv(rows)
+
+
+# --- calendar ----------------------------------------------------------------------------------------
+
+
+def event_ical(event: Event, base_url: str) -> bytes:
+    """An iCalendar file with one VEVENT per event day, in Europe/Brussels time (with its VTIMEZONE)."""
+    from icalendar import Calendar
+    from icalendar import Event as CalendarEvent
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//Matchmaker//Meet and greet//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", event.title)
+    calendar.add("x-wr-timezone", EVENT_TIMEZONE)
+    page = f"{base_url.rstrip('/')}/events/{event.id}"
+    location = event.venue_address or event.online_url
+    for event_day in event.days:
+        entry = CalendarEvent()
+        entry.add("uid", f"event-{event.id}-{event_day.day.isoformat()}@matchmaker")
+        entry.add("summary", event.title)
+        entry.add("dtstart", datetime.combine(event_day.day, event_day.start_time, tzinfo=TZ))
+        entry.add("dtend", datetime.combine(event_day.day, event_day.end_time, tzinfo=TZ))
+        entry.add("dtstamp", datetime.now(UTC))
+        if location:
+            entry.add("location", location)
+        description = "\n\n".join(p for p in (event.description, event.online_url, page) if p)
+        entry.add("description", description)
+        entry.add("url", page)
+        entry.add("status", "CANCELLED" if event.status == EventStatus.DRAFT else "CONFIRMED")
+        calendar.add_component(entry)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

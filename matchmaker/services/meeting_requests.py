@@ -1,0 +1,357 @@
+"""Meeting requests between the participants of an event.
+
+A participant sends a request with a short message; the other side accepts or declines it; the sender can
+cancel it while it is pending. Requests are answered until the organizer's deadline; `expire_overdue` marks
+the unanswered ones expired afterwards, and `send_expiry_reminders` warns recipients the day before.
+A pending request never reserves a slot: the scheduler places meetings later. When both sides ask each other,
+the pair is "mutual" and ranks highest.
+
+Concurrency: answers and cancellations are conditional UPDATEs (`... WHERE status = 'pending'`) whose row
+count says who won, so a simultaneous accept and cancel leave exactly one of them applied. A partial unique
+index keeps at most one open (pending or accepted) request per ordered pair, and the sender's registration
+row is locked (SELECT ... FOR UPDATE) while their number of open requests is checked.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from matchmaker.extensions import db
+from matchmaker.models import (
+    Event,
+    EventStatus,
+    MeetingRequest,
+    Registration,
+    RegistrationStatus,
+    RequestStatus,
+    User,
+    utcnow,
+)
+from matchmaker.services import ServiceError
+from matchmaker.services.events import TZ, event_path, local_now, requests_are_open
+from matchmaker.services.notifications import notify
+from matchmaker.services.registrations import registration_of
+
+MAX_MESSAGE_LENGTH = 1000
+REMINDER_BEFORE = timedelta(hours=24)
+# Statuses in which a request still counts as "this person wants to meet" (for mutual pairs).
+WANTING = (RequestStatus.PENDING, RequestStatus.ACCEPTED)
+
+
+class NotAParticipant(ServiceError):
+    """The user has no approved registration for the event (routes answer 403)."""
+
+
+def _my_registration(user: User, event: Event) -> Registration:
+    registration = registration_of(user, event)
+    if registration is None or registration.status != RegistrationStatus.APPROVED:
+        raise NotAParticipant(_("Only approved participants of this event send and answer meeting requests."))
+    return registration
+
+
+def _deadline_text(event: Event) -> str:
+    if not event.request_deadline:
+        return ""
+    return format_datetime(event.request_deadline.replace(tzinfo=TZ), "medium")
+
+
+def _check_open(event: Event) -> None:
+    if requests_are_open(event):
+        return
+    if event.request_deadline and local_now() >= event.request_deadline:
+        raise ServiceError(
+            _("The deadline for meeting requests (%(deadline)s) has passed.", deadline=_deadline_text(event))
+        )
+    raise ServiceError(_("Meeting requests are closed for this event."))
+
+
+def send_request(user: User, event: Event, to_registration_id: int, message: str = "") -> MeetingRequest:
+    sender = _my_registration(user, event)
+    _check_open(event)
+    message = (message or "").strip()
+    if len(message) > MAX_MESSAGE_LENGTH:
+        raise ServiceError(_("Keep your message under %(max)s characters.", max=MAX_MESSAGE_LENGTH))
+    recipient = db.session.get(Registration, to_registration_id)
+    if recipient is not None and recipient.id == sender.id:
+        raise ServiceError(_("You cannot send a meeting request to yourself."))
+    if recipient is None or recipient.event_id != event.id or recipient.status != RegistrationStatus.APPROVED:
+        raise ServiceError(_("This person is not a registered participant of this event."))
+    # Serialize this sender's requests, so the open-request limit holds under concurrency.
+    db.session.execute(sa.select(Registration.id).where(Registration.id == sender.id).with_for_update())
+    previous = db.session.scalars(
+        sa.select(MeetingRequest).where(
+            MeetingRequest.from_registration_id == sender.id,
+            MeetingRequest.to_registration_id == recipient.id,
+        )
+    ).all()
+    name = recipient.user.display_name
+    if any(r.status in (RequestStatus.PENDING, RequestStatus.ACCEPTED) for r in previous):
+        raise ServiceError(_("You already sent a meeting request to %(name)s.", name=name))
+    if any(r.status == RequestStatus.DECLINED for r in previous):
+        raise ServiceError(_("%(name)s declined your earlier request; you cannot ask again.", name=name))
+    open_count = db.session.scalar(
+        sa.select(sa.func.count(MeetingRequest.id)).where(
+            MeetingRequest.from_registration_id == sender.id, MeetingRequest.status == RequestStatus.PENDING
+        )
+    )
+    if open_count >= event.max_open_requests:
+        raise ServiceError(
+            _(
+                "You have %(count)s unanswered requests, the most this event allows. Wait for answers or "
+                "cancel one first.",
+                count=open_count,
+            )
+        )
+    request = MeetingRequest(
+        event_id=event.id, from_registration_id=sender.id, to_registration_id=recipient.id, message=message
+    )
+    db.session.add(request)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError(_("You already sent a meeting request to %(name)s.", name=name)) from None
+    notify(
+        recipient.user,
+        "request_received",
+        url=event_path(event, "requests"),
+        name=user.display_name,
+        organisation=sender.organisation_name,
+        event=event.title,
+    )
+    return request
+
+
+def get_request_for(user: User, event: Event, request_id: int) -> MeetingRequest | None:
+    """The request if `user` sent or received it in this event; None otherwise (routes answer 404)."""
+    request = db.session.get(MeetingRequest, request_id)
+    if request is None or request.event_id != event.id:
+        return None
+    if user.id not in (request.from_registration.user_id, request.to_registration.user_id):
+        return None
+    return request
+
+
+def _transition(request: MeetingRequest, from_statuses: tuple[str, ...], to_status: str) -> bool:
+    """Move the request to `to_status` only if it is still in `from_statuses`; True if this call did it."""
+    result = db.session.execute(
+        sa.update(MeetingRequest)
+        .where(MeetingRequest.id == request.id, MeetingRequest.status.in_(from_statuses))
+        .values(status=to_status, responded_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    db.session.refresh(request)
+    return result.rowcount == 1
+
+
+def _refusal_for(request: MeetingRequest) -> ServiceError:
+    messages = {
+        RequestStatus.ACCEPTED: _("This request was already accepted."),
+        RequestStatus.DECLINED: _("This request was already declined."),
+        RequestStatus.CANCELLED: _("The sender cancelled this request."),
+        RequestStatus.EXPIRED: _("This request expired: the deadline for answers has passed."),
+    }
+    return ServiceError(messages.get(request.status, _("This request can no longer change.")))
+
+
+def respond(user: User, request: MeetingRequest, accept: bool) -> MeetingRequest:
+    """The recipient accepts or declines a pending request."""
+    if request.to_registration.user_id != user.id:
+        raise ServiceError(_("Only the person who received this request can answer it."))
+    event = request.event
+    if request.status == RequestStatus.PENDING and not requests_are_open(event):
+        if event.request_deadline and local_now() >= event.request_deadline:
+            _transition(request, (RequestStatus.PENDING,), RequestStatus.EXPIRED)
+        raise (
+            _refusal_for(request)
+            if request.status != RequestStatus.PENDING
+            else ServiceError(_("Meeting requests are closed for this event."))
+        )
+    target = RequestStatus.ACCEPTED if accept else RequestStatus.DECLINED
+    if not _transition(request, (RequestStatus.PENDING,), target):
+        raise _refusal_for(request)
+    sender = request.from_registration.user
+    notify(
+        sender,
+        "request_accepted" if accept else "request_declined",
+        url=event_path(event, "requests"),
+        name=user.display_name,
+        event=event.title,
+    )
+    return request
+
+
+def accept_request(user: User, request: MeetingRequest) -> MeetingRequest:
+    return respond(user, request, accept=True)
+
+
+def decline_request(user: User, request: MeetingRequest) -> MeetingRequest:
+    return respond(user, request, accept=False)
+
+
+def cancel_request(user: User, request: MeetingRequest) -> MeetingRequest:
+    """The sender withdraws a request that has not been answered yet."""
+    if request.from_registration.user_id != user.id:
+        raise ServiceError(_("Only the sender can cancel this request."))
+    if not _transition(request, (RequestStatus.PENDING,), RequestStatus.CANCELLED):
+        raise _refusal_for(request)
+    return request
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+
+def mutual_request_ids(event: Event) -> set[int]:
+    """Ids of requests whose reverse request also exists, both still wanted (pending or accepted)."""
+    forward = sa.orm.aliased(MeetingRequest)
+    reverse = sa.orm.aliased(MeetingRequest)
+    rows = db.session.execute(
+        sa.select(forward.id)
+        .join(
+            reverse,
+            sa.and_(
+                reverse.from_registration_id == forward.to_registration_id,
+                reverse.to_registration_id == forward.from_registration_id,
+                reverse.status.in_(WANTING),
+            ),
+        )
+        .where(forward.event_id == event.id, forward.status.in_(WANTING))
+    ).scalars()
+    return set(rows)
+
+
+def count_mutual_pairs(event: Event) -> int:
+    return len(mutual_request_ids(event)) // 2
+
+
+@dataclass
+class RequestView:
+    request: MeetingRequest
+    mutual: bool
+    other: Registration
+
+
+def _rank(view: RequestView) -> tuple:
+    order = {RequestStatus.PENDING: 0, RequestStatus.ACCEPTED: 1}
+    return (not view.mutual, order.get(view.request.status, 2), -view.request.created_at.timestamp())
+
+
+def requests_of(registration: Registration) -> tuple[list[RequestView], list[RequestView]]:
+    """(received, sent) requests of a participant, mutual ones first, then pending, then the rest."""
+    mutual = mutual_request_ids(registration.event)
+    requests = db.session.scalars(
+        sa.select(MeetingRequest).where(
+            sa.or_(
+                MeetingRequest.from_registration_id == registration.id,
+                MeetingRequest.to_registration_id == registration.id,
+            )
+        )
+    ).all()
+    received, sent = [], []
+    for r in requests:
+        if r.to_registration_id == registration.id:
+            received.append(RequestView(r, r.id in mutual, r.from_registration))
+        else:
+            sent.append(RequestView(r, r.id in mutual, r.to_registration))
+    return sorted(received, key=_rank), sorted(sent, key=_rank)
+
+
+def request_states_by_partner(registration: Registration) -> dict[int, dict[str, MeetingRequest]]:
+    """For the participant list: per other registration id, the latest request sent ("sent") and received
+    ("received")."""
+    states: dict[int, dict[str, MeetingRequest]] = {}
+    requests = db.session.scalars(
+        sa.select(MeetingRequest)
+        .where(
+            sa.or_(
+                MeetingRequest.from_registration_id == registration.id,
+                MeetingRequest.to_registration_id == registration.id,
+            )
+        )
+        .order_by(MeetingRequest.created_at)
+    ).all()
+    for r in requests:
+        if r.from_registration_id == registration.id:
+            states.setdefault(r.to_registration_id, {})["sent"] = r
+        else:
+            states.setdefault(r.from_registration_id, {})["received"] = r
+    return states
+
+
+def open_request_count(registration: Registration) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(MeetingRequest.id)).where(
+                MeetingRequest.from_registration_id == registration.id,
+                MeetingRequest.status == RequestStatus.PENDING,
+            )
+        )
+        or 0
+    )
+
+
+# --- deadline ------------------------------------------------------------------------------------------
+
+
+def expire_overdue(now: datetime | None = None) -> int:
+    """Mark pending requests of events whose deadline has passed as expired (or whose agenda is out)."""
+    now = now or local_now()
+    overdue_events = sa.select(Event.id).where(
+        sa.or_(
+            sa.and_(Event.request_deadline.is_not(None), Event.request_deadline <= now),
+            Event.status.in_((EventStatus.AGENDA_PUBLISHED, EventStatus.CLOSED)),
+        )
+    )
+    result = db.session.execute(
+        sa.update(MeetingRequest)
+        .where(MeetingRequest.status == RequestStatus.PENDING, MeetingRequest.event_id.in_(overdue_events))
+        .values(status=RequestStatus.EXPIRED, responded_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def send_expiry_reminders(now: datetime | None = None, before: timedelta = REMINDER_BEFORE) -> int:
+    """Remind recipients of pending requests whose deadline is less than `before` away. Each request is
+    reminded once (reminder_sent_at), so running this again sends nothing new."""
+    now = now or local_now()
+    candidates = db.session.scalars(
+        sa.select(MeetingRequest)
+        .join(Event, Event.id == MeetingRequest.event_id)
+        .where(
+            MeetingRequest.status == RequestStatus.PENDING,
+            MeetingRequest.reminder_sent_at.is_(None),
+            Event.request_deadline.is_not(None),
+            Event.request_deadline > now,
+            Event.request_deadline <= now + before,
+        )
+    ).all()
+    sent = 0
+    for request in candidates:
+        claimed = db.session.execute(
+            sa.update(MeetingRequest)
+            .where(MeetingRequest.id == request.id, MeetingRequest.reminder_sent_at.is_(None))
+            .values(reminder_sent_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+        if not claimed:
+            continue
+        event = request.event
+        recipient = request.to_registration.user
+        notify(
+            recipient,
+            "request_expiring",
+            url=event_path(event, "requests"),
+            name=request.from_registration.user.display_name,
+            event=event.title,
+            deadline=event.request_deadline.strftime("%d/%m/%Y %H:%M"),
+        )
+        sent += 1
+    return sent

@@ -1,0 +1,264 @@
+"""Notifications: stored in the app, mailed immediately, in a daily digest, or not at all (the user chooses).
+
+A notification keeps its kind and parameters; its text comes from the registry below and is rendered when it
+is read, in the reader's language. Another area adds a kind with one line:
+
+    register_kind("mutual_match", _l("You and %(name)s both want to talk about %(title)s."))
+
+The email of a kind is `templates/email/notification.txt` (the text, then the link) unless the kind names its
+own template, which receives `notification`, `text`, `url` and `user`.
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urljoin
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from matchmaker.extensions import db
+from matchmaker.models import EmailMode, Notification, NotificationPreference, User, utcnow
+from matchmaker.services import ServiceError, mail
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    name: str
+    message: LazyString  # a lazy msgid with %(name)s parameters
+    email_template: str = "notification"
+
+
+KINDS: dict[str, NotificationKind] = {}
+
+
+def register_kind(name: str, message: LazyString, email_template: str = "notification") -> NotificationKind:
+    """Add (or replace) a kind of notification."""
+    kind = NotificationKind(name, message, email_template)
+    KINDS[name] = kind
+    return kind
+
+
+register_kind("request_received", _l("%(name)s (%(organisation)s) asks you for a meeting at %(event)s."))
+register_kind("request_accepted", _l("%(name)s accepted your meeting request for %(event)s."))
+register_kind("request_declined", _l("%(name)s declined your meeting request for %(event)s."))
+register_kind(
+    "request_expiring",
+    _l("The meeting request of %(name)s for %(event)s expires on %(deadline)s. Please answer it."),
+)
+register_kind("registration_approved", _l("Your registration for %(event)s is approved."))
+register_kind("registration_refused", _l("Your registration for %(event)s was not accepted."))
+register_kind("registration_received", _l("%(name)s registered for %(event)s and awaits your approval."))
+register_kind(
+    "agenda_published", _l("The agenda of %(event)s is published. See your meetings and their tables.")
+)
+register_kind(
+    "event_nudge",
+    _l("%(event)s: you have not asked anyone for a meeting yet. See who is there and send your requests."),
+)
+
+
+class _Params(dict):
+    """Missing parameters render as empty text rather than failing (a kind's text may change)."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def render_text(notification: Notification) -> str:
+    """The notification's text in the current locale."""
+    kind = KINDS.get(notification.kind)
+    if kind is None:
+        return notification.kind
+    try:
+        return str(kind.message) % _Params(notification.params or {})
+    except (TypeError, ValueError):
+        log.warning("Could not render notification %s of kind %s", notification.id, notification.kind)
+        return str(kind.message)
+
+
+def absolute_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    return urljoin(current_app.config["SERVER_BASE_URL"].rstrip("/") + "/", url.lstrip("/"))
+
+
+# --- preferences -------------------------------------------------------------------------------------
+
+
+def email_mode(user: User) -> str:
+    preference = db.session.get(NotificationPreference, user.id)
+    return preference.email_mode if preference else EmailMode.IMMEDIATE
+
+
+def set_email_mode(user: User, mode: str) -> None:
+    try:
+        mode = EmailMode(mode).value
+    except ValueError:
+        raise ServiceError(_("Choose how you want to receive notifications by email.")) from None
+    preference = db.session.get(NotificationPreference, user.id)
+    if preference is None:
+        preference = NotificationPreference(user_id=user.id)
+        db.session.add(preference)
+    preference.email_mode = mode
+    db.session.commit()
+
+
+# --- sending -----------------------------------------------------------------------------------------
+
+
+def notify(
+    user: User, kind: str, url: str | None = None, always_mail: bool = False, **params: Any
+) -> Notification:
+    """Store a notification for `user` and mail it now if they chose immediate mail (or `always_mail`).
+
+    Parameters must be JSON values (strings, numbers). Commits."""
+    if kind not in KINDS:
+        raise ValueError(f"Unknown notification kind {kind!r}; add it with register_kind()")
+    notification = Notification(user_id=user.id, kind=kind, params=dict(params), url=url)
+    db.session.add(notification)
+    db.session.flush()
+    if user.active and (always_mail or email_mode(user) == EmailMode.IMMEDIATE):
+        _mail_one(user, notification)
+    db.session.commit()
+    return notification
+
+
+def notify_many(users: Iterable[User], kind: str, url: str | None = None, **params: Any) -> int:
+    count = 0
+    for user in users:
+        notify(user, kind, url=url, **params)
+        count += 1
+    return count
+
+
+def _mail_one(user: User, notification: Notification) -> None:
+    kind = KINDS[notification.kind]
+    with force_locale(user.language):
+        text = render_text(notification)
+    mail.send_mail(
+        user.email,
+        kind.email_template,
+        language=user.language,
+        user=user,
+        notification=notification,
+        text=text,
+        url=absolute_url(notification.url),
+        settings_url=absolute_url("/notifications/settings"),
+    )
+    notification.emailed_at = utcnow()
+
+
+def send_digests(now=None) -> int:
+    """Mail each user who chose the daily digest the notifications not mailed yet, in one message.
+    Safe to run more than once: a notification is mailed once. Returns the number of mails sent."""
+    now = now or utcnow()
+    users = db.session.scalars(
+        sa.select(User)
+        .join(NotificationPreference, NotificationPreference.user_id == User.id)
+        .where(NotificationPreference.email_mode == EmailMode.DAILY, User.active.is_(True))
+        .where(
+            sa.exists().where(
+                Notification.user_id == User.id,
+                Notification.emailed_at.is_(None),
+                Notification.read_at.is_(None),
+            )
+        )
+    ).all()
+    sent = 0
+    for user in users:
+        pending = db.session.scalars(
+            sa.select(Notification)
+            .where(
+                Notification.user_id == user.id,
+                Notification.emailed_at.is_(None),
+                Notification.read_at.is_(None),
+            )
+            .order_by(Notification.created_at)
+        ).all()
+        with force_locale(user.language):
+            items = [(render_text(n), absolute_url(n.url)) for n in pending]
+        mail.send_mail(
+            user.email,
+            "notification_digest",
+            language=user.language,
+            user=user,
+            items=items,
+            list_url=absolute_url("/notifications/"),
+            settings_url=absolute_url("/notifications/settings"),
+        )
+        for notification in pending:
+            notification.emailed_at = now
+        preference = db.session.get(NotificationPreference, user.id)
+        if preference:
+            preference.last_digest_at = now
+        db.session.commit()
+        sent += 1
+    return sent
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+
+def unread_count(user: User) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def notifications_of(user: User, page: int = 1, per_page: int = 20):
+    return db.paginate(
+        sa.select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+
+
+def get_own_notification(user: User, notification_id: int) -> Notification | None:
+    """The notification if it belongs to `user`; None otherwise (routes answer 404)."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        return None
+    return notification
+
+
+def mark_read(user: User, notification: Notification) -> None:
+    if notification.user_id != user.id:
+        raise ServiceError(_("This notification is not yours."))
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.commit()
+
+
+def mark_all_read(user: User) -> int:
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def delete_old_notifications(older_than: timedelta = timedelta(days=365)) -> int:
+    result = db.session.execute(
+        sa.delete(Notification).where(Notification.created_at < utcnow() - older_than)
+    )
+    db.session.commit()
+    return result.rowcount or 0

@@ -1,0 +1,298 @@
+"""Registrations: a buyer or supplier takes part in an event with the needs or offerings they bring, the
+meeting slots they are available for and how many meetings they want at most.
+
+Participants change or cancel their registration while registration is open. The organizer approves or
+refuses registrations (when admission needs approval) and may register people on their behalf.
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from matchmaker.extensions import db
+from matchmaker.models import (
+    Admission,
+    Event,
+    MeetingRequest,
+    Need,
+    NeedStatus,
+    Offering,
+    OfferingStatus,
+    ParticipantRole,
+    Registration,
+    RegistrationStatus,
+    RequestStatus,
+    Role,
+    Slot,
+    SlotKind,
+    User,
+    utcnow,
+)
+from matchmaker.services import ServiceError
+from matchmaker.services.accounts import get_user_by_email
+from matchmaker.services.events import can_manage, event_path, registration_is_open, require_manager
+from matchmaker.services.notifications import notify
+
+MAX_MEETINGS_LIMIT = 100
+
+
+@dataclass
+class RegistrationInput:
+    role: str
+    item_ids: list[int]
+    slot_ids: list[int] | None = None  # None: every meeting slot
+    max_meetings: int = 8
+
+
+def participant_roles(user: User) -> list[str]:
+    """The roles in which this user can take part: buyer and/or supplier."""
+    return [role for role in (ParticipantRole.BUYER, ParticipantRole.SUPPLIER) if user.has_role(role)]
+
+
+def eligible_items(user: User, role: str) -> list:
+    """What the user can bring: the published offerings (supplier) or open needs (buyer) of their
+    organisation."""
+    organisation = user.organisation
+    if organisation is None:
+        return []
+    if role == ParticipantRole.SUPPLIER:
+        return list(
+            db.session.scalars(
+                sa.select(Offering)
+                .where(
+                    Offering.organisation_id == organisation.id, Offering.status == OfferingStatus.PUBLISHED
+                )
+                .order_by(Offering.title)
+            ).all()
+        )
+    return list(
+        db.session.scalars(
+            sa.select(Need)
+            .where(Need.organisation_id == organisation.id, Need.status == NeedStatus.OPEN)
+            .order_by(Need.title)
+        ).all()
+    )
+
+
+def registration_of(user, event: Event) -> Registration | None:
+    if not (user and user.is_authenticated):
+        return None
+    return db.session.scalar(
+        sa.select(Registration).where(Registration.event_id == event.id, Registration.user_id == user.id)
+    )
+
+
+def get_registration_in_event(event: Event, registration_id: int) -> Registration | None:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        return None
+    return registration
+
+
+def active_count(event: Event, role: str) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Registration.id)).where(
+                Registration.event_id == event.id,
+                Registration.role == role,
+                Registration.status.in_((RegistrationStatus.PENDING, RegistrationStatus.APPROVED)),
+            )
+        )
+        or 0
+    )
+
+
+def places_left(event: Event, role: str) -> int | None:
+    capacity = event.capacity(role)
+    if capacity is None:
+        return None
+    return max(0, capacity - active_count(event, role))
+
+
+def _check_input(user: User, event: Event, data: RegistrationInput) -> tuple[list, list[Slot]]:
+    if data.role not in participant_roles(user):
+        raise ServiceError(_("Only buyers and suppliers register for an event, each in their own role."))
+    if user.organisation is None:
+        raise ServiceError(_("Register your organisation first: you bring its offerings or needs."))
+    eligible = {item.id: item for item in eligible_items(user, data.role)}
+    items = [eligible[i] for i in dict.fromkeys(data.item_ids) if i in eligible]
+    if not items or len(items) != len(set(data.item_ids)):
+        if data.role == ParticipantRole.SUPPLIER:
+            raise ServiceError(_("Choose at least one of your organisation's published offerings."))
+        raise ServiceError(_("Choose at least one of your organisation's open needs."))
+    meeting_slots = {s.id: s for s in event.slots if s.kind == SlotKind.MEETING}
+    if data.slot_ids is None:
+        slots = list(meeting_slots.values())
+    else:
+        slots = [meeting_slots[i] for i in dict.fromkeys(data.slot_ids) if i in meeting_slots]
+        if not slots:
+            raise ServiceError(_("Choose at least one time slot in which you are available."))
+    if not 1 <= data.max_meetings <= MAX_MEETINGS_LIMIT:
+        raise ServiceError(_("Choose between 1 and %(max)s meetings.", max=MAX_MEETINGS_LIMIT))
+    return items, slots
+
+
+def _apply(registration: Registration, items: list, slots: list[Slot], max_meetings: int) -> None:
+    if registration.role == ParticipantRole.SUPPLIER:
+        registration.offerings, registration.needs = items, []
+    else:
+        registration.needs, registration.offerings = items, []
+    registration.available_slots = slots
+    registration.max_meetings = max_meetings
+
+
+def register(user: User, event: Event, data: RegistrationInput, by: User | None = None) -> Registration:
+    """Register `user`; `by` is the organizer when they register someone on their behalf
+    (allowed while the event is not closed; the registration is approved at once)."""
+    on_behalf = by is not None and by.id != user.id
+    if on_behalf:
+        require_manager(by, event)
+        if event.status in ("agenda_published", "closed", "draft"):
+            raise ServiceError(
+                _("Participants can be added between opening registration and publishing the agenda.")
+            )
+    elif not registration_is_open(event):
+        raise ServiceError(_("Registration for this event is not open."))
+    items, slots = _check_input(user, event, data)
+    existing = registration_of(user, event)
+    if existing is not None and existing.is_active:
+        raise ServiceError(_("You are already registered for this event."))
+    left = places_left(event, data.role)
+    if left is not None and left <= 0 and not on_behalf:
+        raise ServiceError(
+            _("This event is full for your role. Contact the organizer to join a waiting list.")
+        )
+    automatic = on_behalf or event.admission == Admission.AUTOMATIC
+    registration = existing or Registration(event_id=event.id, user_id=user.id)
+    registration.role = data.role
+    registration.organisation_id = user.organisation.id
+    registration.status = RegistrationStatus.APPROVED if automatic else RegistrationStatus.PENDING
+    registration.decided_at = utcnow() if automatic else None
+    registration.registered_by_id = by.id if on_behalf else None
+    if existing is None:
+        db.session.add(registration)
+    _apply(registration, items, slots, data.max_meetings)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError(_("You are already registered for this event.")) from None
+    url = event_path(event)
+    if on_behalf:
+        notify(user, "registration_approved", url=url, event=event.title)
+    elif not automatic and event.organizer is not None:
+        notify(
+            event.organizer,
+            "registration_received",
+            url=event_path(event, "dashboard"),
+            name=user.display_name,
+            event=event.title,
+        )
+    return registration
+
+
+def update_registration(user: User, registration: Registration, data: RegistrationInput) -> Registration:
+    if registration.user_id != user.id:
+        raise ServiceError(_("This registration is not yours."))
+    if not registration.is_active:
+        raise ServiceError(_("This registration was cancelled or refused; register again instead."))
+    if not registration_is_open(registration.event):
+        raise ServiceError(_("Registration has closed: your registration can no longer change."))
+    data.role = registration.role  # the role does not change; cancel and register again for another role
+    items, slots = _check_input(user, registration.event, data)
+    _apply(registration, items, slots, data.max_meetings)
+    db.session.commit()
+    return registration
+
+
+def _close_open_requests(registration: Registration) -> None:
+    db.session.execute(
+        sa.update(MeetingRequest)
+        .where(
+            sa.or_(
+                MeetingRequest.from_registration_id == registration.id,
+                MeetingRequest.to_registration_id == registration.id,
+            ),
+            MeetingRequest.status.in_((RequestStatus.PENDING, RequestStatus.ACCEPTED)),
+        )
+        .values(status=RequestStatus.CANCELLED, responded_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def cancel_registration(user: User, registration: Registration) -> None:
+    """The participant withdraws (while registration is open); their open requests are cancelled."""
+    if registration.user_id != user.id:
+        raise ServiceError(_("This registration is not yours."))
+    if not registration.is_active:
+        raise ServiceError(_("This registration is already cancelled."))
+    if not registration_is_open(registration.event):
+        raise ServiceError(_("Registration has closed: contact the organizer to withdraw."))
+    registration.status = RegistrationStatus.CANCELLED
+    _close_open_requests(registration)
+    db.session.commit()
+
+
+def decide_registration(organizer: User, registration: Registration, approve: bool) -> Registration:
+    event = registration.event
+    require_manager(organizer, event)
+    if registration.status == RegistrationStatus.CANCELLED:
+        raise ServiceError(_("The participant cancelled this registration."))
+    target = RegistrationStatus.APPROVED if approve else RegistrationStatus.REFUSED
+    if registration.status == target:
+        return registration
+    registration.status = target
+    registration.decided_at = utcnow()
+    if not approve:
+        _close_open_requests(registration)
+    db.session.commit()
+    notify(
+        registration.user,
+        "registration_approved" if approve else "registration_refused",
+        url=event_path(event),
+        event=event.title,
+    )
+    return registration
+
+
+def register_on_behalf(
+    organizer: User, event: Event, email: str, role: str, max_meetings: int = 8
+) -> Registration:
+    """The organizer registers an existing account with all the offerings or needs it can bring."""
+    require_manager(organizer, event)
+    user = get_user_by_email(email)
+    if user is None or not user.active:
+        raise ServiceError(
+            _("No active account uses this email address. Ask the person to create one first.")
+        )
+    if role not in participant_roles(user):
+        raise ServiceError(_("This account is not a %(role)s account.", role=_role_label(role)))
+    items = eligible_items(user, role)
+    if not items:
+        raise ServiceError(
+            _(
+                "%(name)s's organisation has nothing to bring yet: it needs at least one published offering "
+                "or open need.",
+                name=user.display_name,
+            )
+        )
+    return register(
+        user,
+        event,
+        RegistrationInput(role=role, item_ids=[i.id for i in items], max_meetings=max_meetings),
+        by=organizer,
+    )
+
+
+def _role_label(role: str) -> str:
+    return _("buyer") if role == Role.BUYER else _("supplier")
+
+
+def can_see_participants(user, event: Event) -> bool:
+    """Approved participants and the event's managers see who is here."""
+    if can_manage(user, event):
+        return True
+    registration = registration_of(user, event)
+    return registration is not None and registration.status == RegistrationStatus.APPROVED
