@@ -1,0 +1,92 @@
+"""In the browser: register, confirm, log in and out, the account pages. Every page is checked with axe."""
+
+import re
+
+from matchmaker.extensions import db
+from matchmaker.services import accounts
+from tests.conftest import PASSWORD
+
+LINK = re.compile(r"https?://[^/\s]+(/\S+)")
+
+
+def _forget_intended_status(page, status: int) -> None:
+    """Chromium logs a page's 4xx status as a console error; a form re-rendered with 422 is intended."""
+    page.problems[:] = [p for p in page.problems if f"status of {status}" not in p]
+
+
+def _last_link(live_server) -> str:
+    return LINK.findall(live_server.outbox[-1].body)[-1]
+
+
+def test_registration_confirmation_and_login_journey(page, check_a11y, live_server):
+    page.goto("/auth/register")
+    check_a11y(page, "auth-register")
+    page.locator("input[name=role][value=buyer]").check()
+    page.locator("#email").fill("an.peeters@omgeving.example.be")
+    page.locator("#display_name").fill("An Peeters")
+    page.locator("#password").fill("short")
+    page.locator("#password_repeat").fill("short")
+    page.get_by_role("button", name="Create my account").click()
+    # The error summary is focused and lists the problem; the input is kept.
+    assert page.locator(".error-summary").is_visible()
+    assert page.locator("#email").input_value() == "an.peeters@omgeving.example.be"
+    check_a11y(page, "auth-register-errors")
+    _forget_intended_status(page, 422)
+
+    page.locator("#password").fill("drie bruine beren in Gent")
+    page.locator("#password_repeat").fill("drie bruine beren in Gent")
+    page.get_by_role("button", name="Create my account").click()
+    page.wait_for_url("**/auth/check-your-mailbox/register")
+    check_a11y(page, "auth-check-mailbox")
+
+    page.goto(_last_link(live_server))
+    check_a11y(page, "auth-confirm")
+    page.get_by_role("button", name="Confirm my email address").click()
+    page.wait_for_url("**/auth/login")
+    check_a11y(page, "auth-login")
+
+    page.locator("#email").fill("an.peeters@omgeving.example.be")
+    page.locator("#password").fill("drie bruine beren in Gent")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(live_server.url + "/")
+    page.get_by_role("button", name="An Peeters").click()
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(live_server.url + "/")
+    navigation = page.get_by_role("navigation", name="Main navigation")
+    assert navigation.get_by_role("link", name="Log in").is_visible()
+
+
+def test_account_pages_are_accessible(page, check_a11y, live_server, live_app):
+    with live_app.app_context():
+        accounts.create_user("jan@example.org", PASSWORD, "Jan Janssens", roles=("supplier",), confirmed=True)
+        db.session.commit()
+    page.goto("/auth/login?next=/account/")
+    page.locator("#email").fill("jan@example.org")
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/account/")
+    for path, name in [
+        ("/account/", "account-profile"),
+        ("/account/password", "account-password"),
+        ("/account/email", "account-email"),
+        ("/account/data", "account-data"),
+        ("/account/delete", "account-delete"),
+    ]:
+        page.goto(path)
+        check_a11y(page, name)
+
+    page.goto("/account/password")
+    page.get_by_role("button", name="Change my password").click()
+    assert page.locator(".error-summary").is_visible()
+    check_a11y(page, "account-password-errors")
+    _forget_intended_status(page, 422)
+
+
+def test_mailed_link_pages_are_accessible(page, check_a11y):
+    page.goto("/auth/forgot-password")
+    check_a11y(page, "auth-forgot-password")
+    page.goto("/auth/confirm/new-link")
+    check_a11y(page, "auth-resend-confirmation")
+    page.goto("/auth/confirm/not-a-real-token")
+    check_a11y(page, "auth-invalid-link")
+    _forget_intended_status(page, 400)
