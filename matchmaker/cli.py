@@ -5,6 +5,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    app.cli.add_command(__import__("matchmaker.matches.cli", fromlist=["match"]).match)
+
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Create the demo organisations, users and content (safe to run again)."""

@@ -1,0 +1,68 @@
+"""`flask match ...`: rebuild the matching index and explain a pair, from the command line."""
+
+import click
+from flask.cli import AppGroup
+
+from matchmaker.services import ServiceError
+from matchmaker.services import matching as service
+
+match = AppGroup("match", help="The matching engine: rebuild the index, explain a need x offering pair.")
+
+RELATIONS = {
+    "shared": "declared by both",
+    "same group": "same CPV group",
+    "same division": "same CPV division",
+    "inferred": "recognised in the text",
+}
+
+
+@match.command("rebuild")
+@click.option(
+    "--refresh-matches", is_flag=True, help="Store the current score and explanation in every answered match."
+)
+def rebuild(refresh_matches: bool) -> None:
+    """Build the index of open needs and published offerings now, and report on it.
+
+    Web processes do not need this: each one notices changes in the database by itself before it proposes
+    anything (see services.matching). Use it to check that indexing works, how long it takes, and to refresh
+    the scores stored in answered matches."""
+    report = service.rebuild(refresh_matches=refresh_matches)
+    click.echo(
+        f"Indexed {report.needs} open needs and {report.offerings} published offerings "
+        f"in {report.seconds:.2f} s; {report.pairs_above_threshold} pairs score above the proposal threshold."
+    )
+    if refresh_matches:
+        click.echo(f"Refreshed the score and explanation of {report.matches_refreshed} matches.")
+
+
+@match.command("explain")
+@click.argument("need_id", type=int)
+@click.argument("offering_id", type=int)
+@click.option(
+    "--language", "-l", type=click.Choice(["nl", "fr", "en"]), default="en", show_default=True,
+    help="Language of CPV labels and theme names.",
+)  # fmt: skip
+def explain(need_id: int, offering_id: int, language: str) -> None:
+    """Explain the score of NEED_ID x OFFERING_ID (also for drafts: this is for administrators)."""
+    try:
+        need, offering, explanation = service.explain_pair(need_id, offering_id, language)
+    except ServiceError as refusal:
+        raise click.ClickException(refusal.message) from None
+    click.echo(f"Need {need.id} [{need.status}] {need.title} ({need.organisation.name})")
+    click.echo(f"Offering {offering.id} [{offering.status}] {offering.title} ({offering.organisation.name})")
+    if not (service.is_proposable(need) and service.is_proposable(offering)):
+        click.echo("Note: proposed to nobody (the need is not open or the offering is not published).")
+    click.echo(f"Score: {explanation.score:.4f} ({explanation.percent} %)")
+    parts = ", ".join(f"{name} {value:.4f}" for name, value in sorted(explanation.components.items()))
+    click.echo(f"  components: {parts}")
+    if explanation.shared_terms:
+        click.echo("Shared words: " + ", ".join(str(term) for term in explanation.shared_terms))
+    else:
+        click.echo("Shared words: none")
+    if explanation.cpv:
+        click.echo("CPV:")
+        for link in explanation.cpv:
+            click.echo(f"  {link.code} {link.label} ({RELATIONS.get(link.relation, link.relation)})")
+    else:
+        click.echo("CPV: none in common")
+    click.echo("Shared themes: " + (", ".join(t.name for t in explanation.themes) or "none"))

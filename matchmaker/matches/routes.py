@@ -1,0 +1,206 @@
+"""Routes of the matches area: my proposals, a proposal's page, answering it, mutual matches, and the
+organizers' overview with its CSV export.
+
+Access: every page needs a login. A proposal is answered only by the organisation that owns the need (buyer
+side) or the offering (supplier side): 404 when the user may not see one of the two items, 403 when they may
+see both but own neither. The overview is for organizers and administrators (403 for everybody else). The
+rules live in services.matching.
+"""
+
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from matchmaker.i18n import current_language
+from matchmaker.matches import bp
+from matchmaker.matches.forms import InterestForm, OverviewFilterForm
+from matchmaker.models import utcnow
+from matchmaker.services import ServiceError
+from matchmaker.services import matching as service
+from matchmaker.services import themes as themes_service
+
+PER_ITEM_CHOICES = (5, 10, 20)
+
+
+def _safe_next(value: str | None, fallback: str) -> str:
+    """Only a path on this site (no scheme, no host, no protocol-relative //)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return fallback
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _messages(result: service.InterestResult) -> str:
+    if result.match.is_mutual:
+        return _(
+            "Mutual match! Both sides are interested. You find the contact details under Mutual matches."
+        )
+    interest = result.match.interest_of(result.side)
+    if interest is True:
+        return _("Marked as interested. The other side is told only when they are interested too.")
+    if interest is False:
+        return _("Marked as not interested. This proposal is no longer shown.")
+    return _("Your answer is cleared.")
+
+
+@bp.get("/")
+@login_required
+def index():
+    per_item = request.args.get("per_item", type=int)
+    per_item = per_item if per_item in PER_ITEM_CHOICES else PER_ITEM_CHOICES[0]
+    include_declined = request.args.get("declined") == "1"
+    organisation = current_user.organisation
+    groups = service.my_proposals(
+        current_user, current_language(), limit=per_item, include_declined=include_declined
+    )
+    return render_template(
+        "matches/index.html",
+        organisation=organisation,
+        groups=groups,
+        per_item=per_item,
+        per_item_choices=PER_ITEM_CHOICES,
+        include_declined=include_declined,
+        mutual_count=service.mutual_count(current_user),
+        can_see_overview=service.can_see_overview(current_user),
+        form=InterestForm(),
+    )
+
+
+@bp.get("/<int:need_id>/<int:offering_id>")
+@login_required
+def pair(need_id: int, offering_id: int):
+    """One proposal: both items, the score and the full explanation, and the answers."""
+    try:
+        need, offering, side = service.check_pair(current_user, need_id, offering_id)
+    except service.NotFound:
+        abort(404)
+    except service.Forbidden:
+        if not service.can_see_overview(current_user):
+            abort(403)
+        need, offering = service.load_public_pair(need_id, offering_id)
+        side = None
+    except ServiceError as refusal:
+        flash(refusal.message, "warning")
+        return redirect(url_for(".index"))
+    view = service.pair_view(need, offering, current_language())
+    return render_template(
+        "matches/pair.html",
+        need=need,
+        offering=offering,
+        side=side,
+        view=view,
+        form=InterestForm(),
+        now=utcnow(),
+    )
+
+
+@bp.post("/<int:need_id>/<int:offering_id>/interest")
+@login_required
+def interest(need_id: int, offering_id: int):
+    form = InterestForm()
+    fallback = url_for(".index")
+    target = _safe_next(form.next.data, fallback)
+    if not form.validate():
+        message = _("Choose whether you are interested or not.")
+        if _wants_json():
+            return jsonify(error=message), 400
+        flash(message, "danger")
+        return redirect(target)
+    try:
+        result = service.set_interest(current_user, need_id, offering_id, form.decision.data)
+    except service.NotFound:
+        abort(404)
+    except service.Forbidden:
+        abort(403)
+    except ServiceError as refusal:
+        if _wants_json():
+            return jsonify(error=refusal.message), 409
+        flash(refusal.message, "warning")
+        return redirect(target)
+    message = _messages(result)
+    if _wants_json():
+        match = result.match
+        return jsonify(
+            decision=form.decision.data,
+            mutual=match.is_mutual,
+            their_interest=match.interest_of(
+                service.SUPPLIER if result.side == service.BUYER else service.BUYER
+            ),
+            message=message,
+            mutual_url=url_for(".mutual", _anchor=f"match-{match.id}"),
+        )
+    flash(message, "success")
+    return redirect(target)
+
+
+@bp.get("/mutual")
+@login_required
+def mutual():
+    matches = service.mutual_matches(current_user)
+    organisation = current_user.organisation
+    language = current_language()
+    return render_template(
+        "matches/mutual.html",
+        organisation=organisation,
+        rows=[service.mutual_view(match, organisation, language) for match in matches],
+        form=InterestForm(),
+    )
+
+
+def _overview_filter() -> tuple[OverviewFilterForm, int | None]:
+    language = current_language()
+    themes = themes_service.list_themes(active_only=False)
+    form = OverviewFilterForm(formdata=request.args)
+    form.set_themes(themes, language, _("All themes"))
+    theme_id = None
+    raw = request.args.get("theme", "")
+    if raw:
+        if not form.validate() or not raw.isdigit():
+            form.theme.errors = [_("Choose one of the themes in the list.")]
+        else:
+            theme_id = int(raw)
+    return form, theme_id
+
+
+def _organizers_only() -> None:
+    if not service.can_see_overview(current_user):
+        abort(403)
+
+
+@bp.get("/overview")
+@login_required
+def overview():
+    _organizers_only()
+    form, theme_id = _overview_filter()
+    rows = service.best_pairs(theme_id=theme_id, language=current_language())
+    return render_template(
+        "matches/overview.html",
+        form=form,
+        theme_id=theme_id,
+        rows=rows,
+        limit=service.OVERVIEW_LIMIT,
+        csv_limit=service.CSV_LIMIT,
+    )
+
+
+@bp.get("/overview.csv")
+@login_required
+def overview_csv():
+    _organizers_only()
+    form, theme_id = _overview_filter()
+    if form.theme.errors:
+        abort(400)
+    text = service.best_pairs_csv(theme_id=theme_id, language=current_language())
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    suffix = f"-theme-{theme_id}" if theme_id else ""
+    return Response(
+        "\ufeff" + text,  # a byte-order mark, so spreadsheet programs read UTF-8
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="matchmaker-pairs-{stamp}{suffix}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
