@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(__import__("matchmaker.events", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("matchmaker.notifications", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("matchmaker.matches", fromlist=["bp"]).bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
