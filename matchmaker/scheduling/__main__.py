@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import sys
+import time
 
 from .io import load_instance, solution_to_dict
 from .model import InfeasibleInstance, InvalidInstance, Meeting
@@ -35,8 +36,12 @@ def _stdout_to_stderr():
         os.close(saved)
 
 
+_STARTED = time.monotonic()
+
+
 def _progress(fraction: float, message: str) -> None:
-    print(f"[{100 * fraction:5.1f}%] {message}", file=sys.stderr, flush=True)
+    elapsed = time.monotonic() - _STARTED
+    print(f"[{100 * fraction:5.1f}% {elapsed:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

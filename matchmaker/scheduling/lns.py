@@ -1,8 +1,8 @@
 """Large-neighbourhood search: re-solve exactly the part of the schedule around a request left out.
 
 A neighbourhood is a set N of participants (the two sides of a missing request, their meeting partners, and
-theirs, up to a size cap). Meetings with someone outside N stay where they are and keep their participants'
-slots and their tables; every request inside N is free again. HiGHS solves that small time-indexed model
+theirs, up to a size cap). Every request with a side in N is free again; all other meetings stay where they
+are and keep their participants' slots and their tables. HiGHS solves that small time-indexed model
 with the objective M * (fair share inside N) + weight, M larger than any weight total, so the result is never
 worse for the whole schedule in the lexicographic order; it is kept only if it is strictly better.
 """
@@ -20,36 +20,40 @@ from .heuristic import Assignment
 from .model import Progress
 from .problem import Problem
 
-MAX_NEIGHBOURHOOD = 120
+MAX_REQUESTS = 1200  # requests freed in one neighbourhood
 
 
 def _neighbourhood(
     asg: Assignment, seeds: list[int], rng: random.Random, by_part: list[list[int]]
 ) -> list[int]:
+    """Seeds, then breadth-first their meeting partners, while the requests touching the set stay few."""
     chosen = dict.fromkeys(seeds)
+    n_requests = sum(len(by_part[p]) for p in chosen)
     frontier = list(seeds)
-    while frontier and len(chosen) < MAX_NEIGHBOURHOOD:
+    while frontier and n_requests < MAX_REQUESTS:
         nxt = []
         rng.shuffle(frontier)
         for p in frontier:
-            partners = [asg.rv[r] if asg.ru[r] == p else asg.ru[r] for r in by_part[p]]
+            partners = [asg.rv[r] if asg.ru[r] == p else asg.ru[r] for r in by_part[p] if asg.slot_of[r] >= 0]
             rng.shuffle(partners)
             for q in partners:
-                if q not in chosen and len(chosen) < MAX_NEIGHBOURHOOD:
+                if q not in chosen and n_requests < MAX_REQUESTS:
                     chosen[q] = None
+                    n_requests += len(by_part[q])
                     nxt.append(q)
         frontier = nxt
     return list(chosen)
 
 
 def _subproblem(pb: Problem, asg: Assignment, members: list[int], by_part: list[list[int]]):
-    local = {p: i for i, p in enumerate(members)}
-    inside = set()
-    for p in members:
-        for r in by_part[p]:
-            if asg.ru[r] in local and asg.rv[r] in local:
-                inside.add(r)
-    reqs = sorted(inside)
+    """Every request touching `members` is free again; the rest of the schedule is fixed."""
+    reqs = sorted({r for p in members for r in by_part[p]})
+    local: dict[int, int] = {}
+    for r in reqs:
+        for p in (asg.ru[r], asg.rv[r]):
+            if p not in local:
+                local[p] = len(local)
+    members = list(local)
     freed = {r for r in reqs if asg.slot_of[r] >= 0}
     n = len(members)
     fixed = np.zeros(n, dtype=np.int64)
@@ -125,7 +129,9 @@ def _try(pb: Problem, asg: Assignment, members: list[int], by_part: list[list[in
     h.setSolution(sol)
     h.run()
     info = h.getInfo()
-    if info.primal_solution_status != 2 or info.objective_function_value <= current + 0.5:
+    if info.primal_solution_status != 2 or info.objective_function_value <= current + 1e-6 * max(
+        1.0, current
+    ):
         return False
     x = np.array(h.getSolution().col_value)[: model.n_x]
     for r in freed:
@@ -143,26 +149,29 @@ def improve(
     rng: random.Random,
     report: Progress,
     wanted: np.ndarray | None = None,
+    max_rounds: int = 3,
 ) -> int:
     """Re-optimise the neighbourhoods of participants below their target (below what the relaxation gave them,
-    `wanted`, when known) until the bound or the deadline; returns how many neighbourhoods improved."""
+    `wanted`, when known) until the bound or the deadline; a new round only while the fair share rises.
+    Returns how many neighbourhoods improved."""
     by_part: list[list[int]] = [[] for _ in range(pb.P)]
     for r in range(pb.R):
         if len(pb.cand[r]):
             by_part[asg.ru[r]].append(r)
             by_part[asg.rv[r]].append(r)
     rem_target = (pb.rem_target if wanted is None else np.minimum(pb.rem_target, wanted)).tolist()
+
+    def fair() -> int:
+        return int(np.minimum(np.array(asg.count, dtype=np.int64), pb.rem_target).sum())
+
     improved = 0
-    rounds = 0
-    while time.monotonic() < deadline:
+    for _round in range(max_rounds):
+        F_start = fair()
         short = [p for p in range(pb.P) if asg.count[p] < rem_target[p] and by_part[p]]
-        if not short:
-            break
         rng.shuffle(short)
-        progress = False
         for p in short:
             if time.monotonic() >= deadline:
-                break
+                return improved
             if asg.count[p] >= rem_target[p]:
                 continue
             # Seed: p and the partners of its open requests.
@@ -172,15 +181,13 @@ def improve(
             members = _neighbourhood(asg, seeds, rng, by_part)
             if _try(pb, asg, members, by_part, deadline):
                 improved += 1
-                progress = True
-                F_now = int(np.minimum(np.array(asg.count), pb.rem_target).sum())
+                F_now = fair()
                 report(
                     0.7,
                     f"neighbourhood search: fair share {F_now + pb.locked_F} (bound {F_bound + pb.locked_F})",
                 )
                 if F_now >= F_bound:
                     return improved
-        rounds += 1
-        if not progress:
+        if fair() <= F_start:
             break
     return improved

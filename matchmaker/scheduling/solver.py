@@ -122,7 +122,9 @@ def solve(
             wanted = np.zeros(pb.P, dtype=np.int64)
             np.add.at(wanted, pb.ru[chosen], 1)
             np.add.at(wanted, pb.rv[chosen], 1)
-            improve(pb, asg, F_bound, deadline, rng, report, wanted if chosen else None)
+            # Keep time for the final bound (one warm re-solve of the relaxation).
+            lns_deadline = deadline - min(5.0, 0.1 * time_limit)
+            improve(pb, asg, F_bound, lns_deadline, rng, report, wanted if chosen else None)
             fill(asg)
     # With a lower F the weight bound must be taken over every solution at least as fair as this one.
     F_now = free_F(pb, asg)
