@@ -90,3 +90,10 @@ def supplier(make_participant):
 
 def a_moment_ago() -> datetime:
     return local_now() - timedelta(minutes=1)
+
+
+@pytest.fixture(autouse=True)
+def request_context(app):
+    """Services translate their refusals; outside a request the locale selector has no session to read."""
+    with app.test_request_context():
+        yield
