@@ -69,7 +69,9 @@ def instance_from_dict(data: Any) -> Instance:
     requests = []
     for i, r in enumerate(_list(_require(data, "requests", "the instance"), "requests")):
         where = f"requests[{i}]"
-        weight = r.get("weight", 1) if isinstance(r, dict) else None
+        if not isinstance(r, dict):
+            raise InvalidInstance(f"{where} must be a JSON object, not {type(r).__name__}")
+        weight = r.get("weight", 1)
         if isinstance(weight, bool) or not isinstance(weight, int | float) or not math.isfinite(weight):
             raise InvalidInstance(f"{where}.weight must be a number, not {weight!r}")
         if weight <= 0:
