@@ -91,7 +91,7 @@ class RegisterForm(PasswordPolicyMixin, FlaskForm):
 class LoginForm(FlaskForm):
     email = email_field()
     password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Enter your password."))])
-    remember = BooleanField(_l("Keep me logged in on this device for 30 days"))
+    remember = BooleanField(_l("Keep me logged in on this device"))
     next = HiddenField()
 
 
