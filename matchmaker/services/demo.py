@@ -31,6 +31,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.organisation import is_valid_enterprise_number, normalize_enterprise_number
 from matchmaker.services import accounts
+from matchmaker.services.themes import seed_default_themes
 
 Progress = Callable[[str], None]
 DemoStep = Callable[[Progress], str]
@@ -275,6 +276,7 @@ def seed_accounts(progress: Progress) -> str:
 STEPS: list[tuple[str, DemoStep]] = [
     ("organisations", seed_organisations),
     ("accounts", seed_accounts),
+    ("themes", seed_default_themes),
 ]
 
 

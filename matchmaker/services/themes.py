@@ -118,3 +118,8 @@ def set_theme_active(user: User, theme: Theme, active: bool) -> Theme:
     theme.active = active
     db.session.commit()
     return theme
+
+
+def seed_default_themes(progress=None) -> str:
+    """Demo and first-run step: the default themes (see services.demo.STEPS)."""
+    return f"themes: {ensure_default_themes()} created"
