@@ -208,6 +208,21 @@ def test_confirming_the_email_change_applies_it_and_tells_the_old_address(client
     assert log_in(client.application.test_client(), "new@example.org").status_code == 302
 
 
+def test_email_change_link_opened_while_logged_out_leads_through_login(app, make_user, outbox):
+    me = make_user(email="old@example.org")
+    device = app.test_client()
+    log_in(device, "old@example.org")
+    request_change(device, "new@example.org")
+    link = link_in(outbox[0])
+    other_device = app.test_client()
+    to_login = other_device.get(link)
+    assert to_login.status_code == 302
+    after_login = log_in(other_device, "old@example.org", next=link)
+    assert after_login.location == link
+    assert other_device.post(link).status_code == 302
+    assert reload(me).email == "new@example.org"
+
+
 def test_email_change_link_works_only_once(client, auth, outbox):
     me = auth.login_as("supplier", email="old@example.org")
     request_change(client, "first@example.org")

@@ -148,6 +148,17 @@ def test_register_with_a_known_address_warns_its_owner_with_a_reset_link(client,
     assert link_in(mail).startswith("/auth/reset-password/")
 
 
+def test_duplicate_registration_warning_is_in_the_owners_language(client, make_user, monkeypatch):
+    make_user(email="an.peeters@startup.be", language="fr")
+    languages = []
+    real_send = accounts.send_mail
+    monkeypatch.setattr(
+        accounts, "send_mail", lambda *a, **kw: languages.append(kw["language"]) or real_send(*a, **kw)
+    )
+    client.post("/auth/register", data=registration(language="en"))
+    assert languages == ["fr"]
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
