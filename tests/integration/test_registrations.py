@@ -1,0 +1,268 @@
+"""Registration: buyers and suppliers register with what they bring, change or cancel it while registration
+is open; the organizer approves or refuses and registers people on their behalf."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from matchmaker.extensions import db
+from matchmaker.models import MeetingRequest, Registration, RegistrationStatus
+from matchmaker.services import ServiceError
+from matchmaker.services import events as events_service
+from matchmaker.services import meeting_requests as requests_service
+from matchmaker.services import registrations as registrations_service
+from matchmaker.services.events import local_now
+from tests.integration.test_events_support import (  # noqa: F401
+    buyer,
+    event,
+    make_event,
+    make_participant,
+    organizer,
+    register,
+    request_context,
+    supplier,
+)
+
+
+def _registration(user, event) -> Registration | None:
+    return registrations_service.registration_of(user, event)
+
+
+def test_the_registration_form_offers_everything_by_default(client, auth, event, supplier):
+    auth.login(supplier)
+    page = client.get(f"/events/{event.id}/register").get_data(as_text=True)
+    assert "Cyclist detection with radar" in page
+    assert page.count('name="slots"') == 8
+    assert len(re.findall(r'name="slots" value="\d+" id="slot-\d+" checked', page)) == 8
+    assert re.search(r'<input checked[^>]*name="items"', page)
+
+
+def test_a_supplier_registers_with_an_offering_and_some_slots(client, auth, event, supplier):
+    auth.login(supplier)
+    offering_id = registrations_service.eligible_items(supplier, "supplier")[0].id
+    slots = [s.id for s in event.meeting_slots[:3]]
+    response = client.post(
+        f"/events/{event.id}/register",
+        data={"role": "supplier", "items": [offering_id], "slots": slots, "max_meetings": "4"},
+    )
+    assert response.status_code == 302
+    registration = _registration(supplier, event)
+    assert registration.status == RegistrationStatus.APPROVED
+    assert [o.id for o in registration.offerings] == [offering_id]
+    assert [s.id for s in registration.available_slots] == slots
+    assert registration.max_meetings == 4
+    assert registration.organisation_id == supplier.organisation.id
+
+
+def test_at_least_one_offering_or_need_is_required(client, auth, event, buyer):
+    auth.login(buyer)
+    response = client.post(
+        f"/events/{event.id}/register",
+        data={"role": "buyer", "slots": [event.meeting_slots[0].id], "max_meetings": "4"},
+    )
+    assert response.status_code == 200
+    assert "Choose at least one of your organisation&#39;s open needs." in response.get_data(as_text=True)
+    assert _registration(buyer, event) is None
+
+
+def test_someone_elses_offering_cannot_be_brought(event, supplier, make_participant):
+    other = make_participant("supplier", name="Other", title="Someone else's sensor")
+    foreign = registrations_service.eligible_items(other, "supplier")[0]
+    with pytest.raises(ServiceError, match="published offerings"):
+        registrations_service.register(
+            supplier, event, registrations_service.RegistrationInput(role="supplier", item_ids=[foreign.id])
+        )
+
+
+def test_a_role_the_user_does_not_have_is_refused(event, supplier):
+    with pytest.raises(ServiceError, match="each in their own role"):
+        registrations_service.register(supplier, event, registrations_service.RegistrationInput("buyer", [1]))
+
+
+def test_registering_twice_is_refused(event, supplier, register):
+    register(supplier, event)
+    with pytest.raises(ServiceError, match="already registered"):
+        register(supplier, event)
+
+
+def test_registration_outside_the_window_is_refused(make_event, supplier, register):
+    later = make_event(registration_opens_at=local_now() + timedelta(days=2))
+    with pytest.raises(ServiceError, match="not open"):
+        register(supplier, later)
+    ended = make_event(registration_opens_at=local_now() - timedelta(days=5),
+                       registration_closes_at=local_now() - timedelta(minutes=1))
+    with pytest.raises(ServiceError, match="not open"):
+        register(supplier, ended)
+
+
+def test_registration_page_redirects_when_registration_is_closed(client, auth, event, organizer, supplier):
+    events_service.change_status(organizer, event, "registration_closed")
+    auth.login(supplier)
+    response = client.get(f"/events/{event.id}/register", follow_redirects=True)
+    assert "Registration for this event is not open." in response.get_data(as_text=True)
+
+
+def test_a_full_role_refuses_new_registrations(make_event, make_participant, register):
+    event = make_event(capacity_suppliers=1)
+    register(make_participant("supplier", name="First"), event)
+    with pytest.raises(ServiceError, match="full for your role"):
+        register(make_participant("supplier", name="Second"), event)
+    register(make_participant("buyer", name="A buyer"), event)  # the other role still has room
+
+
+def test_a_participant_changes_their_registration(client, auth, event, supplier, register):
+    registration = register(supplier, event)
+    auth.login(supplier)
+    response = client.post(
+        f"/events/{event.id}/register",
+        data={"role": "supplier", "items": [registration.offerings[0].id],
+              "slots": [event.meeting_slots[-1].id], "max_meetings": "2"},
+    )
+    assert response.status_code == 302
+    db.session.refresh(registration)
+    assert [s.id for s in registration.available_slots] == [event.meeting_slots[-1].id]
+    assert registration.max_meetings == 2
+
+
+def test_a_registration_cannot_change_after_registration_closes(event, organizer, supplier, register):
+    registration = register(supplier, event)
+    events_service.change_status(organizer, event, "registration_closed")
+    data = registrations_service.RegistrationInput("supplier", [registration.offerings[0].id], None, 3)
+    with pytest.raises(ServiceError, match="Registration has closed"):
+        registrations_service.update_registration(supplier, registration, data)
+    with pytest.raises(ServiceError, match="Registration has closed"):
+        registrations_service.cancel_registration(supplier, registration)
+
+
+def test_cancelling_withdraws_open_requests(client, auth, event, buyer, supplier, register):
+    rb, rs = register(buyer, event), register(supplier, event)
+    request = requests_service.send_request(supplier, event, rb.id, "")
+    auth.login(supplier)
+    response = client.post(f"/events/{event.id}/register/cancel", follow_redirects=True)
+    assert "Your registration is cancelled." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Registration, rs.id).status == RegistrationStatus.CANCELLED
+    assert db.session.get(MeetingRequest, request.id).status == "cancelled"
+    # and may register again afterwards, reusing the same row (event x user is unique)
+    again = registrations_service.register(
+        supplier, event, registrations_service.RegistrationInput("supplier", [rs.offerings[0].id])
+    )
+    assert again.id == rs.id and again.status == RegistrationStatus.APPROVED
+
+
+def test_only_the_participant_changes_their_registration(event, supplier, buyer, register):
+    registration = register(supplier, event)
+    with pytest.raises(ServiceError, match="not yours"):
+        registrations_service.cancel_registration(buyer, registration)
+
+
+# --- approval ----------------------------------------------------------------------------------------
+
+
+def test_with_approval_registrations_wait_and_the_organizer_is_told(make_event, organizer, supplier, register, outbox):
+    event = make_event(admission="approval")
+    registration = register(supplier, event)
+    assert registration.status == RegistrationStatus.PENDING
+    assert [m.to for m in outbox] == [organizer.email]
+    assert "awaits your approval" in outbox[0].body
+
+
+def test_the_organizer_approves_and_the_participant_gets_a_mail(client, auth, make_event, organizer, supplier,
+                                                                register, outbox):
+    event = make_event(admission="approval")
+    registration = register(supplier, event)
+    outbox.clear()
+    auth.login(organizer)
+    response = client.post(f"/events/{event.id}/registrations/{registration.id}/approve")
+    assert response.status_code == 302
+    db.session.refresh(registration)
+    assert registration.status == RegistrationStatus.APPROVED and registration.decided_at is not None
+    assert [m.to for m in outbox] == [supplier.email]
+    assert event.title in outbox[0].subject
+
+
+def test_the_organizer_refuses_a_registration(client, auth, make_event, organizer, supplier, register):
+    event = make_event(admission="approval")
+    registration = register(supplier, event)
+    auth.login(organizer)
+    client.post(f"/events/{event.id}/registrations/{registration.id}/refuse")
+    db.session.refresh(registration)
+    assert registration.status == RegistrationStatus.REFUSED
+
+
+def test_a_participant_cannot_approve_registrations(client, auth, make_event, supplier, buyer, register):
+    event = make_event(admission="approval")
+    registration = register(supplier, event)
+    auth.login(buyer)
+    assert client.post(f"/events/{event.id}/registrations/{registration.id}/approve").status_code == 403
+    db.session.refresh(registration)
+    assert registration.status == RegistrationStatus.PENDING
+
+
+def test_a_registration_of_another_event_is_not_found(client, auth, make_event, organizer, supplier, register):
+    first, second = make_event(), make_event(title="Another")
+    registration = register(supplier, first)
+    auth.login(organizer)
+    assert client.post(f"/events/{second.id}/registrations/{registration.id}/refuse").status_code == 404
+
+
+def test_the_organizer_registers_someone_on_their_behalf(client, auth, make_event, organizer, buyer, outbox):
+    event = make_event(admission="approval")
+    auth.login(organizer)
+    response = client.post(
+        f"/events/{event.id}/registrations/new",
+        data={"email": buyer.email.upper(), "role": "buyer", "max_meetings": "6"},
+    )
+    assert response.status_code == 302
+    registration = _registration(buyer, event)
+    assert registration.status == RegistrationStatus.APPROVED
+    assert registration.registered_by_id == organizer.id
+    assert [n.title for n in registration.needs] == ["Smart traffic lights for cyclists"]
+    assert len(registration.available_slots) == 8
+    assert [m.to for m in outbox] == [buyer.email]
+
+
+def test_registering_an_unknown_email_on_behalf_explains_why(client, auth, event, organizer):
+    auth.login(organizer)
+    response = client.post(
+        f"/events/{event.id}/registrations/new",
+        data={"email": "nobody@example.org", "role": "buyer", "max_meetings": "6"},
+    )
+    assert response.status_code == 200
+    assert "No active account uses this email address." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
+
+
+# --- who is here ---------------------------------------------------------------------------------------
+
+
+def test_who_is_here_is_for_approved_participants_and_the_organizer(client, auth, make_event, organizer, buyer,
+                                                                     supplier, register):
+    event = make_event(admission="approval")
+    register(supplier, event)  # pending
+    auth.login(supplier)
+    assert client.get(f"/events/{event.id}/participants").status_code == 403
+    auth.login_as("buyer")
+    assert client.get(f"/events/{event.id}/participants").status_code == 403
+    auth.login(organizer)
+    assert client.get(f"/events/{event.id}/participants").status_code == 200
+
+
+def test_who_is_here_lists_the_other_side_with_what_they_bring_and_filters(client, auth, event, buyer, supplier,
+                                                                          make_participant, register):
+    other_buyer = make_participant("buyer", name="Greta Gent", title="Flood sensors for the Scheldt")
+    register(buyer, event)
+    register(other_buyer, event)
+    register(supplier, event)
+    auth.login(supplier)
+    page = client.get(f"/events/{event.id}/participants").get_data(as_text=True)
+    assert "Bart Buyer" in page and "Greta Gent" in page
+    assert "Smart traffic lights for cyclists" in page
+    assert "Sofie Supplier" not in page.split('id="all-heading"')[1]  # not oneself
+    searched = client.get(f"/events/{event.id}/participants?q=scheldt").get_data(as_text=True)
+    assert "Greta Gent" in searched and "Bart Buyer" not in searched
+    suppliers = client.get(f"/events/{event.id}/participants?role=supplier").get_data(as_text=True)
+    assert "Greta Gent" not in suppliers
+    assert "Nobody matches these filters." in suppliers
