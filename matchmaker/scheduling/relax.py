@@ -28,12 +28,18 @@ class Relaxation:
     reqs: np.ndarray  # free requests with at least one candidate slot (the y columns)
     g_part: np.ndarray
     n_y: int
-    f_row: int = -1  # the row sum g >= min_F added by max_W
+    by_part: list[list[int]]  # y columns of each participant's requests
+    f_row: int = -1  # the row sum g >= min_F of the weight stage
 
 
 def capacity(problem: Problem) -> np.ndarray:
-    """How many more meetings each participant can have: max_meetings left, and free available slots."""
-    return np.minimum(problem.rem_max, problem.avail.sum(axis=1))
+    """How many more meetings each participant can have: max_meetings left, and the free slots it shares with
+    at least one of its requests' other sides."""
+    usable = np.zeros((problem.P, problem.S), dtype=bool)
+    for r, c in enumerate(problem.cand):
+        usable[problem.ru[r], c] = True
+        usable[problem.rv[r], c] = True
+    return np.minimum(problem.rem_max, usable.sum(axis=1))
 
 
 def build(problem: Problem, cap: np.ndarray | None = None) -> Relaxation:
@@ -81,7 +87,11 @@ def build(problem: Problem, cap: np.ndarray | None = None) -> Relaxation:
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.passModel(lp)
-    return Relaxation(h, reqs, g_part, n_y)
+    by_part: list[list[int]] = [[] for _ in range(P)]
+    for j, (a, b) in enumerate(zip(u.tolist(), v.tolist(), strict=True)):
+        by_part[a].append(j)
+        by_part[b].append(j)
+    return Relaxation(h, reqs, g_part, n_y, by_part)
 
 
 def _solve(rel: Relaxation, deadline: float) -> tuple[float, np.ndarray | None]:
@@ -93,30 +103,123 @@ def _solve(rel: Relaxation, deadline: float) -> tuple[float, np.ndarray | None]:
     return h.getInfo().objective_function_value, np.array(h.getSolution().col_value)
 
 
-def max_F(rel: Relaxation, deadline: float) -> tuple[float, np.ndarray | None]:
-    """Best F of the relaxation (without the locked part) and the y values of an optimum."""
-    value, col = _solve(rel, deadline)
-    return value, None if col is None else col[: rel.n_y]
+def _set_objective(rel: Relaxation, weights: np.ndarray | None) -> None:
+    """Objective F (sum g) when weights is None, else W (sum of the weights of the y columns)."""
+    ng = len(rel.g_part)
+    n = rel.n_y + ng
+    cost = (
+        np.concatenate([np.zeros(rel.n_y), np.ones(ng)])
+        if weights is None
+        else np.concatenate([weights[rel.reqs], np.zeros(ng)])
+    )
+    rel.highs.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
 
 
-def max_W(
-    rel: Relaxation, weights: np.ndarray, min_F: float, deadline: float
-) -> tuple[float, np.ndarray | None]:
-    """Best W of the relaxation among solutions whose free F is at least min_F (once, after max_F)."""
+def _augment(r: int, cand: list[list[int]], owner: dict[int, int], seen: set[int]) -> bool:
+    for s in cand[r]:
+        if s in seen:
+            continue
+        seen.add(s)
+        if s not in owner or _augment(owner[s], cand, owner, seen):
+            owner[s] = r
+            return True
+    return False
+
+
+def hall_cuts(rel: Relaxation, problem: Problem, y: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """Violated cuts `sum of y over p's requests whose slots all lie in Q <= |Q|`.
+
+    For every participant, its requests in the support of y must be matched to distinct candidate slots
+    (Hall's condition); when one is left over, the requests reachable from it by alternating paths need more
+    slots than they have together (Q). Returns (y columns, |Q|) of the cuts that y violates.
+    """
+    cand = problem.cand
+    by_part: dict[int, list[int]] = {}
+    for j in np.flatnonzero(y > 1e-6).tolist():
+        r = int(rel.reqs[j])
+        by_part.setdefault(int(problem.ru[r]), []).append(j)
+        by_part.setdefault(int(problem.rv[r]), []).append(j)
+    cuts = []
+    for p, cols in by_part.items():
+        if len(cols) < 2:
+            continue
+        local = [cand[int(rel.reqs[j])].tolist() for j in cols]
+        owner: dict[int, int] = {}
+        for i in range(len(cols)):
+            if _augment(i, local, owner, set()):
+                continue
+            # Requests reachable from i by alternating paths, and their slots Q (all matched).
+            reach, slots, stack = {i}, set(), [i]
+            while stack:
+                k = stack.pop()
+                for s in local[k]:
+                    if s not in slots:
+                        slots.add(s)
+                        if s in owner and owner[s] not in reach:
+                            reach.add(owner[s])
+                            stack.append(owner[s])
+            members = [j for j in rel.by_part[p] if set(cand[int(rel.reqs[j])].tolist()) <= slots]
+            if y[members].sum() > len(slots) + 1e-6:
+                cuts.append((np.array(members, dtype=np.int32), float(len(slots))))
+            break
+    return cuts
+
+
+def lexicographic(
+    rel: Relaxation, problem: Problem, deadline: float, max_rounds: int = 30
+) -> tuple[float, float, np.ndarray | None, int]:
+    """Max F, then max W with F kept, adding violated Hall cuts and re-solving until none is left.
+
+    Returns (F bound, W bound at that F, y of the last W optimum or None, cuts added). Every F optimum is an
+    upper bound on F* (cuts only remove non-schedules); the W bound holds for schedules reaching the F bound.
+    """
     h = rel.highs
     ng = len(rel.g_part)
-    if ng:
+    if rel.f_row < 0 and ng:
         rel.f_row = h.getNumRow()
-        h.addRow(min_F - 1e-7, INF, ng, np.arange(rel.n_y, rel.n_y + ng, dtype=np.int32), np.ones(ng))
-    n = rel.n_y + ng
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.concatenate([weights[rel.reqs], np.zeros(ng)]))
-    value, col = _solve(rel, deadline)
-    return value, None if col is None else col[: rel.n_y]
+        h.addRow(-INF, INF, ng, np.arange(rel.n_y, rel.n_y + ng, dtype=np.int32), np.ones(ng))
+    F_bound, W_bound, y_W = float("inf"), float("inf"), None
+    phase_F = True
+    n_cuts = 0
+    _set_objective(rel, None)
+    for _ in range(max_rounds):
+        if time.monotonic() >= deadline:
+            break
+        value, col = _solve(rel, deadline)
+        if col is None:
+            if phase_F:
+                break
+            # The new cuts leave no solution with that F: find the best F again.
+            h.changeRowBounds(rel.f_row, -INF, INF)
+            _set_objective(rel, None)
+            phase_F = True
+            continue
+        y = col[: rel.n_y]
+        cuts = hall_cuts(rel, problem, y)
+        for members, rhs in cuts:
+            h.addRow(-INF, rhs, len(members), members, np.ones(len(members)))
+        n_cuts += len(cuts)
+        if phase_F:
+            F_bound = min(F_bound, value)
+            if not cuts:
+                if ng:
+                    h.changeRowBounds(rel.f_row, np.floor(F_bound + 1e-6) - 1e-7, INF)
+                _set_objective(rel, problem.rw)
+                phase_F = False
+        else:
+            W_bound, y_W = value, y
+            if not cuts:
+                return F_bound, W_bound, y_W, n_cuts
+            y_W = None
+    return F_bound, W_bound if y_W is not None else float("inf"), y_W, n_cuts
 
 
-def relax_W_bound(rel: Relaxation, min_F: float, deadline: float) -> tuple[float, np.ndarray | None]:
-    """After max_W: the best W among solutions whose free F is at least min_F (lower than before)."""
+def relax_W_bound(
+    rel: Relaxation, problem: Problem, min_F: float, deadline: float
+) -> tuple[float, np.ndarray | None]:
+    """After lexicographic: the best W among solutions whose free F is at least min_F (lower than before)."""
     if rel.f_row >= 0:
         rel.highs.changeRowBounds(rel.f_row, min_F - 1e-7, INF)
+    _set_objective(rel, problem.rw)
     value, col = _solve(rel, deadline)
     return value, None if col is None else col[: rel.n_y]

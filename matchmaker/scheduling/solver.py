@@ -88,16 +88,15 @@ def solve(
     chosen: list[int] = []
     w_row_ok = False
     if rel is not None:
-        report(0.1, "bounding the fair share (relaxation)")
-        F_rel, _ = relax.max_F(rel, deadline)
+        report(0.1, "bounding the fair share and choosing the meetings (relaxation)")
+        F_rel, W_rel, y, n_cuts = relax.lexicographic(rel, pb, deadline - 0.3 * time_limit)
         if math.isfinite(F_rel):
             F_bound = min(F_bound, math.floor(F_rel + 1e-6))
-            report(0.3, f"fair share bound {F_bound + pb.locked_F}; choosing the meetings")
-            W_rel, y = relax.max_W(rel, pb.rw, F_bound, deadline)
-            if y is not None:
-                w_row_ok = True
-                W_bound = min(W_bound, _round_bound(pb, W_rel))
-                chosen = rel.reqs[y > 0.5].tolist()
+        if y is not None:
+            w_row_ok = True
+            W_bound = min(W_bound, _round_bound(pb, W_rel))
+            chosen = rel.reqs[y > 0.5].tolist()
+        report(0.4, f"fair share bound {F_bound + pb.locked_F} ({n_cuts} cuts)")
     report(0.45, f"placing {len(chosen)} meetings in slots and tables")
     left = colour(asg, chosen)
     if left:
@@ -135,7 +134,7 @@ def solve(
         and method != "exact MILP"
         and time.monotonic() < deadline
     ):
-        W_rel, _ = relax.relax_W_bound(rel, F_now, deadline)
+        W_rel, _ = relax.relax_W_bound(rel, pb, F_now, deadline)
         W_bound = _round_bound(pb, W_rel) if math.isfinite(W_rel) else float(sum(pb.rw))
     elif F_now < F_bound and method != "exact MILP":
         W_bound = float(sum(pb.rw[r] for r, c in enumerate(pb.cand) if len(c)))
