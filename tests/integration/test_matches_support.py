@@ -73,7 +73,7 @@ def make_theme(app):
 @pytest.fixture
 def make_buyer(make_user, make_organisation):
     def factory(**user_overrides) -> Party:
-        user = make_user(roles=("buyer",), **user_overrides)
+        user = make_user(roles=("buyer",), **{"language": "en", **user_overrides})
         organisation = make_organisation(admins=(user,), kind="government")
         return Party(user, organisation)
 
@@ -83,7 +83,7 @@ def make_buyer(make_user, make_organisation):
 @pytest.fixture
 def make_supplier(make_user, make_organisation):
     def factory(**user_overrides) -> Party:
-        user = make_user(roles=("supplier",), **user_overrides)
+        user = make_user(roles=("supplier",), **{"language": "en", **user_overrides})
         organisation = make_organisation(admins=(user,), kind="startup")
         return Party(user, organisation)
 

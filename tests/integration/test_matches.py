@@ -1,0 +1,620 @@
+# ruff: noqa: F811  (the factories are pytest fixtures imported from test_matches_support)
+"""Matches in the app: proposals for buyers and suppliers, explanations, interest, mutual matches and their
+notification, permissions, drafts never proposed, the organizers' overview and its CSV export, and the
+recommendations the events area asks for."""
+
+import csv
+import io
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from matchmaker.extensions import db
+from matchmaker.models import Match, Membership, MembershipRole, Notification
+from matchmaker.services import matching
+from tests.integration.test_matches_support import (  # noqa: F401  (fixtures)
+    BUS_NEED,
+    BUS_OFFERING,
+    FRENCH_OFFERING,
+    SENSOR_NEED,
+    SENSOR_OFFERING,
+    make_buyer,
+    make_need,
+    make_offering,
+    make_supplier,
+    make_theme,
+)
+
+
+@pytest.fixture
+def catalogue(make_buyer, make_supplier, make_need, make_offering, make_theme):
+    """A buyer with a bus need and a sensor need; a supplier with a bus, another with a sensor offering."""
+    mobility = make_theme(slug="mobility", nl="Mobiliteit", fr="Mobilité", en="Mobility")
+    education = make_theme(slug="education", nl="Onderwijs", fr="Enseignement", en="Education")
+    buyer = make_buyer(display_name="Bea Buyer")
+    bus_supplier = make_supplier(display_name="Bart Bus")
+    sensor_supplier = make_supplier(display_name="Sara Sensor")
+    return SimpleNamespace(
+        mobility=mobility,
+        education=education,
+        buyer=buyer,
+        bus_supplier=bus_supplier,
+        sensor_supplier=sensor_supplier,
+        bus_need=make_need(buyer, BUS_NEED, themes=[mobility]),
+        sensor_need=make_need(buyer, SENSOR_NEED, themes=[education]),
+        bus_offering=make_offering(bus_supplier, BUS_OFFERING, themes=[mobility]),
+        sensor_offering=make_offering(sensor_supplier, SENSOR_OFFERING, themes=[education]),
+    )
+
+
+def _interest(client, need, offering, decision, json=False, **extra):
+    headers = {"Accept": "application/json"} if json else {}
+    return client.post(
+        f"/matches/{need.id}/{offering.id}/interest", data={"decision": decision, **extra}, headers=headers
+    )
+
+
+def _match(need, offering) -> Match | None:
+    db.session.expire_all()
+    return db.session.scalar(
+        sa.select(Match).where(Match.need_id == need.id, Match.offering_id == offering.id)
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Proposals
+
+
+def test_buyer_is_proposed_the_best_offering_for_each_need(catalogue):
+    groups = {g.item.id: g for g in matching.my_proposals(catalogue.buyer.user, "en")}
+
+    bus = groups[catalogue.bus_need.id].proposals
+    sensor = groups[catalogue.sensor_need.id].proposals
+    assert bus[0].offering.id == catalogue.bus_offering.id
+    assert sensor[0].offering.id == catalogue.sensor_offering.id
+    assert all(0 < p.score <= 1 for p in bus + sensor)
+    assert [p.score for p in bus] == sorted((p.score for p in bus), reverse=True)
+    assert bus[0].side == "buyer" and bus[0].counterpart.id == catalogue.bus_offering.id
+
+
+def test_supplier_is_proposed_the_best_need_for_each_offering(catalogue):
+    groups = matching.my_proposals(catalogue.sensor_supplier.user, "en")
+
+    assert [g.item.id for g in groups] == [catalogue.sensor_offering.id]
+    proposals = groups[0].proposals
+    assert proposals[0].need.id == catalogue.sensor_need.id
+    assert proposals[0].side == "supplier"
+
+
+def test_both_sides_see_the_same_score_for_a_pair(catalogue):
+    buyer_side = matching.proposals_for(catalogue.bus_need, catalogue.buyer.user).proposals
+    supplier_side = matching.proposals_for(catalogue.bus_offering, catalogue.bus_supplier.user).proposals
+    from_buyer = next(p.score for p in buyer_side if p.offering.id == catalogue.bus_offering.id)
+    from_supplier = next(p.score for p in supplier_side if p.need.id == catalogue.bus_need.id)
+    assert from_buyer == pytest.approx(from_supplier)
+
+
+def test_proposals_page_shows_score_explanation_and_answer_buttons(client, auth, catalogue):
+    auth.login(catalogue.buyer.user)
+    html = client.get("/matches/").get_data(as_text=True)
+
+    bus_section = html[html.index(BUS_NEED["title"]) : html.index(SENSOR_NEED["title"])]
+    assert BUS_OFFERING["title"] in bus_section
+    score = matching.proposals_for(catalogue.bus_need, catalogue.buyer.user).proposals[0].score
+    assert f"{round(score * 100)}%" in bus_section
+    assert f"score-{round(score * 100)}" in bus_section  # the bar
+    assert "Why this proposal?" in bus_section
+    assert "34144910" in bus_section  # the shared CPV code
+    assert 'value="interested"' in bus_section and 'value="not_interested"' in bus_section
+    assert "css/matches.css" in html and "js/matches.js" in html
+
+
+def test_explanation_names_shared_words_cpv_codes_and_themes(catalogue):
+    proposal = matching.proposals_for(catalogue.bus_need, catalogue.buyer.user, language="en").proposals[0]
+    explanation = proposal.explanation
+
+    words = {str(t).lower() for t in explanation.shared_terms}
+    assert any("elektrisch" in w for w in words)
+    assert any("laadpa" in w for w in words)
+    shared_cpv = [c for c in explanation.cpv if c.relation == "shared"]
+    assert [c.code for c in shared_cpv] == ["34144910"]
+    assert shared_cpv[0].label == "Electric buses"
+    assert [t.name for t in explanation.themes] == ["Mobility"]
+    assert explanation.score == pytest.approx(sum(explanation.components.values()), abs=1e-4)
+    assert explanation.percent == round(proposal.score * 100)
+
+
+@pytest.mark.parametrize(
+    ("language", "cpv_label", "theme_name"),
+    [
+        ("nl", "Elektrische bussen", "Mobiliteit"),
+        ("fr", "Autobus électriques", "Mobilité"),
+        ("en", "Electric buses", "Mobility"),
+    ],
+)
+def test_explanation_is_in_the_readers_language(client, auth, catalogue, language, cpv_label, theme_name):
+    catalogue.buyer.user.language = language
+    db.session.commit()
+    auth.login(catalogue.buyer.user)
+
+    html = client.get("/matches/").get_data(as_text=True)
+
+    assert f'<html lang="{language}">' in html
+    assert cpv_label in html
+    assert theme_name in html
+    assert "bussen" in html  # shared words stay as written
+
+
+def test_words_shared_across_languages_are_shown_as_each_text_writes_them(
+    catalogue, make_supplier, make_offering
+):
+    french = make_offering(make_supplier(), FRENCH_OFFERING)
+    proposals = matching.proposals_for(catalogue.sensor_need, catalogue.buyer.user, limit=10, language="fr")
+    french_proposal = next(p for p in proposals.proposals if p.offering.id == french.id)
+    assert "CO2" in {t.need for t in french_proposal.explanation.shared_terms}
+    assert [c.label for c in french_proposal.explanation.cpv if c.relation == "shared"] == [
+        "Appareils d'analyses"
+    ]
+
+
+def test_drafts_archived_and_closed_items_are_never_proposed(
+    catalogue, make_supplier, make_buyer, make_need, make_offering
+):
+    other = make_supplier()
+    draft = make_offering(other, BUS_OFFERING, status="draft", title="Geheim ontwerp elektrische bus")
+    archived = make_offering(other, BUS_OFFERING, status="archived", title="Oude elektrische bus")
+    other_buyer = make_buyer()
+    draft_need = make_need(other_buyer, BUS_NEED, status="draft", title="Ontwerp busbehoefte")
+    closed_need = make_need(other_buyer, BUS_NEED, status="closed", title="Gesloten busbehoefte")
+
+    offered = {
+        p.offering.id
+        for p in matching.proposals_for(catalogue.bus_need, catalogue.buyer.user, limit=50).proposals
+    }
+    needed = {
+        p.need.id
+        for p in matching.proposals_for(
+            catalogue.bus_offering, catalogue.bus_supplier.user, limit=50
+        ).proposals
+    }
+    pairs = matching.best_pairs(limit=1000)
+
+    assert catalogue.bus_offering.id in offered
+    assert not offered & {draft.id, archived.id}
+    assert catalogue.bus_need.id in needed
+    assert not needed & {draft_need.id, closed_need.id}
+    assert not {r.offering.id for r in pairs} & {draft.id, archived.id}
+    assert not {r.need.id for r in pairs} & {draft_need.id, closed_need.id}
+
+
+def test_drafts_do_not_appear_on_anyones_proposals_page(
+    client, auth, catalogue, make_supplier, make_offering
+):
+    make_offering(make_supplier(), BUS_OFFERING, status="draft", title="Geheim ontwerp elektrische bus")
+    auth.login(catalogue.buyer.user)
+    assert "Geheim ontwerp" not in client.get("/matches/?per_item=20").get_data(as_text=True)
+
+
+def test_own_draft_gets_an_explanation_of_what_to_do(client, auth, catalogue, make_offering):
+    make_offering(catalogue.bus_supplier, SENSOR_OFFERING, status="draft", title="Mijn ontwerp")
+    auth.login(catalogue.bus_supplier.user)
+    html = client.get("/matches/").get_data(as_text=True)
+    assert "Mijn ontwerp" in html
+    assert "Publish it to see which needs it fits." in html
+
+
+def test_registered_only_needs_are_proposed_only_to_logged_in_viewers(catalogue):
+    catalogue.sensor_need.registered_only = True
+    db.session.commit()
+
+    anonymous = matching.proposals_for(catalogue.sensor_offering, None).proposals
+    logged_in = matching.proposals_for(catalogue.sensor_offering, catalogue.sensor_supplier.user).proposals
+
+    assert catalogue.sensor_need.id not in {p.need.id for p in anonymous}
+    assert catalogue.sensor_need.id in {p.need.id for p in logged_in}
+
+
+def test_proposals_need_a_login(client):
+    response = client.get("/matches/")
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ["supplier", "buyer"])
+def test_empty_state_tells_what_to_publish(client, auth, role):
+    auth.login_as(role, language="en")
+    html = client.get("/matches/").get_data(as_text=True)
+    expected = (
+        "Publish an offering to get proposals" if role == "supplier" else "Register a need to get proposals"
+    )
+    assert expected in html
+
+
+def test_user_without_organisation_is_told_to_join_one(client, auth):
+    auth.login_as("supplier", with_organisation=False, language="en")
+    html = client.get("/matches/").get_data(as_text=True)
+    assert "Join an organisation to get proposals" in html
+
+
+def test_per_item_limit_is_bounded(client, auth, catalogue):
+    auth.login(catalogue.buyer.user)
+    assert client.get("/matches/?per_item=100000").status_code == 200
+    assert client.get("/matches/?per_item=abc").status_code == 200
+
+
+# --------------------------------------------------------------------------------------------------
+# Interest and mutual matches
+
+
+def test_one_sided_interest_is_recorded_but_not_mutual(client, auth, catalogue, outbox):
+    auth.login(catalogue.buyer.user)
+    response = _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested")
+
+    assert response.status_code == 302
+    match = _match(catalogue.bus_need, catalogue.bus_offering)
+    assert match.buyer_interest is True and match.supplier_interest is None
+    assert match.buyer_decided_by_id == catalogue.buyer.user.id
+    assert not match.is_mutual and match.mutual_since is None
+    assert 0 < match.score <= 1
+    assert match.explanation["cpv"][0] == ["34144910", "shared"]
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
+    assert outbox == []
+
+
+def test_interest_from_both_sides_is_a_mutual_match_notified_to_both(
+    client, auth, catalogue, outbox, make_user
+):
+    colleague = make_user(roles=("supplier",), email="colleague@example.org")
+    db.session.add(
+        Membership(
+            user=colleague, organisation=catalogue.bus_supplier.organisation, role=MembershipRole.MEMBER
+        )
+    )
+    db.session.commit()
+
+    auth.login(catalogue.buyer.user)
+    _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested")
+    auth.login(catalogue.bus_supplier.user)
+    response = _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested", json=True)
+
+    assert response.status_code == 200
+    assert response.get_json()["mutual"] is True
+    match = _match(catalogue.bus_need, catalogue.bus_offering)
+    assert match.is_mutual and match.mutual_since is not None and match.notified_at is not None
+    notified = db.session.scalars(sa.select(Notification).where(Notification.kind == "mutual_match")).all()
+    assert sorted(n.user_id for n in notified) == sorted(
+        [catalogue.buyer.user.id, catalogue.bus_supplier.user.id, colleague.id]
+    )
+    buyer_note = next(n for n in notified if n.user_id == catalogue.buyer.user.id)
+    assert buyer_note.params["organisation"] == catalogue.bus_supplier.organisation.name
+    assert buyer_note.url.startswith("/matches/mutual")
+    assert sorted(m.to for m in outbox) == sorted(
+        [catalogue.buyer.user.email, catalogue.bus_supplier.user.email, colleague.email]
+    )
+    assert any(BUS_NEED["title"] in m.body for m in outbox)
+
+
+def test_withdrawing_and_renewing_interest_does_not_notify_twice(client, auth, catalogue):
+    auth.login(catalogue.buyer.user)
+    _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested")
+    auth.login(catalogue.bus_supplier.user)
+    _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested")
+    _interest(client, catalogue.bus_need, catalogue.bus_offering, "undecided")
+
+    match = _match(catalogue.bus_need, catalogue.bus_offering)
+    assert match.supplier_interest is None and not match.is_mutual and match.mutual_since is None
+
+    _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested")
+    assert _match(catalogue.bus_need, catalogue.bus_offering).is_mutual
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 2  # one per side, once
+
+
+def test_not_interested_hides_the_proposal_until_asked(client, auth, catalogue):
+    auth.login(catalogue.buyer.user)
+    _interest(client, catalogue.bus_need, catalogue.bus_offering, "not_interested")
+
+    hidden = client.get("/matches/").get_data(as_text=True)
+    shown = client.get("/matches/?declined=1").get_data(as_text=True)
+
+    bus_section = hidden[hidden.index(BUS_NEED["title"]) : hidden.index(SENSOR_NEED["title"])]
+    assert f'id="proposal-{catalogue.bus_need.id}-{catalogue.bus_offering.id}"' not in bus_section
+    assert (
+        "1 proposal marked not interested is hidden." in bus_section or "You marked 1 proposal" in bus_section
+    )
+    assert f'id="proposal-{catalogue.bus_need.id}-{catalogue.bus_offering.id}"' in shown
+
+
+def test_mutual_matches_page_shows_the_other_sides_contact(client, auth, catalogue):
+    auth.login(catalogue.buyer.user)
+    _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested")
+    auth.login(catalogue.bus_supplier.user)
+    _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested")
+
+    supplier_view = client.get("/matches/mutual").get_data(as_text=True)
+    auth.login(catalogue.buyer.user)
+    buyer_view = client.get("/matches/mutual").get_data(as_text=True)
+    auth.login(catalogue.sensor_supplier.user)
+    outsider_view = client.get("/matches/mutual").get_data(as_text=True)
+
+    assert BUS_NEED["title"] in supplier_view and catalogue.buyer.user.email in supplier_view
+    assert BUS_OFFERING["title"] in buyer_view and catalogue.bus_supplier.user.email in buyer_view
+    assert "Mutual match" in buyer_view
+    assert BUS_NEED["title"] not in outsider_view and "No mutual matches yet" in outsider_view
+
+
+def test_mutual_match_is_highlighted_among_the_proposals(client, auth, catalogue):
+    auth.login(catalogue.buyer.user)
+    _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested")
+    auth.login(catalogue.bus_supplier.user)
+    _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested")
+
+    html = client.get("/matches/").get_data(as_text=True)
+    assert 'class="proposal-card is-mutual"' in html
+    assert "Mutual match" in html
+
+
+def test_the_other_sides_interest_is_shown_before_answering(client, auth, catalogue):
+    auth.login(catalogue.buyer.user)
+    _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested")
+    auth.login(catalogue.bus_supplier.user)
+    html = client.get("/matches/").get_data(as_text=True)
+    assert f"{catalogue.buyer.organisation.name} is interested" in html
+
+
+def test_redirect_goes_back_to_the_proposal_but_never_off_site(client, auth, catalogue):
+    auth.login(catalogue.buyer.user)
+    back = _interest(
+        client, catalogue.bus_need, catalogue.bus_offering, "interested", next="/matches/#proposal-1-1"
+    )
+    away = _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested", next="//evil.example/")
+    assert back.headers["Location"].endswith("/matches/#proposal-1-1")
+    assert away.headers["Location"].endswith("/matches/")
+
+
+# --------------------------------------------------------------------------------------------------
+# Permissions and bad input
+
+
+def test_another_supplier_cannot_answer_for_an_offering_not_theirs(client, auth, catalogue):
+    auth.login(catalogue.sensor_supplier.user)
+    response = _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested")
+    assert response.status_code == 403
+    assert _match(catalogue.bus_need, catalogue.bus_offering) is None
+
+
+def test_another_buyer_cannot_answer_for_a_need_not_theirs(client, auth, catalogue, make_buyer):
+    auth.login(make_buyer().user)
+    assert _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested").status_code == 403
+    assert _match(catalogue.bus_need, catalogue.bus_offering) is None
+
+
+def test_answering_with_another_organisations_draft_is_not_found(
+    client, auth, catalogue, make_supplier, make_offering
+):
+    draft = make_offering(make_supplier(), BUS_OFFERING, status="draft")
+    auth.login(catalogue.buyer.user)
+    assert _interest(client, catalogue.bus_need, draft, "interested").status_code == 404
+    assert client.get(f"/matches/{catalogue.bus_need.id}/{draft.id}").status_code == 404
+
+
+def test_unknown_items_are_not_found(client, auth, catalogue):
+    auth.login(catalogue.buyer.user)
+    assert client.post("/matches/999999/1/interest", data={"decision": "interested"}).status_code == 404
+    assert client.get("/matches/999999/999999").status_code == 404
+
+
+def test_answering_for_an_own_draft_gets_a_message_not_an_error(client, auth, catalogue, make_need):
+    draft = make_need(catalogue.buyer, BUS_NEED, status="draft")
+    auth.login(catalogue.buyer.user)
+    response = _interest(client, draft, catalogue.bus_offering, "interested")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "only while the need is open and the offering is published" in page
+    json_response = _interest(client, draft, catalogue.bus_offering, "interested", json=True)
+    assert json_response.status_code == 409 and "open" in json_response.get_json()["error"]
+
+
+@pytest.mark.parametrize("decision", ["", "maybe", "<script>"])
+def test_a_bad_answer_is_refused_with_a_message(client, auth, catalogue, decision):
+    auth.login(catalogue.buyer.user)
+    response = _interest(client, catalogue.bus_need, catalogue.bus_offering, decision, json=True)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "Choose whether you are interested or not."
+    assert _match(catalogue.bus_need, catalogue.bus_offering) is None
+
+
+def test_pair_page_is_for_the_two_organisations_and_organizers(client, auth, catalogue):
+    url = f"/matches/{catalogue.bus_need.id}/{catalogue.bus_offering.id}"
+    auth.login(catalogue.buyer.user)
+    buyer_page = client.get(url)
+    auth.login(catalogue.bus_supplier.user)
+    supplier_page = client.get(url)
+    auth.login(catalogue.sensor_supplier.user)
+    outsider = client.get(url)
+    auth.login_as("organizer", language="en")
+    organizer_page = client.get(url)
+
+    assert buyer_page.status_code == supplier_page.status_code == organizer_page.status_code == 200
+    assert outsider.status_code == 403
+    assert "Electric buses" in buyer_page.get_data(as_text=True)  # the buyer reads English
+    assert 'value="interested"' in buyer_page.get_data(as_text=True)
+    assert 'value="interested"' not in organizer_page.get_data(as_text=True)  # organizers only look
+
+
+def test_anonymous_answers_are_sent_to_log_in(client, catalogue):
+    response = _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    assert _match(catalogue.bus_need, catalogue.bus_offering) is None
+
+
+# --------------------------------------------------------------------------------------------------
+# Organizers' overview and CSV
+
+
+@pytest.mark.parametrize("role", ["supplier", "buyer"])
+def test_overview_is_for_organizers_only(client, auth, role):
+    auth.login_as(role, language="en")
+    assert client.get("/matches/overview").status_code == 403
+    assert client.get("/matches/overview.csv").status_code == 403
+
+
+def test_overview_needs_a_login(client):
+    assert client.get("/matches/overview").status_code == 302
+    assert client.get("/matches/overview.csv").status_code == 302
+
+
+@pytest.mark.parametrize("role", ["organizer", "admin"])
+def test_overview_lists_the_best_pairs_first(client, auth, catalogue, role):
+    auth.login_as(role, language="en")
+    html = client.get("/matches/overview").get_data(as_text=True)
+
+    rows = matching.best_pairs()
+    assert {(r.need.id, r.offering.id) for r in rows[:2]} == {
+        (catalogue.bus_need.id, catalogue.bus_offering.id),
+        (catalogue.sensor_need.id, catalogue.sensor_offering.id),
+    }
+    assert [r.score for r in rows] == sorted((r.score for r in rows), reverse=True)
+    assert BUS_OFFERING["title"] in html and SENSOR_OFFERING["title"] in html
+    assert "Download as CSV" in html
+
+
+def test_overview_filters_by_theme(client, auth, catalogue):
+    auth.login_as("organizer", language="en")
+    html = client.get(f"/matches/overview?theme={catalogue.mobility.id}").get_data(as_text=True)
+
+    rows = matching.best_pairs(theme_id=catalogue.mobility.id)
+    assert rows
+    for row in rows:
+        themes = {t.id for t in row.need.themes} | {t.id for t in row.offering.themes}
+        assert catalogue.mobility.id in themes
+    assert (catalogue.sensor_need.id, catalogue.sensor_offering.id) not in {
+        (r.need.id, r.offering.id) for r in rows
+    }
+    assert SENSOR_OFFERING["title"] not in html.split("<tbody>")[1]
+    assert f'href="/matches/overview.csv?theme={catalogue.mobility.id}"' in html
+
+
+@pytest.mark.parametrize("theme", ["999999", "abc"])
+def test_overview_with_an_unknown_theme_says_so(client, auth, catalogue, theme):
+    auth.login_as("organizer", language="en")
+    response = client.get(f"/matches/overview?theme={theme}")
+    assert response.status_code == 200
+    assert "Choose one of the themes in the list." in response.get_data(as_text=True)
+    assert client.get(f"/matches/overview.csv?theme={theme}").status_code == 400
+
+
+def test_csv_export_holds_the_pairs_and_their_explanations(client, auth, catalogue):
+    auth.login(catalogue.buyer.user)
+    _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested")
+    auth.login(catalogue.bus_supplier.user)
+    _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested")
+    auth.login_as("organizer", language="en")
+
+    response = client.get("/matches/overview.csv")
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert list(rows[0].keys()) == list(matching.CSV_COLUMNS)
+    bus = next(
+        r
+        for r in rows
+        if r["need_id"] == str(catalogue.bus_need.id) and r["offering_id"] == str(catalogue.bus_offering.id)
+    )
+    assert bus["need_title"] == BUS_NEED["title"]
+    assert bus["buyer"] == catalogue.buyer.organisation.name
+    assert bus["supplier"] == catalogue.bus_supplier.organisation.name
+    assert "34144910" in bus["cpv"]
+    assert bus["themes"] == "Mobility"
+    assert bus["buyer_interest"] == bus["supplier_interest"] == "interested" and bus["mutual"] == "yes"
+    assert 0 < float(bus["score"]) <= 1
+    assert [float(r["score"]) for r in rows] == sorted((float(r["score"]) for r in rows), reverse=True)
+
+
+def test_csv_export_filters_by_theme(client, auth, catalogue):
+    auth.login_as("organizer", language="en")
+    text = client.get(f"/matches/overview.csv?theme={catalogue.education.id}").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows
+    assert {r["need_id"] for r in rows if r["offering_id"] == str(catalogue.bus_offering.id)} <= {
+        str(catalogue.sensor_need.id)
+    }
+    assert (str(catalogue.bus_need.id), str(catalogue.bus_offering.id)) not in {
+        (r["need_id"], r["offering_id"]) for r in rows
+    }
+
+
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(client, auth, catalogue):
+    catalogue.bus_offering.title = '=HYPERLINK("http://evil.example","elektrische bus")'
+    db.session.commit()
+    auth.login_as("organizer", language="en")
+    rows = list(csv.reader(io.StringIO(client.get("/matches/overview.csv").get_data(as_text=True))))
+    titles = [row[5] for row in rows[1:]]
+    assert "'" + catalogue.bus_offering.title in titles
+
+
+def test_csv_is_in_the_organizers_language(client, auth, catalogue):
+    auth.login_as("organizer", language="fr")
+    text = client.get(f"/matches/overview.csv?theme={catalogue.mobility.id}").get_data(as_text=True)
+    assert "Autobus électriques" in text and "Mobilité" in text
+
+
+# --------------------------------------------------------------------------------------------------
+# For the events area: recommend participants
+
+
+def _registration(id, role, needs=(), offerings=()):
+    return SimpleNamespace(id=id, role=role, needs=list(needs), offerings=list(offerings))
+
+
+def test_recommendations_rank_the_other_side_best_first(catalogue, make_supplier, make_offering):
+    buyer = _registration(1, "buyer", needs=[catalogue.bus_need, catalogue.sensor_need])
+    bus = _registration(2, "supplier", offerings=[catalogue.bus_offering])
+    sensor = _registration(3, "supplier", offerings=[catalogue.sensor_offering])
+    another_buyer = _registration(4, "buyer", needs=[catalogue.bus_need])
+
+    ranked = matching.recommend_participants(buyer, [buyer, sensor, bus, another_buyer], "en")
+
+    assert {r.registration.id for r in ranked} == {2, 3}
+    assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+    for rec in ranked:
+        expected = max(
+            matching.snapshot().score(need.id, offering.id)
+            for need in buyer.needs
+            for offering in rec.registration.offerings
+        )
+        assert rec.score == pytest.approx(expected)
+        assert rec.explanation.need_id == rec.need.id and rec.explanation.offering_id == rec.offering.id
+    bus_rec = next(r for r in ranked if r.registration.id == 2)
+    assert bus_rec.need.id == catalogue.bus_need.id
+    assert "34144910" in [c.code for c in bus_rec.explanation.cpv]
+
+
+def test_a_supplier_is_recommended_buyers(catalogue):
+    supplier = _registration(1, "supplier", offerings=[catalogue.sensor_offering])
+    buyer = _registration(2, "buyer", needs=[catalogue.sensor_need])
+    ranked = matching.recommend_participants(supplier, [buyer, supplier], "nl")
+    assert [r.registration.id for r in ranked] == [2]
+    assert [t.name for t in ranked[0].explanation.themes] == ["Onderwijs"]
+
+
+def test_recommendations_ignore_drafts(catalogue, make_supplier, make_offering):
+    draft = make_offering(make_supplier(), BUS_OFFERING, status="draft")
+    buyer = _registration(1, "buyer", needs=[catalogue.bus_need])
+    drafty = _registration(2, "supplier", offerings=[draft])
+    assert matching.recommend_participants(buyer, [drafty], "en") == []
+
+
+def test_recommendations_render_with_the_explanation_partial(app, catalogue):
+    from flask import render_template_string
+
+    buyer = _registration(1, "buyer", needs=[catalogue.bus_need])
+    bus = _registration(2, "supplier", offerings=[catalogue.bus_offering])
+    rec = matching.recommend_participants(buyer, [bus], "en")[0]
+    with app.test_request_context():
+        html = render_template_string(
+            '{% include "matches/_explanation.html" %}', explanation=rec.explanation
+        )
+    assert "Electric buses" in html and "Mobility" in html
