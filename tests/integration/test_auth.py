@@ -305,6 +305,22 @@ def test_resend_confirmation_form_rejects_a_malformed_address(client):
     assert b"Enter an email address in the right format" in response.data
 
 
+@pytest.mark.parametrize("path", ["/auth/forgot-password", "/auth/confirm/new-link"])
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [("", "Enter your email address."), ("nope@", "Enter an email address in the right format")],
+)
+def test_address_forms_rerender_with_a_message(client, outbox, path, email, message):
+    response = client.post(path, data={"email": email})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert outbox == []
+
+
+def test_check_your_mailbox_knows_only_its_flows(client):
+    assert client.get("/auth/check-your-mailbox/anything").status_code == 404
+
+
 # Logging in and out --------------------------------------------------------------------------------------
 
 
