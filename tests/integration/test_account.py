@@ -440,3 +440,12 @@ def test_tokens_for_mailed_links_are_bound_to_their_purpose(app):
     with pytest.raises(tokens.TokenInvalid):
         tokens.read_token(tokens.CHANGE_EMAIL, token, app.config["EMAIL_CONFIRM_MAX_AGE"])
     assert tokens.read_token(tokens.RESET_PASSWORD, token, app.config["PASSWORD_RESET_MAX_AGE"]) == {"uid": 1}
+
+
+@pytest.mark.parametrize("app_overrides", [{"RATELIMIT_ENABLED": True}])
+def test_guessing_the_current_password_on_account_pages_is_rate_limited(client, auth):
+    auth.login_as("supplier")
+    statuses = [
+        client.post("/account/delete", data=delete_form(password=f"guess {i}")).status_code for i in range(11)
+    ]
+    assert statuses == [422] * 10 + [429]
