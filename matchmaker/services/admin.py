@@ -70,10 +70,10 @@ def dashboard() -> Dashboard:
         )
         or 0
     )
-    by_role = dict(db.session.execute(sa.select(UserRole.role, count).group_by(UserRole.role)).tuples().all())
+    by_role = dict(db.session.execute(sa.select(UserRole.role, count).group_by(UserRole.role)).all())
     board.users_by_role = {str(role): by_role.get(role.value, 0) for role in Role}
     by_kind = dict(
-        db.session.execute(sa.select(Organisation.kind, count).group_by(Organisation.kind)).tuples().all()
+        db.session.execute(sa.select(Organisation.kind, count).group_by(Organisation.kind)).all()
     )
     board.organisations_by_kind = {str(kind): by_kind.get(kind.value, 0) for kind in OrganisationKind}
     board.organisations = sum(board.organisations_by_kind.values())
@@ -151,7 +151,7 @@ def member_counts(organisation_ids: list[int]) -> dict[int, int]:
         sa.select(Membership.organisation_id, sa.func.count())
         .where(Membership.organisation_id.in_(organisation_ids))
         .group_by(Membership.organisation_id)
-    ).tuples()
+    )
     return dict(rows.all())
 
 
