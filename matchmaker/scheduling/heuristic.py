@@ -94,6 +94,7 @@ def repair(
     """Place pending requests by ejection chains; return those still unplaced when moves or time run out."""
     queue = deque(pending)
     tabu: dict[tuple[int, int], int] = {}
+    stuck: list[int] = []
     it = 0
     while queue and it < max_moves:
         it += 1
@@ -117,7 +118,8 @@ def repair(
             cost += rng.random()
             if cost < best_cost:
                 best, best_cost = s, cost
-        if best < 0:
+        if best < 0:  # no candidate slot at all
+            stuck.append(r)
             continue
         ejected = {ou[best], ov[best]} - {-1}
         for f in ejected:
@@ -130,7 +132,7 @@ def repair(
         for f in ejected:
             tabu[(f, best)] = it + 7 + rng.randrange(8)
             queue.append(f)
-    return [r for r in queue if asg.slot_of[r] < 0]
+    return stuck + [r for r in queue if asg.slot_of[r] < 0]
 
 
 def fill(asg: Assignment, candidates: list[int] | None = None) -> int:
