@@ -27,13 +27,15 @@ def _stdout_to_stderr():
     """Native solvers may print banners on file descriptor 1; keep stdout for the JSON alone."""
     sys.stdout.flush()
     saved = os.dup(1)
+    out = os.fdopen(os.dup(saved), "w", encoding="utf-8")
     try:
         os.dup2(2, 1)
-        yield os.fdopen(os.dup(saved), "w", encoding="utf-8")
+        yield out
     finally:
         sys.stdout.flush()
         os.dup2(saved, 1)
         os.close(saved)
+        out.close()
 
 
 _STARTED = time.monotonic()
@@ -76,7 +78,6 @@ def main(argv: list[str] | None = None) -> int:
             )
             json.dump(solution_to_dict(solution), out)
             out.write("\n")
-            out.close()
     except InvalidInstance as exc:
         print(f"invalid instance: {exc}", file=sys.stderr)
         return 2

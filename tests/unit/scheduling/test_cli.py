@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from matchmaker.scheduling.__main__ import main
+
 REPO = Path(__file__).resolve().parents[3]
 TOOLS = REPO.parent / "shared" / "scheduling" / "instance_tools.py"
 needs_tools = pytest.mark.skipif(
@@ -65,16 +67,16 @@ def test_solve_prints_a_schedule_the_checker_accepts_with_its_certificate(tmp_pa
     assert json.loads(own.stdout)["F"] == verdict["F"]
 
 
-def test_malformed_instance_exits_2_with_a_message(tmp_path):
+def test_malformed_instance_exits_2_with_a_message(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"slots": [], "tables": 1, "participants": []}), encoding="utf-8")
-    done = run("solve", str(bad))
-    assert done.returncode == 2
-    assert "invalid instance" in done.stderr and "'requests'" in done.stderr
-    assert done.stdout == ""
+    assert main(["solve", str(bad)]) == 2
+    out, err = capsys.readouterr()
+    assert "invalid instance" in err and "'requests'" in err
+    assert out == ""
 
 
-def test_contradictory_locks_exit_3_with_a_message(tmp_path):
+def test_contradictory_locks_exit_3_with_a_message(tmp_path, capsys):
     inst = {
         "slots": [{"id": "s0"}],
         "tables": 1,
@@ -87,12 +89,13 @@ def test_contradictory_locks_exit_3_with_a_message(tmp_path):
     }
     path = tmp_path / "locked.json"
     path.write_text(json.dumps(inst), encoding="utf-8")
-    done = run("solve", str(path))
-    assert done.returncode == 3
-    assert "infeasible instance" in done.stderr and "table 1" in done.stderr
+    assert main(["solve", str(path)]) == 3
+    out, err = capsys.readouterr()
+    assert "infeasible instance" in err and "table 1" in err
+    assert out == ""
 
 
-def test_check_subcommand_reports_broken_rules(tmp_path):
+def test_check_subcommand_reports_broken_rules(tmp_path, capsys):
     inst = {
         "slots": [{"id": "s0"}],
         "tables": 1,
@@ -103,6 +106,5 @@ def test_check_subcommand_reports_broken_rules(tmp_path):
     (tmp_path / "s.json").write_text(
         json.dumps({"meetings": [{"a": "a", "b": "b", "slot": "s0", "table": 2}]})
     )
-    done = run("check", str(tmp_path / "i.json"), str(tmp_path / "s.json"))
-    assert done.returncode == 1
-    assert "no such table: 2" in done.stdout
+    assert main(["check", str(tmp_path / "i.json"), str(tmp_path / "s.json")]) == 1
+    assert "no such table: 2" in capsys.readouterr().out
