@@ -1,4 +1,6 @@
-"""Events: the organizer's pages, the programme and its slots, the life cycle, public pages, calendar, exports."""
+# ruff: noqa: F811  (pytest fixtures imported from test_events_support are redefined as parameters)
+"""Events: the organizer's pages, the programme and its slots, the life cycle, public pages, calendar,
+exports."""
 
 from datetime import date, time, timedelta
 
@@ -14,13 +16,13 @@ from matchmaker.services import meeting_requests as requests_service
 from matchmaker.services.events import build_day_slots
 from tests.integration.test_events_support import (  # noqa: F401
     EVENT_DAY,
-    request_context,
     buyer,
     event,
     make_event,
     make_participant,
     organizer,
     register,
+    request_context,
     supplier,
     theme,
 )
@@ -30,7 +32,10 @@ from tests.integration.test_events_support import (  # noqa: F401
 
 def test_a_day_is_cut_into_meeting_slots_around_breaks_and_plenaries():
     slots = build_day_slots(
-        date(2027, 3, 4), time(9, 0), time(12, 0), 30,
+        date(2027, 3, 4),
+        time(9, 0),
+        time(12, 0),
+        30,
         [(time(10, 0), time(10, 15), "break", "Coffee"), (time(11, 0), time(11, 30), "plenary", "Keynote")],
     )
     summary = [(s.starts_at.strftime("%H:%M"), s.ends_at.strftime("%H:%M"), s.kind) for s in slots]
@@ -92,8 +97,13 @@ def test_the_event_form_keeps_the_input_and_explains_what_is_wrong(client, auth)
     auth.login_as("organizer")
     response = client.post(
         "/events/new",
-        data=_event_form(venue_address="", online_url="", registration_opens_at="2027-01-10T09:00",
-                         registration_closes_at="2027-01-01T09:00", title="Kept title"),
+        data=_event_form(
+            venue_address="",
+            online_url="",
+            registration_opens_at="2027-01-10T09:00",
+            registration_closes_at="2027-01-01T09:00",
+            title="Kept title",
+        ),
     )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -158,7 +168,9 @@ def test_the_programme_generates_slots_and_keeps_availability(event, buyer, regi
     db.session.refresh(registration)
     assert len(event.meeting_slots) == 6
     assert {s.id for s in registration.available_slots} == {s.id for s in event.meeting_slots}
-    kinds = db.session.scalars(sa.select(Slot.kind).where(Slot.event_id == event.id).order_by(Slot.starts_at)).all()
+    kinds = db.session.scalars(
+        sa.select(Slot.kind).where(Slot.event_id == event.id).order_by(Slot.starts_at)
+    ).all()
     assert kinds.count(SlotKind.PLENARY) == 1 and kinds.count(SlotKind.BREAK) == 1
 
 
@@ -174,8 +186,12 @@ def test_adding_a_day_and_a_break_through_the_pages(client, auth, make_event, or
     new_day = event.days[1]
     response = client.post(
         f"/events/{event.id}/programme/days/{new_day.id}/blocks",
-        data={f"b{new_day.id}-kind": "break", f"b{new_day.id}-title": "Tea",
-              f"b{new_day.id}-start_time": "14:00", f"b{new_day.id}-end_time": "14:30"},
+        data={
+            f"b{new_day.id}-kind": "break",
+            f"b{new_day.id}-title": "Tea",
+            f"b{new_day.id}-start_time": "14:00",
+            f"b{new_day.id}-end_time": "14:30",
+        },
     )
     assert response.status_code == 302
     page = client.get(f"/events/{event.id}/programme").get_data(as_text=True)
@@ -188,8 +204,12 @@ def test_an_overlapping_break_is_refused_with_a_message(client, auth, event, org
     day = event.days[0]
     response = client.post(
         f"/events/{event.id}/programme/days/{day.id}/blocks",
-        data={f"b{day.id}-kind": "break", f"b{day.id}-title": "Second coffee",
-              f"b{day.id}-start_time": "10:10", f"b{day.id}-end_time": "10:40"},
+        data={
+            f"b{day.id}-kind": "break",
+            f"b{day.id}-title": "Second coffee",
+            f"b{day.id}-start_time": "10:10",
+            f"b{day.id}-end_time": "10:40",
+        },
     )
     assert response.status_code == 422
     assert "This overlaps another break or session of the day." in response.get_data(as_text=True)
@@ -215,14 +235,22 @@ def test_the_stages_follow_each_other(client, auth, event, organizer):
     auth.login(organizer)
     client.post(f"/events/{event.id}/status", data={"status": "agenda_published"})
     assert db.session.get(Event, event.id).status == EventStatus.REGISTRATION_OPEN  # not allowed: skipping
-    for status in ("registration_closed", "registration_open", "registration_closed", "agenda_published", "closed"):
+    for status in (
+        "registration_closed",
+        "registration_open",
+        "registration_closed",
+        "agenda_published",
+        "closed",
+    ):
         response = client.post(f"/events/{event.id}/status", data={"status": status})
         assert response.status_code == 302
         db.session.expire_all()
         assert db.session.get(Event, event.id).status == status
 
 
-def test_publishing_the_agenda_notifies_every_approved_participant(event, organizer, buyer, supplier, register, outbox):
+def test_publishing_the_agenda_notifies_every_approved_participant(
+    event, organizer, buyer, supplier, register, outbox
+):
     register(buyer, event)
     register(supplier, event)
     events_service.change_status(organizer, event, EventStatus.REGISTRATION_CLOSED)
@@ -242,7 +270,9 @@ def test_the_programme_is_frozen_once_the_agenda_is_published(event, organizer):
 # --- public pages -----------------------------------------------------------------------------------
 
 
-def test_public_listing_separates_upcoming_and_past_events_and_filters_by_theme(client, make_event, organizer, theme):
+def test_public_listing_separates_upcoming_and_past_events_and_filters_by_theme(
+    client, make_event, organizer, theme
+):
     upcoming = make_event(title="Upcoming mobility day", theme_ids=[theme.id])
     other = make_event(title="Upcoming energy day")
     past = events_service.create_event(
@@ -271,7 +301,7 @@ def test_the_calendar_file_is_in_brussels_time(client, event):
     assert response.status_code == 200
     assert response.mimetype == "text/calendar"
     calendar = Calendar.from_ical(response.data)
-    entries = [c for c in calendar.walk("VEVENT")]
+    entries = list(calendar.walk("VEVENT"))
     assert len(entries) == 1
     start = entries[0].decoded("dtstart")
     assert str(start.tzinfo) == "Europe/Brussels"
@@ -284,8 +314,9 @@ def test_the_calendar_file_is_in_brussels_time(client, event):
 # --- dashboard and exports ---------------------------------------------------------------------------
 
 
-def test_the_dashboard_counts_registrations_and_requests(client, auth, event, organizer, buyer, supplier,
-                                                         make_participant, register):
+def test_the_dashboard_counts_registrations_and_requests(
+    client, auth, event, organizer, buyer, supplier, make_participant, register
+):
     quiet = make_participant("supplier", name="Quentin Quiet")
     rb, rs = register(buyer, event), register(supplier, event)
     register(quiet, event)
@@ -300,8 +331,9 @@ def test_the_dashboard_counts_registrations_and_requests(client, auth, event, or
     assert "Quentin Quiet" in page and "Send them a reminder by email" in page
 
 
-def test_nudging_mails_only_participants_without_requests(client, auth, event, organizer, buyer, supplier,
-                                                          make_participant, register, outbox):
+def test_nudging_mails_only_participants_without_requests(
+    client, auth, event, organizer, buyer, supplier, make_participant, register, outbox
+):
     quiet = make_participant("supplier", name="Quentin Quiet")
     rb = register(buyer, event)
     register(supplier, event)
@@ -314,10 +346,12 @@ def test_nudging_mails_only_participants_without_requests(client, auth, event, o
     assert [m.to for m in outbox] == [quiet.email]
 
 
-def test_csv_exports_list_participants_and_requests(client, auth, event, organizer, buyer, supplier, register):
+def test_csv_exports_list_participants_and_requests(
+    client, auth, event, organizer, buyer, supplier, register
+):
     rb = register(buyer, event)
     register(supplier, event)
-    requests_service.send_request(supplier, event, rb.id, "=HYPERLINK(\"http://evil\")")
+    requests_service.send_request(supplier, event, rb.id, '=HYPERLINK("http://evil")')
     auth.login(organizer)
     participants = client.get(f"/events/{event.id}/export/participants.csv")
     assert participants.mimetype == "text/csv"

@@ -29,8 +29,11 @@ def theme(app):
 @pytest.fixture
 def make_event(organizer):
     def factory(open_registration: bool = True, by=None, **overrides):
-        values = {"title": "Smart mobility meet & greet", "venue_address": "Havenlaan 88, 1000 Brussel",
-                  "table_count": 4}
+        values = {
+            "title": "Smart mobility meet & greet",
+            "venue_address": "Havenlaan 88, 1000 Brussel",
+            "table_count": 4,
+        }
         values.update(overrides)
         user = by or organizer
         event = events_service.create_event(user, EventInput(**values))
@@ -53,13 +56,25 @@ def make_participant(make_user, make_organisation):
     def factory(role: str, name: str | None = None, title: str | None = None, **user_overrides):
         user = make_user(roles=(role,), display_name=name or f"{role.title()} person", **user_overrides)
         if role == "buyer":
-            organisation = make_organisation(admins=(user,), kind="government", name=f"Agency of {user.display_name}")
-            item = Need(organisation=organisation, title=title or "Smart traffic lights for cyclists",
-                        challenge="Cyclists wait too long at traffic lights", status=NeedStatus.OPEN)
+            organisation = make_organisation(
+                admins=(user,), kind="government", name=f"Agency of {user.display_name}"
+            )
+            item = Need(
+                organisation=organisation,
+                title=title or "Smart traffic lights for cyclists",
+                challenge="Cyclists wait too long at traffic lights",
+                status=NeedStatus.OPEN,
+            )
         else:
-            organisation = make_organisation(admins=(user,), kind="startup", name=f"Start-up of {user.display_name}")
-            item = Offering(organisation=organisation, title=title or "Cyclist detection with radar",
-                            summary="Radar sensors detect approaching cyclists", status=OfferingStatus.PUBLISHED)
+            organisation = make_organisation(
+                admins=(user,), kind="startup", name=f"Start-up of {user.display_name}"
+            )
+            item = Offering(
+                organisation=organisation,
+                title=title or "Cyclist detection with radar",
+                summary="Radar sensors detect approaching cyclists",
+                status=OfferingStatus.PUBLISHED,
+            )
         db.session.add(item)
         db.session.commit()
         return user

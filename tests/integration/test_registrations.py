@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from test_events_support are redefined as parameters)
 """Registration: buyers and suppliers register with what they bring, change or cancel it while registration
 is open; the organizer approves or refuses and registers people on their behalf."""
 
@@ -91,8 +92,10 @@ def test_registration_outside_the_window_is_refused(make_event, supplier, regist
     later = make_event(registration_opens_at=local_now() + timedelta(days=2))
     with pytest.raises(ServiceError, match="not open"):
         register(supplier, later)
-    ended = make_event(registration_opens_at=local_now() - timedelta(days=5),
-                       registration_closes_at=local_now() - timedelta(minutes=1))
+    ended = make_event(
+        registration_opens_at=local_now() - timedelta(days=5),
+        registration_closes_at=local_now() - timedelta(minutes=1),
+    )
     with pytest.raises(ServiceError, match="not open"):
         register(supplier, ended)
 
@@ -117,8 +120,12 @@ def test_a_participant_changes_their_registration(client, auth, event, supplier,
     auth.login(supplier)
     response = client.post(
         f"/events/{event.id}/register",
-        data={"role": "supplier", "items": [registration.offerings[0].id],
-              "slots": [event.meeting_slots[-1].id], "max_meetings": "2"},
+        data={
+            "role": "supplier",
+            "items": [registration.offerings[0].id],
+            "slots": [event.meeting_slots[-1].id],
+            "max_meetings": "2",
+        },
     )
     assert response.status_code == 302
     db.session.refresh(registration)
@@ -161,7 +168,9 @@ def test_only_the_participant_changes_their_registration(event, supplier, buyer,
 # --- approval ----------------------------------------------------------------------------------------
 
 
-def test_with_approval_registrations_wait_and_the_organizer_is_told(make_event, organizer, supplier, register, outbox):
+def test_with_approval_registrations_wait_and_the_organizer_is_told(
+    make_event, organizer, supplier, register, outbox
+):
     event = make_event(admission="approval")
     registration = register(supplier, event)
     assert registration.status == RegistrationStatus.PENDING
@@ -169,8 +178,9 @@ def test_with_approval_registrations_wait_and_the_organizer_is_told(make_event, 
     assert "awaits your approval" in outbox[0].body
 
 
-def test_the_organizer_approves_and_the_participant_gets_a_mail(client, auth, make_event, organizer, supplier,
-                                                                register, outbox):
+def test_the_organizer_approves_and_the_participant_gets_a_mail(
+    client, auth, make_event, organizer, supplier, register, outbox
+):
     event = make_event(admission="approval")
     registration = register(supplier, event)
     outbox.clear()
@@ -201,7 +211,9 @@ def test_a_participant_cannot_approve_registrations(client, auth, make_event, su
     assert registration.status == RegistrationStatus.PENDING
 
 
-def test_a_registration_of_another_event_is_not_found(client, auth, make_event, organizer, supplier, register):
+def test_a_registration_of_another_event_is_not_found(
+    client, auth, make_event, organizer, supplier, register
+):
     first, second = make_event(), make_event(title="Another")
     registration = register(supplier, first)
     auth.login(organizer)
@@ -238,8 +250,9 @@ def test_registering_an_unknown_email_on_behalf_explains_why(client, auth, event
 # --- who is here ---------------------------------------------------------------------------------------
 
 
-def test_who_is_here_is_for_approved_participants_and_the_organizer(client, auth, make_event, organizer, buyer,
-                                                                     supplier, register):
+def test_who_is_here_is_for_approved_participants_and_the_organizer(
+    client, auth, make_event, organizer, buyer, supplier, register
+):
     event = make_event(admission="approval")
     register(supplier, event)  # pending
     auth.login(supplier)
@@ -250,8 +263,9 @@ def test_who_is_here_is_for_approved_participants_and_the_organizer(client, auth
     assert client.get(f"/events/{event.id}/participants").status_code == 200
 
 
-def test_who_is_here_lists_the_other_side_with_what_they_bring_and_filters(client, auth, event, buyer, supplier,
-                                                                          make_participant, register):
+def test_who_is_here_lists_the_other_side_with_what_they_bring_and_filters(
+    client, auth, event, buyer, supplier, make_participant, register
+):
     other_buyer = make_participant("buyer", name="Greta Gent", title="Flood sensors for the Scheldt")
     register(buyer, event)
     register(other_buyer, event)
