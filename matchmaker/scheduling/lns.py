@@ -145,24 +145,44 @@ def improve(
     pb: Problem,
     asg: Assignment,
     F_bound: int,
+    W_bound: float,
     deadline: float,
     rng: random.Random,
     report: Progress,
-    wanted: np.ndarray | None = None,
+    chosen: list[int] | None = None,
     max_rounds: int = 3,
 ) -> int:
-    """Re-optimise the neighbourhoods of participants below their target (below what the relaxation gave them,
-    `wanted`, when known) until the bound or the deadline; a new round only while the fair share rises.
-    Returns how many neighbourhoods improved."""
+    """Re-optimise neighbourhoods until the bounds or the deadline; returns how many improved.
+
+    First the fair share: neighbourhoods of participants below their target (below what the relaxation's
+    choice `chosen` gave them, when known). Then the weight: neighbourhoods of the chosen requests left out.
+    A phase starts another round only while it still gains.
+    """
     by_part: list[list[int]] = [[] for _ in range(pb.P)]
     for r in range(pb.R):
         if len(pb.cand[r]):
             by_part[asg.ru[r]].append(r)
             by_part[asg.rv[r]].append(r)
-    rem_target = (pb.rem_target if wanted is None else np.minimum(pb.rem_target, wanted)).tolist()
+    wanted = pb.rem_target.copy()
+    if chosen:
+        deg = np.zeros(pb.P, dtype=np.int64)
+        np.add.at(deg, pb.ru[chosen], 1)
+        np.add.at(deg, pb.rv[chosen], 1)
+        wanted = np.minimum(wanted, deg)
+    rem_target = wanted.tolist()
 
     def fair() -> int:
         return int(np.minimum(np.array(asg.count, dtype=np.int64), pb.rem_target).sum())
+
+    def weight() -> float:
+        return float(sum(pb.rw[r] for r in asg.placed()))
+
+    def say() -> None:
+        report(
+            0.7,
+            f"neighbourhood search: fair share {fair() + pb.locked_F} (bound {F_bound + pb.locked_F}), "
+            f"weight {weight() + pb.locked_W:g}",
+        )
 
     improved = 0
     for _round in range(max_rounds):
@@ -174,20 +194,33 @@ def improve(
                 return improved
             if asg.count[p] >= rem_target[p]:
                 continue
-            # Seed: p and the partners of its open requests.
             seeds = [p] + [
                 asg.rv[r] if asg.ru[r] == p else asg.ru[r] for r in by_part[p] if asg.slot_of[r] < 0
             ]
-            members = _neighbourhood(asg, seeds, rng, by_part)
-            if _try(pb, asg, members, by_part, deadline):
+            if _try(pb, asg, _neighbourhood(asg, seeds, rng, by_part), by_part, deadline):
                 improved += 1
-                F_now = fair()
-                report(
-                    0.7,
-                    f"neighbourhood search: fair share {F_now + pb.locked_F} (bound {F_bound + pb.locked_F})",
-                )
-                if F_now >= F_bound:
+                say()
+                if fair() >= F_bound:
+                    break
+        if fair() >= F_bound or fair() <= F_start:
+            break
+    if not chosen:
+        return improved
+    for _round in range(max_rounds):
+        W_start = weight()
+        missing = [r for r in chosen if asg.slot_of[r] < 0]
+        rng.shuffle(missing)
+        for r in missing:
+            if time.monotonic() >= deadline:
+                return improved
+            if asg.slot_of[r] >= 0:
+                continue
+            seeds = [asg.ru[r], asg.rv[r]]
+            if _try(pb, asg, _neighbourhood(asg, seeds, rng, by_part), by_part, deadline):
+                improved += 1
+                say()
+                if weight() >= W_bound - 1e-6:
                     return improved
-        if fair() <= F_start:
+        if weight() <= W_start:
             break
     return improved

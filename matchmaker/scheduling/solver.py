@@ -37,7 +37,7 @@ from .problem import Problem, build_problem
 from .validate import check_schedule
 
 DEFAULT_TIME_LIMIT = 60.0
-EXACT_MAX_COLUMNS = 40_000  # time-indexed models up to this size are solved exactly when needed
+EXACT_MAX_COLUMNS = 25_000  # time-indexed models up to this size are solved exactly when needed
 
 
 def _quiet(_fraction: float, _message: str) -> None:
@@ -84,6 +84,8 @@ def solve(
     method = "relaxation+colouring"
     F_bound = combinatorial_F_bound(pb)
     W_bound = float(sum(pb.rw[r] for r, c in enumerate(pb.cand) if len(c)))
+    # Weight bounds as (value, F level): each holds for every schedule whose free F is at least its level.
+    w_bounds: list[tuple[float, int]] = [(W_bound, 0)]
     rel = relax.build(pb) if pb.R else None
     chosen: list[int] = []
     w_row_ok = False
@@ -95,6 +97,7 @@ def solve(
         if y is not None:
             w_row_ok = True
             W_bound = min(W_bound, _round_bound(pb, W_rel))
+            w_bounds.append((W_bound, F_bound))
             chosen = rel.reqs[y > 0.5].tolist()
         report(0.4, f"fair share bound {F_bound + pb.locked_F} ({n_cuts} cuts)")
     report(0.45, f"placing {len(chosen)} meetings in slots and tables")
@@ -110,34 +113,32 @@ def solve(
         return free_F(pb, asg) >= F_bound and free_W(pb, asg) >= W_bound - _TOL
 
     if not at_bound() and time.monotonic() < deadline:
-        n_cols = sum(len(c) for c in pb.cand)
-        if n_cols <= EXACT_MAX_COLUMNS:
-            method = "exact MILP"
-            report(0.65, "solving the time-indexed model exactly")
-            asg, F_bound, W_bound = _exact(pb, asg, F_bound, W_bound, deadline)
-        else:
-            method = "relaxation+colouring+LNS"
-            report(0.65, "improving the neighbourhoods that fell short")
-            wanted = np.zeros(pb.P, dtype=np.int64)
-            np.add.at(wanted, pb.ru[chosen], 1)
-            np.add.at(wanted, pb.rv[chosen], 1)
-            # Keep time for the final bound (one warm re-solve of the relaxation).
-            lns_deadline = deadline - min(5.0, 0.1 * time_limit)
-            improve(pb, asg, F_bound, lns_deadline, rng, report, wanted if chosen else None)
-            fill(asg)
-    # With a lower F the weight bound must be taken over every solution at least as fair as this one.
+        exact_fits = sum(len(c) for c in pb.cand) <= EXACT_MAX_COLUMNS
+        # Keep time for the final bound (a warm re-solve of the relaxation) and, if it fits, the exact model.
+        now = time.monotonic()
+        reserve = min(5.0, 0.1 * time_limit)
+        budget = max(0.0, deadline - reserve - now)
+        method = "relaxation+colouring+LNS"
+        report(0.65, "improving the neighbourhoods that fell short")
+        improve(pb, asg, F_bound, W_bound, now + budget * (0.4 if exact_fits else 1.0), rng, report, chosen)
+        fill(asg)
+        if not at_bound() and exact_fits and time.monotonic() < deadline:
+            method += "+exact MILP"
+            report(0.8, "solving the time-indexed model exactly")
+            asg, F_bound, W_exact = _exact(pb, asg, F_bound, deadline - reserve)
+            w_bounds.extend(W_exact)
+            W_bound = min(v for v, level in w_bounds if level <= free_F(pb, asg))
+            if not at_bound() and time.monotonic() < deadline:
+                improve(pb, asg, F_bound, W_bound, deadline - reserve, rng, report, chosen)
+                fill(asg)
+    # Keep the best weight bound that holds at this schedule's F; if none is left, bound W again at this F.
     F_now = free_F(pb, asg)
-    if (
-        rel is not None
-        and w_row_ok
-        and F_now < F_bound
-        and method != "exact MILP"
-        and time.monotonic() < deadline
-    ):
-        W_rel, _ = relax.relax_W_bound(rel, pb, F_now, deadline)
-        W_bound = _round_bound(pb, W_rel) if math.isfinite(W_rel) else float(sum(pb.rw))
-    elif F_now < F_bound and method != "exact MILP":
-        W_bound = float(sum(pb.rw[r] for r, c in enumerate(pb.cand) if len(c)))
+    valid = [v for v, level in w_bounds if level <= F_now]
+    W_bound = min(valid)
+    if len(valid) == 1 and rel is not None and w_row_ok:
+        W_rel, _ = relax.relax_W_bound(rel, pb, F_now, max(deadline, time.monotonic() + 2.0))
+        if math.isfinite(W_rel):
+            W_bound = min(W_bound, _round_bound(pb, W_rel))
 
     meetings = _meetings(pb, asg)
     F_checked, _, problems = check_schedule(instance, meetings)
@@ -170,20 +171,21 @@ def _round_bound(pb: Problem, value: float) -> float:
     return value + 1e-7 * max(1.0, abs(value))
 
 
-def _exact(pb: Problem, asg: Assignment, F_bound: int, W_bound: float, deadline: float):
+def _exact(pb: Problem, asg: Assignment, F_bound: int, deadline: float):
+    """Both stages of the time-indexed MILP from the current schedule.
+
+    Returns the better schedule, the F bound and the weight bounds proved, as (value, F level)."""
     model = exact.build(pb, integer=True)
-    start = _columns(model, pb, asg)
-    st1 = exact.run_stage(model, deadline, start)
+    st1 = exact.run_stage(model, deadline, _columns(model, pb, asg))
     best = asg
     if st1.x is not None:
         cand = _from_columns(pb, model, st1.x)
-        if free_F(pb, cand) > free_F(pb, best) or (
-            free_F(pb, cand) == free_F(pb, best) and free_W(pb, cand) > free_W(pb, best)
-        ):
+        if (free_F(pb, cand), free_W(pb, cand)) > (free_F(pb, best), free_W(pb, best)):
             best = cand
     if math.isfinite(st1.bound):
         F_bound = min(F_bound, math.floor(st1.bound + 1e-6))
     F_fix = free_F(pb, best)
+    w_bounds = []
     if time.monotonic() < deadline:
         exact.fix_F_and_maximise_W(model, pb.rw, F_fix)
         st2 = exact.run_stage(model, deadline, _columns(model, pb, best))
@@ -191,12 +193,10 @@ def _exact(pb: Problem, asg: Assignment, F_bound: int, W_bound: float, deadline:
             cand = _from_columns(pb, model, st2.x)
             if free_F(pb, cand) >= F_fix and free_W(pb, cand) > free_W(pb, best):
                 best = cand
-        if math.isfinite(st2.bound) and F_fix >= F_bound:
-            W_bound = min(W_bound, _round_bound(pb, st2.bound))
-        elif F_fix < F_bound:
-            W_bound = _round_bound(pb, st2.bound) if math.isfinite(st2.bound) else float(pb.rw.sum())
+        if math.isfinite(st2.bound):
+            w_bounds.append((_round_bound(pb, st2.bound), F_fix))
     fill(best)
-    return best, F_bound, W_bound
+    return best, F_bound, w_bounds
 
 
 def _columns(model: exact.Model, pb: Problem, asg: Assignment) -> np.ndarray:

@@ -59,7 +59,7 @@ def test_exact_model_proves_what_the_relaxation_cannot():
     assert len(sol.meetings) == 2
     assert (sol.certificate.F, sol.certificate.W) == (4, 2)
     assert sol.certificate.optimal
-    assert sol.certificate.method == "exact MILP"
+    assert sol.certificate.method.endswith("exact MILP")
     assert [u.reason for u in sol.unscheduled] == ["lower priority than others"]
 
 
@@ -80,7 +80,8 @@ def test_neighbourhood_search_repairs_an_unfair_greedy_schedule():
     asg = Assignment(pb)
     fill(asg)  # greedy: the heavy b1-x goes first, and y is left with nothing
     assert sorted(asg.count) == [0, 1, 1, 2]
-    assert improve(pb, asg, F_bound=4, deadline=float("inf"), rng=random.Random(0), report=lambda f, m: None)
+    quiet = lambda f, m: None  # noqa: E731
+    assert improve(pb, asg, F_bound=4, W_bound=4, deadline=float("inf"), rng=random.Random(0), report=quiet)
     assert sorted(asg.count) == [1, 1, 1, 1]
 
 
