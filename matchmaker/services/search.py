@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import selectinload
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -140,7 +141,7 @@ def _prefix_end(prefix: str) -> str:
 
 
 def _scores(kind: str, terms: list[str]) -> sa.Subquery:
-    """(item_id, score) of the items that match every term."""
+    """(item_id, weight) of the items that match every term; the weight is the relevance."""
     table, item = token_table(kind), token_item_column(kind)
     parts = []
     for term in terms:
@@ -155,9 +156,11 @@ def _scores(kind: str, terms: list[str]) -> sa.Subquery:
             .where(match)
             .group_by(item)
         )
-    matches = (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery("matches")
+    if len(parts) == 1:
+        return parts[0].subquery("scores")  # one word: its best weight is the score
+    matches = sa.union_all(*parts).subquery("matches")
     return (
-        sa.select(matches.c.item_id, sa.func.sum(matches.c.weight).label("score"))
+        sa.select(matches.c.item_id, sa.func.sum(matches.c.weight).label("weight"))
         .group_by(matches.c.item_id)
         .having(sa.func.count() == len(terms))
         .subquery("scores")
@@ -273,7 +276,7 @@ def _filters(params: SearchParams, viewer) -> list:
 def _order(model, kind: str, sort: str, scores) -> list:
     newest = [model.published_at.desc().nulls_last(), model.id.desc()]
     if sort == "relevance" and scores is not None:
-        return [scores.c.score.desc(), *newest]
+        return [scores.c.weight.desc(), *newest]
     if sort == "title":
         return [sa.func.lower(model.title), model.id]
     if sort == "trl" and kind == "offering":
@@ -287,6 +290,28 @@ def _order(model, kind: str, sort: str, scores) -> list:
 
 # --------------------------------------------------------------------------------------------------
 # The use case
+
+
+class _ItemPagination(Pagination):
+    """A page of items whose ids come from `ids` (ordered), with the total counted beforehand."""
+
+    def _query_items(self) -> list:
+        model = self._query_args["model"]
+        page_ids = list(
+            db.session.scalars(self._query_args["ids"].limit(self.per_page).offset(self._query_offset))
+        )
+        if not page_ids:
+            return []
+        loaded = {
+            item.id: item
+            for item in db.session.scalars(
+                sa.select(model).where(model.id.in_(page_ids)).options(selectinload(model.themes))
+            )
+        }
+        return [loaded[item_id] for item_id in page_ids if item_id in loaded]
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
 
 
 def search_catalogue(params: SearchParams, viewer=None) -> SearchResult:
@@ -309,19 +334,34 @@ def search_catalogue(params: SearchParams, viewer=None) -> SearchResult:
     scores = _scores(kind, terms) if terms else None
     sort = params.sort if (params.sort != "relevance" or scores is not None) else "newest"
 
-    query = sa.select(model)
+    # Two steps keep the work narrow: the ids of the matching items in order (only the columns the
+    # filters and the sort need), then the full rows of the one page shown.
+    ids = sa.select(model.id)
     if scores is not None:
-        query = query.join(scores, scores.c.item_id == model.id)
-    query = query.where(*_filters(params, viewer)).order_by(*_order(model, kind, sort, scores))
+        ids = ids.join(scores, scores.c.item_id == model.id)
+    ids = ids.where(*_filters(params, viewer)).order_by(*_order(model, kind, sort, scores))
 
-    pagination = db.paginate(query, page=params.page, per_page=params.per_page, error_out=False, count=True)
-    clamped = False
-    if not pagination.items and params.page > 1 and pagination.total:
-        # Past the end (an old link, or a hand-typed number): show the last page rather than nothing.
-        clamped = True
-        pagination = db.paginate(
-            query, page=pagination.pages, per_page=params.per_page, error_out=False, count=True
-        )
+    if scores is not None:
+        # A word search: fetch every matching id at once (a list of integers), which counts them and
+        # orders them in one pass over the index instead of two.
+        all_ids = list(db.session.scalars(ids))
+        total = len(all_ids)
+    else:
+        all_ids = None
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(ids.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // params.per_page))
+    page = min(params.page, pages)
+    pagination = _ItemPagination(
+        page=page,
+        per_page=params.per_page,
+        max_per_page=None,
+        error_out=False,
+        ids=ids,
+        all_ids=all_ids,
+        model=model,
+        total=total,
+    )
+    clamped = page < params.page
     return SearchResult(
         params=params, pagination=pagination, terms=terms, ignored=ignored, sort=sort, page_clamped=clamped
     )

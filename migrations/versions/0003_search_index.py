@@ -41,7 +41,8 @@ def upgrade():
     sa.Column('offering_id', sa.Integer(), nullable=False),
     sa.Column('weight', sa.SmallInteger(), nullable=False),
     sa.ForeignKeyConstraint(['offering_id'], ['offering.id'], name=op.f('fk_offering_search_token_offering_id_offering'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('token', 'offering_id', name=op.f('pk_offering_search_token'))
+    sa.PrimaryKeyConstraint('token', 'offering_id', name=op.f('pk_offering_search_token')),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('offering_search_token', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_offering_search_token_offering_id'), ['offering_id'], unique=False)
@@ -51,16 +52,56 @@ def upgrade():
     sa.Column('need_id', sa.Integer(), nullable=False),
     sa.Column('weight', sa.SmallInteger(), nullable=False),
     sa.ForeignKeyConstraint(['need_id'], ['need.id'], name=op.f('fk_need_search_token_need_id_need'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('token', 'need_id', name=op.f('pk_need_search_token'))
+    sa.PrimaryKeyConstraint('token', 'need_id', name=op.f('pk_need_search_token')),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('need_search_token', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_need_search_token_need_id'), ['need_id'], unique=False)
+
+    # Narrow, covering indexes of what the browse filters and sorts read (see matchmaker/models/search_index.py).
+    offering_browse = ['published_at', 'trl', 'innovation_type', 'language', 'organisation_id', 'title']
+    need_browse = ['deadline', 'budget_max', 'published_at', 'procurement_route', 'language', 'organisation_id', 'title']
+    with op.batch_alter_table('offering', schema=None) as batch_op:
+        batch_op.create_index('ix_offering_browse_by_id', ['id', 'status', *offering_browse], unique=False)
+        batch_op.create_index('ix_offering_browse_by_status', ['status', *offering_browse], unique=False)
+    with op.batch_alter_table('need', schema=None) as batch_op:
+        batch_op.create_index('ix_need_browse_by_id', ['id', 'status', 'registered_only', *need_browse], unique=False)
+        batch_op.create_index('ix_need_browse_by_status', ['status', 'registered_only', *need_browse], unique=False)
 
     _backfill('offering')
     _backfill('need')
 
 
 def downgrade():
+    with op.batch_alter_table('need', schema=None) as batch_op:
+        batch_op.drop_index('ix_need_browse_by_status')
+        batch_op.drop_index('ix_need_browse_by_id')
+    with op.batch_alter_table('offering', schema=None) as batch_op:
+        batch_op.drop_index('ix_offering_browse_by_status')
+        batch_op.drop_index('ix_offering_browse_by_id')
+    with op.batch_alter_table('need_search_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_need_search_token_need_id'), ['need_id'], unique=False)
+
+    # Narrow, covering indexes of what the browse filters and sorts read (see matchmaker/models/search_index.py).
+    offering_browse = ['published_at', 'trl', 'innovation_type', 'language', 'organisation_id', 'title']
+    need_browse = ['deadline', 'budget_max', 'published_at', 'procurement_route', 'language', 'organisation_id', 'title']
+    with op.batch_alter_table('offering', schema=None) as batch_op:
+        batch_op.create_index('ix_offering_browse_by_id', ['id', 'status', *offering_browse], unique=False)
+        batch_op.create_index('ix_offering_browse_by_status', ['status', *offering_browse], unique=False)
+    with op.batch_alter_table('need', schema=None) as batch_op:
+        batch_op.create_index('ix_need_browse_by_id', ['id', 'status', 'registered_only', *need_browse], unique=False)
+        batch_op.create_index('ix_need_browse_by_status', ['status', 'registered_only', *need_browse], unique=False)
+
+    _backfill('offering')
+    _backfill('need')
+
+
+def downgrade():
+    with op.batch_alter_table('need', schema=None) as batch_op:
+        batch_op.drop_index('ix_need_status_deadline')
+        batch_op.drop_index('ix_need_browse')
+    with op.batch_alter_table('offering', schema=None) as batch_op:
+        batch_op.drop_index('ix_offering_browse')
     with op.batch_alter_table('need_search_token', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_need_search_token_need_id'))
     op.drop_table('need_search_token')
