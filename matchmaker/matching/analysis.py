@@ -70,6 +70,8 @@ BUILTIN_LEXICON = {
 
 def fold(text: str) -> str:
     """Lower-case and strip accents: "Élaboración" -> "elaboracion", "Straße" -> "strasse"."""
+    if text.isascii():
+        return text.lower()
     text = text.lower().translate(_FOLD_TABLE)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -86,13 +88,18 @@ def base_language(language: str | None) -> str | None:
 @cache
 def stop_words(language: str) -> frozenset[str]:
     """Accent-folded stop words of a language (empty when there is no list)."""
-    if language not in stopwordsiso.langs():
+    if language not in _stop_languages():
         return frozenset()
     # The stopwords-iso lists also hold content words ("research", "information", "system"); words of up to
     # five
     # letters are the function words, and IDF takes care of the longer frequent ones.
     folded = (fold(w) for w in stopwordsiso.stopwords(language))
     return frozenset(w for w in folded if len(w) <= MAX_STOP_LENGTH)
+
+
+@cache
+def _stop_languages() -> frozenset[str]:
+    return frozenset(stopwordsiso.langs())
 
 
 @cache
@@ -121,9 +128,9 @@ def detect_language(text: str, min_evidence: float = 1.5) -> str | None:
     """
     weights = _detection_weights()
     votes: Counter[str] = Counter()
-    for token in _TOKEN.findall(fold(text)):
+    for token, count in Counter(_TOKEN.findall(fold(text))).items():
         for lang, weight in weights.get(token, {}).items():
-            votes[lang] += weight
+            votes[lang] += weight * count
     if not votes:
         return None
     (best, score), *_ = sorted(votes.items(), key=lambda item: (-item[1], item[0]))
@@ -155,18 +162,20 @@ class Analyzer:
         }
         self._stems: dict[str, dict[str, str]] = {}
         self._splits: dict[str, dict[str, tuple[str, ...]]] = {}
+        self._terms: dict[str, dict[str, tuple[str, ...]]] = {}
 
     # -- language --
-    def resolve_language(self, text: str, language: str | None) -> str | None:
-        """The declared language when it is one we can analyse, else a detected one, else the default."""
+    def resolve_language(self, text: str, language: str | None, use_default: bool = True) -> str | None:
+        """The declared language when it is one we can analyse, else a detected one, else the declared code
+        as it is (analysed without stemming), else the default (with `use_default`)."""
         lang = base_language(language)
-        if lang and (lang in SNOWBALL or lang in stopwordsiso.langs()):
+        if lang and (lang in SNOWBALL or lang in _stop_languages()):
             return lang
         if self.detect:
             found = detect_language(text)
             if found:
                 return found
-        return lang or self.default_language
+        return lang or (self.default_language if use_default else None)
 
     # -- lexicon for compound splitting --
     def learn_words(self, language: str | None, words: Iterable[str]) -> None:
@@ -176,6 +185,7 @@ class Analyzer:
                 w for w in words if len(w) >= MIN_PART_LENGTH and not w.isdigit()
             )
             self._splits.pop(language, None)
+            self._terms.pop(language, None)
 
     def split(self, word: str, language: str) -> tuple[str, ...]:
         """Known parts of a folded compound word, or () when it does not split."""
@@ -222,31 +232,60 @@ class Analyzer:
         """Lower-cased tokens of at least two characters, without pure numbers."""
         return [t for t in _TOKEN.findall(text.lower()) if len(t) > 1 and not t.isdigit()]
 
+    def terms_of(self, token: str, language: str | None) -> tuple[str, ...]:
+        """The terms one lower-cased token yields: () for a stop word, else its stem and its parts' stems."""
+        cache_ = self._terms.setdefault(language or "", {})
+        terms = cache_.get(token)
+        if terms is None:
+            folded = fold(token)
+            stops = stop_words(language) if language else frozenset()
+            if len(token) < 2 or token.isdigit() or folded in stops:
+                terms = ()
+            else:
+                stem = self.stem(token, language)
+                terms = (stem,)
+                if self.split_compounds and language in COMPOUNDING and len(folded) >= MIN_COMPOUND_LENGTH:
+                    for part in self.split(folded, language):
+                        if part not in stops:
+                            part_stem = self.stem(part, language)
+                            if part_stem not in terms:
+                                terms += (part_stem,)
+            cache_[token] = terms
+        return terms
+
+    def count_terms(self, text: str, language: str | None, weight: float, counts: dict[str, float]) -> None:
+        """Add the terms of `text`, each counted `weight` times, to `counts` (the fast path: no surface
+        forms)."""
+        cache_ = self._terms.setdefault(language or "", {})
+        for token, n in Counter(_TOKEN.findall(text.lower())).items():
+            terms = cache_.get(token)
+            if terms is None:
+                terms = self.terms_of(token, language)
+            for term in terms:
+                counts[term] = counts.get(term, 0) + n * weight
+
     def analyse(self, text: str, language: str | None = None, weight: int = 1,
                 into: Analysis | None = None) -> Analysis:
-        """Add the terms of `text` (each counted `weight` times) to `into` (or a new Analysis)."""
+        """Add the terms of `text` (each counted `weight` times) to `into` (or a new Analysis).
+
+        The word as written is remembered for each term (for a compound's part: the part).
+        """
         result = into if into is not None else Analysis(language=language)
         lang = result.language
-        stops = stop_words(lang) if lang else frozenset()
-        compounding = self.split_compounds and lang in COMPOUNDING
         counts, surface = result.counts, result.surface
-        original = _TOKEN.findall(text)
-        for raw in original:
+        cache_ = self._terms.setdefault(lang or "", {})
+        for raw in _TOKEN.findall(text):
             token = raw.lower()
-            if len(token) < 2 or token.isdigit():
+            terms = cache_.get(token)
+            if terms is None:
+                terms = self.terms_of(token, lang)
+            if not terms:
                 continue
-            folded = fold(token)
-            if folded in stops:
-                continue
-            stem = self.stem(token, lang)
-            counts[stem] += weight
-            surface.setdefault(stem, raw)
-            if compounding and len(folded) >= MIN_COMPOUND_LENGTH:
-                for part in self.split(folded, lang):
-                    if part in stops:
-                        continue
-                    part_stem = self.stem(part, lang)
-                    if part_stem != stem:
-                        counts[part_stem] += weight
-                        surface.setdefault(part_stem, part)
+            counts[terms[0]] += weight
+            if terms[0] not in surface:
+                surface[terms[0]] = raw
+            for part in terms[1:]:
+                counts[part] += weight
+                if part not in surface:
+                    surface[part] = part
         return result

@@ -32,7 +32,7 @@ import scipy.sparse as sp
 
 from matchmaker.reference.cpv import LANGUAGES, normalize_code, vocabulary
 
-from .analysis import Analyzer
+from .analysis import Analyzer, fold
 
 HIERARCHY = (("d", 2), ("g", 3), ("c", 4))
 
@@ -75,13 +75,17 @@ class CpvLabelIndex:
         vocab = vocabulary()
         self.codes: list[str] = sorted(vocab)
         self.analyzer = analyzer
+        # Label words are good compound parts, and tell a short text's language when it has no stop words.
+        self.words: dict[str, frozenset[str]] = {}
+        for lang in LANGUAGES:
+            words = {fold(w) for code in self.codes for w in analyzer.tokens(vocab[code].labels[lang])}
+            analyzer.learn_words(lang, sorted(words))
+            self.words[lang] = frozenset(words)
+        # Rows are code-major: row 3 * i + k is code i in LANGUAGES[k].
         rows: list[tuple[int, str, dict]] = []  # (code index, language, counts)
         for i, code in enumerate(self.codes):
             for lang in LANGUAGES:
-                analysis = analyzer.analyse(vocab[code].labels[lang], lang)
-                rows.append((i, lang, analysis.counts))
-                # Label words are good compound parts.
-                analyzer.learn_words(lang, (w for w in analyzer.tokens(vocab[code].labels[lang])))
+                rows.append((i, lang, analyzer.analyse(vocab[code].labels[lang], lang).counts))
         df: dict[str, int] = {}
         for _, _, counts in rows:
             for term in counts:
@@ -106,11 +110,23 @@ class CpvLabelIndex:
                     total[r] += idf[j]
             indptr.append(len(indices))
         # term x row, so that (docs x terms, binary) @ this = matched IDF mass per label.
-        rows_by_term = sp.csr_matrix((data, indices, indptr), shape=(n, len(self.terms)), dtype=np.float32)
+        # float64 throughout, so that the batch and the one-text paths of infer() agree to the bit.
+        rows_by_term = sp.csr_matrix((data, indices, indptr), shape=(n, len(self.terms)), dtype=np.float64)
         self.matrix = rows_by_term.T.tocsr()
-        self.total = total.astype(np.float32)
+        self.matrix.sort_indices()
+        self.total = total
         self.total[self.total == 0] = np.inf
-        self._lang_rows = {lang: np.flatnonzero(self.row_lang == k) for k, lang in enumerate(LANGUAGES)}
+
+    def guess_language(self, tokens: Iterable[str]) -> str | None:
+        """nl, fr or en: the language whose CPV labels use most of these (folded) words; None on a tie or
+        none.
+
+        A fallback for short texts ("Electric buses") that stop words cannot place.
+        """
+        tokens = set(tokens)
+        hits = sorted(((len(tokens & self.words[lang]), lang) for lang in LANGUAGES), reverse=True)
+        (best, lang), (second, _) = hits[0], hits[1]
+        return lang if best > 0 and best > second else None
 
     def presence(self, term_sets: Sequence[Iterable[str]]) -> sp.csr_matrix:
         """Binary docs x label-terms matrix."""
@@ -119,43 +135,73 @@ class CpvLabelIndex:
             cols = sorted({self.terms[t] for t in terms if t in self.terms})
             indices.extend(cols)
             indptr.append(len(indices))
-        data = np.ones(len(indices), dtype=np.float32)
+        data = np.ones(len(indices), dtype=np.float64)
         return sp.csr_matrix((data, indices, indptr), shape=(len(term_sets), len(self.terms)))
+
+    def _infer_one(self, terms: Iterable[str], language: str | None, top: int, min_score: float,
+                   relative: float) -> list[tuple[str, float]]:
+        """infer() for one text without building sparse matrices (the query path); the same arithmetic."""
+        cols = sorted({self.terms[t] for t in terms if t in self.terms})
+        if not cols:
+            return []
+        m = self.matrix
+        rows = np.concatenate([m.indices[m.indptr[j]:m.indptr[j + 1]] for j in cols])
+        mass = np.concatenate([m.data[m.indptr[j]:m.indptr[j + 1]] for j in cols])
+        matched = np.bincount(rows, weights=mass, minlength=len(self.total))
+        by_code = (matched ** 2 / self.total).reshape(len(self.codes), len(LANGUAGES))
+        own = language in LANGUAGES
+        best = by_code[:, LANGUAGES.index(language)] if own else by_code.max(axis=1)
+        top_score = float(best.max())
+        if top_score <= 0 or top_score < min_score:
+            return []
+        candidates = np.flatnonzero(best >= relative * top_score)
+        order = np.lexsort((candidates, -best[candidates]))[:top]
+        return [(self.codes[c], float(best[c]) / top_score) for c in candidates[order].tolist()]
 
     def infer(self, term_sets: Sequence[Iterable[str]], languages: Sequence[str | None], top: int = 3,
               min_score: float = 1.5, relative: float = 0.5) -> list[list[tuple[str, float]]]:
-        """For each text (its set of stems), the likely codes with a confidence in (0, 1], best first."""
+        """For each text (its set of stems), the likely codes with a confidence in (0, 1], best first.
+
+        Codes score ``matched**2 / total`` (see the module docstring) against the labels of the text's
+        language,
+        or the best of the three languages for a text in another language. A text whose best code scores under
+        `min_score` gets none; otherwise the codes scoring at least `relative` times the best one, up to
+        `top`.
+        """
+        if len(term_sets) <= 4:
+            return [self._infer_one(terms, lang, top, min_score, relative)
+                    for terms, lang in zip(term_sets, languages, strict=True)]
         out: list[list[tuple[str, float]]] = [[] for _ in term_sets]
-        if not len(term_sets):
-            return out
         presence = self.presence(term_sets)
+        n_langs = len(LANGUAGES)
+        lang_index = np.array([LANGUAGES.index(lang) if lang in LANGUAGES else -1 for lang in languages])
         chunk = 2000
         for start in range(0, len(term_sets), chunk):
             matched = (presence[start:start + chunk] @ self.matrix).tocsr()
-            for r in range(matched.shape[0]):
-                lo, hi = matched.indptr[r], matched.indptr[r + 1]
-                if lo == hi:
-                    continue
-                cols = matched.indices[lo:hi]
-                mass = matched.data[lo:hi]
-                lang = languages[start + r]
-                if lang in LANGUAGES:
-                    keep = self.row_lang[cols] == LANGUAGES.index(lang)
-                    cols, mass = cols[keep], mass[keep]
-                if not len(cols):
-                    continue
-                scores = mass * mass / self.total[cols]
-                best_by_code: dict[int, float] = {}
-                for c, s in zip(self.row_code[cols].tolist(), scores.tolist(), strict=True):
-                    if s > best_by_code.get(c, 0.0):
-                        best_by_code[c] = s
-                ranked = sorted(best_by_code.items(), key=lambda item: (-item[1], self.codes[item[0]]))
-                top_score = ranked[0][1]
-                if top_score < min_score:
-                    continue
-                out[start + r] = [
-                    (self.codes[c], s / top_score) for c, s in ranked[:top] if s >= relative * top_score
-                ]
+            rows = np.repeat(np.arange(matched.shape[0]), np.diff(matched.indptr))
+            cols = matched.indices
+            row_lang = lang_index[start:start + chunk][rows]
+            keep = (row_lang < 0) | (cols % n_langs == row_lang)
+            rows, cols = rows[keep], cols[keep]
+            scores = matched.data[keep] ** 2 / self.total[cols]
+            if not len(rows):
+                continue
+            # Each row's best score, then only the few entries near it go on (rows are in order, CSR-wise).
+            starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+            lengths = np.diff(np.r_[starts, len(rows)])
+            row_best = np.repeat(np.maximum.reduceat(scores, starts), lengths)
+            near = (row_best >= min_score) & (scores >= relative * row_best)
+            rows, codes, scores, row_best = rows[near], cols[near] // n_langs, scores[near], row_best[near]
+            # By row, best score first, then code; each (row, code) once (its best language), `top` per row.
+            order = np.lexsort((codes, -scores, rows))
+            rows, codes, scores, row_best = rows[order], codes[order], scores[order], row_best[order]
+            seen: set[tuple[int, int]] = set()
+            for r, c, score, best in zip(rows.tolist(), codes.tolist(), scores.tolist(), row_best.tolist(),
+                                         strict=True):
+                found = out[start + r]
+                if len(found) < top and (r, c) not in seen:
+                    seen.add((r, c))
+                    found.append((self.codes[c], score / best))
         return out
 
 
@@ -174,24 +220,30 @@ def feature_space() -> dict[str, int]:
     return {name: j for j, name in enumerate(names)}
 
 
-def code_vectors(code_sets: Sequence[Sequence[tuple[str, float]]], weights: CpvWeights) -> sp.csr_matrix:
-    """docs x CPV-features matrix with L2-normalised rows, from (code, confidence) pairs per document."""
+def code_row(codes: Sequence[tuple[str, float]], weights: CpvWeights) -> tuple[list[int], np.ndarray]:
+    """Columns and L2-normalised values of one document's CPV vector."""
     features = feature_space()
     level_weights = weights.as_tuple()
+    row: dict[int, float] = {}
+    for code, confidence in codes:
+        for name, level in hierarchy_features(code):
+            j = features[name]
+            row[j] = row.get(j, 0.0) + confidence * level_weights[level]
+    cols = sorted(row)
+    vals = np.array([row[c] for c in cols], dtype=np.float64)
+    norm = float(np.sqrt((vals ** 2).sum())) if len(vals) else 0.0
+    if norm <= 0:
+        return [], np.zeros(0)
+    return cols, vals / norm
+
+
+def code_vectors(code_sets: Sequence[Sequence[tuple[str, float]]], weights: CpvWeights) -> sp.csr_matrix:
+    """docs x CPV-features matrix with L2-normalised rows, from (code, confidence) pairs per document."""
     indptr, indices, data = [0], [], []
     for codes in code_sets:
-        row: dict[int, float] = {}
-        for code, confidence in codes:
-            for name, level in hierarchy_features(code):
-                j = features[name]
-                row[j] = row.get(j, 0.0) + confidence * level_weights[level]
-        if row:
-            cols = sorted(row)
-            vals = np.array([row[c] for c in cols])
-            norm = np.linalg.norm(vals)
-            if norm > 0:
-                indices.extend(cols)
-                data.extend((vals / norm).tolist())
+        cols, vals = code_row(codes, weights)
+        indices.extend(cols)
+        data.extend(vals.tolist())
         indptr.append(len(indices))
     return sp.csr_matrix((np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), indptr),
-                         shape=(len(code_sets), len(features)))
+                         shape=(len(code_sets), len(feature_space())))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import pickle
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +19,16 @@ from sklearn.feature_extraction.text import TfidfTransformer
 
 from matchmaker.reference.cpv import LANGUAGES, vocabulary
 
-from .analysis import Analysis, Analyzer, fold
-from .cpvsignal import CpvWeights, clean_codes, code_vectors, hierarchy_features, label_index
+from .analysis import COMPOUNDING, Analysis, Analyzer, fold
+from .cpvsignal import (
+    CpvWeights,
+    clean_codes,
+    code_row,
+    code_vectors,
+    feature_space,
+    hierarchy_features,
+    label_index,
+)
 from .documents import (
     CpvReason,
     Document,
@@ -48,24 +55,22 @@ class MatchingConfig:
     summary_weight: int = 2
     keywords_weight: int = 2
     description_weight: int = 1
-    # The first words of a description usually name its object ("Supply of electric buses for ..."): they
-    # count
-    # like a title (lead_weight) when there is no title, like a summary when there is one.
+    # The first words of a description usually name its object ("Supply of electric buses for ..."):
+    # they count like a title (lead_weight) without a title, and like a summary (lead_weight_with_title)
+    # with one.
     lead_words: int = 8
     lead_weight: int = 3
     lead_weight_with_title: int = 2
     sublinear_tf: bool = True
-    # IDF raised to this power: below 1 lets common but telling words ("supply", "works", "cleaning") count
-    # more.
+    # IDF raised to this power: below 1 lets common but telling words ("supply", "works") count more.
     idf_power: float = 0.5
     # Inferred CPV codes count this much relative to declared ones (times their confidence).
     inferred_weight: float = 0.5
     # Infer codes also for documents that declare some.
     infer_when_declared: bool = True
     infer_top: int = 8
-    # Keep inferred codes scoring at least this share of the best one, and only when the best reaches
-    # infer_min_score
-    # (IDF mass of matched label words: about one rare word and a half).
+    # Keep inferred codes scoring at least infer_relative of the best one, and only when the best reaches
+    # infer_min_score (IDF mass of matched label words: about one rare word and a half).
     infer_relative: float = 0.5
     infer_min_score: float = 1.5
     # Inference for texts in languages without CPV labels (matched against all labels) counts this much.
@@ -74,8 +79,7 @@ class MatchingConfig:
     default_language: str | None = None
     detect_language: bool = True
     split_compounds: bool = True
-    # Rebuild vocabulary and IDF by itself once this share of the documents was added or removed since the
-    # last fit.
+    # Refit vocabulary and IDF by itself once this share of the documents changed since the last fit.
     refit_ratio: float = 0.25
 
     def __post_init__(self):
@@ -89,13 +93,13 @@ class MatchingConfig:
 
 @dataclass
 class Analysed:
-    """A document after analysis: its terms (stem -> weighted count, stem -> as written) and its CPV
-    evidence."""
+    """A document after analysis: language, terms (stem -> weighted count; dropped once indexed), surface
+    forms (stem -> as written; only when asked for, for explanations), CPV codes and themes."""
 
     document: Document
     language: str | None
-    terms: Counter
-    surface: dict[str, str]
+    terms: dict[str, float] | None
+    surface: dict[str, str] | None
     declared: tuple[str, ...]
     inferred: list[tuple[str, float]]
     themes: tuple[str, ...]
@@ -129,46 +133,71 @@ class MatchingEngine:
         parts = (doc.title, doc.summary, " ".join(doc.keywords), doc.description)
         return " ".join(part for part in parts if part)
 
+    def _fields(self, doc: Document) -> list[tuple[str, int]]:
+        """The document's texts with how much their words count."""
+        config = self.config
+        lead, rest = "", doc.description
+        if config.lead_words > 0 and doc.description:
+            words = doc.description.split(maxsplit=config.lead_words)
+            lead = " ".join(words[: config.lead_words])
+            rest = words[config.lead_words] if len(words) > config.lead_words else ""
+        lead_weight = config.lead_weight_with_title if doc.title.strip() else config.lead_weight
+        fields = ((doc.title, config.title_weight), (doc.summary, config.summary_weight),
+                  (" ; ".join(doc.keywords), config.keywords_weight), (lead, lead_weight),
+                  (rest, config.description_weight))
+        return [(text, weight) for text, weight in fields if text and weight > 0]
+
+    def language_of(self, doc: Document) -> str | None:
+        """The declared language if known, else one detected from stop words, else from the CPV label words
+        (nl/fr/en), else the configured default (None: no stemming, no stop words)."""
+        text = self._full_text(doc)
+        lang = self.analyzer.resolve_language(text, doc.language, use_default=False)
+        if lang is None and self.config.detect_language and text:
+            lang = label_index(self.config.analyzer_key()).guess_language(
+                fold(t) for t in self.analyzer.tokens(text))
+        return lang or self.analyzer.default_language
+
     def learn_lexicon(self, documents: Iterable[Document]) -> None:
         """Teach compound splitting the words these documents use on their own."""
         seen: dict[str | None, set[str]] = {}
         for doc in documents:
             text = self._full_text(doc)
-            lang = self.analyzer.resolve_language(text, doc.language)
-            seen.setdefault(lang, set()).update(fold(t) for t in self.analyzer.tokens(text))
+            lang = self.language_of(doc)
+            if lang in COMPOUNDING:
+                seen.setdefault(lang, set()).update(self.analyzer.tokens(text))
         for lang in sorted(seen, key=str):
-            self.analyzer.learn_words(lang, seen[lang])
+            self.analyzer.learn_words(lang, {fold(t) for t in seen[lang]})
 
-    def analyse(self, documents: Sequence[Document]) -> list[Analysed]:
-        """Analyse documents (text terms, language, declared and inferred CPV codes)."""
+    def analyse(self, documents: Sequence[Document], surface: bool = False) -> list[Analysed]:
+        """Analyse documents: language, terms, declared and inferred CPV codes, themes.
+
+        With `surface`, also remember each term as written (for explanations; slower).
+        """
         config = self.config
+        analyzer = self.analyzer
         out: list[Analysed] = []
         for doc in documents:
             if not isinstance(doc, Document):
                 raise InvalidDocument(f"expected a Document, got {type(doc).__name__}")
-            text = self._full_text(doc)
-            lang = self.analyzer.resolve_language(text, doc.language)
-            analysis = Analysis(language=lang)
-            lead, rest = "", doc.description
-            if config.lead_words > 0 and doc.description:
-                words = doc.description.split(maxsplit=config.lead_words)
-                lead = " ".join(words[: config.lead_words])
-                rest = words[config.lead_words] if len(words) > config.lead_words else ""
-            lead_weight = config.lead_weight_with_title if doc.title.strip() else config.lead_weight
-            for value, weight in ((doc.title, config.title_weight), (doc.summary, config.summary_weight),
-                                  (" ; ".join(doc.keywords), config.keywords_weight),
-                                  (lead, lead_weight), (rest, config.description_weight)):
-                if value and weight > 0:
-                    self.analyzer.analyse(value, weight=weight, into=analysis)
+            lang = self.language_of(doc)
+            if surface:
+                analysis = Analysis(language=lang)
+                for text, weight in self._fields(doc):
+                    analyzer.analyse(text, weight=weight, into=analysis)
+                terms, forms = dict(analysis.counts), analysis.surface
+            else:
+                terms, forms = {}, None
+                for text, weight in self._fields(doc):
+                    analyzer.count_terms(text, lang, weight, terms)
             themes = tuple(sorted({fold(t).strip() for t in doc.themes if str(t).strip()}))
-            out.append(Analysed(doc, lang, analysis.counts, analysis.surface, clean_codes(doc.cpv), [],
-                                themes))
+            out.append(Analysed(doc, lang, terms, forms, clean_codes(doc.cpv), [], themes))
         if config.cpv_weight > 0 and out:
             labels = label_index(config.analyzer_key())
-            todo = [a for a in out if config.infer_when_declared or not a.declared]
+            todo = [a for a in out if (config.infer_when_declared or not a.declared)
+                    and (a.language in LANGUAGES or config.foreign_inference > 0)]
             inferred = labels.infer([a.terms.keys() for a in todo], [a.language for a in todo],
-                                    top=config.infer_top,
-                                    min_score=config.infer_min_score, relative=config.infer_relative)
+                                    top=config.infer_top, min_score=config.infer_min_score,
+                                    relative=config.infer_relative)
             for a, codes in zip(todo, inferred, strict=True):
                 a.inferred = codes
         return out
@@ -176,27 +205,61 @@ class MatchingEngine:
     def fit(self, documents: Iterable[Document], progress: Progress | None = None) -> Index:
         """Build an index of these documents (offerings to rank for needs, or needs to rank for offerings)."""
         docs = list(documents)
+        keys = [_id_key(doc.id) for doc in docs]
+        if len(set(keys)) != len(keys):
+            raise InvalidDocument("the same document id more than once")
         self.learn_lexicon(docs)
-        analysed: list[Analysed] = []
+        index = Index(self)
         step = 2000
+        parts: list[sp.csr_matrix] = []
+        analysed: list[Analysed] = []
+        vocabulary_: dict[str, int] = {}
         for start in range(0, len(docs), step):
-            analysed.extend(self.analyse(docs[start:start + step]))
+            chunk = self.analyse(docs[start:start + step])
+            parts.append(_count_rows(chunk, vocabulary_, grow=True))
+            for a in chunk:
+                a.terms = None  # the count matrix holds them now
+            analysed.extend(chunk)
             if progress:
                 progress(min(start + step, len(docs)), len(docs))
-        index = Index(self)
-        index._build(analysed)
+        counts = _stack(parts, len(vocabulary_))
+        index._build(analysed, counts, list(vocabulary_))
         return index
+
+
+def _count_rows(analysed: Sequence[Analysed], vocabulary_: dict[str, int], grow: bool) -> sp.csr_matrix:
+    """docs x terms matrix of weighted counts; with `grow`, unseen terms get new columns, else are dropped."""
+    indptr, indices, data = [0], [], []
+    for a in analysed:
+        for term, count in a.terms.items():
+            j = vocabulary_.get(term)
+            if j is None:
+                if not grow:
+                    continue
+                j = vocabulary_[term] = len(vocabulary_)
+            indices.append(j)
+            data.append(count)
+        indptr.append(len(indices))
+    matrix = sp.csr_matrix((np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), indptr),
+                           shape=(len(analysed), len(vocabulary_)))
+    matrix.sort_indices()
+    return matrix
+
+
+def _stack(parts: list[sp.csr_matrix], width: int) -> sp.csr_matrix:
+    if not parts:
+        return sp.csr_matrix((0, width), dtype=np.float32)
+    resized = [sp.csr_matrix((p.data, p.indices, p.indptr), shape=(p.shape[0], width)) for p in parts]
+    return sp.vstack(resized, format="csr")
 
 
 class Index:
     """Documents ranked against queries. Build with :meth:`MatchingEngine.fit`.
 
-    Cheap: :meth:`top_k` (milliseconds), :meth:`add` and :meth:`remove` (the new document is vectorised with
-    the
-    current vocabulary and IDF; words the index has never seen do not count until the next refit). A refit
-    (:meth:`refit`, automatic after `refit_ratio` of the documents changed) recomputes vocabulary and IDF
-    from the
-    stored analyses without analysing any text again: about a second per 10,000 documents.
+    Cheap: :meth:`top_k` (milliseconds); :meth:`add` and :meth:`remove` (an added document is vectorised with
+    the current vocabulary and IDF, so words the index has never seen count only after the next refit; a
+    removed one is masked). :meth:`refit` (automatic once `refit_ratio` of the documents changed) recomputes
+    vocabulary, IDF and vectors from the stored counts without analysing text again.
     """
 
     def __init__(self, engine: MatchingEngine):
@@ -205,49 +268,30 @@ class Index:
         self._analysed: list[Analysed] = []
         self._alive = np.zeros(0, dtype=bool)
         self._positions: dict[Any, int] = {}
+        self._extra: dict[int, dict[str, float]] = {}  # position -> counts of terms unseen at the last fit
         self._changes = 0
 
     # -- building --
-    def _build(self, analysed: list[Analysed]) -> None:
-        seen: set = set()
-        for a in analysed:
-            key = _id_key(a.document.id)
-            if key in seen:
-                raise InvalidDocument(f"document id {a.document.id!r} given twice")
-            seen.add(key)
-        self._analysed = list(analysed)
+    def _build(self, analysed: list[Analysed], counts: sp.csr_matrix, terms: list[str]) -> None:
+        self._analysed = analysed
         self._alive = np.ones(len(analysed), dtype=bool)
         self._positions = {a.document.id: i for i, a in enumerate(analysed)}
-        vocab: dict[str, int] = {}
-        for a in analysed:
-            for term in a.terms:
-                if term not in vocab:
-                    vocab[term] = len(vocab)
-        self.vocabulary = {t: j for j, t in enumerate(sorted(vocab))}
+        self._extra = {}
+        self._counts = counts
+        self._terms = terms
+        self.vocabulary = {t: j for j, t in enumerate(terms)}
         themes = sorted({t for a in analysed for t in a.themes})
         self.theme_vocabulary = {t: j for j, t in enumerate(themes)}
-        counts = self._counts(analysed)
         self.tfidf = TfidfTransformer(sublinear_tf=self.config.sublinear_tf)
         if counts.shape[1]:
             self.tfidf.fit(counts)
             if self.config.idf_power != 1.0:
                 self.tfidf.idf_ = self.tfidf.idf_ ** self.config.idf_power
-        self._rows = self._vectors_from_counts(counts, analysed)
+        self._rows = self._vectors(counts, analysed)
         self._changes = 0
         self._refresh()
 
-    def _counts(self, analysed: Sequence[Analysed]) -> sp.csr_matrix:
-        indptr, indices, data = [0], [], []
-        vocab = self.vocabulary
-        for a in analysed:
-            cols = sorted((vocab[t], c) for t, c in a.terms.items() if t in vocab)
-            indices.extend(j for j, _ in cols)
-            data.extend(c for _, c in cols)
-            indptr.append(len(indices))
-        return sp.csr_matrix((np.array(data, dtype=np.float64), np.array(indices, dtype=np.int32), indptr),
-                             shape=(len(analysed), len(vocab)))
-
-    def _vectors_from_counts(self, counts: sp.csr_matrix, analysed: Sequence[Analysed]) -> sp.csr_matrix:
+    def _vectors(self, counts: sp.csr_matrix, analysed: Sequence[Analysed]) -> sp.csr_matrix:
         """The combined, weighted rows: [sqrt(wt) * text | sqrt(wc) * cpv | sqrt(wh) * themes]."""
         config = self.config
         if counts.shape[1]:
@@ -255,17 +299,14 @@ class Index:
         else:
             text = sp.csr_matrix((len(analysed), 0), dtype=np.float32)
         cpv = code_vectors([a.weighted_codes(config) for a in analysed], config.cpv_levels)
-        indptr, indices = [0], []
+        indptr, indices, data = [0], [], []
         for a in analysed:
             cols = sorted({self.theme_vocabulary[t] for t in a.themes if t in self.theme_vocabulary})
             indices.extend(cols)
+            data.extend([1.0 / math.sqrt(len(cols))] * len(cols) if cols else [])
             indptr.append(len(indices))
-        data = np.ones(len(indices), dtype=np.float32)
-        theme = sp.csr_matrix((data, np.array(indices, dtype=np.int32), indptr),
+        theme = sp.csr_matrix((np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), indptr),
                               shape=(len(analysed), len(self.theme_vocabulary)))
-        norms = np.sqrt(np.asarray(theme.sum(axis=1)).ravel())
-        norms[norms == 0] = 1
-        theme = sp.diags((1 / norms).astype(np.float32)) @ theme
         blocks = [text * np.float32(math.sqrt(config.text_weight)),
                   cpv * np.float32(math.sqrt(config.cpv_weight)),
                   theme * np.float32(math.sqrt(config.theme_weight))]
@@ -294,36 +335,49 @@ class Index:
         return self._analysed[self._positions[doc_id]].document
 
     def add(self, documents: Iterable[Document]) -> None:
-        """Add (or replace, by id) documents. Cheap: no refit unless many documents changed."""
+        """Add documents, or replace those with the same id. Cheap: no refit unless many documents changed."""
         docs = list(documents)
         if not docs:
             return
-        for doc in docs:
-            if doc.id in self._positions:
-                self.remove([doc.id])
+        keys = [_id_key(doc.id) for doc in docs]
+        if len(set(keys)) != len(keys):
+            raise InvalidDocument("the same document id more than once in one add()")
+        replaced = [doc.id for doc in docs if doc.id in self._positions]
+        if replaced:
+            self.remove(replaced, refit=False)
         analysed = self.engine.analyse(docs)
-        ids = [a.document.id for a in analysed]
-        if len({_id_key(i) for i in ids}) != len(ids):
-            raise InvalidDocument("the same document id twice in one add()")
-        rows = self._vectors_from_counts(self._counts(analysed), analysed)
         start = len(self._analysed)
+        counts = _count_rows(analysed, self.vocabulary, grow=False)
+        for i, a in enumerate(analysed):
+            unseen = {t: c for t, c in a.terms.items() if t not in self.vocabulary}
+            if unseen:
+                self._extra[start + i] = unseen
+            a.terms = None
+        rows = self._vectors(counts, analysed)
         self._analysed.extend(analysed)
         self._alive = np.concatenate([self._alive, np.ones(len(analysed), dtype=bool)])
         for i, a in enumerate(analysed):
             self._positions[a.document.id] = start + i
+        self._counts = sp.vstack([self._counts, counts], format="csr")
         self._rows = sp.vstack([self._rows, rows], format="csr")
         self._changes += len(analysed)
         if not self._maybe_refit():
             self._refresh()
 
-    def remove(self, ids: Iterable[Any]) -> None:
-        """Remove documents by id (unknown ids raise UnknownDocument). Cheap: a mask until the next refit."""
-        for doc_id in list(ids):
-            if doc_id not in self._positions:
-                raise UnknownDocument(doc_id)
-            self._alive[self._positions.pop(doc_id)] = False
+    def remove(self, ids: Iterable[Any], refit: bool = True) -> None:
+        """Remove documents by id (an unknown id raises UnknownDocument). Cheap: masked until the next
+        refit."""
+        ids = list(ids)
+        missing = [doc_id for doc_id in ids if doc_id not in self._positions]
+        if missing:
+            raise UnknownDocument(missing[0])
+        for doc_id in ids:
+            position = self._positions.pop(doc_id)
+            self._alive[position] = False
+            self._extra.pop(position, None)
             self._changes += 1
-        self._maybe_refit()
+        if refit:
+            self._maybe_refit()
 
     def _maybe_refit(self) -> bool:
         if self._changes > self.config.refit_ratio * max(len(self), 1):
@@ -333,14 +387,28 @@ class Index:
 
     def refit(self) -> None:
         """Recompute vocabulary, IDF and vectors of the live documents (no text is analysed again)."""
-        self._build([a for a, alive in zip(self._analysed, self._alive, strict=True) if alive])
+        live = np.flatnonzero(self._alive)
+        counts = self._counts[live]
+        terms = list(self._terms)
+        vocabulary_ = dict(self.vocabulary)
+        extra_rows = []
+        for position in live.tolist():
+            extra_rows.append(self._extra.get(position, {}))
+        if any(extra_rows):
+            holders = [Analysed(Document(id=0), None, row, None, (), [], ()) for row in extra_rows]
+            extra = _count_rows(holders, vocabulary_, grow=True)
+            terms = list(vocabulary_)
+            counts = _stack([counts], len(terms)) + extra
+        used = np.flatnonzero(np.bincount(counts.indices, minlength=counts.shape[1]))
+        counts = counts[:, used].tocsr()
+        self._build([self._analysed[i] for i in live.tolist()], counts, [terms[j] for j in used.tolist()])
 
     # -- queries --
     def vectorize(self, documents: Sequence[Document]) -> sp.csr_matrix:
         """Query rows for documents in this index's space (analyses them; reuse the result for many
         rankings)."""
         analysed = self.engine.analyse(list(documents))
-        return self._vectors_from_counts(self._counts(analysed), analysed)
+        return self._vectors(_count_rows(analysed, self.vocabulary, grow=False), analysed)
 
     def _check_k(self, k: int) -> None:
         if k < 1:
@@ -363,16 +431,62 @@ class Index:
         chosen = candidates[order]
         return [Match(self._analysed[i].document.id, float(min(scores[i], 1.0))) for i in chosen]
 
+    def _query_vector(self, query: Document) -> tuple[np.ndarray, np.ndarray]:
+        """One query's combined vector as (columns, values), without building sparse matrices: the fast path
+        of :meth:`top_k`, equal to :meth:`vectorize` up to float rounding."""
+        config = self.config
+        a = self.engine.analyse([query])[0]
+        cols, counts = [], []
+        for term, count in a.terms.items():
+            j = self.vocabulary.get(term)
+            if j is not None:
+                cols.append(j)
+                counts.append(count)
+        parts_cols, parts_vals = [], []
+        if cols:
+            tf = np.array(counts, dtype=np.float64)
+            if config.sublinear_tf:
+                tf = np.log(tf) + 1.0
+            weights = tf * self.tfidf.idf_[cols]
+            weights /= np.sqrt((weights ** 2).sum())
+            parts_cols.append(np.array(cols, dtype=np.int64))
+            parts_vals.append(weights * math.sqrt(config.text_weight))
+        offset = len(self._terms)
+        code_cols, code_vals = code_row(a.weighted_codes(config), config.cpv_levels)
+        if code_cols:
+            parts_cols.append(np.array(code_cols, dtype=np.int64) + offset)
+            parts_vals.append(code_vals * math.sqrt(config.cpv_weight))
+        offset += len(feature_space())
+        themes = sorted({self.theme_vocabulary[t] for t in a.themes if t in self.theme_vocabulary})
+        if themes:
+            parts_cols.append(np.array(themes, dtype=np.int64) + offset)
+            parts_vals.append(np.full(len(themes), math.sqrt(config.theme_weight / len(themes))))
+        if not parts_cols:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(parts_cols), np.concatenate(parts_vals)
+
+    def _scores_of(self, cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        """Dense scores of one query against every document: the postings of its columns, summed."""
+        n = len(self._analysed)
+        if not len(cols):
+            return np.zeros(n, dtype=np.float32)
+        m = self._matrix_t
+        docs = np.concatenate([m.indices[m.indptr[j]:m.indptr[j + 1]] for j in cols.tolist()])
+        contributions = np.concatenate([m.data[m.indptr[j]:m.indptr[j + 1]] * np.float32(v)
+                                        for j, v in zip(cols.tolist(), vals.tolist(), strict=True)])
+        return np.bincount(docs, weights=contributions, minlength=n).astype(np.float32)
+
     def scores(self, query: Document) -> dict[Any, float]:
         """Score of every live document against one query (for inspection and tests)."""
         self._check_k(1)
-        row = np.asarray((self.vectorize([query]) @ self._matrix_t).todense()).ravel()
+        row = self._scores_of(*self._query_vector(query))
         return {self._analysed[i].document.id: float(row[i]) for i in np.flatnonzero(self._alive)}
 
     def top_k(self, query: Document, k: int = 10, exclude_self: bool = False) -> list[Match]:
         """The k best documents for one query document, best first (only scores above 0)."""
         self._check_k(k)
-        return self.top_k_vectors(self.vectorize([query]), k, [query.id] if exclude_self else None)[0]
+        scores = self._scores_of(*self._query_vector(query))
+        return self._select(scores, k, self._positions.get(query.id) if exclude_self else None)
 
     def top_k_many(self, queries: Sequence[Document], k: int = 10, exclude_self: bool = False,
                    progress: Progress | None = None) -> list[list[Match]]:
@@ -402,11 +516,9 @@ class Index:
 
     # -- explanations --
     def _analysed_for(self, doc: Document | Any) -> Analysed:
-        if isinstance(doc, Document):
-            return self.engine.analyse([doc])[0]
-        if doc not in self._positions:
-            raise UnknownDocument(doc)
-        return self._analysed[self._positions[doc]]
+        if not isinstance(doc, Document):
+            doc = self.document(doc)
+        return self.engine.analyse([doc], surface=True)[0]
 
     def explain(self, query: Document | Any, match: Document | Any, reader_language: str = "nl",
                 max_terms: int = 10) -> Explanation:
@@ -416,7 +528,7 @@ class Index:
         English otherwise). The components add up to the score that ranking gives.
         """
         a, b = self._analysed_for(query), self._analysed_for(match)
-        rows = self._vectors_from_counts(self._counts([a, b]), [a, b])
+        rows = self._vectors(_count_rows([a, b], self.vocabulary, grow=False), [a, b])
         qa, qb = rows[0], rows[1]
         config = self.config
         n_text = len(self.vocabulary)
@@ -428,12 +540,11 @@ class Index:
             components[name] = float((qa[:, lo:hi] @ qb[:, lo:hi].T).sum())
         score = min(sum(components.values()), 1.0)
         # Shared terms, by their contribution.
-        terms_by_col = {j: t for t, j in self.vocabulary.items()}
         qa_text, qb_text = qa[:, :n_text].tocsr(), qb[:, :n_text].tocsr()
         weights_a = dict(zip(qa_text.indices.tolist(), qa_text.data.tolist(), strict=True))
         weights_b = dict(zip(qb_text.indices.tolist(), qb_text.data.tolist(), strict=True))
         common = set(weights_a) & set(weights_b)
-        shared = sorted(((weights_a[j] * weights_b[j], terms_by_col[j]) for j in common),
+        shared = sorted(((weights_a[j] * weights_b[j], self._terms[j]) for j in common),
                         key=lambda item: (-item[0], item[1]))
         shared_terms = [SharedTerm(a.surface.get(t, t), b.surface.get(t, t), round(w, 6))
                         for w, t in shared[:max_terms]]
