@@ -25,6 +25,11 @@ def _back_to_mine():
     return redirect(url_for(".mine"))
 
 
+def _form_page(template: str, form, **context):
+    """A form page; a refused submission answers 422 (the page shows why and keeps the input)."""
+    return render_template(template, form=form, **context), 422 if form.is_submitted() else 200
+
+
 @bp.get("/mine")
 @login_required
 def mine():
@@ -68,7 +73,7 @@ def create():
                 "success",
             )
             return _back_to_mine()
-    return render_template("organisations/form.html", form=form, organisation=None, kinds=kinds)
+    return _form_page("organisations/form.html", form, organisation=None, kinds=kinds)
 
 
 @bp.get("/<int:organisation_id>")
@@ -108,7 +113,7 @@ def edit(organisation_id: int):
         else:
             flash(_("The details of %(name)s were saved.", name=organisation.name), "success")
             return _back_to_mine()
-    return render_template("organisations/form.html", form=form, organisation=organisation, kinds=kinds)
+    return _form_page("organisations/form.html", form, organisation=organisation, kinds=kinds)
 
 
 # --- invitations ----------------------------------------------------------------------------------
@@ -133,7 +138,7 @@ def invite(organisation_id: int):
                 "success",
             )
             return _back_to_mine()
-    return render_template("organisations/invite.html", form=form, organisation=organisation)
+    return _form_page("organisations/invite.html", form, organisation=organisation)
 
 
 def _invitation_action(invitation_id: int, action, success):

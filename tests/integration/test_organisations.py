@@ -157,7 +157,7 @@ def test_enterprise_number_is_accepted_in_any_usual_notation(client, auth, typed
 def test_invalid_enterprise_number_is_refused_with_a_clear_message(client, auth, typed, message):
     auth.login_as("supplier", with_organisation=False, language="en")
     response = client.post("/organisations/new", data=startup_form(enterprise_number=typed))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 0
 
@@ -202,7 +202,7 @@ def test_duplicate_number_without_administrator_points_to_platform_admins(
 def test_buyer_cannot_register_a_startup(client, auth):
     auth.login_as("buyer", with_organisation=False)
     response = client.post("/organisations/new", data=startup_form())
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 0
 
 
@@ -356,7 +356,7 @@ def test_inviting_a_current_member_is_refused(client, auth, org_with_admin, outb
     auth.login(admin)
     response = client.post(f"/organisations/{organisation.id}/invitations/new",
                            data={"email": admin.email, "role": "member"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert outbox == []
 
 
@@ -366,7 +366,7 @@ def test_a_second_pending_invitation_to_the_same_address_is_refused(client, auth
     url = f"/organisations/{organisation.id}/invitations/new"
     client.post(url, data={"email": "x@example.org", "role": "member"})
     response = client.post(url, data={"email": "x@example.org", "role": "admin"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert len(outbox) == 1
 
 
@@ -375,7 +375,7 @@ def test_invalid_email_is_refused_and_kept(client, auth, org_with_admin, outbox)
     auth.login(admin)
     response = client.post(f"/organisations/{organisation.id}/invitations/new",
                            data={"email": "not-an-address", "role": "member"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'value="not-an-address"' in response.get_data(as_text=True)
     assert outbox == []
 
