@@ -62,7 +62,7 @@ def make_participant(make_user, make_organisation):
             item = Need(
                 organisation=organisation,
                 title=title or "Smart traffic lights for cyclists",
-                challenge="Cyclists wait too long at traffic lights",
+                challenge=title or "Cyclists wait too long at traffic lights",
                 status=NeedStatus.OPEN,
             )
         else:
@@ -72,7 +72,7 @@ def make_participant(make_user, make_organisation):
             item = Offering(
                 organisation=organisation,
                 title=title or "Cyclist detection with radar",
-                summary="Radar sensors detect approaching cyclists",
+                summary=title or "Radar sensors detect approaching cyclists",
                 status=OfferingStatus.PUBLISHED,
             )
         db.session.add(item)
