@@ -60,7 +60,9 @@ def test_recommendations_are_listed_in_the_engines_order_before_the_others(
     assert "90%" in recommended and "Buyer B" in rest and "Buyer B" not in recommended
 
 
-def test_a_failing_engine_does_not_take_the_list_down(client, auth, event, buyer, supplier, register, monkeypatch):
+def test_a_failing_engine_does_not_take_the_list_down(
+    client, auth, event, buyer, supplier, register, monkeypatch
+):
     register(buyer, event)
     register(supplier, event)
 
