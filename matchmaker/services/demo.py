@@ -277,6 +277,7 @@ STEPS: list[tuple[str, DemoStep]] = [
     ("organisations", seed_organisations),
     ("accounts", seed_accounts),
     ("themes", seed_default_themes),
+    ("events", __import__("matchmaker.services.demo_events", fromlist=["_"]).seed_demo_events),
 ]
 
 
