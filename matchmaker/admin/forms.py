@@ -27,6 +27,7 @@ class _SearchForm(FlaskForm):
 
 
 class UserSearchForm(_SearchForm):
+    q = SearchField(_l("Name or email address"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), validators=[Optional()])
     status = SelectField(
         _l("Status"),
@@ -45,6 +46,7 @@ class UserSearchForm(_SearchForm):
 
 
 class OrganisationSearchForm(_SearchForm):
+    q = SearchField(_l("Name or enterprise number"), validators=[Optional(), Length(max=200)])
     kind = SelectField(_l("Kind"), validators=[Optional()])
 
     def __init__(self, **kwargs):
