@@ -132,17 +132,16 @@ def build_problem(instance: Instance) -> Problem:
     locked_F = int(np.minimum(locked_count, target).sum())
     free_avail = avail & ~busy & (slot_cap > 0)[None, :]
 
-    ru, rv, rw, rorig, cand, nocommon = [], [], [], [], [], []
-    for k, r in enumerate(instance.requests):
-        if k in locked_req:
-            continue
-        u, v = pidx[r.a], pidx[r.b]
-        ru.append(u)
-        rv.append(v)
-        rw.append(float(r.weight))
-        rorig.append(k)
-        cand.append(np.flatnonzero(free_avail[u] & free_avail[v]))
-        nocommon.append(not bool((avail[u] & avail[v]).any()))
+    open_reqs = [k for k in range(len(instance.requests)) if k not in locked_req]
+    reqs = [instance.requests[k] for k in open_reqs]
+    ru = np.array([pidx[r.a] for r in reqs], dtype=np.int64)
+    rv = np.array([pidx[r.b] for r in reqs], dtype=np.int64)
+    rw = np.array([float(r.weight) for r in reqs], dtype=float)
+    common = free_avail[ru] & free_avail[rv]  # (R, S)
+    cols = np.nonzero(common)[1]
+    cand = np.split(cols.astype(np.int64), np.cumsum(common.sum(axis=1))[:-1]) if len(reqs) else []
+    nocommon = ~(avail[ru] & avail[rv]).any(axis=1) if len(reqs) else np.zeros(0, dtype=bool)
+    rorig = np.array(open_reqs, dtype=np.int64)
     return Problem(
         instance=instance,
         P=P,
@@ -156,13 +155,13 @@ def build_problem(instance: Instance) -> Problem:
         rem_target=rem_target,
         slot_cap=slot_cap,
         free_tables=free_tables,
-        ru=np.array(ru, dtype=np.int64),
-        rv=np.array(rv, dtype=np.int64),
-        rw=np.array(rw, dtype=float),
-        rorig=np.array(rorig, dtype=np.int64),
-        cand=cand,
+        ru=ru,
+        rv=rv,
+        rw=rw,
+        rorig=rorig,
+        cand=list(cand),
         locked=list(instance.locked),
         locked_F=locked_F,
         locked_W=locked_W,
-        no_common_slot=np.array(nocommon, dtype=bool),
+        no_common_slot=nocommon,
     )

@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from .problem import Problem
 
 INF = highspy.kHighsInf
+IPM_FROM = 20_000  # requests; below, dual simplex from scratch is as fast
 
 
 @dataclass
@@ -32,14 +33,20 @@ class Relaxation:
     f_row: int = -1  # the row sum g >= min_F of the weight stage
 
 
-def capacity(problem: Problem) -> np.ndarray:
-    """How many more meetings each participant can have: max_meetings left, and the free slots it shares with
-    at least one of its requests' other sides."""
+def usable_slots(problem: Problem) -> np.ndarray:
+    """(P, S) bool: the free slots each participant shares with at least one of its requests' other sides."""
+    counts = np.array([len(c) for c in problem.cand], dtype=np.int64)
     usable = np.zeros((problem.P, problem.S), dtype=bool)
-    for r, c in enumerate(problem.cand):
-        usable[problem.ru[r], c] = True
-        usable[problem.rv[r], c] = True
-    return np.minimum(problem.rem_max, usable.sum(axis=1))
+    if counts.sum():
+        slots = np.concatenate(problem.cand)
+        usable[np.repeat(problem.ru, counts), slots] = True
+        usable[np.repeat(problem.rv, counts), slots] = True
+    return usable
+
+
+def capacity(problem: Problem) -> np.ndarray:
+    """How many more meetings each participant can have: max_meetings left, and its usable slots."""
+    return np.minimum(problem.rem_max, usable_slots(problem).sum(axis=1))
 
 
 def build(problem: Problem, cap: np.ndarray | None = None) -> Relaxation:
@@ -182,10 +189,14 @@ def lexicographic(
     phase_F = True
     n_cuts = 0
     _set_objective(rel, None)
+    if rel.n_y >= IPM_FROM:  # a cold start on a big network LP: interior point, then crossover to a vertex
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("run_crossover", "on")
     for _ in range(max_rounds):
         if time.monotonic() >= deadline:
             break
         value, col = _solve(rel, deadline)
+        h.setOptionValue("solver", "simplex")  # warm starts from here on
         if col is None:
             if phase_F:
                 break

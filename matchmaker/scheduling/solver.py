@@ -54,11 +54,8 @@ def free_W(pb: Problem, asg: Assignment) -> float:
 
 def combinatorial_F_bound(pb: Problem) -> int:
     """F* (free part) <= sum over p of min(remaining target, capacity, requests with a candidate slot)."""
-    deg = np.zeros(pb.P, dtype=np.int64)
-    for r, c in enumerate(pb.cand):
-        if len(c):
-            deg[pb.ru[r]] += 1
-            deg[pb.rv[r]] += 1
+    has = np.array([len(c) > 0 for c in pb.cand], dtype=bool)
+    deg = np.bincount(pb.ru[has], minlength=pb.P) + np.bincount(pb.rv[has], minlength=pb.P)
     return int(np.minimum(np.minimum(pb.rem_target, relax.capacity(pb)), deg).sum())
 
 
