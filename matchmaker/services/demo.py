@@ -273,9 +273,14 @@ def seed_accounts(progress: Progress) -> str:
 
 
 # The order matters: later steps find the organisations and people of earlier ones.
-STEPS: list[tuple[str, DemoStep]] = [
+# The foundation every other step builds on (tests can seed just this part).
+FOUNDATION_STEPS: list[tuple[str, DemoStep]] = [
     ("organisations", seed_organisations),
     ("accounts", seed_accounts),
+]
+
+STEPS: list[tuple[str, DemoStep]] = [
+    *FOUNDATION_STEPS,
     ("themes", seed_default_themes),
     ("events", __import__("matchmaker.services.demo_events", fromlist=["_"]).seed_demo_events),
 ]
