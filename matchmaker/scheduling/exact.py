@@ -13,11 +13,20 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
-import scipy.sparse as sp
 
 from .problem import Problem
 
 INF = highspy.kHighsInf
+
+
+def column_wise(
+    rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_cols: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A sparse matrix given entry by entry (no duplicates) as column-wise start/index/value arrays."""
+    order = np.lexsort((rows, cols))
+    cols = cols[order]
+    start = np.searchsorted(cols, np.arange(n_cols + 1)).astype(np.int32)
+    return start, rows[order].astype(np.int32), vals[order].astype(float)
 
 
 @dataclass
@@ -92,8 +101,8 @@ def build(problem: Problem, integer: bool, threads: int = 1) -> Model:
         upper.append(np.zeros(len(g_part)))
         n_rows += len(g_part)
 
-    a = sp.csc_matrix(
-        (np.concatenate(rows_v), (np.concatenate(rows_i), np.concatenate(rows_j))), shape=(n_rows, n_cols)
+    start, index, value = column_wise(
+        np.concatenate(rows_i), np.concatenate(rows_j), np.concatenate(rows_v), n_cols
     )
     lp = highspy.HighsLp()
     lp.num_col_ = n_cols
@@ -107,9 +116,9 @@ def build(problem: Problem, integer: bool, threads: int = 1) -> Model:
     lp.row_lower_ = np.full(n_rows, -INF)
     lp.row_upper_ = np.concatenate(upper) if upper else np.zeros(0)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a.data.astype(float)
+    lp.a_matrix_.start_ = start
+    lp.a_matrix_.index_ = index
+    lp.a_matrix_.value_ = value
     lp.a_matrix_.num_col_ = n_cols
     lp.a_matrix_.num_row_ = n_rows
     if integer:

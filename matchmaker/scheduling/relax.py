@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
-import scipy.sparse as sp
 
+from .exact import column_wise
 from .problem import Problem
 
 INF = highspy.kHighsInf
@@ -72,7 +72,7 @@ def build(problem: Problem, cap: np.ndarray | None = None) -> Relaxation:
     j = np.concatenate([yy, yy[has_g], n_y + np.arange(len(g_part)), ys])
     val = np.concatenate([np.ones(2 * n_y), -np.ones(has_g.sum()), np.ones(len(g_part)), np.ones(n_y)])
     n_rows = total_row + 1
-    a = sp.csc_matrix((val, (i, j)), shape=(n_rows, n_cols))
+    start, index, value = column_wise(i, j, val, n_cols)
     lp = highspy.HighsLp()
     lp.num_col_ = n_cols
     lp.num_row_ = n_rows
@@ -85,9 +85,9 @@ def build(problem: Problem, cap: np.ndarray | None = None) -> Relaxation:
         [cap.astype(float), np.zeros(len(g_part)), [float(problem.slot_cap.sum())]]
     )
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a.data.astype(float)
+    lp.a_matrix_.start_ = start
+    lp.a_matrix_.index_ = index
+    lp.a_matrix_.value_ = value
     lp.a_matrix_.num_col_ = n_cols
     lp.a_matrix_.num_row_ = n_rows
     h = highspy.Highs()
@@ -177,15 +177,17 @@ def lexicographic(
 ) -> tuple[float, float, np.ndarray | None, int]:
     """Max F, then max W with F kept, adding violated Hall cuts and re-solving until none is left.
 
-    Returns (F bound, W bound at that F, y of the last W optimum or None, cuts added). Every F optimum is an
-    upper bound on F* (cuts only remove non-schedules); the W bound holds for schedules reaching the F bound.
+    Returns (F bound, W bound at that F, y, cuts added). Every F optimum is an upper bound on F* (cuts only
+    remove non-schedules); the W bound (inf if the weight stage was not reached) holds for schedules reaching
+    the F bound. y is the last weight optimum, else the last fair-share optimum (None if no LP was solved):
+    the meetings to schedule, even if rounds or time ran out before every cut was found.
     """
     h = rel.highs
     ng = len(rel.g_part)
     if rel.f_row < 0 and ng:
         rel.f_row = h.getNumRow()
         h.addRow(-INF, INF, ng, np.arange(rel.n_y, rel.n_y + ng, dtype=np.int32), np.ones(ng))
-    F_bound, W_bound, y_W = float("inf"), float("inf"), None
+    F_bound, W_bound, y_F, y_W = float("inf"), float("inf"), None, None
     phase_F = True
     n_cuts = 0
     _set_objective(rel, None)
@@ -200,10 +202,10 @@ def lexicographic(
         if col is None:
             if phase_F:
                 break
-            # The new cuts leave no solution with that F: find the best F again.
+            # The new cuts leave no solution with that F (or time ran out): find the best F again.
             h.changeRowBounds(rel.f_row, -INF, INF)
             _set_objective(rel, None)
-            phase_F = True
+            phase_F, W_bound, y_W = True, float("inf"), None
             continue
         y = col[: rel.n_y]
         cuts = hall_cuts(rel, problem, y)
@@ -211,7 +213,7 @@ def lexicographic(
             h.addRow(-INF, rhs, len(members), members, np.ones(len(members)))
         n_cuts += len(cuts)
         if phase_F:
-            F_bound = min(F_bound, value)
+            F_bound, y_F = min(F_bound, value), y
             if not cuts:
                 if ng:
                     h.changeRowBounds(rel.f_row, np.floor(F_bound + 1e-6) - 1e-7, INF)
@@ -220,9 +222,8 @@ def lexicographic(
         else:
             W_bound, y_W = value, y
             if not cuts:
-                return F_bound, W_bound, y_W, n_cuts
-            y_W = None
-    return F_bound, W_bound if y_W is not None else float("inf"), y_W, n_cuts
+                break
+    return F_bound, W_bound, y_W if y_W is not None else y_F, n_cuts
 
 
 def relax_W_bound(

@@ -91,11 +91,12 @@ def solve(
         F_rel, W_rel, y, n_cuts = relax.lexicographic(rel, pb, deadline - 0.3 * time_limit)
         if math.isfinite(F_rel):
             F_bound = min(F_bound, math.floor(F_rel + 1e-6))
-        if y is not None:
+        if math.isfinite(W_rel):
             w_row_ok = True
             W_bound = min(W_bound, _round_bound(pb, W_rel))
             w_bounds.append((W_bound, F_bound))
-            chosen = rel.reqs[y > 0.5].tolist()
+        if y is not None:
+            chosen = _feasible_choice(pb, rel.reqs[y > 0.5])
         report(0.4, f"fair share bound {F_bound + pb.locked_F} ({n_cuts} cuts)")
     report(0.45, f"placing {len(chosen)} meetings in slots and tables")
     left = colour(asg, chosen)
@@ -194,6 +195,20 @@ def _exact(pb: Problem, asg: Assignment, F_bound: int, deadline: float):
             w_bounds.append((_round_bound(pb, st2.bound), F_fix))
     fill(best)
     return best, F_bound, w_bounds
+
+
+def _feasible_choice(pb: Problem, reqs: np.ndarray) -> list[int]:
+    """The relaxation's choice kept within max_meetings: a vertex optimum of the buyer-supplier relaxation
+    never exceeds it, but a fractional optimum rounded at 0.5 may."""
+    room = pb.rem_max.tolist()
+    out = []
+    for r in sorted(reqs.tolist(), key=lambda r: -pb.rw[r]):
+        u, v = int(pb.ru[r]), int(pb.rv[r])
+        if room[u] > 0 and room[v] > 0:
+            room[u] -= 1
+            room[v] -= 1
+            out.append(r)
+    return out
 
 
 def _columns(model: exact.Model, pb: Problem, asg: Assignment) -> np.ndarray:
