@@ -88,6 +88,8 @@ def detail(organisation_id: int):
         organisation=organisation,
         members=service.members_of(organisation) if sees_members else None,
         can_manage=service.can_manage(current_user, organisation),
+        can_invite=service.can_invite(current_user, organisation),
+        has_administrator=service.has_administrator(organisation),
     )
 
 
@@ -122,7 +124,10 @@ def edit(organisation_id: int):
 @bp.route("/<int:organisation_id>/invitations/new", methods=["GET", "POST"])
 @login_required
 def invite(organisation_id: int):
-    organisation = _managed(db.get_or_404(Organisation, organisation_id))
+    organisation = db.get_or_404(Organisation, organisation_id)
+    if not service.can_invite(current_user, organisation):
+        abort(403)
+    member_admin = service.can_manage(current_user, organisation)
     form = InviteForm()
     if form.validate_on_submit():
         try:
@@ -137,8 +142,10 @@ def invite(organisation_id: int):
                   email=invitation.email, date=format_date(invitation.expires_at, "long")),
                 "success",
             )
-            return _back_to_mine()
-    return _form_page("organisations/invite.html", form, organisation=organisation)
+            if member_admin:
+                return _back_to_mine()
+            return redirect(url_for(".detail", organisation_id=organisation.id))
+    return _form_page("organisations/invite.html", form, organisation=organisation, member_admin=member_admin)
 
 
 def _invitation_action(invitation_id: int, action, success):

@@ -87,6 +87,18 @@ def can_manage(user: User, organisation: Organisation) -> bool:
     return bool(user and user.is_authenticated and user.is_organisation_admin(organisation))
 
 
+def can_invite(user: User, organisation: Organisation) -> bool:
+    """Organisation administrators invite; platform administrators may too (for example to give an
+    organisation whose members all left a new administrator)."""
+    return can_manage(user, organisation) or bool(
+        user and user.is_authenticated and user.has_role(Role.ADMIN)
+    )
+
+
+def has_administrator(organisation: Organisation) -> bool:
+    return any(m.role == MembershipRole.ADMIN for m in organisation.memberships)
+
+
 def _require_admin(user: User, organisation: Organisation) -> None:
     if not can_manage(user, organisation):
         raise NotAllowed(
@@ -184,8 +196,7 @@ def _organisation_with_number(number: str) -> Organisation | None:
 
 
 def _duplicate_message(other: Organisation) -> str:
-    has_admin = any(m.role == MembershipRole.ADMIN for m in other.memberships)
-    if has_admin:
+    if has_administrator(other):
         return _(
             "%(name)s is already registered with this enterprise number. Ask one of its administrators "
             "to invite you: an organisation is registered only once.",
@@ -324,7 +335,8 @@ def _new_token(invitation: Invitation) -> str:
 
 def invite_member(inviter: User, organisation: Organisation, email: str, role: str) -> Invitation:
     """Invite someone by email; the mail holds a single-use link (only its hash is stored)."""
-    _require_admin(inviter, organisation)
+    if not can_invite(inviter, organisation):
+        _require_admin(inviter, organisation)
     email = normalize_email(email)
     role = _parse_membership_role(role)
     if not email or "@" not in email:

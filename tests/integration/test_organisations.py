@@ -497,6 +497,28 @@ def test_resending_an_expired_invitation_extends_it(client, auth, invited, org_w
     assert service.invitation_status(reload(invitation)) == "pending"
 
 
+def test_platform_admin_gives_an_abandoned_organisation_a_new_administrator(client, auth, make_organisation,
+                                                                              make_user, outbox):
+    organisation = make_organisation(name="Abandoned BV", enterprise_number=VALID_NUMBER)
+    newcomer = make_user(email="new.admin@example.org")
+    auth.login_as("admin", language="en")
+    page = client.get(f"/organisations/{organisation.id}").get_data(as_text=True)
+    assert "This organisation has no administrator" in page
+    response = client.post(f"/organisations/{organisation.id}/invitations/new",
+                           data={"email": newcomer.email, "role": "admin"})
+    assert response.headers["Location"].endswith(f"/organisations/{organisation.id}")
+    auth.login(newcomer)
+    client.post(f"/organisations/invitations/{invitation_token(outbox[-1])}")
+    membership = reload(newcomer).membership
+    assert (membership.organisation_id, membership.role) == (organisation.id, "admin")
+
+
+def test_platform_admin_cannot_edit_an_organisation(client, auth, org_with_admin):
+    organisation, _ = org_with_admin
+    auth.login_as("admin")
+    assert client.get(f"/organisations/{organisation.id}/edit").status_code == 403
+
+
 # --- members -----------------------------------------------------------------------------------------
 
 
