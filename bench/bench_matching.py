@@ -1,11 +1,15 @@
 """Benchmark of the matching engine on synthetic but realistic documents.
 
-Targets (issue 4): exact top-10 for 10,000 needs x 10,000 offerings in under 2 s; one need's top-10 among 100,000
-offerings in under 5 ms once the index is built; building that index in under 30 s and 1 GB of memory. Every run
+Targets (issue 4): exact top-10 for 10,000 needs x 10,000 offerings in under 2 s; one need's top-10 among
+100,000
+offerings in under 5 ms once the index is built; building that index in under 30 s and 1 GB of memory. Every
+run
 also checks that the fast top-k equals a brute-force top-k (every score, full sort, ties by id) on a sample.
 
-Documents are made by recombining real text: the CPV labels (Dutch, French, English) as objects, fragments of the
-procurement notices of the evaluation sets (when ../shared/eval/matching is there), and connecting phrases, with
+Documents are made by recombining real text: the CPV labels (Dutch, French, English) as objects, fragments
+of the
+procurement notices of the evaluation sets (when ../shared/eval/matching is there), and connecting phrases,
+with
 declared CPV codes on about half of them and a theme or two on some.
 
     python -m bench matching                 full run
@@ -30,14 +34,56 @@ REPO = Path(__file__).resolve().parent.parent
 EVAL = REPO.parent / "shared" / "eval" / "matching"
 LANGS = ("nl", "fr", "en")
 CONNECT = {
-    "nl": ["Levering van", "Wij zoeken", "Innovatieve oplossing voor", "met", "voor", "en", "inclusief",
-           "Ontwikkeling van", "Proefproject rond", "in samenwerking met de stad", "onderhoud van"],
-    "fr": ["Fourniture de", "Nous cherchons", "Solution innovante pour", "avec", "pour", "et", "y compris",
-           "Développement de", "Projet pilote autour de", "en collaboration avec la ville", "entretien de"],
-    "en": ["Supply of", "We are looking for", "Innovative solution for", "with", "for", "and", "including",
-           "Development of", "Pilot project on", "in cooperation with the city", "maintenance of"],
+    "nl": [
+        "Levering van",
+        "Wij zoeken",
+        "Innovatieve oplossing voor",
+        "met",
+        "voor",
+        "en",
+        "inclusief",
+        "Ontwikkeling van",
+        "Proefproject rond",
+        "in samenwerking met de stad",
+        "onderhoud van",
+    ],
+    "fr": [
+        "Fourniture de",
+        "Nous cherchons",
+        "Solution innovante pour",
+        "avec",
+        "pour",
+        "et",
+        "y compris",
+        "Développement de",
+        "Projet pilote autour de",
+        "en collaboration avec la ville",
+        "entretien de",
+    ],
+    "en": [
+        "Supply of",
+        "We are looking for",
+        "Innovative solution for",
+        "with",
+        "for",
+        "and",
+        "including",
+        "Development of",
+        "Pilot project on",
+        "in cooperation with the city",
+        "maintenance of",
+    ],
 }
-THEMES = ["mobiliteit", "energie", "klimaat", "gezondheid", "digitale overheid", "cultuur", "onderwijs", "water"]
+THEMES = [
+    "mobiliteit",
+    "energie",
+    "klimaat",
+    "gezondheid",
+    "digitale overheid",
+    "cultuur",
+    "onderwijs",
+    "water",
+]
 
 
 class Corpus:
@@ -58,7 +104,7 @@ class Corpus:
                 if lang in self.fragments:
                     text = f"{row.get('title', '')} {row.get('description', '')}".split()
                     for start in range(0, len(text), 12):
-                        self.fragments[lang].append(" ".join(text[start:start + 12]))
+                        self.fragments[lang].append(" ".join(text[start : start + 12]))
 
     def document(self, doc_id: str) -> dict:
         rng = self.rng
@@ -75,8 +121,12 @@ class Corpus:
             pool = self.fragments.get(lang) or self.fragments["en"]
             if pool and rng.random() < 0.6:
                 parts.append(rng.choice(pool))
-        doc = {"id": doc_id, "title": title, "description": ". ".join(parts) + ".",
-               "language": lang if rng.random() < 0.9 else None}
+        doc = {
+            "id": doc_id,
+            "title": title,
+            "description": ". ".join(parts) + ".",
+            "language": lang if rng.random() < 0.9 else None,
+        }
         if rng.random() < 0.5:
             doc["cpv"] = [self.codes[p] for p in picks[: rng.randint(1, 2)]]
         if rng.random() < 0.3:
@@ -90,7 +140,8 @@ class Corpus:
 
 
 def brute_force(index, vectors, k: int, rows: list[int]) -> list[list[tuple]]:
-    """Every score by a dense float64 product, fully sorted (score desc, then id): the reference for exactness."""
+    """Every score by a dense float64 product, fully sorted (score desc, then id): the reference for
+    exactness."""
     from matchmaker.matching.engine import _id_key
 
     matrix = index._rows.toarray().astype(np.float64)
@@ -98,7 +149,9 @@ def brute_force(index, vectors, k: int, rows: list[int]) -> list[list[tuple]]:
     out = []
     for r in rows:
         scores = matrix @ vectors[r].toarray().ravel().astype(np.float64)
-        order = sorted((i for i in range(len(ids)) if scores[i] > 0), key=lambda i: (-scores[i], _id_key(ids[i])))
+        order = sorted(
+            (i for i in range(len(ids)) if scores[i] > 0), key=lambda i: (-scores[i], _id_key(ids[i]))
+        )
         out.append([(ids[i], scores[i]) for i in order[:k]])
     return out
 
@@ -143,8 +196,14 @@ def bench_all_pairs(corpus: Corpus, n: int, k: int = 10, repeats: int = 3) -> di
         results = index.top_k_vectors(vectors, k)
         times.append(time.perf_counter() - started)
     agree, sampled = check_exact(index, vectors, results, k, 100, random.Random(1))
-    return {"n": n, "build_s": build, "vectorize_needs_s": vectorize, "rank_s_median": statistics.median(times),
-            "rank_s_all": times, "exact": f"{agree}/{sampled}"}
+    return {
+        "n": n,
+        "build_s": build,
+        "vectorize_needs_s": vectorize,
+        "rank_s_median": statistics.median(times),
+        "rank_s_all": times,
+        "exact": f"{agree}/{sampled}",
+    }
 
 
 def bench_single(corpus: Corpus, n: int, queries: int = 300, k: int = 10) -> dict:
@@ -167,13 +226,20 @@ def bench_single(corpus: Corpus, n: int, queries: int = 300, k: int = 10) -> dic
     vectors = index.vectorize(needs)
     agree, sampled = check_exact(index, vectors, results, k, 30, random.Random(2))
     times_ms = sorted(t * 1000 for t in times)
-    return {"n": n, "build_s": build, "peak_rss_mb": rss_after / 1024, "build_rss_growth_mb": (rss_after - rss_before) / 1024,
-            "query_ms_median": statistics.median(times_ms), "query_ms_p95": times_ms[int(0.95 * len(times_ms))],
-            "exact": f"{agree}/{sampled}"}
+    return {
+        "n": n,
+        "build_s": build,
+        "peak_rss_mb": rss_after / 1024,
+        "build_rss_growth_mb": (rss_after - rss_before) / 1024,
+        "query_ms_median": statistics.median(times_ms),
+        "query_ms_p95": times_ms[int(0.95 * len(times_ms))],
+        "exact": f"{agree}/{sampled}",
+    }
 
 
 def child(argv: list[str]) -> int:
-    """Run one measurement in this (fresh) process and print it as JSON: memory is then this process's alone."""
+    """Run one measurement in this (fresh) process and print it as JSON: memory is then this process's
+    alone."""
     kind, n = argv[0], int(argv[1])
     corpus = Corpus()
     result = bench_single(corpus, n) if kind == "single" else bench_all_pairs(corpus, n)
@@ -183,8 +249,14 @@ def child(argv: list[str]) -> int:
 
 def run_child(kind: str, n: int) -> dict:
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    out = subprocess.run([sys.executable, "-m", "bench.bench_matching", "--child", kind, str(n)], cwd=REPO, env=env,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.bench_matching", "--child", kind, str(n)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -193,14 +265,22 @@ def main(argv: list[str]) -> int:
     pairs_n, single_n = (2000, 20000) if quick else (10000, 100000)
     ok = True
     pairs = run_child("pairs", pairs_n)
-    print(f"all pairs {pairs_n} x {pairs_n}, top-10: rank {pairs['rank_s_median']:.2f} s median "
-          f"(runs {', '.join(f'{t:.2f}' for t in pairs['rank_s_all'])}); analysing the needs "
-          f"{pairs['vectorize_needs_s']:.2f} s; index {pairs['build_s']:.1f} s; exact vs brute force {pairs['exact']}")
+    print(
+        f"all pairs {pairs_n} x {pairs_n}, top-10: rank {pairs['rank_s_median']:.2f} s median "
+        f"(runs {', '.join(f'{t:.2f}' for t in pairs['rank_s_all'])}); analysing the needs "
+        f"{pairs['vectorize_needs_s']:.2f} s; index {pairs['build_s']:.1f} s; "
+        f"exact vs brute force {pairs['exact']}"
+    )
     single = run_child("single", single_n)
-    print(f"one need among {single_n} offerings, top-10: {single['query_ms_median']:.2f} ms median, "
-          f"p95 {single['query_ms_p95']:.2f} ms; exact vs brute force {single['exact']}")
-    print(f"index of {single_n} offerings: {single['build_s']:.1f} s, process peak {single['peak_rss_mb']:.0f} MB "
-          f"(build grew it by {single['build_rss_growth_mb']:.0f} MB)")
+    print(
+        f"one need among {single_n} offerings, top-10: {single['query_ms_median']:.2f} ms median, "
+        f"p95 {single['query_ms_p95']:.2f} ms; exact vs brute force {single['exact']}"
+    )
+    print(
+        f"index of {single_n} offerings: {single['build_s']:.1f} s, "
+        f"process peak {single['peak_rss_mb']:.0f} MB "
+        f"(build grew it by {single['build_rss_growth_mb']:.0f} MB)"
+    )
     for result in (pairs, single):
         agree, total = (int(x) for x in result["exact"].split("/"))
         ok &= agree == total

@@ -46,7 +46,17 @@ from .documents import (
     SharedTerm,
     UnknownDocument,
 )
-from .engine import Index, MatchingConfig, MatchingEngine
+
+
+def __getattr__(name: str):
+    """Load the engine (and scikit-learn) on first use, so that `python -m matchmaker.matching` starts
+    fast."""
+    if name in ("Index", "MatchingConfig", "MatchingEngine"):
+        from . import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CpvReason",

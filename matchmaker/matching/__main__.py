@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 from .documents import Document, MatchingError
-from .engine import MatchingEngine
 
 
 class ProgressBar:
@@ -70,6 +69,8 @@ def rank(args: argparse.Namespace) -> int:
         for need in needs:
             out.write(json.dumps({"need_id": need.id, "offerings": []}, ensure_ascii=False) + "\n")
         return 0
+    from .engine import MatchingEngine  # scikit-learn loads slowly: only once the input is known good
+
     engine = MatchingEngine()
     try:
         index = engine.fit(offerings, progress=ProgressBar("indexing"))
@@ -93,8 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     ranking.add_argument("--needs", required=True, help="JSONL file of needs")
     ranking.add_argument("--offerings", required=True, help="JSONL file of offerings")
     ranking.add_argument("--top-k", type=int, default=10, help="offerings per need (default 10)")
-    ranking.add_argument("--no-why", dest="why", action="store_false",
-                         help="leave the explanations out (faster)")
+    ranking.add_argument(
+        "--no-why", dest="why", action="store_false", help="leave the explanations out (faster)"
+    )
     args = parser.parse_args(argv)
     if args.top_k < 1:
         parser.error("--top-k must be at least 1")

@@ -34,20 +34,49 @@ import stopwordsiso
 
 # ISO 639-1 code -> Snowball algorithm.
 SNOWBALL = {
-    "ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "cs": "czech", "da": "danish",
-    "nl": "dutch", "en": "english", "eo": "esperanto", "et": "estonian", "fi": "finnish", "fr": "french",
-    "de": "german", "el": "greek", "hi": "hindi", "hu": "hungarian", "id": "indonesian", "ga": "irish",
-    "it": "italian", "lt": "lithuanian", "ne": "nepali",
-    "no": "norwegian", "nb": "norwegian", "nn": "norwegian",
-    "fa": "persian", "pl": "polish", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian",
-    "st": "sesotho", "es": "spanish", "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+    "ar": "arabic",
+    "hy": "armenian",
+    "eu": "basque",
+    "ca": "catalan",
+    "cs": "czech",
+    "da": "danish",
+    "nl": "dutch",
+    "en": "english",
+    "eo": "esperanto",
+    "et": "estonian",
+    "fi": "finnish",
+    "fr": "french",
+    "de": "german",
+    "el": "greek",
+    "hi": "hindi",
+    "hu": "hungarian",
+    "id": "indonesian",
+    "ga": "irish",
+    "it": "italian",
+    "lt": "lithuanian",
+    "ne": "nepali",
+    "no": "norwegian",
+    "nb": "norwegian",
+    "nn": "norwegian",
+    "fa": "persian",
+    "pl": "polish",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sr": "serbian",
+    "st": "sesotho",
+    "es": "spanish",
+    "sv": "swedish",
+    "ta": "tamil",
+    "tr": "turkish",
+    "yi": "yiddish",
 }
 # Languages that write compounds as one word.
 COMPOUNDING = frozenset({"nl", "de", "da", "sv", "no", "nb", "nn", "af"})
 # Languages that detect_language considers (those with a stop-word list; Latin-script ones matter most here).
-_FOLD_TABLE = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "ð": "d",
-                             "þ": "th",
-                             "ı": "i", "ĳ": "ij"})
+_FOLD_TABLE = str.maketrans(
+    {"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ĳ": "ij"}
+)
 _TOKEN = re.compile(r"[^\W_]+")
 MIN_COMPOUND_LENGTH = 9
 MIN_PART_LENGTH = 4
@@ -119,12 +148,13 @@ def _detection_weights() -> dict[str, dict[str, float]]:
     return {word: {lang: 1.0 / len(langs) for lang in langs} for word, langs in owners.items()}
 
 
-def detect_language(text: str, min_evidence: float = 1.5) -> str | None:
+def detect_language(text: str, min_evidence: float = 0.5, margin: float = 1.2) -> str | None:
     """Guess the language of a text from its stop words, or None without enough evidence.
 
-    Each stop word votes for the languages whose list has it, shared words counting less. Cheap and good
-    enough to
-    pick a stemmer; it is not meant for short titles in rare languages.
+    Each stop word votes for the languages whose list has it, a word shared by n lists with 1/n. The best
+    language needs `min_evidence` votes and `margin` times the votes of the next. Cheap and good enough to
+    pick
+    a stemmer; not meant for short titles (the engine then tries the CPV label words).
     """
     weights = _detection_weights()
     votes: Counter[str] = Counter()
@@ -133,8 +163,10 @@ def detect_language(text: str, min_evidence: float = 1.5) -> str | None:
             votes[lang] += weight * count
     if not votes:
         return None
-    (best, score), *_ = sorted(votes.items(), key=lambda item: (-item[1], item[0]))
-    return best if score >= min_evidence else None
+    ranked = sorted(votes.items(), key=lambda item: (-item[1], item[0]))
+    best, score = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    return best if score >= min_evidence and score >= margin * second else None
 
 
 @dataclass
@@ -152,8 +184,9 @@ class Analyzer:
     `lexicon` holds accent-folded words per language that compound splitting may use as parts.
     """
 
-    def __init__(self, default_language: str | None = None, detect: bool = True,
-                 split_compounds: bool = True):
+    def __init__(
+        self, default_language: str | None = None, detect: bool = True, split_compounds: bool = True
+    ):
         self.default_language = base_language(default_language)
         self.detect = detect
         self.split_compounds = split_compounds
@@ -163,6 +196,7 @@ class Analyzer:
         self._stems: dict[str, dict[str, str]] = {}
         self._splits: dict[str, dict[str, tuple[str, ...]]] = {}
         self._terms: dict[str, dict[str, tuple[str, ...]]] = {}
+        self._part_words: dict[str | None, dict[str, str]] = {}  # compound part stem -> the part as written
 
     # -- language --
     def resolve_language(self, text: str, language: str | None, use_default: bool = True) -> str | None:
@@ -206,7 +240,7 @@ class Analyzer:
             for link in _LINKS:
                 if not rest.startswith(link):
                     continue
-                tail = rest[len(link):]
+                tail = rest[len(link) :]
                 if len(tail) < MIN_PART_LENGTH:
                     continue
                 if tail in lexicon:
@@ -250,6 +284,7 @@ class Analyzer:
                             part_stem = self.stem(part, language)
                             if part_stem not in terms:
                                 terms += (part_stem,)
+                                self._part_words.setdefault(language, {}).setdefault(part_stem, part)
             cache_[token] = terms
         return terms
 
@@ -264,8 +299,9 @@ class Analyzer:
             for term in terms:
                 counts[term] = counts.get(term, 0) + n * weight
 
-    def analyse(self, text: str, language: str | None = None, weight: int = 1,
-                into: Analysis | None = None) -> Analysis:
+    def analyse(
+        self, text: str, language: str | None = None, weight: int = 1, into: Analysis | None = None
+    ) -> Analysis:
         """Add the terms of `text` (each counted `weight` times) to `into` (or a new Analysis).
 
         The word as written is remembered for each term (for a compound's part: the part).
@@ -287,5 +323,5 @@ class Analyzer:
             for part in terms[1:]:
                 counts[part] += weight
                 if part not in surface:
-                    surface[part] = part
+                    surface[part] = self._part_words.get(lang, {}).get(part, part)
         return result

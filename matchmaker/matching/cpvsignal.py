@@ -138,17 +138,18 @@ class CpvLabelIndex:
         data = np.ones(len(indices), dtype=np.float64)
         return sp.csr_matrix((data, indices, indptr), shape=(len(term_sets), len(self.terms)))
 
-    def _infer_one(self, terms: Iterable[str], language: str | None, top: int, min_score: float,
-                   relative: float) -> list[tuple[str, float]]:
+    def _infer_one(
+        self, terms: Iterable[str], language: str | None, top: int, min_score: float, relative: float
+    ) -> list[tuple[str, float]]:
         """infer() for one text without building sparse matrices (the query path); the same arithmetic."""
         cols = sorted({self.terms[t] for t in terms if t in self.terms})
         if not cols:
             return []
         m = self.matrix
-        rows = np.concatenate([m.indices[m.indptr[j]:m.indptr[j + 1]] for j in cols])
-        mass = np.concatenate([m.data[m.indptr[j]:m.indptr[j + 1]] for j in cols])
+        rows = np.concatenate([m.indices[m.indptr[j] : m.indptr[j + 1]] for j in cols])
+        mass = np.concatenate([m.data[m.indptr[j] : m.indptr[j + 1]] for j in cols])
         matched = np.bincount(rows, weights=mass, minlength=len(self.total))
-        by_code = (matched ** 2 / self.total).reshape(len(self.codes), len(LANGUAGES))
+        by_code = (matched**2 / self.total).reshape(len(self.codes), len(LANGUAGES))
         own = language in LANGUAGES
         best = by_code[:, LANGUAGES.index(language)] if own else by_code.max(axis=1)
         top_score = float(best.max())
@@ -158,8 +159,14 @@ class CpvLabelIndex:
         order = np.lexsort((candidates, -best[candidates]))[:top]
         return [(self.codes[c], float(best[c]) / top_score) for c in candidates[order].tolist()]
 
-    def infer(self, term_sets: Sequence[Iterable[str]], languages: Sequence[str | None], top: int = 3,
-              min_score: float = 1.5, relative: float = 0.5) -> list[list[tuple[str, float]]]:
+    def infer(
+        self,
+        term_sets: Sequence[Iterable[str]],
+        languages: Sequence[str | None],
+        top: int = 3,
+        min_score: float = 1.5,
+        relative: float = 0.5,
+    ) -> list[list[tuple[str, float]]]:
         """For each text (its set of stems), the likely codes with a confidence in (0, 1], best first.
 
         Codes score ``matched**2 / total`` (see the module docstring) against the labels of the text's
@@ -169,18 +176,20 @@ class CpvLabelIndex:
         `top`.
         """
         if len(term_sets) <= 4:
-            return [self._infer_one(terms, lang, top, min_score, relative)
-                    for terms, lang in zip(term_sets, languages, strict=True)]
+            return [
+                self._infer_one(terms, lang, top, min_score, relative)
+                for terms, lang in zip(term_sets, languages, strict=True)
+            ]
         out: list[list[tuple[str, float]]] = [[] for _ in term_sets]
         presence = self.presence(term_sets)
         n_langs = len(LANGUAGES)
         lang_index = np.array([LANGUAGES.index(lang) if lang in LANGUAGES else -1 for lang in languages])
         chunk = 2000
         for start in range(0, len(term_sets), chunk):
-            matched = (presence[start:start + chunk] @ self.matrix).tocsr()
+            matched = (presence[start : start + chunk] @ self.matrix).tocsr()
             rows = np.repeat(np.arange(matched.shape[0]), np.diff(matched.indptr))
             cols = matched.indices
-            row_lang = lang_index[start:start + chunk][rows]
+            row_lang = lang_index[start : start + chunk][rows]
             keep = (row_lang < 0) | (cols % n_langs == row_lang)
             rows, cols = rows[keep], cols[keep]
             scores = matched.data[keep] ** 2 / self.total[cols]
@@ -196,8 +205,9 @@ class CpvLabelIndex:
             order = np.lexsort((codes, -scores, rows))
             rows, codes, scores, row_best = rows[order], codes[order], scores[order], row_best[order]
             seen: set[tuple[int, int]] = set()
-            for r, c, score, best in zip(rows.tolist(), codes.tolist(), scores.tolist(), row_best.tolist(),
-                                         strict=True):
+            for r, c, score, best in zip(
+                rows.tolist(), codes.tolist(), scores.tolist(), row_best.tolist(), strict=True
+            ):
                 found = out[start + r]
                 if len(found) < top and (r, c) not in seen:
                     seen.add((r, c))
@@ -231,7 +241,7 @@ def code_row(codes: Sequence[tuple[str, float]], weights: CpvWeights) -> tuple[l
             row[j] = row.get(j, 0.0) + confidence * level_weights[level]
     cols = sorted(row)
     vals = np.array([row[c] for c in cols], dtype=np.float64)
-    norm = float(np.sqrt((vals ** 2).sum())) if len(vals) else 0.0
+    norm = float(np.sqrt((vals**2).sum())) if len(vals) else 0.0
     if norm <= 0:
         return [], np.zeros(0)
     return cols, vals / norm
@@ -245,5 +255,7 @@ def code_vectors(code_sets: Sequence[Sequence[tuple[str, float]]], weights: CpvW
         indices.extend(cols)
         data.extend(vals.tolist())
         indptr.append(len(indices))
-    return sp.csr_matrix((np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), indptr),
-                         shape=(len(code_sets), len(feature_space())))
+    return sp.csr_matrix(
+        (np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), indptr),
+        shape=(len(code_sets), len(feature_space())),
+    )

@@ -68,15 +68,16 @@ class CpvReason(NamedTuple):
 
 
 class SharedTerm(NamedTuple):
-    """A term both texts contain, as written in each (they differ when the stem is shared: "bussen" /
-    "bus")."""
+    """A term both texts contain, as written in the first (`term`, the query: usually the need) and in the
+    second (`other`); they differ when only the stem is shared ("bussen" / "bus"). `weight` is its share of
+    the text score."""
 
-    need: str
-    offering: str
+    term: str
+    other: str
     weight: float
 
     def __str__(self) -> str:
-        return self.need if self.need.lower() == self.offering.lower() else f"{self.need} / {self.offering}"
+        return self.term if self.term.lower() == self.other.lower() else f"{self.term} / {self.other}"
 
 
 @dataclass(frozen=True)

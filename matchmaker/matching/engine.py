@@ -125,8 +125,18 @@ class MatchingEngine:
 
     def __init__(self, config: MatchingConfig | None = None):
         self.config = config or MatchingConfig()
-        self.analyzer = Analyzer(self.config.default_language, self.config.detect_language,
-                                 self.config.split_compounds)
+        self.analyzer = Analyzer(
+            self.config.default_language, self.config.detect_language, self.config.split_compounds
+        )
+        self._labels_learnt = False
+
+    def _learn_label_words(self) -> None:
+        """CPV label words are good compound parts ("straat" + "verlichting"): teach them once."""
+        if not self._labels_learnt:
+            labels = label_index(self.config.analyzer_key())
+            for lang in sorted(labels.words):
+                self.analyzer.learn_words(lang, labels.words[lang])
+            self._labels_learnt = True
 
     # -- analysis --
     def _full_text(self, doc: Document) -> str:
@@ -142,9 +152,13 @@ class MatchingEngine:
             lead = " ".join(words[: config.lead_words])
             rest = words[config.lead_words] if len(words) > config.lead_words else ""
         lead_weight = config.lead_weight_with_title if doc.title.strip() else config.lead_weight
-        fields = ((doc.title, config.title_weight), (doc.summary, config.summary_weight),
-                  (" ; ".join(doc.keywords), config.keywords_weight), (lead, lead_weight),
-                  (rest, config.description_weight))
+        fields = (
+            (doc.title, config.title_weight),
+            (doc.summary, config.summary_weight),
+            (" ; ".join(doc.keywords), config.keywords_weight),
+            (lead, lead_weight),
+            (rest, config.description_weight),
+        )
         return [(text, weight) for text, weight in fields if text and weight > 0]
 
     def language_of(self, doc: Document) -> str | None:
@@ -154,11 +168,13 @@ class MatchingEngine:
         lang = self.analyzer.resolve_language(text, doc.language, use_default=False)
         if lang is None and self.config.detect_language and text:
             lang = label_index(self.config.analyzer_key()).guess_language(
-                fold(t) for t in self.analyzer.tokens(text))
+                fold(t) for t in self.analyzer.tokens(text)
+            )
         return lang or self.analyzer.default_language
 
     def learn_lexicon(self, documents: Iterable[Document]) -> None:
         """Teach compound splitting the words these documents use on their own."""
+        self._learn_label_words()
         seen: dict[str | None, set[str]] = {}
         for doc in documents:
             text = self._full_text(doc)
@@ -175,6 +191,7 @@ class MatchingEngine:
         """
         config = self.config
         analyzer = self.analyzer
+        self._learn_label_words()
         out: list[Analysed] = []
         for doc in documents:
             if not isinstance(doc, Document):
@@ -193,11 +210,19 @@ class MatchingEngine:
             out.append(Analysed(doc, lang, terms, forms, clean_codes(doc.cpv), [], themes))
         if config.cpv_weight > 0 and out:
             labels = label_index(config.analyzer_key())
-            todo = [a for a in out if (config.infer_when_declared or not a.declared)
-                    and (a.language in LANGUAGES or config.foreign_inference > 0)]
-            inferred = labels.infer([a.terms.keys() for a in todo], [a.language for a in todo],
-                                    top=config.infer_top, min_score=config.infer_min_score,
-                                    relative=config.infer_relative)
+            todo = [
+                a
+                for a in out
+                if (config.infer_when_declared or not a.declared)
+                and (a.language in LANGUAGES or config.foreign_inference > 0)
+            ]
+            inferred = labels.infer(
+                [a.terms.keys() for a in todo],
+                [a.language for a in todo],
+                top=config.infer_top,
+                min_score=config.infer_min_score,
+                relative=config.infer_relative,
+            )
             for a, codes in zip(todo, inferred, strict=True):
                 a.inferred = codes
         return out
@@ -215,7 +240,7 @@ class MatchingEngine:
         analysed: list[Analysed] = []
         vocabulary_: dict[str, int] = {}
         for start in range(0, len(docs), step):
-            chunk = self.analyse(docs[start:start + step])
+            chunk = self.analyse(docs[start : start + step])
             parts.append(_count_rows(chunk, vocabulary_, grow=True))
             for a in chunk:
                 a.terms = None  # the count matrix holds them now
@@ -240,8 +265,10 @@ def _count_rows(analysed: Sequence[Analysed], vocabulary_: dict[str, int], grow:
             indices.append(j)
             data.append(count)
         indptr.append(len(indices))
-    matrix = sp.csr_matrix((np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), indptr),
-                           shape=(len(analysed), len(vocabulary_)))
+    matrix = sp.csr_matrix(
+        (np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), indptr),
+        shape=(len(analysed), len(vocabulary_)),
+    )
     matrix.sort_indices()
     return matrix
 
@@ -286,7 +313,7 @@ class Index:
         if counts.shape[1]:
             self.tfidf.fit(counts)
             if self.config.idf_power != 1.0:
-                self.tfidf.idf_ = self.tfidf.idf_ ** self.config.idf_power
+                self.tfidf.idf_ = self.tfidf.idf_**self.config.idf_power
         self._rows = self._vectors(counts, analysed)
         self._changes = 0
         self._refresh()
@@ -305,11 +332,15 @@ class Index:
             indices.extend(cols)
             data.extend([1.0 / math.sqrt(len(cols))] * len(cols) if cols else [])
             indptr.append(len(indices))
-        theme = sp.csr_matrix((np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), indptr),
-                              shape=(len(analysed), len(self.theme_vocabulary)))
-        blocks = [text * np.float32(math.sqrt(config.text_weight)),
-                  cpv * np.float32(math.sqrt(config.cpv_weight)),
-                  theme * np.float32(math.sqrt(config.theme_weight))]
+        theme = sp.csr_matrix(
+            (np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), indptr),
+            shape=(len(analysed), len(self.theme_vocabulary)),
+        )
+        blocks = [
+            text * np.float32(math.sqrt(config.text_weight)),
+            cpv * np.float32(math.sqrt(config.cpv_weight)),
+            theme * np.float32(math.sqrt(config.theme_weight)),
+        ]
         return sp.hstack(blocks, format="csr", dtype=np.float32)
 
     def _refresh(self) -> None:
@@ -328,6 +359,11 @@ class Index:
     @property
     def ids(self) -> list[Any]:
         return [self._analysed[i].document.id for i in np.flatnonzero(self._alive)]
+
+    @property
+    def matrix(self) -> sp.csr_matrix:
+        """The live documents' vectors, rows in the order of `ids`: scores = matrix @ vectorize([q]).T."""
+        return self._rows[np.flatnonzero(self._alive)]
 
     def document(self, doc_id: Any) -> Document:
         if doc_id not in self._positions:
@@ -448,7 +484,7 @@ class Index:
             if config.sublinear_tf:
                 tf = np.log(tf) + 1.0
             weights = tf * self.tfidf.idf_[cols]
-            weights /= np.sqrt((weights ** 2).sum())
+            weights /= np.sqrt((weights**2).sum())
             parts_cols.append(np.array(cols, dtype=np.int64))
             parts_vals.append(weights * math.sqrt(config.text_weight))
         offset = len(self._terms)
@@ -471,9 +507,13 @@ class Index:
         if not len(cols):
             return np.zeros(n, dtype=np.float32)
         m = self._matrix_t
-        docs = np.concatenate([m.indices[m.indptr[j]:m.indptr[j + 1]] for j in cols.tolist()])
-        contributions = np.concatenate([m.data[m.indptr[j]:m.indptr[j + 1]] * np.float32(v)
-                                        for j, v in zip(cols.tolist(), vals.tolist(), strict=True)])
+        docs = np.concatenate([m.indices[m.indptr[j] : m.indptr[j + 1]] for j in cols.tolist()])
+        contributions = np.concatenate(
+            [
+                m.data[m.indptr[j] : m.indptr[j + 1]] * np.float32(v)
+                for j, v in zip(cols.tolist(), vals.tolist(), strict=True)
+            ]
+        )
         return np.bincount(docs, weights=contributions, minlength=n).astype(np.float32)
 
     def scores(self, query: Document) -> dict[Any, float]:
@@ -488,22 +528,33 @@ class Index:
         scores = self._scores_of(*self._query_vector(query))
         return self._select(scores, k, self._positions.get(query.id) if exclude_self else None)
 
-    def top_k_many(self, queries: Sequence[Document], k: int = 10, exclude_self: bool = False,
-                   progress: Progress | None = None) -> list[list[Match]]:
+    def top_k_many(
+        self,
+        queries: Sequence[Document],
+        k: int = 10,
+        exclude_self: bool = False,
+        progress: Progress | None = None,
+    ) -> list[list[Match]]:
         """top_k for many queries at once (much faster than one by one)."""
         self._check_k(k)
         queries = list(queries)
         vectors = self.vectorize(queries) if queries else sp.csr_matrix((0, self._rows.shape[1]))
         return self.top_k_vectors(vectors, k, [q.id for q in queries] if exclude_self else None, progress)
 
-    def top_k_vectors(self, vectors: sp.csr_matrix, k: int, exclude_ids: Sequence[Any] | None = None,
-                      progress: Progress | None = None, block: int = 512) -> list[list[Match]]:
+    def top_k_vectors(
+        self,
+        vectors: sp.csr_matrix,
+        k: int,
+        exclude_ids: Sequence[Any] | None = None,
+        progress: Progress | None = None,
+        block: int = 512,
+    ) -> list[list[Match]]:
         """Rank for query rows made by :meth:`vectorize`. Exact: equal to sorting every score, ties by id."""
         self._check_k(k)
         results: list[list[Match]] = []
         n = vectors.shape[0]
         for start in range(0, n, block):
-            product = vectors[start:start + block] @ self._matrix_t
+            product = vectors[start : start + block] @ self._matrix_t
             dense = product.toarray()
             for r in range(dense.shape[0]):
                 exclude = None
@@ -520,8 +571,9 @@ class Index:
             doc = self.document(doc)
         return self.engine.analyse([doc], surface=True)[0]
 
-    def explain(self, query: Document | Any, match: Document | Any, reader_language: str = "nl",
-                max_terms: int = 10) -> Explanation:
+    def explain(
+        self, query: Document | Any, match: Document | Any, reader_language: str = "nl", max_terms: int = 10
+    ) -> Explanation:
         """Why `match` scores what it does for `query` (documents, or ids of documents in this index).
 
         Shared terms are shown as written in each text; CPV labels are in `reader_language` (nl, fr or en;
@@ -533,8 +585,11 @@ class Index:
         config = self.config
         n_text = len(self.vocabulary)
         n_cpv = code_vectors([[]], config.cpv_levels).shape[1]
-        bounds = {"text": (0, n_text), "cpv": (n_text, n_text + n_cpv),
-                  "theme": (n_text + n_cpv, rows.shape[1])}
+        bounds = {
+            "text": (0, n_text),
+            "cpv": (n_text, n_text + n_cpv),
+            "theme": (n_text + n_cpv, rows.shape[1]),
+        }
         components = {}
         for name, (lo, hi) in bounds.items():
             components[name] = float((qa[:, lo:hi] @ qb[:, lo:hi].T).sum())
@@ -544,10 +599,13 @@ class Index:
         weights_a = dict(zip(qa_text.indices.tolist(), qa_text.data.tolist(), strict=True))
         weights_b = dict(zip(qb_text.indices.tolist(), qb_text.data.tolist(), strict=True))
         common = set(weights_a) & set(weights_b)
-        shared = sorted(((weights_a[j] * weights_b[j], self._terms[j]) for j in common),
-                        key=lambda item: (-item[0], item[1]))
-        shared_terms = [SharedTerm(a.surface.get(t, t), b.surface.get(t, t), round(w, 6))
-                        for w, t in shared[:max_terms]]
+        shared = sorted(
+            ((weights_a[j] * weights_b[j], self._terms[j]) for j in common),
+            key=lambda item: (-item[0], item[1]),
+        )
+        shared_terms = [
+            SharedTerm(a.surface.get(t, t), b.surface.get(t, t), round(w, 6)) for w, t in shared[:max_terms]
+        ]
         language = reader_language if reader_language in LANGUAGES else "en"
         return Explanation(
             score=score,
