@@ -321,7 +321,8 @@ def dashboard(event_id: int):
     )
 
 
-@bp.post("/<int:event_id>/registrations/<int:registration_id>/<any(approve, refuse):decision>")
+@bp.post("/<int:event_id>/registrations/<int:registration_id>/approve", defaults={"decision": "approve"})
+@bp.post("/<int:event_id>/registrations/<int:registration_id>/refuse", defaults={"decision": "refuse"})
 @login_required
 def decide(event_id: int, registration_id: int, decision: str):
     event = _managed(event_id)
@@ -615,7 +616,9 @@ def requests(event_id: int):
     )
 
 
-@bp.post("/<int:event_id>/requests/<int:request_id>/<any(accept, decline, cancel):action>")
+@bp.post("/<int:event_id>/requests/<int:request_id>/accept", defaults={"action": "accept"})
+@bp.post("/<int:event_id>/requests/<int:request_id>/decline", defaults={"action": "decline"})
+@bp.post("/<int:event_id>/requests/<int:request_id>/cancel", defaults={"action": "cancel"})
 @login_required
 def answer_request(event_id: int, request_id: int, action: str):
     event = _event(event_id)

@@ -1,0 +1,121 @@
+"""In the browser: an organizer creates and opens an event; a buyer and a supplier register; the supplier sees
+the buyer recommended with an explanation and sends a request; the buyer accepts; both are notified.
+Every page on the way passes axe's WCAG 2.1 AA rules."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from matchmaker.extensions import db
+from matchmaker.models import Need, NeedStatus, Offering, OfferingStatus
+from matchmaker.services import accounts
+from matchmaker.services.themes import ensure_default_themes
+from tests.conftest import PASSWORD
+
+EVENT_DAY = date.today() + timedelta(days=40)
+
+
+@pytest.fixture
+def people(live_app):
+    with live_app.app_context():
+        ensure_default_themes()
+        organizer = accounts.create_user("olivia@example.org", PASSWORD, "Olivia Organizer", ("organizer",),
+                                         language="en", confirmed=True)
+        buyer = accounts.create_user("bart@example.org", PASSWORD, "Bart Buyer", ("buyer",), language="en",
+                                     confirmed=True)
+        supplier = accounts.create_user("sofie@example.org", PASSWORD, "Sofie Supplier", ("supplier",),
+                                        language="en", confirmed=True)
+        from matchmaker.models import Membership, MembershipRole, Organisation
+
+        agency = Organisation(name="Agentschap Wegen en Verkeer", kind="government", enterprise_number="0974638776")
+        startup = Organisation(name="Verkeerslicht.ai", kind="startup", enterprise_number="0995127057")
+        db.session.add_all([agency, startup])
+        db.session.add(Membership(user=buyer, organisation=agency, role=MembershipRole.ADMIN))
+        db.session.add(Membership(user=supplier, organisation=startup, role=MembershipRole.ADMIN))
+        db.session.add(Need(organisation=agency, title="Detect cyclists at traffic lights",
+                            challenge="Cyclists wait too long at traffic lights; we want radar or camera detection.",
+                            status=NeedStatus.OPEN, language="en"))
+        db.session.add(Offering(organisation=startup, title="Radar detection of cyclists at traffic lights",
+                                summary="Radar sensors detect approaching cyclists and give them green earlier.",
+                                status=OfferingStatus.PUBLISHED, language="en"))
+        db.session.commit()
+    return {"organizer": "olivia@example.org", "buyer": "bart@example.org", "supplier": "sofie@example.org"}
+
+
+def log_in(page, email):
+    page.context.clear_cookies()
+    page.goto("/auth/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "/auth/login" not in page.url, "login failed"
+
+
+def test_from_a_new_event_to_an_accepted_meeting_request(page, check_a11y, people, live_server):
+    # The organizer creates the event...
+    log_in(page, people["organizer"])
+    page.goto("/events/")
+    check_a11y(page, "events-index")
+    page.get_by_role("link", name="Create an event").click()
+    check_a11y(page, "events-new")
+    page.get_by_label("Title").fill("Smart mobility meet & greet")
+    page.get_by_label("Venue address").fill("Havenlaan 88, 1000 Brussel")
+    page.get_by_label("Mobility").check()
+    page.get_by_label("Number of tables or rooms").fill("6")
+    page.get_by_role("button", name="Create the event").click()
+    # ...adds a day to the programme...
+    page.get_by_label("Date").fill(EVENT_DAY.isoformat())
+    page.get_by_label("Starts at").fill("09:00")
+    page.get_by_label("Ends at").fill("12:00")
+    page.get_by_role("button", name="Add the day").click()
+    assert page.locator(".slot-meeting").count() == 9
+    check_a11y(page, "events-programme")
+    # ...and opens registration.
+    page.get_by_role("link", name="Go to the dashboard").click()
+    page.get_by_role("button", name="Open registration").click()
+    assert page.locator(".stage-current").inner_text() == "Registration open"
+    check_a11y(page, "events-dashboard")
+    event_url = page.url.removesuffix("/dashboard")
+
+    # The buyer and the supplier register with what they bring.
+    for who in ("buyer", "supplier"):
+        log_in(page, people[who])
+        page.goto(event_url)
+        page.get_by_role("link", name="Register for this event").click()
+        check_a11y(page, f"events-register-{who}")
+        page.get_by_role("button", name="Register", exact=True).click()
+        assert "You are registered." in page.locator(".flash-messages").inner_text()
+
+    # The supplier sees the buyer recommended, with the reason, and asks for a meeting.
+    page.get_by_role("link", name="See who is here").click()
+    recommended = page.locator("section[aria-labelledby=recommended-heading]")
+    assert "Bart Buyer" in recommended.inner_text()
+    assert recommended.locator(".match-explanation").count() == 1
+    check_a11y(page, "events-participants")
+    recommended.get_by_role("link", name="Request a meeting").click()
+    check_a11y(page, "events-request-form")
+    page.get_by_label("Your message").fill("We detect cyclists with radar. Shall we talk?")
+    page.get_by_role("button", name="Send the request").click()
+    assert "Your request is sent to Bart Buyer." in page.locator(".flash-messages").inner_text()
+
+    # The buyer is notified and accepts.
+    log_in(page, people["buyer"])
+    badge = page.locator(".notifications-link .badge")
+    assert badge.inner_text().startswith("1")
+    page.get_by_role("link", name="Notifications").click()
+    assert "Sofie Supplier" in page.locator(".notification-list").inner_text()
+    check_a11y(page, "notifications")
+    page.get_by_role("button", name="Open").click()
+    check_a11y(page, "events-requests")
+    assert "We detect cyclists with radar." in page.locator(".request-list").inner_text()
+    page.get_by_role("button", name="Accept").click()
+    assert "You accepted the request." in page.locator(".flash-messages").inner_text()
+
+    # The supplier is notified of the acceptance.
+    log_in(page, people["supplier"])
+    page.get_by_role("link", name="Notifications").click()
+    assert "Bart Buyer accepted your meeting request" in page.locator(".notification-list").inner_text()
+    mails = {(m.to, m.subject) for m in live_server.outbox}
+    assert any(to == people["buyer"] and "asks you for a meeting" in subject for to, subject in mails)
+    assert any(to == people["supplier"] and "accepted your meeting request" in subject for to, subject in mails)
