@@ -9,6 +9,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -41,6 +42,9 @@ NUMBER_REQUIRED_KINDS = frozenset(
 )
 SUPPLIER_KINDS = tuple(kind for kind in OrganisationKind if kind != OrganisationKind.GOVERNMENT)
 MAX_TOKEN_LENGTH = 100
+# Invitations send mail to addresses the platform does not know yet: keep that from being abused.
+MAX_INVITATIONS_PER_DAY = 50
+RESEND_PAUSE = timedelta(minutes=5)
 
 
 class InvalidInput(ServiceError):
@@ -352,6 +356,12 @@ def invite_member(inviter: User, organisation: Organisation, email: str, role: s
             {"email": _("%(email)s already has a pending invitation. You can send it again from the "
                         "list of invitations.", email=email)}
         )
+    since = utcnow() - timedelta(days=1)
+    if sum(1 for i in organisation.invitations if i.created_at >= since) >= MAX_INVITATIONS_PER_DAY:
+        raise ServiceError(
+            _("%(organisation)s sent %(count)d invitations in the last 24 hours, the most we allow. "
+              "Please try again tomorrow.", organisation=organisation.name, count=MAX_INVITATIONS_PER_DAY)
+        )
     invitation = Invitation(organisation=organisation, email=email, role=role, invited_by=inviter)
     token = _new_token(invitation)
     db.session.add(invitation)
@@ -367,6 +377,16 @@ def resend_invitation(inviter: User, invitation: Invitation) -> None:
     status = invitation_status(invitation)
     if status in ("accepted", "revoked"):
         raise ServiceError(_("This invitation was already accepted or withdrawn: it cannot be sent again."))
+    last_sent = invitation.expires_at - current_app.config["INVITATION_MAX_AGE"]
+    if utcnow() - last_sent < RESEND_PAUSE:
+        raise ServiceError(
+            _(
+                "This invitation was sent less than %(minutes)d minutes ago. Ask %(email)s to check their "
+                "spam folder before sending it again.",
+                minutes=RESEND_PAUSE.seconds // 60,
+                email=invitation.email,
+            )
+        )
     token = _new_token(invitation)
     db.session.commit()
     _send_invitation(invitation, token, get_user_by_email(invitation.email))

@@ -474,17 +474,45 @@ def test_admin_revokes_an_invitation_and_its_link_stops_working(client, auth, in
     assert reload(user).membership is None
 
 
+def sent_minutes_ago(invitation: Invitation, minutes: int) -> None:
+    """Pretend the invitation's current link was sent `minutes` ago."""
+    invitation.expires_at -= timedelta(minutes=minutes)
+    db.session.commit()
+
+
 def test_resending_sends_a_new_link_and_the_old_one_stops_working(client, auth, invited, org_with_admin,
                                                                      outbox):
     _, _user, old_token = invited
     _, admin = org_with_admin
     invitation = db.session.scalar(sa.select(Invitation))
+    sent_minutes_ago(invitation, 10)
     auth.login(admin)
     client.post(f"/organisations/invitations/{invitation.id}/resend")
     new_token = invitation_token(outbox[-1])
     assert new_token != old_token
     assert service.find_invitation(old_token) is None
     assert service.find_invitation(new_token).id == invitation.id
+
+
+def test_resending_right_after_sending_is_refused(client, auth, invited, org_with_admin, outbox):
+    _, admin = org_with_admin
+    invitation = db.session.scalar(sa.select(Invitation))
+    sent = len(outbox)
+    auth.login(admin)
+    response = client.post(f"/organisations/invitations/{invitation.id}/resend", follow_redirects=True)
+    assert "less than 5 minutes ago" in response.get_data(as_text=True)
+    assert len(outbox) == sent
+
+
+def test_an_organisation_sends_a_limited_number_of_invitations_a_day(in_request, org_with_admin, outbox):
+    organisation, admin = org_with_admin
+    for n in range(service.MAX_INVITATIONS_PER_DAY):
+        db.session.add(Invitation(organisation=organisation, email=f"p{n}@example.org",
+                                  token_hash=f"{n:064d}", expires_at=utcnow() + timedelta(days=14)))
+    db.session.commit()
+    with pytest.raises(ServiceError, match="try again tomorrow"):
+        service.invite_member(admin, organisation, "one.more@example.org", "member")
+    assert outbox == []
 
 
 def test_resending_an_expired_invitation_extends_it(client, auth, invited, org_with_admin):
