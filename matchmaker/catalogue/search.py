@@ -11,7 +11,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, ValidationError, widgets
+from wtforms import (
+    BooleanField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    ValidationError,
+    widgets,
+)
 from wtforms.validators import Length, Optional
 
 from matchmaker.catalogue import bp
@@ -21,6 +29,7 @@ from matchmaker.reference.cpv import vocabulary
 from matchmaker.services import search as search_service
 from matchmaker.services.themes import list_themes
 from matchmaker.vocab import ORGANISATION_KINDS
+from matchmaker.vocab import choices as vocab_choices
 
 STATUS_LABELS = {
     "draft": _l("Draft"),
@@ -46,7 +55,7 @@ class CheckboxesField(SelectMultipleField):
 
 
 def _trl_choices():
-    return [("", _l("Any"))] + [(str(n), str(n)) for n in range(1, 10)]
+    return [SelectChoice("", _l("Any"))] + [SelectChoice(str(n), str(n)) for n in range(1, 10)]
 
 
 class BrowseForm(FlaskForm):
@@ -62,24 +71,26 @@ class BrowseForm(FlaskForm):
     )
     theme = CheckboxesField(_l("Themes"), choices=[], validate_choice=True)
     type = CheckboxesField(
-        _l("Type of innovation"), choices=[(k.value, v) for k, v in INNOVATION_TYPE_LABELS.items()]
+        _l("Type of innovation"),
+        choices=[SelectChoice(k.value, v) for k, v in INNOVATION_TYPE_LABELS.items()],
     )
     trl_min = SelectField(_l("TRL from"), choices=_trl_choices(), default="", validators=[Optional()])
     trl_max = SelectField(_l("TRL up to"), choices=_trl_choices(), default="", validators=[Optional()])
     route = CheckboxesField(
-        _l("Procurement route"), choices=[(k.value, v) for k, v in PROCUREMENT_ROUTE_LABELS.items()]
+        _l("Procurement route"),
+        choices=[SelectChoice(k.value, v) for k, v in PROCUREMENT_ROUTE_LABELS.items()],
     )
     cpv = SelectField(_l("CPV division"), choices=[], default="", validators=[Optional()])
-    org_kind = CheckboxesField(_l("Kind of organisation"), choices=list(ORGANISATION_KINDS.items()))
+    org_kind = CheckboxesField(_l("Kind of organisation"), choices=vocab_choices(ORGANISATION_KINDS))
     language = CheckboxesField(
-        _l("Language of the text"), choices=[(k.value, v) for k, v in LANGUAGE_LABELS.items()]
+        _l("Language of the text"), choices=[SelectChoice(k.value, v) for k, v in LANGUAGE_LABELS.items()]
     )
     status = CheckboxesField(_l("Status"), choices=[])
     mine = BooleanField(_l("Only my organisation's items"))
     sort = SelectField(_l("Sort by"), choices=[], default="relevance")
     per_page = SelectField(
         _l("Results per page"),
-        choices=[(str(n), str(n)) for n in search_service.PER_PAGE_CHOICES],
+        choices=[SelectChoice(str(n), str(n)) for n in search_service.PER_PAGE_CHOICES],
         default="20",
     )
 
@@ -87,15 +98,15 @@ class BrowseForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.kind = kind
         language = current_language()
-        self.theme.choices = [(t.slug, t.name(language)) for t in list_themes(active_only=False)]
-        self.cpv.choices = [("", _("All divisions"))] + [
-            (c.division, f"{c.division} – {c.label(language)}") for c in _divisions()
+        self.theme.choices = [SelectChoice(t.slug, t.name(language)) for t in list_themes(active_only=False)]
+        self.cpv.choices = [SelectChoice("", _("All divisions"))] + [
+            SelectChoice(c.division, f"{c.division} – {c.label(language)}") for c in _divisions()
         ]
         statuses = search_service.allowed_statuses(kind, viewer)
-        self.status.choices = [(s, STATUS_LABELS[s]) for s in statuses]
+        self.status.choices = [SelectChoice(s, STATUS_LABELS[s]) for s in statuses]
         self.show_status = len(statuses) > len(search_service.PUBLIC_STATUSES[kind])
         self.show_mine = bool(viewer.is_authenticated and viewer.organisation is not None)
-        self.sort.choices = [(s, SORT_LABELS[s]) for s in search_service.SORTS[kind]]
+        self.sort.choices = [SelectChoice(s, SORT_LABELS[s]) for s in search_service.SORTS[kind]]
         if kind == "offering":
             del self.route
         else:
