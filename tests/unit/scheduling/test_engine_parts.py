@@ -126,3 +126,20 @@ def test_a_tiny_time_limit_still_returns_a_valid_schedule():
 def test_meetings_keep_the_request_orientation_and_locked_tables():
     inst = make_instance(2, 2, {"b": (None, 2), "x": (None, 2)}, [("x", "b", 1)], locked=[])
     assert solve(inst).meetings == [Meeting("x", "b", "s0", 1)]
+
+
+def test_fractional_relaxation_between_peers_is_rounded_and_proven():
+    # Three peers who may each meet once: the relaxation meets everyone "half" with both others (F = 3),
+    # only one real meeting is possible (F = 2); the engine must neither exceed max_meetings nor stop at 3.
+    inst = make_instance(3, 3, dict.fromkeys("abc", (None, 1)), [("a", "b", 1), ("b", "c", 2), ("a", "c", 1)])
+    sol = solve(inst)
+    assert check_schedule(inst, sol.meetings)[2] == []
+    assert pairs(sol.meetings) == {frozenset(("b", "c"))}
+    assert (sol.certificate.F, sol.certificate.F_bound, sol.certificate.optimal) == (2, 2, True)
+
+
+def test_a_rounded_choice_is_cut_down_to_max_meetings():
+    people = {"b": (None, 2), "x": (None, 3), "y": (None, 3), "z": (None, 3)}
+    pb = build_problem(make_instance(4, 4, people, [("b", "x", 1), ("b", "y", 3), ("b", "z", 2)]))
+    chosen = solver_module._feasible_choice(pb, np.arange(pb.R))
+    assert sorted(chosen) == [1, 2]  # b can meet two: the heavier requests stay
