@@ -95,6 +95,7 @@ def index():
         themes=list_themes(),
         theme=theme,
         can_create=events_service.can_create_events(current_user),
+        my_registrations=registrations_service.registrations_of_user(current_user),
     )
 
 

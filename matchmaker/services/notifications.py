@@ -26,6 +26,7 @@ from flask_babel.speaklater import LazyString
 from matchmaker.extensions import db
 from matchmaker.models import EmailMode, Notification, NotificationPreference, User, utcnow
 from matchmaker.services import ServiceError, mail
+from matchmaker.services.accounts import personal_data_exporter
 
 log = logging.getLogger(__name__)
 
@@ -262,3 +263,23 @@ def delete_old_notifications(older_than: timedelta = timedelta(days=365)) -> int
     )
     db.session.commit()
     return result.rowcount or 0
+
+
+@personal_data_exporter("notifications")
+def _export_notifications(user: User) -> dict:
+    notifications = db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.created_at)
+    ).all()
+    return {
+        "email_mode": email_mode(user),
+        "notifications": [
+            {
+                "kind": n.kind,
+                "text": render_text(n),
+                "url": n.url,
+                "created_at": n.created_at,
+                "read_at": n.read_at,
+            }
+            for n in notifications
+        ],
+    }

@@ -31,7 +31,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.services import ServiceError
-from matchmaker.services.accounts import get_user_by_email
+from matchmaker.services.accounts import get_user_by_email, personal_data_exporter
 from matchmaker.services.events import can_manage, event_path, registration_is_open, require_manager
 from matchmaker.services.notifications import notify
 
@@ -81,6 +81,22 @@ def registration_of(user, event: Event) -> Registration | None:
         return None
     return db.session.scalar(
         sa.select(Registration).where(Registration.event_id == event.id, Registration.user_id == user.id)
+    )
+
+
+def registrations_of_user(user) -> list[Registration]:
+    """The user's active registrations, for "my events"."""
+    if not (user and user.is_authenticated):
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .where(
+                Registration.user_id == user.id,
+                Registration.status.in_((RegistrationStatus.PENDING, RegistrationStatus.APPROVED)),
+            )
+            .order_by(Registration.created_at.desc())
+        ).all()
     )
 
 
@@ -296,3 +312,48 @@ def can_see_participants(user, event: Event) -> bool:
         return True
     registration = registration_of(user, event)
     return registration is not None and registration.status == RegistrationStatus.APPROVED
+
+
+@personal_data_exporter("events")
+def _export_registrations(user: User) -> list[dict]:
+    """The user's registrations and the meeting requests they sent or received ("download my data")."""
+    registrations = db.session.scalars(sa.select(Registration).where(Registration.user_id == user.id)).all()
+    exported = []
+    for registration in registrations:
+        requests = db.session.scalars(
+            sa.select(MeetingRequest).where(
+                sa.or_(
+                    MeetingRequest.from_registration_id == registration.id,
+                    MeetingRequest.to_registration_id == registration.id,
+                )
+            )
+        ).all()
+        exported.append(
+            {
+                "event": registration.event.title,
+                "role": registration.role,
+                "status": registration.status,
+                "max_meetings": registration.max_meetings,
+                "brings": [item.title for item in registration.items],
+                "available_slots": [
+                    s.starts_at.isoformat(timespec="minutes") for s in registration.available_slots
+                ],
+                "registered_at": registration.created_at,
+                "meeting_requests": [
+                    {
+                        "direction": "sent" if r.from_registration_id == registration.id else "received",
+                        "with": (
+                            r.to_registration
+                            if r.from_registration_id == registration.id
+                            else r.from_registration
+                        ).user.display_name,
+                        "message": r.message,
+                        "status": r.status,
+                        "sent_at": r.created_at,
+                        "answered_at": r.responded_at,
+                    }
+                    for r in requests
+                ],
+            }
+        )
+    return exported

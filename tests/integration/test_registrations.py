@@ -280,3 +280,18 @@ def test_who_is_here_lists_the_other_side_with_what_they_bring_and_filters(
     suppliers = client.get(f"/events/{event.id}/participants?role=supplier").get_data(as_text=True)
     assert "Greta Gent" not in suppliers
     assert "Nobody matches these filters." in suppliers
+
+
+def test_download_my_data_includes_registrations_requests_and_notifications(
+    client, auth, event, buyer, supplier, register
+):
+    rb = register(buyer, event)
+    register(supplier, event)
+    requests_service.send_request(supplier, event, rb.id, "Personal message")
+    auth.login(buyer)
+    data = client.get("/account/data/export.json").get_json()
+    events = data["data"]["events"]
+    assert events[0]["event"] == event.title and events[0]["role"] == "buyer"
+    assert events[0]["meeting_requests"][0]["message"] == "Personal message"
+    assert events[0]["meeting_requests"][0]["direction"] == "received"
+    assert data["data"]["notifications"]["notifications"][0]["kind"] == "request_received"
