@@ -9,6 +9,8 @@ the user's language (accents and case ignored), so 'zonnepan' finds 'Zonnepanele
 """
 
 import bisect
+import heapq
+import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -24,12 +26,20 @@ _WORD = re.compile(r"[a-z0-9]+")
 _CODE_QUERY = re.compile(r"^\d[\d\s.\-]*$")
 _SEPARATORS = re.compile(r"[,;\s]+")
 MAX_CODES = 20
+MIN_WORD = 2  # a query whose words are all shorter finds too much to be useful
+# Small words that occur in most labels: dropped from a query that has other words.
+FILLER_WORDS = frozenset(
+    {"de", "het", "een", "en", "van", "voor", "of", "met", "in", "op", "aan"}  # nl
+    | {"le", "la", "les", "des", "du", "et", "pour", "ou", "au", "aux", "d", "l"}  # fr
+    | {"the", "and", "for", "or", "to"}  # en
+)
 
 
 @dataclass(frozen=True)
 class _LanguageIndex:
     words: list[str]  # sorted, unique
     codes_by_word: dict[str, frozenset[str]]
+    label_words: dict[str, tuple[str, ...]]  # code -> the folded words of its label, in order
 
 
 @dataclass(frozen=True)
@@ -48,12 +58,15 @@ def _index() -> _Index:
     by_language = {}
     for language in LANGUAGES:
         codes_by_word: dict[str, set[str]] = defaultdict(set)
+        label_words: dict[str, tuple[str, ...]] = {}
         for code in vocab.values():
-            for word in _words(code.label(language)):
+            label_words[code.code] = tuple(_words(code.label(language)))
+            for word in label_words[code.code]:
                 codes_by_word[word].add(code.code)
         by_language[language] = _LanguageIndex(
             words=sorted(codes_by_word),
             codes_by_word={word: frozenset(codes) for word, codes in codes_by_word.items()},
+            label_words=label_words,
         )
     return _Index(by_language=by_language, sorted_codes=sorted(vocab))
 
@@ -63,18 +76,20 @@ def warm_up() -> None:
     _index()
 
 
+def level_names() -> dict[int, str]:
+    """The names of the levels in the current language (looked up once per search, not per code)."""
+    names = {2: _("Division"), 3: _("Group"), 4: _("Class")}
+    category = _("Category")
+    return {level: names.get(level, category) for level in range(2, 9)}
+
+
 def level_name(level: int) -> str:
-    if level <= 2:
-        return _("Division")
-    if level == 3:
-        return _("Group")
-    if level == 4:
-        return _("Class")
-    return _("Category")
+    return level_names()[min(max(level, 2), 8)]
 
 
-def describe(code: str, language: str) -> dict:
+def describe(code: str, language: str, names: dict[int, str] | None = None) -> dict:
     """A code as the autocomplete and the pages show it: label, level and its ancestors."""
+    names = names or level_names()
     entry = vocabulary()[code]
     chain = lineage(code)
     return {
@@ -82,9 +97,9 @@ def describe(code: str, language: str) -> dict:
         "full_code": entry.full_code,
         "label": entry.label(language),
         "level": entry.level,
-        "level_name": level_name(entry.level),
+        "level_name": names[min(max(entry.level, 2), 8)],
         "hierarchy": [
-            {"code": c.code, "label": c.label(language), "level_name": level_name(c.level)}
+            {"code": c.code, "label": c.label(language), "level_name": names[min(max(c.level, 2), 8)]}
             for c in chain[:-1]
         ],
     }
@@ -101,28 +116,31 @@ def all_labels(code: str) -> list[str]:
     return [entry.labels[language] for language in LANGUAGES] if entry else []
 
 
-def _rank(entry: CpvCode, query_words: list[str], language: str) -> tuple:
-    words = _words(entry.label(language))
+def _rank(entry: CpvCode, query_words: tuple[str, ...], words: tuple[str, ...]) -> tuple:
+    """Exact label first, then labels containing the query's words whole, starting with the first one,
+    general before specific, short before long."""
     whole = sum(1 for q in query_words if q in words)
     starts = 1 if words and words[0].startswith(query_words[0]) else 0
-    exact = words == query_words
-    return (not exact, -whole, -starts, entry.level, len(words), entry.code)
+    return (words != query_words, -whole, -starts, entry.level, len(words), entry.code)
 
 
-def _search_words(query_words: list[str], language: str) -> set[str]:
+def _search_words(query_words: tuple[str, ...], language: str) -> set[str]:
+    """Codes whose label has, for every query word, a word starting with it.
+
+    The longest (most selective) query word is looked up in the sorted word list; the candidates it gives
+    are then filtered on the other words, so a short word such as 'de' never unions thousands of sets.
+    """
     index = _index().by_language[language]
-    matches: set[str] | None = None
-    for query_word in query_words:
-        found: set[str] = set()
-        start = bisect.bisect_left(index.words, query_word)
-        for word in index.words[start:]:
-            if not word.startswith(query_word):
-                break
-            found |= index.codes_by_word[word]
-        matches = found if matches is None else matches & found
-        if not matches:
-            return set()
-    return matches or set()
+    first, *others = sorted(set(query_words), key=len, reverse=True)
+    matches: set[str] = set()
+    start = bisect.bisect_left(index.words, first)
+    for word in itertools.islice(index.words, start, None):
+        if not word.startswith(first):
+            break
+        matches |= index.codes_by_word[word]
+    for query_word in others:
+        matches = {code for code in matches if any(w.startswith(query_word) for w in index.label_words[code])}
+    return matches
 
 
 def search(query: str, language: str, limit: int = 15) -> list[dict]:
@@ -142,15 +160,19 @@ def search(query: str, language: str, limit: int = 15) -> list[dict]:
                 break
             found.append(vocab[code])
         found.sort(key=lambda c: (c.level, c.code))
-        return [describe(c.code, language) for c in found[:limit]]
-    query_words = _words(query)
-    if not query_words:
+        names = level_names()
+        return [describe(c.code, language, names) for c in found[:limit]]
+    query_words = tuple(_words(query))
+    query_words = tuple(w for w in query_words if w not in FILLER_WORDS) or query_words
+    if not query_words or max(len(w) for w in query_words) < MIN_WORD:
         return []
     for candidate_language in (language, *[lang for lang in LANGUAGES if lang != language]):
         matches = _search_words(query_words, candidate_language)
         if matches:
-            ranked = sorted((_rank(vocab[c], query_words, candidate_language), c) for c in matches)
-            return [describe(code, language) for _key, code in ranked[:limit]]
+            label_words = _index().by_language[candidate_language].label_words
+            ranked = ((_rank(vocab[c], query_words, label_words[c]), c) for c in matches)
+            names = level_names()
+            return [describe(code, language, names) for _key, code in heapq.nsmallest(limit, ranked)]
     return []
 
 

@@ -123,3 +123,13 @@ def test_validate_codes_limits_how_many(app):
     many = ", ".join(sorted(vocabulary())[: cpv.MAX_CODES + 1])
     with app.test_request_context(), pytest.raises(ServiceError, match="at most"):
         cpv.validate_codes(many)
+
+
+def test_a_single_letter_is_too_broad_to_search(client):
+    assert _search(client, "a", "en") == []
+
+
+def test_small_filler_words_do_not_flood_the_results(client):
+    results = _search(client, "services de nettoyage", "fr")
+    assert results
+    assert all("nettoyage" in r["label"].lower() for r in results)
