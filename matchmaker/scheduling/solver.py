@@ -110,6 +110,14 @@ def solve(
     def at_bound() -> bool:
         return free_F(pb, asg) >= F_bound and free_W(pb, asg) >= W_bound - _TOL
 
+    # Short of the F bound, bound W now at this F (improvements never lower F), so the bound does not depend
+    # on time left at the end.
+    F_placed = free_F(pb, asg)
+    if F_placed < F_bound and rel is not None and w_row_ok:
+        W_rel, _ = relax.relax_W_bound(rel, pb, F_placed, max(deadline, time.monotonic() + 5.0))
+        if math.isfinite(W_rel):
+            w_bounds.append((_round_bound(pb, W_rel), F_placed))
+
     if not at_bound() and time.monotonic() < deadline:
         exact_fits = sum(len(c) for c in pb.cand) <= EXACT_MAX_COLUMNS
         # Keep time for the final bound (a warm re-solve of the relaxation) and, if it fits, the exact model.
@@ -129,12 +137,12 @@ def solve(
             if not at_bound() and time.monotonic() < deadline:
                 improve(pb, asg, F_bound, W_bound, deadline - reserve, rng, report, chosen)
                 fill(asg)
-    # Keep the best weight bound that holds at this schedule's F; if none is left, bound W again at this F.
+    # Keep the best weight bound that holds at this schedule's F; bound W again at this F if time is left.
     F_now = free_F(pb, asg)
-    valid = [v for v, level in w_bounds if level <= F_now]
-    W_bound = min(valid)
-    if len(valid) == 1 and rel is not None and w_row_ok:
-        W_rel, _ = relax.relax_W_bound(rel, pb, F_now, max(deadline, time.monotonic() + 2.0))
+    W_bound = min(v for v, level in w_bounds if level <= F_now)
+    best_level = max(level for v, level in w_bounds if level <= F_now)
+    if best_level < F_now and rel is not None and w_row_ok and time.monotonic() < deadline:
+        W_rel, _ = relax.relax_W_bound(rel, pb, F_now, deadline)
         if math.isfinite(W_rel):
             W_bound = min(W_bound, _round_bound(pb, W_rel))
 
