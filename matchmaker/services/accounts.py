@@ -198,7 +198,7 @@ def register_user(email: str, password: str, display_name: str, role: str, langu
             return
     else:
         hash_password(password)  # spend the time a new account costs, so timing reveals nothing either
-    if existing is not None:
+    if existing is not None and existing.active:
         _mail_user(
             existing,
             "account_exists",
@@ -451,6 +451,27 @@ def change_email(user: User, token: str) -> str:
     return new_email
 
 
+AccountDeletionHook = Callable[[User], None]
+_ACCOUNT_DELETION_HOOKS: dict[str, AccountDeletionHook] = {}
+
+
+def register_account_deletion_hook(name: str, hook: AccountDeletionHook) -> AccountDeletionHook:
+    """Let an area remove or anonymise what it keeps about a user whose account is being deleted.
+
+    `hook(user)` runs in the deleting transaction, just before the user row goes (so it still has the id);
+    it must not commit. Rows with ON DELETE CASCADE / SET NULL need no hook on PostgreSQL, but SQLite (the
+    development database) only applies those when foreign keys are enforced. Registering a name again
+    replaces the hook.
+    """
+    _ACCOUNT_DELETION_HOOKS[name] = hook
+    return hook
+
+
+def account_deletion_hook(name: str) -> Callable[[AccountDeletionHook], AccountDeletionHook]:
+    """Decorator form of register_account_deletion_hook."""
+    return lambda hook: register_account_deletion_hook(name, hook)
+
+
 def delete_account(user: User, current_password: str) -> None:
     """Remove the user and their memberships; what organisations own stays with them.
 
@@ -475,6 +496,8 @@ def delete_account(user: User, current_password: str) -> None:
         ).all()
         if others and not any(m.role == MembershipRole.ADMIN for m in others):
             others[0].role = MembershipRole.ADMIN
+    for _name, hook in sorted(_ACCOUNT_DELETION_HOOKS.items()):
+        hook(user)
     email, language, name = user.email, user.language, user.display_name
     # Also done by ON DELETE SET NULL where the database enforces foreign keys; SQLite may not.
     db.session.execute(
