@@ -210,3 +210,8 @@ def browse_offerings():
 @bp.get("/needs")
 def browse_needs():
     return _browse("need")
+
+
+# The exchange pages (export, import) live beside these; registering them here keeps the blueprint's
+# __init__ untouched.
+from matchmaker.catalogue import exchange  # noqa: E402,F401

@@ -41,18 +41,21 @@ STOP_WORDS = frozenset(f"{_STOP_NL} {_STOP_FR} {_STOP_EN}".split())
 offering_search_token = sa.Table(
     "offering_search_token",
     db.metadata,
-    sa.Column("token", sa.String(TOKEN_MAX), primary_key=True),
-    sa.Column("offering_id", sa.ForeignKey("offering.id", ondelete="CASCADE"), primary_key=True, index=True),
+    sa.Column("token", sa.String(TOKEN_MAX)),
+    sa.Column("offering_id", sa.ForeignKey("offering.id", ondelete="CASCADE"), index=True),
     sa.Column("weight", sa.SmallInteger, nullable=False),
+    # PostgreSQL keeps the weight in the key's index too, so a lookup never visits the table.
+    sa.PrimaryKeyConstraint("token", "offering_id", postgresql_include=["weight"]),
     sqlite_with_rowid=False,  # clustered on (token, item): a prefix lookup reads one contiguous range
 )
 
 need_search_token = sa.Table(
     "need_search_token",
     db.metadata,
-    sa.Column("token", sa.String(TOKEN_MAX), primary_key=True),
-    sa.Column("need_id", sa.ForeignKey("need.id", ondelete="CASCADE"), primary_key=True, index=True),
+    sa.Column("token", sa.String(TOKEN_MAX)),
+    sa.Column("need_id", sa.ForeignKey("need.id", ondelete="CASCADE"), index=True),
     sa.Column("weight", sa.SmallInteger, nullable=False),
+    sa.PrimaryKeyConstraint("token", "need_id", postgresql_include=["weight"]),
     sqlite_with_rowid=False,
 )
 

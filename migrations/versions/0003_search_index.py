@@ -41,7 +41,7 @@ def upgrade():
     sa.Column('offering_id', sa.Integer(), nullable=False),
     sa.Column('weight', sa.SmallInteger(), nullable=False),
     sa.ForeignKeyConstraint(['offering_id'], ['offering.id'], name=op.f('fk_offering_search_token_offering_id_offering'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('token', 'offering_id', name=op.f('pk_offering_search_token')),
+    sa.PrimaryKeyConstraint('token', 'offering_id', name=op.f('pk_offering_search_token'), postgresql_include=['weight']),
     sqlite_with_rowid=False,
     )
     with op.batch_alter_table('offering_search_token', schema=None) as batch_op:
@@ -52,7 +52,7 @@ def upgrade():
     sa.Column('need_id', sa.Integer(), nullable=False),
     sa.Column('weight', sa.SmallInteger(), nullable=False),
     sa.ForeignKeyConstraint(['need_id'], ['need.id'], name=op.f('fk_need_search_token_need_id_need'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('token', 'need_id', name=op.f('pk_need_search_token')),
+    sa.PrimaryKeyConstraint('token', 'need_id', name=op.f('pk_need_search_token'), postgresql_include=['weight']),
     sqlite_with_rowid=False,
     )
     with op.batch_alter_table('need_search_token', schema=None) as batch_op:

@@ -1,0 +1,601 @@
+"""Exchange the catalogue with other tools: export offerings and needs as CSV or JSON, import them from CSV.
+
+An import is all or nothing: every row is checked first and, if any row is refused, nothing is written and
+the report lists every refused row with its reasons. Rows are matched to existing items by organisation and
+title: an existing item is updated, a new one created, so importing an export gives the same items back.
+
+CSV conventions (export and import alike): UTF-8 (a byte-order mark is accepted), comma-separated
+(semicolons are recognised too, as Excel writes them in Belgium), one header row; lists (themes, CPV codes)
+separated by semicolons inside their cell. Cells that a spreadsheet would run as a formula (starting with
+= + - @) are written with a leading apostrophe, which the import removes again.
+"""
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from matchmaker.extensions import db
+from matchmaker.models import (
+    ContentLanguage,
+    InnovationType,
+    Need,
+    NeedStatus,
+    Offering,
+    OfferingStatus,
+    Organisation,
+    OrganisationKind,
+    ProcurementRoute,
+    Role,
+    Theme,
+    User,
+    utcnow,
+)
+from matchmaker.models.catalogue import NeedCpvCode, OfferingCpvCode
+from matchmaker.models.organisation import normalize_enterprise_number
+from matchmaker.services import ServiceError
+from matchmaker.services import cpv as cpv_service
+from matchmaker.services.catalogue import (
+    BUDGET_MAX,
+    KEYWORDS_MAX,
+    SUMMARY_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    update_search_text,
+)
+
+KINDS = ("offerings", "needs")
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 5000
+MAX_CPV_CODES = 20
+_FORMULA_START = ("=", "+", "-", "@")
+_TRUE = {"1", "true", "yes", "y", "ja", "j", "oui", "o", "x"}
+_FALSE = {"", "0", "false", "no", "n", "nee", "non"}
+_AMOUNT = re.compile(r"^\d{1,3}([.\s\u00a0\u202f]\d{3})+$|^\d+$")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    description: object  # a lazy translated text, shown on the exchange page
+    required: bool = False
+    export_only: bool = False
+
+
+_ORGANISATION_COLUMNS = (
+    Column("id", _l("Number of the item on this platform (ignored on import)."), export_only=True),
+    Column("organisation", _l("Name of the organisation, as registered on the platform.")),
+    Column(
+        "organisation_enterprise_number",
+        _l("Its enterprise number (KBO/BCE); used first when given. One of the two is required."),
+    ),
+    Column("title", _l("Title, at most 200 characters. Identifies the item within its organisation."), True),
+    Column("summary", _l("Summary, at most 500 characters.")),
+)
+
+OFFERING_COLUMNS = (
+    *_ORGANISATION_COLUMNS,
+    Column("description", _l("Description (Markdown).")),
+    Column("innovation_type", _l("product, technological, service, process or social (default product).")),
+    Column("trl", _l("Technology readiness level, a whole number from 1 to 9, or empty.")),
+    Column("keywords", _l("Keywords separated by commas.")),
+    Column("language", _l("Language of the text: nl, fr or en (default nl).")),
+    Column("status", _l("draft, published or archived (default draft).")),
+    Column("themes", _l("Theme short names separated by semicolons, e.g. mobility; energy.")),
+    Column("cpv_codes", _l("CPV codes separated by semicolons, e.g. 72000000; 48000000.")),
+    Column("reference_projects", _l("References and pilots (Markdown).")),
+    Column("links", _l("Links, one a line: 'Label | https://…' or a web address.")),
+    Column("published_at", _l("When it was published (ignored on import)."), export_only=True),
+    Column("updated_at", _l("When it was last changed (ignored on import)."), export_only=True),
+)
+
+NEED_COLUMNS = (
+    *_ORGANISATION_COLUMNS,
+    Column("challenge", _l("The challenge (Markdown).")),
+    Column("expected_outcome", _l("The expected outcome (Markdown).")),
+    Column("keywords", _l("Keywords separated by commas.")),
+    Column("budget_min", _l("Lowest indicative budget in whole euros, or empty.")),
+    Column("budget_max", _l("Highest indicative budget in whole euros, or empty; not below the lowest.")),
+    Column("deadline", _l("Deadline as YYYY-MM-DD, or empty.")),
+    Column(
+        "procurement_route",
+        _l(
+            "market_consultation, pre_commercial_procurement, public_procurement_of_innovation, "
+            "innovation_partnership, competitive_dialogue or not_yet_known (default)."
+        ),
+    ),
+    Column("language", _l("Language of the text: nl, fr or en (default nl).")),
+    Column("status", _l("draft, open, closed or archived (default draft).")),
+    Column("registered_only", _l("yes to show it to logged-in users only (default no).")),
+    Column("themes", _l("Theme short names separated by semicolons, e.g. mobility; energy.")),
+    Column("cpv_codes", _l("CPV codes separated by semicolons, e.g. 72000000; 48000000.")),
+    Column("published_at", _l("When it was published (ignored on import)."), export_only=True),
+    Column("updated_at", _l("When it was last changed (ignored on import)."), export_only=True),
+)
+
+COLUMNS = {"offerings": OFFERING_COLUMNS, "needs": NEED_COLUMNS}
+
+
+def can_exchange(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.has_role(Role.ORGANIZER, Role.ADMIN))
+
+
+def _require(user) -> None:
+    if not can_exchange(user):
+        raise ServiceError(_("Only organizers and administrators can export or import the catalogue."))
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ServiceError(_("Choose offerings or needs."))
+
+
+# --------------------------------------------------------------------------------------------------
+# Export
+
+
+def _model(kind: str):
+    return Offering if kind == "offerings" else Need
+
+
+def _items(kind: str) -> Iterable:
+    model = _model(kind)
+    query = sa.select(model).order_by(model.organisation_id, model.id).execution_options(yield_per=500)
+    return db.session.scalars(query)
+
+
+def _iso(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0).isoformat()
+    return value.isoformat()
+
+
+def item_record(item) -> dict:
+    """One item as plain values (lists for themes and CPV codes), in the column order of its kind."""
+    record = {
+        "id": item.id,
+        "organisation": item.organisation.name,
+        "organisation_enterprise_number": item.organisation.enterprise_number or "",
+        "title": item.title,
+        "summary": item.summary,
+    }
+    if isinstance(item, Offering):
+        record.update(
+            description=item.description,
+            innovation_type=item.innovation_type,
+            trl=item.trl,
+            keywords=item.keywords,
+            language=item.language,
+            status=item.status,
+            themes=[t.slug for t in item.themes],
+            cpv_codes=item.cpv_codes,
+            reference_projects=item.reference_projects,
+            links=item.links,
+        )
+    else:
+        record.update(
+            challenge=item.challenge,
+            expected_outcome=item.expected_outcome,
+            keywords=item.keywords,
+            budget_min=item.budget_min,
+            budget_max=item.budget_max,
+            deadline=_iso(item.deadline) or None,
+            procurement_route=item.procurement_route,
+            language=item.language,
+            status=item.status,
+            registered_only=item.registered_only,
+            themes=[t.slug for t in item.themes],
+            cpv_codes=item.cpv_codes,
+        )
+    record["published_at"] = _iso(item.published_at) or None
+    record["updated_at"] = _iso(item.updated_at) or None
+    return record
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "; ".join(value)
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _is_number(text):
+        return "'" + text  # a spreadsheet would run it as a formula
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def export_csv(user: User, kind: str) -> str:
+    _require(user)
+    _check_kind(kind)
+    names = [c.name for c in COLUMNS[kind]]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(names)
+    for item in _items(kind):
+        record = item_record(item)
+        writer.writerow([_csv_cell(record[name]) for name in names])
+    return "\ufeff" + buffer.getvalue()  # the BOM makes spreadsheets read UTF-8
+
+
+def export_json(user: User, kind: str) -> str:
+    _require(user)
+    _check_kind(kind)
+    document = {
+        "kind": kind,
+        "exported_at": _iso(utcnow()) + "Z",
+        "items": [item_record(item) for item in _items(kind)],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1)
+
+
+# --------------------------------------------------------------------------------------------------
+# Import
+
+
+@dataclass
+class RowProblem:
+    line: int  # the line number in the file (the header is line 1)
+    title: str
+    reasons: list[str]
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)  # problems with the file as a whole
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.file_errors
+
+
+def _read_rows(data: bytes, kind: str, report: ImportReport) -> list[tuple[int, dict]] | None:
+    if len(data) > MAX_FILE_BYTES:
+        report.file_errors.append(_("The file is larger than 5 MB: split it into smaller files."))
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.file_errors.append(_("The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again."))
+        return None
+    if not text.strip():
+        report.file_errors.append(_("The file is empty."))
+        return None
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        header = [name.strip() for name in (reader.fieldnames or [])]
+        reader.fieldnames = header
+        known = {c.name for c in COLUMNS[kind]}
+        unknown = [name for name in header if name not in known]
+        if unknown:
+            report.file_errors.append(
+                _(
+                    "Unknown column(s): %(names)s. The columns are listed on this page.",
+                    names=", ".join(unknown),
+                )
+            )
+        if "title" not in header:
+            report.file_errors.append(_("The column 'title' is missing."))
+        if "organisation" not in header and "organisation_enterprise_number" not in header:
+            report.file_errors.append(
+                _("Give the organisation in a column 'organisation' or 'organisation_enterprise_number'.")
+            )
+        if len(header) != len(set(header)):
+            report.file_errors.append(_("A column appears twice in the header."))
+        if report.file_errors:
+            return None
+        rows = []
+        for row in reader:
+            if len(rows) >= MAX_ROWS:
+                report.file_errors.append(
+                    _("The file has more than %(n)d rows: split it into smaller files.", n=MAX_ROWS)
+                )
+                return None
+            if None in row:  # more cells than columns
+                row.pop(None)
+                rows.append((reader.line_num, {**row, "__extra__": "1"}))
+                continue
+            if not any((value or "").strip() for value in row.values()):
+                continue  # blank line
+            rows.append((reader.line_num, row))
+    except csv.Error as error:
+        report.file_errors.append(_("The file is not valid CSV (%(error)s).", error=str(error)))
+        return None
+    if not rows:
+        report.file_errors.append(_("The file has a header but no rows."))
+        return None
+    return rows
+
+
+def _cell(row: dict, name: str) -> str:
+    value = (row.get(name) or "").strip()
+    if value.startswith("'") and value[1:2] in _FORMULA_START:
+        value = value[1:]  # written so by the export, against formula injection
+    return value
+
+
+class _RowChecker:
+    """Checks one row and collects every reason to refuse it."""
+
+    def __init__(self, kind: str, organisations: "_Organisations", themes: dict[str, Theme]):
+        self.kind = kind
+        self.organisations = organisations
+        self.themes = themes
+        self.reasons: list[str] = []
+
+    def refuse(self, message: str) -> None:
+        self.reasons.append(message)
+
+    def text(self, row: dict, name: str, label: str, maximum: int, required: bool = False) -> str:
+        value = _cell(row, name)
+        if required and not value:
+            self.refuse(_("%(field)s is required.", field=label))
+        elif len(value) > maximum:
+            self.refuse(_("%(field)s is too long (at most %(n)d characters).", field=label, n=maximum))
+        return value
+
+    def choice(self, row: dict, name: str, enum_cls, default: str, label: str) -> str:
+        value = _cell(row, name).lower() or default
+        allowed = [member.value for member in enum_cls]
+        if value not in allowed:
+            self.refuse(
+                _(
+                    "%(field)s '%(value)s' is not one of: %(allowed)s.",
+                    field=label,
+                    value=value,
+                    allowed=", ".join(allowed),
+                )
+            )
+        return value
+
+    def organisation(self, row: dict) -> Organisation | None:
+        number, name = _cell(row, "organisation_enterprise_number"), _cell(row, "organisation")
+        organisation = self.organisations.find(number, name)
+        if organisation is None:
+            if number:
+                self.refuse(
+                    _("No organisation with enterprise number %(number)s on the platform.", number=number)
+                )
+            elif name:
+                self.refuse(_("No organisation named '%(name)s' on the platform.", name=name))
+            else:
+                self.refuse(_("The organisation is missing."))
+            return None
+        if self.kind == "offerings" and organisation.kind == OrganisationKind.GOVERNMENT:
+            self.refuse(
+                _(
+                    "'%(name)s' is a government entity: it registers needs, not offerings.",
+                    name=organisation.name,
+                )
+            )
+        if self.kind == "needs" and organisation.kind != OrganisationKind.GOVERNMENT:
+            self.refuse(
+                _("'%(name)s' is not a government entity: only those register needs.", name=organisation.name)
+            )
+        return organisation
+
+    def integer(self, row: dict, name: str, label: str, low: int, high: int) -> int | None:
+        value = _cell(row, name)
+        if not value:
+            return None
+        cleaned = value.replace("€", "").strip()
+        if _AMOUNT.match(cleaned):
+            number = int(re.sub(r"[.\s\u00a0\u202f]", "", cleaned))
+            if low <= number <= high:
+                return number
+        self.refuse(
+            _(
+                "%(field)s must be a whole number from %(low)d to %(high)d, not '%(value)s'.",
+                field=label,
+                low=low,
+                high=high,
+                value=value,
+            )
+        )
+        return None
+
+    def theme_list(self, row: dict) -> list[Theme]:
+        slugs = [s.strip().lower() for s in re.split(r"[;,]", _cell(row, "themes")) if s.strip()]
+        unknown = [s for s in slugs if s not in self.themes]
+        if unknown:
+            self.refuse(_("Unknown theme(s): %(names)s.", names=", ".join(unknown)))
+        return [self.themes[s] for s in dict.fromkeys(slugs) if s in self.themes]
+
+    def cpv_list(self, row: dict) -> list[str]:
+        known, unknown = cpv_service.parse_codes(_cell(row, "cpv_codes"))
+        if unknown:
+            self.refuse(_("Unknown CPV code(s): %(codes)s.", codes=", ".join(unknown)))
+        if len(known) > MAX_CPV_CODES:
+            self.refuse(_("At most %(n)d CPV codes.", n=MAX_CPV_CODES))
+        return known
+
+
+class _Organisations:
+    """Organisations by enterprise number and by folded name, loaded once per import."""
+
+    def __init__(self):
+        self.by_number: dict[str, Organisation] = {}
+        self.by_name: dict[str, list[Organisation]] = {}
+        for organisation in db.session.scalars(sa.select(Organisation)):
+            if organisation.enterprise_number:
+                self.by_number[organisation.enterprise_number] = organisation
+            self.by_name.setdefault(organisation.name.strip().casefold(), []).append(organisation)
+
+    def find(self, number: str, name: str) -> Organisation | None:
+        if number:
+            return self.by_number.get(normalize_enterprise_number(number))
+        matches = self.by_name.get(name.strip().casefold(), [])
+        return matches[0] if len(matches) == 1 else None
+
+
+def _check_offering(check: _RowChecker, row: dict) -> dict:
+    values = {
+        "title": check.text(row, "title", _("Title"), TITLE_MAX, required=True),
+        "summary": check.text(row, "summary", _("Summary"), SUMMARY_MAX),
+        "description": check.text(row, "description", _("Description"), TEXT_MAX),
+        "innovation_type": check.choice(
+            row, "innovation_type", InnovationType, "product", _("Innovation type")
+        ),
+        "trl": check.integer(row, "trl", "TRL", 1, 9),
+        "keywords": check.text(row, "keywords", _("Keywords"), KEYWORDS_MAX),
+        "language": check.choice(row, "language", ContentLanguage, "nl", _("Language")),
+        "status": check.choice(row, "status", OfferingStatus, "draft", _("Status")),
+        "reference_projects": check.text(row, "reference_projects", _("References and pilots"), TEXT_MAX),
+        "links": check.text(row, "links", _("Links"), TEXT_MAX),
+    }
+    if values["status"] == OfferingStatus.PUBLISHED and not (values["summary"] and values["description"]):
+        check.refuse(_("A published offering needs a summary and a description."))
+    return values
+
+
+def _check_need(check: _RowChecker, row: dict) -> dict:
+    values = {
+        "title": check.text(row, "title", _("Title"), TITLE_MAX, required=True),
+        "summary": check.text(row, "summary", _("Summary"), SUMMARY_MAX),
+        "challenge": check.text(row, "challenge", _("Challenge"), TEXT_MAX),
+        "expected_outcome": check.text(row, "expected_outcome", _("Expected outcome"), TEXT_MAX),
+        "keywords": check.text(row, "keywords", _("Keywords"), KEYWORDS_MAX),
+        "budget_min": check.integer(row, "budget_min", _("Lowest budget"), 0, BUDGET_MAX),
+        "budget_max": check.integer(row, "budget_max", _("Highest budget"), 0, BUDGET_MAX),
+        "procurement_route": check.choice(
+            row, "procurement_route", ProcurementRoute, "not_yet_known", _("Procurement route")
+        ),
+        "language": check.choice(row, "language", ContentLanguage, "nl", _("Language")),
+        "status": check.choice(row, "status", NeedStatus, "draft", _("Status")),
+    }
+    low, high = values["budget_min"], values["budget_max"]
+    if low is not None and high is not None and low > high:
+        check.refuse(
+            _("The lowest budget (%(low)d) is higher than the highest (%(high)d).", low=low, high=high)
+        )
+    deadline_text = _cell(row, "deadline")
+    values["deadline"] = None
+    if deadline_text:
+        try:
+            values["deadline"] = date.fromisoformat(deadline_text)
+        except ValueError:
+            check.refuse(
+                _("The deadline '%(value)s' is not a date written as YYYY-MM-DD.", value=deadline_text)
+            )
+    if values["status"] == NeedStatus.OPEN:
+        if not (values["summary"] and values["challenge"]):
+            check.refuse(_("An open need needs a summary and a challenge."))
+        if values["deadline"] is not None and values["deadline"] < utcnow().date():
+            check.refuse(_("An open need cannot have a deadline in the past."))
+    flag = _cell(row, "registered_only").lower()
+    if flag not in _TRUE | _FALSE:
+        check.refuse(_("registered_only is yes or no, not '%(value)s'.", value=flag))
+    values["registered_only"] = flag in _TRUE
+    return values
+
+
+@dataclass
+class _Checked:
+    organisation: Organisation
+    values: dict
+    themes: list[Theme]
+    codes: list[str]
+
+
+def import_csv(user: User, kind: str, data: bytes) -> ImportReport:
+    """Check every row, then write all of them in one transaction, or none when any row is refused."""
+    _require(user)
+    _check_kind(kind)
+    report = ImportReport(kind=kind)
+    rows = _read_rows(data, kind, report)
+    if rows is None:
+        return report
+    report.rows = len(rows)
+    organisations = _Organisations()
+    themes = {t.slug: t for t in db.session.scalars(sa.select(Theme))}
+    checked: list[_Checked] = []
+    seen: dict[tuple[int, str], int] = {}
+    for line, row in rows:
+        check = _RowChecker(kind, organisations, themes)
+        if row.get("__extra__"):
+            check.refuse(_("This row has more cells than the header has columns."))
+        organisation = check.organisation(row)
+        values = (_check_offering if kind == "offerings" else _check_need)(check, row)
+        item_themes = check.theme_list(row)
+        codes = check.cpv_list(row)
+        if organisation is not None and values["title"]:
+            key = (organisation.id, values["title"].casefold())
+            if key in seen:
+                check.refuse(
+                    _("The same title for the same organisation is already on line %(line)d.", line=seen[key])
+                )
+            seen.setdefault(key, line)
+        if check.reasons:
+            report.problems.append(RowProblem(line=line, title=_cell(row, "title"), reasons=check.reasons))
+        elif organisation is not None:
+            checked.append(_Checked(organisation, values, item_themes, codes))
+    if not report.ok:
+        db.session.rollback()
+        return report
+    try:
+        with db.session.no_autoflush:
+            for entry in checked:
+                created = _apply(kind, user, entry)
+                report.created += created
+                report.updated += not created
+        db.session.commit()
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        report.created = report.updated = 0
+        report.file_errors.append(_("The import failed while saving; nothing was imported. Try again."))
+    return report
+
+
+def _apply(kind: str, user: User, entry: _Checked) -> bool:
+    """Create or update one item; True when created."""
+    model = _model(kind)
+    item = db.session.scalar(
+        sa.select(model).where(
+            model.organisation_id == entry.organisation.id,
+            sa.func.lower(model.title) == entry.values["title"].lower(),
+        )
+    )
+    created = item is None
+    if created:
+        item = model(organisation_id=entry.organisation.id, created_by_id=user.id)
+        item.organisation = entry.organisation
+        db.session.add(item)
+    for name, value in entry.values.items():
+        setattr(item, name, value)
+    item.themes = entry.themes
+    link_cls = OfferingCpvCode if kind == "offerings" else NeedCpvCode
+    keep = [link for link in item.cpv_links if link.code in entry.codes]
+    have = {link.code for link in keep}
+    item.cpv_links = keep + [link_cls(code=code) for code in entry.codes if code not in have]
+    public = OfferingStatus.PUBLISHED if kind == "offerings" else NeedStatus.OPEN
+    if item.status == public and item.published_at is None:
+        item.published_at = utcnow()
+    if kind == "needs" and item.status == NeedStatus.CLOSED and item.closed_at is None:
+        item.closed_at = utcnow()
+    item.updated_at = utcnow()
+    update_search_text(item)
+    return created

@@ -1,0 +1,319 @@
+"""Export the catalogue as CSV and JSON, import it from CSV: all or nothing, with reasons, organizers only."""
+
+import csv
+import io
+import json
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from matchmaker.extensions import db
+from matchmaker.models import Need, Offering, Theme
+from matchmaker.models.catalogue import NeedCpvCode, OfferingCpvCode
+from matchmaker.services import exchange
+from matchmaker.services.catalogue import update_search_text
+from matchmaker.services.search import SearchParams, search_catalogue
+from matchmaker.services.themes import ensure_default_themes
+
+FUTURE = (date.today() + timedelta(days=200)).isoformat()
+
+
+@pytest.fixture
+def catalogue(app, make_organisation):
+    """Two organisations with an offering and a need, with themes and CPV codes."""
+    ensure_default_themes()
+    themes = {t.slug: t for t in db.session.scalars(sa.select(Theme))}
+    supplier = make_organisation(name="Hydrosense", kind="sme", enterprise_number="0260763912")
+    buyer = make_organisation(
+        name="Vlaamse Milieumaatschappij", kind="government", enterprise_number="0408395338"
+    )
+    offering = Offering(
+        organisation_id=supplier.id,
+        title="Sensornetwerk voor waterkwaliteit",
+        summary="Boeien meten zuurstof en nitraat.",
+        description='Line one, with a comma.\n\nA second paragraph with "quotes".',
+        innovation_type="technological",
+        trl=8,
+        keywords="sensoren, IoT",
+        language="nl",
+        links="Website | https://hydrosense.example",
+        status="published",
+        themes=[themes["water"], themes["climate-environment"]],
+        cpv_links=[OfferingCpvCode(code="35125100"), OfferingCpvCode(code="90733000")],
+    )
+    need = Need(
+        organisation_id=buyer.id,
+        title="Continue meting van waterkwaliteit",
+        summary="Sensoren in beken.",
+        challenge="=SUM(A1:A2) is not a formula here",
+        expected_outcome="Een meetnet.",
+        budget_min=100_000,
+        budget_max=900_000,
+        deadline=date.fromisoformat(FUTURE),
+        procurement_route="pre_commercial_procurement",
+        language="nl",
+        status="open",
+        registered_only=True,
+        themes=[themes["water"]],
+        cpv_links=[NeedCpvCode(code="35125100")],
+    )
+    for item in (offering, need):
+        update_search_text(item)
+        db.session.add(item)
+    db.session.commit()
+    return {"supplier": supplier, "buyer": buyer, "offering": offering, "need": need}
+
+
+@pytest.fixture
+def organizer(auth):
+    return auth.login_as("organizer")
+
+
+def _rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def _upload(client, kind: str, content: str | bytes, filename: str = "items.csv"):
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    return client.post(
+        "/catalogue/exchange/import",
+        data={"kind": kind, "file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def _snapshot(model) -> list[dict]:
+    db.session.expire_all()
+    rows = []
+    for item in db.session.scalars(sa.select(model).order_by(model.title)):
+        record = exchange.item_record(item)
+        for key in ("id", "published_at", "updated_at"):
+            record.pop(key)
+        rows.append(record)
+    return rows
+
+
+# --------------------------------------------------------------------------------------------------
+# Permissions
+
+
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("get", "/catalogue/exchange"),
+        ("get", "/catalogue/exchange/export/offerings.csv"),
+        ("get", "/catalogue/exchange/export/needs.json"),
+        ("post", "/catalogue/exchange/import"),
+    ],
+)
+@pytest.mark.parametrize("role", ["supplier", "buyer"])
+def test_only_organizers_and_admins_may_exchange(client, auth, catalogue, method, url, role):
+    auth.login_as(role)
+    assert getattr(client, method)(url).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, catalogue):
+    response = client.get("/catalogue/exchange/export/offerings.csv")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ["organizer", "admin"])
+def test_organizers_and_admins_see_the_exchange_page(client, auth, role):
+    auth.login_as(role)
+    page = client.get("/catalogue/exchange").get_data(as_text=True)
+    assert "organisation_enterprise_number" in page and "cpv_codes" in page and "budget_min" in page
+
+
+def test_unknown_export_kind_or_format_is_not_found(client, organizer):
+    assert client.get("/catalogue/exchange/export/events.csv").status_code == 404
+    assert client.get("/catalogue/exchange/export/offerings.xlsx").status_code == 404
+
+
+# --------------------------------------------------------------------------------------------------
+# Export
+
+
+def test_csv_export_of_offerings(client, organizer, catalogue):
+    response = client.get("/catalogue/exchange/export/offerings.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in response.headers["Content-Disposition"]
+    (row,) = _rows(response.get_data(as_text=True))
+    assert row["title"] == "Sensornetwerk voor waterkwaliteit"
+    assert row["organisation"] == "Hydrosense" and row["organisation_enterprise_number"] == "0260763912"
+    assert row["themes"] == "climate-environment; water"  # in the themes' order
+    assert row["cpv_codes"] == "35125100; 90733000"
+    assert row["trl"] == "8" and row["status"] == "published"
+    assert row["description"] == 'Line one, with a comma.\n\nA second paragraph with "quotes".'
+
+
+def test_csv_export_of_needs_guards_against_formulas(client, organizer, catalogue):
+    (row,) = _rows(client.get("/catalogue/exchange/export/needs.csv").get_data(as_text=True))
+    assert row["challenge"] == "'=SUM(A1:A2) is not a formula here"
+    assert row["budget_min"] == "100000" and row["budget_max"] == "900000"
+    assert row["deadline"] == FUTURE and row["registered_only"] == "yes"
+    assert row["procurement_route"] == "pre_commercial_procurement"
+
+
+def test_json_export_lists_themes_and_codes(client, organizer, catalogue):
+    response = client.get("/catalogue/exchange/export/needs.json")
+    assert response.headers["Content-Type"].startswith("application/json")
+    document = json.loads(response.get_data(as_text=True))
+    assert document["kind"] == "needs"
+    (item,) = document["items"]
+    assert item["themes"] == ["water"] and item["cpv_codes"] == ["35125100"]
+    assert item["budget_max"] == 900_000 and item["registered_only"] is True
+    offerings = json.loads(client.get("/catalogue/exchange/export/offerings.json").get_data(as_text=True))
+    assert offerings["items"][0]["cpv_codes"] == ["35125100", "90733000"]
+
+
+def test_export_includes_drafts(client, organizer, catalogue):
+    catalogue["offering"].status = "draft"
+    db.session.commit()
+    (row,) = _rows(client.get("/catalogue/exchange/export/offerings.csv").get_data(as_text=True))
+    assert row["status"] == "draft"
+
+
+# --------------------------------------------------------------------------------------------------
+# Round trip
+
+
+@pytest.mark.parametrize("kind, model", [("offerings", Offering), ("needs", Need)])
+def test_export_then_import_gives_the_same_items(client, organizer, catalogue, kind, model):
+    before = _snapshot(model)
+    exported = client.get(f"/catalogue/exchange/export/{kind}.csv").data
+    # Into an empty catalogue...
+    for item in db.session.scalars(sa.select(model)):
+        db.session.delete(item)
+    db.session.commit()
+    response = _upload(client, kind, exported)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "1 created, 0 updated" in response.get_data(as_text=True)
+    assert _snapshot(model) == before
+    # ...and onto itself: updated, nothing added.
+    response = _upload(client, kind, exported)
+    assert "0 created, 1 updated" in response.get_data(as_text=True)
+    assert _snapshot(model) == before
+
+
+def test_imported_items_are_searchable(client, organizer, catalogue):
+    csv_text = (
+        "organisation_enterprise_number,title,summary,description,status,cpv_codes,themes\n"
+        "0260763912,Drone-inspectie van dijken,Drones vliegen wekelijks.,Thermische camera's.,published,"
+        "34711200,water\n"
+    )
+    assert _upload(client, "offerings", csv_text).status_code == 200
+    found = search_catalogue(SearchParams(kind="offering", q="dijken"), None)
+    assert [o.title for o in found.items] == ["Drone-inspectie van dijken"]
+
+
+def test_semicolon_separated_files_from_excel_are_read(client, organizer, catalogue):
+    csv_text = "\ufefforganisation;title;trl;cpv_codes\nHydrosense;Nieuwe boei;6;35125100, 38430000\n"
+    response = _upload(client, "offerings", csv_text)
+    assert response.status_code == 200
+    offering = db.session.scalar(sa.select(Offering).where(Offering.title == "Nieuwe boei"))
+    assert offering.trl == 6 and offering.cpv_codes == ["35125100", "38430000"] and offering.status == "draft"
+
+
+# --------------------------------------------------------------------------------------------------
+# Refusals: every reason, and nothing imported
+
+
+BAD_OFFERINGS = (
+    "organisation,organisation_enterprise_number,title,summary,description,innovation_type,trl,language,"
+    "status,themes,cpv_codes\n"
+    "Hydrosense,,Goede rij,Samenvatting,Beschrijving,product,5,nl,published,water,35125100\n"
+    "Bestaat Niet BV,,Onbekende organisatie,,,product,5,nl,draft,,\n"
+    ",0123456749,Onbekend nummer,,,product,5,nl,draft,,\n"
+    "Hydrosense,,,,,gadget,12,de,sold,space,99999999\n"
+    "Vlaamse Milieumaatschappij,,Overheid biedt aan,,,product,,nl,draft,,\n"
+    "Hydrosense,,Goede rij,,,product,5,nl,draft,,\n"
+    "Hydrosense,,Gepubliceerd zonder tekst,,,product,5,nl,published,,\n"
+)
+
+
+def test_bad_rows_are_refused_with_their_reasons_and_nothing_is_imported(client, organizer, catalogue):
+    response = _upload(client, "offerings", BAD_OFFERINGS)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True).replace("&#39;", "'")
+    assert "Nothing was imported" in page
+    assert "6 of 7 rows were refused" in page
+    assert "No organisation named 'Bestaat Niet BV'" in page
+    assert "No organisation with enterprise number 0123456749" in page
+    for reason in (
+        "Title is required",
+        "Innovation type 'gadget'",
+        "TRL must be a whole number from 1 to 9, not '12'",
+        "Language 'de'",
+        "Status 'sold'",
+        "Unknown theme(s): space",
+        "Unknown CPV code(s): 99999999",
+    ):
+        assert reason in page, reason
+    assert "is a government entity" in page
+    assert "already on line 2" in page
+    assert "A published offering needs a summary and a description" in page
+    # Not even the good row was written.
+    titles = set(db.session.scalars(sa.select(Offering.title)))
+    assert titles == {"Sensornetwerk voor waterkwaliteit"}
+
+
+def test_bad_need_rows_are_refused(client, organizer, catalogue):
+    csv_text = (
+        "organisation,title,summary,challenge,budget_min,budget_max,deadline,procurement_route,status,"
+        "registered_only\n"
+        "Vlaamse Milieumaatschappij,Budget omgekeerd,S,C,500000,100000,2027-02-30,tender,open,maybe\n"
+        "Vlaamse Milieumaatschappij,Verleden,S,C,,,2020-01-01,,open,no\n"
+        "Hydrosense,Geen overheid,S,C,abc,,,,draft,\n"
+        'Vlaamse Milieumaatschappij,Goed,S,C,"150.000",200000,,,draft,ja\n'
+    )
+    response = _upload(client, "needs", csv_text)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True).replace("&#39;", "'")
+    for reason in (
+        "The lowest budget (500000) is higher than the highest (100000)",
+        "The deadline '2027-02-30' is not a date",
+        "Procurement route 'tender'",
+        "registered_only is yes or no, not 'maybe'",
+        "An open need cannot have a deadline in the past",
+        "is not a government entity",
+        "Lowest budget must be a whole number",
+    ):
+        assert reason in page, reason
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Need)) == 1
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "The file is empty"),
+        ("title,colour\nX,red\n", "Unknown column(s): colour"),
+        ("organisation,summary\nHydrosense,x\n", "The column 'title' is missing"),
+        ("title,summary\nX,y\n", "Give the organisation in a column"),
+        ("organisation,title\n", "The file has a header but no rows"),
+        ("organisation,title\nHydrosense,X,extra\n", "more cells than the header has columns"),
+        ('organisation,title\nHydrosense,"unclosed\n', "not valid CSV"),
+        ("organisation,title\nHydrosense,Caf\xe9\n".encode("latin-1"), "not UTF-8"),
+    ],
+)
+def test_bad_files_are_refused_with_a_clear_message(client, organizer, catalogue, content, message):
+    response = _upload(client, "offerings", content)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True).replace("&#39;", "'")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Offering)) == 1
+
+
+def test_the_upload_form_needs_a_file(client, organizer):
+    response = client.post("/catalogue/exchange/import", data={"kind": "offerings"})
+    assert response.status_code == 400
+    assert "Choose a CSV file" in response.get_data(as_text=True)
+
+
+def test_the_service_refuses_non_organizers(app, make_user, catalogue):
+    supplier = make_user(roles=("supplier",))
+    with app.test_request_context():
+        with pytest.raises(exchange.ServiceError):
+            exchange.export_csv(supplier, "offerings")
+        with pytest.raises(exchange.ServiceError):
+            exchange.import_csv(supplier, "offerings", b"organisation,title\nHydrosense,X\n")
