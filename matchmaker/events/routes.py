@@ -703,7 +703,7 @@ def event_date_filter(value, fmt: str = "full") -> str:
 
 
 @bp.app_template_filter("event_datetime")
-def event_datetime_filter(value, fmt: str = "medium") -> str:
+def event_datetime_filter(value, fmt: str = "d MMMM y, HH:mm") -> str:
     """An event-local (Europe/Brussels) naive datetime, formatted in the reader's language."""
     return format_datetime(value.replace(tzinfo=events_service.TZ), fmt) if value else ""
 
