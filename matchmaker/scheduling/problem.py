@@ -37,6 +37,8 @@ class Problem:
     locked_F: int
     locked_W: float
     no_common_slot: np.ndarray  # (R,) bool: the two sides share no available slot at all (locks aside)
+    busy: np.ndarray | None = None  # (P, S) bool: slots taken by locked meetings
+    available: np.ndarray | None = None  # (P, S) bool: availability as given
 
     @property
     def R(self) -> int:
@@ -164,4 +166,6 @@ def build_problem(instance: Instance) -> Problem:
         locked_F=locked_F,
         locked_W=locked_W,
         no_common_slot=nocommon,
+        busy=busy,
+        available=avail,
     )

@@ -274,11 +274,15 @@ def _unscheduled(pb: Problem, asg: Assignment) -> list[Unscheduled]:
                 Unscheduled(req, REASON_NO_COMMON_SLOT, f"{req.a} and {req.b} are never available together")
             )
         elif not asg.cand[r]:
-            out.append(
-                Unscheduled(
-                    req, REASON_NO_COMMON_SLOT, "their common slots are taken by locked meetings or tables"
+            both = pb.available[u] & pb.available[v] & ~pb.busy[u] & ~pb.busy[v]
+            if both.any():
+                out.append(
+                    Unscheduled(req, REASON_NO_TABLE, "locked meetings take every table when both are free")
                 )
-            )
+            else:
+                out.append(
+                    Unscheduled(req, REASON_NO_COMMON_SLOT, "their common slots are taken by locked meetings")
+                )
         elif full:
             out.append(Unscheduled(req, REASON_MAX_REACHED, " and ".join(full) + " reached max_meetings"))
         else:

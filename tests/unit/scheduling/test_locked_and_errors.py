@@ -157,3 +157,15 @@ def test_load_instance_rejects_a_file_that_is_not_json(tmp_path):
     good = tmp_path / "good.json"
     good.write_text(json.dumps(good_dict()), encoding="utf-8")
     assert load_instance(good) == instance_from_dict(good_dict())
+
+
+def test_reasons_name_what_the_locked_meetings_took():
+    people = {"a": ([0], 2), "b": ([0, 1], 2), "c": ([0, 1], 2), "d": ([0, 1], 2), "x": ([0], 2)}
+    reqs = [("a", "b", 1), ("c", "d", 1), ("c", "x", 1)]
+    # One table: c-d holds it in s0, the only slot a and b share; c is also x's only chance, in s0.
+    sol = solve(make_instance(2, 1, people, reqs, locked=[("c", "d", 0, 1)]))
+    why = {frozenset((u.request.a, u.request.b)): u.reason for u in sol.unscheduled}
+    assert why == {
+        frozenset(("a", "b")): "no free table in a common free slot",
+        frozenset(("c", "x")): "no common free slot",
+    }
