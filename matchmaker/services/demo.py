@@ -282,6 +282,7 @@ FOUNDATION_STEPS: list[tuple[str, DemoStep]] = [
 STEPS: list[tuple[str, DemoStep]] = [
     *FOUNDATION_STEPS,
     ("themes", seed_default_themes),
+    ("catalogue", __import__("matchmaker.services.demo_catalogue", fromlist=["_"]).seed_demo_catalogue),
     ("events", __import__("matchmaker.services.demo_events", fromlist=["_"]).seed_demo_events),
 ]
 
