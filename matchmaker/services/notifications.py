@@ -26,7 +26,7 @@ from flask_babel.speaklater import LazyString
 from matchmaker.extensions import db
 from matchmaker.models import EmailMode, Notification, NotificationPreference, User, utcnow
 from matchmaker.services import ServiceError, mail
-from matchmaker.services.accounts import personal_data_exporter
+from matchmaker.services.accounts import account_deletion_hook, personal_data_exporter
 
 log = logging.getLogger(__name__)
 
@@ -283,3 +283,9 @@ def _export_notifications(user: User) -> dict:
             for n in notifications
         ],
     }
+
+
+@account_deletion_hook("notifications")
+def _forget_notifications(user: User) -> None:
+    db.session.execute(sa.delete(Notification).where(Notification.user_id == user.id))
+    db.session.execute(sa.delete(NotificationPreference).where(NotificationPreference.user_id == user.id))

@@ -31,7 +31,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.services import ServiceError
-from matchmaker.services.accounts import get_user_by_email, personal_data_exporter
+from matchmaker.services.accounts import account_deletion_hook, get_user_by_email, personal_data_exporter
 from matchmaker.services.events import can_manage, event_path, registration_is_open, require_manager
 from matchmaker.services.notifications import notify
 
@@ -175,6 +175,8 @@ def register(user: User, event: Event, data: RegistrationInput, by: User | None 
     existing = registration_of(user, event)
     if existing is not None and existing.is_active:
         raise ServiceError(_("You are already registered for this event."))
+    # Serialize registrations per event (PostgreSQL): two late ones cannot both take the last place.
+    db.session.execute(sa.select(Event.id).where(Event.id == event.id).with_for_update())
     left = places_left(event, data.role)
     if left is not None and left <= 0 and not on_behalf:
         raise ServiceError(
@@ -357,3 +359,36 @@ def _export_registrations(user: User) -> list[dict]:
             }
         )
     return exported
+
+
+@account_deletion_hook("events")
+def _forget_registrations(user: User) -> None:
+    """On account deletion: remove the user's registrations and every request they sent or received, and
+    keep their events without an organizer (an administrator can take them over)."""
+    registrations = db.session.scalars(sa.select(Registration).where(Registration.user_id == user.id)).all()
+    ids = [r.id for r in registrations]
+    if ids:
+        db.session.execute(
+            sa.delete(MeetingRequest)
+            .where(
+                sa.or_(
+                    MeetingRequest.from_registration_id.in_(ids), MeetingRequest.to_registration_id.in_(ids)
+                )
+            )
+            .execution_options(synchronize_session=False)
+        )
+        for registration in registrations:
+            db.session.delete(registration)  # the ORM also removes its offering, need and slot links
+    db.session.execute(
+        sa.update(Event)
+        .where(Event.organizer_id == user.id)
+        .values(organizer_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.update(Registration)
+        .where(Registration.registered_by_id == user.id)
+        .values(registered_by_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()

@@ -295,3 +295,25 @@ def test_download_my_data_includes_registrations_requests_and_notifications(
     assert events[0]["meeting_requests"][0]["message"] == "Personal message"
     assert events[0]["meeting_requests"][0]["direction"] == "received"
     assert data["data"]["notifications"]["notifications"][0]["kind"] == "request_received"
+
+
+def test_deleting_an_account_removes_its_registrations_requests_and_notifications(
+    event, buyer, supplier, register
+):
+    from matchmaker.models import Notification
+    from matchmaker.services import accounts
+    from tests.conftest import PASSWORD
+
+    rb = register(buyer, event)
+    register(supplier, event)
+    requests_service.send_request(supplier, event, rb.id, "Hello")
+    supplier_id = supplier.id
+    accounts.delete_account(supplier, PASSWORD)
+    assert db.session.scalars(sa.select(Registration.user_id)).all() == [buyer.id]
+    assert db.session.scalar(sa.select(sa.func.count(MeetingRequest.id))) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(Notification.user_id == supplier_id)
+        )
+        == 0
+    )
