@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -76,7 +77,8 @@ def rank(args: argparse.Namespace) -> int:
         index = engine.fit(offerings, progress=ProgressBar("indexing"))
     except MatchingError as error:
         raise SystemExit(f"offerings: {error}") from None
-    results = index.top_k_many(needs, args.top_k, progress=ProgressBar("ranking"))
+    workers = min(2, os.cpu_count() or 1) if len(needs) * len(offerings) > 5_000_000 else 1
+    results = index.top_k_many(needs, args.top_k, progress=ProgressBar("ranking"), workers=workers)
     for need, matches in zip(needs, results, strict=True):
         reader = need.language if need.language in ("nl", "fr", "en") else "en"
         ranked = []

@@ -7,6 +7,7 @@ configuration give the same scores, and equal scores are ordered by document id.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import pickle
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -252,6 +253,16 @@ class MatchingEngine:
         return index
 
 
+# The index and queries that forked ranking workers read (set only while top_k_vectors runs).
+_SHARED: tuple | None = None
+
+
+def _rank_block(start: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    index, vectors, k, excludes, block = _SHARED
+    dense = (vectors[start : start + block] @ index._matrix_t).toarray()
+    return index._select_block(dense, k, excludes[start : start + block])
+
+
 def _count_rows(analysed: Sequence[Analysed], vocabulary_: dict[str, int], grow: bool) -> sp.csr_matrix:
     """docs x terms matrix of weighted counts; with `grow`, unseen terms get new columns, else are dropped."""
     indptr, indices, data = [0], [], []
@@ -458,14 +469,11 @@ class Index:
             scores[~self._alive] = 0.0
         if exclude is not None:
             scores[exclude] = 0.0
-        if k < len(scores):
-            kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-            candidates = np.flatnonzero(scores >= max(kth, np.float32(1e-12)))
-        else:
-            candidates = np.flatnonzero(scores > 0)
-        order = np.lexsort((self._id_rank[candidates], -scores[candidates]))[:k]
-        chosen = candidates[order]
-        return [Match(self._analysed[i].document.id, float(min(scores[i], 1.0))) for i in chosen]
+        chosen, values = self._select_row(scores, k)
+        return [
+            Match(self._analysed[i].document.id, min(v, 1.0))
+            for i, v in zip(chosen.tolist(), values.tolist(), strict=True)
+        ]
 
     def _query_vector(self, query: Document) -> tuple[np.ndarray, np.ndarray]:
         """One query's combined vector as (columns, values), without building sparse matrices: the fast path
@@ -534,12 +542,14 @@ class Index:
         k: int = 10,
         exclude_self: bool = False,
         progress: Progress | None = None,
+        workers: int = 1,
     ) -> list[list[Match]]:
-        """top_k for many queries at once (much faster than one by one)."""
+        """top_k for many queries at once (much faster than one by one; see top_k_vectors for `workers`)."""
         self._check_k(k)
         queries = list(queries)
         vectors = self.vectorize(queries) if queries else sp.csr_matrix((0, self._rows.shape[1]))
-        return self.top_k_vectors(vectors, k, [q.id for q in queries] if exclude_self else None, progress)
+        excludes = [q.id for q in queries] if exclude_self else None
+        return self.top_k_vectors(vectors, k, excludes, progress, workers=workers)
 
     def top_k_vectors(
         self,
@@ -547,23 +557,84 @@ class Index:
         k: int,
         exclude_ids: Sequence[Any] | None = None,
         progress: Progress | None = None,
-        block: int = 512,
+        block: int = 256,
+        workers: int = 1,
     ) -> list[list[Match]]:
-        """Rank for query rows made by :meth:`vectorize`. Exact: equal to sorting every score, ties by id."""
+        """Rank for query rows made by :meth:`vectorize`. Exact: equal to sorting every score, ties by id.
+
+        With `workers` > 1 the blocks of queries are ranked in that many forked processes (Linux; worth it
+        from
+        some thousands of queries x documents; not meant for use inside a web worker).
+        """
         self._check_k(k)
-        results: list[list[Match]] = []
         n = vectors.shape[0]
-        for start in range(0, n, block):
-            product = vectors[start : start + block] @ self._matrix_t
-            dense = product.toarray()
-            for r in range(dense.shape[0]):
-                exclude = None
-                if exclude_ids is not None:
-                    exclude = self._positions.get(exclude_ids[start + r])
-                results.append(self._select(dense[r], k, exclude))
-            if progress:
-                progress(min(start + block, n), n)
-        return results
+        excludes = [None] * n
+        if exclude_ids is not None:
+            excludes = [self._positions.get(doc_id) for doc_id in exclude_ids]
+        starts = list(range(0, n, block))
+        ranked: list[tuple[np.ndarray, np.ndarray]] = []
+        global _SHARED
+        _SHARED = (self, vectors, k, excludes, block)
+        try:
+            if workers > 1 and len(starts) > 1 and "fork" in multiprocessing.get_all_start_methods():
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    for done, part in enumerate(pool.imap(_rank_block, starts), 1):
+                        ranked.extend(part)
+                        if progress:
+                            progress(min(done * block, n), n)
+            else:
+                for start in starts:
+                    ranked.extend(_rank_block(start))
+                    if progress:
+                        progress(min(start + block, n), n)
+        finally:
+            _SHARED = None
+        ids = [a.document.id for a in self._analysed]
+        return [
+            [Match(ids[p], min(score, 1.0)) for p, score in zip(pos.tolist(), val.tolist(), strict=True)]
+            for pos, val in ranked
+        ]
+
+    def _select_block(
+        self, dense: np.ndarray, k: int, excludes: Sequence[int | None]
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Row-wise top k of a block of scores (modified): positions and scores, ties by id, positives
+        only."""
+        if not self._alive.all():
+            dense[:, ~self._alive] = 0.0
+        for r, position in enumerate(excludes):
+            if position is not None:
+                dense[r, position] = 0.0
+        rows, n = dense.shape
+        out = []
+        if k >= n:
+            for r in range(rows):
+                out.append(self._select_row(dense[r], k))
+            return out
+        part = np.argpartition(dense, n - k, axis=1)[:, n - k :]
+        values = np.take_along_axis(dense, part, axis=1)
+        kth = values.min(axis=1)
+        # Where the k-th score is shared by documents outside the partition, ties must be settled by id.
+        outside_ties = (dense == kth[:, None]).sum(axis=1) > (values == kth[:, None]).sum(axis=1)
+        for r in range(rows):
+            if outside_ties[r] and kth[r] > 0:
+                out.append(self._select_row(dense[r], k))
+                continue
+            keep = values[r] > 0
+            cand, val = part[r][keep], values[r][keep]
+            order = np.lexsort((self._id_rank[cand], -val))
+            out.append((cand[order], val[order]))
+        return out
+
+    def _select_row(self, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        if k < len(scores):
+            kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+            candidates = np.flatnonzero(scores >= max(kth, np.float32(1e-12)))
+        else:
+            candidates = np.flatnonzero(scores > 0)
+        order = np.lexsort((self._id_rank[candidates], -scores[candidates]))[:k]
+        chosen = candidates[order]
+        return chosen, scores[chosen]
 
     # -- explanations --
     def _analysed_for(self, doc: Document | Any) -> Analysed:

@@ -312,3 +312,14 @@ def test_from_mapping_tolerates_missing_and_odd_fields():
     assert doc == Document(7, cpv=("34144910",))
     with pytest.raises(InvalidDocument):
         Document.from_mapping({"title": "no id"})
+
+
+def test_ranking_in_two_processes_equals_ranking_in_one():
+    docs = random_corpus(11, 200) + [Document(f"tie-{i}", "zon water", language="nl") for i in range(30)]
+    index = MatchingEngine().fit(docs)
+    queries = [*random_corpus(12, 40), Document("q-tie", "zon water", language="nl")]
+    vectors = index.vectorize(queries)
+    one = index.top_k_vectors(vectors, 5, block=16)
+    two = index.top_k_vectors(vectors, 5, block=16, workers=2)
+    assert one == two
+    assert [m.id for m in one[-1]] == ["tie-0", "tie-1", "tie-10", "tie-11", "tie-12"]  # ties by id
