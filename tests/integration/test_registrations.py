@@ -317,3 +317,30 @@ def test_deleting_an_account_removes_its_registrations_requests_and_notification
         )
         == 0
     )
+
+
+@pytest.mark.postgres
+def test_the_last_place_goes_to_one_of_two_simultaneous_registrations(app, make_event, make_participant):
+    from matchmaker.models import Event, User
+    from tests.integration.test_meeting_requests import _race, _require_postgres
+
+    _require_postgres()
+    event_id = make_event(capacity_suppliers=1).id
+    users = [make_participant("supplier", name=f"Racer {n}").id for n in range(2)]
+
+    def registers(user_id):
+        def run():
+            user = db.session.get(User, user_id)
+            items = registrations_service.eligible_items(user, "supplier")
+            registrations_service.register(
+                user,
+                db.session.get(Event, event_id),
+                registrations_service.RegistrationInput("supplier", [i.id for i in items]),
+            )
+
+        return run
+
+    results = _race(app, registers(users[0]), registers(users[1]))
+    assert results.count("ok") == 1
+    assert "full" in next(r for r in results if r != "ok").message
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
