@@ -19,25 +19,42 @@ EVENT_DAY = date.today() + timedelta(days=40)
 def people(live_app):
     with live_app.app_context():
         ensure_default_themes()
-        organizer = accounts.create_user("olivia@example.org", PASSWORD, "Olivia Organizer", ("organizer",),
-                                         language="en", confirmed=True)
-        buyer = accounts.create_user("bart@example.org", PASSWORD, "Bart Buyer", ("buyer",), language="en",
-                                     confirmed=True)
-        supplier = accounts.create_user("sofie@example.org", PASSWORD, "Sofie Supplier", ("supplier",),
-                                        language="en", confirmed=True)
+        organizer = accounts.create_user(
+            "olivia@example.org", PASSWORD, "Olivia Organizer", ("organizer",), language="en", confirmed=True
+        )
+        buyer = accounts.create_user(
+            "bart@example.org", PASSWORD, "Bart Buyer", ("buyer",), language="en", confirmed=True
+        )
+        supplier = accounts.create_user(
+            "sofie@example.org", PASSWORD, "Sofie Supplier", ("supplier",), language="en", confirmed=True
+        )
         from matchmaker.models import Membership, MembershipRole, Organisation
 
-        agency = Organisation(name="Agentschap Wegen en Verkeer", kind="government", enterprise_number="0974638776")
+        agency = Organisation(
+            name="Agentschap Wegen en Verkeer", kind="government", enterprise_number="0974638776"
+        )
         startup = Organisation(name="Verkeerslicht.ai", kind="startup", enterprise_number="0995127057")
         db.session.add_all([agency, startup])
         db.session.add(Membership(user=buyer, organisation=agency, role=MembershipRole.ADMIN))
         db.session.add(Membership(user=supplier, organisation=startup, role=MembershipRole.ADMIN))
-        db.session.add(Need(organisation=agency, title="Detect cyclists at traffic lights",
-                            challenge="Cyclists wait too long at traffic lights; we want radar or camera detection.",
-                            status=NeedStatus.OPEN, language="en"))
-        db.session.add(Offering(organisation=startup, title="Radar detection of cyclists at traffic lights",
-                                summary="Radar sensors detect approaching cyclists and give them green earlier.",
-                                status=OfferingStatus.PUBLISHED, language="en"))
+        db.session.add(
+            Need(
+                organisation=agency,
+                title="Detect cyclists at traffic lights",
+                challenge="Cyclists wait too long at traffic lights; we want radar or camera detection.",
+                status=NeedStatus.OPEN,
+                language="en",
+            )
+        )
+        db.session.add(
+            Offering(
+                organisation=startup,
+                title="Radar detection of cyclists at traffic lights",
+                summary="Radar sensors detect approaching cyclists and give them green earlier.",
+                status=OfferingStatus.PUBLISHED,
+                language="en",
+            )
+        )
         db.session.commit()
     return {"organizer": "olivia@example.org", "buyer": "bart@example.org", "supplier": "sofie@example.org"}
 
@@ -86,6 +103,7 @@ def test_from_a_new_event_to_an_accepted_meeting_request(page, check_a11y, peopl
         check_a11y(page, f"events-register-{who}")
         page.get_by_role("button", name="Register", exact=True).click()
         assert "You are registered." in page.locator(".flash-messages").inner_text()
+        check_a11y(page, f"events-detail-{who}")
 
     # The supplier sees the buyer recommended, with the reason, and asks for a meeting.
     page.get_by_role("link", name="See who is here").click()
@@ -116,6 +134,10 @@ def test_from_a_new_event_to_an_accepted_meeting_request(page, check_a11y, peopl
     log_in(page, people["supplier"])
     page.get_by_role("link", name="Notifications").click()
     assert "Bart Buyer accepted your meeting request" in page.locator(".notification-list").inner_text()
+    page.get_by_role("link", name="Email settings").click()
+    check_a11y(page, "notifications-settings")
     mails = {(m.to, m.subject) for m in live_server.outbox}
     assert any(to == people["buyer"] and "asks you for a meeting" in subject for to, subject in mails)
-    assert any(to == people["supplier"] and "accepted your meeting request" in subject for to, subject in mails)
+    assert any(
+        to == people["supplier"] and "accepted your meeting request" in subject for to, subject in mails
+    )
