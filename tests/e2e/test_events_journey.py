@@ -19,7 +19,7 @@ EVENT_DAY = date.today() + timedelta(days=40)
 def people(live_app):
     with live_app.app_context():
         ensure_default_themes()
-        organizer = accounts.create_user(
+        accounts.create_user(
             "olivia@example.org", PASSWORD, "Olivia Organizer", ("organizer",), language="en", confirmed=True
         )
         buyer = accounts.create_user(
