@@ -108,7 +108,7 @@ def solve(
     report(0.6, f"placed: fair share {free_F(pb, asg) + pb.locked_F} of at most {F_bound + pb.locked_F}")
 
     def at_bound() -> bool:
-        return free_F(pb, asg) >= F_bound and free_W(pb, asg) >= W_bound - _TOL
+        return free_F(pb, asg) >= F_bound and _at_least(free_W(pb, asg), W_bound)
 
     # Short of the F bound, bound W now at this F (improvements never lower F), so the bound does not depend
     # on time left at the end.
@@ -159,7 +159,7 @@ def solve(
         F_bound=max(F, F_bound + pb.locked_F),
         W=W,
         W_bound=W_bound_total,
-        optimal=F_bound + pb.locked_F <= F and W_bound_total - _TOL <= W,
+        optimal=F_bound + pb.locked_F <= F and _at_least(W, W_bound_total),
         seconds=time.monotonic() - started,
         method=method,
     )
@@ -170,11 +170,26 @@ def solve(
 _TOL = 1e-6
 
 
+def _weight_grid(pb: Problem) -> int | None:
+    """The smallest k in a few usual ones such that every weight times k is whole, or None."""
+    for k in (1, 2, 4, 5, 10, 20, 100, 1000):
+        scaled = pb.rw * k
+        if np.all(np.abs(scaled - np.round(scaled)) < 1e-9):
+            return k
+    return None
+
+
 def _round_bound(pb: Problem, value: float) -> float:
-    """A solver's bound, freed of its tolerance: rounded down when every weight is whole."""
-    if bool(np.all(pb.rw == np.round(pb.rw))):
-        return float(math.floor(value + 1e-6))
-    return value + 1e-7 * max(1.0, abs(value))
+    """A solver's bound, freed of its tolerance: rounded down to the grid of the weights when there is one
+    (every W is on it), else raised by a relative hair so that it stays an upper bound."""
+    k = _weight_grid(pb)
+    if k is not None:
+        return math.floor(value * k + 1e-6) / k
+    return value + 1e-9 * max(1.0, abs(value))
+
+
+def _at_least(value: float, bound: float) -> bool:
+    return value >= bound - _TOL * max(1.0, abs(bound))
 
 
 def _exact(pb: Problem, asg: Assignment, F_bound: int, deadline: float):

@@ -127,8 +127,12 @@ def direct_milp(inst: Instance) -> tuple[int, float]:
     for i, (coef, _lo, _hi) in enumerate(rows):
         for j, v in coef.items():
             a[i, j] = v
+    # f_p <= min(target, max_meetings), and 0 for someone who cannot meet anybody (no row ties it to x).
     upper = np.concatenate(
-        [np.ones(n_x), [min(inst.fairness_target, p.max_meetings) for p in inst.participants]]
+        [
+            np.ones(n_x),
+            [min(inst.fairness_target, p.max_meetings) if p.id in by_p else 0 for p in inst.participants],
+        ]
     )
     weights = np.array([inst.requests[k].weight for k, _ in cols])
     big = weights.sum() + 1
@@ -170,3 +174,28 @@ def test_certificate_bounds_are_never_below_the_achieved_values(seed):
     assert cert.F_bound >= cert.F
     assert cert.W_bound >= cert.W
     assert cert.optimal == (cert.F_bound == cert.F and cert.W_bound == cert.W)
+
+
+@pytest.mark.parametrize("seed", [2049, 2054, 2061])
+def test_optimum_equals_a_direct_milp_with_peer_requests_and_fractional_weights(seed):
+    rnd = random.Random(seed)
+    base = random_instance(
+        rnd, rnd.randint(3, 8), rnd.randint(8, 25), rnd.randint(3, 7), rnd.randint(1, 6), 3, 4
+    )
+    ids = [p.id for p in base.participants]
+    have = {frozenset((r.a, r.b)) for r in base.requests}
+    extra = []
+    for _ in range(12):  # suppliers and buyers asking each other: the relaxation is no longer integral
+        a, b = rnd.sample(ids, 2)
+        if frozenset((a, b)) not in have:
+            have.add(frozenset((a, b)))
+            extra.append(Request(a, b, rnd.choice([1, 1.5, 4])))
+    inst = Instance(base.slots, base.tables, base.participants, base.requests + tuple(extra), base.locked, 2)
+    sol = solve(inst, time_limit=20)
+    f, w, problems = check_schedule(inst, sol.meetings)
+    assert problems == []
+    best_f, best_w = direct_milp(inst)
+    assert f == best_f
+    assert w == pytest.approx(best_w)
+    assert sol.certificate.optimal
+    assert sol.certificate.W_bound == pytest.approx(w)
