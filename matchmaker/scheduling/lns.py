@@ -151,6 +151,7 @@ def improve(
     report: Progress,
     chosen: list[int] | None = None,
     max_rounds: int = 3,
+    span: tuple[float, float] = (0.65, 0.8),
 ) -> int:
     """Re-optimise neighbourhoods until the bounds or the deadline; returns how many improved.
 
@@ -177,9 +178,12 @@ def improve(
     def weight() -> float:
         return float(sum(pb.rw[r] for r in asg.placed()))
 
+    started = time.monotonic()
+
     def say() -> None:
+        done = min(1.0, (time.monotonic() - started) / max(1e-9, deadline - started))
         report(
-            0.7,
+            span[0] + (span[1] - span[0]) * done,
             f"neighbourhood search: fair share {fair() + pb.locked_F} (bound {F_bound + pb.locked_F}), "
             f"weight {weight() + pb.locked_W:g}",
         )

@@ -130,12 +130,12 @@ def solve(
         fill(asg)
         if not at_bound() and exact_fits and time.monotonic() < deadline:
             method += "+exact MILP"
-            report(0.8, "solving the time-indexed model exactly")
+            report(0.82, "solving the time-indexed model exactly")
             asg, F_bound, W_exact = _exact(pb, asg, F_bound, deadline - reserve)
             w_bounds.extend(W_exact)
             W_bound = min(v for v, level in w_bounds if level <= free_F(pb, asg))
             if not at_bound() and time.monotonic() < deadline:
-                improve(pb, asg, F_bound, W_bound, deadline - reserve, rng, report, chosen)
+                improve(pb, asg, F_bound, W_bound, deadline - reserve, rng, report, chosen, span=(0.85, 0.97))
                 fill(asg)
     # Keep the best weight bound that holds at this schedule's F; bound W again at this F if time is left.
     F_now = free_F(pb, asg)

@@ -143,3 +143,11 @@ def test_a_rounded_choice_is_cut_down_to_max_meetings():
     pb = build_problem(make_instance(4, 4, people, [("b", "x", 1), ("b", "y", 3), ("b", "z", 2)]))
     chosen = solver_module._feasible_choice(pb, np.arange(pb.R))
     assert sorted(chosen) == [1, 2]  # b can meet two: the heavier requests stay
+
+
+def test_progress_never_goes_back_through_every_phase():
+    calls: list[float] = []
+    sol = solve(triangle(), progress=lambda f, m: calls.append(f))
+    assert "exact MILP" in sol.certificate.method  # relaxation, colouring, LNS and the exact model all ran
+    assert calls == sorted(calls)
+    assert calls[-1] == 1.0
