@@ -137,8 +137,13 @@ def _require_editor(user, item: Offering | Need) -> None:
 # Validation shared by offerings and needs
 
 
+def _without_nul(value: str | None) -> str:
+    """NUL characters are never meant (and PostgreSQL refuses them in text columns)."""
+    return (value or "").replace("\x00", "")
+
+
 def _clean_text(value: str | None, label: str, maximum: int, required: bool = False) -> str:
-    text = (value or "").strip()
+    text = _without_nul(value).strip()
     if required and not text:
         raise ServiceError(_("%(field)s is required.", field=label))
     if len(text) > maximum:
@@ -169,7 +174,7 @@ def _themes(theme_ids: list[int], current: list[Theme]) -> list[Theme]:
 
 
 def check_links(text: str) -> str:
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    lines = [line.strip() for line in _without_nul(text).splitlines() if line.strip()]
     if len(lines) > LINKS_MAX:
         raise ServiceError(_("Give at most %(n)d links.", n=LINKS_MAX))
     for number, line in enumerate(lines, start=1):
@@ -198,7 +203,7 @@ def _check_deadline(deadline: date | None, previous: date | None = None) -> None
 
 
 def _keywords(text: str) -> str:
-    words = [w.strip() for w in (text or "").replace(";", ",").split(",") if w.strip()]
+    words = [w.strip() for w in _without_nul(text).replace(";", ",").split(",") if w.strip()]
     cleaned = ", ".join(dict.fromkeys(words))
     if len(cleaned) > KEYWORDS_MAX:
         raise ServiceError(_("Keywords are too long (at most %(n)d characters).", n=KEYWORDS_MAX))

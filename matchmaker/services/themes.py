@@ -82,16 +82,20 @@ def _check(user: User, data: ThemeInput, theme: Theme | None = None) -> None:
     clash = db.session.scalar(sa.select(Theme).where(Theme.slug == data.slug))
     if clash is not None and clash is not theme:
         raise ServiceError(_("Another theme already uses this short name."))
-    if not all(name.strip() for name in (data.name_nl, data.name_fr, data.name_en)):
+    if not all(_clean(name) for name in (data.name_nl, data.name_fr, data.name_en)):
         raise ServiceError(_("Give the theme a name in Dutch, French and English."))
+
+
+def _clean(text: str | None) -> str:
+    return (text or "").replace("\x00", "").strip()
 
 
 def _apply(theme: Theme, data: ThemeInput) -> None:
     theme.slug = data.slug
-    theme.name_nl = data.name_nl.strip()
-    theme.name_fr = data.name_fr.strip()
-    theme.name_en = data.name_en.strip()
-    theme.description = (data.description or "").strip()
+    theme.name_nl = _clean(data.name_nl)
+    theme.name_fr = _clean(data.name_fr)
+    theme.name_en = _clean(data.name_en)
+    theme.description = _clean(data.description)
     theme.position = data.position or 0
 
 
