@@ -1,11 +1,14 @@
 """`solve(instance)`: the engine's entry point.
 
-1. The aggregated relaxation (relax.py) gives F_bound and, with F held at its best, the requests to schedule.
+1. The aggregated relaxation (relax.py) gives F_bound and, with F held at its best, the requests to schedule;
+   Hall cuts (a participant cannot meet more people than it has slots for them) are added until none is
+   violated.
 2. Those requests get slots and tables (heuristic.py: colouring, ejection-chain repair, then a greedy fill).
-3. If the schedule does not reach the bounds and the time-indexed model is small enough, HiGHS solves it
-   exactly (exact.py), starting from the heuristic schedule; otherwise a large-neighbourhood search
-   re-optimises the neighbourhood of the participants that fell short.
-4. The certificate compares F and W with the best bounds proven on the way.
+3. If the schedule does not reach the bounds, a large-neighbourhood search (lns.py) re-solves exactly the
+   neighbourhoods of the participants that fell short, then of the chosen requests left out; if the
+   time-indexed model is small, HiGHS then solves it whole (exact.py) from the best schedule so far.
+4. The certificate compares F and W with the best bounds proven on the way; a weight bound is only used
+   for a schedule at least as fair as the one it was proven for.
 """
 
 from __future__ import annotations
