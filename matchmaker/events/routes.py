@@ -6,9 +6,6 @@ else; the participant list and requests are for approved participants (403 other
 its two sides only (404 otherwise).
 """
 
-import importlib
-import logging
-
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
@@ -43,9 +40,6 @@ from matchmaker.services import events as events_service
 from matchmaker.services import meeting_requests as requests_service
 from matchmaker.services import registrations as registrations_service
 from matchmaker.services.themes import list_themes
-
-log = logging.getLogger(__name__)
-
 
 # --- helpers -------------------------------------------------------------------------------------------
 
@@ -188,8 +182,11 @@ def edit(event_id: int):
 
 @bp.get("/<int:event_id>/programme")
 @login_required
-def programme(event_id: int, day_form: DayForm | None = None, block_forms: dict | None = None):
-    event = _managed(event_id)
+def programme(event_id: int):
+    return _programme_page(_managed(event_id))
+
+
+def _programme_page(event: Event, day_form: DayForm | None = None, block_forms: dict | None = None):
     block_forms = block_forms or {}
     return render_template(
         "events/programme.html",
@@ -225,7 +222,7 @@ def add_day(event_id: int):
         else:
             flash(_("The day is added to the programme."), "success")
             return redirect(url_for(".programme", event_id=event.id))
-    return programme(event_id, day_form=form), 422
+    return _programme_page(event, day_form=form), 422
 
 
 @bp.post("/<int:event_id>/programme/days/<int:day_id>/delete")
@@ -270,7 +267,7 @@ def add_block(event_id: int, day_id: int):
         else:
             flash(_("The programme is updated."), "success")
             return redirect(url_for(".programme", event_id=event.id))
-    return programme(event_id, block_forms={day_id: form}), 422
+    return _programme_page(event, block_forms={day_id: form}), 422
 
 
 @bp.post("/<int:event_id>/programme/blocks/<int:block_id>/delete")
@@ -489,82 +486,32 @@ def cancel_registration(event_id: int):
 # --- who is here ---------------------------------------------------------------------------------------
 
 
-def _recommender():
-    """`services.matching.recommend_participants` once the matching integration provides it."""
-    try:
-        module = importlib.import_module("matchmaker.services.matching")
-    except ImportError:
-        return None
-    return getattr(module, "recommend_participants", None)
-
-
-def _matches_query(registration, q: str) -> bool:
-    if not q:
-        return True
-    text = " ".join(
-        [registration.user.display_name, registration.organisation_name]
-        + [item.title for item in registration.items]
-        + [getattr(item, "summary", "") or "" for item in registration.items]
-    ).casefold()
-    return all(word in text for word in q.casefold().split())
-
-
 @bp.get("/<int:event_id>/participants")
 @login_required
 def participants(event_id: int):
     event = _participant_view(event_id)
-    mine = registrations_service.registration_of(current_user, event)
-    is_participant = mine is not None and mine.status == RegistrationStatus.APPROVED
-    everyone = [r for r in events_service.approved_registrations(event) if not (mine and r.id == mine.id)]
-    default_role = ""
-    if is_participant:
-        default_role = (
-            ParticipantRole.SUPPLIER if mine.role == ParticipantRole.BUYER else ParticipantRole.BUYER
-        )
-    role = request.args.get("role", default_role)
-    if role not in ("", *ParticipantRole):
-        role = ""
-    theme = request.args.get("theme", type=int)
-    q = (request.args.get("q") or "").strip()[:200]
-
-    def keep(r) -> bool:
-        if role and r.role != role:
-            return False
-        if theme and not any(theme in [t.id for t in item.themes] for item in r.items):
-            return False
-        return _matches_query(r, q)
-
-    shown = [r for r in everyone if keep(r)]
-    recommendations = []
-    recommender = _recommender()
-    if is_participant and recommender is not None:
-        candidates = [r for r in shown if r.role != mine.role]
-        try:
-            recommendations = [
-                rec for rec in recommender(mine, candidates, current_language()) if rec.score > 0
-            ]
-        except Exception:  # a failing engine must not take the participant list down
-            log.exception("recommend_participants failed for registration %s", mine.id)
-            recommendations = []
-    recommended_ids = {rec.registration.id for rec in recommendations}
-    others = sorted(
-        (r for r in shown if r.id not in recommended_ids),
-        key=lambda r: (r.organisation_name.casefold(), r.user.display_name.casefold()),
+    directory = registrations_service.who_is_here(
+        current_user,
+        event,
+        role=request.args.get("role"),
+        theme_id=request.args.get("theme", type=int),
+        query=request.args.get("q") or "",
+        language=current_language(),
     )
+    mine = directory.mine
     return render_template(
         "events/participants.html",
         event=event,
-        mine=mine if is_participant else None,
-        recommendations=recommendations,
-        others=others,
-        total=len(everyone),
-        role=role,
-        theme=theme,
-        q=q,
+        mine=mine,
+        recommendations=directory.recommendations,
+        others=directory.others,
+        total=directory.total,
+        role=directory.role,
+        theme=directory.theme_id,
+        q=directory.query,
         themes=list_themes(),
-        states=requests_service.request_states_by_partner(mine) if is_participant else {},
+        states=requests_service.request_states_by_partner(mine) if mine else {},
         requests_open=events_service.requests_are_open(event),
-        engine_available=recommender is not None,
     )
 
 

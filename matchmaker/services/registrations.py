@@ -5,6 +5,8 @@ Participants change or cancel their registration while registration is open. The
 refuses registrations (when admission needs approval) and may register people on their behalf.
 """
 
+import importlib
+import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -34,6 +36,9 @@ from matchmaker.services import ServiceError
 from matchmaker.services.accounts import account_deletion_hook, get_user_by_email, personal_data_exporter
 from matchmaker.services.events import can_manage, event_path, registration_is_open, require_manager
 from matchmaker.services.notifications import notify
+from matchmaker.textutil import fold
+
+log = logging.getLogger(__name__)
 
 MAX_MEETINGS_LIMIT = 100
 
@@ -306,6 +311,97 @@ def register_on_behalf(
 
 def _role_label(role: str) -> str:
     return _("buyer") if role == Role.BUYER else _("supplier")
+
+
+@dataclass
+class Directory:
+    """Who is here, for one reader: the recommended participants first (best first), then the others."""
+
+    mine: Registration | None  # the reader's approved registration (None for the organizer)
+    recommendations: list  # services.matching.Recommendation: .registration, .score, .explanation
+    others: list[Registration]
+    total: int  # participants other than the reader, before filters
+    role: str
+    theme_id: int | None
+    query: str
+
+
+def _recommender():
+    """`services.matching.recommend_participants`, when the matching integration provides it."""
+    try:
+        module = importlib.import_module("matchmaker.services.matching")
+    except ImportError:
+        return None
+    return getattr(module, "recommend_participants", None)
+
+
+def _matches_query(registration: Registration, words: list[str]) -> bool:
+    text = fold(
+        " ".join(
+            [registration.user.display_name, registration.organisation_name]
+            + [item.title for item in registration.items]
+            + [getattr(item, "summary", "") or "" for item in registration.items]
+        )
+    )
+    return all(word in text for word in words)
+
+
+def who_is_here(
+    user,
+    event: Event,
+    role: str | None = None,
+    theme_id: int | None = None,
+    query: str = "",
+    language: str = "nl",
+) -> Directory:
+    """The approved participants other than `user`, filtered by role (default: the other side), theme of
+    what they bring, and words (name, organisation, titles); the matching engine's recommendations first."""
+    mine = registration_of(user, event)
+    if mine is not None and mine.status != RegistrationStatus.APPROVED:
+        mine = None
+    everyone = [
+        r
+        for r in db.session.scalars(
+            sa.select(Registration).where(
+                Registration.event_id == event.id, Registration.status == RegistrationStatus.APPROVED
+            )
+        ).unique()
+        if not (mine and r.id == mine.id)
+    ]
+    if role is None:
+        role = (
+            ""
+            if mine is None
+            else (ParticipantRole.SUPPLIER if mine.role == ParticipantRole.BUYER else ParticipantRole.BUYER)
+        )
+    if role not in ("", *ParticipantRole):
+        role = ""
+    query = (query or "").strip()[:200]
+    words = fold(query).split()
+
+    def keep(r: Registration) -> bool:
+        if role and r.role != role:
+            return False
+        if theme_id and not any(theme_id in [t.id for t in item.themes] for item in r.items):
+            return False
+        return _matches_query(r, words)
+
+    shown = [r for r in everyone if keep(r)]
+    recommendations: list = []
+    recommender = _recommender()
+    if mine is not None and recommender is not None:
+        candidates = [r for r in shown if r.role != mine.role]
+        try:
+            recommendations = [rec for rec in recommender(mine, candidates, language) if rec.score > 0]
+        except Exception:  # a failing engine must not take the participant list down
+            log.exception("recommend_participants failed for registration %s", mine.id)
+            recommendations = []
+    recommended = {rec.registration.id for rec in recommendations}
+    others = sorted(
+        (r for r in shown if r.id not in recommended),
+        key=lambda r: (r.organisation_name.casefold(), r.user.display_name.casefold()),
+    )
+    return Directory(mine, recommendations, others, len(everyone), role, theme_id, query)
 
 
 def can_see_participants(user, event: Event) -> bool:
