@@ -299,6 +299,8 @@ def _report(label: str, built: dict, build_seconds: float, results) -> float:
     )
     for name, timings, total in results:
         print(f"  {name:<45} {statistics.median(timings):7.1f} ms  ({total} found)")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"  load average at the end: {load} (on {os.cpu_count()} cores; timings are wall-clock)")
     verdict = "OK" if median <= TARGET_MEDIAN_MS else f"ABOVE the {TARGET_MEDIAN_MS:.0f} ms target"
     print(
         f"  {label} median {median:.1f} ms, p95 {p95:.1f} ms over {len(every)} searches: {verdict}",

@@ -104,7 +104,7 @@ class BrowseForm(FlaskForm):
         ]
         statuses = search_service.allowed_statuses(kind, viewer)
         self.status.choices = [SelectChoice(s, STATUS_LABELS[s]) for s in statuses]
-        self.show_status = len(statuses) > len(search_service.PUBLIC_STATUSES[kind])
+        self.show_status = len(statuses) > 1  # the public may choose open or closed needs
         self.show_mine = bool(viewer.is_authenticated and viewer.organisation is not None)
         self.sort.choices = [SelectChoice(s, SORT_LABELS[s]) for s in search_service.SORTS[kind]]
         if kind == "offering":
