@@ -80,6 +80,8 @@ def send_request(user: User, event: Event, to_registration_id: int, message: str
         raise ServiceError(_("You cannot send a meeting request to yourself."))
     if recipient is None or recipient.event_id != event.id or recipient.status != RegistrationStatus.APPROVED:
         raise ServiceError(_("This person is not a registered participant of this event."))
+    if recipient.role == sender.role:
+        raise ServiceError(_("Meetings at this event are between a buyer and a supplier."))
     # Serialize this sender's requests, so the open-request limit holds under concurrency.
     db.session.execute(sa.select(Registration.id).where(Registration.id == sender.id).with_for_update())
     previous = db.session.scalars(

@@ -414,3 +414,9 @@ def test_the_open_request_limit_holds_when_requests_arrive_at_once(
     results = _race(app, *(sender(t) for t in targets))
     assert results.count("ok") == 1
     assert db.session.scalar(sa.select(sa.func.count(MeetingRequest.id))) == 1
+
+
+def test_meetings_are_between_a_buyer_and_a_supplier(event, pair, supplier, make_participant, register):
+    competitor = register(make_participant("supplier", name="Competitor"), event)
+    with pytest.raises(ServiceError, match="between a buyer and a supplier"):
+        requests_service.send_request(supplier, event, competitor.id, "")
