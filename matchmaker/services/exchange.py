@@ -380,6 +380,10 @@ class _RowChecker:
                 self.refuse(
                     _("No organisation with enterprise number %(number)s on the platform.", number=number)
                 )
+            elif name and self.organisations.ambiguous(name):
+                self.refuse(
+                    _("Several organisations are named '%(name)s': give the enterprise number.", name=name)
+                )
             elif name:
                 self.refuse(_("No organisation named '%(name)s' on the platform.", name=name))
             else:
@@ -444,6 +448,9 @@ class _Organisations:
             if organisation.enterprise_number:
                 self.by_number[organisation.enterprise_number] = organisation
             self.by_name.setdefault(organisation.name.strip().casefold(), []).append(organisation)
+
+    def ambiguous(self, name: str) -> bool:
+        return len(self.by_name.get(name.strip().casefold(), [])) > 1
 
     def find(self, number: str, name: str) -> Organisation | None:
         if number:

@@ -317,3 +317,16 @@ def test_the_service_refuses_non_organizers(app, make_user, catalogue):
             exchange.export_csv(supplier, "offerings")
         with pytest.raises(exchange.ServiceError):
             exchange.import_csv(supplier, "offerings", b"organisation,title\nHydrosense,X\n")
+
+
+def test_an_ambiguous_organisation_name_asks_for_the_enterprise_number(
+    client, organizer, catalogue, make_organisation
+):
+    make_organisation(name="Hydrosense", kind="startup")
+    response = _upload(client, "offerings", "organisation,title\nHydrosense,Nog een boei\n")
+    assert response.status_code == 422
+    assert "Several organisations are named" in response.get_data(as_text=True)
+    response = _upload(
+        client, "offerings", "organisation_enterprise_number,title\n0260.763.912,Nog een boei\n"
+    )
+    assert response.status_code == 200
