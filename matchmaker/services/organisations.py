@@ -227,13 +227,13 @@ def _apply(organisation: Organisation, details: OrganisationDetails) -> None:
 
 def _commit_organisation(organisation: Organisation) -> None:
     """Commit; a concurrent registration of the same number loses with a clear message."""
+    number, own_id = organisation.enterprise_number, organisation.id
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        number = organisation.enterprise_number
         other = _organisation_with_number(number) if number else None
-        if other is not None:
+        if other is not None and other.id != own_id:
             raise InvalidInput({"enterprise_number": _duplicate_message(other)}) from None
         raise ServiceError(_("The organisation could not be saved. Please try again.")) from None
 

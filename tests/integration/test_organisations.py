@@ -199,6 +199,18 @@ def test_duplicate_number_without_administrator_points_to_platform_admins(
     assert "platform administrators" in refusal.value.problems["enterprise_number"]
 
 
+def test_a_registration_racing_another_for_the_same_number_gets_the_same_message(
+    in_request, org_with_admin, make_user, monkeypatch
+):
+    # As if both passed the check before either committed: the unique constraint decides.
+    monkeypatch.setattr(service, "check_details", lambda *args, **kwargs: {})
+    user = make_user()
+    with pytest.raises(service.InvalidInput) as refusal:
+        service.create_organisation(user, service.OrganisationDetails(**startup_form(name="Lumen Twin")))
+    assert "already registered" in refusal.value.problems["enterprise_number"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 1
+
+
 def test_buyer_cannot_register_a_startup(client, auth):
     auth.login_as("buyer", with_organisation=False)
     response = client.post("/organisations/new", data=startup_form())
