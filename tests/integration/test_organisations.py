@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale, format_date
 
 from matchmaker.extensions import db
 from matchmaker.models import Invitation, Membership, MembershipRole, Organisation, utcnow
@@ -336,6 +337,14 @@ def test_public_page_shows_members_to_members(client, auth, org_with_admin):
     assert "Ann Admin" in client.get(f"/organisations/{organisation.id}").get_data(as_text=True)
 
 
+def test_public_page_shows_kind_and_policy_domain_by_their_labels(client, make_organisation):
+    organisation = make_organisation(kind="government", policy_domain="mow", name="AWV")
+    response = client.get(f"/organisations/{organisation.id}", headers={"Accept-Language": "en"})
+    page = response.get_data(as_text=True)
+    assert "Government entity" in page
+    assert "Mobility and Public Works (MOW)" in page
+
+
 def test_public_page_of_unknown_organisation_is_404(client):
     assert client.get("/organisations/999999").status_code == 404
 
@@ -354,6 +363,18 @@ def test_admin_invites_by_email_and_the_mail_holds_the_link(client, auth, org_wi
     invitation = db.session.scalar(sa.select(Invitation))
     assert invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in invitation.token_hash
+
+
+def test_invitation_mail_names_the_organisation_the_inviter_and_the_expiry(app, in_request, org_with_admin,
+                                                                           outbox):
+    organisation, admin = org_with_admin
+    invitation = service.invite_member(admin, organisation, "x@example.org", "admin")
+    mail = outbox[-1]
+    assert "Lumen Robotics" in mail.subject
+    assert "Ann Admin" in mail.body
+    assert mail.body.count("http://localhost/organisations/invitations/") == 1
+    with force_locale(admin.language):  # no account for the address yet: the inviter's language
+        assert format_date(invitation.expires_at, "long") in mail.body
 
 
 def test_invitation_expires_after_the_configured_age(app, in_request, org_with_admin):
