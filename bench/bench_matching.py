@@ -105,6 +105,9 @@ class Corpus:
                     text = f"{row.get('title', '')} {row.get('description', '')}".split()
                     for start in range(0, len(text), 12):
                         self.fragments[lang].append(" ".join(text[start : start + 12]))
+        # A language with only a notice or two would repeat the same fragments in every document, which no real
+        # corpus does: such a language gets CPV labels and connecting words only.
+        self.fragments = {lang: pool for lang, pool in self.fragments.items() if len(pool) >= 100}
 
     def document(self, doc_id: str) -> dict:
         rng = self.rng
@@ -118,7 +121,7 @@ class Corpus:
         parts = []
         for p in picks[1:]:
             parts.append(f"{rng.choice(words)} {self.labels[label_lang][p].lower()}")
-            pool = self.fragments.get(lang) or self.fragments["en"]
+            pool = self.fragments.get(lang)
             if pool and rng.random() < 0.6:
                 parts.append(rng.choice(pool))
         doc = {
