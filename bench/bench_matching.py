@@ -105,7 +105,8 @@ class Corpus:
                     text = f"{row.get('title', '')} {row.get('description', '')}".split()
                     for start in range(0, len(text), 12):
                         self.fragments[lang].append(" ".join(text[start : start + 12]))
-        # A language with only a notice or two would repeat the same fragments in every document, which no real
+        # A language with only a notice or two would repeat the same fragments in every document, which no
+        # real
         # corpus does: such a language gets CPV labels and connecting words only.
         self.fragments = {lang: pool for lang, pool in self.fragments.items() if len(pool) >= 100}
 

@@ -81,10 +81,11 @@ def rank(args: argparse.Namespace) -> int:
     results = index.top_k_many(needs, args.top_k, progress=ProgressBar("ranking"), workers=workers)
     for need, matches in zip(needs, results, strict=True):
         reader = need.language if need.language in ("nl", "fr", "en") else "en"
-        ranked = []
-        for match in matches:
-            why = index.explain(need, match.id, reader).reasons() if args.why else []
-            ranked.append({"id": match.id, "score": round(match.score, 6), "why": why})
+        whys = index.explain_many(need, [m.id for m in matches], reader) if args.why and matches else []
+        ranked = [
+            {"id": m.id, "score": round(m.score, 6), "why": whys[i].reasons() if whys else []}
+            for i, m in enumerate(matches)
+        ]
         out.write(json.dumps({"need_id": need.id, "offerings": ranked}, ensure_ascii=False) + "\n")
     return 0
 

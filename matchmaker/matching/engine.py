@@ -478,8 +478,10 @@ class Index:
     def _query_vector(self, query: Document) -> tuple[np.ndarray, np.ndarray]:
         """One query's combined vector as (columns, values), without building sparse matrices: the fast path
         of :meth:`top_k`, equal to :meth:`vectorize` up to float rounding."""
+        return self._vector_of(self.engine.analyse([query])[0])
+
+    def _vector_of(self, a: Analysed) -> tuple[np.ndarray, np.ndarray]:
         config = self.config
-        a = self.engine.analyse([query])[0]
         cols, counts = [], []
         for term, count in a.terms.items():
             j = self.vocabulary.get(term)
@@ -611,7 +613,8 @@ class Index:
             for r in range(rows):
                 out.append(self._select_row(dense[r], k))
             return out
-        # A lower bound of each row's k-th best score, cheaper than a partition: cut the row into k pieces; the
+        # A lower bound of each row's k-th best score, cheaper than a partition: cut the row into k pieces;
+        # the
         # smallest of their k maxima is reached by at least k scores. Everything at or above it is a candidate
         # (a few dozen a row), and zero scores never count.
         width = -(-n // k)
@@ -652,30 +655,42 @@ class Index:
         Shared terms are shown as written in each text; CPV labels are in `reader_language` (nl, fr or en;
         English otherwise). The components add up to the score that ranking gives.
         """
-        a, b = self._analysed_for(query), self._analysed_for(match)
-        rows = self._vectors(_count_rows([a, b], self.vocabulary, grow=False), [a, b])
-        qa, qb = rows[0], rows[1]
+        return self.explain_many(query, [match], reader_language, max_terms)[0]
+
+    def explain_many(
+        self,
+        query: Document | Any,
+        matches: Sequence[Document | Any],
+        reader_language: str = "nl",
+        max_terms: int = 10,
+    ) -> list[Explanation]:
+        """explain() for one query and several matches (the query is analysed once)."""
+        a = self._analysed_for(query)
+        vector_a = dict(zip(*(x.tolist() for x in self._vector_of(a)), strict=True))
+        return [
+            self._explain(a, vector_a, self._analysed_for(m), reader_language, max_terms) for m in matches
+        ]
+
+    def _explain(
+        self, a: Analysed, vector_a: dict[int, float], b: Analysed, reader_language: str, max_terms: int
+    ) -> Explanation:
         config = self.config
-        n_text = len(self.vocabulary)
-        n_cpv = code_vectors([[]], config.cpv_levels).shape[1]
-        bounds = {
-            "text": (0, n_text),
-            "cpv": (n_text, n_text + n_cpv),
-            "theme": (n_text + n_cpv, rows.shape[1]),
-        }
-        components = {}
-        for name, (lo, hi) in bounds.items():
-            components[name] = float((qa[:, lo:hi] @ qb[:, lo:hi].T).sum())
+        vector_b = dict(zip(*(x.tolist() for x in self._vector_of(b)), strict=True))
+        n_text = len(self._terms)
+        n_cpv = len(feature_space())
+        components = {"text": 0.0, "cpv": 0.0, "theme": 0.0}
+        shared = []
+        for j in sorted(set(vector_a) & set(vector_b)):
+            product = vector_a[j] * vector_b[j]
+            if j < n_text:
+                components["text"] += product
+                shared.append((product, self._terms[j]))
+            elif j < n_text + n_cpv:
+                components["cpv"] += product
+            else:
+                components["theme"] += product
         score = min(sum(components.values()), 1.0)
-        # Shared terms, by their contribution.
-        qa_text, qb_text = qa[:, :n_text].tocsr(), qb[:, :n_text].tocsr()
-        weights_a = dict(zip(qa_text.indices.tolist(), qa_text.data.tolist(), strict=True))
-        weights_b = dict(zip(qb_text.indices.tolist(), qb_text.data.tolist(), strict=True))
-        common = set(weights_a) & set(weights_b)
-        shared = sorted(
-            ((weights_a[j] * weights_b[j], self._terms[j]) for j in common),
-            key=lambda item: (-item[0], item[1]),
-        )
+        shared.sort(key=lambda item: (-item[0], item[1]))
         shared_terms = [
             SharedTerm(a.surface.get(t, t), b.surface.get(t, t), round(w, 6)) for w, t in shared[:max_terms]
         ]
