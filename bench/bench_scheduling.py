@@ -8,6 +8,8 @@ own process (wall time and peak memory of that process), then `instance_tools.py
   every size      the checker finds no broken rule; peak memory < 2 GB
 
 Options: --sizes=small,medium,large,xl  --seeds=N (default 3)  --seed0=K (first seed, default 1)
+         --hard=1: harder variants (availability 0.4, a third of the tables, fairness target 3), where the
+         relaxation is not always tight: small and medium must still be proven optimal.
 Instance tools: ../shared/scheduling/instance_tools.py, or MATCHMAKER_INSTANCE_TOOLS.
 """
 
@@ -46,12 +48,16 @@ def _options(argv: list[str]) -> dict[str, str]:
     return out
 
 
-def run_one(size: str, seed: int, workdir: Path) -> dict:
+def run_one(size: str, seed: int, workdir: Path, hard: bool = False) -> dict:
     limit, max_wall, min_f, min_w, must_be_optimal = TARGETS[size]
     instance = workdir / f"{size}-{seed}.json"
     schedule = workdir / f"{size}-{seed}.out.json"
-    with open(instance, "w", encoding="utf-8") as fh:
-        subprocess.run([sys.executable, str(TOOLS), "gen", size, str(seed)], stdout=fh, check=True)
+    gen = [sys.executable, str(TOOLS), "gen", size, str(seed), *(["--avail", "0.4"] if hard else [])]
+    data = json.loads(subprocess.run(gen, capture_output=True, text=True, check=True).stdout)
+    if hard:
+        data["tables"] = max(1, data["tables"] // 3)
+        data["fairness_target"] = 3
+    instance.write_text(json.dumps(data), encoding="utf-8")
     started = time.perf_counter()
     with (
         open(schedule, "w", encoding="utf-8") as out,
@@ -125,7 +131,7 @@ def main(argv: list[str]) -> int:
         for size in sizes:
             rows = []
             for seed in seeds:
-                row = run_one(size, seed, Path(tmp))
+                row = run_one(size, seed, Path(tmp), hard=opts.get("hard", "0") == "1")
                 rows.append(row)
                 if "F" in row:
                     print(

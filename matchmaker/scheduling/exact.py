@@ -3,7 +3,8 @@
 Variables: x[r, s] = 1 when free request r meets in candidate slot s; g[p] <= the meetings of p, at most its
 remaining fairness target. Rows: a request meets at most once; a participant meets at most once per slot;
 a slot holds at most its free tables; a participant meets at most max_meetings (minus locked) times.
-Stage 1 maximises F = sum g; stage 2 keeps F and maximises W. Its linear relaxation is the engine's bound.
+Stage 1 maximises F = sum g (plus a tie-break on W worth less than 1); stage 2 keeps F and maximises
+W. The LNS solves the same model on neighbourhoods.
 """
 
 from __future__ import annotations
@@ -43,7 +44,10 @@ class Model:
         return self.n_x + len(self.g_part)
 
 
-def build(problem: Problem, integer: bool, threads: int = 1) -> Model:
+def build(problem: Problem, integer: bool, threads: int = 1, tie_weights: np.ndarray | None = None) -> Model:
+    """The time-indexed model with the stage-1 objective F; with tie_weights, F + eps * W where eps * W < 1,
+    so that among the fairest schedules the MILP already prefers heavier ones (the objective's floor is F).
+    """
     counts = np.array([len(c) for c in problem.cand], dtype=np.int64)
     var_r = np.repeat(np.arange(problem.R, dtype=np.int64), counts)
     var_s = np.concatenate(problem.cand).astype(np.int64) if problem.R else np.zeros(0, dtype=np.int64)
@@ -110,6 +114,8 @@ def build(problem: Problem, integer: bool, threads: int = 1) -> Model:
     lp.sense_ = highspy.ObjSense.kMaximize
     cost = np.zeros(n_cols)
     cost[n_x:] = 1.0
+    if tie_weights is not None and n_x:
+        cost[:n_x] = tie_weights[var_r] / (float(tie_weights.sum()) + 1.0)
     lp.col_cost_ = cost
     lp.col_lower_ = np.zeros(n_cols)
     lp.col_upper_ = np.concatenate([np.ones(n_x), problem.rem_target[g_part].astype(float)])
@@ -140,12 +146,12 @@ class StageResult:
     x: np.ndarray | None  # column values of the best solution
 
 
-def _run(model: Model, deadline: float, start: np.ndarray | None, rel_gap: float) -> StageResult:
+def _run(model: Model, deadline: float, start: np.ndarray | None) -> StageResult:
     h = model.highs
     h.setOptionValue("time_limit", max(0.01, deadline - time.monotonic()))
     if model.integer:
-        h.setOptionValue("mip_rel_gap", rel_gap)
-        h.setOptionValue("mip_abs_gap", 0.999 if rel_gap == 0 else 1e-6)
+        h.setOptionValue("mip_rel_gap", 0.0)
+        h.setOptionValue("mip_abs_gap", 1e-6)
         if start is not None:
             sol = highspy.HighsSolution()
             sol.col_value = list(start)
@@ -158,18 +164,8 @@ def _run(model: Model, deadline: float, start: np.ndarray | None, rel_gap: float
     x = np.array(h.getSolution().col_value) if has_sol else None
     value = info.objective_function_value if has_sol else float("nan")
     optimal = status == highspy.HighsModelStatus.kOptimal
-    if model.integer:
-        bound = info.mip_dual_bound
-        if optimal and has_sol:
-            bound = min(bound, value) if rel_gap == 0 else bound
-    else:
-        bound = value if optimal else float("inf")
+    bound = info.mip_dual_bound if model.integer else (value if optimal else float("inf"))
     return StageResult(value, bound, optimal, x)
-
-
-def solve_lp_bound_F(model: Model, deadline: float) -> StageResult:
-    """Stage 1 (max F) of a model as built."""
-    return _run(model, deadline, None, 0.0)
 
 
 def fix_F_and_maximise_W(model: Model, weights: np.ndarray, min_F: float) -> None:
@@ -182,7 +178,6 @@ def fix_F_and_maximise_W(model: Model, weights: np.ndarray, min_F: float) -> Non
     h.changeColsCost(model.n_cols, np.arange(model.n_cols, dtype=np.int32), cost)
 
 
-def run_stage(
-    model: Model, deadline: float, start: np.ndarray | None = None, rel_gap: float = 0.0
-) -> StageResult:
-    return _run(model, deadline, start, rel_gap)
+def run_stage(model: Model, deadline: float, start: np.ndarray | None = None) -> StageResult:
+    """Solve the model as it stands (stage 1 after build, stage 2 after fix_F_and_maximise_W)."""
+    return _run(model, deadline, start)

@@ -4,9 +4,10 @@
    Hall cuts (a participant cannot meet more people than it has slots for them) are added until none is
    violated.
 2. Those requests get slots and tables (heuristic.py: colouring, ejection-chain repair, then a greedy fill).
-3. If the schedule does not reach the bounds, a large-neighbourhood search (lns.py) re-solves exactly the
-   neighbourhoods of the participants that fell short, then of the chosen requests left out; if the
-   time-indexed model is small, HiGHS then solves it whole (exact.py) from the best schedule so far.
+3. If the schedule does not reach the bounds and the time-indexed model is small, HiGHS solves it whole
+   (exact.py) from the schedule so far; otherwise (or if time ran out) a large-neighbourhood search
+   (lns.py) re-solves exactly the neighbourhoods of the participants that fell short, then of the chosen
+   requests left out.
 4. The certificate compares F and W with the best bounds proven on the way; a weight bound is only used
    for a schedule at least as fair as the one it was proven for.
 """
@@ -40,7 +41,9 @@ from .problem import Problem, build_problem
 from .validate import check_schedule
 
 DEFAULT_TIME_LIMIT = 60.0
-EXACT_MAX_COLUMNS = 25_000  # time-indexed models up to this size are solved exactly when needed
+# Time-indexed models up to this many columns are solved whole when the bound is not reached; bigger ones
+# only by neighbourhoods (a whole big model may gain a unit of F but lose much weight in the time left).
+EXACT_MAX_COLUMNS = 16_000
 
 
 def _quiet(_fraction: float, _message: str) -> None:
@@ -123,23 +126,19 @@ def solve(
 
     if not at_bound() and time.monotonic() < deadline:
         exact_fits = sum(len(c) for c in pb.cand) <= EXACT_MAX_COLUMNS
-        # Keep time for the final bound (a warm re-solve of the relaxation) and, if it fits, the exact model.
-        now = time.monotonic()
-        reserve = min(5.0, 0.1 * time_limit)
-        budget = max(0.0, deadline - reserve - now)
-        method = "relaxation+colouring+LNS"
-        report(0.65, "improving the neighbourhoods that fell short")
-        improve(pb, asg, F_bound, W_bound, now + budget * (0.4 if exact_fits else 1.0), rng, report, chosen)
-        fill(asg)
-        if not at_bound() and exact_fits and time.monotonic() < deadline:
+        # Keep time for the final bound (a warm re-solve of the relaxation).
+        end = deadline - min(5.0, 0.1 * time_limit)
+        if exact_fits:
             method += "+exact MILP"
-            report(0.82, "solving the time-indexed model exactly")
-            asg, F_bound, W_exact = _exact(pb, asg, F_bound, deadline - reserve)
+            report(0.65, "solving the time-indexed model exactly")
+            asg, F_bound, W_exact = _exact(pb, asg, F_bound, end)
             w_bounds.extend(W_exact)
             W_bound = min(v for v, level in w_bounds if level <= free_F(pb, asg))
-            if not at_bound() and time.monotonic() < deadline:
-                improve(pb, asg, F_bound, W_bound, deadline - reserve, rng, report, chosen, span=(0.85, 0.97))
-                fill(asg)
+        if not at_bound() and time.monotonic() < end:
+            method += "+LNS"
+            report(0.8, "improving the neighbourhoods that fell short")
+            improve(pb, asg, F_bound, W_bound, end, rng, report, chosen, span=(0.8, 0.97))
+            fill(asg)
     # Keep the best weight bound that holds at this schedule's F; bound W again at this F if time is left.
     F_now = free_F(pb, asg)
     W_bound = min(v for v, level in w_bounds if level <= F_now)
@@ -199,7 +198,7 @@ def _exact(pb: Problem, asg: Assignment, F_bound: int, deadline: float):
     """Both stages of the time-indexed MILP from the current schedule.
 
     Returns the better schedule, the F bound and the weight bounds proved, as (value, F level)."""
-    model = exact.build(pb, integer=True)
+    model = exact.build(pb, integer=True, tie_weights=pb.rw)
     st1 = exact.run_stage(model, deadline, _columns(model, pb, asg))
     best = asg
     if st1.x is not None:
@@ -210,7 +209,8 @@ def _exact(pb: Problem, asg: Assignment, F_bound: int, deadline: float):
         F_bound = min(F_bound, math.floor(st1.bound + 1e-6))
     F_fix = free_F(pb, best)
     w_bounds = []
-    if time.monotonic() < deadline:
+    now = time.monotonic()
+    if now < deadline:
         exact.fix_F_and_maximise_W(model, pb.rw, F_fix)
         st2 = exact.run_stage(model, deadline, _columns(model, pb, best))
         if st2.x is not None:

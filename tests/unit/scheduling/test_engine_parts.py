@@ -67,6 +67,7 @@ def test_without_the_exact_model_the_certificate_shows_the_gap(monkeypatch):
     monkeypatch.setattr(solver_module, "EXACT_MAX_COLUMNS", 0)
     sol = solve(triangle(), time_limit=2)
     cert = sol.certificate
+    assert cert.method == "relaxation+colouring+LNS"
     assert (cert.F, cert.W) == (4, 2)
     assert (cert.F_bound, cert.optimal) == (6, False)
     assert cert.W_bound >= cert.W
