@@ -74,7 +74,8 @@ def rank(args: argparse.Namespace) -> int:
 
     engine = MatchingEngine()
     try:
-        index = engine.fit(offerings, progress=ProgressBar("indexing"))
+        workers = min(2, os.cpu_count() or 1) if len(offerings) > 10_000 else 1
+        index = engine.fit(offerings, progress=ProgressBar("indexing"), workers=workers)
     except MatchingError as error:
         raise SystemExit(f"offerings: {error}") from None
     workers = min(2, os.cpu_count() or 1) if len(needs) * len(offerings) > 5_000_000 else 1

@@ -228,33 +228,69 @@ class MatchingEngine:
                 a.inferred = codes
         return out
 
-    def fit(self, documents: Iterable[Document], progress: Progress | None = None) -> Index:
-        """Build an index of these documents (offerings to rank for needs, or needs to rank for offerings)."""
+    def fit(
+        self,
+        documents: Iterable[Document],
+        progress: Progress | None = None,
+        workers: int = 1,
+        chunk: int = 2000,
+    ) -> Index:
+        """Build an index of these documents (offerings to rank for needs, or needs to rank for offerings).
+
+        With `workers` > 1, text analysis runs in that many forked processes (Linux; for large batches from a
+        command line, not inside a web worker). The result is the same either way.
+        """
         docs = list(documents)
         keys = [_id_key(doc.id) for doc in docs]
         if len(set(keys)) != len(keys):
             raise InvalidDocument("the same document id more than once")
         self.learn_lexicon(docs)
         index = Index(self)
-        step = 2000
+        step = max(1, chunk)
+        starts = list(range(0, len(docs), step))
+        pool = None
         parts: list[sp.csr_matrix] = []
         analysed: list[Analysed] = []
         vocabulary_: dict[str, int] = {}
-        for start in range(0, len(docs), step):
-            chunk = self.analyse(docs[start : start + step])
-            parts.append(_count_rows(chunk, vocabulary_, grow=True))
-            for a in chunk:
-                a.terms = None  # the count matrix holds them now
-            analysed.extend(chunk)
-            if progress:
-                progress(min(start + step, len(docs)), len(docs))
+        global _SHARED
+        _SHARED = (self, docs, step)
+        try:
+            if workers > 1 and len(starts) > 1 and "fork" in multiprocessing.get_all_start_methods():
+                pool = multiprocessing.get_context("fork").Pool(workers)
+                chunks = pool.imap(_analyse_chunk, starts)
+            else:
+                pool, chunks = None, map(_analyse_chunk, starts)
+            for start, chunk in zip(starts, chunks, strict=True):
+                for doc, a in zip(docs[start : start + step], chunk, strict=True):
+                    a.document = doc
+                parts.append(_count_rows(chunk, vocabulary_, grow=True))
+                for a in chunk:
+                    a.terms = None  # the count matrix holds them now
+                analysed.extend(chunk)
+                if progress:
+                    progress(min(start + step, len(docs)), len(docs))
+        finally:
+            _SHARED = None
+            if pool is not None:
+                pool.close()
+                pool.join()
         counts = _stack(parts, len(vocabulary_))
         index._build(analysed, counts, list(vocabulary_))
         return index
 
 
-# The index and queries that forked ranking workers read (set only while top_k_vectors runs).
+# What forked workers read: (index, query vectors, ...) while top_k_vectors runs, (engine, documents, step)
+# while fit runs.
 _SHARED: tuple | None = None
+
+
+def _analyse_chunk(start: int) -> list[Analysed]:
+    """Analyse one chunk of the documents being fitted (in a forked worker, or in this process)."""
+    engine, docs, step = _SHARED
+    chunk = engine.analyse(docs[start : start + step])
+    for a in chunk:
+        a.document = None  # the parent has it: do not send it back
+    return chunk
 
 
 def _rank_block(start: int) -> list[tuple[np.ndarray, np.ndarray]]:

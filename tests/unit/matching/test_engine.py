@@ -323,3 +323,11 @@ def test_ranking_in_two_processes_equals_ranking_in_one():
     two = index.top_k_vectors(vectors, 5, block=16, workers=2)
     assert one == two
     assert [m.id for m in one[-1]] == ["tie-0", "tie-1", "tie-10", "tie-11", "tie-12"]  # ties by id
+
+
+def test_fitting_in_two_processes_gives_the_same_index():
+    docs, queries = random_corpus(13, 200), random_corpus(14, 20)
+    one = MatchingEngine().fit(docs, chunk=50)
+    two = MatchingEngine().fit(docs, chunk=50, workers=2)
+    assert one.vocabulary == two.vocabulary
+    assert one.top_k_many(queries, 5) == two.top_k_many(queries, 5)
