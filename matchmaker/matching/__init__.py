@@ -2,37 +2,43 @@
 
 Use::
 
-    engine = MatchingEngine()                      # or MatchingEngine(MatchingConfig(...))
-    index = engine.fit(offerings)                  # Documents; build a second index of needs for the other
-    way
-    index.top_k(need, k=10)                        # [Match(id, score)], best first, ties by id
-    index.top_k_many(needs, k=10)                  # the same for many needs, much faster than a loop
-    index.explain(need, offering_id, "nl")         # Explanation: components, shared words, CPV, themes
-    index.add([doc]); index.remove([doc_id])       # cheap; index.refit() (or automatic) refreshes IDF
-    index.save(path); Index.load(path)
+    engine = MatchingEngine()                   # or MatchingEngine(MatchingConfig(...))
+    index = engine.fit(offerings)               # Documents; fit the needs too for the other direction
+    index.top_k(need, k=10)                     # [Match(id, score)], best first, ties by id
+    index.top_k_many(needs, k=10)               # the same for many needs, much faster than a loop
+    index.explain(need, offering_id, "nl")      # Explanation: components, shared words, CPV, themes
+    index.explain_many(need, ids, "fr")         # several at once (the need is analysed once)
+    index.add([doc]); index.remove([doc_id])    # cheap, visible at once; refit() refreshes vocabulary and IDF
+    index.save(path); Index.load(path)          # pickle, for files this application wrote itself
+
+What is cheap: top_k (milliseconds), add/remove/replace (a document is analysed and appended, or masked; no
+other document is touched; words the index has never seen count after the next refit), refit (no text is
+analysed again; automatic once `refit_ratio` of the documents changed). A full fit analyses every text: about
+a quarter of a millisecond of CPU per document. A web app with several workers can keep one index per worker
+and refresh it from the database when a change counter moves, or rebuild on a schedule; the engine keeps no
+state outside the Index object.
 
 The score
 ---------
 Three signals, each a cosine similarity in [0, 1] between non-negative, L2-normalised vectors:
 
-* text: TF-IDF (scikit-learn's TfidfTransformer, sublinear tf, smoothed IDF) over the terms of
-  :mod:`.analysis`: per-language stop words and Snowball stems, accents folded, Dutch/German compounds split
-  into their parts as extra terms. Fields count with weights: title x3, summary x2, keywords x2, description
-  x1.
+* text: TF-IDF (scikit-learn's TfidfTransformer, sublinear tf, smoothed IDF raised to the power 0.5) over the
+  terms of :mod:`.analysis`: per-language stop words and Snowball stems, accents folded, Dutch/German
+  compounds
+  also split into their parts. Fields count with weights: title x3, summary x2, keywords x2, description x1,
+  and the first 8 words of the description (which name the object of a notice) x3, or x2 beside a title.
 * cpv: vectors over the CPV hierarchy (division, group, class; :mod:`.cpvsignal`) from the declared codes
   (weight 1) and the codes inferred from the text with the Dutch/French/English CPV labels (weight
-  ``inferred_weight`` x confidence). Sharing a group scores above sharing only a division.
+  ``inferred_weight`` x confidence; texts in other languages get no inferred codes by default). Sharing a
+  group scores above sharing only a division.
 * theme: the shared themes (case and accents ignored).
 
-    score = 0.70 * text + 0.25 * cpv + 0.05 * theme        (MatchingConfig.text_weight, cpv_weight,
-    theme_weight)
+    score = 0.75 * text + 0.20 * cpv + 0.05 * theme     (MatchingConfig.text_weight, cpv_weight, theme_weight)
 
 The weights sum to 1, so the score is in [0, 1]. It is computed as ONE dot product between concatenated
-vectors
-``[sqrt(0.70) * text | sqrt(0.25) * cpv | sqrt(0.05) * theme]``, which is what makes exact top-k over every
-pair a
-single sparse matrix product. A signal a document lacks (no themes, no CPV code recognised) contributes 0; the
-weights are not redistributed, so scores stay comparable across documents.
+vectors ``[sqrt(0.75) * text | sqrt(0.20) * cpv | sqrt(0.05) * theme]``, which makes exact top-k over every
+pair one sparse matrix product. A signal a document lacks (no themes, no CPV code recognised) contributes 0;
+the weights are not redistributed, so scores stay comparable across documents.
 """
 
 from .documents import (
