@@ -217,7 +217,8 @@ def _explanation_data(need_id: int, offering_id: int, explanation: Explanation) 
         "offering_id": offering_id,
         "score": round(float(explanation.score), 6),
         "components": {name: round(float(value), 6) for name, value in explanation.components.items()},
-        "terms": [[term.need, term.offering] for term in explanation.shared_terms],
+        # SharedTerm is a named tuple (as written in the first text, the need; as written in the second).
+        "terms": [[str(term[0]), str(term[1])] for term in explanation.shared_terms],
         "cpv": [[reason.code, reason.relation] for reason in explanation.cpv],
         "themes": themes,
     }
@@ -373,8 +374,7 @@ def build_snapshot(fingerprint: tuple | None = None) -> CatalogueSnapshot:
         index = engine.fit(documents)
         if needs and offerings:
             # The engine's score is one dot product of the two documents' rows in the index's space.
-            need_rows = index.vectorize(list(need_docs.values()))
-            offering_rows = index.vectorize(list(offering_docs.values()))
+            need_rows, offering_rows = _rows(index, list(need_docs.values()), list(offering_docs.values()))
             product = (need_rows @ offering_rows.T).toarray()
             scores = np.clip(product, 0.0, 1.0).astype(np.float32)
     snapshot = CatalogueSnapshot(
@@ -401,6 +401,19 @@ def build_snapshot(fingerprint: tuple | None = None) -> CatalogueSnapshot:
         snapshot.build_seconds,
     )
     return snapshot
+
+
+def _rows(index, need_docs: list[Document], offering_docs: list[Document]):
+    """The index's own rows of these documents (`Index.matrix`, rows in the order of `Index.ids`), or the
+    documents vectorized again in the index's space when the index does not expose its rows."""
+    matrix = getattr(index, "matrix", None)
+    if matrix is not None:
+        position = {doc_id: i for i, doc_id in enumerate(index.ids)}
+        return (
+            matrix[[position[doc.id] for doc in need_docs]],
+            matrix[[position[doc.id] for doc in offering_docs]],
+        )
+    return index.vectorize(need_docs), index.vectorize(offering_docs)
 
 
 def snapshot(force: bool = False) -> CatalogueSnapshot:

@@ -121,7 +121,9 @@ def test_explanation_names_shared_words_cpv_codes_and_themes(catalogue):
     assert [c.code for c in shared_cpv] == ["34144910"]
     assert shared_cpv[0].label == "Electric buses"
     assert [t.name for t in explanation.themes] == ["Mobility"]
-    assert explanation.score == pytest.approx(sum(explanation.components.values()), abs=1e-4)
+    # The ranking's score (one dot product in the index) is the sum of the engine's explained components.
+    assert proposal.score == pytest.approx(sum(explanation.components.values()), abs=1e-4)
+    assert explanation.score == pytest.approx(proposal.score, abs=1e-6)
     assert explanation.percent == round(proposal.score * 100)
 
 

@@ -1,0 +1,199 @@
+# ruff: noqa: F811  (the factories are pytest fixtures imported from test_matches_support)
+"""Every publish, edit or archive shows up in the proposals without a restart, also when it was made by
+another process: here two more app instances on the same database, each with its own engine, session and
+index, as two workers (or two hosts) would have. Nothing tells the second one about the change: it notices."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from flask import Flask, g
+from flask_babel import refresh as refresh_babel
+
+from matchmaker.extensions import db
+from matchmaker.models import Offering
+from matchmaker.services import matching
+from tests.conftest import make_test_app
+from tests.integration.test_matches_support import (  # noqa: F401  (fixtures)
+    BUS_NEED,
+    BUS_OFFERING,
+    SENSOR_NEED,
+    SENSOR_OFFERING,
+    make_buyer,
+    make_need,
+    make_offering,
+    make_supplier,
+    make_theme,
+)
+
+
+@pytest.fixture
+def worker(database, app) -> Iterator:
+    """Build more app instances on the test database ("workers"); each is torn down after the test."""
+    made: list[Flask] = []
+
+    def factory() -> Flask:
+        other = make_test_app(database)
+
+        @other.teardown_request
+        def forget(exc):
+            g.pop("_login_user", None)
+            refresh_babel()
+
+        made.append(other)
+        return other
+
+    yield factory
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@contextmanager
+def logged_in(app: Flask, user):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+    with app.app_context():
+        yield client
+
+
+def test_an_offering_published_through_one_worker_is_proposed_through_another(
+    worker, make_buyer, make_supplier, make_need, make_offering
+):
+    buyer, supplier = make_buyer(), make_supplier()
+    need = make_need(buyer, BUS_NEED)
+    offering = make_offering(supplier, BUS_OFFERING, status="draft")
+    first, second = worker(), worker()
+
+    with logged_in(second, buyer.user) as buyer_client:
+        before = buyer_client.get("/matches/").get_data(as_text=True)
+    with logged_in(first, supplier.user) as supplier_client:
+        published = supplier_client.post(f"/catalogue/offerings/{offering.id}/publish")
+    with logged_in(second, buyer.user) as buyer_client:
+        after = buyer_client.get("/matches/").get_data(as_text=True)
+
+    assert published.status_code == 302
+    assert BUS_OFFERING["title"] not in before
+    assert BUS_OFFERING["title"] in after
+    assert f'id="proposal-{need.id}-{offering.id}"' in after
+
+
+def test_an_edit_through_one_worker_changes_the_explanation_in_another(
+    worker, make_buyer, make_supplier, make_need, make_offering
+):
+    buyer, supplier = make_buyer(), make_supplier()
+    need = make_need(buyer, SENSOR_NEED)
+    offering = make_offering(supplier, SENSOR_OFFERING)
+    first, second = worker(), worker()
+
+    with second.app_context():
+        terms_before = {
+            t.offering.lower()
+            for t in matching.localize(
+                matching.snapshot().explanation_data(need.id, offering.id), "en"
+            ).shared_terms
+        }
+    with first.app_context():
+        item = db.session.get(Offering, offering.id)
+        item.keywords = item.keywords + ", scholen"
+        item.description = "Voor scholen: de sensor toont in elk klaslokaal wanneer verluchten nodig is."
+        db.session.commit()
+    with second.app_context():
+        explanation = matching.localize(matching.snapshot().explanation_data(need.id, offering.id), "en")
+        terms_after = {t.offering.lower() for t in explanation.shared_terms}
+
+    assert "scholen" not in terms_before
+    assert "scholen" in terms_after
+
+
+def test_an_offering_archived_through_one_worker_disappears_from_another(
+    worker, make_buyer, make_supplier, make_need, make_offering
+):
+    buyer, supplier = make_buyer(), make_supplier()
+    make_need(buyer, BUS_NEED)
+    offering = make_offering(supplier, BUS_OFFERING)
+    first, second = worker(), worker()
+
+    with logged_in(second, buyer.user) as buyer_client:
+        before = buyer_client.get("/matches/").get_data(as_text=True)
+    with logged_in(first, supplier.user) as supplier_client:
+        archived = supplier_client.post(f"/catalogue/offerings/{offering.id}/archive")
+    with logged_in(second, buyer.user) as buyer_client:
+        after = buyer_client.get("/matches/").get_data(as_text=True)
+
+    assert archived.status_code == 302
+    assert BUS_OFFERING["title"] in before
+    assert BUS_OFFERING["title"] not in after
+
+
+def test_a_need_opened_through_one_worker_is_proposed_to_suppliers_of_another(
+    worker, make_buyer, make_supplier, make_need, make_offering
+):
+    buyer, supplier = make_buyer(), make_supplier()
+    need = make_need(buyer, SENSOR_NEED, status="draft")
+    offering = make_offering(supplier, SENSOR_OFFERING)
+    first, second = worker(), worker()
+
+    with second.app_context():
+        assert matching.proposals_for(db.session.get(Offering, offering.id), supplier.user).proposals == []
+    with logged_in(first, buyer.user) as buyer_client:
+        opened = buyer_client.post(f"/catalogue/needs/{need.id}/open")
+    with second.app_context():
+        proposals = matching.proposals_for(db.session.get(Offering, offering.id), supplier.user).proposals
+
+    assert opened.status_code == 302
+    assert [p.need.id for p in proposals] == [need.id]
+
+
+def test_the_index_is_reused_while_nothing_changes(
+    worker, make_buyer, make_supplier, make_need, make_offering
+):
+    buyer, supplier = make_buyer(), make_supplier()
+    make_need(buyer, SENSOR_NEED)
+    make_offering(supplier, SENSOR_OFFERING)
+    make_offering(supplier, BUS_OFFERING, status="draft")
+    one = worker()
+
+    with one.app_context():
+        first = matching.snapshot()
+        again = matching.snapshot()
+    with one.app_context():
+        later = matching.snapshot()
+
+    assert first is again is later
+
+
+def test_the_fingerprint_changes_with_every_change_that_matters(
+    app, make_buyer, make_supplier, make_need, make_offering
+):
+    buyer, supplier = make_buyer(), make_supplier()
+    need = make_need(buyer, SENSOR_NEED)
+    offering = make_offering(supplier, SENSOR_OFFERING)
+    draft = make_offering(supplier, BUS_OFFERING, status="draft")
+    seen = [matching.catalogue_fingerprint()]
+
+    def changed() -> bool:
+        seen.append(matching.catalogue_fingerprint())
+        return seen[-1] != seen[-2]
+
+    offering.summary = "Een andere samenvatting."  # an edit of a published offering
+    db.session.commit()
+    assert changed()
+    need.keywords = "sensor"  # an edit of an open need
+    db.session.commit()
+    assert changed()
+    draft.summary = "Nog een ontwerp."  # a draft is not proposed: no change
+    db.session.commit()
+    assert not changed()
+    draft.status = "published"  # publishing
+    db.session.commit()
+    assert changed()
+    offering.status = "archived"  # and archiving, in the same count as before
+    db.session.commit()
+    assert changed()
+    need.status = "closed"
+    db.session.commit()
+    assert changed()
