@@ -1,16 +1,13 @@
 """Benchmark of the matching engine on synthetic but realistic documents.
 
 Targets (issue 4): exact top-10 for 10,000 needs x 10,000 offerings in under 2 s; one need's top-10 among
-100,000
-offerings in under 5 ms once the index is built; building that index in under 30 s and 1 GB of memory. Every
-run
-also checks that the fast top-k equals a brute-force top-k (every score, full sort, ties by id) on a sample.
+100,000 offerings in under 5 ms once the index is built; building that index in under 30 s and 1 GB of memory.
+Every run also checks that the fast top-k equals a brute-force top-k (every score, full sort, ties by id) on a
+sample.
 
-Documents are made by recombining real text: the CPV labels (Dutch, French, English) as objects, fragments
-of the
-procurement notices of the evaluation sets (when ../shared/eval/matching is there), and connecting phrases,
-with
-declared CPV codes on about half of them and a theme or two on some.
+Documents are made by recombining real text: the CPV labels (Dutch, French, English) as objects, fragments of
+the procurement notices of the evaluation sets (when ../shared/eval/matching is there), and connecting
+phrases, with declared CPV codes on about half of them and a theme or two on some.
 
     python -m bench matching                 full run
     python -m bench matching --quick         smaller sizes (a smoke test, no targets checked)
@@ -106,8 +103,7 @@ class Corpus:
                     for start in range(0, len(text), 12):
                         self.fragments[lang].append(" ".join(text[start : start + 12]))
         # A language with only a notice or two would repeat the same fragments in every document, which no
-        # real
-        # corpus does: such a language gets CPV labels and connecting words only.
+        # real corpus does: such a language gets CPV labels and connecting words only.
         self.fragments = {lang: pool for lang, pool in self.fragments.items() if len(pool) >= 100}
 
     def document(self, doc_id: str) -> dict:

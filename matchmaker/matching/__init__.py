@@ -24,9 +24,9 @@ Three signals, each a cosine similarity in [0, 1] between non-negative, L2-norma
 
 * text: TF-IDF (scikit-learn's TfidfTransformer, sublinear tf, smoothed IDF raised to the power 0.5) over the
   terms of :mod:`.analysis`: per-language stop words and Snowball stems, accents folded, Dutch/German
-  compounds
-  also split into their parts. Fields count with weights: title x3, summary x2, keywords x2, description x1,
-  and the first 8 words of the description (which name the object of a notice) x3, or x2 beside a title.
+  compounds also split into their parts. Fields count with weights: title x3, summary x2, keywords x2,
+  description x1, and the first 8 words of the description (which name the object of a notice) x3, or x2
+  beside a title.
 * cpv: vectors over the CPV hierarchy (division, group, class; :mod:`.cpvsignal`) from the declared codes
   (weight 1) and the codes inferred from the text with the Dutch/French/English CPV labels (weight
   ``inferred_weight`` x confidence; texts in other languages get no inferred codes by default). Sharing a

@@ -1,8 +1,7 @@
 """Text analysis: language detection, folding, stop words, Snowball stemming, compound splitting.
 
 An :class:`Analyzer` turns a text into index terms (stems) and remembers, for each stem, the word as it was
-written,
-so that explanations can show "elektrische bussen" rather than "elektrisch bus".
+written, so that explanations can show "elektrische bussen" rather than "elektrisch bus".
 
 Steps, per token:
 1. lower-case; tokens are runs of letters and digits (pure numbers and one-letter tokens are dropped);
@@ -16,8 +15,7 @@ Steps, per token:
    term too, so exact matches still count most.
 
 A document without a (known) language gets one from :func:`detect_language`; if that finds no evidence, the
-text
-is analysed without stop words or stemming, which still matches exact (folded) words.
+text is analysed without stop words or stemming, which still matches exact (folded) words.
 """
 
 from __future__ import annotations
@@ -120,8 +118,7 @@ def stop_words(language: str) -> frozenset[str]:
     if language not in _stop_languages():
         return frozenset()
     # The stopwords-iso lists also hold content words ("research", "information", "system"); words of up to
-    # five
-    # letters are the function words, and IDF takes care of the longer frequent ones.
+    # five letters are the function words, and IDF takes care of the longer frequent ones.
     folded = (fold(w) for w in stopwordsiso.stopwords(language))
     return frozenset(w for w in folded if len(w) <= MAX_STOP_LENGTH)
 
@@ -153,8 +150,7 @@ def detect_language(text: str, min_evidence: float = 0.5, margin: float = 1.2) -
 
     Each stop word votes for the languages whose list has it, a word shared by n lists with 1/n. The best
     language needs `min_evidence` votes and `margin` times the votes of the next. Cheap and good enough to
-    pick
-    a stemmer; not meant for short titles (the engine then tries the CPV label words).
+    pick a stemmer; not meant for short titles (the engine then tries the CPV label words).
     """
     weights = _detection_weights()
     votes: Counter[str] = Counter()
@@ -200,8 +196,8 @@ class Analyzer:
 
     # -- language --
     def resolve_language(self, text: str, language: str | None, use_default: bool = True) -> str | None:
-        """The declared language when it is one we can analyse, else a detected one, else the declared code
-        as it is (analysed without stemming), else the default (with `use_default`)."""
+        """The declared language when it is one we can analyse, else a detected one, else the declared code as
+        it is (analysed without stemming), else the default (with `use_default`)."""
         lang = base_language(language)
         if lang and (lang in SNOWBALL or lang in _stop_languages()):
             return lang

@@ -3,22 +3,17 @@ vectors.
 
 Inference. Every CPV label (Dutch, French and English) is analysed like a document in its language. A text's
 score for a label is ``matched * matched / total``, where ``matched`` is the IDF mass of the label's terms
-that the
-text contains and ``total`` the label's whole IDF mass: a label wholly present in the text scores its full
-weight,
-a long label of which one word appears scores little, and rare words weigh more than "services" or
-"equipment".
-A Dutch text is compared with the Dutch labels, a French one with the French labels, an English one with the
-English labels; a text in another language with all three (Snowball stems of related languages often agree,
-"eléctrico"/"électrique"/"electric" -> "electr"). The best few codes are kept, with weights relative to the
-best.
+that the text contains and ``total`` the label's whole IDF mass: a label wholly present in the text scores its
+full weight, a long label of which one word appears scores little, and rare words weigh more than "services"
+or "equipment". A Dutch text is compared with the Dutch labels, a French one with the French labels, an
+English one with the English labels; a text in another language with all three (Snowball stems of related
+languages often agree, "eléctrico"/"électrique"/"electric" -> "electr"). The best few codes are kept, with
+weights relative to the best.
 
 Vectors. A set of codes becomes a sparse vector over the CPV hierarchy: each code adds its division (2
-digits),
-group (3) and class (4) as features with the weights of :class:`CpvWeights`, so two documents that share a
-group
-score above two that only share a division. Declared codes count fully, inferred ones scaled by their
-confidence.
+digits), group (3) and class (4) as features with the weights of :class:`CpvWeights`, so two documents that
+share a group score above two that only share a division. Declared codes count fully, inferred ones scaled by
+their confidence.
 """
 
 from __future__ import annotations
@@ -109,8 +104,8 @@ class CpvLabelIndex:
                     data.append(idf[j])
                     total[r] += idf[j]
             indptr.append(len(indices))
-        # term x row, so that (docs x terms, binary) @ this = matched IDF mass per label.
-        # float64 throughout, so that the batch and the one-text paths of infer() agree to the bit.
+        # term x row, so that (docs x terms, binary) @ this = matched IDF mass per label. float64 throughout,
+        # so that the batch and the one-text paths of infer() agree to the bit.
         rows_by_term = sp.csr_matrix((data, indices, indptr), shape=(n, len(self.terms)), dtype=np.float64)
         self.matrix = rows_by_term.T.tocsr()
         self.matrix.sort_indices()
@@ -170,10 +165,9 @@ class CpvLabelIndex:
         """For each text (its set of stems), the likely codes with a confidence in (0, 1], best first.
 
         Codes score ``matched**2 / total`` (see the module docstring) against the labels of the text's
-        language,
-        or the best of the three languages for a text in another language. A text whose best code scores under
-        `min_score` gets none; otherwise the codes scoring at least `relative` times the best one, up to
-        `top`.
+        language, or the best of the three languages for a text in another language. A text whose best code
+        scores under `min_score` gets none; otherwise the codes scoring at least `relative` times the best
+        one, up to `top`.
         """
         if len(term_sets) <= 4:
             return [

@@ -11,8 +11,8 @@ class Document:
     """A need or an offering as the engine sees it. Only `id` is required; everything else may be empty.
 
     `cpv` takes codes as '34144910' or '34144910-0' (unknown codes are ignored); `themes` are free labels or
-    ids
-    compared case- and accent-insensitively; `language` is an ISO 639-1 code ('nl', 'fr', 'en', ...) or None.
+    ids compared case- and accent-insensitively; `language` is an ISO 639-1 code ('nl', 'fr', 'en', ...) or
+    None.
     """
 
     id: Any

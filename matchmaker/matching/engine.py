@@ -56,9 +56,8 @@ class MatchingConfig:
     summary_weight: int = 2
     keywords_weight: int = 2
     description_weight: int = 1
-    # The first words of a description usually name its object ("Supply of electric buses for ..."):
-    # they count like a title (lead_weight) without a title, and like a summary (lead_weight_with_title)
-    # with one.
+    # The first words of a description usually name its object ("Supply of electric buses for ..."): they
+    # count like a title (lead_weight) without a title, and like a summary (lead_weight_with_title) with one.
     lead_words: int = 8
     lead_weight: int = 3
     lead_weight_with_title: int = 2
@@ -601,8 +600,7 @@ class Index:
         """Rank for query rows made by :meth:`vectorize`. Exact: equal to sorting every score, ties by id.
 
         With `workers` > 1 the blocks of queries are ranked in that many forked processes (Linux; worth it
-        from
-        some thousands of queries x documents; not meant for use inside a web worker).
+        from some thousands of queries x documents; not meant for use inside a web worker).
         """
         self._check_k(k)
         n = vectors.shape[0]
@@ -650,9 +648,8 @@ class Index:
                 out.append(self._select_row(dense[r], k))
             return out
         # A lower bound of each row's k-th best score, cheaper than a partition: cut the row into k pieces;
-        # the
-        # smallest of their k maxima is reached by at least k scores. Everything at or above it is a candidate
-        # (a few dozen a row), and zero scores never count.
+        # the smallest of their k maxima is reached by at least k scores. Everything at or above it is a
+        # candidate (a few dozen a row), and zero scores never count.
         width = -(-n // k)
         padded = dense if width * k == n else np.pad(dense, ((0, 0), (0, width * k - n)))
         bound = padded.reshape(rows, k, width).max(axis=2).min(axis=1)
