@@ -11,7 +11,7 @@ from flask import Flask, g
 from flask_babel import refresh as refresh_babel
 
 from matchmaker.extensions import db
-from matchmaker.models import Offering
+from matchmaker.models import Offering, User
 from matchmaker.services import matching
 from tests.conftest import make_test_app
 from tests.integration.test_matches_support import (  # noqa: F401  (fixtures)
@@ -50,11 +50,22 @@ def worker(database, app) -> Iterator:
             db.engine.dispose()
 
 
+def ids(*objects) -> list:
+    """Plain values to carry into another instance: the test's own objects belong to the test app's session
+    (using them under another instance would load their expired attributes through that instance's engine)."""
+    return [obj.id for obj in objects]
+
+
+def logins(*users: User) -> list[str]:
+    """What a session cookie holds for these users (see Auth.login)."""
+    return [user.get_id() for user in users]
+
+
 @contextmanager
-def logged_in(app: Flask, user):
+def logged_in(app: Flask, login: str):
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = login
         session["_fresh"] = True
     with app.app_context():
         yield client
@@ -66,19 +77,21 @@ def test_an_offering_published_through_one_worker_is_proposed_through_another(
     buyer, supplier = make_buyer(), make_supplier()
     need = make_need(buyer, BUS_NEED)
     offering = make_offering(supplier, BUS_OFFERING, status="draft")
+    buyer_login, supplier_login = logins(buyer.user, supplier.user)
+    need_id, offering_id = ids(need, offering)
     first, second = worker(), worker()
 
-    with logged_in(second, buyer.user) as buyer_client:
+    with logged_in(second, buyer_login) as buyer_client:
         before = buyer_client.get("/matches/").get_data(as_text=True)
-    with logged_in(first, supplier.user) as supplier_client:
-        published = supplier_client.post(f"/catalogue/offerings/{offering.id}/publish")
-    with logged_in(second, buyer.user) as buyer_client:
+    with logged_in(first, supplier_login) as supplier_client:
+        published = supplier_client.post(f"/catalogue/offerings/{offering_id}/publish")
+    with logged_in(second, buyer_login) as buyer_client:
         after = buyer_client.get("/matches/").get_data(as_text=True)
 
     assert published.status_code == 302
     assert BUS_OFFERING["title"] not in before
     assert BUS_OFFERING["title"] in after
-    assert f'id="proposal-{need.id}-{offering.id}"' in after
+    assert f'id="proposal-{need_id}-{offering_id}"' in after
 
 
 def test_an_edit_through_one_worker_changes_the_explanation_in_another(
@@ -87,22 +100,23 @@ def test_an_edit_through_one_worker_changes_the_explanation_in_another(
     buyer, supplier = make_buyer(), make_supplier()
     need = make_need(buyer, SENSOR_NEED)
     offering = make_offering(supplier, SENSOR_OFFERING)
+    need_id, offering_id = ids(need, offering)
     first, second = worker(), worker()
 
     with second.app_context():
         terms_before = {
             t.offering.lower()
             for t in matching.localize(
-                matching.snapshot().explanation_data(need.id, offering.id), "en"
+                matching.snapshot().explanation_data(need_id, offering_id), "en"
             ).shared_terms
         }
     with first.app_context():
-        item = db.session.get(Offering, offering.id)
+        item = db.session.get(Offering, offering_id)
         item.keywords = item.keywords + ", scholen"
         item.description = "Voor scholen: de sensor toont in elk klaslokaal wanneer verluchten nodig is."
         db.session.commit()
     with second.app_context():
-        explanation = matching.localize(matching.snapshot().explanation_data(need.id, offering.id), "en")
+        explanation = matching.localize(matching.snapshot().explanation_data(need_id, offering_id), "en")
         terms_after = {t.offering.lower() for t in explanation.shared_terms}
 
     assert "scholen" not in terms_before
@@ -115,13 +129,15 @@ def test_an_offering_archived_through_one_worker_disappears_from_another(
     buyer, supplier = make_buyer(), make_supplier()
     make_need(buyer, BUS_NEED)
     offering = make_offering(supplier, BUS_OFFERING)
+    buyer_login, supplier_login = logins(buyer.user, supplier.user)
+    (offering_id,) = ids(offering)
     first, second = worker(), worker()
 
-    with logged_in(second, buyer.user) as buyer_client:
+    with logged_in(second, buyer_login) as buyer_client:
         before = buyer_client.get("/matches/").get_data(as_text=True)
-    with logged_in(first, supplier.user) as supplier_client:
-        archived = supplier_client.post(f"/catalogue/offerings/{offering.id}/archive")
-    with logged_in(second, buyer.user) as buyer_client:
+    with logged_in(first, supplier_login) as supplier_client:
+        archived = supplier_client.post(f"/catalogue/offerings/{offering_id}/archive")
+    with logged_in(second, buyer_login) as buyer_client:
         after = buyer_client.get("/matches/").get_data(as_text=True)
 
     assert archived.status_code == 302
@@ -135,17 +151,24 @@ def test_a_need_opened_through_one_worker_is_proposed_to_suppliers_of_another(
     buyer, supplier = make_buyer(), make_supplier()
     need = make_need(buyer, SENSOR_NEED, status="draft")
     offering = make_offering(supplier, SENSOR_OFFERING)
+    (buyer_login,) = logins(buyer.user)
+    need_id, offering_id, supplier_id = ids(need, offering, supplier.user)
     first, second = worker(), worker()
 
+    def proposed_needs() -> list[int]:
+        item, viewer = db.session.get(Offering, offering_id), db.session.get(User, supplier_id)
+        return [p.need.id for p in matching.proposals_for(item, viewer).proposals]
+
     with second.app_context():
-        assert matching.proposals_for(db.session.get(Offering, offering.id), supplier.user).proposals == []
-    with logged_in(first, buyer.user) as buyer_client:
-        opened = buyer_client.post(f"/catalogue/needs/{need.id}/open")
+        before = proposed_needs()
+    with logged_in(first, buyer_login) as buyer_client:
+        opened = buyer_client.post(f"/catalogue/needs/{need_id}/open")
     with second.app_context():
-        proposals = matching.proposals_for(db.session.get(Offering, offering.id), supplier.user).proposals
+        after = proposed_needs()
 
     assert opened.status_code == 302
-    assert [p.need.id for p in proposals] == [need.id]
+    assert before == []
+    assert after == [need_id]
 
 
 def test_the_index_is_reused_while_nothing_changes(
