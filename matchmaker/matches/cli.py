@@ -2,6 +2,7 @@
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from matchmaker.services import ServiceError
 from matchmaker.services import matching as service
@@ -26,7 +27,8 @@ def rebuild(refresh_matches: bool) -> None:
     Web processes do not need this: each one notices changes in the database by itself before it proposes
     anything (see services.matching). Use it to check that indexing works, how long it takes, and to refresh
     the scores stored in answered matches."""
-    report = service.rebuild(refresh_matches=refresh_matches)
+    with force_locale("en"):  # messages of the services need a locale outside a request
+        report = service.rebuild(refresh_matches=refresh_matches)
     click.echo(
         f"Indexed {report.needs} open needs and {report.offerings} published offerings "
         f"in {report.seconds:.2f} s; {report.pairs_above_threshold} pairs score above the proposal threshold."
@@ -44,10 +46,11 @@ def rebuild(refresh_matches: bool) -> None:
 )  # fmt: skip
 def explain(need_id: int, offering_id: int, language: str) -> None:
     """Explain the score of NEED_ID x OFFERING_ID (also for drafts: this is for administrators)."""
-    try:
-        need, offering, explanation = service.explain_pair(need_id, offering_id, language)
-    except ServiceError as refusal:
-        raise click.ClickException(refusal.message) from None
+    with force_locale(language):  # messages of the services need a locale outside a request
+        try:
+            need, offering, explanation = service.explain_pair(need_id, offering_id, language)
+        except ServiceError as refusal:
+            raise click.ClickException(refusal.message) from None
     click.echo(f"Need {need.id} [{need.status}] {need.title} ({need.organisation.name})")
     click.echo(f"Offering {offering.id} [{offering.status}] {offering.title} ({offering.organisation.name})")
     if not (service.is_proposable(need) and service.is_proposable(offering)):
