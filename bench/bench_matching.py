@@ -140,15 +140,15 @@ class Corpus:
 
 
 def brute_force(index, vectors, k: int, rows: list[int]) -> list[list[tuple]]:
-    """Every score by a dense float64 product, fully sorted (score desc, then id): the reference for
-    exactness."""
+    """Every score by a float64 sparse product over all documents, fully sorted (score desc, then id): the
+    reference for exactness (public vectors, none of the engine's ranking code)."""
     from matchmaker.matching.engine import _id_key
 
-    matrix = index._rows.toarray().astype(np.float64)
-    ids = [a.document.id for a in index._analysed]
+    matrix = index.matrix.astype(np.float64)
+    ids = index.ids
     out = []
     for r in rows:
-        scores = matrix @ vectors[r].toarray().ravel().astype(np.float64)
+        scores = (matrix @ vectors[r].astype(np.float64).T).toarray().ravel()
         order = sorted(
             (i for i in range(len(ids)) if scores[i] > 0), key=lambda i: (-scores[i], _id_key(ids[i]))
         )
