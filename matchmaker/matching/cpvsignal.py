@@ -224,14 +224,18 @@ def feature_space() -> dict[str, int]:
     return {name: j for j, name in enumerate(names)}
 
 
+@cache
+def _code_columns(code: str) -> tuple[tuple[int, int], ...]:
+    features = feature_space()
+    return tuple((features[name], level) for name, level in hierarchy_features(code))
+
+
 def code_row(codes: Sequence[tuple[str, float]], weights: CpvWeights) -> tuple[list[int], np.ndarray]:
     """Columns and L2-normalised values of one document's CPV vector."""
-    features = feature_space()
     level_weights = weights.as_tuple()
     row: dict[int, float] = {}
     for code, confidence in codes:
-        for name, level in hierarchy_features(code):
-            j = features[name]
+        for j, level in _code_columns(code):
             row[j] = row.get(j, 0.0) + confidence * level_weights[level]
     cols = sorted(row)
     vals = np.array([row[c] for c in cols], dtype=np.float64)

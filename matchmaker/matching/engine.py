@@ -172,31 +172,39 @@ class MatchingEngine:
             )
         return lang or self.analyzer.default_language
 
-    def learn_lexicon(self, documents: Iterable[Document]) -> None:
-        """Teach compound splitting the words these documents use on their own."""
+    def learn_lexicon(self, documents: Iterable[Document]) -> list[str | None]:
+        """Teach compound splitting the words these documents use on their own; returns their languages."""
         self._learn_label_words()
         seen: dict[str | None, set[str]] = {}
+        languages = []
         for doc in documents:
-            text = self._full_text(doc)
             lang = self.language_of(doc)
+            languages.append(lang)
             if lang in COMPOUNDING:
-                seen.setdefault(lang, set()).update(self.analyzer.tokens(text))
+                seen.setdefault(lang, set()).update(self.analyzer.tokens(self._full_text(doc)))
         for lang in sorted(seen, key=str):
             self.analyzer.learn_words(lang, {fold(t) for t in seen[lang]})
+        return languages
 
-    def analyse(self, documents: Sequence[Document], surface: bool = False) -> list[Analysed]:
+    def analyse(
+        self,
+        documents: Sequence[Document],
+        surface: bool = False,
+        languages: Sequence[str | None] | None = None,
+    ) -> list[Analysed]:
         """Analyse documents: language, terms, declared and inferred CPV codes, themes.
 
-        With `surface`, also remember each term as written (for explanations; slower).
+        With `surface`, also remember each term as written (for explanations; slower). `languages`, when
+        given, are the documents' resolved languages (as learn_lexicon returns them).
         """
         config = self.config
         analyzer = self.analyzer
         self._learn_label_words()
         out: list[Analysed] = []
-        for doc in documents:
+        for position, doc in enumerate(documents):
             if not isinstance(doc, Document):
                 raise InvalidDocument(f"expected a Document, got {type(doc).__name__}")
-            lang = self.language_of(doc)
+            lang = languages[position] if languages is not None else self.language_of(doc)
             if surface:
                 analysis = Analysis(language=lang)
                 for text, weight in self._fields(doc):
@@ -243,7 +251,7 @@ class MatchingEngine:
         keys = [_id_key(doc.id) for doc in docs]
         if len(set(keys)) != len(keys):
             raise InvalidDocument("the same document id more than once")
-        self.learn_lexicon(docs)
+        languages = self.learn_lexicon(docs)
         index = Index(self)
         step = max(1, chunk)
         starts = list(range(0, len(docs), step))
@@ -252,7 +260,7 @@ class MatchingEngine:
         analysed: list[Analysed] = []
         vocabulary_: dict[str, int] = {}
         global _SHARED
-        _SHARED = (self, docs, step)
+        _SHARED = (self, docs, step, languages)
         try:
             if workers > 1 and len(starts) > 1 and "fork" in multiprocessing.get_all_start_methods():
                 pool = multiprocessing.get_context("fork").Pool(workers)
@@ -285,8 +293,8 @@ _SHARED: tuple | None = None
 
 def _analyse_chunk(start: int) -> list[Analysed]:
     """Analyse one chunk of the documents being fitted (in a forked worker, or in this process)."""
-    engine, docs, step = _SHARED
-    chunk = engine.analyse(docs[start : start + step])
+    engine, docs, step, languages = _SHARED
+    chunk = engine.analyse(docs[start : start + step], languages=languages[start : start + step])
     for a in chunk:
         a.document = None  # the parent has it: do not send it back
     return chunk
