@@ -673,9 +673,13 @@ class Index:
         return out
 
     def _select_row(self, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        if k < len(scores):
-            kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-            candidates = np.flatnonzero(scores >= max(kth, np.float32(1e-12)))
+        n = len(scores)
+        if k < n:
+            # The same bound as in _select_block: the smallest of the maxima of k pieces.
+            width = -(-n // k)
+            padded = scores if width * k == n else np.pad(scores, (0, width * k - n))
+            bound = padded.reshape(k, width).max(axis=1).min()
+            candidates = np.flatnonzero(scores >= max(bound, np.float32(1e-12)))
         else:
             candidates = np.flatnonzero(scores > 0)
         order = np.lexsort((self._id_rank[candidates], -scores[candidates]))[:k]
