@@ -5,9 +5,9 @@ A proposal (a need x offering pair the engine ranks high) lives only in the engi
 score and the explanation at that moment, so that what both sides agreed on can still be shown after the texts
 change.
 
-Each side's interest is three-valued: None (not answered), True (interested), False (not interested). Both True
-is a mutual match. `mutual_since` is set while the match is mutual; `notified_at` records that both sides were
-told, so that withdrawing and renewing interest does not notify twice.
+Each side's interest is three-valued: None (not answered), True (interested), False (not interested).
+Both True is a mutual match. `mutual_since` is set while the match is mutual; `notified_at` records that
+both sides were told, so that withdrawing and renewing interest does not notify twice.
 """
 
 from datetime import datetime
@@ -34,7 +34,7 @@ class Match(db.Model):
     need_id: Mapped[int] = mapped_column(sa.ForeignKey("need.id", ondelete="CASCADE"), index=True)
     offering_id: Mapped[int] = mapped_column(sa.ForeignKey("offering.id", ondelete="CASCADE"), index=True)
     score: Mapped[float] = mapped_column(sa.Float, default=0.0)
-    # A snapshot of the explanation (see services.matching.MatchExplanation.to_json).
+    # A snapshot of the explanation, language-neutral JSON (see services.matching._explanation_data).
     explanation: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
     buyer_interest: Mapped[Optional[bool]]
@@ -59,7 +59,8 @@ class Match(db.Model):
     supplier_decided_by: Mapped[Optional[User]] = relationship(foreign_keys=[supplier_decided_by_id])
 
     def __repr__(self) -> str:
-        return f"<Match need={self.need_id} offering={self.offering_id} {self.buyer_interest}/{self.supplier_interest}>"
+        interest = f"{self.buyer_interest}/{self.supplier_interest}"
+        return f"<Match need={self.need_id} offering={self.offering_id} {interest}>"
 
     @property
     def is_mutual(self) -> bool:

@@ -550,6 +550,7 @@ def proposals_for(
     limit: int = PROPOSALS_PER_ITEM,
     language: str = "en",
     include_declined: bool = False,
+    snap: CatalogueSnapshot | None = None,
 ) -> ItemProposals:
     """The best counterparts for one need (offerings) or offering (needs), as `viewer` may see them.
 
@@ -559,7 +560,7 @@ def proposals_for(
     limit = max(1, min(int(limit), MAX_PROPOSALS_PER_ITEM))
     if not is_proposable(item):
         return ItemProposals(item, False, [])
-    snap = snapshot()
+    snap = snap or snapshot()
     is_need = isinstance(item, Need)
     side = BUYER if is_need else SUPPLIER
     position = (snap.need_position if is_need else snap.offering_position).get(item.id)
@@ -646,9 +647,13 @@ def my_items(user) -> list[Need | Offering]:
 def my_proposals(
     user, language: str, limit: int = PROPOSALS_PER_ITEM, include_declined: bool = False
 ) -> list[ItemProposals]:
+    items = my_items(user)
+    snap = snapshot() if any(is_proposable(item) for item in items) else None
     return [
-        proposals_for(item, user, limit=limit, language=language, include_declined=include_declined)
-        for item in my_items(user)
+        proposals_for(
+            item, user, limit=limit, language=language, include_declined=include_declined, snap=snap
+        )
+        for item in items
     ]
 
 
