@@ -1,0 +1,56 @@
+"""In the browser: search the demo catalogue, filter, sort and page, and the organizers' exchange page.
+Every page is checked with axe (WCAG 2.1 A/AA)."""
+
+from matchmaker.extensions import db
+from matchmaker.services import accounts
+from matchmaker.services.demo_catalogue import seed_demo_catalogue
+from tests.conftest import PASSWORD
+
+
+def _seed(live_app) -> None:
+    with live_app.app_context(), live_app.test_request_context():
+        seed_demo_catalogue()
+        accounts.create_user(
+            "org@matchmaker.example", PASSWORD, "Ria Peeters", roles=("organizer",), confirmed=True
+        )
+        db.session.commit()
+
+
+def test_a_visitor_searches_filters_and_pages_through_offerings(page, check_a11y, live_app):
+    _seed(live_app)
+    page.goto("/catalogue/offerings")
+    check_a11y(page, "browse-offerings")
+    page.get_by_label("Search words").fill("capteurs")  # French: finds Dutch items through their CPV labels
+    page.get_by_role("button", name="Search", exact=True).click()
+    status = page.locator("#results-count")
+    assert "capteurs" in status.inner_text()
+    assert page.get_by_role("link", name="IoT-sensornetwerk voor waterkwaliteit").is_visible()
+
+    page.locator("summary", has_text="Maturity (TRL)").click()
+    page.get_by_label("TRL from").select_option("9")
+    page.get_by_role("button", name="Apply filters").click()
+    for text in page.locator(".result-facts").all_inner_texts():
+        assert "TRL\n9" in text or "TRL 9" in text
+    check_a11y(page, "browse-offerings-filtered")
+
+    page.goto("/catalogue/offerings?per_page=10&sort=title")
+    page.get_by_role("link", name="Next").click()
+    assert "page=2" in page.url
+    check_a11y(page, "browse-offerings-page-2")
+
+
+def test_bad_parameters_show_a_message_in_the_page(page, check_a11y, live_app):
+    _seed(live_app)
+    page.goto("/catalogue/needs?sort=trl&page=abc&route=nope")
+    assert page.get_by_role("alert").filter(has_text="could not be used").is_visible()
+    check_a11y(page, "browse-needs-bad-parameters")
+
+
+def test_an_organizer_opens_the_exchange_page(page, check_a11y, live_app):
+    _seed(live_app)
+    page.goto("/auth/login?next=/catalogue/exchange")
+    page.locator("#email").fill("org@matchmaker.example")
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/catalogue/exchange")
+    check_a11y(page, "exchange")
