@@ -6,7 +6,13 @@ from werkzeug.routing import Rule
 from tests.conftest import make_test_app
 
 # Values to fill URL converters with; the CSRF check runs before the view, so the objects need not exist.
-DUMMY = {"int": "1", "default": "x", "string": "x", "path": "x", "uuid": "00000000-0000-0000-0000-000000000000"}
+DUMMY = {
+    "int": "1",
+    "default": "x",
+    "string": "x",
+    "path": "x",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+}
 
 
 def _url(rule: Rule) -> str:
