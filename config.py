@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -89,7 +89,7 @@ class Config:
     HSTS = False
 
     PAGE_SIZE = 20
-    DEMO_PASSWORD = "demo-demo-demo"
+    DEMO_PASSWORD = "demo-demo-demo"  # noqa: S105 - the documented demo password
 
 
 class DevelopmentConfig(Config):
@@ -98,7 +98,7 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret-key"
+    SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     MAIL_BACKEND = "memory"
     # Fast hashing keeps the suite quick; production uses scrypt (tested separately).

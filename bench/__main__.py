@@ -9,11 +9,13 @@ from pathlib import Path
 
 def discover() -> list[str]:
     here = Path(__file__).parent
-    return sorted(m.name for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("bench_"))
+    modules = pkgutil.iter_modules([str(here)])
+    return sorted(m.name for m in modules if m.name.startswith("bench_"))
 
 
 def main(argv: list[str]) -> int:
-    names = [a if a.startswith("bench_") else f"bench_{a}" for a in argv if not a.startswith("-")] or discover()
+    named = [a for a in argv if not a.startswith("-")]
+    names = [a if a.startswith("bench_") else f"bench_{a}" for a in named] or discover()
     failures = 0
     for name in names:
         print(f"== {name} ==", flush=True)
