@@ -76,6 +76,8 @@ def live_server(database) -> Iterator[LiveServer]:
     server.start()
     yield server
     server.stop()
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import pytest
 from werkzeug.routing import Rule
 
+from matchmaker.extensions import db
 from tests.conftest import make_test_app
 
 # Values to fill URL converters with; the CSRF check runs before the view, so the objects need not exist.
@@ -33,6 +34,9 @@ def csrf_app(database):
     app = make_test_app(database, WTF_CSRF_ENABLED=True)
     with app.app_context():
         yield app
+        db.session.remove()
+        # Close this app's pooled connections now, not whenever the garbage collector gets to them.
+        db.engine.dispose()
 
 
 def _write_rules(app) -> list[Rule]:
