@@ -46,6 +46,14 @@ from matchmaker.models.organisation import (
     OrganisationKind,
     PolicyDomain,
 )
+from matchmaker.models.scheduling import (
+    Meeting,
+    MeetingAttendee,
+    MeetingSource,
+    RunMode,
+    RunStatus,
+    SchedulingRun,
+)
 from matchmaker.models.user import Role, User, UserRole
 
 __all__ = [
@@ -60,6 +68,9 @@ __all__ = [
     "InnovationType",
     "Invitation",
     "Match",
+    "Meeting",
+    "MeetingAttendee",
+    "MeetingSource",
     "MeetingRequest",
     "Membership",
     "MembershipRole",
@@ -81,6 +92,9 @@ __all__ = [
     "RegistrationStatus",
     "RequestStatus",
     "Role",
+    "RunMode",
+    "RunStatus",
+    "SchedulingRun",
     "Slot",
     "SlotKind",
     "Theme",

@@ -294,6 +294,8 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     decided_at: Mapped[Optional[datetime]]
+    # The secret part of the participant's calendar feed URL (set when first asked for; reset to revoke).
+    calendar_token: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
 
     event: Mapped[Event] = relationship(back_populates="registrations")
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined", innerjoin=True)
