@@ -1,22 +1,197 @@
-"""Routes of the agendas area."""
+"""Routes of the agendas area.
 
-from flask import abort, render_template
+Participants: their agenda (web, PDF, .ics downloads) and a secret calendar feed URL they can reset.
+Access: the current user's own registration in the event, else 404 (nobody learns whose agenda exists).
+The feed needs no login: its token is the secret; an unknown or reset token gives 404.
+
+Organizers: the master grid, the table sheets and the CSV export of the meetings; 403 to anyone who does not
+manage the event (404 when they cannot even see it, as for drafts).
+"""
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from matchmaker.agendas import bp
+from matchmaker.agendas.forms import ResetCalendarLinkForm
+from matchmaker.agendas.pdf import agenda_pdf
 from matchmaker.extensions import db
-from matchmaker.models import Event
+from matchmaker.models import Event, Registration
+from matchmaker.services import agendas as agendas_service
 from matchmaker.services import events as events_service
 from matchmaker.services import registrations as registrations_service
+
+GRID_TABLES_PER_PAGE = 8
+PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def _event(event_id: int) -> Event:
+    event = db.get_or_404(Event, event_id)
+    if not events_service.can_view(current_user, event):
+        abort(404)
+    return event
+
+
+def _own_registration(event_id: int) -> Registration:
+    event = _event(event_id)
+    registration = registrations_service.registration_of(current_user, event)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def _managed(event_id: int) -> Event:
+    event = _event(event_id)
+    if not agendas_service.can_manage(current_user, event):
+        abort(403)
+    return event
+
+
+def _base_url() -> str:
+    return request.host_url if request else current_app.config["SERVER_BASE_URL"]
+
+
+def _ics(body: bytes, filename: str | None = None) -> Response:
+    headers = dict(PRIVATE)
+    if filename:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return Response(body, content_type="text/calendar; charset=utf-8", headers=headers)
+
+
+def _feed_url(token: str) -> str:
+    return url_for("agendas.calendar_feed", token=token, _external=True)
+
+
+# --- participant ---------------------------------------------------------------------------------------
 
 
 @bp.get("/events/<int:event_id>/agenda")
 @login_required
 def participant_agenda(event_id: int):
-    event = db.get_or_404(Event, event_id)
-    if not events_service.can_view(current_user, event):
+    registration = _own_registration(event_id)
+    agenda = agendas_service.participant_agenda(registration)
+    feed_url = None
+    if agenda.published:
+        feed_url = _feed_url(agendas_service.calendar_token(registration))
+    response = Response(
+        render_template(
+            "agendas/agenda.html",
+            event=registration.event,
+            registration=registration,
+            agenda=agenda,
+            feed_url=feed_url,
+            webcal_url=feed_url.replace("https://", "webcal://").replace("http://", "webcal://")
+            if feed_url
+            else None,
+            reset_form=ResetCalendarLinkForm(),
+        )
+    )
+    response.headers.update(PRIVATE)
+    return response
+
+
+@bp.get("/events/<int:event_id>/agenda.pdf")
+@login_required
+def agenda_download_pdf(event_id: int):
+    registration = _own_registration(event_id)
+    agenda = agendas_service.participant_agenda(registration)
+    body = agenda_pdf(agenda, compress=current_app.config.get("AGENDA_PDF_COMPRESS", True))
+    headers = dict(PRIVATE)
+    headers["Content-Disposition"] = f'attachment; filename="agenda-{registration.event_id}.pdf"'
+    return Response(body, mimetype="application/pdf", headers=headers)
+
+
+@bp.get("/events/<int:event_id>/agenda.ics")
+@login_required
+def agenda_download_ics(event_id: int):
+    registration = _own_registration(event_id)
+    body = agendas_service.agenda_ical(registration, _base_url())
+    return _ics(body, f"agenda-{registration.event_id}.ics")
+
+
+@bp.get("/events/<int:event_id>/agenda/meetings/<int:meeting_id>.ics")
+@login_required
+def meeting_download_ics(event_id: int, meeting_id: int):
+    registration = _own_registration(event_id)
+    meeting = agendas_service.meeting_of(registration, meeting_id)
+    if meeting is None:
         abort(404)
-    registration = registrations_service.registration_of(current_user, event)
+    body = agendas_service.agenda_ical(registration, _base_url(), meetings=[meeting])
+    return _ics(body, f"meeting-{meeting.id}.ics")
+
+
+@bp.post("/events/<int:event_id>/agenda/calendar-link")
+@login_required
+def reset_calendar_link(event_id: int):
+    registration = _own_registration(event_id)
+    if ResetCalendarLinkForm().validate_on_submit():
+        agendas_service.reset_calendar_token(registration)
+        flash(_("Your calendar link is replaced. The old link no longer works: subscribe again with the new one."),
+              "success")
+    return redirect(url_for(".participant_agenda", event_id=registration.event_id) + "#calendar")
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    registration = agendas_service.registration_by_token(token)
     if registration is None:
         abort(404)
-    return render_template("agendas/agenda.html", event=event, registration=registration)
+    language = registration.user.language
+    if language not in current_app.config["LANGUAGES"]:
+        language = None
+    body = agendas_service.agenda_ical(registration, _base_url(), language=language)
+    return _ics(body)
+
+
+# --- organizer -----------------------------------------------------------------------------------------
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+
+
+@bp.get("/events/<int:event_id>/agenda/grid")
+@login_required
+def master_grid(event_id: int):
+    event = _managed(event_id)
+    grid = agendas_service.master_grid(event)
+    return render_template(
+        "agendas/grid.html",
+        event=event,
+        grid=grid,
+        table_groups=_chunks(grid.tables, GRID_TABLES_PER_PAGE),
+    )
+
+
+@bp.get("/events/<int:event_id>/agenda/tables")
+@login_required
+def table_sheets(event_id: int):
+    event = _managed(event_id)
+    tables = list(event.tables)
+    chosen = request.args.get("table", type=int)
+    if chosen is not None:
+        table = agendas_service.table_of(event, chosen)
+        if table is None:
+            abort(404)
+        tables = [table]
+    grid = agendas_service.master_grid(event, tables=tables)
+    return render_template(
+        "agendas/tables.html", event=event, grid=grid, all_tables=event.tables, chosen=chosen
+    )
+
+
+@bp.get("/events/<int:event_id>/agenda/meetings.csv")
+@login_required
+def meetings_csv(event_id: int):
+    event = _managed(event_id)
+    return Response(
+        agendas_service.meetings_csv(event).encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="event-{event.id}-meetings.csv"',
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -1,0 +1,418 @@
+"""Agendas: what the scheduled meetings look like to the people who attend or organise them.
+
+- A participant's personal agenda: every slot of every day in order (meetings, free slots, breaks, plenary
+  sessions), with the other party, what they bring and how to reach them. Participants see only published
+  meetings; a published meeting that was cancelled later is listed apart (and stays in the calendar feed
+  with STATUS:CANCELLED, so calendars drop it).
+- The organizer's sheets: one per table, and the master grid (slots x tables) with every active meeting,
+  published or not; a CSV export of the meetings.
+- iCalendar: a secret feed URL per registration (`calendar_token`), and .ics downloads.
+- A PDF of the personal agenda (reportlab, A4), see `agenda_pdf`.
+
+Times are event-local naive Europe/Brussels datetimes (models.events); the iCalendar output attaches the
+zone (TZID=Europe/Brussels with its VTIMEZONE).
+"""
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Optional
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from matchmaker.extensions import db
+from matchmaker.models import (
+    Event,
+    EventDay,
+    EventStatus,
+    EventTable,
+    Meeting,
+    ParticipantRole,
+    Registration,
+    Slot,
+    SlotKind,
+)
+from matchmaker.models.events import EVENT_TIMEZONE
+from matchmaker.services import events as events_service
+from matchmaker.services.events import TZ, _csv
+
+# --- who may see what ----------------------------------------------------------------------------------
+
+
+def can_manage(user, event: Event) -> bool:
+    """Table sheets, the master grid and the export are for the event's organizer and administrators."""
+    return events_service.can_manage(user, event)
+
+
+# --- loading -------------------------------------------------------------------------------------------
+
+
+def _meeting_query():
+    return sa.select(Meeting).options(
+        selectinload(Meeting.slot),
+        selectinload(Meeting.table),
+        selectinload(Meeting.first_registration).selectinload(Registration.offerings),
+        selectinload(Meeting.first_registration).selectinload(Registration.needs),
+        selectinload(Meeting.second_registration).selectinload(Registration.offerings),
+        selectinload(Meeting.second_registration).selectinload(Registration.needs),
+    )
+
+
+def meetings_of(registration: Registration, include_cancelled: bool = False) -> list[Meeting]:
+    """The published meetings of a participant, in time order (the cancelled ones too if asked)."""
+    query = _meeting_query().where(
+        Meeting.event_id == registration.event_id,
+        Meeting.published.is_(True),
+        sa.or_(
+            Meeting.first_registration_id == registration.id,
+            Meeting.second_registration_id == registration.id,
+        ),
+    )
+    if not include_cancelled:
+        query = query.where(Meeting.cancelled_at.is_(None))
+    meetings = db.session.scalars(query).all()
+    return sorted(meetings, key=lambda m: (m.slot.starts_at, m.id))
+
+
+def active_meetings(event: Event) -> list[Meeting]:
+    """Every active meeting of an event, published or not (the organizer's view)."""
+    meetings = db.session.scalars(
+        _meeting_query().where(Meeting.event_id == event.id, Meeting.cancelled_at.is_(None))
+    ).all()
+    return sorted(meetings, key=lambda m: (m.slot.starts_at, m.table.number, m.id))
+
+
+def is_published(event: Event) -> bool:
+    """Whether participants get to see their agenda: the organizer published it (some meetings are)."""
+    if event.status in (EventStatus.AGENDA_PUBLISHED, EventStatus.CLOSED):
+        return True
+    return bool(
+        db.session.scalar(
+            sa.select(sa.literal(True))
+            .where(Meeting.event_id == event.id, Meeting.published.is_(True))
+            .limit(1)
+        )
+    )
+
+
+# --- the personal agenda -------------------------------------------------------------------------------
+
+
+@dataclass
+class Party:
+    """The other side of a meeting, as shown to a participant."""
+
+    registration: Registration
+    name: str
+    organisation: str
+    role: str
+    email: str
+    website: str
+    items: list  # Need or Offering rows they brought
+
+
+def party(registration: Registration) -> Party:
+    organisation = registration.organisation
+    return Party(
+        registration=registration,
+        name=registration.user.display_name,
+        organisation=organisation.name if organisation else "",
+        role=registration.role,
+        email=registration.user.email,
+        website=(organisation.website or "") if organisation else "",
+        items=registration.items,
+    )
+
+
+@dataclass
+class AgendaRow:
+    """One slot of a participant's day: a meeting, a free meeting slot, a break or a plenary session."""
+
+    slot: Slot
+    meeting: Optional[Meeting] = None
+    other: Optional[Party] = None
+
+    @property
+    def kind(self) -> str:
+        if self.slot.kind != SlotKind.MEETING:
+            return self.slot.kind
+        return "meeting" if self.meeting else "free"
+
+
+@dataclass
+class AgendaDay:
+    day: EventDay
+    rows: list[AgendaRow]
+
+    @property
+    def meeting_count(self) -> int:
+        return sum(1 for r in self.rows if r.meeting)
+
+
+@dataclass
+class Agenda:
+    event: Event
+    registration: Registration
+    published: bool
+    days: list[AgendaDay] = field(default_factory=list)
+    cancelled: list[tuple[Meeting, Party]] = field(default_factory=list)
+
+    @property
+    def meetings(self) -> list[AgendaRow]:
+        return [row for day in self.days for row in day.rows if row.meeting]
+
+
+def participant_agenda(registration: Registration) -> Agenda:
+    event = registration.event
+    published = is_published(event)
+    agenda = Agenda(event=event, registration=registration, published=published)
+    if not published:
+        return agenda
+    meetings = meetings_of(registration, include_cancelled=True)
+    by_slot = {}
+    for meeting in meetings:
+        other = party(meeting.other(registration.id))
+        if meeting.cancelled_at is None:
+            by_slot[meeting.slot_id] = (meeting, other)
+        else:
+            agenda.cancelled.append((meeting, other))
+    for event_day in event.days:
+        rows = []
+        for slot in event.slots:
+            if slot.day_id != event_day.id:
+                continue
+            meeting, other = by_slot.get(slot.id, (None, None))
+            rows.append(AgendaRow(slot=slot, meeting=meeting, other=other))
+        agenda.days.append(AgendaDay(day=event_day, rows=rows))
+    return agenda
+
+
+# --- the organizer's sheets ----------------------------------------------------------------------------
+
+
+@dataclass
+class GridDay:
+    day: EventDay
+    slots: list[Slot]
+
+
+@dataclass
+class Grid:
+    """Slots x tables, with every active meeting of the event."""
+
+    event: Event
+    tables: list[EventTable]
+    days: list[GridDay]
+    cells: dict[tuple[int, int], Meeting]  # (slot id, table id) -> meeting
+    meeting_count: int
+    unpublished_count: int
+
+    def at(self, slot: Slot, table: EventTable) -> Optional[Meeting]:
+        return self.cells.get((slot.id, table.id))
+
+
+def master_grid(event: Event, tables: Iterable[EventTable] | None = None) -> Grid:
+    meetings = active_meetings(event)
+    cells = {(m.slot_id, m.table_id): m for m in meetings}
+    days = [GridDay(day=d, slots=[s for s in event.slots if s.day_id == d.id]) for d in event.days]
+    return Grid(
+        event=event,
+        tables=list(tables) if tables is not None else list(event.tables),
+        days=days,
+        cells=cells,
+        meeting_count=len(meetings),
+        unpublished_count=sum(1 for m in meetings if not m.published),
+    )
+
+
+def table_of(event: Event, table_id: int) -> Optional[EventTable]:
+    table = db.session.get(EventTable, table_id)
+    return table if table is not None and table.event_id == event.id else None
+
+
+def source_label(source: str) -> str:
+    labels = {
+        "mutual": _("Mutual request"),
+        "accepted": _("Accepted request"),
+        "suggested": _("Suggested"),
+        "manual": _("Placed by hand"),
+    }
+    return labels.get(source, source)
+
+
+def _role_label(role: str) -> str:
+    return _("Buyer") if role == ParticipantRole.BUYER else _("Supplier")
+
+
+def meetings_csv(event: Event) -> str:
+    """Every active meeting of the event, for a spreadsheet (formula-safe)."""
+    rows = [
+        [
+            _("Start"),
+            _("End"),
+            _("Table"),
+            _("Participant 1"),
+            _("Organisation 1"),
+            _("Role 1"),
+            _("Participant 2"),
+            _("Organisation 2"),
+            _("Role 2"),
+            _("Source"),
+            _("Locked"),
+            _("Published"),
+        ]
+    ]
+    for m in active_meetings(event):
+        first, second = m.first_registration, m.second_registration
+        rows.append(
+            [
+                m.slot.starts_at.strftime("%Y-%m-%d %H:%M"),
+                m.slot.ends_at.strftime("%Y-%m-%d %H:%M"),
+                m.table.label,
+                first.user.display_name,
+                first.organisation_name,
+                _role_label(first.role),
+                second.user.display_name,
+                second.organisation_name,
+                _role_label(second.role),
+                source_label(m.source),
+                _("yes") if m.locked else _("no"),
+                _("yes") if m.published else _("no"),
+            ]
+        )
+    return _csv(rows)
+
+
+# --- calendar ------------------------------------------------------------------------------------------
+
+
+def calendar_token(registration: Registration) -> str:
+    """The registration's feed token, made on first use (an unguessable 43-character secret)."""
+    if not registration.calendar_token:
+        registration.calendar_token = secrets.token_urlsafe(32)
+        db.session.commit()
+    return registration.calendar_token
+
+
+def reset_calendar_token(registration: Registration) -> str:
+    """A new feed URL: the old one stops working at once."""
+    registration.calendar_token = secrets.token_urlsafe(32)
+    db.session.commit()
+    return registration.calendar_token
+
+
+def registration_by_token(token: str) -> Optional[Registration]:
+    if not token or len(token) > 64:
+        return None
+    registration = db.session.scalar(sa.select(Registration).where(Registration.calendar_token == token))
+    if registration is None or not secrets.compare_digest(registration.calendar_token or "", token):
+        return None
+    return registration
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=TZ)
+
+
+def _utc(value: datetime) -> datetime:
+    """A naive UTC bookkeeping timestamp, made aware."""
+    return value.replace(tzinfo=UTC)
+
+
+def meeting_summary(other: Party) -> str:
+    if other.organisation:
+        return _("Meeting with %(name)s (%(organisation)s)", name=other.name, organisation=other.organisation)
+    return _("Meeting with %(name)s", name=other.name)
+
+
+def meeting_location(event: Event, meeting: Meeting) -> str:
+    table = _("Table %(table)s", table=meeting.table.label)
+    return " – ".join(p for p in (event.venue_address, table) if p)
+
+
+def meeting_description(event: Event, meeting: Meeting, other: Party, agenda_url: str) -> str:
+    lines = [event.title, ""]
+    lines.append(f"{other.name}" + (f", {other.organisation}" if other.organisation else ""))
+    if other.items:
+        heading = _("Needs") if other.role == ParticipantRole.BUYER else _("Offerings")
+        lines.append(f"{heading}: " + "; ".join(item.title for item in other.items))
+    if other.email:
+        lines.append(_("Email: %(email)s", email=other.email))
+    if other.website:
+        lines.append(_("Website: %(url)s", url=other.website))
+    if agenda_url:
+        lines += ["", _("Your agenda: %(url)s", url=agenda_url)]
+    return "\n".join(lines)
+
+
+def agenda_ical(
+    registration: Registration,
+    base_url: str,
+    meetings: list[Meeting] | None = None,
+    language: str | None = None,
+) -> bytes:
+    """An iCalendar file with the participant's published meetings (cancelled ones as STATUS:CANCELLED).
+
+    UID and SEQUENCE come from the meeting, so a calendar that subscribed updates the same entry when a
+    meeting moves and removes it when it is cancelled. Texts are in `language` (the participant's own, for
+    the feed that is fetched without a session)."""
+    if language:
+        with force_locale(language):
+            return _agenda_ical(registration, base_url, meetings)
+    return _agenda_ical(registration, base_url, meetings)
+
+
+def _agenda_ical(registration: Registration, base_url: str, meetings: list[Meeting] | None) -> bytes:
+    from icalendar import Calendar
+    from icalendar import Event as CalendarEvent
+
+    event = registration.event
+    if meetings is None:
+        meetings = meetings_of(registration, include_cancelled=True) if is_published(event) else []
+    agenda_url = f"{base_url.rstrip('/')}/events/{event.id}/agenda"
+    calendar = Calendar()
+    calendar.add("prodid", "-//Matchmaker//Agenda//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", _("Agenda: %(title)s", title=event.title))
+    calendar.add("x-wr-timezone", EVENT_TIMEZONE)
+    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
+    for meeting in meetings:
+        if not meeting.published:
+            continue
+        other = party(meeting.other(registration.id))
+        entry = CalendarEvent()
+        entry.add("uid", meeting.uid)
+        entry.add("sequence", meeting.sequence)
+        entry.add("dtstamp", _utc(meeting.updated_at))
+        entry.add("last-modified", _utc(meeting.updated_at))
+        entry.add("dtstart", _aware(meeting.slot.starts_at))
+        entry.add("dtend", _aware(meeting.slot.ends_at))
+        entry.add("summary", meeting_summary(other))
+        entry.add("location", meeting_location(event, meeting))
+        entry.add("description", meeting_description(event, meeting, other, agenda_url))
+        entry.add("url", agenda_url)
+        entry.add("status", "CANCELLED" if meeting.cancelled_at else "CONFIRMED")
+        entry.add("transp", "OPAQUE")
+        calendar.add_component(entry)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def meeting_of(registration: Registration, meeting_id: int) -> Optional[Meeting]:
+    """One of the participant's published meetings, or None (someone else's, unpublished, unknown)."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if (
+        meeting is None
+        or not meeting.published
+        or registration.id not in (meeting.first_registration_id, meeting.second_registration_id)
+    ):
+        return None
+    return meeting
+

@@ -1,0 +1,210 @@
+# ruff: noqa: F811  (pytest fixtures imported from agenda_helpers are redefined as parameters)
+"""The participant's calendar: the secret feed, its token, and the .ics downloads of the agenda page."""
+
+from datetime import UTC, date, datetime
+
+import icalendar
+import pytest
+from flask_babel import force_locale, gettext
+
+from matchmaker.extensions import db
+from matchmaker.models import Registration
+from tests.integration.agenda_helpers import (  # noqa: F401
+    EVENT_DAY,
+    add_day,
+    add_meeting,
+    buyer,
+    cancel_meeting,
+    event,
+    make_event,
+    make_participant,
+    meeting,
+    move_meeting,
+    organizer,
+    pair,
+    register,
+    request_context,
+    slot_at,
+    supplier,
+)
+
+
+def _token(client, auth, user, event) -> str:
+    """Open the agenda page as the user (which makes the token) and return it."""
+    auth.login(user)
+    assert client.get(f"/events/{event.id}/agenda").status_code == 200
+    auth.logout()
+    registration = db.session.scalars(
+        db.select(Registration).where(Registration.event_id == event.id, Registration.user_id == user.id)
+    ).one()
+    db.session.refresh(registration)
+    return registration.calendar_token
+
+
+def _feed(client, token) -> icalendar.Calendar:
+    response = client.get(f"/calendar/{token}.ics")
+    assert response.status_code == 200
+    return icalendar.Calendar.from_ical(response.data)
+
+
+def _summary(language: str, name: str, organisation: str) -> str:
+    """The summary as the participant's language says it (whatever the translations hold today)."""
+    with force_locale(language):
+        return gettext("Meeting with %(name)s (%(organisation)s)", name=name, organisation=organisation)
+
+
+def _vevents(calendar) -> list:
+    return [c for c in calendar.walk("VEVENT")]
+
+
+def test_the_token_is_made_when_the_agenda_is_first_opened_and_kept(client, auth, event, meeting, supplier):
+    registration = db.session.get(Registration, meeting.second_registration_id)
+    assert registration.calendar_token is None
+    token = _token(client, auth, supplier, event)
+    assert token and len(token) >= 43
+    assert _token(client, auth, supplier, event) == token
+
+
+def test_the_feed_needs_no_login_and_has_the_published_meeting(client, auth, event, meeting, supplier):
+    token = _token(client, auth, supplier, event)
+    response = client.get(f"/calendar/{token}.ics")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert "no-store" in response.headers["Cache-Control"] and "private" in response.headers["Cache-Control"]
+    calendar = icalendar.Calendar.from_ical(response.data)
+    (entry,) = _vevents(calendar)
+    assert str(entry["UID"]) == meeting.uid
+    assert int(entry["SEQUENCE"]) == 0
+    assert entry["STATUS"] == "CONFIRMED"
+    # the supplier's meeting is with the buyer; the feed speaks the user's language (Dutch by default)
+    assert str(entry["SUMMARY"]) == _summary("nl", "Bart Buyer", "Agency of Bart Buyer")
+    assert "Havenlaan 88, 1000 Brussel" in str(entry["LOCATION"]) and "2" in str(entry["LOCATION"])
+    description = str(entry["DESCRIPTION"])
+    assert "Smart traffic lights for cyclists" in description  # the need the buyer brought
+    assert buyer_email(meeting) in description
+    assert entry.get("DTSTAMP") is not None
+    assert calendar.walk("VTIMEZONE") and str(calendar.walk("VTIMEZONE")[0]["TZID"]) == "Europe/Brussels"
+
+
+def buyer_email(meeting) -> str:
+    return next(r.user.email for r in meeting.registrations if r.role == "buyer")
+
+
+def test_the_summary_is_in_the_participants_language(client, auth, event, meeting, supplier):
+    supplier.language = "fr"
+    db.session.commit()
+    token = _token(client, auth, supplier, event)
+    (entry,) = _vevents(_feed(client, token))
+    assert str(entry["SUMMARY"]) == _summary("fr", "Bart Buyer", "Agency of Bart Buyer")
+    supplier.language = "en"
+    db.session.commit()
+    (entry,) = _vevents(_feed(client, token))
+    assert str(entry["SUMMARY"]) == "Meeting with Bart Buyer (Agency of Bart Buyer)"
+
+
+def test_uids_are_stable_across_fetches(client, auth, event, pair, meeting, supplier):
+    rb, rs = pair
+    token = _token(client, auth, supplier, event)
+    first = [str(e["UID"]) for e in _vevents(_feed(client, token))]
+    second = [str(e["UID"]) for e in _vevents(_feed(client, token))]
+    assert first == second == [meeting.uid]
+
+
+def test_a_moved_meeting_keeps_its_uid_with_the_new_time_and_a_higher_sequence(
+    client, auth, event, meeting, supplier
+):
+    token = _token(client, auth, supplier, event)
+    (before,) = _vevents(_feed(client, token))
+    move_meeting(meeting, slot_at(event, EVENT_DAY, 11, 0))
+    (after,) = _vevents(_feed(client, token))
+    assert str(after["UID"]) == str(before["UID"]) == meeting.uid
+    assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
+    assert before.decoded("DTSTART").hour == 9 and before.decoded("DTSTART").minute == 20
+    assert after.decoded("DTSTART").hour == 11 and after.decoded("DTSTART").minute == 0
+    assert after.decoded("DTEND").hour == 11 and after.decoded("DTEND").minute == 20
+
+
+def test_a_cancelled_meeting_stays_in_the_feed_as_cancelled(client, auth, event, meeting, supplier, buyer):
+    token = _token(client, auth, supplier, event)
+    cancel_meeting(meeting, "The buyer is ill")
+    (entry,) = _vevents(_feed(client, token))
+    assert entry["STATUS"] == "CANCELLED"
+    assert str(entry["UID"]) == meeting.uid and int(entry["SEQUENCE"]) == 1
+    # and the agenda page lists it apart, no longer in the programme
+    auth.login(buyer)
+    page = client.get(f"/events/{event.id}/agenda").get_data(as_text=True)
+    assert "The buyer is ill" in page and "<del>" in page
+
+
+@pytest.mark.parametrize(("day", "utc_hour"), [(date(2027, 3, 10), 9), (date(2027, 7, 7), 8)])
+def test_times_are_in_brussels_time(client, auth, event, pair, supplier, day, utc_hour):
+    add_day(event, day)
+    rb, rs = pair
+    meeting = add_meeting(rb, rs, slot_at(event, day, 10, 0))
+    token = _token(client, auth, supplier, event)
+    response = client.get(f"/calendar/{token}.ics")
+    assert b"DTSTART;TZID=Europe/Brussels:" + day.strftime("%Y%m%d").encode() + b"T100000" in response.data
+    (entry,) = [e for e in _vevents(icalendar.Calendar.from_ical(response.data)) if str(e["UID"]) == meeting.uid]
+    start = entry.decoded("DTSTART")
+    assert start.astimezone(UTC) == datetime(day.year, day.month, day.day, utc_hour, 0, tzinfo=UTC)
+
+
+def test_an_unknown_token_gives_404(client, event, meeting):
+    assert client.get("/calendar/not-a-real-token.ics").status_code == 404
+    assert client.get(f"/calendar/{'x' * 200}.ics").status_code == 404
+
+
+def test_resetting_the_link_revokes_the_old_url(client, auth, event, meeting, supplier):
+    old = _token(client, auth, supplier, event)
+    assert client.get(f"/calendar/{old}.ics").status_code == 200
+    auth.login(supplier)
+    response = client.post(f"/events/{event.id}/agenda/calendar-link")
+    assert response.status_code == 302
+    registration = db.session.get(Registration, meeting.second_registration_id)
+    db.session.refresh(registration)
+    new = registration.calendar_token
+    assert new and new != old
+    assert client.get(f"/calendar/{old}.ics").status_code == 404
+    assert client.get(f"/calendar/{new}.ics").status_code == 200
+    assert new in client.get(f"/events/{event.id}/agenda").get_data(as_text=True)
+
+
+def test_unpublished_meetings_never_appear(client, auth, event, pair, meeting, supplier, buyer, make_participant,
+                                           register):
+    rb, rs = pair
+    other = register(make_participant("buyer", name="Hidden Harry"), event)
+    hidden = add_meeting(other, rs, slot_at(event, EVENT_DAY, 11, 0), table_number=3, published=False)
+    token = _token(client, auth, supplier, event)
+    body = client.get(f"/calendar/{token}.ics").data
+    assert meeting.uid.encode() in body and hidden.uid.encode() not in body and b"Hidden Harry" not in body
+    auth.login(supplier)
+    assert "Hidden Harry" not in client.get(f"/events/{event.id}/agenda").get_data(as_text=True)
+    assert b"Hidden Harry" not in client.get(f"/events/{event.id}/agenda.ics").data
+    assert client.get(f"/events/{event.id}/agenda/meetings/{hidden.id}.ics").status_code == 404
+
+
+def test_the_whole_agenda_and_a_single_meeting_download(
+    client, auth, event, pair, meeting, supplier, make_participant, register
+):
+    rb, rs = pair
+    other = register(make_participant("buyer", name="Second Buyer"), event)
+    second = add_meeting(other, rs, slot_at(event, EVENT_DAY, 11, 0), table_number=1)
+    auth.login(supplier)
+    response = client.get(f"/events/{event.id}/agenda.ics")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert "attachment" in response.headers["Content-Disposition"]
+    uids = [str(e["UID"]) for e in _vevents(icalendar.Calendar.from_ical(response.data))]
+    assert uids == [meeting.uid, second.uid]
+    single = client.get(f"/events/{event.id}/agenda/meetings/{second.id}.ics")
+    assert single.status_code == 200
+    assert [str(e["UID"]) for e in _vevents(icalendar.Calendar.from_ical(single.data))] == [second.uid]
+
+
+def test_someone_elses_meeting_cannot_be_downloaded(client, auth, event, meeting, make_participant, register):
+    stranger = make_participant("supplier", name="Stranger")
+    register(stranger, event)
+    auth.login(stranger)
+    assert client.get(f"/events/{event.id}/agenda/meetings/{meeting.id}.ics").status_code == 404
+    body = client.get(f"/events/{event.id}/agenda.ics").data
+    assert meeting.uid.encode() not in body
