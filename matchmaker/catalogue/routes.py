@@ -22,6 +22,11 @@ from matchmaker.services import cpv as cpv_service
 from matchmaker.services import themes as themes_service
 
 
+
+def _form_status(form) -> int:
+    """A submitted form shown again with its errors answers 422, as in every other area."""
+    return 422 if form.is_submitted() else 200
+
 def members_only(view):
     """Pages ask anonymous visitors to log in; writes from anonymous visitors are refused outright."""
 
@@ -130,7 +135,7 @@ def new_offering():
         else:
             flash(_("Your offering is saved as a draft. Publish it when it is ready."), "success")
             return redirect(url_for(".offering", offering_id=offering.id))
-    return _render_offering_form(form)
+    return _render_offering_form(form), _form_status(form)
 
 
 @bp.get("/offerings/<int:offering_id>")
@@ -169,7 +174,7 @@ def edit_offering(offering_id: int):
         else:
             flash(_("Your changes are saved."), "success")
             return redirect(url_for(".offering", offering_id=item.id))
-    return _render_offering_form(form, offering=item)
+    return _render_offering_form(form, offering=item), _form_status(form)
 
 
 def _offering_action(offering_id: int, verb, done: str):
@@ -280,7 +285,7 @@ def new_need():
         else:
             flash(_("Your need is saved as a draft. Open it when it is ready."), "success")
             return redirect(url_for(".need", need_id=need.id))
-    return _render_need_form(form)
+    return _render_need_form(form), _form_status(form)
 
 
 @bp.get("/needs/<int:need_id>")
@@ -323,7 +328,7 @@ def edit_need(need_id: int):
         else:
             flash(_("Your changes are saved."), "success")
             return redirect(url_for(".need", need_id=item.id))
-    return _render_need_form(form, need=item)
+    return _render_need_form(form, need=item), _form_status(form)
 
 
 def _need_action(need_id: int, verb, done: str):
@@ -440,7 +445,7 @@ def new_theme():
         else:
             flash(_("The theme %(name)s is added.", name=theme.name(current_language())), "success")
             return redirect(url_for(".themes"))
-    return render_template("catalogue/theme_form.html", form=form, theme=None)
+    return render_template("catalogue/theme_form.html", form=form, theme=None), _form_status(form)
 
 
 @bp.route("/themes/<int:theme_id>/edit", methods=["GET", "POST"])
@@ -457,7 +462,7 @@ def edit_theme(theme_id: int):
         else:
             flash(_("The theme is saved."), "success")
             return redirect(url_for(".themes"))
-    return render_template("catalogue/theme_form.html", form=form, theme=theme)
+    return render_template("catalogue/theme_form.html", form=form, theme=theme), _form_status(form)
 
 
 def _set_theme_active(theme_id: int, active: bool):

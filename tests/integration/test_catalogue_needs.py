@@ -80,7 +80,7 @@ def test_bad_need_input_is_refused_with_a_message_and_kept(client, buyer, overri
     data = need_form(**overrides)
     data["summary"] = "kept-summary-77"
     response = client.post("/catalogue/needs/new", data=data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert b"kept-summary-77" in response.data
     assert _count() == 0

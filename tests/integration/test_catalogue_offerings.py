@@ -79,7 +79,7 @@ def test_bad_offering_input_is_refused_with_a_message_and_kept(client, supplier,
     data = offering_form(**{field: value})
     data["keywords"] = "kept-keyword-42"
     response = client.post("/catalogue/offerings/new", data=data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert b"kept-keyword-42" in response.data
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Offering)) == 0
@@ -90,7 +90,7 @@ def test_inactive_theme_cannot_be_chosen(client, supplier):
     db.session.add(theme)
     db.session.commit()
     response = client.post("/catalogue/offerings/new", data=offering_form(themes=[str(theme.id)]))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Offering)) == 0
 
 

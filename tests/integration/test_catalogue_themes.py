@@ -82,7 +82,7 @@ def test_bad_theme_input_is_refused(client, auth, overrides, message):
     _theme()
     auth.login_as("organizer", language="en")
     response = client.post("/catalogue/themes/new", data=_theme_form(**overrides))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Theme)) == 1
 
