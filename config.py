@@ -88,6 +88,9 @@ class Config:
     )
     HSTS = False
 
+    # Outcomes of meetings: the second survey goes out this many days after an event's last day.
+    OUTCOME_SECOND_SURVEY_DAYS = _int("OUTCOME_SECOND_SURVEY_DAYS", 120)
+
     PAGE_SIZE = 20
     DEMO_PASSWORD = "demo-demo-demo"  # noqa: S105 - the documented demo password
 

@@ -74,6 +74,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("matchmaker.events", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("matchmaker.notifications", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("matchmaker.matches", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("matchmaker.tracker", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("matchmaker.outcomes", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("matchmaker.agendas", fromlist=["bp"]).bp)
 
 

@@ -46,6 +46,12 @@ from matchmaker.models.organisation import (
     OrganisationKind,
     PolicyDomain,
 )
+from matchmaker.models.outcomes import (
+    FollowUp,
+    MeetingOutcome,
+    OutcomeSurvey,
+    meeting_outcome_need,
+)
 from matchmaker.models.scheduling import (
     Meeting,
     MeetingAttendee,
@@ -54,6 +60,7 @@ from matchmaker.models.scheduling import (
     RunStatus,
     SchedulingRun,
 )
+from matchmaker.models.tracker import InnovationProject, ProcurementYear
 from matchmaker.models.user import Role, User, UserRole
 
 __all__ = [
@@ -65,11 +72,14 @@ __all__ = [
     "EventDay",
     "EventStatus",
     "EventTable",
+    "FollowUp",
+    "InnovationProject",
     "InnovationType",
     "Invitation",
     "Match",
     "Meeting",
     "MeetingAttendee",
+    "MeetingOutcome",
     "MeetingSource",
     "MeetingRequest",
     "Membership",
@@ -84,9 +94,11 @@ __all__ = [
     "OfferingStatus",
     "Organisation",
     "OrganisationKind",
+    "OutcomeSurvey",
     "ParticipantRole",
     "PolicyDomain",
     "ProcurementRoute",
+    "ProcurementYear",
     "ProgrammeBlock",
     "Registration",
     "RegistrationStatus",
@@ -101,6 +113,7 @@ __all__ = [
     "User",
     "UserRole",
     "event_theme",
+    "meeting_outcome_need",
     "need_theme",
     "offering_theme",
     "registration_need",

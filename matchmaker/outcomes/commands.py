@@ -1,0 +1,26 @@
+"""`flask send-outcome-surveys`: run it daily (cron). It mails the first survey after an event and the second
+one OUTCOME_SECOND_SURVEY_DAYS days later, each once per participant."""
+
+import click
+
+from matchmaker.outcomes import bp
+
+
+@bp.cli.command("send-outcome-surveys")
+def send_outcome_surveys() -> None:
+    """Invite participants to rate their meetings (round 1 after the event, round 2 months later).
+
+    Safe to run as often as you like: each participant gets each round once."""
+    from matchmaker.services.outcomes import due_surveys, send_surveys
+
+    due = len(due_surveys())
+    click.echo(f"{due} survey invitation(s) due.")
+
+    def bar(items):
+        with click.progressbar(items, length=due, label="Sending", show_pos=True) as progress:
+            yield from progress
+
+    sent, failed = send_surveys(progress=bar)
+    click.echo(f"{sent} survey invitation(s) sent, {failed} failed.")
+    if failed:
+        raise SystemExit(1)

@@ -1,0 +1,135 @@
+"""Routes of the outcomes area: participants rate their meetings after an event; organizers see a summary.
+
+Access: an event that the user may not see answers 404; a meeting the user did not take part in answers 404;
+before the event is over the survey answers 403. The summary is for the event's organizer (403 otherwise).
+"""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from matchmaker.extensions import db
+from matchmaker.models import Event
+from matchmaker.outcomes import bp
+from matchmaker.outcomes.forms import FOLLOW_UP_LABELS, OutcomeForm
+from matchmaker.services import ServiceError
+from matchmaker.services import events as events_service
+from matchmaker.services import outcomes as outcomes_service
+
+
+@bp.app_template_filter("follow_up_label")
+def follow_up_label(code: str) -> str:
+    return str(FOLLOW_UP_LABELS.get(code, code))
+
+
+@bp.app_template_global("outcomes_open")
+def outcomes_open(event: Event) -> bool:
+    """The event is over, so its participants can rate their meetings (links from the event pages)."""
+    return outcomes_service.current_round(event) is not None
+
+
+def _event(event_id: int) -> Event:
+    event = db.get_or_404(Event, event_id)
+    if not events_service.can_view(current_user, event):
+        abort(404)
+    return event
+
+
+def _over(event: Event) -> int:
+    round_ = outcomes_service.current_round(event)
+    if round_ is None:
+        abort(403)
+    return round_
+
+
+@bp.get("/")
+@login_required
+def index():
+    return render_template("outcomes/index.html", items=outcomes_service.events_to_rate(current_user))
+
+
+@bp.get("/events/<int:event_id>")
+@login_required
+def event(event_id: int):
+    event = _event(event_id)
+    registration = outcomes_service.registration_in(current_user, event)
+    if registration is None:
+        abort(404)
+    round_ = _over(event)
+    meetings = outcomes_service.meetings_of(registration)
+    return render_template(
+        "outcomes/event.html",
+        event=event,
+        registration=registration,
+        round=round_,
+        meetings=meetings,
+        answers=outcomes_service.answers_of(registration),
+        progress=outcomes_service.progress_of(registration, round_, meetings),
+        second_round_opens=outcomes_service.second_round_opens(event),
+    )
+
+
+@bp.route("/events/<int:event_id>/meetings/<int:meeting_id>", methods=["GET", "POST"])
+@login_required
+def rate(event_id: int, meeting_id: int):
+    event = _event(event_id)
+    found = outcomes_service.rateable_meeting(current_user, event, meeting_id)
+    if found is None:
+        abort(404)
+    registration, meeting = found
+    round_ = _over(event)
+    answers = outcomes_service.answers_of(registration).get(meeting.id, {})
+    form = OutcomeForm()
+    if request.method == "GET":
+        previous = answers.get(round_) or answers.get(round_ - 1)
+        if previous is not None:
+            form.load(previous)
+    if form.validate_on_submit():
+        try:
+            outcomes_service.save_outcome(current_user, event, meeting, form.to_input())
+        except outcomes_service.InvalidOutcome as refusal:
+            db.session.rollback()
+            form.add_problems(refusal.problems)
+        except ServiceError as refusal:
+            db.session.rollback()
+            form.form_errors.append(refusal.message)
+        else:
+            flash(
+                _(
+                    "Thank you: your answer about %(name)s is saved.",
+                    name=meeting.other(registration.id).display_name,
+                ),
+                "success",
+            )
+            done = outcomes_service.answers_of(registration)
+            for other in outcomes_service.meetings_of(registration):
+                if round_ not in done.get(other.id, {}):
+                    return redirect(url_for(".rate", event_id=event.id, meeting_id=other.id))
+            return redirect(url_for(".event", event_id=event.id))
+    meetings = outcomes_service.meetings_of(registration)
+    return render_template(
+        "outcomes/rate.html",
+        event=event,
+        registration=registration,
+        meeting=meeting,
+        other=meeting.other(registration.id),
+        round=round_,
+        earlier=answers.get(1) if round_ == 2 else None,
+        form=form,
+        progress=outcomes_service.progress_of(registration, round_, meetings),
+    ), (422 if form.is_submitted() else 200)
+
+
+@bp.get("/events/<int:event_id>/summary")
+@login_required
+def summary(event_id: int):
+    event = _event(event_id)
+    if not events_service.can_manage(current_user, event):
+        abort(403)
+    return render_template(
+        "outcomes/summary.html",
+        event=event,
+        summary=outcomes_service.event_summary(event),
+        round=outcomes_service.current_round(event),
+        follow_up_codes=list(FOLLOW_UP_LABELS),
+    )

@@ -1,0 +1,529 @@
+"""Outcomes of meetings: the participants' answers after an event, the surveys that ask for them, and the
+count of procurements of innovation that began at a meet & greet.
+
+Rules:
+- A participant rates the meetings they took part in (published, not cancelled) once the event's last day has
+  passed. Round 1 is open from the day after the event; round 2 from OUTCOME_SECOND_SURVEY_DAYS (default 120)
+  days after it. A participant may change their answer of the current round; the earlier round is kept.
+- An answer is linked to the needs the buyer side brought to the event (a snapshot when it is saved).
+- A meeting "began a procurement of innovation" when the latest answer of at least one of its participants
+  says "procurement launched" or "contract awarded". It counts once per meeting, for the organisation of the
+  buyer side, in the year the meeting took place.
+- `send_surveys` mails each participant with meetings once per round (recorded in `outcome_survey`); when
+  round 2 is due already, round 1 is not sent any more. Safe to run as often as you like.
+"""
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from matchmaker.extensions import db
+from matchmaker.models import (
+    Event,
+    EventDay,
+    FollowUp,
+    Meeting,
+    MeetingOutcome,
+    OutcomeSurvey,
+    ParticipantRole,
+    Registration,
+    RegistrationStatus,
+    Slot,
+    User,
+)
+from matchmaker.models.outcomes import PROCUREMENT_FOLLOW_UPS
+from matchmaker.services import ServiceError
+from matchmaker.services.events import local_now
+from matchmaker.services.notifications import notify, register_kind
+
+log = logging.getLogger(__name__)
+
+register_kind(
+    "outcome_survey_first",
+    _l("%(event)s is over. How did your meetings go? Tell us in two minutes, meeting by meeting."),
+)
+register_kind(
+    "outcome_survey_second",
+    _l("A few months after %(event)s: has anything come of your meetings? Tell us in two minutes."),
+)
+SURVEY_KINDS = {1: "outcome_survey_first", 2: "outcome_survey_second"}
+COMMENT_MAX = 2000
+
+
+class InvalidOutcome(ServiceError):
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+# --- when --------------------------------------------------------------------------------------------------
+
+
+def second_round_days() -> int:
+    return int(current_app.config.get("OUTCOME_SECOND_SURVEY_DAYS", 120))
+
+
+def today() -> date:
+    return local_now().date()
+
+
+def is_over(event: Event, on: date | None = None) -> bool:
+    """The event's last day has passed (event-local date)."""
+    last = event.last_day
+    return last is not None and last < (on or today())
+
+
+def current_round(event: Event, on: date | None = None) -> int | None:
+    """The survey round open now: None before the event is over, 1 after it, 2 from N days after it."""
+    if not is_over(event, on):
+        return None
+    return 2 if (on or today()) >= event.last_day + timedelta(days=second_round_days()) else 1
+
+
+def second_round_opens(event: Event) -> date | None:
+    return event.last_day + timedelta(days=second_round_days()) if event.last_day else None
+
+
+# --- whose meetings ----------------------------------------------------------------------------------------
+
+
+def _visible_meetings():
+    return sa.and_(Meeting.published.is_(True), Meeting.cancelled_at.is_(None))
+
+
+def registration_in(user, event: Event) -> Registration | None:
+    if not (user and getattr(user, "is_authenticated", False)):
+        return None
+    return db.session.scalar(
+        sa.select(Registration).where(Registration.event_id == event.id, Registration.user_id == user.id)
+    )
+
+
+def meetings_of(registration: Registration) -> list[Meeting]:
+    """The published, not cancelled meetings of a participant, in time order."""
+    return list(
+        db.session.scalars(
+            sa.select(Meeting)
+            .join(Slot, Slot.id == Meeting.slot_id)
+            .where(
+                Meeting.event_id == registration.event_id,
+                _visible_meetings(),
+                sa.or_(
+                    Meeting.first_registration_id == registration.id,
+                    Meeting.second_registration_id == registration.id,
+                ),
+            )
+            .order_by(Slot.starts_at, Meeting.id)
+        ).all()
+    )
+
+
+def rateable_meeting(user, event: Event, meeting_id: int) -> tuple[Registration, Meeting] | None:
+    """The user's registration and the meeting, when the user took part in it; None otherwise (404)."""
+    registration = registration_in(user, event)
+    meeting = db.session.get(Meeting, meeting_id)
+    if (
+        registration is None
+        or meeting is None
+        or meeting.event_id != event.id
+        or not meeting.published
+        or meeting.cancelled_at is not None
+        or registration.id not in (meeting.first_registration_id, meeting.second_registration_id)
+    ):
+        return None
+    return registration, meeting
+
+
+def buyer_side(meeting: Meeting) -> Registration | None:
+    for registration in meeting.registrations:
+        if registration.role == ParticipantRole.BUYER:
+            return registration
+    return None
+
+
+# --- answers -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class OutcomeInput:
+    held: bool
+    usefulness: int | None
+    follow_up: str
+    comment: str = ""
+
+
+def answers_of(registration: Registration) -> dict[int, dict[int, MeetingOutcome]]:
+    """meeting id -> round -> the participant's answer."""
+    answers: dict[int, dict[int, MeetingOutcome]] = {}
+    for outcome in db.session.scalars(
+        sa.select(MeetingOutcome).where(MeetingOutcome.registration_id == registration.id)
+    ).all():
+        answers.setdefault(outcome.meeting_id, {})[outcome.round] = outcome
+    return answers
+
+
+def answer_of(registration: Registration, meeting: Meeting, round_: int) -> MeetingOutcome | None:
+    return db.session.scalar(
+        sa.select(MeetingOutcome).where(
+            MeetingOutcome.meeting_id == meeting.id,
+            MeetingOutcome.registration_id == registration.id,
+            MeetingOutcome.round == round_,
+        )
+    )
+
+
+def _check(data: OutcomeInput) -> None:
+    problems = {}
+    try:
+        FollowUp(data.follow_up)
+    except ValueError:
+        problems["follow_up"] = _("Choose what came of the meeting.")
+    if data.held and (data.usefulness is None or not 1 <= data.usefulness <= 5):
+        problems["usefulness"] = _("Say how useful the meeting was, from 1 to 5.")
+    if len(data.comment or "") > COMMENT_MAX:
+        problems["comment"] = _("Keep the comment under %(max)s characters.", max=COMMENT_MAX)
+    if problems:
+        raise InvalidOutcome(problems)
+
+
+def save_outcome(user: User, event: Event, meeting: Meeting, data: OutcomeInput) -> MeetingOutcome:
+    """Record (or change) the user's answer about a meeting for the round open now. Commits."""
+    found = rateable_meeting(user, event, meeting.id)
+    if found is None:
+        raise ServiceError(_("You can only rate your own meetings."))
+    registration, meeting = found
+    round_ = current_round(event)
+    if round_ is None:
+        raise ServiceError(_("You can rate your meetings once the event is over."))
+    _check(data)
+    outcome = answer_of(registration, meeting, round_)
+    if outcome is None:
+        outcome = MeetingOutcome(meeting_id=meeting.id, registration_id=registration.id, round=round_)
+        db.session.add(outcome)
+    outcome.held = bool(data.held)
+    outcome.usefulness = data.usefulness if data.held else None
+    # A meeting that did not take place has no follow-up.
+    outcome.follow_up = data.follow_up if data.held else FollowUp.NONE
+    outcome.comment = (data.comment or "").strip()
+    buyer = buyer_side(meeting)
+    outcome.needs = list(buyer.needs) if buyer is not None else []
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same answer sent twice at once: keep the one that came first
+        db.session.rollback()
+        outcome = answer_of(registration, meeting, round_)
+        if outcome is None:
+            raise
+    return outcome
+
+
+@dataclass
+class Progress:
+    rated: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.rated / self.total) if self.total else 100
+
+    @property
+    def done(self) -> bool:
+        return self.rated >= self.total
+
+
+def progress_of(registration: Registration, round_: int, meetings: list[Meeting] | None = None) -> Progress:
+    meetings = meetings if meetings is not None else meetings_of(registration)
+    answers = answers_of(registration)
+    rated = sum(1 for meeting in meetings if round_ in answers.get(meeting.id, {}))
+    return Progress(rated, len(meetings))
+
+
+@dataclass
+class EventToRate:
+    event: Event
+    registration: Registration
+    round: int
+    progress: Progress
+
+
+def events_to_rate(user) -> list[EventToRate]:
+    """The user's events that are over and in which they had meetings, most recent first."""
+    if not (user and getattr(user, "is_authenticated", False)):
+        return []
+    registrations = db.session.scalars(
+        sa.select(Registration).where(
+            Registration.user_id == user.id, Registration.status == RegistrationStatus.APPROVED
+        )
+    ).all()
+    found = []
+    for registration in registrations:
+        event = registration.event
+        round_ = current_round(event)
+        if round_ is None:
+            continue
+        meetings = meetings_of(registration)
+        if meetings:
+            found.append(
+                EventToRate(event, registration, round_, progress_of(registration, round_, meetings))
+            )
+    found.sort(key=lambda item: item.event.last_day, reverse=True)
+    return found
+
+
+# --- procurements that began at a meet & greet -------------------------------------------------------------
+
+
+@dataclass
+class BegunProcurement:
+    meeting_id: int
+    event_id: int
+    year: int
+    buyer_organisation_id: int | None
+    follow_up: str  # the furthest follow-up reported: contract awarded, else procurement launched
+
+
+def begun_procurements(where: Iterable = ()) -> list[BegunProcurement]:
+    """Meetings whose participants' latest answers say a procurement of innovation began, once each."""
+    first = aliased(Registration)
+    second = aliased(Registration)
+    rows = db.session.execute(
+        sa.select(
+            MeetingOutcome.meeting_id,
+            MeetingOutcome.registration_id,
+            MeetingOutcome.round,
+            MeetingOutcome.follow_up,
+            Meeting.event_id,
+            Slot.starts_at,
+            first.role,
+            first.organisation_id,
+            second.role,
+            second.organisation_id,
+        )
+        .join(Meeting, Meeting.id == MeetingOutcome.meeting_id)
+        .join(Slot, Slot.id == Meeting.slot_id)
+        .join(first, first.id == Meeting.first_registration_id)
+        .join(second, second.id == Meeting.second_registration_id)
+        .where(_visible_meetings(), *where)
+    ).all()
+    latest: dict[tuple[int, int], tuple[int, str]] = {}
+    meetings: dict[int, tuple] = {}
+    for meeting_id, registration_id, round_, follow_up, event_id, starts_at, r1, o1, r2, o2 in rows:
+        key = (meeting_id, registration_id)
+        if key not in latest or latest[key][0] < round_:
+            latest[key] = (round_, follow_up)
+        buyer_org = o1 if r1 == ParticipantRole.BUYER else o2 if r2 == ParticipantRole.BUYER else None
+        meetings[meeting_id] = (event_id, starts_at.year, buyer_org)
+    follow_ups: dict[int, set[str]] = {}
+    for (meeting_id, _registration_id), (_round, follow_up) in latest.items():
+        follow_ups.setdefault(meeting_id, set()).add(follow_up)
+    begun = []
+    for meeting_id, answers in follow_ups.items():
+        if not answers.intersection(PROCUREMENT_FOLLOW_UPS):
+            continue
+        event_id, year, buyer_org = meetings[meeting_id]
+        furthest = (
+            FollowUp.CONTRACT_AWARDED
+            if FollowUp.CONTRACT_AWARDED in answers
+            else FollowUp.PROCUREMENT_LAUNCHED
+        )
+        begun.append(BegunProcurement(meeting_id, event_id, year, buyer_org, furthest))
+    begun.sort(key=lambda b: (b.year, b.meeting_id))
+    return begun
+
+
+def procurements_begun_by_year(organisation_ids: list[int] | None = None) -> dict[int, int]:
+    """year -> number of meetings that began a procurement of innovation, for the buyer organisations given
+    (all when None)."""
+    wanted = None if organisation_ids is None else set(organisation_ids)
+    counts: Counter = Counter()
+    for begun in begun_procurements():
+        if wanted is None or begun.buyer_organisation_id in wanted:
+            counts[begun.year] += 1
+    return dict(counts)
+
+
+@dataclass
+class BegunDetail:
+    begun: BegunProcurement
+    event: Event
+    needs: list
+
+
+def begun_for_organisation(organisation_id: int) -> list[BegunDetail]:
+    """The organisation's procurements begun at a meet & greet, with the event and the needs behind them."""
+    details = []
+    for begun in begun_procurements():
+        if begun.buyer_organisation_id != organisation_id:
+            continue
+        meeting = db.session.get(Meeting, begun.meeting_id)
+        needs = {}
+        for outcome in db.session.scalars(
+            sa.select(MeetingOutcome).where(MeetingOutcome.meeting_id == meeting.id)
+        ).all():
+            for need in outcome.needs:
+                needs[need.id] = need
+        details.append(BegunDetail(begun, meeting.event, sorted(needs.values(), key=lambda n: n.title)))
+    return details
+
+
+# --- the organizer's summary of an event -------------------------------------------------------------------
+
+
+@dataclass
+class EventSummary:
+    meetings: int = 0
+    participants_with_meetings: int = 0
+    answered_meetings: int = 0  # meetings with at least one answer
+    answers: int = 0
+    held: int = 0
+    not_held: int = 0
+    average_usefulness: float | None = None
+    follow_ups: dict[str, int] = field(default_factory=dict)  # latest answer per participant and meeting
+    procurements_begun: int = 0
+    contracts_awarded: int = 0
+    surveys_sent: dict[int, int] = field(default_factory=dict)
+    rounds: dict[int, int] = field(default_factory=dict)  # answers per round
+
+
+def event_summary(event: Event) -> EventSummary:
+    summary = EventSummary()
+    meetings = db.session.scalars(
+        sa.select(Meeting).where(Meeting.event_id == event.id, _visible_meetings())
+    ).all()
+    summary.meetings = len(meetings)
+    people = set()
+    for meeting in meetings:
+        people.update((meeting.first_registration_id, meeting.second_registration_id))
+    summary.participants_with_meetings = len(people)
+    outcomes = db.session.scalars(
+        sa.select(MeetingOutcome)
+        .join(Meeting, Meeting.id == MeetingOutcome.meeting_id)
+        .where(Meeting.event_id == event.id, _visible_meetings())
+        .order_by(MeetingOutcome.round)
+    ).all()
+    summary.answers = len(outcomes)
+    summary.answered_meetings = len({o.meeting_id for o in outcomes})
+    latest: dict[tuple[int, int], MeetingOutcome] = {}
+    for outcome in outcomes:
+        latest[(outcome.meeting_id, outcome.registration_id)] = outcome  # ordered by round: the last wins
+        summary.rounds[outcome.round] = summary.rounds.get(outcome.round, 0) + 1
+    useful = [o.usefulness for o in latest.values() if o.held and o.usefulness]
+    summary.held = sum(1 for o in latest.values() if o.held)
+    summary.not_held = sum(1 for o in latest.values() if not o.held)
+    summary.average_usefulness = round(sum(useful) / len(useful), 1) if useful else None
+    summary.follow_ups = {kind.value: 0 for kind in FollowUp}
+    for outcome in latest.values():
+        summary.follow_ups[outcome.follow_up] += 1
+    begun = begun_procurements([Meeting.event_id == event.id])
+    summary.procurements_begun = len(begun)
+    summary.contracts_awarded = sum(1 for b in begun if b.follow_up == FollowUp.CONTRACT_AWARDED)
+    for round_, count in db.session.execute(
+        sa.select(OutcomeSurvey.round, sa.func.count(OutcomeSurvey.id))
+        .join(Registration, Registration.id == OutcomeSurvey.registration_id)
+        .where(Registration.event_id == event.id)
+        .group_by(OutcomeSurvey.round)
+    ).all():
+        summary.surveys_sent[round_] = count
+    return summary
+
+
+# --- the surveys -------------------------------------------------------------------------------------------
+
+
+def due_surveys(on: date | None = None) -> list[tuple[Registration, int]]:
+    """(registration, round) pairs whose invitation is due and was not sent: approved participants with at
+    least one meeting, of events that are over. Only the latest due round is sent."""
+    on = on or today()
+    days = second_round_days()
+    last_day = (
+        sa.select(EventDay.event_id, sa.func.max(EventDay.day).label("last"))
+        .group_by(EventDay.event_id)
+        .subquery()
+    )
+    has_meeting = (
+        sa.select(Meeting.id)
+        .where(
+            _visible_meetings(),
+            sa.or_(
+                Meeting.first_registration_id == Registration.id,
+                Meeting.second_registration_id == Registration.id,
+            ),
+        )
+        .exists()
+    )
+    rows = db.session.execute(
+        sa.select(Registration, last_day.c.last)
+        .join(last_day, last_day.c.event_id == Registration.event_id)
+        .where(last_day.c.last < on, Registration.status == RegistrationStatus.APPROVED, has_meeting)
+        .order_by(Registration.id)
+    ).all()
+    sent = {
+        (registration_id, round_)
+        for registration_id, round_ in db.session.execute(
+            sa.select(OutcomeSurvey.registration_id, OutcomeSurvey.round)
+        ).all()
+    }
+    due = []
+    for registration, last in rows:
+        round_ = 2 if on >= last + timedelta(days=days) else 1
+        if (registration.id, round_) not in sent:
+            due.append((registration, round_))
+    return due
+
+
+def send_survey(registration: Registration, round_: int, now: datetime | None = None) -> bool:
+    """Record and send one invitation; False when it was sent already (by another run). Commits."""
+    db.session.add(
+        OutcomeSurvey(registration_id=registration.id, round=round_, **({"sent_at": now} if now else {}))
+    )
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    event = registration.event
+    try:
+        notify(
+            registration.user,
+            SURVEY_KINDS[round_],
+            url=survey_path(event),
+            always_mail=True,
+            event=event.title,
+        )  # commits the survey row with the notification
+    except Exception:
+        db.session.rollback()  # not recorded: the next run tries again
+        raise
+    return True
+
+
+def send_surveys(
+    on: date | None = None, progress: Callable[[Iterable], Iterable] | None = None
+) -> tuple[int, int]:
+    """Send every due invitation. Returns (sent, failed). `progress` wraps the iteration (a progress bar)."""
+    due = due_surveys(on)
+    ids = [(registration.id, round_) for registration, round_ in due]
+    sent = failed = 0
+    iterable = progress(ids) if progress else ids
+    for registration_id, round_ in iterable:
+        registration = db.session.get(Registration, registration_id)
+        if registration is None:
+            continue
+        try:
+            sent += send_survey(registration, round_)
+        except Exception:
+            log.exception("Could not send the outcome survey to registration %s", registration_id)
+            failed += 1
+    return sent, failed
+
+
+def survey_path(event: Event) -> str:
+    return f"/outcomes/events/{event.id}"

@@ -1,0 +1,699 @@
+"""The 3%-norm tracker: government organisations record per year their procurement budget and the projects of
+procurement of innovation that count; dashboards show the share against the 3% target.
+
+Decisions:
+- The innovation spend of a year is the sum of its projects (never entered separately), so the figure and
+  its justification cannot disagree. The budget is entered once per year.
+- Money is whole euro cents (int), parsed from what people type by `parse_euro` via Decimal, never float.
+- The share of a group (a policy domain, the Flemish government, several years) is computed on the totals:
+  sum of spend / sum of budgets. It is NOT the average of the organisations' shares, which would weigh a
+  small agency as much as a large department. A zero budget gives no share (None), never a division by zero.
+- Only the organisation's administrators (Membership role admin) change its figures; everybody sees them:
+  they are public policy figures.
+"""
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from matchmaker.extensions import db
+from matchmaker.models import (
+    InnovationProject,
+    Need,
+    Organisation,
+    OrganisationKind,
+    PolicyDomain,
+    ProcurementRoute,
+    ProcurementYear,
+    User,
+)
+from matchmaker.models.tracker import FIRST_YEAR, LAST_YEAR
+from matchmaker.services import ServiceError
+
+TARGET = Decimal("0.03")  # the 3%-norm
+MAX_CENTS = 10**15  # ten thousand billion euro: far above any budget, far below BIGINT's limit
+
+
+class InvalidFigures(ServiceError):
+    """Input refused field by field: `problems` maps a field name to a translated message."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+# --- money -------------------------------------------------------------------------------------------------
+
+_SPACES = re.compile(r"[\s\u00a0\u202f'’]")
+_GROUPED = re.compile(r"^\d{1,3}(\.\d{3})+$")
+
+
+def parse_euro(text: str | None) -> int:
+    """An amount in euro as typed in Belgium -> whole cents. Raises ValueError with a translated message.
+
+    Accepts "1.234.567,89", "1 234 567,89", "1234567,89", "1234567.89", "1,234,567.89", "€ 1.500" and "1500".
+    The separator that comes last is the decimal one when both appear. A lone comma is decimal. A lone point
+    followed by exactly three digits ("12.500") is a thousands separator, as Belgians write it; otherwise
+    it is decimal ("12.5", "12.50"). At most two decimals; no negative amounts."""
+    raw = (text or "").strip()
+    cleaned = _SPACES.sub("", raw.replace("€", "").replace("EUR", "").replace("eur", ""))
+    if not cleaned:
+        raise ValueError(_("Enter an amount in euro."))
+    if cleaned.startswith("-"):
+        raise ValueError(_("The amount cannot be negative."))
+    cleaned = cleaned.removeprefix("+")
+    if not re.fullmatch(r"[0-9.,]+", cleaned) or not any(c.isdigit() for c in cleaned):
+        raise ValueError(_("Enter an amount in euro, for example 1.234.567,89."))
+    if "," in cleaned and "." in cleaned:
+        decimal_sep = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
+        thousands = "." if decimal_sep == "," else ","
+        whole, _sep, fraction = cleaned.rpartition(decimal_sep)
+        if decimal_sep in whole or not re.fullmatch(r"\d{1,3}(" + re.escape(thousands) + r"\d{3})*", whole):
+            raise ValueError(_("Enter an amount in euro, for example 1.234.567,89."))
+        whole = whole.replace(thousands, "")
+    elif "," in cleaned:
+        if cleaned.count(",") > 1:
+            if not re.fullmatch(r"\d{1,3}(,\d{3})+", cleaned):
+                raise ValueError(_("Enter an amount in euro, for example 1.234.567,89."))
+            whole, fraction = cleaned.replace(",", ""), ""
+        else:
+            whole, _sep, fraction = cleaned.partition(",")
+    elif "." in cleaned:
+        if _GROUPED.fullmatch(cleaned):
+            whole, fraction = cleaned.replace(".", ""), ""
+        elif cleaned.count(".") == 1:
+            whole, _sep, fraction = cleaned.partition(".")
+        else:
+            raise ValueError(_("Enter an amount in euro, for example 1.234.567,89."))
+    else:
+        whole, fraction = cleaned, ""
+    if len(fraction) > 2:
+        raise ValueError(_("Give at most two decimals (euro cents)."))
+    try:
+        value = Decimal(f"{whole or '0'}.{fraction or '0'}")
+    except InvalidOperation:
+        raise ValueError(_("Enter an amount in euro, for example 1.234.567,89.")) from None
+    cents = int((value * 100).to_integral_value(rounding=ROUND_HALF_UP))
+    if cents >= MAX_CENTS:
+        raise ValueError(_("This amount is too large."))
+    return cents
+
+
+def euros(cents: int | None) -> Decimal | None:
+    """Cents -> Decimal euros (for formatting), exact."""
+    return None if cents is None else (Decimal(cents) / 100).quantize(Decimal("0.01"))
+
+
+def euro_input(cents: int | None, language: str = "nl") -> str:
+    """How an amount is shown back in an input: '1234567,89' in Dutch and French, '1234567.89' in English."""
+    if cents is None:
+        return ""
+    text = f"{cents // 100}.{cents % 100:02d}"
+    return text.replace(".", ",") if language in ("nl", "fr") else text
+
+
+def share_of(spend_cents: int, budget_cents: int) -> Decimal | None:
+    """Innovation spend / procurement budget as a fraction; None without a budget (no division by 0)."""
+    if not budget_cents or budget_cents <= 0:
+        return None
+    return Decimal(spend_cents) / Decimal(budget_cents)
+
+
+def percent(share: Decimal | None, places: int = 2) -> Decimal | None:
+    """A share as a percentage rounded half up: Decimal('0.0291') -> Decimal('2.91')."""
+    if share is None:
+        return None
+    return (share * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+# --- who may do what ---------------------------------------------------------------------------------------
+
+
+def is_tracked(organisation: Organisation) -> bool:
+    """Only government organisations have 3%-norm figures."""
+    return organisation.kind == OrganisationKind.GOVERNMENT
+
+
+def can_edit(user, organisation: Organisation) -> bool:
+    return bool(
+        user
+        and getattr(user, "is_authenticated", False)
+        and is_tracked(organisation)
+        and user.is_organisation_admin(organisation)
+    )
+
+
+def require_editor(user, organisation: Organisation) -> None:
+    if not can_edit(user, organisation):
+        raise ServiceError(
+            _(
+                "Only the administrators of %(organisation)s can change its figures.",
+                organisation=organisation.name,
+            )
+        )
+
+
+# --- editing -----------------------------------------------------------------------------------------------
+
+
+def get_year(organisation: Organisation, year: int) -> ProcurementYear | None:
+    return db.session.scalar(
+        sa.select(ProcurementYear).where(
+            ProcurementYear.organisation_id == organisation.id, ProcurementYear.year == year
+        )
+    )
+
+
+def years_of(organisation: Organisation) -> list[ProcurementYear]:
+    return list(
+        db.session.scalars(
+            sa.select(ProcurementYear)
+            .where(ProcurementYear.organisation_id == organisation.id)
+            .order_by(ProcurementYear.year)
+        ).all()
+    )
+
+
+def check_year(year: int | None) -> str | None:
+    if year is None:
+        return _("Enter a year.")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return _("Enter a year between %(first)s and %(last)s.", first=FIRST_YEAR, last=LAST_YEAR)
+    return None
+
+
+def update_budget(user: User, row: ProcurementYear, budget_cents: int) -> ProcurementYear:
+    """Change the procurement budget of a year. Commits."""
+    require_editor(user, row.organisation)
+    if budget_cents < 0:
+        raise InvalidFigures({"budget": _("The amount cannot be negative.")})
+    row.budget_cents = budget_cents
+    row.updated_by_id = user.id
+    db.session.commit()
+    return row
+
+
+def create_year(user: User, organisation: Organisation, year: int, budget_cents: int) -> ProcurementYear:
+    """A new year; refused when the organisation has figures for that year already."""
+    require_editor(user, organisation)
+    problem = check_year(year)
+    if problem:
+        raise InvalidFigures({"year": problem})
+    if get_year(organisation, year) is not None:
+        raise InvalidFigures(
+            {"year": _("There are figures for %(year)s already: change them there.", year=year)}
+        )
+    row = ProcurementYear(
+        organisation_id=organisation.id, year=year, budget_cents=budget_cents, updated_by_id=user.id
+    )
+    db.session.add(row)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise InvalidFigures(
+            {"year": _("There are figures for %(year)s already: change them there.", year=year)}
+        ) from None
+    return row
+
+
+def delete_year(user: User, row: ProcurementYear) -> None:
+    require_editor(user, row.organisation)
+    db.session.delete(row)
+    db.session.commit()
+
+
+@dataclass
+class ProjectInput:
+    title: str
+    procurement_route: str
+    amount_cents: int
+    need_id: int | None = None
+    note: str = ""
+
+
+def eligible_needs(organisation: Organisation) -> list[Need]:
+    """The organisation's needs a project may be linked to (any status but archived drafts do no harm)."""
+    return list(
+        db.session.scalars(
+            sa.select(Need).where(Need.organisation_id == organisation.id).order_by(Need.title)
+        ).all()
+    )
+
+
+def _check_project(organisation: Organisation, data: ProjectInput) -> None:
+    problems = {}
+    if not data.title.strip():
+        problems["title"] = _("Enter a title.")
+    try:
+        ProcurementRoute(data.procurement_route)
+    except ValueError:
+        problems["procurement_route"] = _("Choose a procurement route.")
+    if data.amount_cents < 0:
+        problems["amount"] = _("The amount cannot be negative.")
+    if data.need_id is not None:
+        need = db.session.get(Need, data.need_id)
+        if need is None or need.organisation_id != organisation.id:
+            problems["need_id"] = _("Choose one of your organisation's needs.")
+    if problems:
+        raise InvalidFigures(problems)
+
+
+def add_project(user: User, row: ProcurementYear, data: ProjectInput) -> InnovationProject:
+    require_editor(user, row.organisation)
+    _check_project(row.organisation, data)
+    project = InnovationProject(
+        procurement_year_id=row.id,
+        title=data.title.strip(),
+        procurement_route=data.procurement_route,
+        amount_cents=data.amount_cents,
+        need_id=data.need_id,
+        note=data.note.strip(),
+    )
+    db.session.add(project)
+    row.updated_by_id = user.id
+    db.session.commit()
+    return project
+
+
+def update_project(user: User, project: InnovationProject, data: ProjectInput) -> InnovationProject:
+    row = project.procurement_year
+    require_editor(user, row.organisation)
+    _check_project(row.organisation, data)
+    project.title = data.title.strip()
+    project.procurement_route = data.procurement_route
+    project.amount_cents = data.amount_cents
+    project.need_id = data.need_id
+    project.note = data.note.strip()
+    row.updated_by_id = user.id
+    db.session.commit()
+    return project
+
+
+def delete_project(user: User, project: InnovationProject) -> None:
+    require_editor(user, project.procurement_year.organisation)
+    db.session.delete(project)
+    db.session.commit()
+
+
+# --- dashboards --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class YearRow:
+    year: int
+    budget_cents: int = 0
+    spend_cents: int = 0
+    projects: int = 0
+    organisations: int = 0  # how many organisations reported figures for the year
+    from_meetings: int = 0  # procurements of innovation that began at a meet & greet (see services.outcomes)
+
+    @property
+    def share(self) -> Decimal | None:
+        return share_of(self.spend_cents, self.budget_cents)
+
+    @property
+    def share_percent(self) -> Decimal | None:
+        return percent(self.share)
+
+    @property
+    def meets_target(self) -> bool:
+        return self.share is not None and self.share >= TARGET
+
+
+@dataclass
+class GroupRow:
+    """One organisation or policy domain in a breakdown, over all reported years."""
+
+    key: str
+    label: str
+    budget_cents: int = 0
+    spend_cents: int = 0
+    latest_year: int | None = None
+
+    @property
+    def share_percent(self) -> Decimal | None:
+        return percent(share_of(self.spend_cents, self.budget_cents))
+
+    @property
+    def meets_target(self) -> bool:
+        share = share_of(self.spend_cents, self.budget_cents)
+        return share is not None and share >= TARGET
+
+
+@dataclass
+class Dashboard:
+    scope: str  # "overall", "domain" or "organisation"
+    rows: list[YearRow]
+    breakdown: list[GroupRow] = field(default_factory=list)
+    organisation: Organisation | None = None
+    domain: str | None = None
+
+    @property
+    def total(self) -> YearRow:
+        total = YearRow(year=0)
+        for row in self.rows:
+            total.budget_cents += row.budget_cents
+            total.spend_cents += row.spend_cents
+            total.projects += row.projects
+            total.from_meetings += row.from_meetings
+        return total
+
+    @property
+    def has_figures(self) -> bool:
+        return bool(self.rows)
+
+
+def _spend_subquery():
+    return (
+        sa.select(
+            InnovationProject.procurement_year_id.label("year_id"),
+            sa.func.sum(InnovationProject.amount_cents).label("spend"),
+            sa.func.count(InnovationProject.id).label("projects"),
+        )
+        .group_by(InnovationProject.procurement_year_id)
+        .subquery()
+    )
+
+
+def _year_rows(where: Iterable) -> list[YearRow]:
+    spend = _spend_subquery()
+    query = (
+        sa.select(
+            ProcurementYear.year,
+            sa.func.sum(ProcurementYear.budget_cents),
+            sa.func.sum(sa.func.coalesce(spend.c.spend, 0)),
+            sa.func.sum(sa.func.coalesce(spend.c.projects, 0)),
+            sa.func.count(ProcurementYear.id),
+        )
+        .join(Organisation, Organisation.id == ProcurementYear.organisation_id)
+        .outerjoin(spend, spend.c.year_id == ProcurementYear.id)
+        .where(Organisation.kind == OrganisationKind.GOVERNMENT, *where)
+        .group_by(ProcurementYear.year)
+        .order_by(ProcurementYear.year)
+    )
+    return [
+        YearRow(
+            year=year,
+            budget_cents=int(budget or 0),
+            spend_cents=int(spent or 0),
+            projects=int(projects or 0),
+            organisations=int(count or 0),
+        )
+        for year, budget, spent, projects, count in db.session.execute(query).all()
+    ]
+
+
+def _group_rows(key_column, where: Iterable) -> list[tuple]:
+    spend = _spend_subquery()
+    query = (
+        sa.select(
+            key_column,
+            sa.func.sum(ProcurementYear.budget_cents),
+            sa.func.sum(sa.func.coalesce(spend.c.spend, 0)),
+            sa.func.max(ProcurementYear.year),
+        )
+        .join(Organisation, Organisation.id == ProcurementYear.organisation_id)
+        .outerjoin(spend, spend.c.year_id == ProcurementYear.id)
+        .where(Organisation.kind == OrganisationKind.GOVERNMENT, *where)
+        .group_by(key_column)
+    )
+    return db.session.execute(query).all()
+
+
+def _add_meeting_counts(rows: list[YearRow], counts: dict[int, int]) -> list[YearRow]:
+    by_year = {row.year: row for row in rows}
+    for year, count in counts.items():
+        if year not in by_year:
+            by_year[year] = YearRow(year=year)
+        by_year[year].from_meetings = count
+    return sorted(by_year.values(), key=lambda row: row.year)
+
+
+def organisation_dashboard(organisation: Organisation) -> Dashboard:
+    from matchmaker.services.outcomes import procurements_begun_by_year
+
+    rows = _year_rows([Organisation.id == organisation.id])
+    rows = _add_meeting_counts(rows, procurements_begun_by_year(organisation_ids=[organisation.id]))
+    return Dashboard(scope="organisation", rows=rows, organisation=organisation)
+
+
+def domain_dashboard(domain: str, label_of=lambda code: code) -> Dashboard:
+    from matchmaker.services.outcomes import procurements_begun_by_year
+
+    rows = _year_rows([Organisation.policy_domain == domain])
+    ids = list(
+        db.session.scalars(
+            sa.select(Organisation.id).where(
+                Organisation.kind == OrganisationKind.GOVERNMENT, Organisation.policy_domain == domain
+            )
+        ).all()
+    )
+    rows = _add_meeting_counts(rows, procurements_begun_by_year(organisation_ids=ids))
+    names = dict(
+        db.session.execute(
+            sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+        ).all()
+    )
+    breakdown = [
+        GroupRow(str(org_id), names.get(org_id, ""), int(budget or 0), int(spent or 0), latest)
+        for org_id, budget, spent, latest in _group_rows(
+            Organisation.id, [Organisation.policy_domain == domain]
+        )
+    ]
+    breakdown.sort(key=lambda g: g.label.lower())
+    return Dashboard(scope="domain", rows=rows, breakdown=breakdown, domain=domain)
+
+
+def overall_dashboard(label_of=lambda code: code) -> Dashboard:
+    from matchmaker.services.outcomes import procurements_begun_by_year
+
+    rows = _year_rows([])
+    ids = list(
+        db.session.scalars(
+            sa.select(Organisation.id).where(Organisation.kind == OrganisationKind.GOVERNMENT)
+        ).all()
+    )
+    rows = _add_meeting_counts(rows, procurements_begun_by_year(organisation_ids=ids))
+    breakdown = [
+        GroupRow(
+            domain or "",
+            label_of(domain) if domain else _("No policy domain"),
+            int(budget or 0),
+            int(spent or 0),
+            latest,
+        )
+        for domain, budget, spent, latest in _group_rows(Organisation.policy_domain, [])
+    ]
+    breakdown.sort(key=lambda g: g.label.lower())
+    return Dashboard(scope="overall", rows=rows, breakdown=breakdown)
+
+
+def reporting_organisations() -> list[Organisation]:
+    """Government organisations, for the list of organisation dashboards."""
+    return list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .where(Organisation.kind == OrganisationKind.GOVERNMENT)
+            .order_by(Organisation.name)
+        ).all()
+    )
+
+
+def domain_codes() -> list[str]:
+    return [domain.value for domain in PolicyDomain]
+
+
+# --- charts ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Bar:
+    year: int
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str  # the percentage as shown
+    meets_target: bool
+    label_y: float
+
+
+@dataclass
+class Tick:
+    y: float
+    label: str
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    left: int
+    top: int
+    plot_width: int
+    plot_height: int
+    bars: list[Bar]
+    ticks: list[Tick]
+    target_y: float
+    empty: bool
+
+
+def build_chart(rows: list[YearRow], format_percent, width: int = 640, height: int = 300) -> Chart:
+    """Geometry of a bar chart of the share per year with the 3% target line (drawn by a template as SVG).
+
+    `format_percent(Decimal)` formats a percentage in the reader's language. Years without a budget get no
+    bar (their share is unknown), but keep their place on the axis."""
+    left, top, right, bottom = 56, 16, 16, 40
+    plot_width, plot_height = width - left - right, height - top - bottom
+    percents = [row.share_percent for row in rows if row.share_percent is not None]
+    top_value = max([Decimal(4), *[p * Decimal("1.15") for p in percents]])
+    step = (
+        Decimal(1)
+        if top_value <= 8
+        else Decimal(2)
+        if top_value <= 16
+        else Decimal(5)
+        if top_value <= 40
+        else Decimal(10)
+    )
+    top_value = (top_value / step).to_integral_value(rounding="ROUND_CEILING") * step
+
+    def y_of(value: Decimal) -> float:
+        return round(top + plot_height - float(value / top_value) * plot_height, 2)
+
+    ticks = []
+    value = Decimal(0)
+    while value <= top_value:
+        ticks.append(Tick(y=y_of(value), label=format_percent(value)))
+        value += step
+    bars = []
+    count = max(len(rows), 1)
+    slot = plot_width / count
+    bar_width = min(64.0, slot * 0.6)
+    for index, row in enumerate(rows):
+        x = left + slot * index + (slot - bar_width) / 2
+        p = row.share_percent
+        if p is None:
+            bars.append(
+                Bar(
+                    row.year,
+                    round(x, 2),
+                    y_of(Decimal(0)),
+                    round(bar_width, 2),
+                    0,
+                    "–",
+                    False,
+                    y_of(Decimal(0)) - 6,
+                )
+            )
+            continue
+        y = y_of(min(p, top_value))
+        bars.append(
+            Bar(
+                row.year,
+                round(x, 2),
+                y,
+                round(bar_width, 2),
+                round(top + plot_height - y, 2),
+                format_percent(p),
+                row.meets_target,
+                y - 6,
+            )
+        )
+    return Chart(
+        width=width,
+        height=height,
+        left=left,
+        top=top,
+        plot_width=plot_width,
+        plot_height=plot_height,
+        bars=bars,
+        ticks=ticks,
+        target_y=y_of(TARGET * 100),
+        empty=not rows,
+    )
+
+
+# --- CSV ---------------------------------------------------------------------------------------------------
+
+
+def csv_safe(value: str) -> str:
+    """Defuse spreadsheet formulas in text (CSV injection): a leading = + - @ tab or CR gets a quote."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def dashboard_csv(dashboard: Dashboard, title: str) -> str:
+    """The dashboard's yearly figures as CSV (UTF-8 with BOM); euro amounts with a decimal point."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([csv_safe(title)])
+    writer.writerow(
+        [
+            _("Year"),
+            _("Procurement budget (EUR)"),
+            _("Innovation spend (EUR)"),
+            _("Share (%)"),
+            _("Target (%)"),
+            _("Projects"),
+            _("Procurements begun at a meet & greet"),
+        ]
+    )
+    for row in [*dashboard.rows, None]:
+        if row is None:
+            row = dashboard.total
+            label = _("All years")
+        else:
+            label = str(row.year)
+        p = row.share_percent
+        writer.writerow(
+            [
+                csv_safe(label),
+                str(euros(row.budget_cents)),
+                str(euros(row.spend_cents)),
+                "" if p is None else str(p),
+                "3.00",
+                row.projects,
+                row.from_meetings,
+            ]
+        )
+    if dashboard.breakdown:
+        writer.writerow([])
+        writer.writerow(
+            [_("Name"), _("Procurement budget (EUR)"), _("Innovation spend (EUR)"), _("Share (%)")]
+        )
+        for group in dashboard.breakdown:
+            p = group.share_percent
+            writer.writerow(
+                [
+                    csv_safe(group.label),
+                    str(euros(group.budget_cents)),
+                    str(euros(group.spend_cents)),
+                    "" if p is None else str(p),
+                ]
+            )
+    if dashboard.organisation is not None:
+        writer.writerow([])
+        writer.writerow(
+            [_("Year"), _("Project"), _("Procurement route"), _("Amount (EUR)"), _("Need"), _("Note")]
+        )
+        for year in years_of(dashboard.organisation):
+            for project in year.projects:
+                writer.writerow(
+                    [
+                        year.year,
+                        csv_safe(project.title),
+                        project.procurement_route,
+                        str(euros(project.amount_cents)),
+                        csv_safe(project.need.title) if project.need else "",
+                        csv_safe(project.note),
+                    ]
+                )
+    return "\ufeff" + buffer.getvalue()
