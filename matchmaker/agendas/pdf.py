@@ -40,6 +40,7 @@ def fonts() -> tuple[str, str]:
 
 
 def _register_fonts() -> tuple[str, str]:
+    from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
@@ -50,7 +51,12 @@ def _register_fonts() -> tuple[str, str]:
                 pdfmetrics.registerFont(TTFont(f"Agenda-{name}-Bold", str(bold)))
             except Exception:  # a broken font file: try the next one  # noqa: BLE001
                 continue
-            return f"Agenda-{name}", f"Agenda-{name}-Bold"
+            regular_name, bold_name = f"Agenda-{name}", f"Agenda-{name}-Bold"
+            # <b> in paragraphs picks the bold face of the family.
+            for is_bold, is_italic, face in ((0, 0, regular_name), (1, 0, bold_name), (0, 1, regular_name),
+                                             (1, 1, bold_name)):
+                addMapping(regular_name, is_bold, is_italic, face)
+            return regular_name, bold_name
     return "Helvetica", "Helvetica-Bold"
 
 
@@ -101,7 +107,7 @@ def agenda_pdf(agenda: Agenda, compress: bool = True) -> bytes:
     if not agenda.published:
         story.append(Paragraph(_p(_("The agenda is not published yet.")), base))
     width = A4[0] - 30 * mm
-    col_widths = [24 * mm, 16 * mm, 52 * mm, 48 * mm, width - 140 * mm]
+    col_widths = [27 * mm, 15 * mm, 50 * mm, 48 * mm, width - 140 * mm]
     for day in agenda.days:
         story.append(Paragraph(_p(format_date(day.day.day, "full")), heading))
         header = [Paragraph(_p(h), strong) for h in (_("Time"), _("Table"), _("Meeting with"),

@@ -82,6 +82,17 @@ def cancel_meeting(meeting: Meeting, reason: str = "") -> None:
 
 
 @pytest.fixture
+def make_user(make_user):
+    """Users who read English, so the tests can quote the interface whatever the translations say."""
+
+    def factory(**overrides):
+        overrides.setdefault("language", "en")
+        return make_user(**overrides)
+
+    return factory
+
+
+@pytest.fixture
 def pair(event, buyer, supplier, register):
     """(buyer's registration, supplier's registration) in `event`, both approved."""
     return register(buyer, event), register(supplier, event)
