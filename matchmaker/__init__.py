@@ -74,6 +74,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("matchmaker.events", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("matchmaker.notifications", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("matchmaker.matches", fromlist=["bp"]).bp)
+    for area in ("content", "charter", "newsletter"):  # the initiative's public side
+        app.register_blueprint(__import__(f"matchmaker.{area}", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("matchmaker.tracker", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("matchmaker.outcomes", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("matchmaker.agendas", fromlist=["bp"]).bp)

@@ -6,6 +6,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(__import__("matchmaker.matches.cli", fromlist=["match"]).match)
+    app.cli.add_command(__import__("matchmaker.content.commands", fromlist=["seed_pages"]).seed_pages)
 
     @app.cli.command("seed-demo")
     def seed_demo() -> None:

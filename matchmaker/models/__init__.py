@@ -16,6 +16,8 @@ from matchmaker.models.catalogue import (
     need_theme,
     offering_theme,
 )
+from matchmaker.models.charter import CharterSignature
+from matchmaker.models.content import Page
 from matchmaker.models.events import (
     Admission,
     BlockKind,
@@ -37,6 +39,7 @@ from matchmaker.models.events import (
     registration_slot,
 )
 from matchmaker.models.matching import Match
+from matchmaker.models.newsletter import EventAnnouncement, Subscriber, SubscriberStatus, subscriber_theme
 from matchmaker.models.notifications import EmailMode, Notification, NotificationPreference
 from matchmaker.models.organisation import (
     Invitation,
@@ -66,6 +69,12 @@ from matchmaker.models.user import Role, User, UserRole
 __all__ = [
     "Admission",
     "BlockKind",
+    "CharterSignature",
+    "EventAnnouncement",
+    "Page",
+    "Subscriber",
+    "SubscriberStatus",
+    "subscriber_theme",
     "ContentLanguage",
     "EmailMode",
     "Event",

@@ -1,0 +1,38 @@
+"""Forms of the charter area."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from matchmaker.services.charter import NAME_MAX, PLEDGE_TEXT_MAX
+
+
+class SignForm(FlaskForm):
+    signatory_name = StringField(
+        _l("Name of the signatory"),
+        validators=[InputRequired(message=_l("Enter the name of the person who signs.")), Length(max=NAME_MAX)],
+    )
+    signatory_function = StringField(
+        _l("Function of the signatory"),
+        validators=[
+            InputRequired(message=_l("Enter the function of the person who signs.")),
+            Length(max=NAME_MAX),
+        ],
+    )
+    pledge_three_percent = BooleanField(
+        _l("We pledge to spend at least 3% of our procurement budget on innovation (the 3%-norm).")
+    )
+    pledge_text = TextAreaField(
+        _l("How does your organisation contribute? (optional)"),
+        validators=[Optional(), Length(max=PLEDGE_TEXT_MAX)],
+        render_kw={"rows": 3},
+    )
+    on_behalf = BooleanField(
+        _l("I am authorised to sign this charter on behalf of my organisation."),
+        validators=[InputRequired(message=_l("Confirm that you may sign on behalf of your organisation."))],
+    )
+
+
+class WithdrawForm(FlaskForm):
+    """Withdraw the organisation's signature: only the CSRF token."""

@@ -1,0 +1,262 @@
+"""Routes of the public pages: the initiative's pages in the reader's language, events by theme, the contact
+form, and the administrators' page editor (list, edit with a server-rendered preview, publish, unpublish).
+
+Unpublished pages answer 404 to everyone but administrators. The editor is for platform administrators
+only (403 for others).
+"""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from matchmaker.content import bp
+from matchmaker.content.forms import ActionForm, ContactForm, PageForm
+from matchmaker.extensions import db, limiter
+from matchmaker.i18n import current_language
+from matchmaker.models import Page
+from matchmaker.models.content import PAGE_LANGUAGES
+from matchmaker.services import ServiceError, antispam
+from matchmaker.services import contact as contact_service
+from matchmaker.services import content as service
+from matchmaker.services import events as events_service
+from matchmaker.services.themes import list_themes
+
+
+def page_url(page: Page) -> str:
+    endpoint = service.SPECIAL_ENDPOINTS.get(page.slug)
+    return url_for(endpoint) if endpoint else url_for("content.page", slug=page.slug)
+
+
+bp.add_app_template_global(page_url, "content_page_url")
+bp.add_app_template_global(service.published_pages, "content_menu")
+
+
+def page_view(page: Page | None) -> dict:
+    """What the page templates need to show a page's text in the reader's language (or in Dutch)."""
+    language = current_language()
+    if page is None:
+        return {"page": None}
+    shown = page.shown_language(language)
+    return {
+        "page": page,
+        "page_title": page.title(language),
+        "page_body": service.render_page_body(page.body(language)),
+        "page_language": shown,
+        "page_fallback": shown != language,
+        "can_edit_page": service.can_edit_pages(current_user),
+    }
+
+
+def visible_page(slug: str) -> Page | None:
+    """The page to show for a slug: published ones to everyone, the others to administrators only."""
+    page = service.get_page(slug)
+    if page is None or (not page.published and not service.can_edit_pages(current_user)):
+        return None
+    return page
+
+
+# --- public ------------------------------------------------------------------------------------------
+
+
+@bp.get("/initiative")
+def index():
+    language = current_language()
+    pages = service.published_pages()
+    return render_template(
+        "content/index.html",
+        pages=[(p, p.title(language)) for p in pages],
+        can_edit_page=service.can_edit_pages(current_user),
+    )
+
+
+@bp.get("/initiative/<slug>")
+def page(slug: str):
+    found = visible_page(slug)
+    if found is None:
+        abort(404)
+    if found.slug in service.SPECIAL_ENDPOINTS:
+        return redirect(page_url(found))
+    return render_template("content/page.html", **page_view(found))
+
+
+@bp.get("/initiative/events-by-theme")
+def events_by_theme():
+    listing = events_service.list_public_events()
+    language = current_language()
+    groups = []
+    for theme in list_themes():
+        upcoming = [e for e in listing.upcoming if theme in e.themes]
+        past = [e for e in listing.past if theme in e.themes]
+        if upcoming or past:
+            groups.append((theme, theme.name(language), upcoming, past))
+    without = (
+        [e for e in listing.upcoming if not e.themes],
+        [e for e in listing.past if not e.themes],
+    )
+    return render_template("content/events_by_theme.html", groups=groups, without=without)
+
+
+def _contact_limit() -> str:
+    return current_app.config.get("CONTACT_RATE_LIMIT", "5 per minute;20 per hour")
+
+
+@bp.route("/contact", methods=["GET", "POST"])
+@limiter.limit(_contact_limit, methods=["POST"])
+def contact():
+    form = ContactForm()
+    if request.method == "GET" and current_user.is_authenticated:
+        form.name.data = current_user.display_name
+        form.email.data = current_user.email
+    context = page_view(visible_page(service.CONTACT))
+    if form.is_submitted():
+        verdict = form.spam_verdict()
+        if verdict == antispam.Verdict.BOT:
+            # Answer as if it worked: a bot learns nothing. Nothing is sent.
+            return redirect(url_for(".contact_sent"))
+        valid = form.validate()
+        if verdict != antispam.Verdict.OK:
+            form.form_errors.append(
+                _("Please check your message and send it again.")
+                if verdict == antispam.Verdict.TOO_FAST
+                else _("This form has expired. Please send it again.")
+            )
+        elif valid:
+            try:
+                contact_service.send_contact_message(
+                    form.name.data, form.email.data, form.message.data, current_language()
+                )
+            except ServiceError as refusal:
+                form.form_errors.append(refusal.message)
+            else:
+                return redirect(url_for(".contact_sent"))
+    form.stamp()
+    status = 422 if form.is_submitted() else 200
+    return render_template("content/contact.html", form=form, **context), status
+
+
+@bp.get("/contact/sent")
+def contact_sent():
+    return render_template("content/contact_sent.html")
+
+
+# --- administrators ----------------------------------------------------------------------------------
+
+
+def _require_editor() -> None:
+    if not service.can_edit_pages(current_user):
+        abort(403)
+
+
+@bp.get("/admin/pages")
+@login_required
+def admin_pages():
+    _require_editor()
+    return render_template(
+        "content/admin_pages.html", pages=service.all_pages(), action_form=ActionForm(), languages=PAGE_LANGUAGES
+    )
+
+
+def _form_data(page: Page) -> dict:
+    data = {"position": page.position, "version": str(page.version), "slug": page.slug}
+    for lang in PAGE_LANGUAGES:
+        data[f"title_{lang}"] = getattr(page, f"title_{lang}")
+        data[f"body_{lang}"] = getattr(page, f"body_{lang}")
+    return data
+
+
+def _input(form: PageForm) -> service.PageInput:
+    return service.PageInput(
+        titles={lang: getattr(form, f"title_{lang}").data for lang in PAGE_LANGUAGES},
+        bodies={lang: getattr(form, f"body_{lang}").data for lang in PAGE_LANGUAGES},
+        position=form.position.data or 0,
+    )
+
+
+def _preview(form: PageForm) -> list[tuple[str, str, object]]:
+    return [
+        (lang, getattr(form, f"title_{lang}").data or "", service.render_page_body(getattr(form, f"body_{lang}").data))
+        for lang in PAGE_LANGUAGES
+    ]
+
+
+def _wants_preview() -> bool:
+    return request.method == "POST" and request.form.get("action") == "preview"
+
+
+def _editor(form: PageForm, page: Page | None, status: int = 200, **extra):
+    saved = None
+    if extra.get("conflict") and page is not None:
+        saved = [(lang, getattr(page, f"title_{lang}"), service.render_page_body(getattr(page, f"body_{lang}")))
+                 for lang in PAGE_LANGUAGES]
+    return render_template("content/admin_edit.html", form=form, page=page, saved=saved, **extra), status
+
+
+@bp.route("/admin/pages/new", methods=["GET", "POST"])
+@login_required
+def admin_new_page():
+    _require_editor()
+    form = PageForm()
+    if _wants_preview():
+        valid = form.validate()
+        return _editor(form, None, 200 if valid else 422, preview=_preview(form))
+    if form.validate_on_submit():
+        try:
+            page = service.create_page(current_user, form.slug.data, _input(form))
+        except ServiceError as refusal:
+            form.form_errors.append(refusal.message)
+        else:
+            flash(_("The page is created. It is not published yet."), "success")
+            return redirect(url_for(".admin_edit_page", page_id=page.id))
+    return _editor(form, None, 422 if form.is_submitted() else 200)
+
+
+@bp.route("/admin/pages/<int:page_id>/edit", methods=["GET", "POST"])
+@login_required
+def admin_edit_page(page_id: int):
+    _require_editor()
+    page = db.get_or_404(Page, page_id)
+    form = PageForm(data=_form_data(page) if request.method == "GET" else None)
+    form.slug.data = page.slug  # the web address of an existing page does not change (links point to it)
+    if _wants_preview():
+        valid = form.validate()
+        return _editor(form, page, 200 if valid else 422, preview=_preview(form))
+    if form.validate_on_submit():
+        try:
+            service.update_page(current_user, page, _input(form), form.version_number())
+        except service.EditConflict as conflict:
+            db.session.refresh(page)
+            form.form_errors.append(conflict.message)
+            form.version.data = str(page.version)
+            return _editor(form, page, 409, conflict=True)
+        except ServiceError as refusal:
+            db.session.rollback()
+            form.form_errors.append(refusal.message)
+        else:
+            flash(_("The page is saved."), "success")
+            return redirect(url_for(".admin_pages"))
+    return _editor(form, page, 422 if form.is_submitted() else 200)
+
+
+def _publish(page_id: int, published: bool):
+    _require_editor()
+    page = db.get_or_404(Page, page_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    service.set_published(current_user, page, published)
+    if published:
+        flash(_("“%(title)s” is published.", title=page.title_nl), "success")
+    else:
+        flash(_("“%(title)s” is no longer published.", title=page.title_nl), "success")
+    return redirect(url_for(".admin_pages"))
+
+
+@bp.post("/admin/pages/<int:page_id>/publish")
+@login_required
+def admin_publish_page(page_id: int):
+    return _publish(page_id, True)
+
+
+@bp.post("/admin/pages/<int:page_id>/unpublish")
+@login_required
+def admin_unpublish_page(page_id: int):
+    return _publish(page_id, False)

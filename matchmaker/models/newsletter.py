@@ -1,0 +1,81 @@
+"""Newsletter subscriptions (double opt-in) and the announcements of events sent to them.
+
+A subscriber is PENDING until they follow the link in the confirmation mail. What they consented to is
+recorded: the version of the consent text and when. Unsubscribing keeps the row (status UNSUBSCRIBED) so
+the history of the consent stays; subscribing again starts a new opt-in. `token_nonce` is part of the
+signed token in every newsletter's unsubscribe and manage link; changing it invalidates the old links.
+"""
+
+import enum
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchmaker.extensions import db
+from matchmaker.models.base import enum_check, utcnow
+from matchmaker.models.catalogue import ContentLanguage, Theme
+from matchmaker.models.events import Event
+from matchmaker.models.user import User
+
+
+class SubscriberStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+subscriber_theme = sa.Table(
+    "newsletter_subscriber_theme",
+    db.metadata,
+    sa.Column(
+        "subscriber_id", sa.ForeignKey("newsletter_subscriber.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("theme_id", sa.ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Subscriber(db.Model):
+    __tablename__ = "newsletter_subscriber"
+    __table_args__ = (
+        enum_check("status", SubscriberStatus),
+        enum_check("language", ContentLanguage),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)  # normalized (lower case)
+    language: Mapped[str] = mapped_column(sa.String(2), default="nl")
+    status: Mapped[str] = mapped_column(sa.String(12), default=SubscriberStatus.PENDING, index=True)
+    token_nonce: Mapped[str] = mapped_column(sa.String(32))
+    consent_version: Mapped[str] = mapped_column(sa.String(20))
+    consent_at: Mapped[datetime] = mapped_column(default=utcnow)  # when the form with that text was sent
+    confirmed_at: Mapped[Optional[datetime]]  # when the address was confirmed (double opt-in)
+    unsubscribed_at: Mapped[Optional[datetime]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    themes: Mapped[list[Theme]] = relationship(secondary=subscriber_theme, order_by=Theme.position)
+
+    def __repr__(self) -> str:
+        return f"<Subscriber {self.id} {self.status}>"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == SubscriberStatus.CONFIRMED
+
+
+class EventAnnouncement(db.Model):
+    """An event announced to the newsletter's subscribers: at most once per event (primary key)."""
+
+    __tablename__ = "event_announcement"
+
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    announced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    announced_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    recipients: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship()
+    announced_by: Mapped[Optional[User]] = relationship()
