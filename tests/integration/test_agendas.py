@@ -256,3 +256,19 @@ def test_cancelled_meetings_are_not_in_the_grid_or_csv(client, auth, event, meet
     assert "Bart Buyer" not in client.get(f"/events/{event.id}/agenda/grid").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(client.get(f"/events/{event.id}/agenda/meetings.csv").data.decode("utf-8-sig"))))
     assert len(rows) == 1
+
+
+def test_the_event_page_and_my_events_link_to_my_agenda(client, auth, event, meeting, supplier):
+    auth.login(supplier)
+    agenda = f'href="/events/{event.id}/agenda"'
+    assert agenda in client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert agenda in client.get("/events/").get_data(as_text=True)
+    auth.login_as("buyer")  # not registered: no link
+    assert agenda not in client.get(f"/events/{event.id}").get_data(as_text=True)
+
+
+def test_the_dashboard_links_to_the_organizer_views(client, auth, event, organizer):
+    auth.login(organizer)
+    page = client.get(f"/events/{event.id}/dashboard").get_data(as_text=True)
+    for path in ("agenda/grid", "agenda/tables", "agenda/meetings.csv"):
+        assert f'href="/events/{event.id}/{path}"' in page
