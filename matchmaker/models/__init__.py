@@ -56,6 +56,7 @@ from matchmaker.models.outcomes import (
     meeting_outcome_need,
 )
 from matchmaker.models.scheduling import (
+    Absence,
     Meeting,
     MeetingAttendee,
     MeetingSource,
@@ -67,6 +68,7 @@ from matchmaker.models.tracker import InnovationProject, ProcurementYear
 from matchmaker.models.user import Role, User, UserRole
 
 __all__ = [
+    "Absence",
     "Admission",
     "BlockKind",
     "CharterSignature",
@@ -89,8 +91,8 @@ __all__ = [
     "Meeting",
     "MeetingAttendee",
     "MeetingOutcome",
-    "MeetingSource",
     "MeetingRequest",
+    "MeetingSource",
     "Membership",
     "MembershipRole",
     "Need",

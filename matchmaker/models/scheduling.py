@@ -115,6 +115,9 @@ class Meeting(db.Model):
     # iCalendar: the UID never changes; SEQUENCE goes up with every change the participants can see.
     uid: Mapped[str] = mapped_column(sa.String(100), unique=True)
     sequence: Mapped[int] = mapped_column(default=0)
+    # A published meeting moved or cancelled since the last publication: its participants are told on the
+    # next "publish changes".
+    notice_pending: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[Optional[datetime]]
@@ -179,6 +182,23 @@ class MeetingAttendee(db.Model):
     registration: Mapped[Registration] = relationship()
 
 
+class Absence(db.Model):
+    """A participant the organizer marked absent on the day (a no-show): their remaining meetings are
+    cancelled and later runs leave them out."""
+
+    __tablename__ = "absence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="CASCADE"), unique=True
+    )
+    marked_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    registration: Mapped[Registration] = relationship()
+
+
 class SchedulingRun(db.Model):
     """One run of the scheduler for an event: what was asked, how far it got, and the quality certificate."""
 
@@ -205,7 +225,9 @@ class SchedulingRun(db.Model):
     time_limit: Mapped[int] = mapped_column(default=60)  # seconds
     progress: Mapped[float] = mapped_column(sa.Float, default=0.0)
     message: Mapped[str] = mapped_column(sa.String(300), default="")
-    started_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    started_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[Optional[datetime]]
     finished_at: Mapped[Optional[datetime]]
@@ -224,7 +246,9 @@ class SchedulingRun(db.Model):
     started_by: Mapped[Optional[User]] = relationship()
 
     def __repr__(self) -> str:
-        return f"<SchedulingRun {self.id} event={self.event_id} {self.mode} {self.status} {self.progress:.0%}>"
+        return (
+            f"<SchedulingRun {self.id} event={self.event_id} {self.mode} {self.status} {self.progress:.0%}>"
+        )
 
     @property
     def is_active(self) -> bool:

@@ -65,6 +65,7 @@ def upgrade():
     sa.Column('published', sa.Boolean(), nullable=False),
     sa.Column('uid', sa.String(length=100), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('notice_pending', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('cancelled_at', sa.DateTime(), nullable=True),
@@ -109,6 +110,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_meeting_attendee_meeting_id'), ['meeting_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_meeting_attendee_registration_id'), ['registration_id'], unique=False)
 
+    op.create_table('absence',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('registration_id', sa.Integer(), nullable=False),
+    sa.Column('marked_by_id', sa.Integer(), nullable=True),
+    sa.Column('marked_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_absence_event_id_event'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['marked_by_id'], ['user_account.id'], name=op.f('fk_absence_marked_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['registration_id'], ['registration.id'], name=op.f('fk_absence_registration_id_registration'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_absence')),
+    sa.UniqueConstraint('registration_id', name=op.f('uq_absence_registration_id'))
+    )
+    with op.batch_alter_table('absence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_absence_event_id'), ['event_id'], unique=False)
+
     with op.batch_alter_table('registration', schema=None) as batch_op:
         batch_op.add_column(sa.Column('calendar_token', sa.String(length=64), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_registration_calendar_token'), ['calendar_token'])
@@ -126,6 +142,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_meeting_attendee_registration_id'))
         batch_op.drop_index(batch_op.f('ix_meeting_attendee_meeting_id'))
 
+    with op.batch_alter_table('absence', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_absence_event_id'))
+
+    op.drop_table('absence')
     op.drop_table('meeting_attendee')
     with op.batch_alter_table('meeting', schema=None) as batch_op:
         batch_op.drop_index('uq_meeting_slot_table_active', sqlite_where=sa.text('cancelled_at IS NULL'), postgresql_where=sa.text('cancelled_at IS NULL'))
