@@ -17,8 +17,10 @@ K = 100 * 1_000
 
 
 @pytest.fixture(autouse=True)
-def request_context(app):
-    with app.test_request_context():
+def request_context(app, client):
+    """English messages (the tests read them), in services and pages alike."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         yield
 
 
@@ -109,8 +111,6 @@ def test_the_dashboards_show_the_shares_with_a_chart_and_a_table(client, agency,
     add_year(agency, 2024, 10 * M, 200 * K, 100 * K)  # (200000+100000)/10000000 = 3.00%
     add_year(agency, 2025, 10 * M, 250 * K)  # 250000/10000000 = 2.50%
     add_year(other, 2024, 5 * M, 120 * K, 30 * K)  # (120000+30000)/5000000 = 3.00%
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-
     page = client.get(f"/tracker/organisations/{agency.id}").text
     assert 'role="img"' in page and "<title id=" in page and "<desc id=" in page
     assert "3% target" in page and "chart-target-line" in page
@@ -125,9 +125,9 @@ def test_the_dashboards_show_the_shares_with_a_chart_and_a_table(client, agency,
     assert "Mobility and Public Works (MOW)" in overall
 
 
-def test_the_dashboards_are_public_and_answer_in_dutch_by_default(client, agency):
+def test_the_dashboards_are_public_and_answer_in_dutch_too(client, agency):
     add_year(agency, 2024, 10 * M, 291 * K)
-    page = client.get(f"/tracker/organisations/{agency.id}").text
+    page = client.get(f"/tracker/organisations/{agency.id}", headers={"Accept-Language": "nl"}).text
     assert "2,91%" in page  # 291000/10000000 = 2.91%, with a decimal comma
 
 
@@ -325,7 +325,7 @@ def _edit_urls(organisation_id: int, project_id: int) -> list[tuple[str, str]]:
 
 def test_a_member_who_is_not_admin_cannot_edit_the_figures(client, auth, agency, make_user):
     row = add_year(agency, 2024, 10 * M, 300 * K)
-    member = make_user(roles=("buyer",))
+    member = make_user(roles=("buyer",), language="en")
     from matchmaker.models import Membership
 
     db.session.add(Membership(user=member, organisation=agency, role="member"))

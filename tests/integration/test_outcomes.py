@@ -1,0 +1,367 @@
+# ruff: noqa: F811  (pytest fixtures imported from the support modules are redefined as parameters)
+"""Outcomes of meetings: who rates what and when, the answers, the procurement count, the survey command."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from matchmaker.extensions import db
+from matchmaker.models import FollowUp, MeetingOutcome, Notification, OutcomeSurvey
+from matchmaker.services import ServiceError
+from matchmaker.services import outcomes as outcomes_service
+from matchmaker.services import tracker as tracker_service
+from tests.integration.test_events_support import (  # noqa: F401
+    buyer,
+    event,
+    make_event,
+    make_participant,
+    organizer,
+    register,
+    supplier,
+)
+from tests.integration.test_outcomes_support import days_ago, make_meeting, move_event_to  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def request_context(app):
+    """Services translate their refusals: in English here, as the tests read them."""
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        yield
+
+
+HELD_USEFUL = {
+    "held": "yes",
+    "usefulness": "4",
+    "follow_up": "procurement_launched",
+    "comment": "Tender in May",
+}
+
+
+@pytest.fixture
+def setting(event, buyer, supplier, make_participant, register, make_meeting):
+    """An event ten days ago: the buyer meets two suppliers; a third meeting is without the buyer."""
+    buyer.language = supplier.language = "en"
+    db.session.commit()
+    rb, rs = register(buyer, event), register(supplier, event)
+    other_supplier = make_participant("supplier", name="Otto Other")
+    ro = register(other_supplier, event)
+    other_buyer = make_participant("buyer", name="Bea Elsewhere")
+    rb2 = register(other_buyer, event)
+    m1 = make_meeting(event, rb, rs, slot_index=0)
+    m2 = make_meeting(event, rb, ro, slot_index=1)
+    m3 = make_meeting(event, rb2, ro, slot_index=0, table_index=1)  # the buyer is not in it
+    move_event_to(event, days_ago(10))
+    return {
+        "rb": rb,
+        "rs": rs,
+        "ro": ro,
+        "rb2": rb2,
+        "m1": m1,
+        "m2": m2,
+        "m3": m3,
+        "other_buyer": other_buyer,
+        "other_supplier": other_supplier,
+    }
+
+
+def _answers():
+    db.session.expire_all()
+    return db.session.scalars(sa.select(MeetingOutcome).order_by(MeetingOutcome.id)).all()
+
+
+# --- rating ---------------------------------------------------------------------------------------------
+
+
+def test_a_participant_rates_a_meeting_after_the_event(client, auth, event, buyer, setting):
+    auth.login(buyer)
+    page = client.get(f"/outcomes/events/{event.id}")
+    assert page.status_code == 200
+    assert "Sofie Supplier" in page.text and "Otto Other" in page.text and "Bea Elsewhere" not in page.text
+    assert "0 of 2 meetings rated" in page.text
+    url = f"/outcomes/events/{event.id}/meetings/{setting['m1'].id}"
+    assert client.get(url).status_code == 200
+    response = client.post(url, data=HELD_USEFUL)
+    # On to the next meeting still to rate.
+    assert response.status_code == 302 and response.location.endswith(f"/meetings/{setting['m2'].id}")
+    [outcome] = _answers()
+    assert (outcome.meeting_id, outcome.registration_id, outcome.round) == (
+        setting["m1"].id,
+        setting["rb"].id,
+        1,
+    )
+    assert (outcome.held, outcome.usefulness, outcome.follow_up, outcome.comment) == (
+        True,
+        4,
+        FollowUp.PROCUREMENT_LAUNCHED,
+        "Tender in May",
+    )
+    # The answer is linked to the buyer side's needs.
+    assert [n.title for n in outcome.needs] == [n.title for n in setting["rb"].needs] and outcome.needs
+    assert "1 of 2 meetings rated" in client.get(f"/outcomes/events/{event.id}").text
+    # Changing the answer in the same round replaces it.
+    client.post(url, data={**HELD_USEFUL, "usefulness": "2", "follow_up": "further_contact"})
+    [outcome] = _answers()
+    assert (outcome.usefulness, outcome.follow_up) == (2, FollowUp.FURTHER_CONTACT)
+
+
+def test_the_supplier_side_links_its_answer_to_the_buyers_needs(client, auth, event, supplier, setting):
+    auth.login(supplier)
+    client.post(f"/outcomes/events/{event.id}/meetings/{setting['m1'].id}", data=HELD_USEFUL)
+    [outcome] = _answers()
+    assert outcome.registration_id == setting["rs"].id
+    assert {n.id for n in outcome.needs} == {n.id for n in setting["rb"].needs}
+
+
+def test_a_meeting_that_did_not_take_place_has_no_score_and_no_follow_up(client, auth, event, buyer, setting):
+    auth.login(buyer)
+    response = client.post(
+        f"/outcomes/events/{event.id}/meetings/{setting['m1'].id}",
+        data={"held": "no", "usefulness": "5", "follow_up": "contract_awarded"},
+    )
+    assert response.status_code == 302
+    [outcome] = _answers()
+    assert (outcome.held, outcome.usefulness, outcome.follow_up) == (False, None, FollowUp.NONE)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"usefulness": "4", "follow_up": "none"}, "Say whether the meeting took place."),
+        ({"held": "yes", "follow_up": "none"}, "Say how useful the meeting was, from 1 to 5."),
+        ({"held": "yes", "usefulness": "9", "follow_up": "none"}, 'id="usefulness-error"'),
+        ({"held": "yes", "usefulness": "3", "follow_up": "world_peace"}, 'id="follow_up-error"'),
+        (
+            {"held": "yes", "usefulness": "3", "follow_up": "none", "comment": "x" * 2001},
+            'id="comment-error"',
+        ),
+    ],
+)
+def test_an_incomplete_answer_answers_422_and_keeps_the_earlier_one(
+    client, auth, event, buyer, setting, data, message
+):
+    auth.login(buyer)
+    url = f"/outcomes/events/{event.id}/meetings/{setting['m1'].id}"
+    client.post(url, data=HELD_USEFUL)
+    response = client.post(url, data=data)
+    assert response.status_code == 422
+    assert message in response.text
+    [outcome] = _answers()
+    assert (outcome.usefulness, outcome.follow_up) == (4, FollowUp.PROCUREMENT_LAUNCHED)
+
+
+def test_a_participant_cannot_rate_someone_elses_meeting(client, auth, event, buyer, setting, make_user):
+    auth.login(buyer)
+    url = f"/outcomes/events/{event.id}/meetings/{setting['m3'].id}"
+    assert client.get(url).status_code == 404
+    assert client.post(url, data=HELD_USEFUL).status_code == 404
+    with pytest.raises(ServiceError, match="only rate your own meetings"):
+        outcomes_service.save_outcome(
+            buyer, event, setting["m3"], outcomes_service.OutcomeInput(True, 4, "none")
+        )
+    # Somebody who did not take part in the event at all.
+    auth.login(make_user(roles=("supplier",)))
+    assert client.get(f"/outcomes/events/{event.id}").status_code == 404
+    assert (
+        client.post(f"/outcomes/events/{event.id}/meetings/{setting['m1'].id}", data=HELD_USEFUL).status_code
+        == 404
+    )
+    assert _answers() == []
+
+
+def test_a_meeting_of_another_event_or_unpublished_or_cancelled_is_not_found(
+    client, auth, event, buyer, setting, make_event, make_meeting
+):
+    from matchmaker.services.events import local_now
+
+    setting["m2"].published = False
+    setting["m1"].cancelled_at = local_now()
+    db.session.commit()
+    auth.login(buyer)
+    for meeting in (setting["m1"], setting["m2"]):
+        assert client.get(f"/outcomes/events/{event.id}/meetings/{meeting.id}").status_code == 404
+    other = make_event(title="Other event")
+    assert client.get(f"/outcomes/events/{other.id}/meetings/{setting['m3'].id}").status_code == 404
+
+
+def test_meetings_cannot_be_rated_before_the_event_is_over(client, auth, event, buyer, setting):
+    move_event_to(event, days_ago(0))  # today: not over yet
+    auth.login(buyer)
+    url = f"/outcomes/events/{event.id}/meetings/{setting['m1'].id}"
+    assert client.get(f"/outcomes/events/{event.id}").status_code == 403
+    assert client.get(url).status_code == 403
+    assert client.post(url, data=HELD_USEFUL).status_code == 403
+    with pytest.raises(ServiceError, match="once the event is over"):
+        outcomes_service.save_outcome(
+            buyer, event, setting["m1"], outcomes_service.OutcomeInput(True, 4, "none")
+        )
+    assert _answers() == []
+    assert "Rate your meetings" not in client.get(f"/events/{event.id}").text
+
+
+def test_the_event_page_links_to_the_survey_once_the_event_is_over(client, auth, event, buyer, setting):
+    auth.login(buyer)
+    page = client.get(f"/events/{event.id}").text
+    assert f'href="/outcomes/events/{event.id}"' in page
+    assert f'href="/outcomes/events/{event.id}"' in client.get("/outcomes/").text
+
+
+def test_the_second_round_asks_again_and_keeps_the_first(client, auth, app, event, buyer, setting):
+    auth.login(buyer)
+    url = f"/outcomes/events/{event.id}/meetings/{setting['m1'].id}"
+    client.post(url, data={**HELD_USEFUL, "follow_up": "further_contact"})
+    move_event_to(event, days_ago(130))  # past OUTCOME_SECOND_SURVEY_DAYS (120)
+    page = client.get(url)
+    assert "Second survey" in page.text and "Your answer just after the event" in page.text
+    client.post(url, data={**HELD_USEFUL, "follow_up": "contract_awarded"})
+    answers = _answers()
+    assert [(a.round, a.follow_up) for a in answers] == [(1, "further_contact"), (2, "contract_awarded")]
+
+
+# --- procurements begun at a meet & greet ------------------------------------------------------------------
+
+
+def _answer(user, event, meeting, follow_up, held=True):
+    outcomes_service.save_outcome(
+        user, event, meeting, outcomes_service.OutcomeInput(held, 4 if held else None, follow_up)
+    )
+
+
+def test_a_procurement_counts_once_per_meeting_for_the_buyers_organisation(event, buyer, supplier, setting):
+    _answer(buyer, event, setting["m1"], "procurement_launched")
+    _answer(supplier, event, setting["m1"], "contract_awarded")  # the same meeting: still one
+    begun = outcomes_service.begun_procurements()
+    assert len(begun) == 1 and begun[0].follow_up == "contract_awarded"
+    year = setting["m1"].slot.starts_at.year
+    agency = buyer.organisation
+    assert outcomes_service.procurements_begun_by_year([agency.id]) == {year: 1}
+    assert outcomes_service.procurements_begun_by_year([setting["other_buyer"].organisation.id]) == {}
+    # The tracker dashboards show it, also for a year without figures.
+    rows = tracker_service.organisation_dashboard(agency).rows
+    assert [(r.year, r.from_meetings) for r in rows] == [(year, 1)]
+    assert tracker_service.overall_dashboard().total.from_meetings == 1
+
+
+def test_the_latest_round_decides(app, event, buyer, setting):
+    _answer(buyer, event, setting["m1"], "procurement_launched")
+    assert len(outcomes_service.begun_procurements()) == 1
+    move_event_to(event, days_ago(125))
+    _answer(buyer, event, setting["m1"], "further_contact")  # round 2: the procurement was stopped
+    assert outcomes_service.begun_procurements() == []
+
+
+def test_the_organizer_sees_the_outcomes_of_the_event(
+    client, auth, event, organizer, buyer, supplier, setting
+):
+    _answer(buyer, event, setting["m1"], "procurement_launched")
+    _answer(supplier, event, setting["m1"], "further_contact")
+    _answer(buyer, event, setting["m2"], "none", held=False)
+    summary = outcomes_service.event_summary(event)
+    assert (summary.meetings, summary.answered_meetings, summary.answers) == (3, 2, 3)
+    assert (summary.held, summary.not_held, summary.average_usefulness) == (2, 1, 4.0)
+    assert summary.procurements_begun == 1 and summary.contracts_awarded == 0
+    auth.login(organizer)
+    page = client.get(f"/outcomes/events/{event.id}/summary")
+    assert page.status_code == 200 and 'id="procurements-begun">1<' in page.text
+    assert f"/outcomes/events/{event.id}/summary" in client.get(f"/events/{event.id}/dashboard").text
+
+
+def test_only_the_organizer_sees_the_summary(client, auth, event, buyer, setting, make_user):
+    auth.login(buyer)
+    assert client.get(f"/outcomes/events/{event.id}/summary").status_code == 403
+    auth.login(make_user(roles=("organizer",)))  # another organizer
+    assert client.get(f"/outcomes/events/{event.id}/summary").status_code == 403
+    auth.logout()
+    assert client.get(f"/outcomes/events/{event.id}/summary").status_code == 302
+
+
+# --- the survey command -------------------------------------------------------------------------------------
+
+
+def _surveys():
+    db.session.expire_all()
+    return sorted((s.registration_id, s.round) for s in db.session.scalars(sa.select(OutcomeSurvey)).all())
+
+
+def test_the_survey_command_sends_the_first_round_after_the_event_once(runner, event, setting, outbox):
+    result = runner.invoke(args=["send-outcome-surveys"])
+    assert result.exit_code == 0, result.output
+    assert "4 survey invitation(s) sent" in result.output
+    with_meetings = sorted(setting[k].id for k in ("rb", "rs", "ro", "rb2"))
+    assert _surveys() == [(rid, 1) for rid in with_meetings]
+    assert len(outbox) == 4
+    assert all(f"/outcomes/events/{event.id}" in mail.body for mail in outbox)
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 4
+    # Not twice.
+    result = runner.invoke(args=["send-outcome-surveys"])
+    assert "0 survey invitation(s) sent" in result.output
+    assert len(outbox) == 4
+
+
+def test_the_survey_command_sends_the_second_round_after_n_days(runner, app, event, setting, outbox):
+    runner.invoke(args=["send-outcome-surveys"])
+    move_event_to(event, days_ago(119))
+    assert "0 survey invitation(s) sent" in runner.invoke(args=["send-outcome-surveys"]).output
+    move_event_to(event, days_ago(120))
+    result = runner.invoke(args=["send-outcome-surveys"])
+    assert "4 survey invitation(s) sent" in result.output
+    assert [r for _rid, r in _surveys()].count(2) == 4
+    assert "0 survey invitation(s) sent" in runner.invoke(args=["send-outcome-surveys"]).output
+    assert len(outbox) == 8
+
+
+@pytest.mark.parametrize("app_overrides", [{"OUTCOME_SECOND_SURVEY_DAYS": 30}])
+def test_the_second_survey_delay_is_configurable(runner, event, setting, app_overrides):
+    move_event_to(event, days_ago(31))
+    runner.invoke(args=["send-outcome-surveys"])
+    # Only the latest due round is sent: the first survey is skipped when the second is due already.
+    assert {r for _rid, r in _surveys()} == {2}
+
+
+def test_no_survey_before_the_event_is_over_or_without_meetings(
+    runner, event, setting, make_participant, register
+):
+    loner = register(make_participant("supplier", name="No Meetings"), event)
+    move_event_to(event, days_ago(0))
+    assert "0 survey invitation(s) sent" in runner.invoke(args=["send-outcome-surveys"]).output
+    move_event_to(event, days_ago(1))
+    runner.invoke(args=["send-outcome-surveys"])
+    assert loner.id not in {rid for rid, _r in _surveys()}
+    assert len(_surveys()) == 4
+
+
+def test_a_failed_mail_is_not_recorded_and_is_tried_again(runner, app, event, setting, monkeypatch):
+    from matchmaker.services import mail
+
+    real = mail.deliver
+    monkeypatch.setattr(mail, "deliver", lambda message: (_ for _ in ()).throw(OSError("SMTP down")))
+    result = runner.invoke(args=["send-outcome-surveys"])
+    assert result.exit_code == 1 and "4 failed" in result.output
+    assert _surveys() == []
+    monkeypatch.setattr(mail, "deliver", real)
+    assert "4 survey invitation(s) sent" in runner.invoke(args=["send-outcome-surveys"]).output
+
+
+def test_the_database_keeps_one_answer_per_meeting_participant_and_round(event, buyer, setting):
+    _answer(buyer, event, setting["m1"], "none")
+    db.session.add(MeetingOutcome(meeting_id=setting["m1"].id, registration_id=setting["rb"].id, round=1))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    db.session.add(OutcomeSurvey(registration_id=setting["rb"].id, round=1))
+    db.session.add(OutcomeSurvey(registration_id=setting["rb"].id, round=1))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_current_round_boundaries(app, event, setting):
+    move_event_to(event, days_ago(0))
+    assert outcomes_service.current_round(event) is None
+    move_event_to(event, days_ago(1))
+    assert outcomes_service.current_round(event) == 1
+    move_event_to(event, days_ago(119))
+    assert outcomes_service.current_round(event) == 1
+    move_event_to(event, days_ago(120))
+    assert outcomes_service.current_round(event) == 2
+    assert outcomes_service.second_round_opens(event) == event.last_day + timedelta(days=120)
