@@ -284,6 +284,7 @@ STEPS: list[tuple[str, DemoStep]] = [
     ("themes", seed_default_themes),
     ("catalogue", __import__("matchmaker.services.demo_catalogue", fromlist=["_"]).seed_demo_catalogue),
     ("events", __import__("matchmaker.services.demo_events", fromlist=["_"]).seed_demo_events),
+    ("agenda", __import__("matchmaker.services.demo_agenda", fromlist=["_"]).seed_demo_agenda),
     ("pages", __import__("matchmaker.services.content", fromlist=["_"]).seed_default_pages),
     ("tracker", __import__("matchmaker.services.demo_tracker", fromlist=["_"]).seed_demo_tracker),
 ]
