@@ -1,5 +1,5 @@
-"""Agendas: a participant's personal agenda (web, print, PDF, iCalendar feed) and the organizer's table sheets,
-master grid and CSV export of the scheduled meetings."""
+"""Agendas: a participant's personal agenda (web, print, PDF, iCalendar feed) and the organizer's
+table sheets, master grid and CSV export of the scheduled meetings."""
 
 from flask import Blueprint
 

@@ -5,6 +5,7 @@ reportlab (both cover the accents of Dutch and French names and the en dash), el
 """
 
 import io
+import logging
 import threading
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -15,6 +16,7 @@ from flask_babel import gettext as _
 from matchmaker.models import ParticipantRole
 from matchmaker.services.agendas import Agenda
 
+log = logging.getLogger(__name__)
 SYSTEM_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 _fonts_lock = threading.Lock()
 _fonts: tuple[str, str] | None = None
@@ -49,12 +51,17 @@ def _register_fonts() -> tuple[str, str]:
             try:
                 pdfmetrics.registerFont(TTFont(f"Agenda-{name}", str(regular)))
                 pdfmetrics.registerFont(TTFont(f"Agenda-{name}-Bold", str(bold)))
-            except Exception:  # a broken font file: try the next one  # noqa: BLE001
+            except Exception:  # a broken font file: try the next one
+                log.warning("Cannot use the font %s for agenda PDFs", regular, exc_info=True)
                 continue
             regular_name, bold_name = f"Agenda-{name}", f"Agenda-{name}-Bold"
             # <b> in paragraphs picks the bold face of the family.
-            for is_bold, is_italic, face in ((0, 0, regular_name), (1, 0, bold_name), (0, 1, regular_name),
-                                             (1, 1, bold_name)):
+            for is_bold, is_italic, face in (
+                (0, 0, regular_name),
+                (1, 0, bold_name),
+                (0, 1, regular_name),
+                (1, 1, bold_name),
+            ):
                 addMapping(regular_name, is_bold, is_italic, face)
             return regular_name, bold_name
     return "Helvetica", "Helvetica-Bold"
@@ -78,8 +85,9 @@ def agenda_pdf(agenda: Agenda, compress: bool = True) -> bytes:
     strong = ParagraphStyle("strong", parent=base, fontName=bold)
     title = ParagraphStyle("title", parent=base, fontName=bold, fontSize=16, leading=20, spaceAfter=4)
     subtitle = ParagraphStyle("subtitle", parent=base, fontSize=10.5, leading=14)
-    heading = ParagraphStyle("heading", parent=base, fontName=bold, fontSize=12, leading=15, spaceBefore=8,
-                             spaceAfter=4)
+    heading = ParagraphStyle(
+        "heading", parent=base, fontName=bold, fontSize=12, leading=15, spaceBefore=8, spaceAfter=4
+    )
     muted = colors.HexColor("#4f5b66")
     event = agenda.event
     registration = agenda.registration
@@ -110,8 +118,10 @@ def agenda_pdf(agenda: Agenda, compress: bool = True) -> bytes:
     col_widths = [27 * mm, 15 * mm, 50 * mm, 48 * mm, width - 140 * mm]
     for day in agenda.days:
         story.append(Paragraph(_p(format_date(day.day.day, "full")), heading))
-        header = [Paragraph(_p(h), strong) for h in (_("Time"), _("Table"), _("Meeting with"),
-                                                     _("Brings"), _("Contact"))]
+        header = [
+            Paragraph(_p(h), strong)
+            for h in (_("Time"), _("Table"), _("Meeting with"), _("Brings"), _("Contact"))
+        ]
         data = [header]
         style = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -132,13 +142,15 @@ def agenda_pdf(agenda: Agenda, compress: bool = True) -> bytes:
                 who_cell += f"<br/><font color='#4f5b66'>{_p(role)}</font>"
                 brings = "<br/>".join(_p(item.title) for item in other.items)
                 contact = "<br/>".join(_p(v) for v in (other.email, other.website) if v)
-                data.append([
-                    Paragraph(_p(time_text), strong),
-                    Paragraph(_p(row.meeting.table.label), strong),
-                    Paragraph(who_cell, base),
-                    Paragraph(brings, small),
-                    Paragraph(contact, small),
-                ])
+                data.append(
+                    [
+                        Paragraph(_p(time_text), strong),
+                        Paragraph(_p(row.meeting.table.label), strong),
+                        Paragraph(who_cell, base),
+                        Paragraph(brings, small),
+                        Paragraph(contact, small),
+                    ]
+                )
             else:
                 if row.kind == "free":
                     label = _("Free")
@@ -157,8 +169,10 @@ def agenda_pdf(agenda: Agenda, compress: bool = True) -> bytes:
     if agenda.cancelled:
         story.append(Paragraph(_p(_("Cancelled meetings")), heading))
         for meeting, other in agenda.cancelled:
-            text = (f"{format_date(meeting.slot.starts_at.date(), 'medium')} "
-                    f"{meeting.slot.starts_at:%H:%M}–{meeting.slot.ends_at:%H:%M}: {other.name}")
+            text = (
+                f"{format_date(meeting.slot.starts_at.date(), 'medium')} "
+                f"{meeting.slot.starts_at:%H:%M}–{meeting.slot.ends_at:%H:%M}: {other.name}"
+            )
             if other.organisation:
                 text += f" ({other.organisation})"
             story.append(Paragraph(_p(text), base))

@@ -129,8 +129,7 @@ def reset_calendar_link(event_id: int):
     registration = _own_registration(event_id)
     if ResetCalendarLinkForm().validate_on_submit():
         agendas_service.reset_calendar_token(registration)
-        flash(_("Your calendar link is replaced. The old link no longer works: subscribe again with the new one."),
-              "success")
+        flash(_("Your calendar link is replaced: subscribe again with the new one."), "success")
     return redirect(url_for(".participant_agenda", event_id=registration.event_id) + "#calendar")
 
 

@@ -415,4 +415,3 @@ def meeting_of(registration: Registration, meeting_id: int) -> Optional[Meeting]
     ):
         return None
     return meeting
-

@@ -3,7 +3,7 @@ meeting with the other party, downloads it for their calendar (.ics) and as a PD
 master grid and the table sheets. The pages pass axe's WCAG 2.1 AA rules and print on A4 without the site's
 navigation."""
 
-import subprocess
+import re
 import uuid
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -47,21 +47,37 @@ def agenda(live_app):
         supplier = accounts.create_user(
             "sofie@example.org", PASSWORD, "Sofie Supplier", ("supplier",), language="en", confirmed=True
         )
-        agency = Organisation(name="Brussel–Zuid Mobiliteit", kind="government", website="https://example.org/bz")
+        agency = Organisation(
+            name="Brussel–Zuid Mobiliteit", kind="government", website="https://example.org/bz"
+        )
         startup = Organisation(name="Verkeerslicht.ai", kind="startup")
         db.session.add_all([agency, startup])
         db.session.add(Membership(user=buyer, organisation=agency, role=MembershipRole.ADMIN))
         db.session.add(Membership(user=supplier, organisation=startup, role=MembershipRole.ADMIN))
-        db.session.add(Need(organisation=agency, title="Detect cyclists at traffic lights",
-                            challenge="Cyclists wait too long.", status=NeedStatus.OPEN, language="en"))
-        db.session.add(Offering(organisation=startup, title="Radar detection of cyclists",
-                                summary="Radar sensors detect cyclists.", status=OfferingStatus.PUBLISHED,
-                                language="en"))
+        db.session.add(
+            Need(
+                organisation=agency,
+                title="Detect cyclists at traffic lights",
+                challenge="Cyclists wait too long.",
+                status=NeedStatus.OPEN,
+                language="en",
+            )
+        )
+        db.session.add(
+            Offering(
+                organisation=startup,
+                title="Radar detection of cyclists",
+                summary="Radar sensors detect cyclists.",
+                status=OfferingStatus.PUBLISHED,
+                language="en",
+            )
+        )
         db.session.commit()
         event = events_service.create_event(
             organizer,
-            events_service.EventInput(title="Smart mobility meet & greet",
-                                      venue_address="Havenlaan 88, 1000 Brussel", table_count=3),
+            events_service.EventInput(
+                title="Smart mobility meet & greet", venue_address="Havenlaan 88, 1000 Brussel", table_count=3
+            ),
         )
         events_service.add_day(organizer, event, EVENT_DAY, time(9, 0), time(11, 0), 20)
         events_service.add_block(organizer, event.days[0], "break", "Coffee", time(10, 0), time(10, 20))
@@ -75,14 +91,24 @@ def agenda(live_app):
         first, second = sorted(registrations, key=lambda r: r.id)
         slot = next(s for s in event.slots if s.starts_at.time() == time(9, 20))
         table = next(t for t in event.tables if t.number == 2)
-        meeting = Meeting(event_id=event.id, slot_id=slot.id, table_id=table.id,
-                          first_registration_id=first.id, second_registration_id=second.id,
-                          source="mutual", weight=3, published=True, locked=True,
-                          uid=f"meeting-{uuid.uuid4()}@matchmaker.test")
+        meeting = Meeting(
+            event_id=event.id,
+            slot_id=slot.id,
+            table_id=table.id,
+            first_registration_id=first.id,
+            second_registration_id=second.id,
+            source="mutual",
+            weight=3,
+            published=True,
+            locked=True,
+            uid=f"meeting-{uuid.uuid4()}@matchmaker.test",
+        )
         db.session.add(meeting)
         db.session.flush()
         for registration in (first, second):
-            db.session.add(MeetingAttendee(meeting_id=meeting.id, slot_id=slot.id, registration_id=registration.id))
+            db.session.add(
+                MeetingAttendee(meeting_id=meeting.id, slot_id=slot.id, registration_id=registration.id)
+            )
         events_service.change_status(organizer, event, EventStatus.REGISTRATION_CLOSED)
         events_service.change_status(organizer, event, EventStatus.AGENDA_PUBLISHED)
         db.session.commit()
@@ -166,15 +192,9 @@ def test_the_organizer_prints_the_master_grid_and_table_sheets(page, check_a11y,
     assert page.locator("section.table-sheet").count() == 3
     check_a11y(page, "agenda-table-sheets")
     printed = _print_view(page, "agenda-table-sheets")
-    pages = _pdf_page_count(printed)
-    if pages is not None:
-        assert pages == 3  # one table per printed page
+    assert _pdf_page_count(printed) == 3  # one table per printed page
 
 
-def _pdf_page_count(path: Path) -> int | None:
-    """Pages of a PDF by poppler's pdfinfo when the machine has it (a look, not a dependency)."""
-    try:
-        out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return next(int(line.split()[-1]) for line in out.splitlines() if line.startswith("Pages:"))
+def _pdf_page_count(path: Path) -> int:
+    """Pages of a PDF that Chromium printed (its page objects are not compressed into object streams)."""
+    return len(re.findall(rb"/Type\s*/Page\b", path.read_bytes()))

@@ -27,7 +27,9 @@ from tests.integration.test_events_support import (  # noqa: F401
 
 def slot_at(event: Event, day: date, hour: int, minute: int = 0) -> Slot:
     starts = datetime.combine(day, time(hour, minute))
-    return db.session.scalars(sa.select(Slot).where(Slot.event_id == event.id, Slot.starts_at == starts)).one()
+    return db.session.scalars(
+        sa.select(Slot).where(Slot.event_id == event.id, Slot.starts_at == starts)
+    ).one()
 
 
 def add_meeting(
@@ -59,7 +61,9 @@ def add_meeting(
     db.session.add(meeting)
     db.session.flush()
     for registration in (first, second):
-        db.session.add(MeetingAttendee(meeting_id=meeting.id, slot_id=slot.id, registration_id=registration.id))
+        db.session.add(
+            MeetingAttendee(meeting_id=meeting.id, slot_id=slot.id, registration_id=registration.id)
+        )
     db.session.commit()
     return meeting
 

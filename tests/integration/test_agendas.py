@@ -192,7 +192,7 @@ def test_organizer_pages_of_a_draft_are_404_to_others(client, auth, make_event, 
 def test_the_master_grid_shows_every_active_meeting_published_or_not(
     client, auth, event, pair, meeting, organizer, make_participant, register
 ):
-    rb, rs = pair
+    _rb, rs = pair
     draft_pair = register(make_participant("buyer", name="Unpublished Ursula"), event)
     add_meeting(draft_pair, rs, slot_at(event, EVENT_DAY, 11, 0), table_number=4, published=False)
     auth.login(organizer)
@@ -229,7 +229,7 @@ def test_a_table_of_another_event_gives_404(client, auth, event, make_event, org
 
 
 def test_the_csv_lists_meetings_and_defuses_formulas(client, auth, event, pair, meeting, organizer, buyer):
-    buyer.display_name = "=HYPERLINK(\"http://evil\")"
+    buyer.display_name = '=HYPERLINK("http://evil")'
     db.session.get(Organisation, pair[1].organisation_id).name = "+32 Start-up"
     db.session.commit()
     auth.login(organizer)
@@ -239,11 +239,11 @@ def test_the_csv_lists_meetings_and_defuses_formulas(client, auth, event, pair, 
     assert len(rows) == 2
     header, row = rows
     assert len(header) == 12
-    start, end, table, name1, org1, role1, name2, org2, role2, source, locked, published = row
+    start, end, table, name1, org1, _role1, name2, org2, _role2, source, locked, published = row
     assert start == f"{EVENT_DAY.isoformat()} 09:20" and end == f"{EVENT_DAY.isoformat()} 09:40"
     assert table == "2"
     names = {name1, name2}
-    assert "'=HYPERLINK(\"http://evil\")" in names and "Sofie Supplier" in names
+    assert '\'=HYPERLINK("http://evil")' in names and "Sofie Supplier" in names
     assert "'+32 Start-up" in {org1, org2}
     assert source and locked and published
 
@@ -254,7 +254,11 @@ def test_cancelled_meetings_are_not_in_the_grid_or_csv(client, auth, event, meet
     cancel_meeting(meeting)
     auth.login(organizer)
     assert "Bart Buyer" not in client.get(f"/events/{event.id}/agenda/grid").get_data(as_text=True)
-    rows = list(csv.reader(io.StringIO(client.get(f"/events/{event.id}/agenda/meetings.csv").data.decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get(f"/events/{event.id}/agenda/meetings.csv").data.decode("utf-8-sig"))
+        )
+    )
     assert len(rows) == 1
 
 

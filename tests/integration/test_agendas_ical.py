@@ -55,7 +55,7 @@ def _summary(language: str, name: str, organisation: str) -> str:
 
 
 def _vevents(calendar) -> list:
-    return [c for c in calendar.walk("VEVENT")]
+    return list(calendar.walk("VEVENT"))
 
 
 def test_the_token_is_made_when_the_agenda_is_first_opened_and_kept(client, auth, event, meeting, supplier):
@@ -105,7 +105,7 @@ def test_the_summary_is_in_the_participants_language(client, auth, event, meetin
 
 
 def test_uids_are_stable_across_fetches(client, auth, event, pair, meeting, supplier):
-    rb, rs = pair
+    _rb, _rs = pair
     token = _token(client, auth, supplier, event)
     first = [str(e["UID"]) for e in _vevents(_feed(client, token))]
     second = [str(e["UID"]) for e in _vevents(_feed(client, token))]
@@ -146,7 +146,9 @@ def test_times_are_in_brussels_time(client, auth, event, pair, supplier, day, ut
     token = _token(client, auth, supplier, event)
     response = client.get(f"/calendar/{token}.ics")
     assert b"DTSTART;TZID=Europe/Brussels:" + day.strftime("%Y%m%d").encode() + b"T100000" in response.data
-    (entry,) = [e for e in _vevents(icalendar.Calendar.from_ical(response.data)) if str(e["UID"]) == meeting.uid]
+    (entry,) = [
+        e for e in _vevents(icalendar.Calendar.from_ical(response.data)) if str(e["UID"]) == meeting.uid
+    ]
     start = entry.decoded("DTSTART")
     assert start.astimezone(UTC) == datetime(day.year, day.month, day.day, utc_hour, 0, tzinfo=UTC)
 
@@ -171,9 +173,10 @@ def test_resetting_the_link_revokes_the_old_url(client, auth, event, meeting, su
     assert new in client.get(f"/events/{event.id}/agenda").get_data(as_text=True)
 
 
-def test_unpublished_meetings_never_appear(client, auth, event, pair, meeting, supplier, buyer, make_participant,
-                                           register):
-    rb, rs = pair
+def test_unpublished_meetings_never_appear(
+    client, auth, event, pair, meeting, supplier, buyer, make_participant, register
+):
+    _rb, rs = pair
     other = register(make_participant("buyer", name="Hidden Harry"), event)
     hidden = add_meeting(other, rs, slot_at(event, EVENT_DAY, 11, 0), table_number=3, published=False)
     token = _token(client, auth, supplier, event)
@@ -188,7 +191,7 @@ def test_unpublished_meetings_never_appear(client, auth, event, pair, meeting, s
 def test_the_whole_agenda_and_a_single_meeting_download(
     client, auth, event, pair, meeting, supplier, make_participant, register
 ):
-    rb, rs = pair
+    _rb, rs = pair
     other = register(make_participant("buyer", name="Second Buyer"), event)
     second = add_meeting(other, rs, slot_at(event, EVENT_DAY, 11, 0), table_number=1)
     auth.login(supplier)
