@@ -1,0 +1,103 @@
+"""In the browser: an organisation's administrator enters a year's figures and a project, with an invalid
+amount on the way, and sees the dashboard follow. The public dashboards pass axe."""
+
+import pytest
+
+from matchmaker.extensions import db
+from matchmaker.models import Membership, MembershipRole, Organisation
+from matchmaker.services import accounts
+from tests.conftest import PASSWORD
+
+
+def _forget_intended_status(page, status: int) -> None:
+    """Chromium logs a page's 4xx status as a console error; a form re-rendered with 422 is intended."""
+    page.problems[:] = [p for p in page.problems if f"status of {status}" not in p]
+
+
+@pytest.fixture
+def agency(live_app):
+    with live_app.app_context():
+        admin = accounts.create_user(
+            "sarah@example.org", PASSWORD, "Sarah Admin", ("buyer",), language="en", confirmed=True
+        )
+        organisation = Organisation(
+            name="Agentschap Wegen en Verkeer",
+            kind="government",
+            enterprise_number="0974638776",
+            policy_domain="mow",
+        )
+        db.session.add(organisation)
+        db.session.add(Membership(user=admin, organisation=organisation, role=MembershipRole.ADMIN))
+        db.session.commit()
+        return organisation.id
+
+
+def log_in(page, email):
+    page.context.clear_cookies()
+    page.goto("/auth/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "/auth/login" not in page.url, "login failed"
+
+
+def test_an_admin_enters_a_year_and_a_project_and_the_dashboard_follows(page, check_a11y, agency):
+    log_in(page, "sarah@example.org")
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="3% norm").click()
+    check_a11y(page, "tracker-overall-empty")
+    page.get_by_role("link", name="Enter the figures of Agentschap Wegen en Verkeer").click()
+    page.get_by_role("link", name="Add the figures of a year").click()
+    check_a11y(page, "tracker-year-new")
+
+    # A Belgian amount with a typo: refused with a message, the input kept.
+    page.locator("#year").fill("2025")
+    page.get_by_label("Procurement budget of the year (EUR)").fill("10.000.000,5,0")
+    page.get_by_role("button", name="Save the year").click()
+    assert page.locator(".error-summary").is_visible()
+    assert page.get_by_label("Procurement budget of the year (EUR)").input_value() == "10.000.000,5,0"
+    check_a11y(page, "tracker-year-new-errors")
+    _forget_intended_status(page, 422)
+
+    page.get_by_label("Procurement budget of the year (EUR)").fill("10.000.000,00")
+    page.get_by_role("button", name="Save the year").click()
+    assert "The figures of 2025 are saved" in page.locator(".flash-messages").inner_text()
+    check_a11y(page, "tracker-year")
+
+    page.get_by_role("link", name="Add a project").click()
+    page.get_by_label("Title of the project").fill("Radar detection of cyclists")
+    page.get_by_label("Procurement route").select_option("pre_commercial_procurement")
+    page.get_by_label("Amount spent in the year (EUR)").fill("250.000")
+    check_a11y(page, "tracker-project-new")
+    page.get_by_role("button", name="Save the project").click()
+    assert "The project is added to 2025" in page.locator(".flash-messages").inner_text()
+    # 250000 / 10000000 = 2.50%
+    assert page.locator(".tracker-summary .share-cell").inner_text() == "2.50%"
+
+    page.get_by_role("link", name="See the dashboard").click()
+    figures = page.locator("#figures")
+    assert "2.50%" in figures.inner_text() and "not yet" in figures.inner_text()
+    chart = page.locator("svg[role=img]")
+    assert chart.count() == 1 and "2025: 2.50%" in chart.locator("desc").text_content()
+    assert page.locator(".chart-target-line").count() == 1
+    check_a11y(page, "tracker-organisation")
+
+    # A second project brings the year to 3.5%: the dashboard says the target is reached.
+    page.get_by_role("link", name="Change 2025").click()
+    page.get_by_role("link", name="Add a project").click()
+    page.get_by_label("Title of the project").fill("Self-healing asphalt")
+    page.get_by_label("Amount spent in the year (EUR)").fill("100000.00")
+    page.get_by_role("button", name="Save the project").click()
+    page.get_by_role("link", name="See the dashboard").click()
+    # (250000+100000)/10000000 = 3.50%
+    assert "3.50%" in page.locator("#figures").inner_text() and "yes" in page.locator("#figures").inner_text()
+
+    # The public, logged out (a Dutch browser), sees the same with a decimal comma on the overall and domain
+    # dashboards.
+    page.context.clear_cookies()
+    page.goto("/tracker/")
+    assert "3,50%" in page.locator("#figures").inner_text()
+    check_a11y(page, "tracker-overall")
+    page.locator("a[href='/tracker/domains/mow']").first.click()
+    assert "3,50%" in page.locator("#figures").inner_text()
+    check_a11y(page, "tracker-domain")
