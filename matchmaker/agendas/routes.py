@@ -51,7 +51,8 @@ def _managed(event_id: int) -> Event:
 
 
 def _base_url() -> str:
-    return request.host_url if request else current_app.config["SERVER_BASE_URL"]
+    """The public address of the site (as in mails): a calendar app must reach the feed from outside."""
+    return current_app.config["SERVER_BASE_URL"].rstrip("/")
 
 
 def _ics(body: bytes, filename: str | None = None) -> Response:
@@ -62,7 +63,7 @@ def _ics(body: bytes, filename: str | None = None) -> Response:
 
 
 def _feed_url(token: str) -> str:
-    return url_for("agendas.calendar_feed", token=token, _external=True)
+    return _base_url() + url_for("agendas.calendar_feed", token=token)
 
 
 # --- participant ---------------------------------------------------------------------------------------
