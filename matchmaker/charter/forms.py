@@ -11,7 +11,10 @@ from matchmaker.services.charter import NAME_MAX, PLEDGE_TEXT_MAX
 class SignForm(FlaskForm):
     signatory_name = StringField(
         _l("Name of the signatory"),
-        validators=[InputRequired(message=_l("Enter the name of the person who signs.")), Length(max=NAME_MAX)],
+        validators=[
+            InputRequired(message=_l("Enter the name of the person who signs.")),
+            Length(max=NAME_MAX),
+        ],
     )
     signatory_function = StringField(
         _l("Function of the signatory"),

@@ -15,7 +15,6 @@ from matchmaker.services import ServiceError
 from matchmaker.services import charter as service
 from matchmaker.services import content as content_service
 
-
 bp.add_app_template_global(service.signatory_count, "charter_signatory_count")
 
 
@@ -56,7 +55,9 @@ def sign():
         form.signatory_name.data = current_user.display_name
     if form.validate_on_submit():
         if organisation.is_government and not form.pledge_three_percent.data:
-            form.pledge_three_percent.errors = [_("A government entity signs with the pledge to the 3%-norm.")]
+            form.pledge_three_percent.errors = [
+                _("A government entity signs with the pledge to the 3%-norm.")
+            ]
         else:
             try:
                 service.sign_charter(
@@ -72,7 +73,10 @@ def sign():
             except ServiceError as refusal:
                 form.form_errors.append(refusal.message)
             else:
-                flash(_("Thank you: %(organisation)s has signed the charter.", organisation=organisation.name), "success")
+                flash(
+                    _("Thank you: %(organisation)s has signed the charter.", organisation=organisation.name),
+                    "success",
+                )
                 return redirect(url_for(".index") + "#signatories")
     status = 422 if form.is_submitted() else 200
     return render_template("charter/sign.html", form=form, organisation=organisation), status

@@ -1,4 +1,5 @@
-"""Forms of the public pages, their editing, and the contact form (with the spam traps the newsletter reuses)."""
+"""Forms of the public pages, their editing, and the contact form (with the spam traps that the
+newsletter reuses)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm

@@ -152,7 +152,10 @@ def _require_editor() -> None:
 def admin_pages():
     _require_editor()
     return render_template(
-        "content/admin_pages.html", pages=service.all_pages(), action_form=ActionForm(), languages=PAGE_LANGUAGES
+        "content/admin_pages.html",
+        pages=service.all_pages(),
+        action_form=ActionForm(),
+        languages=PAGE_LANGUAGES,
     )
 
 
@@ -174,7 +177,11 @@ def _input(form: PageForm) -> service.PageInput:
 
 def _preview(form: PageForm) -> list[tuple[str, str, object]]:
     return [
-        (lang, getattr(form, f"title_{lang}").data or "", service.render_page_body(getattr(form, f"body_{lang}").data))
+        (
+            lang,
+            getattr(form, f"title_{lang}").data or "",
+            service.render_page_body(getattr(form, f"body_{lang}").data),
+        )
         for lang in PAGE_LANGUAGES
     ]
 
@@ -186,8 +193,10 @@ def _wants_preview() -> bool:
 def _editor(form: PageForm, page: Page | None, status: int = 200, **extra):
     saved = None
     if extra.get("conflict") and page is not None:
-        saved = [(lang, getattr(page, f"title_{lang}"), service.render_page_body(getattr(page, f"body_{lang}")))
-                 for lang in PAGE_LANGUAGES]
+        saved = [
+            (lang, getattr(page, f"title_{lang}"), service.render_page_body(getattr(page, f"body_{lang}")))
+            for lang in PAGE_LANGUAGES
+        ]
     return render_template("content/admin_edit.html", form=form, page=page, saved=saved, **extra), status
 
 

@@ -38,7 +38,9 @@ class CharterSignature(db.Model):
     signatory_function: Mapped[str] = mapped_column(sa.String(200))
     # The pledge to spend at least 3% of the procurement budget on innovation (required for government).
     pledge_three_percent: Mapped[bool] = mapped_column(default=False)
-    pledge_text: Mapped[str] = mapped_column(sa.Text, default="")  # what a non-government signatory commits to
+    pledge_text: Mapped[str] = mapped_column(
+        sa.Text, default=""
+    )  # what a non-government signatory commits to
     charter_version: Mapped[Optional[int]]  # version of the charter page when it was signed
     signed_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[Optional[datetime]]

@@ -64,7 +64,9 @@ def sign_charter(user: User, organisation: Organisation, data: SignatureInput) -
     if organisation.is_government and not data.pledge_three_percent:
         raise ServiceError(_("A government entity signs with the pledge to the 3%-norm."))
     if active_signature(organisation) is not None:
-        raise ServiceError(_("%(organisation)s has already signed the charter.", organisation=organisation.name))
+        raise ServiceError(
+            _("%(organisation)s has already signed the charter.", organisation=organisation.name)
+        )
     charter_page = content_service.get_page(content_service.CHARTER)
     signature = CharterSignature(
         organisation_id=organisation.id,
@@ -111,6 +113,11 @@ def public_signatories() -> list[CharterSignature]:
 
 
 def signatory_count() -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(CharterSignature).where(CharterSignature.withdrawn_at.is_(None))
-    ) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(CharterSignature)
+            .where(CharterSignature.withdrawn_at.is_(None))
+        )
+        or 0
+    )

@@ -1,4 +1,5 @@
-"""The newsletter: subscriptions with double opt-in, and announcements of events to the subscribers of their themes.
+"""The newsletter: subscriptions with double opt-in, and announcements of events to the subscribers of
+their themes.
 
 - Subscribing answers the same way whatever the address's state (no enumeration): a new or pending address
   gets a confirmation link (signed, expiring), an address that is already confirmed gets a mail with its
@@ -259,7 +260,9 @@ def _require_announceable(user: User, event: Event) -> None:
     if not can_manage(user, event):
         raise ServiceError(_("Only the organizer of this event may announce it."))
     if event.status == EventStatus.DRAFT:
-        raise ServiceError(_("Publish the event before you announce it: a draft is not visible to subscribers."))
+        raise ServiceError(
+            _("Publish the event before you announce it: a draft is not visible to subscribers.")
+        )
     if announcement_of(event) is not None:
         raise ServiceError(_("This event has already been announced to the subscribers."))
 
@@ -310,5 +313,5 @@ def announce_event(user: User, event: Event, progress=lambda done, total: None) 
 def subscriber_counts() -> dict[str, int]:
     rows = db.session.execute(sa.select(Subscriber.status, sa.func.count()).group_by(Subscriber.status))
     counts = {status.value: 0 for status in SubscriberStatus}
-    counts.update({status: count for status, count in rows})
+    counts.update({row[0]: row[1] for row in rows})
     return counts
