@@ -71,11 +71,14 @@ def _empty_tables() -> None:
 
 
 def make_test_app(database: dict, **overrides) -> Flask:
+    # Tests read the English source texts unless they are about languages: they pick a language explicitly
+    # (a user's language, Accept-Language, or app_overrides with BABEL_DEFAULT_LOCALE="nl").
+    settings = {"BABEL_DEFAULT_LOCALE": "en", **overrides}
     return create_app(
         TestConfig,
         SQLALCHEMY_DATABASE_URI=database["url"],
         SQLALCHEMY_ENGINE_OPTIONS=database["options"],
-        **overrides,
+        **settings,
     )
 
 
@@ -130,7 +133,7 @@ def make_user(app) -> Callable[..., User]:
             "password": PASSWORD,
             "display_name": f"User {n}",
             "roles": ("supplier",),
-            "language": "nl",
+            "language": "en",
             "confirmed": True,
         }
         values.update(overrides)

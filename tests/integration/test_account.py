@@ -91,7 +91,7 @@ def test_profile_saves_name_and_language_of_the_current_user_only(client, auth, 
     response = client.post("/account/", data={"display_name": "  Marie   Dubois ", "language": "fr"})
     assert response.status_code == 302
     assert (reload(me).display_name, reload(me).language) == ("Marie Dubois", "fr")
-    assert (reload(other).display_name, reload(other).language) == ("Other Person", "nl")
+    assert (reload(other).display_name, reload(other).language) == ("Other Person", "en")
 
 
 def test_saving_the_language_switches_the_interface(client, auth):

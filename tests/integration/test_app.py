@@ -2,13 +2,21 @@
 
 import pytest
 
-from config import ProductionConfig
+from config import ProductionConfig, TestConfig
+from matchmaker.extensions import db
+from tests.conftest import make_test_app
 
 
-def test_home_page_renders_in_dutch_by_default(client):
-    response = client.get("/")
+def test_home_page_renders_in_dutch_by_default(database):
+    # The suite reads English by default (tests/conftest.py); the product's own default is Dutch.
+    app = make_test_app(database, BABEL_DEFAULT_LOCALE=TestConfig.BABEL_DEFAULT_LOCALE)
+    with app.app_context():
+        response = app.test_client().get("/")
+        db.engine.dispose()
+    assert TestConfig.BABEL_DEFAULT_LOCALE == "nl"
     assert response.status_code == 200
     assert b'<html lang="nl">' in response.data
+    assert "Aanmelden".encode() in response.data
 
 
 def test_production_refuses_the_development_secret_key(monkeypatch):
