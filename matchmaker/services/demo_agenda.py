@@ -23,8 +23,7 @@ from matchmaker.models import (
     RunMode,
     utcnow,
 )
-from matchmaker.services import ServiceError
-from matchmaker.services import scheduling
+from matchmaker.services import ServiceError, scheduling
 from matchmaker.services.demo_events import UPCOMING_TITLE
 
 TIME_LIMIT = 3  # seconds: the demo is small, and the demo tests run this step
@@ -97,7 +96,9 @@ def seed_demo_agenda(progress: Callable[[str], None] = lambda message: None) -> 
         for m in scheduling.active_meetings(event)
         for rid in (m.first_registration_id, m.second_registration_id)
     }
-    for registration in db.session.scalars(sa.select(Registration).where(Registration.id.in_(people))).unique():
+    for registration in db.session.scalars(
+        sa.select(Registration).where(Registration.id.in_(people))
+    ).unique():
         db.session.add(
             Notification(
                 user_id=registration.user_id,
