@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 import pytest
 import sqlalchemy as sa
 from flask import Flask, g
-from flask_babel import refresh as refresh_babel
 from flask.testing import FlaskClient
+from flask_babel import refresh as refresh_babel
 
 from config import TestConfig
 from matchmaker import create_app
@@ -60,7 +60,7 @@ def database(tmp_path_factory) -> Iterator[dict]:
 
 
 def _empty_tables() -> None:
-    tables = [t for t in db.metadata.sorted_tables]
+    tables = list(db.metadata.sorted_tables)
     if db.engine.dialect.name == "postgresql":
         names = ", ".join(f'"{t.name}"' for t in tables)
         db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

@@ -16,7 +16,7 @@ def test_home_page_renders_in_dutch_by_default(database):
     assert TestConfig.BABEL_DEFAULT_LOCALE == "nl"
     assert response.status_code == 200
     assert b'<html lang="nl">' in response.data
-    assert "Aanmelden".encode() in response.data
+    assert b"Aanmelden" in response.data
 
 
 def test_production_refuses_the_development_secret_key(monkeypatch):
