@@ -42,7 +42,7 @@ class SubscribeForm(ThemeChoicesMixin, SpamTrapForm):
     language = _language_field()
     themes = MultiCheckboxField(_l("Themes"), coerce=int, validate_choice=True)
     consent = BooleanField(
-        _l("I agree"),
+        _l("I agree with the text above"),
         validators=[InputRequired(message=_l("Tick the box to agree to receive the newsletter."))],
     )
 

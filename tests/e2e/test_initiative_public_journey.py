@@ -1,0 +1,124 @@
+"""In the browser: the initiative's public pages in Dutch, French and English; an organisation's administrator
+signs the charter and finds the organisation among the signatories; a visitor subscribes to the newsletter
+and confirms through the mailed link. Every page passes axe's WCAG 2.1 AA rules."""
+
+import re
+
+import pytest
+
+from matchmaker.extensions import db
+from matchmaker.models import Membership, MembershipRole, Organisation
+from matchmaker.services import accounts
+from matchmaker.services.content import seed_default_pages
+from matchmaker.services.themes import ensure_default_themes
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def initiative(live_app):
+    with live_app.app_context():
+        ensure_default_themes()
+        seed_default_pages()
+        admin = accounts.create_user(
+            "sarah@example.org", PASSWORD, "Sarah El Amrani", ("buyer",), language="en", confirmed=True
+        )
+        agency = Organisation(
+            name="Agentschap Wegen en Verkeer", kind="government", policy_domain="mow", enterprise_number="0974638776"
+        )
+        db.session.add(agency)
+        db.session.add(Membership(user=admin, organisation=agency, role=MembershipRole.ADMIN))
+        db.session.commit()
+    return {"admin": "sarah@example.org"}
+
+
+def log_in(page, email):
+    page.context.clear_cookies()
+    page.goto("/auth/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "/auth/login" not in page.url, "login failed"
+
+
+PUBLIC_PAGES = [
+    ("/initiative", "index"),
+    ("/initiative/wat-en-waarom", "what"),
+    ("/initiative/hoe-het-werkt", "how"),
+    ("/initiative/initiatiefnemers", "initiators"),
+    ("/charter/", "charter"),
+    ("/contact", "contact"),
+    ("/initiative/events-by-theme", "events-by-theme"),
+    ("/newsletter/", "newsletter"),
+]
+HEADINGS = {
+    "nl": "Overheidsopdrachten voor innovatie: wat en waarom",
+    "fr": "Marchés publics pour l'innovation : quoi et pourquoi",
+    "en": "Procurement of innovation: what and why",
+}
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en"])
+def test_the_public_pages_in_each_language(page, check_a11y, initiative, language):
+    page.goto("/")
+    page.locator(f"form.language-switch button[value={language}]").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == language
+    for path, name in PUBLIC_PAGES:
+        page.goto(path)
+        assert page.locator("main h1").count() == 1, path
+        check_a11y(page, f"initiative-{name}-{language}")
+    page.goto("/initiative/wat-en-waarom")
+    assert page.locator("main h1").inner_text() == HEADINGS[language]
+    assert page.locator(".translation-note").count() == 0
+
+
+def test_an_organisation_admin_signs_the_charter(page, check_a11y, initiative):
+    log_in(page, initiative["admin"])
+    page.goto("/charter/")
+    assert page.get_by_text("No organisation has signed the charter yet.").is_visible()
+    page.get_by_role("link", name="Sign the charter").click()
+    check_a11y(page, "charter-sign")
+    page.get_by_label("Name of the signatory").fill("Sarah El Amrani")
+    page.get_by_label("Function of the signatory").fill("Director-general")
+    page.get_by_label("We pledge to spend at least 3% of our procurement budget on innovation").check()
+    page.get_by_label("I am authorised to sign this charter on behalf of my organisation.").check()
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Thank you: Agentschap Wegen en Verkeer has signed the charter.").is_visible()
+    row = page.locator("#signatories tbody tr")
+    assert row.count() == 1
+    assert "Agentschap Wegen en Verkeer" in row.inner_text()
+    assert "Government entity" in row.inner_text()
+    assert "Mobility and Public Works (MOW)" in row.inner_text()
+    check_a11y(page, "charter-signed")
+    # Anyone sees it in the public list.
+    page.context.clear_cookies()
+    page.goto("/charter/")
+    assert "Agentschap Wegen en Verkeer" in page.locator("#signatories").inner_text()
+
+
+def test_a_visitor_subscribes_and_confirms_by_mail(page, check_a11y, initiative, live_server, live_app, monkeypatch):
+    monkeypatch.setitem(live_app.config, "FORM_MIN_SECONDS", 1)
+    page.goto("/")
+    page.locator("form.language-switch button[value=en]").click()
+    page.goto("/newsletter/")
+    check_a11y(page, "newsletter-subscribe")
+    page.get_by_label("Email address").fill("visitor@example.org")
+    page.get_by_label("Mobility").check()
+    page.get_by_label("Energy").check()
+    page.get_by_label("I agree").check()
+    page.wait_for_timeout(1100)  # people take longer than the time trap's minimum to fill in a form
+    page.get_by_role("button", name="Subscribe").click()
+    page.wait_for_load_state()
+    assert "/newsletter/check-your-mailbox" in page.url
+    check_a11y(page, "newsletter-check-mailbox")
+    [mail] = [m for m in live_server.outbox if m.to == "visitor@example.org"]
+    link = re.search(r"https?://\S+/newsletter/confirm/\S+", mail.body).group(0)
+    page.goto(link)
+    check_a11y(page, "newsletter-confirm")
+    page.get_by_role("button", name="Confirm my subscription").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Thank you: your subscription is confirmed.").is_visible()
+    assert page.get_by_label("Mobility").is_checked() and page.get_by_label("Energy").is_checked()
+    check_a11y(page, "newsletter-manage")
