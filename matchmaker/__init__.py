@@ -1,16 +1,22 @@
 """Matchmaker: matchmaking for public procurement of innovation."""
 
+from __future__ import annotations
+
 import logging
 from pathlib import Path
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from config import Config, ProductionConfig, config_from_env
+
+if TYPE_CHECKING:  # Flask is imported when an app is made, so the engines' packages start without it.
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
+    from flask import Flask
+
     config_class = config_class or config_from_env()
     if issubclass(config_class, ProductionConfig):
         config_class.check()
