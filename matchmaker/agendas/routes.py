@@ -73,10 +73,11 @@ def _feed_url(token: str) -> str:
 @login_required
 def participant_agenda(event_id: int):
     registration = _own_registration(event_id)
-    agenda = agendas_service.participant_agenda(registration)
     feed_url = None
-    if agenda.published:
+    if agendas_service.is_published(registration.event):
+        # Before loading the agenda: making the token commits, which would expire what was loaded.
         feed_url = _feed_url(agendas_service.calendar_token(registration))
+    agenda = agendas_service.participant_agenda(registration)
     response = Response(
         render_template(
             "agendas/agenda.html",
