@@ -39,6 +39,9 @@ def _check_email(flow: str, email: str):
     return redirect(url_for("auth.check_email", flow=flow))
 
 
+# Where to go once a newly registered person has confirmed their address and logged in.
+AFTER_CONFIRM_KEY = "after_confirm_next"
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
@@ -76,6 +79,12 @@ def register():
     form = RegisterForm()
     if request.method == "GET":
         form.language.data = current_language()
+        # Coming from an invitation: the invited address is filled in, and after confirming the address and
+        # logging in the person lands back on the invitation.
+        form.email.data = request.args.get("email", "")[:254]
+        follow = safe_next(request.args.get("next"), "")
+        if follow:
+            session[AFTER_CONFIRM_KEY] = follow
     if form.validate_on_submit():
         try:
             accounts.register_user(
@@ -116,7 +125,7 @@ def confirm_email(token: str):
         except ServiceError as error:
             return _invalid_link("confirm", error)
         flash(_("Thank you: your email address is confirmed. You can now log in."), "success")
-        return redirect(url_for("auth.login"))
+        return redirect(url_for("auth.login", next=session.pop(AFTER_CONFIRM_KEY, None)))
     return render_template("auth/confirm_email.html", form=form, user=user)
 
 

@@ -218,6 +218,25 @@ def test_confirming_the_address_activates_the_account(client, outbox):
     assert log_in(client, "an.peeters@startup.be", registration()["password"]).status_code == 302
 
 
+def test_coming_from_an_invitation_fills_the_address_and_returns_there_after_login(client, outbox):
+    invitation = "/organisations/invitations/some-token"
+    response = client.get(f"/auth/register?email=an.peeters@startup.be&next={invitation}")
+    assert b'value="an.peeters@startup.be"' in response.data
+    client.post("/auth/register", data=registration())
+    response = client.post(link_in(outbox[0]))
+    assert response.status_code == 302
+    assert response.location == f"/auth/login?next={invitation}"
+    response = log_in(client, "an.peeters@startup.be", registration()["password"], next=invitation)
+    assert response.location == invitation
+
+
+def test_register_never_follows_a_next_to_another_site(client, outbox):
+    client.get("/auth/register?next=https://evil.example/phish")
+    client.post("/auth/register", data=registration())
+    response = client.post(link_in(outbox[0]))
+    assert response.location == "/auth/login"
+
+
 def test_expired_confirmation_link_explains_and_offers_a_new_one(client, outbox, issued_days_ago):
     with issued_days_ago(3):
         client.post("/auth/register", data=registration())
