@@ -205,6 +205,9 @@ def register(user: User, event: Event, data: RegistrationInput, by: User | None 
     url = event_path(event)
     if on_behalf:
         notify(user, "registration_approved", url=url, event=event.title)
+    elif automatic:
+        # Admitted at once: a confirmation in the mailbox, whatever the notification settings say.
+        notify(user, "registration_approved", url=url, always_mail=True, event=event.title)
     elif not automatic and event.organizer is not None:
         notify(
             event.organizer,

@@ -282,6 +282,12 @@ def test_who_is_here_lists_the_other_side_with_what_they_bring_and_filters(
     assert "Nobody matches these filters." in suppliers
 
 
+def test_admitted_at_once_the_participant_gets_a_confirmation_mail(event, buyer, register, outbox):
+    register(buyer, event)
+    assert [m.to for m in outbox] == [buyer.email]
+    assert event.title in outbox[0].body
+
+
 def test_download_my_data_includes_registrations_requests_and_notifications(
     client, auth, event, buyer, supplier, register
 ):
@@ -294,7 +300,8 @@ def test_download_my_data_includes_registrations_requests_and_notifications(
     assert events[0]["event"] == event.title and events[0]["role"] == "buyer"
     assert events[0]["meeting_requests"][0]["message"] == "Personal message"
     assert events[0]["meeting_requests"][0]["direction"] == "received"
-    assert data["data"]["notifications"]["notifications"][0]["kind"] == "request_received"
+    kinds = {n["kind"] for n in data["data"]["notifications"]["notifications"]}
+    assert kinds == {"registration_approved", "request_received"}
 
 
 def test_deleting_an_account_removes_its_registrations_requests_and_notifications(
