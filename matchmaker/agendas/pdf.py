@@ -72,25 +72,32 @@ def _p(text: str) -> str:
 
 
 def agenda_pdf(agenda: Agenda, compress: bool = True) -> bytes:
+    """One participant's agenda."""
+    return agendas_pdf([agenda], agenda.event, compress)
+
+
+def agendas_pdf(agendas: list[Agenda], event, compress: bool = True) -> bytes:
+    """Several participants' agendas, each from a new page (the organizer's print for the welcome desk)."""
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_LEFT
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
 
     regular, bold = fonts()
     base = ParagraphStyle("base", fontName=regular, fontSize=9, leading=11.5, alignment=TA_LEFT)
-    small = ParagraphStyle("small", parent=base, fontSize=8, leading=10)
-    strong = ParagraphStyle("strong", parent=base, fontName=bold)
-    title = ParagraphStyle("title", parent=base, fontName=bold, fontSize=16, leading=20, spaceAfter=4)
-    subtitle = ParagraphStyle("subtitle", parent=base, fontSize=10.5, leading=14)
-    heading = ParagraphStyle(
-        "heading", parent=base, fontName=bold, fontSize=12, leading=15, spaceBefore=8, spaceAfter=4
-    )
+    styles = {
+        "base": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
+        "strong": ParagraphStyle("strong", parent=base, fontName=bold),
+        "title": ParagraphStyle("title", parent=base, fontName=bold, fontSize=16, leading=20, spaceAfter=4),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=10.5, leading=14),
+        "heading": ParagraphStyle(
+            "heading", parent=base, fontName=bold, fontSize=12, leading=15, spaceBefore=8, spaceAfter=4
+        ),
+    }
     muted = colors.HexColor("#4f5b66")
-    event = agenda.event
-    registration = agenda.registration
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -103,18 +110,49 @@ def agenda_pdf(agenda: Agenda, compress: bool = True) -> bytes:
         author="Matchmaker",
         pageCompression=1 if compress else 0,
     )
-    story = [Paragraph(_p(event.title), title)]
+    story: list = []
+    for agenda in agendas:
+        if story:
+            story.append(PageBreak())
+        story += _agenda_story(agenda, styles, A4[0] - 30 * mm)
+    if not story:
+        story.append(Paragraph(_p(_("No meetings are scheduled yet.")), base))
+
+    footer_text = _("Times are local times in Brussels.")
+
+    def on_page(canvas, document):
+        canvas.saveState()
+        canvas.setFont(regular, 7.5)
+        canvas.setFillColor(muted)
+        canvas.drawString(15 * mm, 9 * mm, footer_text)
+        canvas.drawRightString(A4[0] - 15 * mm, 9 * mm, _("Page %(page)s", page=document.page))
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buffer.getvalue()
+
+
+def _agenda_story(agenda: Agenda, styles: dict, width: float) -> list:
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
+    base, small, strong = styles["base"], styles["small"], styles["strong"]
+    heading = styles["heading"]
+    muted = colors.HexColor("#4f5b66")
+    event = agenda.event
+    registration = agenda.registration
+    story = [Paragraph(_p(event.title), styles["title"])]
     who = registration.user.display_name
     if registration.organisation_name:
         who += f" ({registration.organisation_name})"
-    story.append(Paragraph(_p(_("Agenda of %(name)s", name=who)), subtitle))
+    story.append(Paragraph(_p(_("Agenda of %(name)s", name=who)), styles["subtitle"]))
     if event.venue_address:
-        story.append(Paragraph(_p(event.venue_address), subtitle))
+        story.append(Paragraph(_p(event.venue_address), styles["subtitle"]))
     story.append(Spacer(1, 4 * mm))
 
     if not agenda.published:
         story.append(Paragraph(_p(_("The agenda is not published yet.")), base))
-    width = A4[0] - 30 * mm
     col_widths = [27 * mm, 15 * mm, 50 * mm, 48 * mm, width - 140 * mm]
     for day in agenda.days:
         story.append(Paragraph(_p(format_date(day.day.day, "full")), heading))
@@ -176,16 +214,4 @@ def agenda_pdf(agenda: Agenda, compress: bool = True) -> bytes:
             if other.organisation:
                 text += f" ({other.organisation})"
             story.append(Paragraph(_p(text), base))
-
-    footer_text = _("Times are local times in Brussels.")
-
-    def on_page(canvas, document):
-        canvas.saveState()
-        canvas.setFont(regular, 7.5)
-        canvas.setFillColor(muted)
-        canvas.drawString(15 * mm, 9 * mm, footer_text)
-        canvas.drawRightString(A4[0] - 15 * mm, 9 * mm, _("Page %(page)s", page=document.page))
-        canvas.restoreState()
-
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()
+    return story

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from matchmaker.agendas import bp
 from matchmaker.agendas.forms import ResetCalendarLinkForm
-from matchmaker.agendas.pdf import agenda_pdf
+from matchmaker.agendas.pdf import agenda_pdf, agendas_pdf
 from matchmaker.extensions import db
 from matchmaker.models import Event, Registration
 from matchmaker.services import agendas as agendas_service
@@ -182,6 +182,22 @@ def table_sheets(event_id: int):
     return render_template(
         "agendas/tables.html", event=event, grid=grid, all_tables=event.tables, chosen=chosen
     )
+
+
+@bp.get("/events/<int:event_id>/agenda/participants.pdf")
+@login_required
+def participants_pdf(event_id: int):
+    """Every approved participant's agenda, one from each new page (or one participant's: ?registration=)."""
+    event = _managed(event_id)
+    registration_id = request.args.get("registration", type=int)
+    agendas = agendas_service.event_agendas(event, registration_id)
+    if registration_id is not None and not agendas:
+        abort(404)
+    body = agendas_pdf(agendas, event, compress=current_app.config.get("AGENDA_PDF_COMPRESS", True))
+    name = f"agenda-{event.id}-{registration_id}.pdf" if registration_id else f"agendas-{event.id}.pdf"
+    headers = dict(PRIVATE)
+    headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return Response(body, mimetype="application/pdf", headers=headers)
 
 
 @bp.get("/events/<int:event_id>/agenda/meetings.csv")

@@ -33,6 +33,7 @@ from matchmaker.models import (
     Meeting,
     ParticipantRole,
     Registration,
+    RegistrationStatus,
     Slot,
     SlotKind,
 )
@@ -115,6 +116,11 @@ class Party:
     items: list  # Need or Offering rows they brought
 
 
+def _web_address(url: str | None) -> str:
+    """Only web addresses become links (never javascript: or data:)."""
+    return url if url and url.lower().startswith(("https://", "http://")) else ""
+
+
 def party(registration: Registration) -> Party:
     organisation = registration.organisation
     return Party(
@@ -123,7 +129,7 @@ def party(registration: Registration) -> Party:
         organisation=organisation.name if organisation else "",
         role=registration.role,
         email=registration.user.email,
-        website=(organisation.website or "") if organisation else "",
+        website=_web_address(organisation.website if organisation else None),
         items=registration.items,
     )
 
@@ -166,13 +172,17 @@ class Agenda:
         return [row for day in self.days for row in day.rows if row.meeting]
 
 
-def participant_agenda(registration: Registration) -> Agenda:
+def participant_agenda(
+    registration: Registration, published: bool | None = None, meetings: list[Meeting] | None = None
+) -> Agenda:
+    """What a participant sees. `published` and `meetings` (theirs, cancelled too) when already loaded."""
     event = registration.event
-    published = is_published(event)
+    published = is_published(event) if published is None else published
     agenda = Agenda(event=event, registration=registration, published=published)
     if not published:
         return agenda
-    meetings = meetings_of(registration, include_cancelled=True)
+    if meetings is None:
+        meetings = meetings_of(registration, include_cancelled=True)
     by_slot = {}
     for meeting in meetings:
         other = party(meeting.other(registration.id))
@@ -189,6 +199,30 @@ def participant_agenda(registration: Registration) -> Agenda:
             rows.append(AgendaRow(slot=slot, meeting=meeting, other=other))
         agenda.days.append(AgendaDay(day=event_day, rows=rows))
     return agenda
+
+
+def event_agendas(event: Event, registration_id: int | None = None) -> list[Agenda]:
+    """The agendas of the event's approved participants (or of one), as each of them sees theirs, by name:
+    for the organizer to print. Every meeting is loaded once."""
+    query = sa.select(Registration).where(
+        Registration.event_id == event.id, Registration.status == RegistrationStatus.APPROVED
+    )
+    if registration_id is not None:
+        query = query.where(Registration.id == registration_id)
+    registrations = sorted(
+        db.session.scalars(query).all(), key=lambda r: (r.user.display_name.casefold(), r.id)
+    )
+    published = is_published(event)
+    by_registration: dict[int, list[Meeting]] = {r.id: [] for r in registrations}
+    if published and registrations:
+        meetings = db.session.scalars(
+            _meeting_query().where(Meeting.event_id == event.id, Meeting.published.is_(True))
+        ).all()
+        for meeting in sorted(meetings, key=lambda m: (m.slot.starts_at, m.id)):
+            for rid in (meeting.first_registration_id, meeting.second_registration_id):
+                if rid in by_registration:
+                    by_registration[rid].append(meeting)
+    return [participant_agenda(r, published, by_registration[r.id]) for r in registrations]
 
 
 # --- the organizer's sheets ----------------------------------------------------------------------------

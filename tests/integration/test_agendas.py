@@ -276,3 +276,33 @@ def test_the_dashboard_links_to_the_organizer_views(client, auth, event, organiz
     page = client.get(f"/events/{event.id}/dashboard").get_data(as_text=True)
     for path in ("agenda/grid", "agenda/tables", "agenda/meetings.csv"):
         assert f'href="/events/{event.id}/{path}"' in page
+
+
+def test_the_organizer_prints_every_participants_agenda(
+    client, auth, event, pair, meeting, organizer, make_participant, register
+):
+    rb, rs = pair
+    register(make_participant("supplier", name="Zoe Without Meetings"), event)
+    auth.login(organizer)
+    response = client.get(f"/events/{event.id}/agenda/participants.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    text = pdf_text(response.data)
+    for name in ("Agenda of Bart Buyer", "Agenda of Sofie Supplier", "Agenda of Zoe Without Meetings"):
+        assert name in text
+    assert text.index("Agenda of Bart Buyer") < text.index("Agenda of Sofie Supplier")  # by name
+    assert len(re.findall(rb"/Type /Page\b", response.data)) == 3  # one page each
+    one = pdf_text(client.get(f"/events/{event.id}/agenda/participants.pdf?registration={rs.id}").data)
+    assert "Agenda of Sofie Supplier" in one and "Agenda of Bart Buyer" not in one
+    assert "Bart Buyer" in one  # her meeting
+    assert client.get(f"/events/{event.id}/agenda/participants.pdf?registration=999999").status_code == 404
+    auth.login(rs.user)
+    assert client.get(f"/events/{event.id}/agenda/participants.pdf").status_code == 403
+
+
+def test_a_website_that_is_not_a_web_address_is_not_linked(client, auth, event, meeting, supplier):
+    organisation = db.session.get(Organisation, meeting.first_registration.organisation_id)
+    organisation.website = "javascript:alert(1)"
+    db.session.commit()
+    auth.login(supplier)
+    page = client.get(f"/events/{event.id}/agenda").get_data(as_text=True)
+    assert "javascript:alert" not in page
