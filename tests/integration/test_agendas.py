@@ -281,7 +281,7 @@ def test_the_dashboard_links_to_the_organizer_views(client, auth, event, organiz
 def test_the_organizer_prints_every_participants_agenda(
     client, auth, event, pair, meeting, organizer, make_participant, register
 ):
-    rb, rs = pair
+    _rb, rs = pair
     register(make_participant("supplier", name="Zoe Without Meetings"), event)
     auth.login(organizer)
     response = client.get(f"/events/{event.id}/agenda/participants.pdf")
