@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -104,6 +105,12 @@ def active_meetings(event: Event) -> list[Meeting]:
             .join(EventTable, EventTable.id == Meeting.table_id)
             .where(Meeting.event_id == event.id, Meeting.cancelled_at.is_(None))
             .order_by(Slot.starts_at, EventTable.number)
+            .options(
+                sa.orm.contains_eager(Meeting.slot),
+                sa.orm.contains_eager(Meeting.table),
+                sa.orm.selectinload(Meeting.first_registration),
+                sa.orm.selectinload(Meeting.second_registration),
+            )
         ).all()
     )
 
