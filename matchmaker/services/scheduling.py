@@ -459,6 +459,7 @@ def execute_run(run_id: int, progress: Callable[[float, str], None] | None = Non
             run.time_limit,
             run.fairness_target,
         )
+        sweep_departed(event)
         instance, context = build_instance(event, mode, suggestions, target)
         db.session.commit()  # end the read transaction: the progress writes below must not wait for it
         last = [0.0]
@@ -925,6 +926,7 @@ def publish(user: User | None, event: Event, send_notifications: bool = True) ->
     else:
         _check_schedulable(event)
     first = event.status != EventStatus.AGENDA_PUBLISHED
+    sweep_departed(event)
     meetings = active_meetings(event)
     if first and not meetings:
         raise ServiceError(_("There are no meetings to publish yet: run the scheduler first."))
@@ -963,6 +965,20 @@ def publish(user: User | None, event: Event, send_notifications: bool = True) ->
             )
             notified += 1
     return PublishReport(published, notified, first)
+
+
+def sweep_departed(event: Event) -> int:
+    """Take out the meetings of participants who left by another way (they cancelled their registration
+    themselves, or the organizer refused it on the dashboard). Returns how many; does not commit."""
+    approved = {r.id for r in schedulable_registrations(event)}
+    departed = [
+        m
+        for m in active_meetings(event)
+        if m.first_registration_id not in approved or m.second_registration_id not in approved
+    ]
+    for meeting in departed:
+        _cancel_or_delete(meeting, "registration cancelled")
+    return len(departed)
 
 
 def _cancel_meetings_of(registration: Registration, reason: str, only_from=None) -> int:

@@ -715,3 +715,21 @@ def test_the_command_schedules_with_a_progress_bar(runner, setup: Setup):
 def test_the_command_refuses_an_unknown_event(runner, app):
     result = runner.invoke(args=["schedule-event", "424242"])
     assert result.exit_code != 0 and "no event 424242" in result.output
+
+
+def test_meetings_of_participants_who_left_by_themselves_are_not_published(setup: Setup, organizer):
+    run(setup, organizer)
+    leaving = setup.suppliers[1]
+    theirs = [
+        m.id
+        for m in meetings(setup.event)
+        if leaving.id in (m.first_registration_id, m.second_registration_id)
+    ]
+    assert theirs
+    leaving.status = RegistrationStatus.CANCELLED  # as registrations.cancel_registration does
+    db.session.commit()
+    service.publish(organizer, setup.event)
+    assert all(db.session.get(Meeting, i) is None for i in theirs)  # never published: simply gone
+    assert not [
+        m for m in meetings(setup.event) if leaving.id in (m.first_registration_id, m.second_registration_id)
+    ]
