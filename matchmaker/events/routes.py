@@ -35,6 +35,7 @@ from matchmaker.models import (
     RequestStatus,
     SlotKind,
 )
+from matchmaker.pagination import paginate_list
 from matchmaker.services import ServiceError
 from matchmaker.services import events as events_service
 from matchmaker.services import meeting_requests as requests_service
@@ -78,6 +79,8 @@ def _slots_by_day(event: Event) -> list[tuple]:
 
 # --- public ----------------------------------------------------------------------------------------------
 
+
+PARTICIPANTS_PER_PAGE = 40
 
 @bp.get("/")
 def index():
@@ -504,7 +507,7 @@ def participants(event_id: int):
         event=event,
         mine=mine,
         recommendations=directory.recommendations,
-        others=directory.others,
+        others=paginate_list(directory.others, request.args.get("page", type=int), PARTICIPANTS_PER_PAGE),
         total=directory.total,
         role=directory.role,
         theme=directory.theme_id,

@@ -282,6 +282,21 @@ def test_who_is_here_lists_the_other_side_with_what_they_bring_and_filters(
     assert "Nobody matches these filters." in suppliers
 
 
+def test_who_is_here_is_paginated(client, auth, event, supplier, make_participant, register, monkeypatch):
+    import matchmaker.events.routes as routes
+
+    monkeypatch.setattr(routes, "PARTICIPANTS_PER_PAGE", 2)
+    names = ["Anna Aalst", "Bram Brugge", "Cas Charleroi"]
+    for name in names:
+        register(make_participant("buyer", name=name, title=f"Need of {name}"), event)
+    register(supplier, event)
+    auth.login(supplier)
+    pages = [client.get(f"/events/{event.id}/participants?page={n}").get_data(as_text=True) for n in (1, 2)]
+    shown = [[name for name in names if name in page] for page in pages]
+    assert sorted(shown[0] + shown[1]) == names and len(shown[0]) == 2 and len(shown[1]) == 1
+    assert 'aria-label="Pages"' in pages[0] and "page=2" in pages[0]
+
+
 def test_admitted_at_once_the_participant_gets_a_confirmation_mail(event, buyer, register, outbox):
     register(buyer, event)
     assert [m.to for m in outbox] == [buyer.email]
