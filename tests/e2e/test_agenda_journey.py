@@ -174,6 +174,9 @@ def test_a_participant_opens_and_downloads_their_agenda(page, check_a11y, agenda
     printed = _print_view(page, "agenda-participant")
     assert printed.read_bytes().startswith(b"%PDF")
 
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone, on the day itself
+    check_a11y(page, "agenda-participant-phone")
+
 
 def test_the_organizer_prints_the_master_grid_and_table_sheets(page, check_a11y, agenda):
     event_id = agenda["event_id"]
