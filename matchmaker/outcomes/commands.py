@@ -15,6 +15,9 @@ def send_outcome_surveys() -> None:
 
     due = len(due_surveys())
     click.echo(f"{due} survey invitation(s) due.")
+    if not due:
+        click.echo("0 survey invitation(s) sent, 0 failed.")
+        return
 
     def bar(items):
         with click.progressbar(items, length=due, label="Sending", show_pos=True) as progress:

@@ -546,12 +546,14 @@ class Chart:
     empty: bool
 
 
-def build_chart(rows: list[YearRow], format_percent, width: int = 640, height: int = 300) -> Chart:
+def build_chart(
+    rows: list[YearRow], format_percent, width: int = 640, height: int = 300, format_tick=None
+) -> Chart:
     """Geometry of a bar chart of the share per year with the 3% target line (drawn by a template as SVG).
 
     `format_percent(Decimal)` formats a percentage in the reader's language. Years without a budget get no
     bar (their share is unknown), but keep their place on the axis."""
-    left, top, right, bottom = 56, 16, 16, 40
+    left, top, right, bottom = 64, 24, 16, 44
     plot_width, plot_height = width - left - right, height - top - bottom
     percents = [row.share_percent for row in rows if row.share_percent is not None]
     top_value = max([Decimal(4), *[p * Decimal("1.15") for p in percents]])
@@ -572,7 +574,7 @@ def build_chart(rows: list[YearRow], format_percent, width: int = 640, height: i
     ticks = []
     value = Decimal(0)
     while value <= top_value:
-        ticks.append(Tick(y=y_of(value), label=format_percent(value)))
+        ticks.append(Tick(y=y_of(value), label=(format_tick or format_percent)(value)))
         value += step
     bars = []
     count = max(len(rows), 1)

@@ -42,7 +42,11 @@ def percent_filter(value: Decimal | None, places: int = 2) -> str:
 
 
 def _chart(dashboard):
-    return tracker_service.build_chart(dashboard.rows, lambda p: percent_filter(p, 2 if p % 1 else 0))
+    return tracker_service.build_chart(
+        dashboard.rows,
+        lambda p: percent_filter(p, 2),
+        format_tick=lambda p: percent_filter(p, 0 if p % 1 == 0 else 1),
+    )
 
 
 def _domain_label(code: str | None) -> str:

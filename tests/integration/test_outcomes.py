@@ -283,19 +283,29 @@ def _surveys():
     return sorted((s.registration_id, s.round) for s in db.session.scalars(sa.select(OutcomeSurvey)).all())
 
 
+def _survey_mails(outbox):
+    return [mail for mail in outbox if "/outcomes/events/" in mail.body]
+
+
 def test_the_survey_command_sends_the_first_round_after_the_event_once(runner, event, setting, outbox):
     result = runner.invoke(args=["send-outcome-surveys"])
     assert result.exit_code == 0, result.output
     assert "4 survey invitation(s) sent" in result.output
     with_meetings = sorted(setting[k].id for k in ("rb", "rs", "ro", "rb2"))
     assert _surveys() == [(rid, 1) for rid in with_meetings]
-    assert len(outbox) == 4
-    assert all(f"/outcomes/events/{event.id}" in mail.body for mail in outbox)
-    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 4
+    assert len(_survey_mails(outbox)) == 4
+    assert {mail.to for mail in _survey_mails(outbox)} == {
+        r.user.email for r in (setting[k] for k in ("rb", "rs", "ro", "rb2"))
+    }
+    assert all(f"/outcomes/events/{event.id}" in mail.body for mail in _survey_mails(outbox))
+    kinds = db.session.scalars(
+        sa.select(Notification.kind).where(Notification.kind.like("outcome_survey%"))
+    ).all()
+    assert kinds == ["outcome_survey_first"] * 4
     # Not twice.
     result = runner.invoke(args=["send-outcome-surveys"])
     assert "0 survey invitation(s) sent" in result.output
-    assert len(outbox) == 4
+    assert len(_survey_mails(outbox)) == 4
 
 
 def test_the_survey_command_sends_the_second_round_after_n_days(runner, app, event, setting, outbox):
@@ -307,7 +317,7 @@ def test_the_survey_command_sends_the_second_round_after_n_days(runner, app, eve
     assert "4 survey invitation(s) sent" in result.output
     assert [r for _rid, r in _surveys()].count(2) == 4
     assert "0 survey invitation(s) sent" in runner.invoke(args=["send-outcome-surveys"]).output
-    assert len(outbox) == 8
+    assert len(_survey_mails(outbox)) == 8
 
 
 @pytest.mark.parametrize("app_overrides", [{"OUTCOME_SECOND_SURVEY_DAYS": 30}])
