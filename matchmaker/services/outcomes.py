@@ -42,6 +42,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.outcomes import PROCUREMENT_FOLLOW_UPS
 from matchmaker.services import ServiceError
+from matchmaker.services.accounts import personal_data_exporter
 from matchmaker.services.events import local_now
 from matchmaker.services.notifications import notify, register_kind
 
@@ -527,3 +528,27 @@ def send_surveys(
 
 def survey_path(event: Event) -> str:
     return f"/outcomes/events/{event.id}"
+
+
+@personal_data_exporter("meeting_outcomes")
+def _export_outcomes(user: User) -> list[dict]:
+    """The user's answers about their meetings (personal data export)."""
+    outcomes = db.session.scalars(
+        sa.select(MeetingOutcome)
+        .join(Registration, Registration.id == MeetingOutcome.registration_id)
+        .where(Registration.user_id == user.id)
+        .order_by(MeetingOutcome.created_at)
+    ).all()
+    return [
+        {
+            "event": outcome.meeting.event.title,
+            "with": outcome.meeting.other(outcome.registration_id).display_name,
+            "round": outcome.round,
+            "held": outcome.held,
+            "usefulness": outcome.usefulness,
+            "follow_up": outcome.follow_up,
+            "comment": outcome.comment,
+            "answered_at": outcome.updated_at,
+        }
+        for outcome in outcomes
+    ]

@@ -375,3 +375,12 @@ def test_current_round_boundaries(app, event, setting):
     move_event_to(event, days_ago(120))
     assert outcomes_service.current_round(event) == 2
     assert outcomes_service.second_round_opens(event) == event.last_day + timedelta(days=120)
+
+
+def test_a_participants_answers_are_in_their_personal_data_export(event, buyer, setting):
+    from matchmaker.services import accounts
+
+    _answer(buyer, event, setting["m1"], "market_consultation")
+    [answer] = accounts.export_personal_data(buyer)["data"]["meeting_outcomes"]
+    assert (answer["with"], answer["round"]) == ("Sofie Supplier", 1)
+    assert answer["follow_up"] == "market_consultation"
