@@ -240,7 +240,7 @@ class ProjectInput:
 
 
 def eligible_needs(organisation: Organisation) -> list[Need]:
-    """The organisation's needs a project may be linked to (any status but archived drafts do no harm)."""
+    """The organisation's needs a project may be linked to (of any status: the link is the buyer's record)."""
     return list(
         db.session.scalars(
             sa.select(Need).where(Need.organisation_id == organisation.id).order_by(Need.title)
@@ -445,7 +445,7 @@ def organisation_dashboard(organisation: Organisation) -> Dashboard:
     return Dashboard(scope="organisation", rows=rows, organisation=organisation)
 
 
-def domain_dashboard(domain: str, label_of=lambda code: code) -> Dashboard:
+def domain_dashboard(domain: str) -> Dashboard:
     from matchmaker.services.outcomes import procurements_begun_by_year
 
     rows = _year_rows([Organisation.policy_domain == domain])
