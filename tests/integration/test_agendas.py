@@ -306,3 +306,26 @@ def test_a_website_that_is_not_a_web_address_is_not_linked(client, auth, event, 
     auth.login(supplier)
     page = client.get(f"/events/{event.id}/agenda").get_data(as_text=True)
     assert "javascript:alert" not in page
+
+
+def test_plenary_sessions_show_in_the_agenda_grid_and_pdf(
+    client, auth, make_event, make_participant, register, organizer
+):
+    from datetime import time
+
+    event = make_event()
+    events_service.add_block(
+        organizer, event.days[0], "plenary", "Keynote by the minister", time(11, 0), time(11, 40)
+    )
+    rb = register(make_participant("buyer", name="Bart Buyer"), event)
+    rs = register(make_participant("supplier", name="Sofie Supplier"), event)
+    add_meeting(rb, rs, slot_at(event, EVENT_DAY, 9, 20))
+    auth.login(rs.user)
+    page = client.get(f"/events/{event.id}/agenda").get_data(as_text=True)
+    rows = re.findall(r'<tr class="agenda-row agenda-(\w+)">', page)
+    assert rows == ["free", "meeting", "free", "break", "free", "free", "plenary", "free"]
+    assert "Keynote by the minister" in page
+    assert "Keynote by the minister" in pdf_text(client.get(f"/events/{event.id}/agenda.pdf").data)
+    auth.login(organizer)
+    grid = client.get(f"/events/{event.id}/agenda/grid").get_data(as_text=True)
+    assert '<tr class="grid-plenary">' in grid and "Keynote by the minister" in grid
