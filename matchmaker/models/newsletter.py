@@ -66,16 +66,27 @@ class Subscriber(db.Model):
 
 
 class EventAnnouncement(db.Model):
-    """An event announced to the newsletter's subscribers: at most once per event (primary key)."""
+    """An event announced to the newsletter's subscribers: at most once per event (primary key).
+
+    The mails go out after the row is written (in the background outside tests); `sent` and `failed` count
+    them as they go, `finished_at` is set when every recipient has been tried."""
 
     __tablename__ = "event_announcement"
+    __table_args__ = (sa.CheckConstraint("sent >= 0 AND failed >= 0", name="counts_positive"),)
 
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
     announced_at: Mapped[datetime] = mapped_column(default=utcnow)
     announced_by_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
-    recipients: Mapped[int] = mapped_column(default=0)
+    recipients: Mapped[int] = mapped_column(default=0)  # how many subscribers it is for
+    sent: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    finished_at: Mapped[Optional[datetime]]
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
 
     event: Mapped[Event] = relationship()
     announced_by: Mapped[Optional[User]] = relationship()

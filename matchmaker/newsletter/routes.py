@@ -190,14 +190,17 @@ def announce(event_id: int):
         except ServiceError as refusal:
             problem = refusal.message
         else:
-            flash(
-                ngettext(
-                    "The event is announced to %(num)d subscriber.",
-                    "The event is announced to %(num)d subscribers.",
-                    announcement.recipients,
-                ),
-                "success",
-            )
+            if announcement.finished:
+                flash(
+                    ngettext(
+                        "The event is announced to %(num)d subscriber.",
+                        "The event is announced to %(num)d subscribers.",
+                        announcement.sent,
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("The announcement is being sent. This page shows how far it is."), "info")
             return redirect(url_for(".announce", event_id=event.id))
     return render_template(
         "newsletter/announce.html",
@@ -208,3 +211,19 @@ def announce(event_id: int):
         recipients=service.count_recipients(event),
         can_announce=service.can_announce(current_user, event),
     ), (409 if problem else 200)
+
+
+@bp.get("/announce/<int:event_id>/status")
+@login_required
+def announce_status(event_id: int):
+    """How far the sending is, for the announcement page's progress display."""
+    event = _announceable_event(event_id)
+    announcement = service.announcement_of(event)
+    if announcement is None:
+        abort(404)
+    return {
+        "recipients": announcement.recipients,
+        "sent": announcement.sent,
+        "failed": announcement.failed,
+        "finished": announcement.finished,
+    }

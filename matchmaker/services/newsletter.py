@@ -12,7 +12,10 @@ their themes.
 - A subscriber without themes hears about events of every theme.
 """
 
+import logging
 import secrets
+import smtplib
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -40,6 +43,8 @@ from matchmaker.services import ServiceError, mail
 from matchmaker.services.accounts import normalize_email
 from matchmaker.services.events import can_manage
 from matchmaker.services.tokens import absolute_url
+
+log = logging.getLogger(__name__)
 
 LANGUAGES = ("nl", "fr", "en")
 
@@ -275,37 +280,80 @@ def can_announce(user, event: Event) -> bool:
     return True
 
 
-def announce_event(user: User, event: Event, progress=lambda done, total: None) -> EventAnnouncement:
-    """Mail the event to the confirmed subscribers of its themes, each in their language, once.
+def announce_event(user: User, event: Event) -> EventAnnouncement:
+    """Announce the event to the confirmed subscribers of its themes, once.
 
     The announcement is recorded first (the primary key on event_id refuses a second one, even from a
-    double click handled by another worker), then the mails go out."""
+    double click handled by another worker); then the mails go out, each in the subscriber's language: at
+    once when NEWSLETTER_INLINE is set (tests, and the default when testing), otherwise in a background
+    thread, while the announcement's `sent` counter shows the progress."""
     _require_announceable(user, event)
-    announcement = EventAnnouncement(event_id=event.id, announced_by_id=user.id, announced_at=utcnow())
+    announcement = EventAnnouncement(
+        event_id=event.id, announced_by_id=user.id, announced_at=utcnow(), recipients=count_recipients(event)
+    )
     db.session.add(announcement)
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise ServiceError(_("This event has already been announced to the subscribers.")) from None
+    if current_app.config.get("NEWSLETTER_INLINE", current_app.testing):
+        deliver_announcement(event.id)
+        db.session.refresh(announcement)
+        return announcement
+    app = current_app._get_current_object()
+    threading.Thread(
+        target=_deliver_in_thread, args=(app, event.id), name=f"announce-{event.id}", daemon=True
+    ).start()
+    return announcement
+
+
+def _deliver_in_thread(app, event_id: int) -> None:
+    with app.app_context(), app.test_request_context():
+        try:
+            deliver_announcement(event_id)
+        except Exception:
+            log.exception("announcement of event %s failed", event_id)
+        finally:
+            db.session.remove()
+
+
+PROGRESS_EVERY = 25  # mails between two progress writes
+
+
+def deliver_announcement(event_id: int, progress=lambda done, total: None) -> EventAnnouncement:
+    """Send the announcement's mails; a mail that cannot be delivered is counted and logged, not fatal."""
+    announcement = db.session.get(EventAnnouncement, event_id)
+    event = db.session.get(Event, event_id)
     subscribers = list(db.session.scalars(recipients_query(event)))
-    event_url = absolute_url("events.detail", event_id=event.id)
-    first_day = event.first_day
-    for number, subscriber in enumerate(subscribers, start=1):
-        mail.send_mail(
-            subscriber.email,
-            "newsletter_event",
-            language=subscriber.language,
-            headers=unsubscribe_headers(subscriber),
-            event=event,
-            first_day=first_day,
-            themes=[t.name(subscriber.language) for t in event.themes],
-            event_url=event_url,
-            manage_url=manage_url(subscriber),
-            unsubscribe_url=unsubscribe_url(subscriber),
-        )
-        progress(number, len(subscribers))
     announcement.recipients = len(subscribers)
+    db.session.commit()
+    event_url = absolute_url("events.detail", event_id=event.id)
+    sent = failed = 0
+    for number, subscriber in enumerate(subscribers, start=1):
+        try:
+            mail.send_mail(
+                subscriber.email,
+                "newsletter_event",
+                language=subscriber.language,
+                headers=unsubscribe_headers(subscriber),
+                event=event,
+                first_day=event.first_day,
+                themes=[t.name(subscriber.language) for t in event.themes],
+                event_url=event_url,
+                manage_url=manage_url(subscriber),
+                unsubscribe_url=unsubscribe_url(subscriber),
+            )
+            sent += 1
+        except (OSError, smtplib.SMTPException):
+            failed += 1
+            log.warning("announcement of event %s: mail to subscriber %s failed", event_id, subscriber.id)
+        progress(number, len(subscribers))
+        if number % PROGRESS_EVERY == 0:
+            announcement.sent, announcement.failed = sent, failed
+            db.session.commit()
+    announcement.sent, announcement.failed = sent, failed
+    announcement.finished_at = utcnow()
     db.session.commit()
     return announcement
 

@@ -94,6 +94,10 @@ def upgrade():
     sa.Column('announced_at', sa.DateTime(), nullable=False),
     sa.Column('announced_by_id', sa.Integer(), nullable=True),
     sa.Column('recipients', sa.Integer(), nullable=False),
+    sa.Column('sent', sa.Integer(), nullable=False),
+    sa.Column('failed', sa.Integer(), nullable=False),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint('sent >= 0 AND failed >= 0', name=op.f('ck_event_announcement_counts_positive')),
     sa.ForeignKeyConstraint(['announced_by_id'], ['user_account.id'], name=op.f('fk_event_announcement_announced_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_event_announcement_event_id_event'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('event_id', name=op.f('pk_event_announcement'))

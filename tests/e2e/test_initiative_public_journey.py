@@ -23,7 +23,10 @@ def initiative(live_app):
             "sarah@example.org", PASSWORD, "Sarah El Amrani", ("buyer",), language="en", confirmed=True
         )
         agency = Organisation(
-            name="Agentschap Wegen en Verkeer", kind="government", policy_domain="mow", enterprise_number="0974638776"
+            name="Agentschap Wegen en Verkeer",
+            kind="government",
+            policy_domain="mow",
+            enterprise_number="0974638776",
         )
         db.session.add(agency)
         db.session.add(Membership(user=admin, organisation=agency, role=MembershipRole.ADMIN))
@@ -98,7 +101,9 @@ def test_an_organisation_admin_signs_the_charter(page, check_a11y, initiative):
     assert "Agentschap Wegen en Verkeer" in page.locator("#signatories").inner_text()
 
 
-def test_a_visitor_subscribes_and_confirms_by_mail(page, check_a11y, initiative, live_server, live_app, monkeypatch):
+def test_a_visitor_subscribes_and_confirms_by_mail(
+    page, check_a11y, initiative, live_server, live_app, monkeypatch
+):
     monkeypatch.setitem(live_app.config, "FORM_MIN_SECONDS", 1)
     page.goto("/")
     page.locator("form.language-switch button[value=en]").click()

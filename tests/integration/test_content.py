@@ -451,3 +451,25 @@ def test_the_contact_form_is_rate_limited(client, pages, outbox, admin):
         assert client.post("/contact", data=_contact()).status_code == 302
     assert client.post("/contact", data=_contact()).status_code == 429
     assert len(outbox) == 2
+
+
+def test_inactive_or_unconfirmed_admins_get_no_contact_mail(client, pages, outbox, make_user, admin):
+    make_user(roles=("admin",), email="unconfirmed@example.org", confirmed=False)
+    inactive = make_user(roles=("admin",), email="inactive@example.org")
+    inactive.active = False
+    db.session.commit()
+    client.post("/contact", data=_contact())
+    assert [m.to for m in outbox] == [admin.email]
+
+
+def test_without_anyone_to_receive_it_the_message_is_refused_and_kept(client, pages, outbox):
+    response = client.post("/contact", data=_contact())
+    assert response.status_code == 422
+    assert b"Your message could not be delivered" in response.data
+    assert b"Can a city join the meet &amp; greets?" in response.data
+
+
+@pytest.mark.parametrize("app_overrides", [{"CONTACT_EMAIL": "info@example.org"}])
+def test_a_configured_contact_address_also_gets_the_message(client, pages, outbox):
+    assert client.post("/contact", data=_contact()).status_code == 302
+    assert [m.to for m in outbox] == ["info@example.org"]

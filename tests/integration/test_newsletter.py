@@ -405,3 +405,76 @@ def test_one_click_needs_no_csrf_token_but_a_click_on_the_page_does(database, ap
         db.engine.dispose()
     db.session.expire_all()
     assert subscriber().status == SubscriberStatus.UNSUBSCRIBED
+
+
+@pytest.mark.parametrize("app_overrides", [{"NEWSLETTER_INLINE": False}])
+def test_outside_tests_the_mails_go_out_in_the_background_with_progress(
+    client, auth, outbox, themes, organizer, make_event
+):
+    for n in range(3):
+        subscribe_and_confirm(client, outbox, f"s{n}@example.org", "nl", [themes["mobility"].id])
+    event = make_event([themes["mobility"]])
+    outbox.clear()
+    auth.login(organizer)
+    assert client.post(f"/newsletter/announce/{event.id}").status_code == 302
+    deadline = time.monotonic() + 10
+    status = {}
+    while time.monotonic() < deadline:
+        status = client.get(f"/newsletter/announce/{event.id}/status").get_json()
+        if status["finished"]:
+            break
+        time.sleep(0.05)
+    assert status == {"recipients": 3, "sent": 3, "failed": 0, "finished": True}
+    assert sorted(m.to for m in outbox) == ["s0@example.org", "s1@example.org", "s2@example.org"]
+    assert b"3 subscribers received it." in client.get(f"/newsletter/announce/{event.id}").data
+
+
+def test_the_progress_page_shows_an_unfinished_announcement(client, auth, themes, organizer, make_event):
+    event = make_event([themes["mobility"]])
+    db.session.add(EventAnnouncement(event_id=event.id, recipients=40, sent=15))
+    db.session.commit()
+    auth.login(organizer)
+    html = client.get(f"/newsletter/announce/{event.id}").get_data(as_text=True)
+    assert "Sending the announcement:" in html and 'value="15"' in html and 'max="40"' in html
+    assert "/static/js/newsletter.js" in html
+
+
+def test_a_mail_that_cannot_be_delivered_is_counted_and_the_others_still_go(
+    client, auth, outbox, themes, organizer, make_event, monkeypatch
+):
+    import smtplib
+
+    from matchmaker.services import mail
+
+    for address in ("ok@example.org", "broken@example.org"):
+        subscribe_and_confirm(client, outbox, address, "nl", [themes["mobility"].id])
+    event = make_event([themes["mobility"]])
+    outbox.clear()
+    real_send = mail.send_mail
+
+    def flaky(to, *args, **kwargs):
+        if to == "broken@example.org":
+            raise smtplib.SMTPRecipientsRefused({to: (550, b"no such user")})
+        return real_send(to, *args, **kwargs)
+
+    monkeypatch.setattr(mail, "send_mail", flaky)
+    auth.login(organizer)
+    client.post(f"/newsletter/announce/{event.id}")
+    announcement = db.session.get(EventAnnouncement, event.id)
+    db.session.refresh(announcement)
+    assert (announcement.sent, announcement.failed, announcement.finished) == (1, 1, True)
+    assert [m.to for m in outbox] == ["ok@example.org"]
+    assert b"1 mail could not be delivered." in client.get(f"/newsletter/announce/{event.id}").data
+
+
+def test_the_progress_status_is_for_the_organizer_only(
+    client, auth, themes, organizer, make_user, make_event
+):
+    event = make_event([themes["mobility"]])
+    auth.login(organizer)
+    assert client.get(f"/newsletter/announce/{event.id}/status").status_code == 404  # not announced yet
+    db.session.add(EventAnnouncement(event_id=event.id, recipients=1))
+    db.session.commit()
+    assert client.get(f"/newsletter/announce/{event.id}/status").status_code == 200
+    auth.login(make_user(roles=("organizer",)))
+    assert client.get(f"/newsletter/announce/{event.id}/status").status_code == 403
