@@ -109,7 +109,8 @@ class PageProblems(list):
 
 @pytest.fixture
 def page(browser, live_server, live_app) -> Iterator:
-    context = browser.new_context(base_url=live_server.url, locale="nl-BE", viewport={"width": 1280, "height": 900})
+    # The browser asks for English, the texts the journeys look for; journeys about languages switch explicitly.
+    context = browser.new_context(base_url=live_server.url, locale="en-BE", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     problems = PageProblems()
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
