@@ -127,3 +127,30 @@ def test_a_visitor_subscribes_and_confirms_by_mail(
     assert page.get_by_text("Thank you: your subscription is confirmed.").is_visible()
     assert page.get_by_label("Mobility").is_checked() and page.get_by_label("Energy").is_checked()
     check_a11y(page, "newsletter-manage")
+
+
+def test_an_admin_previews_and_saves_a_page(page, check_a11y, initiative, live_app):
+    with live_app.app_context():
+        accounts.create_user(
+            "ilse@example.org", PASSWORD, "Ilse Admin", ("admin",), language="en", confirmed=True
+        )
+        db.session.commit()
+    log_in(page, "ilse@example.org")
+    page.goto("/admin/pages")
+    check_a11y(page, "pages-admin-list")
+    page.get_by_role("link", name=re.compile(r"^Edit\W+The initiators$")).click()
+    check_a11y(page, "pages-admin-edit")
+    page.get_by_label("Text in English").fill(
+        "# Who we are\n\nThe **Flemish** policy domains and research centres."
+    )
+    page.get_by_role("button", name="Preview").click()
+    page.wait_for_load_state()
+    preview = page.locator("#preview")
+    assert preview.locator("h2", has_text="Who we are").count() == 1
+    assert preview.locator("strong", has_text="Flemish").count() == 1
+    check_a11y(page, "pages-admin-preview")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("The page is saved.").is_visible()
+    page.goto("/initiative/initiatiefnemers")
+    assert page.locator("main h2", has_text="Who we are").is_visible()
