@@ -61,8 +61,42 @@ HEADINGS = {
 }
 
 
+@pytest.fixture
+def published_events(live_app):
+    """Two open events and a closed one, on themes, for the events-by-theme page."""
+    from datetime import date, time, timedelta
+
+    from matchmaker.models import Theme
+    from matchmaker.services import events as events_service
+
+    with live_app.app_context(), live_app.test_request_context():
+        organizer = accounts.create_user(
+            "olivia@example.org", PASSWORD, "Olivia Organizer", ("organizer",), confirmed=True
+        )
+        db.session.commit()
+        themes = {t.slug: t for t in db.session.scalars(db.select(Theme))}
+        for title, slugs, offset, closed in [
+            ("Slimme mobiliteit", ["mobility"], 30, False),
+            ("Energie en klimaat", ["energy", "climate-environment"], 45, False),
+            ("Digitale overheid 2025", ["digital-government"], -60, True),
+        ]:
+            data = events_service.EventInput(
+                title=title,
+                venue_address="Havenlaan 88, 1000 Brussel",
+                theme_ids=[themes[s].id for s in slugs],
+            )
+            event = events_service.create_event(organizer, data)
+            events_service.add_day(
+                organizer, event, date.today() + timedelta(days=offset), time(9), time(12), 20
+            )
+            events_service.change_status(organizer, event, "registration_open")
+            if closed:
+                event.status = "closed"
+            db.session.commit()
+
+
 @pytest.mark.parametrize("language", ["nl", "fr", "en"])
-def test_the_public_pages_in_each_language(page, check_a11y, initiative, language):
+def test_the_public_pages_in_each_language(page, check_a11y, initiative, published_events, language):
     page.goto("/")
     page.locator(f"form.language-switch button[value={language}]").click()
     page.wait_for_load_state()
