@@ -16,9 +16,11 @@ from matchmaker.i18n import current_language
 from matchmaker.models import Page
 from matchmaker.models.content import PAGE_LANGUAGES
 from matchmaker.services import ServiceError, antispam
+from matchmaker.services import charter as charter_service
 from matchmaker.services import contact as contact_service
 from matchmaker.services import content as service
 from matchmaker.services import events as events_service
+from matchmaker.services import newsletter as newsletter_service
 from matchmaker.services.themes import list_themes
 
 
@@ -156,6 +158,8 @@ def admin_pages():
         pages=service.all_pages(),
         action_form=ActionForm(),
         languages=PAGE_LANGUAGES,
+        subscribers=newsletter_service.subscriber_counts(),
+        signatories=charter_service.signatory_count(),
     )
 
 

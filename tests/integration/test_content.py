@@ -174,6 +174,7 @@ def test_an_admin_lists_and_edits_a_page(client, auth, pages, admin):
     auth.login(admin)
     listing = client.get("/admin/pages").get_data(as_text=True)
     assert listing.count('href="/admin/pages/') >= 5
+    assert "0 confirmed newsletter subscribers" in listing
     page = pages["hoe-het-werkt"]
     response = client.get(f"/admin/pages/{page.id}/edit")
     assert response.status_code == 200
