@@ -1,8 +1,8 @@
 """Browser tests: the app served on a free local port, driven by Playwright in Debian's Chromium.
 
-Chromium is /usr/bin/chromium (installed by .ci/run); axe-core comes from the npm registry (`make test` installs it
-under .cache/node). Without them these tests are skipped, unless MATCHMAKER_REQUIRE_BROWSER is set (as in CI),
-where a missing browser is an error.
+Chromium is /usr/bin/chromium (installed by .ci/run); axe-core comes from the npm registry
+(`make test` installs it under .cache/node). Without them these tests are skipped, unless
+MATCHMAKER_REQUIRE_BROWSER is set (as in CI), where a missing browser is an error.
 """
 
 import json
@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 
 from matchmaker.extensions import db
 from matchmaker.services import mail
-from tests.conftest import _empty_tables, make_test_app
+from tests.conftest import PASSWORD, _empty_tables, make_test_app
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 AXE = Path(__file__).resolve().parents[2] / ".cache" / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -109,8 +109,10 @@ class PageProblems(list):
 
 @pytest.fixture
 def page(browser, live_server, live_app) -> Iterator:
-    # The browser asks for English, the texts the journeys look for; journeys about languages switch explicitly.
-    context = browser.new_context(base_url=live_server.url, locale="en-BE", viewport={"width": 1280, "height": 900})
+    # The browser asks for English, the texts the journeys look for; language journeys switch explicitly.
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-BE", viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     problems = PageProblems()
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
@@ -136,7 +138,8 @@ def check_a11y(axe_source):
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             page.evaluate(axe_source)
         result = page.evaluate(
-            "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+            "(tags) => axe.run(document, "
+            "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
             WCAG_TAGS,
         )
         if name:
@@ -163,3 +166,22 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def log_in(page, email: str, next_path: str | None = None) -> None:
+    """Log in through the login form as a fresh visitor (no cookies), optionally landing on `next_path`."""
+    page.context.clear_cookies()
+    page.goto(f"/auth/login?next={next_path}" if next_path else "/auth/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    if next_path:
+        page.wait_for_url(f"**{next_path}")
+    else:
+        page.wait_for_load_state()
+    assert "/auth/login" not in page.url, "login failed"
+
+
+def forget_intended_status(page, status: int = 422) -> None:
+    """Chromium logs a page's 4xx status as a console error; a form shown again with 422 is intended."""
+    page.problems[:] = [p for p in page.problems if f"status of {status}" not in p]

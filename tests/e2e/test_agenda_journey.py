@@ -29,7 +29,7 @@ from matchmaker.services import accounts
 from matchmaker.services import events as events_service
 from matchmaker.services import registrations as registrations_service
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import ARTIFACTS, screenshot
+from tests.e2e.conftest import ARTIFACTS, log_in, screenshot
 
 EVENT_DAY = date.today() + timedelta(days=40)
 
@@ -114,16 +114,6 @@ def agenda(live_app):
         db.session.commit()
         assert isinstance(slot, Slot)
         return {"event_id": event.id, "uid": meeting.uid}
-
-
-def log_in(page, email):
-    page.context.clear_cookies()
-    page.goto("/auth/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_load_state()
-    assert "/auth/login" not in page.url, "login failed"
 
 
 def _print_view(page, name: str) -> Path:

@@ -5,13 +5,9 @@ import re
 from matchmaker.extensions import db
 from matchmaker.services import accounts
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import forget_intended_status
 
 LINK = re.compile(r"https?://[^/\s]+(/\S+)")
-
-
-def _forget_intended_status(page, status: int) -> None:
-    """Chromium logs a page's 4xx status as a console error; a form re-rendered with 422 is intended."""
-    page.problems[:] = [p for p in page.problems if f"status of {status}" not in p]
 
 
 def _last_link(live_server) -> str:
@@ -31,7 +27,7 @@ def test_registration_confirmation_and_login_journey(page, check_a11y, live_serv
     assert page.locator(".error-summary").is_visible()
     assert page.locator("#email").input_value() == "an.peeters@omgeving.example.be"
     check_a11y(page, "auth-register-errors")
-    _forget_intended_status(page, 422)
+    forget_intended_status(page, 422)
 
     page.locator("#password").fill("drie bruine beren in Gent")
     page.locator("#password_repeat").fill("drie bruine beren in Gent")
@@ -58,7 +54,9 @@ def test_registration_confirmation_and_login_journey(page, check_a11y, live_serv
 
 def test_account_pages_are_accessible(page, check_a11y, live_server, live_app):
     with live_app.app_context():
-        accounts.create_user("jan@example.org", PASSWORD, "Jan Janssens", roles=("supplier",), confirmed=True)
+        accounts.create_user(
+            "jan@example.org", PASSWORD, "Jan Janssens", roles=("supplier",), confirmed=True, language="en"
+        )
         db.session.commit()
     page.goto("/auth/login?next=/account/")
     page.locator("#email").fill("jan@example.org")
@@ -79,7 +77,7 @@ def test_account_pages_are_accessible(page, check_a11y, live_server, live_app):
     page.get_by_role("button", name="Change my password").click()
     assert page.locator(".error-summary").is_visible()
     check_a11y(page, "account-password-errors")
-    _forget_intended_status(page, 422)
+    forget_intended_status(page, 422)
 
 
 def test_mailed_link_pages_are_accessible(page, check_a11y):
@@ -89,4 +87,4 @@ def test_mailed_link_pages_are_accessible(page, check_a11y):
     check_a11y(page, "auth-resend-confirmation")
     page.goto("/auth/confirm/not-a-real-token")
     check_a11y(page, "auth-invalid-link")
-    _forget_intended_status(page, 400)
+    forget_intended_status(page, 400)

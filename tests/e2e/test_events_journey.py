@@ -11,6 +11,7 @@ from matchmaker.models import Need, NeedStatus, Offering, OfferingStatus
 from matchmaker.services import accounts
 from matchmaker.services.themes import ensure_default_themes
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
 
 EVENT_DAY = date.today() + timedelta(days=40)
 
@@ -57,16 +58,6 @@ def people(live_app):
         )
         db.session.commit()
     return {"organizer": "olivia@example.org", "buyer": "bart@example.org", "supplier": "sofie@example.org"}
-
-
-def log_in(page, email):
-    page.context.clear_cookies()
-    page.goto("/auth/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_load_state()
-    assert "/auth/login" not in page.url, "login failed"
 
 
 def test_from_a_new_event_to_an_accepted_meeting_request(page, check_a11y, people, live_server):
@@ -120,11 +111,11 @@ def test_from_a_new_event_to_an_accepted_meeting_request(page, check_a11y, peopl
     # The buyer is notified and accepts.
     log_in(page, people["buyer"])
     badge = page.locator(".notifications-link .badge")
-    assert badge.inner_text().startswith("1")
+    assert badge.inner_text().startswith("2")  # the confirmation of the registration, and the request
     page.get_by_role("link", name="Notifications").click()
     assert "Sofie Supplier" in page.locator(".notification-list").inner_text()
     check_a11y(page, "notifications")
-    page.get_by_role("button", name="Open").click()
+    page.locator(".notification-item", has_text="Sofie Supplier").get_by_role("button", name="View").click()
     check_a11y(page, "events-requests")
     assert "We detect cyclists with radar." in page.locator(".request-list").inner_text()
     page.get_by_role("button", name="Accept").click()

@@ -12,6 +12,7 @@ from matchmaker.services import accounts
 from matchmaker.services.content import seed_default_pages
 from matchmaker.services.themes import ensure_default_themes
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
 
 
 @pytest.fixture
@@ -32,16 +33,6 @@ def initiative(live_app):
         db.session.add(Membership(user=admin, organisation=agency, role=MembershipRole.ADMIN))
         db.session.commit()
     return {"admin": "sarah@example.org"}
-
-
-def log_in(page, email):
-    page.context.clear_cookies()
-    page.goto("/auth/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_load_state()
-    assert "/auth/login" not in page.url, "login failed"
 
 
 PUBLIC_PAGES = [

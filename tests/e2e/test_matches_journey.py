@@ -19,6 +19,7 @@ from matchmaker.models import (
 )
 from matchmaker.services import accounts
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
 from tests.integration.test_matches_support import BUS_NEED, BUS_OFFERING, SENSOR_NEED
 
 BUYER = "an@mow.example"
@@ -64,15 +65,6 @@ def _catalogue(live_app) -> dict:
         return {"need": need.id, "offering": offering.id, "theme": mobility.id}
 
 
-def _log_in(page, email: str, next_path: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"/auth/login?next={next_path}")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url(f"**{next_path}")
-
-
 def _settle(page) -> None:
     """Move the pointer off the buttons and let their colour transitions end (axe checks what it sees)."""
     page.mouse.move(0, 0)
@@ -91,7 +83,7 @@ def test_buyer_and_supplier_find_each_other_and_match(page, check_a11y, live_app
     card = f"#proposal-{ids['need']}-{ids['offering']}"
 
     # The buyer sees the bus offering proposed for the bus need, with its score and why.
-    _log_in(page, BUYER, "/matches/")
+    log_in(page, BUYER, "/matches/")
     proposal = page.locator(card)
     assert BUS_OFFERING["title"] in proposal.locator(".proposal-title").inner_text()
     assert "%" in proposal.locator(".match-score-value").inner_text()
@@ -113,7 +105,7 @@ def test_buyer_and_supplier_find_each_other_and_match(page, check_a11y, live_app
         assert (match.buyer_interest, match.supplier_interest) == (True, None)
 
     # The supplier sees that the buyer is interested, and answers: a mutual match.
-    _log_in(page, SUPPLIER, "/matches/")
+    log_in(page, SUPPLIER, "/matches/")
     proposal = page.locator(card)
     assert "is interested" in proposal.locator("[data-interest-state]").inner_text()
     check_a11y(page, "matches-supplier-proposals")
@@ -138,7 +130,7 @@ def test_buyer_and_supplier_find_each_other_and_match(page, check_a11y, live_app
 
 def test_organizer_filters_the_best_pairs_by_theme(page, check_a11y, live_app):
     ids = _catalogue(live_app)
-    _log_in(page, ORGANIZER, "/matches/overview")
+    log_in(page, ORGANIZER, "/matches/overview")
     rows = page.locator(".overview-table tbody tr")
     assert rows.count() >= 1
     assert BUS_OFFERING["title"] in rows.first.inner_text()

@@ -25,11 +25,7 @@ from matchmaker.services import events as events_service
 from matchmaker.services import registrations as registrations_service
 from matchmaker.services.events import EventInput, local_now
 from tests.conftest import PASSWORD
-
-
-def _forget_intended_status(page, status: int) -> None:
-    """Chromium logs a page's 4xx status as a console error; a form re-rendered with 422 is intended."""
-    page.problems[:] = [p for p in page.problems if f"status of {status}" not in p]
+from tests.e2e.conftest import forget_intended_status, log_in
 
 
 @pytest.fixture
@@ -111,16 +107,6 @@ def past_event(live_app):
         return event.id
 
 
-def log_in(page, email):
-    page.context.clear_cookies()
-    page.goto("/auth/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_load_state()
-    assert "/auth/login" not in page.url, "login failed"
-
-
 def test_a_participant_rates_a_meeting_after_the_event(page, check_a11y, past_event, live_app):
     log_in(page, "bart@example.org")
     page.goto(f"/events/{past_event}")
@@ -138,7 +124,7 @@ def test_a_participant_rates_a_meeting_after_the_event(page, check_a11y, past_ev
     assert page.locator(".error-summary").is_visible()
     assert page.get_by_role("radio", name="A procurement was launched").is_checked()
     check_a11y(page, "outcomes-rate-errors")
-    _forget_intended_status(page, 422)
+    forget_intended_status(page, 422)
 
     page.get_by_role("radio", name="4").check()
     page.get_by_role("button", name="Save my answer").click()

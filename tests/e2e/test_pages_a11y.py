@@ -6,7 +6,6 @@ import pytest
 @pytest.mark.parametrize("language", ["nl", "fr", "en"])
 def test_home_page_is_accessible_in_every_language(page, check_a11y, language):
     page.goto("/")
-    if language != "nl":
-        page.get_by_role("button", name={"fr": "Français", "en": "English"}[language]).click()
+    page.locator(f"form.language-switch button[value={language}]").click()
     assert page.locator("html").get_attribute("lang") == language
     check_a11y(page, f"home-{language}")

@@ -30,6 +30,7 @@ from matchmaker.models import (
 from matchmaker.services import accounts
 from matchmaker.services.events import regenerate_slots
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
 
 EVENT_DAY = date.today() + timedelta(days=30)
 
@@ -102,16 +103,6 @@ def event_id(live_app):
                 )
         db.session.commit()
         return event.id
-
-
-def log_in(page, email):
-    page.context.clear_cookies()
-    page.goto("/auth/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_load_state()
-    assert "/auth/login" not in page.url, "login failed"
 
 
 def test_an_organizer_schedules_reviews_and_publishes(page, check_a11y, event_id, live_app):

@@ -7,11 +7,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Membership, MembershipRole, Organisation
 from matchmaker.services import accounts
 from tests.conftest import PASSWORD
-
-
-def _forget_intended_status(page, status: int) -> None:
-    """Chromium logs a page's 4xx status as a console error; a form re-rendered with 422 is intended."""
-    page.problems[:] = [p for p in page.problems if f"status of {status}" not in p]
+from tests.e2e.conftest import forget_intended_status, log_in
 
 
 @pytest.fixture
@@ -32,16 +28,6 @@ def agency(live_app):
         return organisation.id
 
 
-def log_in(page, email):
-    page.context.clear_cookies()
-    page.goto("/auth/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_load_state()
-    assert "/auth/login" not in page.url, "login failed"
-
-
 def test_an_admin_enters_a_year_and_a_project_and_the_dashboard_follows(page, check_a11y, agency):
     log_in(page, "sarah@example.org")
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="3% norm").click()
@@ -57,7 +43,7 @@ def test_an_admin_enters_a_year_and_a_project_and_the_dashboard_follows(page, ch
     assert page.locator(".error-summary").is_visible()
     assert page.get_by_label("Procurement budget of the year (EUR)").input_value() == "10.000.000,5,0"
     check_a11y(page, "tracker-year-new-errors")
-    _forget_intended_status(page, 422)
+    forget_intended_status(page, 422)
 
     page.get_by_label("Procurement budget of the year (EUR)").fill("10.000.000,00")
     page.get_by_role("button", name="Save the year").click()
@@ -96,6 +82,7 @@ def test_an_admin_enters_a_year_and_a_project_and_the_dashboard_follows(page, ch
     # dashboards.
     page.context.clear_cookies()
     page.goto("/tracker/")
+    page.locator("form.language-switch button[value=nl]").click()
     assert "3,50%" in page.locator("#figures").inner_text()
     check_a11y(page, "tracker-overall")
     page.locator("a[href='/tracker/domains/mow']").first.click()
