@@ -91,6 +91,13 @@ class Config:
     # Outcomes of meetings: the second survey goes out this many days after an event's last day.
     OUTCOME_SECOND_SURVEY_DAYS = _int("OUTCOME_SECOND_SURVEY_DAYS", 120)
 
+    # The scheduler's time budget per run (seconds); runs go in a background thread of the web process.
+    SCHEDULER_TIME_LIMIT = _int("SCHEDULER_TIME_LIMIT", 60)
+    # The contact form also writes to this address (besides the platform's administrators).
+    CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "")
+    CONTACT_RATE_LIMIT = os.environ.get("CONTACT_RATE_LIMIT", "5 per minute;20 per hour")
+    NEWSLETTER_RATE_LIMIT = os.environ.get("NEWSLETTER_RATE_LIMIT", "5 per minute;20 per hour")
+
     PAGE_SIZE = 20
     DEMO_PASSWORD = "demo-demo-demo"  # noqa: S105 - the documented demo password
 
