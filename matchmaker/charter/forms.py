@@ -24,7 +24,11 @@ class SignForm(FlaskForm):
         ],
     )
     pledge_three_percent = BooleanField(
-        _l("We pledge to spend at least 3% of our procurement budget on innovation (the 3%-norm).")
+        # The share is a parameter, so the message is a proper format string ("3% of" reads as "% o").
+        _l(
+            "We pledge to spend at least %(share)s of our procurement budget on innovation (the 3%%-norm).",
+            share="3%",
+        )
     )
     pledge_text = TextAreaField(
         _l("How does your organisation contribute? (optional)"),

@@ -70,3 +70,10 @@ def test_translations_keep_the_placeholders(language):
             if found - wanted or (len(ids) == 1 and found != wanted):
                 wrong.append((ids[0], string))
     assert not wrong, f"placeholders differ in {language}: {wrong[:10]}"
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_catalogues_compile_without_format_errors(language):
+    # What `pybabel compile` (and so `make run`) refuses: a msgstr whose format differs from its msgid.
+    problems = [(message.id, [str(e) for e in errors]) for message, errors in _catalogue(language).check()]
+    assert not problems, problems[:10]
