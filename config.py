@@ -97,6 +97,10 @@ class Config:
     CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "")
     CONTACT_RATE_LIMIT = os.environ.get("CONTACT_RATE_LIMIT", "5 per minute;20 per hour")
     NEWSLETTER_RATE_LIMIT = os.environ.get("NEWSLETTER_RATE_LIMIT", "5 per minute;20 per hour")
+    # GDPR: `flask purge-newsletter` erases addresses unsubscribed (or unconfirmed) longer ago than this.
+    NEWSLETTER_RETENTION_DAYS = _int("NEWSLETTER_RETENTION_DAYS", 365)
+    # An announcement without progress for this long has stopped (crash, restart) and can be resumed.
+    NEWSLETTER_STALL_MINUTES = _int("NEWSLETTER_STALL_MINUTES", 10)
 
     PAGE_SIZE = 20
     DEMO_PASSWORD = "demo-demo-demo"  # noqa: S105 - the documented demo password

@@ -39,7 +39,15 @@ from matchmaker.models.events import (
     registration_slot,
 )
 from matchmaker.models.matching import Match
-from matchmaker.models.newsletter import EventAnnouncement, Subscriber, SubscriberStatus, subscriber_theme
+from matchmaker.models.newsletter import (
+    AnnouncementDelivery,
+    DeliveryStatus,
+    ErasedConsent,
+    EventAnnouncement,
+    Subscriber,
+    SubscriberStatus,
+    subscriber_theme,
+)
 from matchmaker.models.notifications import EmailMode, Notification, NotificationPreference
 from matchmaker.models.organisation import (
     Invitation,
@@ -73,6 +81,9 @@ __all__ = [
     "BlockKind",
     "CharterSignature",
     "EventAnnouncement",
+    "AnnouncementDelivery",
+    "DeliveryStatus",
+    "ErasedConsent",
     "Page",
     "Subscriber",
     "SubscriberStatus",

@@ -68,11 +68,16 @@ class Subscriber(db.Model):
 class EventAnnouncement(db.Model):
     """An event announced to the newsletter's subscribers: at most once per event (primary key).
 
-    The mails go out after the row is written (in the background outside tests); `sent` and `failed` count
-    them as they go, `finished_at` is set when every recipient has been tried."""
+    The mails go out after the row is written (in the background outside tests); each one is recorded in
+    `announcement_delivery` before it is sent, so a sending that stopped half-way (crash, restart) can be
+    resumed without mailing anyone twice. `sent` and `failed` count them as they go, `progress_at` is the
+    time of the latest mail (a sending without progress for a while has stopped), `finished_at` is set when
+    every recipient has been tried."""
 
     __tablename__ = "event_announcement"
-    __table_args__ = (sa.CheckConstraint("sent >= 0 AND failed >= 0", name="counts_positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("sent >= 0 AND failed >= 0 AND unknown >= 0", name="counts_positive"),
+    )
 
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
     announced_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -82,6 +87,9 @@ class EventAnnouncement(db.Model):
     recipients: Mapped[int] = mapped_column(default=0)  # how many subscribers it is for
     sent: Mapped[int] = mapped_column(default=0)
     failed: Mapped[int] = mapped_column(default=0)
+    unknown: Mapped[int] = mapped_column(default=0)  # claimed when the sending stopped: maybe sent, not again
+    progress_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resumed_at: Mapped[Optional[datetime]]
     finished_at: Mapped[Optional[datetime]]
 
     @property
@@ -90,3 +98,40 @@ class EventAnnouncement(db.Model):
 
     event: Mapped[Event] = relationship()
     announced_by: Mapped[Optional[User]] = relationship()
+
+
+class DeliveryStatus(enum.StrEnum):
+    SENDING = "sending"  # claimed by a sender, the mail is going out
+    SENT = "sent"
+    FAILED = "failed"  # the mail server refused it
+    UNKNOWN = "unknown"  # the sending stopped while it was going out: perhaps sent, never sent again
+
+
+class AnnouncementDelivery(db.Model):
+    """One subscriber's mail of an announcement. The row is written (and committed) BEFORE the mail goes
+    out, and the primary key allows one per subscriber and announcement: a resumed or concurrent sending
+    skips every subscriber that has a row, so nobody gets the announcement twice."""
+
+    __tablename__ = "announcement_delivery"
+    __table_args__ = (enum_check("status", DeliveryStatus),)
+
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("event_announcement.event_id", ondelete="CASCADE"), primary_key=True
+    )
+    subscriber_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("newsletter_subscriber.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    status: Mapped[str] = mapped_column(sa.String(10), default=DeliveryStatus.SENDING)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ErasedConsent(db.Model):
+    """What remains of erased subscribers (GDPR retention): an anonymous count per consent text version,
+    month of consent and whether it had been confirmed, so the history of consents stays known."""
+
+    __tablename__ = "newsletter_erased_consent"
+
+    consent_version: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    consent_month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)  # "2026-11"
+    confirmed: Mapped[bool] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)

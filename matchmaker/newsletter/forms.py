@@ -75,3 +75,7 @@ class OneClickUnsubscribeForm(FlaskForm):
 
 class AnnounceForm(FlaskForm):
     """The button that sends an event's announcement: only the CSRF token."""
+
+
+class ResumeForm(FlaskForm):
+    """The button that resumes an interrupted announcement: only the CSRF token."""

@@ -6,20 +6,21 @@ follow links change nothing; the unsubscribe URL also accepts the RFC 8058 one-c
 send (List-Unsubscribe-Post), which carries no CSRF token and is authorised by the secret token in the URL.
 """
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from matchmaker.extensions import csrf, db, limiter
 from matchmaker.i18n import current_language
-from matchmaker.models import Event, Subscriber
+from matchmaker.models import Event, Role, Subscriber
 from matchmaker.newsletter import bp
 from matchmaker.newsletter.forms import (
     AnnounceForm,
     ConfirmForm,
     OneClickUnsubscribeForm,
     PreferencesForm,
+    ResumeForm,
     SubscribeForm,
     UnsubscribeForm,
 )
@@ -202,15 +203,52 @@ def announce(event_id: int):
             else:
                 flash(_("The announcement is being sent. This page shows how far it is."), "info")
             return redirect(url_for(".announce", event_id=event.id))
+    return _announce_page(event, form, problem)
+
+
+def _announce_page(event: Event, form: AnnounceForm, problem: str | None = None):
+    announcement = service.announcement_of(event)
+    interrupted = service.is_interrupted(announcement)
     return render_template(
         "newsletter/announce.html",
         event=event,
         form=form,
+        resume_form=ResumeForm(),
         problem=problem,
-        announcement=service.announcement_of(event),
+        announcement=announcement,
+        interrupted=interrupted,
+        unreached=service.count_unreached(event) if interrupted else 0,
+        stall_minutes=int(service.stall_after().total_seconds() // 60),
         recipients=service.count_recipients(event),
         can_announce=service.can_announce(current_user, event),
     ), (409 if problem else 200)
+
+
+@bp.post("/announce/<int:event_id>/resume")
+@login_required
+def resume(event_id: int):
+    """Go on with an announcement whose sending stopped, to the subscribers it has not reached."""
+    event = _announceable_event(event_id)
+    form = ResumeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        announcement = service.resume_announcement(current_user, event)
+    except ServiceError as refusal:
+        db.session.rollback()
+        return _announce_page(event, AnnounceForm(), refusal.message)
+    if announcement.finished:
+        flash(
+            ngettext(
+                "The announcement is resumed: %(num)d subscriber has received it in all.",
+                "The announcement is resumed: %(num)d subscribers have received it in all.",
+                announcement.sent,
+            ),
+            "success",
+        )
+    else:
+        flash(_("The announcement is being sent again to those it has not reached."), "info")
+    return redirect(url_for(".announce", event_id=event.id))
 
 
 @bp.get("/announce/<int:event_id>/status")
@@ -225,5 +263,47 @@ def announce_status(event_id: int):
         "recipients": announcement.recipients,
         "sent": announcement.sent,
         "failed": announcement.failed,
+        "unknown": announcement.unknown,
         "finished": announcement.finished,
+        "interrupted": service.is_interrupted(announcement),
     }
+
+
+# --- administrators ----------------------------------------------------------------------------------
+
+
+def _require_admin() -> None:
+    if not current_user.has_role(Role.ADMIN):
+        abort(403)
+
+
+@bp.get("/admin")
+@login_required
+def admin():
+    """Administrators' overview: subscribers per status, theme and language; the export; erasure."""
+    _require_admin()
+    return render_template(
+        "newsletter/admin.html",
+        counts=service.subscriber_counts(),
+        themes=service.theme_counts(),
+        languages=service.language_counts(),
+        erased=service.erased_count(),
+        erasable=service.count_erasable(),
+        retention_days=service.retention().days,
+        consent_version=service.CONSENT_VERSION,
+        consent_text=service.consent_text(),
+    )
+
+
+@bp.get("/admin/subscribers.csv")
+@login_required
+def admin_export():
+    _require_admin()
+    return Response(
+        service.confirmed_subscribers_csv().encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": 'attachment; filename="newsletter-confirmed-subscribers.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

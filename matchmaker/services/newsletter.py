@@ -12,10 +12,13 @@ their themes.
 - A subscriber without themes hears about events of every theme.
 """
 
+import csv
+import io
 import logging
 import secrets
 import smtplib
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,9 +28,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from matchmaker.extensions import db
 from matchmaker.models import (
+    AnnouncementDelivery,
+    DeliveryStatus,
+    ErasedConsent,
     Event,
     EventAnnouncement,
     EventStatus,
@@ -297,13 +304,20 @@ def announce_event(user: User, event: Event) -> EventAnnouncement:
     except IntegrityError:
         db.session.rollback()
         raise ServiceError(_("This event has already been announced to the subscribers.")) from None
+    return _start_delivery(announcement)
+
+
+def _start_delivery(announcement: EventAnnouncement) -> EventAnnouncement:
     if current_app.config.get("NEWSLETTER_INLINE", current_app.testing):
-        deliver_announcement(event.id)
+        deliver_announcement(announcement.event_id)
         db.session.refresh(announcement)
         return announcement
     app = current_app._get_current_object()
     threading.Thread(
-        target=_deliver_in_thread, args=(app, event.id), name=f"announce-{event.id}", daemon=True
+        target=_deliver_in_thread,
+        args=(app, announcement.event_id),
+        name=f"announce-{announcement.event_id}",
+        daemon=True,
     ).start()
     return announcement
 
@@ -318,44 +332,182 @@ def _deliver_in_thread(app, event_id: int) -> None:
             db.session.remove()
 
 
-PROGRESS_EVERY = 25  # mails between two progress writes
+# --- interrupted sendings ----------------------------------------------------------------------------
+
+
+def stall_after() -> timedelta:
+    """A sending without progress for this long has stopped (crash, restart): it may be resumed."""
+    return timedelta(minutes=int(current_app.config.get("NEWSLETTER_STALL_MINUTES", 10)))
+
+
+def is_interrupted(announcement: EventAnnouncement | None, now=None) -> bool:
+    return bool(
+        announcement is not None
+        and not announcement.finished
+        and announcement.progress_at < (now or utcnow()) - stall_after()
+    )
+
+
+def can_resume(user, event: Event) -> bool:
+    return bool(
+        user
+        and getattr(user, "is_authenticated", False)
+        and can_manage(user, event)
+        and is_interrupted(announcement_of(event))
+    )
+
+
+def resume_announcement(user: User, event: Event) -> EventAnnouncement:
+    """Go on sending an announcement that stopped half-way, to the subscribers it has not reached.
+
+    Subscribers whose mail was going out when it stopped (claimed, never confirmed as sent) are counted as
+    "unknown" and not mailed again. Taking over is a conditional update on `progress_at`, so when two
+    organizers click at once only one sending goes on."""
+    if not can_manage(user, event):
+        raise ServiceError(_("Only the organizer of this event may announce it."))
+    announcement = announcement_of(event)
+    if announcement is None:
+        raise ServiceError(_("This event has not been announced yet."))
+    if not is_interrupted(announcement):
+        raise ServiceError(
+            _("The announcement is still being sent or has been sent: there is nothing to resume.")
+        )
+    now = utcnow()
+    taken = db.session.execute(
+        sa.update(EventAnnouncement)
+        .where(
+            EventAnnouncement.event_id == event.id,
+            EventAnnouncement.progress_at == announcement.progress_at,
+            EventAnnouncement.finished_at.is_(None),
+        )
+        .values(progress_at=now, resumed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        db.session.rollback()
+        raise ServiceError(_("Someone else has just resumed this announcement."))
+    unknown = db.session.execute(
+        sa.update(AnnouncementDelivery)
+        .where(
+            AnnouncementDelivery.event_id == event.id,
+            AnnouncementDelivery.status == DeliveryStatus.SENDING,
+        )
+        .values(status=DeliveryStatus.UNKNOWN)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.execute(
+        sa.update(EventAnnouncement)
+        .where(EventAnnouncement.event_id == event.id)
+        .values(unknown=EventAnnouncement.unknown + unknown)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    db.session.refresh(announcement)
+    log.info("announcement of event %s resumed by user %s", event.id, user.id)
+    return _start_delivery(announcement)
+
+
+# --- sending -------------------------------------------------------------------------------------------
+
+
+BATCH = 100  # subscribers read at a time
+
+
+def _not_reached(event: Event, limit: int) -> list[Subscriber]:
+    """The next recipients without a delivery row (never claimed by any sending), by id."""
+    claimed = sa.exists().where(
+        AnnouncementDelivery.event_id == event.id, AnnouncementDelivery.subscriber_id == Subscriber.id
+    )
+    return list(db.session.scalars(recipients_query(event).where(~claimed).limit(limit)))
+
+
+def _claim(event_id: int, subscriber_id: int) -> bool:
+    """Record that this subscriber's mail goes out now; False when some sending claimed it already."""
+    db.session.add(AnnouncementDelivery(event_id=event_id, subscriber_id=subscriber_id))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def _mark(event_id: int, subscriber_id: int, status: DeliveryStatus) -> None:
+    now = utcnow()
+    db.session.execute(
+        sa.update(AnnouncementDelivery)
+        .where(AnnouncementDelivery.event_id == event_id, AnnouncementDelivery.subscriber_id == subscriber_id)
+        .values(status=status, at=now)
+        .execution_options(synchronize_session=False)
+    )
+    counter = EventAnnouncement.sent if status == DeliveryStatus.SENT else EventAnnouncement.failed
+    db.session.execute(
+        sa.update(EventAnnouncement)
+        .where(EventAnnouncement.event_id == event_id)
+        .values({counter.key: counter + 1, "progress_at": now})
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def deliver_announcement(event_id: int, progress=lambda done, total: None) -> EventAnnouncement:
-    """Send the announcement's mails; a mail that cannot be delivered is counted and logged, not fatal."""
+    """Send the announcement's mails to the recipients it has not reached yet.
+
+    Each mail is claimed (a committed delivery row) before it is sent and marked sent or failed after, so
+    a sending that stops anywhere can be resumed without mailing anyone twice. A mail that cannot be
+    delivered is counted and logged, not fatal."""
     announcement = db.session.get(EventAnnouncement, event_id)
     event = db.session.get(Event, event_id)
-    subscribers = list(db.session.scalars(recipients_query(event)))
-    announcement.recipients = len(subscribers)
+    already = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AnnouncementDelivery)
+        .where(AnnouncementDelivery.event_id == event_id)
+    )
+    announcement.recipients = already + count_unreached(event)
+    announcement.progress_at = utcnow()
     db.session.commit()
+    total = announcement.recipients
     event_url = absolute_url("events.detail", event_id=event.id)
-    sent = failed = 0
-    for number, subscriber in enumerate(subscribers, start=1):
-        try:
-            mail.send_mail(
-                subscriber.email,
-                "newsletter_event",
-                language=subscriber.language,
-                headers=unsubscribe_headers(subscriber),
-                event=event,
-                first_day=event.first_day,
-                themes=[t.name(subscriber.language) for t in event.themes],
-                event_url=event_url,
-                manage_url=manage_url(subscriber),
-                unsubscribe_url=unsubscribe_url(subscriber),
-            )
-            sent += 1
-        except (OSError, smtplib.SMTPException):
-            failed += 1
-            log.warning("announcement of event %s: mail to subscriber %s failed", event_id, subscriber.id)
-        progress(number, len(subscribers))
-        if number % PROGRESS_EVERY == 0:
-            announcement.sent, announcement.failed = sent, failed
-            db.session.commit()
-    announcement.sent, announcement.failed = sent, failed
+    themes_by_language = {lang: [t.name(lang) for t in event.themes] for lang in LANGUAGES}
+    done = already
+    while batch := _not_reached(event, BATCH):
+        for subscriber in batch:
+            if not _claim(event_id, subscriber.id):
+                continue
+            try:
+                mail.send_mail(
+                    subscriber.email,
+                    "newsletter_event",
+                    language=subscriber.language,
+                    headers=unsubscribe_headers(subscriber),
+                    event=event,
+                    first_day=event.first_day,
+                    themes=themes_by_language.get(subscriber.language, []),
+                    event_url=event_url,
+                    manage_url=manage_url(subscriber),
+                    unsubscribe_url=unsubscribe_url(subscriber),
+                )
+            except (OSError, smtplib.SMTPException):
+                log.warning("announcement of event %s: mail to subscriber %s failed", event_id, subscriber.id)
+                _mark(event_id, subscriber.id, DeliveryStatus.FAILED)
+            else:
+                _mark(event_id, subscriber.id, DeliveryStatus.SENT)
+            done += 1
+            progress(done, total)
+    announcement = db.session.get(EventAnnouncement, event_id)
+    db.session.refresh(announcement)
+    announcement.recipients = announcement.sent + announcement.failed + announcement.unknown
     announcement.finished_at = utcnow()
     db.session.commit()
     return announcement
+
+
+def count_unreached(event: Event) -> int:
+    claimed = sa.exists().where(
+        AnnouncementDelivery.event_id == event.id, AnnouncementDelivery.subscriber_id == Subscriber.id
+    )
+    query = recipients_query(event).where(~claimed).order_by(None)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
 
 
 def subscriber_counts() -> dict[str, int]:
@@ -363,3 +515,167 @@ def subscriber_counts() -> dict[str, int]:
     counts = {status.value: 0 for status in SubscriberStatus}
     counts.update({row[0]: row[1] for row in rows})
     return counts
+
+
+# --- administrators: overview and export -------------------------------------------------------------
+
+
+@dataclass
+class ThemeCount:
+    theme: Theme | None  # None: subscribers without a theme (they hear about every event)
+    counts: dict[str, int]
+
+
+def theme_counts() -> list[ThemeCount]:
+    """Subscribers per theme and status (one aggregate query each), in theme order."""
+    counts: dict[int | None, dict[str, int]] = {}
+    for theme_id, status, count in db.session.execute(
+        sa.select(subscriber_theme.c.theme_id, Subscriber.status, sa.func.count())
+        .join(Subscriber, Subscriber.id == subscriber_theme.c.subscriber_id)
+        .group_by(subscriber_theme.c.theme_id, Subscriber.status)
+    ).all():
+        counts.setdefault(theme_id, {})[status] = count
+    has_theme = sa.exists().where(subscriber_theme.c.subscriber_id == Subscriber.id)
+    for status, count in db.session.execute(
+        sa.select(Subscriber.status, sa.func.count()).where(~has_theme).group_by(Subscriber.status)
+    ).all():
+        counts.setdefault(None, {})[status] = count
+    themes = db.session.scalars(sa.select(Theme).order_by(Theme.position, Theme.id)).all()
+    rows = [ThemeCount(theme, counts.get(theme.id, {})) for theme in themes]
+    rows.append(ThemeCount(None, counts.get(None, {})))
+    for row in rows:
+        row.counts = {status.value: row.counts.get(status.value, 0) for status in SubscriberStatus}
+    return rows
+
+
+def language_counts() -> dict[str, int]:
+    """Confirmed subscribers per language of the mails."""
+    counts = dict.fromkeys(LANGUAGES, 0)
+    counts.update(
+        dict(
+            db.session.execute(
+                sa.select(Subscriber.language, sa.func.count())
+                .where(Subscriber.status == SubscriberStatus.CONFIRMED)
+                .group_by(Subscriber.language)
+            ).all()
+        )
+    )
+    return counts
+
+
+def erased_count() -> int:
+    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(ErasedConsent.count), 0))) or 0
+
+
+def _csv_safe(value: str) -> str:
+    """Defuse spreadsheet formulas (CSV injection): text starting with = + - @ tab or CR gets a quote."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def confirmed_subscribers_csv() -> str:
+    """The confirmed subscribers as CSV (UTF-8 with BOM), with what they consented to and when (times in
+    UTC, ISO 8601), for an administrator who has to show the consent or move the list."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            _("Email address"),
+            _("Language"),
+            _("Themes"),
+            _("Consent given (UTC)"),
+            _("Version of the consent text"),
+            _("Consent text"),
+            _("Confirmed (UTC)"),
+        ]
+    )
+    query = (
+        sa.select(Subscriber)
+        .where(Subscriber.status == SubscriberStatus.CONFIRMED)
+        .order_by(Subscriber.id)
+        .options(selectinload(Subscriber.themes))
+        .execution_options(yield_per=500)
+    )
+    texts: dict[str, str] = {}
+    for subscriber in db.session.scalars(query):
+        version = subscriber.consent_version
+        if version not in texts:
+            texts[version] = consent_text(version) if version in CONSENT_TEXTS else ""
+        writer.writerow(
+            [
+                _csv_safe(subscriber.email),
+                subscriber.language,
+                _csv_safe("; ".join(t.slug for t in subscriber.themes) or _("all themes")),
+                subscriber.consent_at.isoformat(timespec="seconds"),
+                _csv_safe(version),
+                _csv_safe(texts[version]),
+                subscriber.confirmed_at.isoformat(timespec="seconds") if subscriber.confirmed_at else "",
+            ]
+        )
+    return "\ufeff" + buffer.getvalue()
+
+
+# --- erasing old addresses (GDPR) --------------------------------------------------------------------
+
+
+def retention() -> timedelta:
+    return timedelta(days=int(current_app.config.get("NEWSLETTER_RETENTION_DAYS", 365)))
+
+
+def _erasable(now):
+    """Unsubscribed longer ago than the retention period, or never confirmed and asked that long ago."""
+    limit = now - retention()
+    return sa.or_(
+        sa.and_(Subscriber.status == SubscriberStatus.UNSUBSCRIBED, Subscriber.unsubscribed_at < limit),
+        sa.and_(Subscriber.status == SubscriberStatus.PENDING, Subscriber.consent_at < limit),
+    )
+
+
+def count_erasable(now=None) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Subscriber).where(_erasable(now or utcnow()))
+        )
+        or 0
+    )
+
+
+def purge_subscribers(now=None, batch: int = 500, progress=lambda done: None) -> int:
+    """Erase the addresses kept past the retention period; keep an anonymous count of their consents
+    (per consent version, month and whether it was confirmed). Each batch is one transaction: the count
+    and the deletion are committed together. Returns how many were erased."""
+    now = now or utcnow()
+    erased = 0
+    while True:
+        rows = db.session.execute(
+            sa.select(
+                Subscriber.id, Subscriber.consent_version, Subscriber.consent_at, Subscriber.confirmed_at
+            )
+            .where(_erasable(now))
+            .order_by(Subscriber.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            break
+        tally: Counter = Counter(
+            (version, consent_at.strftime("%Y-%m"), confirmed_at is not None)
+            for _id, version, consent_at, confirmed_at in rows
+        )
+        for (version, month, confirmed), count in tally.items():
+            row = db.session.get(ErasedConsent, (version, month, confirmed))
+            if row is None:
+                db.session.add(
+                    ErasedConsent(
+                        consent_version=version, consent_month=month, confirmed=confirmed, count=count
+                    )
+                )
+            else:
+                row.count += count
+        db.session.execute(
+            sa.delete(Subscriber)
+            .where(Subscriber.id.in_([row[0] for row in rows]))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        erased += len(rows)
+        progress(len(rows))
+    return erased

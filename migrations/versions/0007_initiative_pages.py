@@ -96,15 +96,43 @@ def upgrade():
     sa.Column('recipients', sa.Integer(), nullable=False),
     sa.Column('sent', sa.Integer(), nullable=False),
     sa.Column('failed', sa.Integer(), nullable=False),
+    sa.Column('unknown', sa.Integer(), nullable=False),
+    sa.Column('progress_at', sa.DateTime(), nullable=False),
+    sa.Column('resumed_at', sa.DateTime(), nullable=True),
     sa.Column('finished_at', sa.DateTime(), nullable=True),
-    sa.CheckConstraint('sent >= 0 AND failed >= 0', name=op.f('ck_event_announcement_counts_positive')),
+    sa.CheckConstraint('sent >= 0 AND failed >= 0 AND unknown >= 0', name=op.f('ck_event_announcement_counts_positive')),
     sa.ForeignKeyConstraint(['announced_by_id'], ['user_account.id'], name=op.f('fk_event_announcement_announced_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_event_announcement_event_id_event'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('event_id', name=op.f('pk_event_announcement'))
     )
 
+    op.create_table('announcement_delivery',
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('subscriber_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("status IN ('sending', 'sent', 'failed', 'unknown')", name=op.f('ck_announcement_delivery_status_valid')),
+    sa.ForeignKeyConstraint(['event_id'], ['event_announcement.event_id'], name=op.f('fk_announcement_delivery_event_id_event_announcement'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['subscriber_id'], ['newsletter_subscriber.id'], name=op.f('fk_announcement_delivery_subscriber_id_newsletter_subscriber'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('event_id', 'subscriber_id', name=op.f('pk_announcement_delivery'))
+    )
+    with op.batch_alter_table('announcement_delivery', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_announcement_delivery_subscriber_id'), ['subscriber_id'], unique=False)
+
+    op.create_table('newsletter_erased_consent',
+    sa.Column('consent_version', sa.String(length=20), nullable=False),
+    sa.Column('consent_month', sa.String(length=7), nullable=False),
+    sa.Column('confirmed', sa.Boolean(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('consent_version', 'consent_month', 'confirmed', name=op.f('pk_newsletter_erased_consent'))
+    )
+
 
 def downgrade():
+    op.drop_table('newsletter_erased_consent')
+    with op.batch_alter_table('announcement_delivery', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_announcement_delivery_subscriber_id'))
+    op.drop_table('announcement_delivery')
     op.drop_table('event_announcement')
     with op.batch_alter_table('newsletter_subscriber_theme', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_newsletter_subscriber_theme_theme_id'))

@@ -10,9 +10,10 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (status) {
         if (!status) { return; }
-        sent.textContent = String(status.sent);
-        bar.value = status.sent;
-        if (status.finished) { window.location.reload(); } else { window.setTimeout(poll, 2000); }
+        var done = status.sent + status.failed + (status.unknown || 0);
+        sent.textContent = String(done);
+        bar.value = done;
+        if (status.finished || status.interrupted) { window.location.reload(); } else { window.setTimeout(poll, 2000); }
       })
       .catch(function () { window.setTimeout(poll, 5000); });
   }

@@ -12,7 +12,17 @@ import sqlalchemy as sa
 from markupsafe import escape
 
 from matchmaker.extensions import db
-from matchmaker.models import EventAnnouncement, EventStatus, Subscriber, SubscriberStatus, Theme
+from matchmaker.models import (
+    AnnouncementDelivery,
+    DeliveryStatus,
+    ErasedConsent,
+    EventAnnouncement,
+    EventStatus,
+    Subscriber,
+    SubscriberStatus,
+    Theme,
+    utcnow,
+)
 from matchmaker.services import antispam
 from matchmaker.services import events as events_service
 from matchmaker.services import newsletter as service
@@ -424,7 +434,14 @@ def test_outside_tests_the_mails_go_out_in_the_background_with_progress(
         if status["finished"]:
             break
         time.sleep(0.05)
-    assert status == {"recipients": 3, "sent": 3, "failed": 0, "finished": True}
+    assert status == {
+        "recipients": 3,
+        "sent": 3,
+        "failed": 0,
+        "unknown": 0,
+        "finished": True,
+        "interrupted": False,
+    }
     assert sorted(m.to for m in outbox) == ["s0@example.org", "s1@example.org", "s2@example.org"]
     assert b"3 subscribers received it." in client.get(f"/newsletter/announce/{event.id}").data
 
@@ -478,3 +495,346 @@ def test_the_progress_status_is_for_the_organizer_only(
     assert client.get(f"/newsletter/announce/{event.id}/status").status_code == 200
     auth.login(make_user(roles=("organizer",)))
     assert client.get(f"/newsletter/announce/{event.id}/status").status_code == 403
+
+
+# --- interrupted sendings: resume without mailing anyone twice ---------------------------------------
+
+
+class Crash(BaseException):
+    """Stands for the process dying mid-sending (not an Exception: nothing catches it)."""
+
+
+def _crash_after(monkeypatch, good: int):
+    """Make the mailer deliver `good` mails, then die while sending the next one."""
+    from matchmaker.services import mail
+
+    real_send = mail.send_mail
+    calls = {"n": 0}
+
+    def dying(to, *args, **kwargs):
+        if kwargs.get("headers") and "List-Unsubscribe" in kwargs["headers"]:
+            calls["n"] += 1
+            if calls["n"] > good:
+                raise Crash()
+        return real_send(to, *args, **kwargs)
+
+    monkeypatch.setattr(mail, "send_mail", dying)
+    return lambda: monkeypatch.setattr(mail, "send_mail", real_send)
+
+
+def _stall(event, minutes=30):
+    """Pretend the last progress was long ago, as after a crash."""
+    announcement = db.session.get(EventAnnouncement, event.id)
+    announcement.progress_at = utcnow() - timedelta(minutes=minutes)
+    db.session.commit()
+
+
+def _announce_and_crash(client, auth, outbox, themes, organizer, make_event, monkeypatch, good=2, total=5):
+    for n in range(total):
+        subscribe_and_confirm(client, outbox, f"s{n}@example.org", "nl", [themes["mobility"].id])
+    event = make_event([themes["mobility"]])
+    outbox.clear()
+    auth.login(organizer)
+    restore = _crash_after(monkeypatch, good)
+    with pytest.raises(Crash):
+        client.post(f"/newsletter/announce/{event.id}")
+    restore()
+    db.session.rollback()
+    db.session.expire_all()
+    return event
+
+
+def _statuses(event) -> dict[str, str]:
+    rows = db.session.execute(
+        sa.select(Subscriber.email, AnnouncementDelivery.status)
+        .join(Subscriber, Subscriber.id == AnnouncementDelivery.subscriber_id)
+        .where(AnnouncementDelivery.event_id == event.id)
+    ).all()
+    return dict(rows)
+
+
+def test_each_mail_is_recorded_before_it_goes_out(
+    client, auth, outbox, themes, organizer, make_event, monkeypatch
+):
+    event = _announce_and_crash(client, auth, outbox, themes, organizer, make_event, monkeypatch, good=2)
+    assert [m.to for m in outbox] == ["s0@example.org", "s1@example.org"]
+    # The third was claimed (recorded as going out) before the crash; the others were never touched.
+    assert _statuses(event) == {
+        "s0@example.org": DeliveryStatus.SENT,
+        "s1@example.org": DeliveryStatus.SENT,
+        "s2@example.org": DeliveryStatus.SENDING,
+    }
+    announcement = db.session.get(EventAnnouncement, event.id)
+    assert (announcement.sent, announcement.recipients, announcement.finished) == (2, 5, False)
+
+
+def test_a_sending_that_is_still_moving_is_not_interrupted(
+    client, auth, outbox, themes, organizer, make_event, monkeypatch
+):
+    event = _announce_and_crash(client, auth, outbox, themes, organizer, make_event, monkeypatch)
+    html = client.get(f"/newsletter/announce/{event.id}").get_data(as_text=True)
+    assert "Sending the announcement:" in html and "Resume sending" not in html
+    assert client.get(f"/newsletter/announce/{event.id}/status").get_json()["interrupted"] is False
+    response = client.post(f"/newsletter/announce/{event.id}/resume")
+    assert response.status_code == 409 and b"nothing to resume" in response.data
+    assert len(outbox) == 2
+
+
+def test_a_stalled_sending_shows_as_interrupted_with_a_resume_button(
+    client, auth, outbox, themes, organizer, make_event, monkeypatch
+):
+    event = _announce_and_crash(client, auth, outbox, themes, organizer, make_event, monkeypatch)
+    _stall(event)
+    html = client.get(f"/newsletter/announce/{event.id}").get_data(as_text=True)
+    assert "The sending was interrupted" in html
+    assert "2 of 5 subscribers have received it." in html
+    assert "2 subscribers have not been reached yet." in html  # s3, s4: the claimed s2 is not resent
+    assert f'action="/newsletter/announce/{event.id}/resume"' in html
+    assert client.get(f"/newsletter/announce/{event.id}/status").get_json()["interrupted"] is True
+
+
+def test_resuming_sends_only_to_those_not_reached_and_never_twice(
+    client, auth, outbox, themes, organizer, make_event, monkeypatch
+):
+    event = _announce_and_crash(client, auth, outbox, themes, organizer, make_event, monkeypatch, good=2)
+    _stall(event)
+    late = subscribe_and_confirm(client, outbox, "late@example.org", "fr", [themes["mobility"].id])
+    auth.login(organizer)
+    outbox.clear()
+    response = client.post(f"/newsletter/announce/{event.id}/resume")
+    assert response.status_code == 302
+    # s0, s1 had it; s2 was being sent when it stopped: perhaps received, so not again.
+    assert sorted(m.to for m in outbox) == ["late@example.org", "s3@example.org", "s4@example.org"]
+    statuses = _statuses(event)
+    assert statuses["s2@example.org"] == DeliveryStatus.UNKNOWN
+    assert statuses[late.email] == DeliveryStatus.SENT
+    announcement = db.session.get(EventAnnouncement, event.id)
+    db.session.refresh(announcement)
+    assert (announcement.sent, announcement.failed, announcement.unknown) == (5, 0, 1)
+    assert announcement.recipients == 6 and announcement.finished and announcement.resumed_at is not None
+    html = client.get(f"/newsletter/announce/{event.id}").get_data(as_text=True)
+    assert "5 subscribers received it." in html
+    assert "For 1 mail it is not known whether it went out before the sending stopped" in html
+    # Finished: resuming again is refused and sends nothing.
+    outbox.clear()
+    assert client.post(f"/newsletter/announce/{event.id}/resume").status_code == 409
+    assert outbox == []
+
+
+def test_a_second_sending_at_the_same_time_skips_what_the_first_claimed(
+    client, auth, outbox, themes, organizer, make_event
+):
+    for n in range(3):
+        subscribe_and_confirm(client, outbox, f"s{n}@example.org", "nl", [themes["mobility"].id])
+    event = make_event([themes["mobility"]])
+    db.session.add(EventAnnouncement(event_id=event.id, announced_by_id=organizer.id))
+    db.session.flush()
+    first = service.get_subscriber("s0@example.org")
+    db.session.add(AnnouncementDelivery(event_id=event.id, subscriber_id=first.id))  # claimed elsewhere
+    db.session.commit()
+    outbox.clear()
+    service.deliver_announcement(event.id)
+    assert sorted(m.to for m in outbox) == ["s1@example.org", "s2@example.org"]
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AnnouncementDelivery)
+            .where(AnnouncementDelivery.event_id == event.id)
+        )
+        == 3
+    )
+
+
+def test_the_database_refuses_two_deliveries_to_one_subscriber(themes, organizer, make_event):
+    event = make_event([themes["mobility"]])
+    one = Subscriber(email="x@example.org", token_nonce="n", consent_version="v")
+    db.session.add_all([EventAnnouncement(event_id=event.id), one])
+    db.session.commit()
+    db.session.add(AnnouncementDelivery(event_id=event.id, subscriber_id=one.id))
+    db.session.commit()
+    db.session.add(AnnouncementDelivery(event_id=event.id, subscriber_id=one.id))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_only_the_organizer_may_resume(
+    client, auth, outbox, themes, organizer, make_user, make_event, monkeypatch
+):
+    event = _announce_and_crash(client, auth, outbox, themes, organizer, make_event, monkeypatch)
+    _stall(event)
+    outbox.clear()
+    auth.login(make_user(roles=("organizer",)))
+    assert client.post(f"/newsletter/announce/{event.id}/resume").status_code == 403
+    auth.login_as("supplier")
+    assert client.post(f"/newsletter/announce/{event.id}/resume").status_code == 403
+    auth.logout()
+    assert "/login" in client.post(f"/newsletter/announce/{event.id}/resume").headers["Location"]
+    assert outbox == []
+    assert service.is_interrupted(db.session.get(EventAnnouncement, event.id))
+
+
+# --- administrators' overview and export --------------------------------------------------------------
+
+
+def test_the_admin_overview_counts_subscribers_per_status_and_theme(client, auth, outbox, themes, make_user):
+    mobility, energy = themes["mobility"], themes["energy"]
+    subscribe_and_confirm(client, outbox, "a@example.org", "nl", [mobility.id, energy.id])
+    subscribe_and_confirm(client, outbox, "b@example.org", "fr", [mobility.id])
+    subscribe_and_confirm(client, outbox, "c@example.org", "en", [])
+    service.unsubscribe(subscribe_and_confirm(client, outbox, "d@example.org", "nl", [energy.id]))
+    client.post("/newsletter/", data=_form(email="e@example.org", themes=[str(energy.id)]))
+    rows = {(row.theme.slug if row.theme else None): row.counts for row in service.theme_counts()}
+    assert rows["mobility"] == {"pending": 0, "confirmed": 2, "unsubscribed": 0}
+    assert rows["energy"] == {"pending": 1, "confirmed": 1, "unsubscribed": 0}  # unsubscribing drops themes
+    assert rows[None] == {"pending": 0, "confirmed": 1, "unsubscribed": 1}
+    assert service.language_counts() == {"nl": 1, "fr": 1, "en": 1}
+    auth.login(make_user(roles=("admin",)))
+    html = client.get("/newsletter/admin").get_data(as_text=True)
+    assert 'data-status="confirmed">3<' in html and 'data-status="pending">1<' in html
+    assert 'data-status="unsubscribed">1<' in html and 'data-status="erased">0<' in html
+    assert "Mobility" in html and "Every theme (no theme chosen)" in html
+    assert 'href="/newsletter/admin/subscribers.csv"' in html
+
+
+def test_the_admin_tabs_link_to_the_page_editor_and_the_newsletter(client, auth, make_user):
+    auth.login(make_user(roles=("admin",)))
+    for path in ("/admin/", "/admin/pages", "/newsletter/admin"):
+        html = client.get(path).get_data(as_text=True)
+        assert 'href="/admin/pages"' in html and 'href="/newsletter/admin"' in html, path
+    html = client.get("/newsletter/admin").get_data(as_text=True)
+    assert 'href="/newsletter/admin" aria-current="page"' in html
+
+
+def test_the_export_holds_confirmed_subscribers_with_their_consent(client, auth, outbox, themes, make_user):
+    import csv
+    import io
+
+    subscribe_and_confirm(client, outbox, "a@example.org", "fr", [themes["energy"].id, themes["mobility"].id])
+    client.post("/newsletter/", data=_form(email="pending@example.org"))
+    auth.login(make_user(roles=("admin",)))
+    response = client.get("/newsletter/admin/subscribers.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "no-store"
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    header, *rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert header[0] == "Email address" and "Version of the consent text" in header
+    [row] = rows  # the pending address is not exported
+    record = dict(zip(header, row, strict=True))
+    stored = service.get_subscriber("a@example.org")
+    assert record["Email address"] == "a@example.org"
+    assert record["Language"] == "fr"
+    assert record["Themes"] == "mobility; energy"
+    assert record["Consent given (UTC)"] == stored.consent_at.isoformat(timespec="seconds")
+    assert record["Confirmed (UTC)"] == stored.confirmed_at.isoformat(timespec="seconds")
+    assert record["Version of the consent text"] == service.CONSENT_VERSION
+    assert record["Consent text"] == service.consent_text()
+
+
+def test_the_export_defuses_spreadsheet_formulas(client, auth, outbox, themes, make_user):
+    import csv
+    import io
+
+    tricky = Subscriber(
+        email="=hyperlink(1)@example.org",
+        status=SubscriberStatus.CONFIRMED,
+        token_nonce="n",
+        consent_version="-1+1",
+        confirmed_at=utcnow(),
+    )
+    db.session.add(tricky)
+    db.session.commit()
+    auth.login(make_user(roles=("admin",)))
+    text = client.get("/newsletter/admin/subscribers.csv").get_data(as_text=True).lstrip("\ufeff")
+    header, row = list(csv.reader(io.StringIO(text)))
+    record = dict(zip(header, row, strict=True))
+    assert record["Email address"] == "'=hyperlink(1)@example.org"
+    assert record["Version of the consent text"] == "'-1+1"
+    assert record["Themes"] == "all themes"
+
+
+@pytest.mark.parametrize("path", ["/newsletter/admin", "/newsletter/admin/subscribers.csv"])
+def test_the_newsletter_admin_is_for_platform_administrators(client, auth, make_user, path):
+    assert "/login" in client.get(path).headers["Location"]
+    auth.login(make_user(roles=("organizer",)))
+    assert client.get(path).status_code == 403
+    auth.login_as("supplier")
+    assert client.get(path).status_code == 403
+
+
+# --- erasing old addresses (GDPR) ---------------------------------------------------------------------
+
+
+def _aged(email, status, days, confirmed=True, version="2026-11"):
+    when = utcnow() - timedelta(days=days)
+    subscriber = Subscriber(
+        email=email,
+        status=status,
+        token_nonce="n",
+        consent_version=version,
+        consent_at=when - timedelta(days=10),
+        confirmed_at=(when - timedelta(days=9)) if confirmed else None,
+        unsubscribed_at=when if status == SubscriberStatus.UNSUBSCRIBED else None,
+    )
+    db.session.add(subscriber)
+    db.session.commit()
+    return subscriber
+
+
+def test_purge_erases_addresses_past_the_retention_and_keeps_an_anonymous_count(runner, themes):
+    _aged("old1@example.org", SubscriberStatus.UNSUBSCRIBED, 400)
+    _aged("old2@example.org", SubscriberStatus.UNSUBSCRIBED, 366, version="2025-01")
+    _aged("recent@example.org", SubscriberStatus.UNSUBSCRIBED, 300)
+    _aged("stale@example.org", SubscriberStatus.PENDING, 400, confirmed=False)
+    _aged("member@example.org", SubscriberStatus.CONFIRMED, 900)
+    result = runner.invoke(args=["purge-newsletter"])
+    assert result.exit_code == 0, result.output
+    assert "3 address(es) unsubscribed or unconfirmed for more than 365 days." in result.output
+    assert "3 address(es) erased" in result.output
+    left = set(db.session.scalars(sa.select(Subscriber.email)))
+    assert left == {"recent@example.org", "member@example.org"}
+    tally = {(r.consent_version, r.confirmed): r.count for r in db.session.scalars(sa.select(ErasedConsent))}
+    assert tally == {("2026-11", True): 1, ("2025-01", True): 1, ("2026-11", False): 1}
+    assert service.erased_count() == 3
+    assert not any(
+        "example.org" in str(value)
+        for row in db.session.execute(sa.select(ErasedConsent)).all()
+        for value in vars(row[0]).values()
+    )
+    again = runner.invoke(args=["purge-newsletter"])  # safe to run again: nothing more to erase
+    assert "0 address(es) erased." in again.output and service.erased_count() == 3
+
+
+def test_purge_adds_to_the_existing_count(themes):
+    _aged("a@example.org", SubscriberStatus.UNSUBSCRIBED, 400)
+    assert service.purge_subscribers() == 1
+    _aged("b@example.org", SubscriberStatus.UNSUBSCRIBED, 400)
+    _aged("c@example.org", SubscriberStatus.UNSUBSCRIBED, 400)
+    assert service.purge_subscribers(batch=1) == 2
+    [row] = db.session.scalars(sa.select(ErasedConsent)).all()
+    assert row.count == 3
+
+
+@pytest.mark.parametrize("app_overrides", [{"NEWSLETTER_RETENTION_DAYS": 30}])
+def test_the_retention_period_is_configurable(runner, themes):
+    _aged("a@example.org", SubscriberStatus.UNSUBSCRIBED, 31)
+    _aged("b@example.org", SubscriberStatus.UNSUBSCRIBED, 29)
+    dry = runner.invoke(args=["purge-newsletter", "--dry-run"])
+    assert "1 address(es) unsubscribed or unconfirmed for more than 30 days." in dry.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Subscriber)) == 2
+    runner.invoke(args=["purge-newsletter"])
+    assert [s.email for s in db.session.scalars(sa.select(Subscriber))] == ["b@example.org"]
+
+
+def test_purging_removes_the_erased_addresses_from_announcement_records(themes, organizer, make_event):
+    event = make_event([themes["mobility"]])
+    old = _aged("old@example.org", SubscriberStatus.UNSUBSCRIBED, 400)
+    db.session.add(EventAnnouncement(event_id=event.id, sent=1, recipients=1))
+    db.session.flush()
+    db.session.add(AnnouncementDelivery(event_id=event.id, subscriber_id=old.id, status=DeliveryStatus.SENT))
+    db.session.commit()
+    service.purge_subscribers()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AnnouncementDelivery)) == 0
+    assert db.session.get(EventAnnouncement, event.id).sent == 1  # the announcement's totals stay
