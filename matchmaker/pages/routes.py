@@ -8,6 +8,9 @@ from flask_login import current_user
 from matchmaker.extensions import db
 from matchmaker.pages import bp
 from matchmaker.pages.forms import LanguageForm
+from matchmaker.services import events as events_service
+
+HOME_EVENTS = 3
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -22,7 +25,9 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 @bp.get("/")
 def home():
-    return render_template("pages/home.html")
+    # The next meet & greets, so that a visitor sees at once that the platform is alive and what comes next.
+    upcoming = events_service.list_public_events().upcoming[:HOME_EVENTS]
+    return render_template("pages/home.html", upcoming_events=upcoming)
 
 
 @bp.post("/language")
