@@ -19,9 +19,7 @@ from matchmaker.services import ServiceError, antispam
 from matchmaker.services import charter as charter_service
 from matchmaker.services import contact as contact_service
 from matchmaker.services import content as service
-from matchmaker.services import events as events_service
 from matchmaker.services import newsletter as newsletter_service
-from matchmaker.services.themes import list_themes
 
 
 def page_url(page: Page) -> str:
@@ -83,19 +81,7 @@ def page(slug: str):
 
 @bp.get("/initiative/events-by-theme")
 def events_by_theme():
-    listing = events_service.list_public_events()
-    language = current_language()
-    groups = []
-    for theme in list_themes():
-        upcoming = [e for e in listing.upcoming if theme in e.themes]
-        past = [e for e in listing.past if theme in e.themes]
-        if upcoming or past:
-            groups.append((theme, theme.name(language), upcoming, past))
-    without = (
-        [e for e in listing.upcoming if not e.themes],
-        [e for e in listing.past if not e.themes],
-    )
-    return render_template("content/events_by_theme.html", groups=groups, without=without)
+    return render_template("content/events_by_theme.html", groups=service.events_by_theme())
 
 
 def _contact_limit() -> str:

@@ -12,11 +12,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from markupsafe import Markup
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from matchmaker.extensions import db
 from matchmaker.markdown import render_markdown
-from matchmaker.models import Page, Role, User, utcnow
+from matchmaker.models import Event, Page, Role, Theme, User, utcnow
 from matchmaker.models.content import PAGE_LANGUAGES
 from matchmaker.services import ServiceError
 
@@ -81,6 +82,49 @@ def render_page_body(text: str) -> Markup:
     for level in range(3, 7):
         html = html.replace(f"<h{level}>", f"<h{level - 1}>").replace(f"</h{level}>", f"</h{level - 1}>")
     return Markup(html)  # noqa: S704 - sanitised by render_markdown, only tag names changed
+
+
+@dataclass
+class ThemeGroup:
+    theme: Theme | None  # None: events without a theme
+    upcoming: list[Event]
+    past: list[Event]
+
+
+def events_by_theme() -> list[ThemeGroup]:
+    """The published events grouped by theme (an event with two themes shows under both), then the events
+    without a theme. A fixed number of queries whatever the number of events: the events' themes and days
+    (shown on each card) are loaded with them, not one query per event."""
+    from matchmaker.services.events import list_public_events
+    from matchmaker.services.themes import list_themes
+
+    listing = list_public_events()
+    ids = [event.id for event in (*listing.upcoming, *listing.past)]
+    if ids:
+        db.session.scalars(
+            sa.select(Event)
+            .where(Event.id.in_(ids))
+            .options(selectinload(Event.themes), selectinload(Event.days))
+            .execution_options(populate_existing=True)
+        ).all()
+    groups = []
+    themes = list_themes()
+    for theme in themes:
+        upcoming = [e for e in listing.upcoming if theme in e.themes]
+        past = [e for e in listing.past if theme in e.themes]
+        if upcoming or past:
+            groups.append(ThemeGroup(theme, upcoming, past))
+    shown = set(themes)
+
+    def themeless(event: Event) -> bool:  # no theme, or only themes no longer in use
+        return not shown.intersection(event.themes)
+
+    without = ThemeGroup(
+        None, [e for e in listing.upcoming if themeless(e)], [e for e in listing.past if themeless(e)]
+    )
+    if without.upcoming or without.past:
+        groups.append(without)
+    return groups
 
 
 # --- editing -----------------------------------------------------------------------------------------

@@ -361,6 +361,69 @@ def test_events_are_grouped_by_theme_without_drafts(client, make_user):
     assert "General meetup" in html[html.index('id="theme-other"') :]
 
 
+def _count_statements():
+    """Count the SQL statements the engine runs inside the `with` block."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def counting():
+        statements = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+
+    return counting()
+
+
+def test_events_by_theme_runs_the_same_number_of_queries_for_more_events(client, make_user):
+    from datetime import date, time, timedelta
+
+    organizer = make_user(roles=("organizer",))
+    themes = [
+        Theme(slug=f"t{n}", name_nl=f"T{n}", name_fr=f"T{n}", name_en=f"Theme {n}", position=n)
+        for n in range(3)
+    ]
+    db.session.add_all(themes)
+    db.session.commit()
+
+    def add_events(count):
+        for n in range(count):
+            event = events_service.create_event(
+                organizer,
+                EventInput(
+                    title=f"Event {n}",
+                    venue_address="Brussel",
+                    theme_ids=[themes[n % 3].id, themes[(n + 1) % 3].id] if n % 4 else [],
+                    table_count=2,
+                ),
+            )
+            for extra in range(1 + n % 2):  # one-day and two-day events
+                events_service.add_day(
+                    organizer, event, date.today() + timedelta(days=10 + n + extra), time(9), time(11), 20
+                )
+            events_service.change_status(organizer, event, EventStatus.REGISTRATION_OPEN)
+
+    def queries_for_the_page():
+        db.session.expire_all()  # as in a new request: nothing loaded yet
+        with _count_statements() as statements:
+            response = client.get("/initiative/events-by-theme")
+        assert response.status_code == 200
+        return len(statements), response.get_data(as_text=True)
+
+    add_events(3)
+    few, _html = queries_for_the_page()
+    add_events(12)
+    many, html = queries_for_the_page()
+    assert html.count('class="event-card"') > 15  # all shown, under each of their themes
+    assert many == few, f"{few} statements for 3 events, {many} for 15"
+
+
 def test_events_by_theme_without_events_says_so(client):
     assert b"No events have been published yet" in client.get("/initiative/events-by-theme").data
 
