@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import pickle
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer
+from threadpoolctl import threadpool_limits
 
 from matchmaker.reference.cpv import LANGUAGES, vocabulary
 
@@ -286,8 +288,7 @@ class MatchingEngine:
         return index
 
 
-# What forked workers read: (index, query vectors, ...) while top_k_vectors runs, (engine, documents, step)
-# while fit runs.
+# What forked workers read while fit runs: (engine, documents, step, languages).
 _SHARED: tuple | None = None
 
 
@@ -300,10 +301,42 @@ def _analyse_chunk(start: int) -> list[Analysed]:
     return chunk
 
 
-def _rank_block(start: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    index, vectors, k, excludes, block = _SHARED
-    dense = (vectors[start : start + block] @ index._matrix_t).toarray()
-    return index._select_block(dense, k, excludes[start : start + block])
+# A feature goes to the dense product when (documents having it) x (queries having it) is at least this share of
+# all pairs: a dense multiply-add (BLAS) costs about this fraction of one done by a sparse product, which also
+# has to store its output. Measured on the benchmark corpus; the result does not depend on it, only the speed.
+DENSE_SHARE = 0.003
+
+
+class _ProductPlan:
+    """Scores of many queries against every document, block by block, as two products: the few features that
+    many queries and many documents share (CPV divisions, words like "services") as a dense matrix product, the
+    many rare ones as a sparse product, added together into one dense block. Equal to the plain sparse product
+    up to float rounding, and much faster when most pairs share some feature (a sparse product then spends its
+    time building an almost dense output)."""
+
+    def __init__(self, vectors: sp.csr_matrix, matrix_t: sp.csr_matrix, dense_share: float = DENSE_SHARE):
+        n_features, n_docs = matrix_t.shape
+        doc_freq = np.diff(matrix_t.indptr).astype(np.float64)
+        query_freq = np.bincount(vectors.indices, minlength=n_features).astype(np.float64)
+        pairs = float(n_docs) * max(vectors.shape[0], 1)
+        dense = (doc_freq * query_freq >= dense_share * pairs) & (doc_freq > 0) & (query_freq > 0)
+        self.dense_features = np.flatnonzero(dense)
+        sparse_features = np.flatnonzero(~dense)
+        vectors = sp.csr_matrix(vectors, dtype=np.float32)
+        # csr_array: its sum with a dense array is a plain ndarray (scipy adds the stored values in place).
+        self.sparse_queries = sp.csr_array(vectors[:, sparse_features])
+        self.sparse_docs = sp.csr_array(matrix_t[sparse_features])
+        self.dense_queries = vectors[:, self.dense_features].tocsr()
+        self.dense_docs = matrix_t[self.dense_features].toarray() if len(self.dense_features) else None
+
+    def scores(self, start: int, stop: int) -> np.ndarray:
+        """Dense float32 scores of queries start:stop (rows) against every document (columns)."""
+        stop = min(stop, self.sparse_queries.shape[0])
+        sparse = self.sparse_queries[start:stop] @ self.sparse_docs
+        if self.dense_docs is None:
+            return sparse.toarray()
+        dense = self.dense_queries[start:stop].toarray() @ self.dense_docs
+        return np.asarray(sparse + dense, dtype=np.float32)
 
 
 def _count_rows(analysed: Sequence[Analysed], vocabulary_: dict[str, int], grow: bool) -> sp.csr_matrix:
@@ -607,37 +640,40 @@ class Index:
     ) -> list[list[Match]]:
         """Rank for query rows made by :meth:`vectorize`. Exact: equal to sorting every score, ties by id.
 
-        With `workers` > 1 the blocks of queries are ranked in that many forked processes (Linux; worth it
-        from some thousands of queries x documents; not meant for use inside a web worker).
+        With `workers` > 1 the blocks of queries are ranked in that many threads (the products and sorts run in
+        numpy, scipy and BLAS, which release the GIL; fine inside a web worker too). The result is the same.
         """
         self._check_k(k)
         n = vectors.shape[0]
-        excludes = [None] * n
+        excludes: list[int | None] = [None] * n
         if exclude_ids is not None:
             excludes = [self._positions.get(doc_id) for doc_id in exclude_ids]
         starts = list(range(0, n, block))
-        ranked: list[tuple[np.ndarray, np.ndarray]] = []
-        global _SHARED
-        _SHARED = (self, vectors, k, excludes, block)
-        try:
-            if workers > 1 and len(starts) > 1 and "fork" in multiprocessing.get_all_start_methods():
-                with multiprocessing.get_context("fork").Pool(workers) as pool:
-                    for done, part in enumerate(pool.imap(_rank_block, starts), 1):
-                        ranked.extend(part)
-                        if progress:
-                            progress(min(done * block, n), n)
-            else:
-                for start in starts:
-                    ranked.extend(_rank_block(start))
-                    if progress:
-                        progress(min(start + block, n), n)
-        finally:
-            _SHARED = None
+        plan = _ProductPlan(vectors, self._matrix_t)
         ids = [a.document.id for a in self._analysed]
-        return [
-            [Match(ids[p], min(score, 1.0)) for p, score in zip(pos.tolist(), val.tolist(), strict=True)]
-            for pos, val in ranked
-        ]
+
+        def rank(start: int) -> list[list[Match]]:
+            selected = self._select_block(plan.scores(start, start + block), k, excludes[start : start + block])
+            # Made here, so that one thread builds its Matches while the other multiplies.
+            return [
+                [Match(ids[p], s) for p, s in zip(pos.tolist(), np.minimum(val, 1.0).tolist(), strict=True)]
+                for pos, val in selected
+            ]
+
+        ranked: list[list[Match]] = []
+        if workers > 1 and len(starts) > 1:
+            # One BLAS thread per worker: the workers already keep the cores busy.
+            with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+                for done, part in enumerate(pool.map(rank, starts), 1):
+                    ranked.extend(part)
+                    if progress:
+                        progress(min(done * block, n), n)
+        else:
+            for start in starts:
+                ranked.extend(rank(start))
+                if progress:
+                    progress(min(start + block, n), n)
+        return ranked
 
     def _select_block(
         self, dense: np.ndarray, k: int, excludes: Sequence[int | None]
@@ -663,13 +699,16 @@ class Index:
         bound = padded.reshape(rows, k, width).max(axis=2).min(axis=1)
         # (exact: the k-th best is >= bound, so the true top k, ties included, are all candidates)
         kth = np.maximum(bound, np.float32(1e-12))
-        rows_hit, cols_hit = np.nonzero(dense >= kth[:, None])
+        hits = np.flatnonzero(dense >= kth[:, None])
+        rows_hit, cols_hit = np.divmod(hits, n)
+        values_hit = dense.ravel()[hits]
+        # All rows' candidates sorted at once: by row, score descending, then id; the first k of each row.
+        order = np.lexsort((self._id_rank[cols_hit], -values_hit, rows_hit))
+        rows_hit, cols_hit, values_hit = rows_hit[order], cols_hit[order], values_hit[order]
         bounds = np.searchsorted(rows_hit, np.arange(rows + 1))
-        values_hit = dense[rows_hit, cols_hit]
         for r in range(rows):
-            cand, val = cols_hit[bounds[r] : bounds[r + 1]], values_hit[bounds[r] : bounds[r + 1]]
-            order = np.lexsort((self._id_rank[cand], -val))[:k]
-            out.append((cand[order], val[order]))
+            stop = min(bounds[r] + k, bounds[r + 1])
+            out.append((cols_hit[bounds[r] : stop], values_hit[bounds[r] : stop]))
         return out
 
     def _select_row(self, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
