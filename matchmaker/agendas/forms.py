@@ -1,5 +1,22 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import Length, Optional
+
+REASON_MAX = 200
 
 
 class ResetCalendarLinkForm(FlaskForm):
     """The button that replaces the secret calendar feed URL (CSRF token only)."""
+
+
+class CancelForm(FlaskForm):
+    """A participant cancels a meeting, or their participation: a short reason, if they wish."""
+
+    reason = StringField(
+        _l("Reason (optional)"),
+        validators=[
+            Optional(),
+            Length(max=REASON_MAX, message=_l("Keep the reason under %(max)s characters.", max=REASON_MAX)),
+        ],
+    )

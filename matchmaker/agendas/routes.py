@@ -10,16 +10,19 @@ manage the event (404 when they cannot even see it, as for drafts).
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from matchmaker.agendas import bp
-from matchmaker.agendas.forms import ResetCalendarLinkForm
+from matchmaker.agendas.forms import CancelForm, ResetCalendarLinkForm
 from matchmaker.agendas.pdf import agenda_pdf, agendas_pdf
 from matchmaker.extensions import db
-from matchmaker.models import Event, Registration
+from matchmaker.models import Event, Registration, RegistrationStatus
+from matchmaker.services import ServiceError
 from matchmaker.services import agendas as agendas_service
 from matchmaker.services import events as events_service
 from matchmaker.services import registrations as registrations_service
+from matchmaker.services import scheduling as scheduling_service
 
 GRID_TABLES_PER_PAGE = 8
 PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
@@ -84,6 +87,9 @@ def participant_agenda(event_id: int):
             event=registration.event,
             registration=registration,
             agenda=agenda,
+            can_manage=events_service.can_manage(current_user, registration.event),
+            may_cancel=scheduling_service.may_cancel(registration),
+            now=events_service.local_now(),
             feed_url=feed_url,
             webcal_url=feed_url.replace("https://", "webcal://").replace("http://", "webcal://")
             if feed_url
@@ -133,6 +139,92 @@ def reset_calendar_link(event_id: int):
         agendas_service.reset_calendar_token(registration)
         flash(_("Your calendar link is replaced: subscribe again with the new one."), "success")
     return redirect(url_for(".participant_agenda", event_id=registration.event_id) + "#calendar")
+
+
+def _cancellable(event_id: int) -> Registration:
+    """The current user's approved registration in an event whose agenda is published (else 404)."""
+    registration = _own_registration(event_id)
+    if registration.status != RegistrationStatus.APPROVED or not agendas_service.is_published(
+        registration.event
+    ):
+        abort(404)
+    return registration
+
+
+@bp.route("/events/<int:event_id>/agenda/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_meeting(event_id: int, meeting_id: int):
+    """A participant cancels one of their meetings: a confirmation page with an optional reason."""
+    registration = _cancellable(event_id)
+    meeting = agendas_service.meeting_of(registration, meeting_id)
+    if meeting is None:
+        abort(404)
+    agenda_url = url_for(".participant_agenda", event_id=registration.event_id)
+    if meeting.cancelled_at is not None:
+        flash(_("This meeting was cancelled already."), "info")
+        return redirect(agenda_url)
+    form = CancelForm()
+    other = agendas_service.party(meeting.other(registration.id))
+    if form.validate_on_submit():
+        name, when = other.name, meeting.slot.starts_at
+        try:
+            scheduling_service.cancel_own_meeting(current_user, meeting, form.reason.data or "")
+        except ServiceError as refusal:
+            db.session.rollback()
+            form.form_errors.append(refusal.message)
+        else:
+            flash(
+                _(
+                    "Your meeting with %(name)s at %(time)s is cancelled; they and the organizer are told.",
+                    name=name,
+                    time=when.strftime("%H:%M"),
+                ),
+                "success",
+            )
+            return redirect(agenda_url)
+    status = 422 if request.method == "POST" else 200
+    page = render_template(
+        "agendas/cancel_meeting.html",
+        event=registration.event,
+        registration=registration,
+        meeting=meeting,
+        other=other,
+        form=form,
+    )
+    return page, status, PRIVATE
+
+
+@bp.route("/events/<int:event_id>/agenda/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(event_id: int):
+    """A participant cannot come after all: a confirmation page, then every meeting is cancelled."""
+    registration = _cancellable(event_id)
+    event = registration.event
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            count = scheduling_service.withdraw_from_event(current_user, registration, form.reason.data or "")
+        except ServiceError as refusal:
+            db.session.rollback()
+            form.form_errors.append(refusal.message)
+        else:
+            flash(
+                ngettext(
+                    "Your participation is cancelled and %(num)s meeting with it; the organizer and the "
+                    "people you were to meet are told.",
+                    "Your participation is cancelled and %(num)s meetings with it; the organizer and the "
+                    "people you were to meet are told.",
+                    count,
+                ),
+                "success",
+            )
+            return redirect(url_for("events.detail", event_id=event.id))
+    status = 422 if request.method == "POST" else 200
+    meetings = agendas_service.meetings_of(registration)
+    page = render_template(
+        "agendas/withdraw.html", event=event, registration=registration, meetings=meetings, form=form
+    )
+    return page, status, PRIVATE
 
 
 @bp.get("/calendar/<token>.ics")

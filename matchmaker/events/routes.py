@@ -7,7 +7,7 @@ its two sides only (404 otherwise).
 """
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -81,6 +81,7 @@ def _slots_by_day(event: Event) -> list[tuple]:
 
 
 PARTICIPANTS_PER_PAGE = 40
+
 
 @bp.get("/")
 def index():
@@ -298,12 +299,22 @@ def change_status(event_id: int):
     form = StatusForm()
     if form.validate_on_submit():
         try:
-            events_service.change_status(current_user, event, form.status.data)
+            if form.status.data == EventStatus.AGENDA_PUBLISHED:
+                # The schedule's own publication: meetings published and locked, one notice each.
+                report = events_service.publish_agenda(current_user, event)
+                message = ngettext(
+                    "The agenda is published; %(num)s participant is notified.",
+                    "The agenda is published; %(num)s participants are notified.",
+                    report.notified,
+                )
+            else:
+                events_service.change_status(current_user, event, form.status.data)
+                message = _("The event's stage is changed.")
         except ServiceError as refusal:
             db.session.rollback()
             flash(refusal.message, "danger")
         else:
-            flash(_("The event's stage is changed."), "success")
+            flash(message, "success")
     return redirect(url_for(".dashboard", event_id=event.id))
 
 
@@ -375,7 +386,14 @@ def nudge(event_id: int):
         except ServiceError as refusal:
             flash(refusal.message, "danger")
         else:
-            flash(_("%(count)s participants received a reminder by email.", count=count), "success")
+            flash(
+                ngettext(
+                    "%(num)s participant received a reminder by email.",
+                    "%(num)s participants received a reminder by email.",
+                    count,
+                ),
+                "success",
+            )
     return redirect(url_for(".dashboard", event_id=event.id))
 
 

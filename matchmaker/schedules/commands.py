@@ -24,6 +24,7 @@ def schedule_event(event_id: int, fill: bool, suggestions: bool, time_limit: int
         run = service.create_run(None, event, RunMode.FILL if fill else RunMode.FULL, suggestions, time_limit)
     except ServiceError as refusal:
         raise click.ClickException(refusal.message) from None
+    service.quiet_solver_banner()  # HiGHS would print its licence banner in the middle of the bar
     with click.progressbar(length=1000, label=f"Scheduling '{event.title}'", show_percent=True) as bar:
         done = [0]
 

@@ -4,8 +4,9 @@ Access: the event's organizer and administrators (403 for anyone else; 404 for d
 for meetings, runs or participants of another event).
 """
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from matchmaker.extensions import db
@@ -69,6 +70,8 @@ def _overview(event: Event, run_form: RunForm | None = None, late_form: LatePart
         published=event.status == EventStatus.AGENDA_PUBLISHED,
         schedulable=event.status in service.SCHEDULABLE,
         reason_label=service.reason_label,
+        phase_label=service.phase_label,
+        default_time_limit=int(current_app.config.get("SCHEDULER_TIME_LIMIT", 60)),
     )
 
 
@@ -307,10 +310,16 @@ def publish(event_id: int):
             flash(refusal.message, "danger")
         else:
             flash(
-                _("The agenda is published; %(count)s participants are notified.", count=report.notified)
+                ngettext(
+                    "The agenda is published; %(num)s participant is notified.",
+                    "The agenda is published; %(num)s participants are notified.",
+                    report.notified,
+                )
                 if report.first
-                else _(
-                    "The changes are published; %(count)s participants are notified.", count=report.notified
+                else ngettext(
+                    "The changes are published; %(num)s participant is notified.",
+                    "The changes are published; %(num)s participants are notified.",
+                    report.notified,
                 ),
                 "success",
             )
@@ -333,15 +342,19 @@ def participant_action(event_id: int, registration_id: int, action: str):
         try:
             if action == "absent":
                 count = service.mark_absent(current_user, registration)
-                message = _(
-                    "%(name)s is marked absent; %(count)s meetings are cancelled.", name=name, count=count
+                message = ngettext(
+                    "%(name)s is marked absent; %(num)s meeting is cancelled.",
+                    "%(name)s is marked absent; %(num)s meetings are cancelled.",
+                    count,
+                    name=name,
                 )
             else:
                 count = service.withdraw_participant(current_user, registration)
-                message = _(
-                    "%(name)s's registration is cancelled; %(count)s meetings are cancelled.",
+                message = ngettext(
+                    "%(name)s's registration is cancelled; %(num)s meeting is cancelled.",
+                    "%(name)s's registration is cancelled; %(num)s meetings are cancelled.",
+                    count,
                     name=name,
-                    count=count,
                 )
         except ServiceError as refusal:
             db.session.rollback()
@@ -367,10 +380,11 @@ def late(event_id: int):
         else:
             flash(
                 _(
-                    "%(name)s is registered. Fill the free slots or add meetings by hand.",
+                    "%(name)s is registered. Fill the free slots with suggested meetings, or add meetings "
+                    "by hand.",
                     name=registration.user.display_name,
                 ),
                 "success",
             )
-            return redirect(url_for(".participant", event_id=event.id, registration=registration.id))
+            return redirect(url_for(".overview", event_id=event.id) + "#late-fill-heading")
     return _overview(event, late_form=form), 422

@@ -41,6 +41,8 @@ from matchmaker.models.events import EVENT_TIMEZONE
 from matchmaker.services import events as events_service
 from matchmaker.services.events import TZ, _csv
 
+REMINDER_BEFORE = timedelta(minutes=15)  # calendar alarm before each meeting
+
 # --- who may see what ----------------------------------------------------------------------------------
 
 
@@ -393,7 +395,7 @@ def agenda_ical(
 
     UID and SEQUENCE come from the meeting, so a calendar that subscribed updates the same entry when a
     meeting moves and removes it when it is cancelled. Texts are in `language` (the participant's own, for
-    the feed that is fetched without a session)."""
+    the feed that is fetched without a session). Each meeting carries a reminder 15 minutes before it."""
     if language:
         with force_locale(language):
             return _agenda_ical(registration, base_url, meetings)
@@ -434,9 +436,22 @@ def _agenda_ical(registration: Registration, base_url: str, meetings: list[Meeti
         entry.add("url", agenda_url)
         entry.add("status", "CANCELLED" if meeting.cancelled_at else "CONFIRMED")
         entry.add("transp", "OPAQUE")
+        if not meeting.cancelled_at:
+            entry.add_component(_reminder(entry["summary"]))
         calendar.add_component(entry)
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def _reminder(summary: str):
+    """A calendar alarm that shows the meeting REMINDER_BEFORE its start."""
+    from icalendar import Alarm
+
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", -REMINDER_BEFORE)
+    alarm.add("description", summary)
+    return alarm
 
 
 def meeting_of(registration: Registration, meeting_id: int) -> Optional[Meeting]:

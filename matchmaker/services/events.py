@@ -397,7 +397,7 @@ def allowed_transitions(event: Event) -> tuple[str, ...]:
     return TRANSITIONS.get(event.status, ())
 
 
-def change_status(user: User, event: Event, status: str) -> Event:
+def _check_transition(user: User, event: Event, status: str) -> None:
     require_manager(user, event)
     if status not in allowed_transitions(event):
         raise ServiceError(_("This event cannot go to that stage from its current stage."))
@@ -405,18 +405,28 @@ def change_status(user: User, event: Event, status: str) -> Event:
         raise ServiceError(
             _("Add at least one day with meeting slots to the programme before opening registration.")
         )
+
+
+def change_status(user: User, event: Event, status: str) -> Event:
+    """Move the event to the next stage. "Agenda published" goes through `publish_agenda`: one way to
+    publish, whether from the dashboard or the schedule page."""
+    if status == EventStatus.AGENDA_PUBLISHED:
+        publish_agenda(user, event)
+        return event
+    _check_transition(user, event, status)
     event.status = status
     db.session.commit()
-    if status == EventStatus.AGENDA_PUBLISHED:
-        url = event_path(event)
-        for registration in approved_registrations(event):
-            notify(registration.user, "agenda_published", url=url, event=event.title)
     return event
 
 
-def publish_agenda(user: User, event: Event) -> Event:
-    """Publish the agenda (the scheduler's page may call this) and tell every approved participant."""
-    return change_status(user, event, EventStatus.AGENDA_PUBLISHED)
+def publish_agenda(user: User, event: Event):
+    """The dashboard's "publish the agenda": the schedule's own publication (services.scheduling.publish),
+    which publishes and locks the scheduled meetings and notifies each participant with a meeting once.
+    An event without meetings may be published too (so that it can be closed). Returns its PublishReport."""
+    from matchmaker.services import scheduling
+
+    _check_transition(user, event, EventStatus.AGENDA_PUBLISHED)
+    return scheduling.publish(user, event, allow_empty=True)
 
 
 def registration_is_open(event: Event, now: datetime | None = None) -> bool:

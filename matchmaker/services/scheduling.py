@@ -73,6 +73,112 @@ register_kind(
     "agenda_changed",
     _l("Your agenda for %(event)s has changed: a meeting was added, moved or cancelled. See your agenda."),
 )
+register_kind(
+    "meeting_cancelled",
+    _l("%(name)s cancelled your meeting of %(time)s at %(event)s. The slot is free in your agenda."),
+)
+register_kind(
+    "meeting_cancelled_reason",
+    _l(
+        "%(name)s cancelled your meeting of %(time)s at %(event)s, saying: %(reason)s. "
+        "The slot is free in your agenda."
+    ),
+)
+register_kind(
+    "meeting_cancelled_organizer",
+    _l(
+        "%(name)s cancelled their meeting of %(time)s with %(other)s at %(event)s. "
+        "A fill run can use the free slot."
+    ),
+)
+register_kind(
+    "meeting_cancelled_organizer_reason",
+    _l(
+        "%(name)s cancelled their meeting of %(time)s with %(other)s at %(event)s, saying: %(reason)s. "
+        "A fill run can use the free slot."
+    ),
+)
+register_kind(
+    "participant_withdrew",
+    _l(
+        "%(name)s cannot come to %(event)s after all; their meetings are cancelled. "
+        "A fill run can use the free slots."
+    ),
+)
+register_kind(
+    "participant_withdrew_reason",
+    _l(
+        "%(name)s cannot come to %(event)s after all, saying: %(reason)s. Their meetings are cancelled. "
+        "A fill run can use the free slots."
+    ),
+)
+
+# The engine reports its progress in English words (it knows nothing of Flask); the page shows a phase of
+# the run in the reader's language instead. A run row keeps the phase's code, translated when shown.
+PHASES = {
+    "queued": _l("Waiting to start"),
+    "starting": _l("Starting"),
+    "checking": _l("Checking the participants, requests and slots"),
+    "bounding": _l("Working out how many people can get meetings"),
+    "placing": _l("Placing the meetings in slots and tables"),
+    "exact": _l("Looking for the best possible schedule"),
+    "improving": _l("Improving the schedule"),
+    "saving": _l("Saving the meetings"),
+    "done": _l("Finished"),
+}
+_ENGINE_PHASES = (
+    ("checking", "checking"),
+    ("bounding", "bounding"),
+    ("fair share bound", "bounding"),
+    ("placing", "placing"),
+    ("placed", "placing"),
+    ("solving", "exact"),
+    ("improving", "improving"),
+    ("done", "done"),
+)
+
+
+def engine_phase(message: str) -> str:
+    """The phase code of one of the engine's progress messages ("" when it says nothing we know)."""
+    text = (message or "").strip().lower()
+    if text in PHASES:
+        return text
+    for prefix, phase in _ENGINE_PHASES:
+        if text.startswith(prefix):
+            return phase
+    if " participants, " in text:  # "12 participants, 30 open requests, 0 locked meetings"
+        return "checking"
+    return ""
+
+
+def phase_label(code: str) -> str:
+    label = PHASES.get(code)
+    return str(label) if label is not None else ""
+
+
+def quiet_solver_banner() -> None:
+    """HiGHS prints its licence banner on standard output when the first solver of the process is made,
+    before any option can silence it. Make that first one here with the output sent nowhere, so that
+    `flask schedule-event` shows only its own progress. Call from single-threaded code (the command)."""
+    try:
+        import highspy
+    except ImportError:  # pragma: no cover - the engine needs it
+        return
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            solver = highspy.Highs()
+            solver.setOptionValue("output_flag", False)
+            solver.setOptionValue("log_to_console", False)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
 
 REASONS = {
     engine.REASON_NO_COMMON_SLOT: _l("No common free slot"),
@@ -179,15 +285,16 @@ def requested_pairs(event: Event) -> dict[tuple[int, int], Candidate]:
 
 
 def suggested_pairs(
-    registrations: list[Registration], language: str = "nl"
+    registrations: list[Registration], language: str = "nl", only: list[Registration] | None = None
 ) -> dict[tuple[int, int], Candidate]:
-    """Pairs the matching engine proposes (weight 1): each participant's best few of the other side."""
+    """Pairs the matching engine proposes (weight 1): each participant's best few of the other side
+    (of `only` those participants' when given, e.g. the late ones)."""
     try:
         from matchmaker.services.matching import recommend_participants
     except ImportError:  # pragma: no cover - the matching area is part of the app
         return {}
     pairs: dict[tuple[int, int], Candidate] = {}
-    for registration in registrations:
+    for registration in registrations if only is None else only:
         try:
             ranked = recommend_participants(registration, registrations, language)
         except Exception:  # a failing engine must not stop the scheduler
@@ -251,19 +358,38 @@ def build_instance(
             f"{r.user.display_name} ({r.organisation_name})" if r.organisation_name else r.user.display_name
         )
     max_meetings = {r.id: r.max_meetings for r in registrations}
+    current = active_meetings(event)
 
     candidates = requested_pairs(event)
     if include_suggestions:
-        for pair, candidate in suggested_pairs(registrations).items():
+        only = None
+        if event.status == EventStatus.AGENDA_PUBLISHED:
+            # Published agendas get no unasked meetings: suggestions only for those who have no meeting
+            # yet (late participants), with whoever has time for them.
+            busy = {rid for m in current for rid in (m.first_registration_id, m.second_registration_id)}
+            only = [r for r in registrations if r.id not in busy]
+        for pair, candidate in suggested_pairs(registrations, only=only).items():
             candidates.setdefault(pair, candidate)
+    # A pair whose meeting was cancelled (by one of them or by the organizer) is not proposed again.
+    cancelled = {
+        (a, b)
+        for a, b in db.session.execute(
+            sa.select(Meeting.first_registration_id, Meeting.second_registration_id).where(
+                Meeting.event_id == event.id, Meeting.cancelled_at.is_not(None)
+            )
+        )
+    }
     candidates = {
         pair: c
         for pair, c in candidates.items()
-        if pair[0] in by_id and pair[1] in by_id and by_id[pair[0]].role != by_id[pair[1]].role
+        if pair[0] in by_id
+        and pair[1] in by_id
+        and by_id[pair[0]].role != by_id[pair[1]].role
+        and pair not in cancelled
     }
 
     locked: list[engine.Meeting] = []
-    for meeting in active_meetings(event):
+    for meeting in current:
         keep = mode == RunMode.FILL or meeting.locked or meeting.published
         if not keep:
             context.replace_ids.append(meeting.id)
@@ -471,16 +597,20 @@ def execute_run(run_id: int, progress: Callable[[float, str], None] | None = Non
             if now - last[0] < PROGRESS_EVERY:
                 return
             last[0] = now
+            values = {"progress": min(0.99, max(0.0, fraction)) * 0.95}
+            phase = engine_phase(message)
+            if phase:
+                values["message"] = phase  # the phase's code; translated when shown
             db.session.execute(
                 sa.update(SchedulingRun)
                 .where(SchedulingRun.id == run_id)
-                .values(progress=min(0.99, max(0.0, fraction)) * 0.95, message=message[:300])
+                .values(**values)
                 .execution_options(synchronize_session=False)
             )
             db.session.commit()
 
         solution = engine.solve(instance, time_limit=time_limit, progress=report)
-        report(0.99, "saving the meetings")
+        report(0.99, "saving")
         skipped = _store(event, context, solution)
         run = db.session.get(SchedulingRun, run_id)
         _record(run, context, solution, skipped)
@@ -599,7 +729,8 @@ def run_status(run: SchedulingRun) -> dict:
         "id": run.id,
         "status": run.status,
         "progress": round(run.progress or 0.0, 3),
-        "message": run.message,
+        "message": phase_label(run.message),
+        "phase": run.message if run.message in PHASES else "",
         "active": run.is_active,
         "error": run.error,
     }
@@ -916,10 +1047,15 @@ class PublishReport:
     first: bool
 
 
-def publish(user: User | None, event: Event, send_notifications: bool = True) -> PublishReport:
+def publish(
+    user: User | None, event: Event, send_notifications: bool = True, allow_empty: bool = False
+) -> PublishReport:
     """Publish the agenda (first time) or the changes since: every active meeting becomes published and
     locked, the event goes to "agenda published", and the participants concerned are notified (all with a
-    meeting the first time; afterwards those with a new, moved or cancelled meeting)."""
+    meeting the first time; afterwards those with a new, moved or cancelled meeting).
+
+    The one way to publish: the schedule page and the dashboard's stage change both come here.
+    `allow_empty`: the dashboard may move an event without meetings on (to close it later)."""
     if user is not None:
         require_manager(user, event)
         _check_editable(user, event)
@@ -928,7 +1064,7 @@ def publish(user: User | None, event: Event, send_notifications: bool = True) ->
     first = event.status != EventStatus.AGENDA_PUBLISHED
     sweep_departed(event)
     meetings = active_meetings(event)
-    if first and not meetings:
+    if first and not meetings and not allow_empty:
         raise ServiceError(_("There are no meetings to publish yet: run the scheduler first."))
     affected: set[int] = set()
     published = 0
@@ -1016,6 +1152,157 @@ def withdraw_participant(user: User, registration: Registration) -> int:
     count = _cancel_meetings_of(registration, "registration cancelled")
     db.session.commit()
     return count
+
+
+# --- a participant cancels -------------------------------------------------------------------------------
+
+REASON_MAX = 200
+
+
+def _clean_reason(reason: str | None) -> str:
+    return " ".join((reason or "").split())[:REASON_MAX]
+
+
+def _meeting_time(meeting: Meeting) -> str:
+    return meeting.slot.starts_at.strftime("%d/%m %H:%M")
+
+
+def _check_participant(user: User, registration: Registration) -> None:
+    if registration.user_id != user.id:
+        raise ServiceError(_("This registration is not yours."))
+    if registration.status != RegistrationStatus.APPROVED:
+        raise ServiceError(_("Your registration for this event is not active."))
+    if registration.event.status != EventStatus.AGENDA_PUBLISHED:
+        raise ServiceError(
+            _("Meetings can be cancelled here once the agenda is published, until the event is closed.")
+        )
+
+
+def may_cancel(registration: Registration) -> bool:
+    """Whether the participant may cancel meetings (or their participation) now."""
+    return (
+        registration.status == RegistrationStatus.APPROVED
+        and registration.event.status == EventStatus.AGENDA_PUBLISHED
+    )
+
+
+def _cancel_published(meeting: Meeting, reason: str) -> bool:
+    """Cancel a published meeting at once: the first to cancel wins (two parties at the same moment
+    cancel it once). Its attendee rows go, its sequence goes up (calendar feeds show STATUS:CANCELLED);
+    nothing is left for "publish changes", since the people concerned are told now. Does not commit."""
+    now = utcnow()
+    done = db.session.execute(
+        sa.update(Meeting)
+        .where(Meeting.id == meeting.id, Meeting.cancelled_at.is_(None))
+        .values(
+            cancelled_at=now,
+            cancel_reason=reason,
+            sequence=Meeting.sequence + 1,
+            notice_pending=False,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done:
+        db.session.execute(sa.delete(MeetingAttendee).where(MeetingAttendee.meeting_id == meeting.id))
+    db.session.expire(meeting)
+    return bool(done)
+
+
+def _tell_other_party(meeting: Meeting, registration: Registration, when: str, reason: str) -> None:
+    event = registration.event
+    other = meeting.other(registration.id)
+    params = {"name": registration.user.display_name, "time": when, "event": event.title}
+    if reason:
+        notify(
+            other.user, "meeting_cancelled_reason", url=event_path(event, "agenda"), reason=reason, **params
+        )
+    else:
+        notify(other.user, "meeting_cancelled", url=event_path(event, "agenda"), **params)
+
+
+def cancel_own_meeting(user: User, meeting: Meeting, reason: str = "") -> Meeting:
+    """A participant cancels one of their published meetings that has not begun. The other party and the
+    organizer are told at once; the freed slot is free for the organizer's next fill run (which does not
+    bring this pair back)."""
+    registration = next((r for r in meeting.registrations if r.user_id == user.id), None)
+    if registration is None or not meeting.published:
+        raise ServiceError(_("This meeting is not in your agenda."))
+    _check_participant(user, registration)
+    if meeting.cancelled_at is not None:
+        raise ServiceError(_("This meeting was cancelled already."))
+    if meeting.slot.starts_at <= local_now():
+        raise ServiceError(_("This meeting has begun or is over: it can no longer be cancelled."))
+    reason = _clean_reason(reason)
+    when = _meeting_time(meeting)
+    other = meeting.other(registration.id)
+    if not _cancel_published(meeting, reason):
+        db.session.rollback()
+        raise ServiceError(_("This meeting was cancelled already."))
+    db.session.commit()
+    event = registration.event
+    _tell_other_party(meeting, registration, when, reason)
+    if event.organizer is not None:
+        params = {
+            "name": registration.user.display_name,
+            "other": other.user.display_name,
+            "time": when,
+            "event": event.title,
+        }
+        url = event_path(event, "schedule")
+        if reason:
+            notify(event.organizer, "meeting_cancelled_organizer_reason", url=url, reason=reason, **params)
+        else:
+            notify(event.organizer, "meeting_cancelled_organizer", url=url, **params)
+    return meeting
+
+
+def withdraw_from_event(user: User, registration: Registration, reason: str = "") -> int:
+    """A participant cannot come after all (after publishing): their registration is cancelled with their
+    open requests, and their meetings are cancelled as in `cancel_own_meeting` (those not published yet
+    simply go). The other parties and the organizer are told. Returns how many published
+    meetings were cancelled."""
+    _check_participant(user, registration)
+    event = registration.event
+    reason = _clean_reason(reason)
+    # All of them, as when the organizer withdraws someone: the meetings of a cancelled registration
+    # would be swept out before the next run anyway.
+    theirs = [
+        m
+        for m in active_meetings(event)
+        if registration.id in (m.first_registration_id, m.second_registration_id)
+    ]
+    registration.status = RegistrationStatus.CANCELLED
+    db.session.execute(
+        sa.update(MeetingRequest)
+        .where(
+            sa.or_(
+                MeetingRequest.from_registration_id == registration.id,
+                MeetingRequest.to_registration_id == registration.id,
+            ),
+            MeetingRequest.status.in_((RequestStatus.PENDING, RequestStatus.ACCEPTED)),
+        )
+        .values(status=RequestStatus.CANCELLED, responded_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    told: list[tuple[Meeting, str]] = []
+    for meeting in theirs:
+        when = _meeting_time(meeting)
+        if not meeting.published:
+            _cancel_or_delete(meeting, reason)
+        elif _cancel_published(meeting, reason):
+            told.append((meeting, when))
+    db.session.commit()
+    for meeting, when in told:
+        _tell_other_party(meeting, registration, when, reason)
+    if event.organizer is not None:
+        params = {"name": registration.user.display_name, "event": event.title}
+        url = event_path(event, "schedule")
+        if reason:
+            notify(event.organizer, "participant_withdrew_reason", url=url, reason=reason, **params)
+        else:
+            notify(event.organizer, "participant_withdrew", url=url, **params)
+    return len(told)
 
 
 def mark_absent(user: User, registration: Registration) -> int:

@@ -248,14 +248,18 @@ def test_the_stages_follow_each_other(client, auth, event, organizer):
         assert db.session.get(Event, event.id).status == status
 
 
-def test_publishing_the_agenda_notifies_every_approved_participant(
-    event, organizer, buyer, supplier, register, outbox
+def test_publishing_the_agenda_notifies_every_participant_with_a_meeting_once(
+    event, organizer, buyer, supplier, make_participant, register, outbox
 ):
-    register(buyer, event)
-    register(supplier, event)
+    from matchmaker.services import scheduling
+
+    rb, rs = register(buyer, event), register(supplier, event)
+    register(make_participant("supplier", name="Nobody asked me"), event)
+    scheduling.add_meeting(organizer, event, rb, rs, event.meeting_slots[0], event.tables[0])
     events_service.change_status(organizer, event, EventStatus.REGISTRATION_CLOSED)
     outbox.clear()
-    events_service.publish_agenda(organizer, event)
+    report = events_service.publish_agenda(organizer, event)  # the schedule's own publication
+    assert report.first and report.notified == 2
     assert sorted(m.to for m in outbox) == sorted([buyer.email, supplier.email])
     assert "agenda" in outbox[0].body.lower()
 
@@ -342,7 +346,7 @@ def test_nudging_mails_only_participants_without_requests(
     outbox.clear()
     auth.login(organizer)
     response = client.post(f"/events/{event.id}/nudge", follow_redirects=True)
-    assert "1 participants received a reminder by email." in response.get_data(as_text=True)
+    assert "1 participant received a reminder by email." in response.get_data(as_text=True)
     assert [m.to for m in outbox] == [quiet.email]
 
 

@@ -126,7 +126,8 @@ def test_the_page_starts_a_run_and_shows_the_certificate(client, auth, setup: Se
         "id": run_row.id,
         "status": "done",
         "progress": 1.0,
-        "message": "done",
+        "message": "Finished",
+        "phase": "done",
         "active": False,
         "error": "",
     }
