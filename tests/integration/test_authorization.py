@@ -1,0 +1,663 @@
+"""Every route that takes an object (an id, a slug, a token...) is refused to people it does not belong to.
+
+A fixture world holds two government buyers and two suppliers (each with their own organisation), two
+organizers, an administrator and one object of every kind, owned by "A". The test walks app.url_map: every
+rule with a converter must be classified in ROUTES below, or the test fails (so a new object route cannot be
+added without saying who may use it). For each classified case it fills in A's ids and asks as the other
+side ("B": another organisation of each side, another organizer, a plain participant of A's event) and as an
+anonymous visitor, with GET and POST:
+
+- PRIVATE: the answer is 403, 404 or a redirect to the login page; the owner gets past the check (not 403/404)
+  with the same ids, so the refusal is not just a wrong id;
+- OWN_VIEW: the route shows the current user's own view (their agenda, their registration form...): anyone may
+  get a page, but never one with A's private data;
+- PUBLIC: public by design (published items, public dashboards, the charter list...): no 500, no private data;
+- TOKEN: capability links (confirmations, the calendar feed...): a forged token is a 4xx, never a 500.
+
+Every answer to an intruder is also searched for A's secrets: marker strings in A's private objects.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+
+import pytest
+from flask import g
+
+from matchmaker.extensions import db
+from matchmaker.models import (
+    EventAnnouncement,
+    EventStatus,
+    Invitation,
+    Meeting,
+    MeetingAttendee,
+    MeetingOutcome,
+    MeetingRequest,
+    Notification,
+    RegistrationStatus,
+    SchedulingRun,
+    Theme,
+    utcnow,
+)
+from matchmaker.services import agendas as agendas_service
+from matchmaker.services import charter as charter_service
+from matchmaker.services import content as content_service
+from matchmaker.services import events as events_service
+from matchmaker.services import newsletter as newsletter_service
+from matchmaker.services import outcomes as outcomes_service
+from matchmaker.services import registrations as registrations_service
+from matchmaker.services import tracker as tracker_service
+from matchmaker.services.events import EventInput
+from tests.integration.catalogue_helpers import add_need, add_offering
+
+SECRET = "ZQXSECRET"  # every private marker contains it; no intruder's page may
+EVENT_DAY = date.today() + timedelta(days=30)
+INTRUDERS = ("buyer_b", "supplier_b", "organizer_b", "anonymous")
+NON_ADMINS = ("buyer_a", "supplier_a", "organizer_a", *INTRUDERS)
+
+
+# --- the world ---------------------------------------------------------------------------------------------
+
+
+class World:
+    """Users by name and A's objects; attributes are read by the route table below."""
+
+
+def _world(make_user, make_organisation) -> World:
+    w = World()
+    w.admin = make_user(roles=("admin",), display_name="Ada Admin")
+    w.organizer_a = make_user(roles=("organizer",), display_name="Olga Organizer")
+    w.organizer_b = make_user(roles=("organizer",), display_name="Otto Organizer")
+    w.buyer_a = make_user(roles=("buyer",), display_name="Bea Buyer")
+    w.buyer_b = make_user(roles=("buyer",), display_name="Bob Buyer")
+    w.supplier_a = make_user(roles=("supplier",), display_name="Sara Supplier")
+    w.supplier_b = make_user(roles=("supplier",), display_name="Sam Supplier")
+    w.gov_a = make_organisation(admins=(w.buyer_a,), kind="government", name="Agency A", policy_domain="MOW")
+    w.gov_b = make_organisation(admins=(w.buyer_b,), kind="government", name="Agency B", policy_domain="MOW")
+    w.sup_a = make_organisation(admins=(w.supplier_a,), kind="startup", name="Start-up A")
+    w.sup_b = make_organisation(admins=(w.supplier_b,), kind="startup", name="Start-up B")
+
+    theme = Theme(slug="mobility", name_nl="Mobiliteit", name_fr="Mobilité", name_en="Mobility")
+    db.session.add(theme)
+    db.session.commit()
+    w.theme = theme
+
+    # Catalogue: a draft and a published item on each side.
+    w.draft_offering = add_offering(w.supplier_a, title=f"Draft offering {SECRET}1")
+    w.published_offering = add_offering(w.supplier_a, status="published", title="Public radar offering")
+    w.draft_need = add_need(w.buyer_a, title=f"Draft need {SECRET}2")
+    w.open_need = add_need(w.buyer_a, status="open", title="Open traffic need")
+    offering_b = add_offering(w.supplier_b, status="published", title="Offering of B")
+    add_need(w.buyer_b, status="open", title="Need of B")
+    w.offering_b = offering_b
+
+    # An event of organizer A with its programme, registrations, a request, a meeting and its agenda.
+    organizer = w.organizer_a
+    w.event = events_service.create_event(
+        organizer,
+        EventInput(title="Mobility meet & greet", venue_address="Havenlaan 88, 1000 Brussel", table_count=4),
+    )
+    events_service.add_day(organizer, w.event, EVENT_DAY, time(9, 0), time(12, 0), 20)
+    w.day = w.event.days[0]
+    w.block = events_service.add_block(organizer, w.day, "break", "Coffee", time(10, 0), time(10, 20))
+    events_service.change_status(organizer, w.event, EventStatus.REGISTRATION_OPEN)
+
+    def register(user, role):
+        items = registrations_service.eligible_items(user, role)
+        data = registrations_service.RegistrationInput(role=role, item_ids=[i.id for i in items])
+        registration = registrations_service.register(user, w.event, data)
+        registration.status = RegistrationStatus.APPROVED
+        db.session.commit()
+        return registration
+
+    w.registration_buyer_a = register(w.buyer_a, "buyer")
+    w.registration = register(w.supplier_a, "supplier")
+    w.registration_supplier_b = register(w.supplier_b, "supplier")  # a plain participant of A's event
+    w.meeting_request = MeetingRequest(
+        event_id=w.event.id,
+        from_registration_id=w.registration.id,
+        to_registration_id=w.registration_buyer_a.id,
+        message=f"Private request message {SECRET}3",
+    )
+    db.session.add(w.meeting_request)
+    db.session.commit()
+
+    slot = next(s for s in w.event.slots if s.kind == "meeting")
+    table = w.event.tables[0]
+    first, second = sorted((w.registration_buyer_a, w.registration), key=lambda r: r.id)
+    w.meeting = Meeting(
+        event_id=w.event.id,
+        slot_id=slot.id,
+        table_id=table.id,
+        first_registration_id=first.id,
+        second_registration_id=second.id,
+        source="mutual",
+        weight=3,
+        published=True,
+        locked=True,
+        uid=f"meeting-{uuid.uuid4()}@matchmaker.test",
+    )
+    db.session.add(w.meeting)
+    db.session.flush()
+    for registration in (first, second):
+        db.session.add(
+            MeetingAttendee(meeting_id=w.meeting.id, slot_id=slot.id, registration_id=registration.id)
+        )
+    w.event.status = EventStatus.AGENDA_PUBLISHED
+    w.run = SchedulingRun(
+        event_id=w.event.id,
+        status="done",
+        progress=1.0,
+        started_by_id=organizer.id,
+        fair_share=1.0,
+        fair_share_bound=1.0,
+        weight=3.0,
+        weight_bound=3.0,
+    )
+    db.session.add(w.run)
+    w.outcome = MeetingOutcome(
+        meeting_id=w.meeting.id,
+        registration_id=w.registration_buyer_a.id,
+        round=1,
+        usefulness=4,
+        comment=f"Private outcome comment {SECRET}4",
+    )
+    db.session.add(w.outcome)
+    db.session.add(EventAnnouncement(event_id=w.event.id, recipients=1, sent=1, finished_at=utcnow()))
+    db.session.commit()
+    w.calendar_token = agendas_service.calendar_token(w.registration)
+
+    # A draft event of organizer A.
+    w.draft_event = events_service.create_event(
+        organizer, EventInput(title=f"Draft event {SECRET}5", venue_address="Somewhere 1, 1000 Brussel")
+    )
+    events_service.add_day(organizer, w.draft_event, EVENT_DAY, time(9, 0), time(10, 0), 20)
+
+    # Organisations: a member and an invitation of start-up A.
+    w.member_a = make_user(roles=("supplier",), display_name="Mia Member")
+    from matchmaker.models import Membership
+
+    w.membership = Membership(user=w.member_a, organisation=w.sup_a, role="member")
+    db.session.add(w.membership)
+    w.invitation = Invitation(
+        organisation_id=w.sup_a.id,
+        email=f"invitee-{SECRET.lower()}6@example.org",
+        token_hash="0" * 64,
+        invited_by_id=w.supplier_a.id,
+        expires_at=utcnow() + timedelta(days=7),
+    )
+    db.session.add(w.invitation)
+    w.notification = Notification(
+        user_id=w.supplier_a.id,
+        kind="mutual_match",
+        params={"organisation": f"Notified {SECRET}7", "need": "n", "offering": "o"},
+        url="/matches/mutual",
+    )
+    db.session.add(w.notification)
+    db.session.commit()
+
+    # Matches: the open need of A and the published offering of A.
+    from matchmaker.models import Match
+
+    w.match = Match(need_id=w.open_need.id, offering_id=w.published_offering.id, score=0.5, explanation={})
+    db.session.add(w.match)
+    db.session.commit()
+
+    # The tracker: a year and a project of agency A (the dashboards are public policy figures).
+    w.year = tracker_service.create_year(w.buyer_a, w.gov_a, 2025, 100_000_00)
+    w.project = tracker_service.add_project(
+        w.buyer_a,
+        w.year,
+        tracker_service.ProjectInput(
+            title="Smart lights", procurement_route="pre_commercial_procurement", amount_cents=5_000_00
+        ),
+    )
+
+    # The charter, signed by agency A; a newsletter subscriber; a draft page.
+    w.signature = charter_service.sign_charter(
+        w.buyer_a,
+        w.gov_a,
+        charter_service.SignatureInput(
+            signatory_name="Bea Buyer", signatory_function="CEO", pledge_three_percent=True
+        ),
+    )
+    newsletter_service.subscribe(
+        newsletter_service.SubscriptionInput(
+            email=f"subscriber-{SECRET.lower()}8@example.org", language="en", theme_ids=[theme.id]
+        )
+    )
+    w.subscriber = newsletter_service.get_subscriber(f"subscriber-{SECRET.lower()}8@example.org")
+    w.draft_page = content_service.create_page(
+        w.admin,
+        "draft-page",
+        content_service.PageInput(
+            titles={"nl": f"Conceptpagina {SECRET}9", "fr": "", "en": f"Draft page {SECRET}9"},
+            bodies={"nl": "Tekst", "fr": "", "en": "Text"},
+        ),
+    )
+    w.published_page = content_service.create_page(
+        w.admin,
+        "public-page",
+        content_service.PageInput(
+            titles={"nl": "Openbaar", "fr": "", "en": "Public"}, bodies={"nl": "Tekst"}
+        ),
+    )
+    content_service.set_published(w.admin, w.published_page, True)
+    return w
+
+
+# --- the route table --------------------------------------------------------------------------------------
+
+PRIVATE, OWN_VIEW, PUBLIC, TOKEN = "private", "own view", "public", "token"
+
+# How a URL variable is filled in by default: an attribute path in the world.
+DEFAULT_VALUES = {
+    "event_id": "event.id",
+    "meeting_id": "meeting.id",
+    "request_id": "meeting_request.id",
+    "registration_id": "registration.id",
+    "day_id": "day.id",
+    "block_id": "block.id",
+    "run_id": "run.id",
+    "need_id": "draft_need.id",
+    "offering_id": "draft_offering.id",
+    "theme_id": "theme.id",
+    "organisation_id": "gov_a.id",
+    "year": "year.year",
+    "project_id": "project.id",
+    "membership_id": "membership.id",
+    "invitation_id": "invitation.id",
+    "notification_id": "notification.id",
+    "page_id": "draft_page.id",
+    "user_id": "buyer_a.id",
+}
+
+FORGED_TOKEN = "forged.token-that-was-never-issued"
+
+
+@dataclass
+class Case:
+    access: str
+    owner: str | None = None  # who may use it: the owner's GET (and POST) must get past the check
+    values: dict = field(default_factory=dict)  # URL variable -> attribute path in the world, or a literal
+    intruders: tuple = INTRUDERS
+    why: str = ""
+    query: dict = field(default_factory=dict)  # query string, values as in `values`
+    data: dict = field(default_factory=dict)  # form data of the POST (authorization comes before validation)
+
+
+def private(owner: str, intruders: tuple = INTRUDERS, **values) -> Case:
+    return Case(PRIVATE, owner, values, intruders)
+
+
+def admin_only(**values) -> Case:
+    return Case(PRIVATE, "admin", values, NON_ADMINS)
+
+
+def public(why: str, **values) -> Case:
+    return Case(PUBLIC, None, values, why=why)
+
+
+def own_view(why: str, owner: str | None = None, **values) -> Case:
+    return Case(OWN_VIEW, owner, values, why=why)
+
+
+def token(why: str, **values) -> Case:
+    return Case(TOKEN, None, values, why=why)
+
+
+ORGANIZER_A = private("organizer_a")  # the event's organizer (and admins); the other organizer is refused
+EVENT_TEAM = ("buyer_a", "supplier_a", "buyer_b", "supplier_b", "organizer_b", "anonymous")
+
+ROUTES: dict[str, list[Case]] = {
+    # account
+    "account.confirm_email_change": [token("signed link mailed to the new address; bound to its account")],
+    # admin: platform administrators only
+    "admin.user": [admin_only()],
+    "admin.deactivate": [admin_only()],
+    "admin.reactivate": [admin_only()],
+    "admin.grant_role": [admin_only(role="organizer")],
+    "admin.revoke_role": [admin_only(user_id="organizer_a.id", role="organizer")],
+    # agendas
+    "agendas.participant_agenda": [
+        own_view("the current user's own agenda; others get 404", owner="supplier_a")
+    ],
+    "agendas.agenda_download_ics": [own_view("the current user's own agenda", owner="supplier_a")],
+    "agendas.agenda_download_pdf": [own_view("the current user's own agenda", owner="supplier_a")],
+    "agendas.meeting_download_ics": [private("supplier_a")],
+    "agendas.reset_calendar_link": [own_view("resets the current user's own feed link", owner="supplier_a")],
+    "agendas.calendar_feed": [
+        token("the feed needs no login: its unguessable token is the secret"),
+        public(
+            "the right token opens the feed by design (calendar apps cannot log in)", token="calendar_token"
+        ),
+    ],
+    "agendas.cancel_meeting": [
+        private("supplier_a", ("buyer_b", "supplier_b", "organizer_a", "organizer_b", "anonymous"))
+    ],
+    "agendas.withdraw": [own_view("cancels the current user's own participation", owner="supplier_a")],
+    "agendas.master_grid": [ORGANIZER_A],
+    "agendas.meetings_csv": [ORGANIZER_A],
+    "agendas.participants_pdf": [ORGANIZER_A],
+    "agendas.table_sheets": [ORGANIZER_A],
+    # auth: capability links and the check-your-mailbox page
+    "auth.check_email": [
+        public("says 'check your mailbox'; names only the address of this session", flow="reset")
+    ],
+    "auth.confirm_email": [token("signed, expiring confirmation link")],
+    "auth.reset_password": [token("signed link bound to the password hash")],
+    # catalogue
+    "catalogue.offering": [
+        private("supplier_a"),  # a draft: its organisation only
+        public("a published offering is in the public catalogue", offering_id="published_offering.id"),
+    ],
+    "catalogue.need": [
+        private("buyer_a"),
+        public("an open need is in the public catalogue", need_id="open_need.id"),
+    ],
+    "catalogue.edit_offering": [
+        private("supplier_a"),
+        private("supplier_a", offering_id="published_offering.id"),
+    ],
+    "catalogue.edit_need": [private("buyer_a"), private("buyer_a", need_id="open_need.id")],
+    "catalogue.publish_offering": [private("supplier_a")],
+    "catalogue.unpublish_offering": [private("supplier_a", offering_id="published_offering.id")],
+    "catalogue.archive_offering": [private("supplier_a", offering_id="published_offering.id")],
+    "catalogue.restore_offering": [private("supplier_a")],
+    "catalogue.open_need": [private("buyer_a")],
+    "catalogue.close_need": [private("buyer_a", need_id="open_need.id")],
+    "catalogue.unpublish_need": [private("buyer_a", need_id="open_need.id")],
+    "catalogue.archive_need": [private("buyer_a", need_id="open_need.id")],
+    "catalogue.restore_need": [private("buyer_a")],
+    # The exchange is the organizers' tool for the whole catalogue (drafts included, so that an import of an
+    # export gives the same items back): buyers, suppliers and visitors are refused.
+    "catalogue.export": [
+        private(
+            "organizer_a",
+            ("buyer_a", "supplier_a", "buyer_b", "supplier_b", "anonymous"),
+            kind="offerings",
+            fmt="csv",
+        )
+    ],
+    # themes: managed by organizers and admins, so only suppliers, buyers and visitors are refused
+    "catalogue.edit_theme": [private("organizer_a", ("buyer_b", "supplier_b", "anonymous"))],
+    "catalogue.activate_theme": [private("organizer_a", ("buyer_b", "supplier_b", "anonymous"))],
+    "catalogue.deactivate_theme": [private("organizer_a", ("buyer_b", "supplier_b", "anonymous"))],
+    # content: pages
+    "content.page": [
+        public("a published page of the initiative", slug="public-page"),
+        Case(PRIVATE, "admin", {"slug": "draft-page"}, NON_ADMINS),
+    ],
+    "content.admin_edit_page": [admin_only()],
+    "content.admin_publish_page": [admin_only()],
+    "content.admin_unpublish_page": [admin_only(page_id="published_page.id")],
+    # events
+    "events.detail": [
+        public("a published event's page"),
+        private("organizer_a", event_id="draft_event.id"),
+    ],
+    "events.ical": [
+        public("a published event in a calendar"),
+        private("organizer_a", event_id="draft_event.id"),
+    ],
+    "events.programme": [ORGANIZER_A, private("organizer_a", event_id="draft_event.id")],
+    "events.edit": [ORGANIZER_A],
+    "events.add_day": [ORGANIZER_A],
+    "events.add_block": [ORGANIZER_A],
+    "events.remove_block": [ORGANIZER_A],
+    "events.remove_day": [private("organizer_a", event_id="draft_event.id", day_id="draft_event.days.0.id")],
+    "events.change_status": [ORGANIZER_A],
+    "events.dashboard": [ORGANIZER_A],
+    "events.export_participants": [ORGANIZER_A],
+    "events.export_requests": [ORGANIZER_A],
+    "events.nudge": [ORGANIZER_A],
+    "events.on_behalf": [ORGANIZER_A],
+    "events.decide": [ORGANIZER_A],
+    "events.answer_request": [
+        private("buyer_a", ("buyer_b", "supplier_b", "organizer_b", "organizer_a", "anonymous"))
+    ],
+    "events.register": [own_view("the current user's own registration form", owner="buyer_b")],
+    "events.cancel_registration": [
+        own_view("cancels the current user's own registration", owner="supplier_a")
+    ],
+    "events.participants": [
+        own_view(
+            "who is here: the approved participants of a published event see each other", owner="supplier_a"
+        )
+    ],
+    "events.requests": [own_view("the current user's own requests", owner="supplier_a")],
+    "events.new_request": [
+        Case(
+            OWN_VIEW,
+            "supplier_a",
+            why="a request from the current user",
+            query={"to": "registration_buyer_a.id"},
+        )
+    ],
+    # matches: a proposal belongs to the need's and the offering's organisations
+    # (organizers see any proposal of public items read-only, for their overview: not intruders here)
+    "matches.pair": [
+        private(
+            "buyer_a",
+            ("buyer_b", "supplier_b", "anonymous"),
+            need_id="open_need.id",
+            offering_id="published_offering.id",
+        )
+    ],
+    "matches.interest": [
+        Case(
+            PRIVATE,
+            "supplier_a",
+            {"need_id": "open_need.id", "offering_id": "published_offering.id"},
+            data={"decision": "interested"},
+        )
+    ],
+    # newsletter
+    "newsletter.announce": [private("organizer_a", EVENT_TEAM)],
+    "newsletter.announce_status": [private("organizer_a", EVENT_TEAM)],
+    "newsletter.resume": [private("organizer_a", EVENT_TEAM)],
+    "newsletter.confirm": [token("signed, expiring double opt-in link")],
+    "newsletter.manage": [token("the subscriber's own signed link")],
+    "newsletter.unsubscribe": [token("the subscriber's own signed link (RFC 8058 one-click)")],
+    # notifications: the user's own only
+    "notifications.mark_read": [private("supplier_a", ("buyer_a", *INTRUDERS))],
+    "notifications.open_notification": [private("supplier_a", ("buyer_a", *INTRUDERS))],
+    # organisations
+    "organisations.detail": [public("an organisation's public page")],
+    "organisations.edit": [private("buyer_a")],
+    "organisations.invite": [private("supplier_a", organisation_id="sup_a.id")],
+    "organisations.change_role": [private("supplier_a", ("member_a", *INTRUDERS))],
+    "organisations.remove_member": [private("supplier_a", INTRUDERS)],
+    "organisations.resend_invitation": [private("supplier_a", ("member_a", *INTRUDERS))],
+    "organisations.revoke_invitation": [private("supplier_a", ("member_a", *INTRUDERS))],
+    "organisations.invitation": [token("the invitation's token, stored hashed")],
+    # outcomes
+    "outcomes.event": [own_view("the current user's own meetings to rate", owner="buyer_a")],
+    "outcomes.rate": [
+        private("buyer_a", ("buyer_b", "supplier_b", "organizer_a", "organizer_b", "anonymous"))
+    ],
+    "outcomes.summary": [ORGANIZER_A],
+    # schedules: the event's organizer
+    "schedules.add": [ORGANIZER_A],
+    "schedules.grid": [ORGANIZER_A],
+    "schedules.late": [ORGANIZER_A],
+    "schedules.lock": [ORGANIZER_A],
+    "schedules.meeting": [ORGANIZER_A],
+    "schedules.move": [ORGANIZER_A],
+    "schedules.overview": [ORGANIZER_A],
+    "schedules.participant": [ORGANIZER_A],
+    "schedules.participant_action": [ORGANIZER_A],
+    "schedules.publish": [ORGANIZER_A],
+    "schedules.remove": [ORGANIZER_A],
+    "schedules.run_status": [ORGANIZER_A],
+    "schedules.start": [ORGANIZER_A],
+    "schedules.swap": [ORGANIZER_A],
+    # tracker: dashboards are public policy figures; editing is for the organisation's administrators
+    "tracker.organisation": [public("the 3%-norm dashboard of a government organisation")],
+    "tracker.export_organisation": [public("the same dashboard as CSV")],
+    "tracker.domain": [public("a policy domain's dashboard", code="mow")],
+    "tracker.export_domain": [public("a policy domain's dashboard as CSV", code="mow")],
+    "tracker.year": [private("buyer_a")],
+    "tracker.new_year": [private("buyer_a")],
+    "tracker.delete_year": [private("buyer_a")],
+    "tracker.new_project": [private("buyer_a")],
+    "tracker.edit_project": [private("buyer_a")],
+    "tracker.delete_project": [private("buyer_a")],
+}
+
+
+def _object_rules(app):
+    return [r for r in app.url_map.iter_rules() if r.arguments and r.endpoint != "static"]
+
+
+def test_every_object_route_is_classified(app):
+    missing = sorted({r.endpoint for r in _object_rules(app)} - set(ROUTES))
+    assert not missing, f"classify these routes in ROUTES (who may use them?): {missing}"
+    stale = sorted(set(ROUTES) - {r.endpoint for r in _object_rules(app)})
+    assert not stale, f"these classified routes no longer exist: {stale}"
+
+
+# --- requests ---------------------------------------------------------------------------------------------
+
+
+def _resolve(world: World, path: str):
+    value = world
+    for part in path.split("."):
+        value = value[int(part)] if part.isdigit() else getattr(value, part)
+    return value
+
+
+def _value(world: World, spec):
+    """An attribute path of the world ("event.id", "draft_event.days.0.id", "calendar_token") or a literal."""
+    if isinstance(spec, str) and spec.split(".")[0] in vars(world):
+        return _resolve(world, spec)
+    return spec
+
+
+def _url(app, world: World, rule, case: Case) -> str:
+    values = {}
+    for name in rule.arguments - set(rule.defaults or {}):
+        if name in case.values:
+            values[name] = _value(world, case.values[name])
+        elif case.access == TOKEN and name == "token":
+            values[name] = FORGED_TOKEN
+        elif name in DEFAULT_VALUES:
+            values[name] = _value(world, DEFAULT_VALUES[name])
+        else:
+            raise AssertionError(f"no value for <{name}> of {rule.rule}: give one in its Case")
+    values.update(rule.defaults or {})
+    with app.test_request_context():
+        path = rule.build(values, append_unknown=False)[1]
+    query = {name: _value(world, spec) for name, spec in case.query.items()}
+    return path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+def _client(app, world: World, actor: str):
+    client = app.test_client()
+    if actor != "anonymous":
+        user = getattr(world, actor)
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+    return client
+
+
+def _refused(response) -> bool:
+    if response.status_code in (403, 404):
+        return True
+    return response.status_code in (301, 302, 303) and "/auth/login" in response.headers.get("Location", "")
+
+
+def _methods(rule) -> list[str]:
+    return [m for m in ("GET", "POST") if m in rule.methods]
+
+
+def _ask(app, world: World, actor: str, method: str, url: str, case: Case):
+    """One request whose writes are undone afterwards (its commits only flush), so every request sees A's
+    world as it was built, whatever an earlier request (a hole, or the owner's own POST) changed."""
+    session = db.session
+    session.commit = session.flush
+    try:
+        response = _client(app, world, actor).open(
+            url, method=method, data=case.data if method == "POST" else None
+        )
+    finally:
+        del session.commit
+        session.rollback()
+        g.pop("_login_user", None)
+    return response
+
+
+def _check(app, world: World, endpoint: str) -> list[str]:
+    problems = []
+    for rule in [r for r in _object_rules(app) if r.endpoint == endpoint]:
+        for case in ROUTES[endpoint]:
+            url = _url(app, world, rule, case)
+            for method in _methods(rule):
+                for actor in case.intruders:
+                    response = _ask(app, world, actor, method, url, case)
+                    where = f"{method} {url} as {actor} ({case.access})"
+                    if response.status_code >= 500:
+                        problems.append(f"{where}: {response.status_code}")
+                    if SECRET.encode() in response.data or SECRET.lower().encode() in response.data:
+                        problems.append(f"{where}: shows A's private data")
+                    if case.access == PRIVATE and not _refused(response):
+                        problems.append(f"{where}: answered {response.status_code}, expected 403/404/login")
+                    if case.access == TOKEN and not (400 <= response.status_code < 500 or _refused(response)):
+                        problems.append(f"{where}: forged token answered {response.status_code}")
+                if case.access == PUBLIC and method == "GET":
+                    response = _ask(app, world, "anonymous", method, url, case)
+                    if response.status_code != 200:
+                        problems.append(f"GET {url} (public) answered {response.status_code} to a visitor")
+                if case.owner and case.access in (PRIVATE, OWN_VIEW):
+                    response = _ask(app, world, case.owner, method, url, case)
+                    if (
+                        response.status_code in (403, 404)
+                        or response.status_code >= 500
+                        or _refused(response)
+                    ):
+                        problems.append(
+                            f"{method} {url} as the owner {case.owner} answered {response.status_code}: "
+                            "the ids of this case are wrong, so its refusals prove nothing"
+                        )
+    return problems
+
+
+@pytest.fixture(autouse=True)
+def request_context(app, monkeypatch):
+    # The event is over for the outcome surveys (its day is in the future for the agenda pages).
+    monkeypatch.setattr(outcomes_service, "today", lambda: EVENT_DAY + timedelta(days=1))
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        yield
+
+
+@pytest.mark.parametrize("area", sorted({endpoint.split(".")[0] for endpoint in ROUTES}))
+def test_other_users_cannot_reach_objects_of_a(app, make_user, make_organisation, area):
+    world = _world(make_user, make_organisation)
+    problems = []
+    for endpoint in sorted(e for e in ROUTES if e.split(".")[0] == area):
+        problems += _check(app, world, endpoint)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_year_form_of_another_organisation_refuses_changes(app, make_user, make_organisation):
+    """The tracker's year page is public to read; posting its budget form is for A's administrators."""
+    world = _world(make_user, make_organisation)
+    url = f"/tracker/organisations/{world.gov_a.id}/years/{world.year.year}"
+    for actor in INTRUDERS:
+        response = _client(app, world, actor).post(url, data={"budget": "1"})
+        g.pop("_login_user", None)
+        assert _refused(response), (actor, response.status_code)
+    db.session.expire_all()
+    assert world.year.budget_cents == 100_000_00
+
+
+def test_the_right_calendar_token_opens_only_its_own_agenda(app, make_user, make_organisation):
+    world = _world(make_user, make_organisation)
+    client = app.test_client()
+    response = client.get(f"/calendar/{world.calendar_token}.ics")
+    assert response.status_code == 200
+    assert b"BEGIN:VCALENDAR" in response.data
+    assert client.get(f"/calendar/{world.calendar_token[:-1]}.ics").status_code == 404
