@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from matchmaker.extensions import db
-from matchmaker.models import Event
+from matchmaker.models import Event, Role
 from matchmaker.outcomes import bp
 from matchmaker.outcomes.forms import FOLLOW_UP_LABELS, OutcomeForm
 from matchmaker.services import ServiceError
@@ -118,6 +118,19 @@ def rate(event_id: int, meeting_id: int):
         form=form,
         progress=outcomes_service.progress_of(registration, round_, meetings),
     ), (422 if form.is_submitted() else 200)
+
+
+@bp.get("/organizer")
+@login_required
+def organizer_overview():
+    """The organizer's events with their answers, average usefulness and procurements begun."""
+    if not current_user.has_role(Role.ORGANIZER, Role.ADMIN):
+        abort(403)
+    events = [
+        event for event in events_service.events_managed_by(current_user) if outcomes_service.is_over(event)
+    ]
+    events.sort(key=lambda e: e.last_day, reverse=True)
+    return render_template("outcomes/organizer.html", rows=outcomes_service.outcomes_overview(events))
 
 
 @bp.get("/events/<int:event_id>/summary")

@@ -341,15 +341,73 @@ def begun_procurements(where: Iterable = ()) -> list[BegunProcurement]:
     return begun
 
 
+def _begun_subquery(where: Iterable = ()):
+    """One row per meeting that began a procurement of innovation: (meeting_id, event_id, year, buyer
+    organisation), computed in SQL. A meeting counts when the latest answer (highest round) of at least one
+    of its participants says procurement launched or contract awarded, as `begun_procurements` does."""
+    first = aliased(Registration)
+    second = aliased(Registration)
+    latest_round = (
+        sa.select(
+            MeetingOutcome.meeting_id,
+            MeetingOutcome.registration_id,
+            sa.func.max(MeetingOutcome.round).label("round"),
+        )
+        .group_by(MeetingOutcome.meeting_id, MeetingOutcome.registration_id)
+        .subquery()
+    )
+    begun_meetings = (
+        sa.select(MeetingOutcome.meeting_id)
+        .join(
+            latest_round,
+            sa.and_(
+                latest_round.c.meeting_id == MeetingOutcome.meeting_id,
+                latest_round.c.registration_id == MeetingOutcome.registration_id,
+                latest_round.c.round == MeetingOutcome.round,
+            ),
+        )
+        .where(MeetingOutcome.follow_up.in_([f.value for f in PROCUREMENT_FOLLOW_UPS]))
+    )
+    buyer_organisation = sa.case(
+        (first.role == ParticipantRole.BUYER.value, first.organisation_id),
+        (second.role == ParticipantRole.BUYER.value, second.organisation_id),
+        else_=None,
+    )
+    return (
+        sa.select(
+            Meeting.id.label("meeting_id"),
+            Meeting.event_id.label("event_id"),
+            sa.extract("year", Slot.starts_at).label("year"),
+            buyer_organisation.label("organisation_id"),
+        )
+        .join(Slot, Slot.id == Meeting.slot_id)
+        .join(first, first.id == Meeting.first_registration_id)
+        .join(second, second.id == Meeting.second_registration_id)
+        .where(_visible_meetings(), Meeting.id.in_(begun_meetings), *where)
+        .subquery()
+    )
+
+
+def _begun_rows(where: Iterable = ()) -> list[tuple[int, int, int | None]]:
+    begun = _begun_subquery(where)
+    return [
+        (event_id, int(year), organisation_id)
+        for event_id, year, organisation_id in db.session.execute(
+            sa.select(begun.c.event_id, begun.c.year, begun.c.organisation_id)
+        ).all()
+    ]
+
+
 def procurements_begun_by_year(organisation_ids: list[int] | None = None) -> dict[int, int]:
     """year -> number of meetings that began a procurement of innovation, for the buyer organisations given
-    (all when None)."""
-    wanted = None if organisation_ids is None else set(organisation_ids)
-    counts: Counter = Counter()
-    for begun in begun_procurements():
-        if wanted is None or begun.buyer_organisation_id in wanted:
-            counts[begun.year] += 1
-    return dict(counts)
+    (all when None). One aggregate query: no answer is loaded into Python."""
+    begun = _begun_subquery()
+    query = sa.select(begun.c.year, sa.func.count(begun.c.meeting_id)).group_by(begun.c.year)
+    if organisation_ids is not None:
+        if not organisation_ids:
+            return {}
+        query = query.where(begun.c.organisation_id.in_(organisation_ids))
+    return {int(year): int(count) for year, count in db.session.execute(query).all()}
 
 
 @dataclass
@@ -393,6 +451,22 @@ class EventSummary:
     contracts_awarded: int = 0
     surveys_sent: dict[int, int] = field(default_factory=dict)
     rounds: dict[int, int] = field(default_factory=dict)  # answers per round
+    average_by_round: dict[int, float] = field(default_factory=dict)
+    comments: list["Comment"] = field(default_factory=list)
+
+
+@dataclass
+class Comment:
+    """A participant's comment about a meeting, with who wrote it, for the organizer."""
+
+    text: str
+    author: Registration
+    partner: Registration
+    round: int
+    held: bool
+    usefulness: int | None
+    follow_up: str
+    answered_at: datetime
 
 
 def event_summary(event: Event) -> EventSummary:
@@ -409,7 +483,7 @@ def event_summary(event: Event) -> EventSummary:
         sa.select(MeetingOutcome)
         .join(Meeting, Meeting.id == MeetingOutcome.meeting_id)
         .where(Meeting.event_id == event.id, _visible_meetings())
-        .order_by(MeetingOutcome.round)
+        .order_by(MeetingOutcome.round, MeetingOutcome.updated_at, MeetingOutcome.id)
     ).all()
     summary.answers = len(outcomes)
     summary.answered_meetings = len({o.meeting_id for o in outcomes})
@@ -421,6 +495,11 @@ def event_summary(event: Event) -> EventSummary:
     summary.held = sum(1 for o in latest.values() if o.held)
     summary.not_held = sum(1 for o in latest.values() if not o.held)
     summary.average_usefulness = round(sum(useful) / len(useful), 1) if useful else None
+    for round_ in sorted(summary.rounds):
+        scores = [o.usefulness for o in outcomes if o.round == round_ and o.held and o.usefulness]
+        if scores:
+            summary.average_by_round[round_] = round(sum(scores) / len(scores), 1)
+    summary.comments = event_comments(event, outcomes)
     summary.follow_ups = {kind.value: 0 for kind in FollowUp}
     for outcome in latest.values():
         summary.follow_ups[outcome.follow_up] += 1
@@ -435,6 +514,115 @@ def event_summary(event: Event) -> EventSummary:
     ).all():
         summary.surveys_sent[round_] = count
     return summary
+
+
+def event_comments(event: Event, outcomes: list[MeetingOutcome] | None = None) -> list[Comment]:
+    """The participants' comments about the event's meetings, earliest round first, with their authors and
+    partners (registrations, users and organisations loaded in a fixed number of queries)."""
+    if outcomes is None:
+        outcomes = db.session.scalars(
+            sa.select(MeetingOutcome)
+            .join(Meeting, Meeting.id == MeetingOutcome.meeting_id)
+            .where(Meeting.event_id == event.id, _visible_meetings())
+            .order_by(MeetingOutcome.round, MeetingOutcome.updated_at, MeetingOutcome.id)
+        ).all()
+    with_text = [o for o in outcomes if (o.comment or "").strip()]
+    registration_ids = set()
+    meeting_ids = {o.meeting_id for o in with_text}
+    meetings = {}
+    if meeting_ids:
+        meetings = {
+            m.id: m for m in db.session.scalars(sa.select(Meeting).where(Meeting.id.in_(meeting_ids))).all()
+        }
+        for meeting in meetings.values():
+            registration_ids.update((meeting.first_registration_id, meeting.second_registration_id))
+    registrations = {}
+    if registration_ids:
+        registrations = {
+            r.id: r
+            for r in db.session.scalars(
+                sa.select(Registration).where(Registration.id.in_(registration_ids))
+            ).unique()
+        }
+    comments = []
+    for outcome in with_text:
+        meeting = meetings[outcome.meeting_id]
+        other_id = (
+            meeting.second_registration_id
+            if outcome.registration_id == meeting.first_registration_id
+            else meeting.first_registration_id
+        )
+        comments.append(
+            Comment(
+                text=outcome.comment,
+                author=registrations[outcome.registration_id],
+                partner=registrations[other_id],
+                round=outcome.round,
+                held=outcome.held,
+                usefulness=outcome.usefulness,
+                follow_up=outcome.follow_up,
+                answered_at=outcome.updated_at,
+            )
+        )
+    return comments
+
+
+@dataclass
+class EventOutcomeRow:
+    """One event in the organizer's overview of outcomes."""
+
+    event: Event
+    answers: int
+    average_usefulness: float | None
+    procurements_begun: int
+
+
+def outcomes_overview(events: list[Event]) -> list[EventOutcomeRow]:
+    """Answers, average usefulness (latest answer per participant and meeting) and procurements begun per
+    event, in a fixed number of aggregate queries."""
+    ids = [event.id for event in events]
+    if not ids:
+        return []
+    latest_round = (
+        sa.select(
+            MeetingOutcome.meeting_id,
+            MeetingOutcome.registration_id,
+            sa.func.max(MeetingOutcome.round).label("round"),
+        )
+        .group_by(MeetingOutcome.meeting_id, MeetingOutcome.registration_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            Meeting.event_id,
+            sa.func.count(MeetingOutcome.id),
+            sa.func.avg(sa.case((MeetingOutcome.held.is_(True), MeetingOutcome.usefulness))),
+        )
+        .join(Meeting, Meeting.id == MeetingOutcome.meeting_id)
+        .join(
+            latest_round,
+            sa.and_(
+                latest_round.c.meeting_id == MeetingOutcome.meeting_id,
+                latest_round.c.registration_id == MeetingOutcome.registration_id,
+                latest_round.c.round == MeetingOutcome.round,
+            ),
+        )
+        .where(Meeting.event_id.in_(ids), _visible_meetings())
+        .group_by(Meeting.event_id)
+    ).all()
+    figures = {event_id: (count, average) for event_id, count, average in rows}
+    begun = Counter(event_id for event_id, _year, _organisation in _begun_rows([Meeting.event_id.in_(ids)]))
+    return [
+        EventOutcomeRow(
+            event,
+            int(figures.get(event.id, (0, None))[0]),
+            round(float(figures[event.id][1]), 1)
+            if figures.get(event.id, (0, None))[1] is not None
+            else None,
+            begun.get(event.id, 0),
+        )
+        for event in events
+    ]
 
 
 # --- the surveys -------------------------------------------------------------------------------------------

@@ -384,3 +384,143 @@ def test_a_participants_answers_are_in_their_personal_data_export(event, buyer, 
     [answer] = accounts.export_personal_data(buyer)["data"]["meeting_outcomes"]
     assert (answer["with"], answer["round"]) == ("Sofie Supplier", 1)
     assert answer["follow_up"] == "market_consultation"
+
+
+# --- the organizer reads comments; overview of events; the participants' menu ----------------------------
+
+
+def _comment(user, event, meeting, text, usefulness=4, held=True, follow_up="further_contact"):
+    outcomes_service.save_outcome(
+        user,
+        event,
+        meeting,
+        outcomes_service.OutcomeInput(held, usefulness if held else None, follow_up, text),
+    )
+
+
+def test_the_summary_shows_the_comments_with_who_wrote_them(
+    client, auth, event, organizer, buyer, supplier, setting
+):
+    _comment(buyer, event, setting["m1"], "Good fit for our <tender> in May", usefulness=5)
+    _comment(supplier, event, setting["m1"], "", usefulness=3)  # no comment: not listed
+    _comment(buyer, event, setting["m2"], "They did not show up", held=False)
+    summary = outcomes_service.event_summary(event)
+    assert [(c.text, c.author.user_id, c.partner.id) for c in summary.comments] == [
+        ("Good fit for our <tender> in May", buyer.id, setting["rs"].id),
+        ("They did not show up", buyer.id, setting["ro"].id),
+    ]
+    auth.login(organizer)
+    html = client.get(f"/outcomes/events/{event.id}/summary").text
+    section = html[html.index('id="comments-heading"') :]
+    assert "Good fit for our &lt;tender&gt; in May" in section  # escaped
+    assert (
+        f"{buyer.display_name} ({buyer.organisation.name}) about the meeting with {supplier.display_name}"
+        in section
+    )
+    assert "usefulness 5 of 5" in section and "the meeting did not take place" in section
+    assert 'id="average-usefulness">4.0<' in html  # (5 + 3) / 2
+
+
+def test_the_comment_field_says_the_organizer_reads_it(client, auth, event, buyer, setting):
+    auth.login(buyer)
+    html = client.get(f"/outcomes/events/{event.id}/meetings/{setting['m1'].id}").text
+    assert "The organizers of the event read your comment, with your name." in html
+
+
+def test_the_summary_gives_the_average_usefulness_per_round(app, event, buyer, supplier, setting):
+    _comment(buyer, event, setting["m1"], "", usefulness=2)
+    _comment(supplier, event, setting["m1"], "", usefulness=4)
+    move_event_to(event, days_ago(130))
+    _comment(buyer, event, setting["m1"], "", usefulness=5)
+    summary = outcomes_service.event_summary(event)
+    assert summary.average_by_round == {1: 3.0, 2: 5.0}
+    assert summary.average_usefulness == 4.5  # the latest answers: buyer 5 (round 2), supplier 4
+
+
+def test_the_organizer_overview_lists_past_events_with_their_average(
+    client, auth, event, organizer, buyer, supplier, setting
+):
+    _comment(buyer, event, setting["m1"], "", usefulness=5, follow_up="procurement_launched")
+    _comment(supplier, event, setting["m1"], "", usefulness=2)
+    _comment(buyer, event, setting["m2"], "", held=False)
+    [row] = outcomes_service.outcomes_overview([event])
+    assert (row.answers, row.average_usefulness, row.procurements_begun) == (3, 3.5, 1)
+    auth.login(organizer)
+    html = client.get("/outcomes/organizer").text
+    assert f'href="/outcomes/events/{event.id}/summary"' in html
+    assert ">3.5<" in html
+    assert 'href="/outcomes/organizer"' in client.get(f"/outcomes/events/{event.id}/summary").text
+
+
+def test_the_organizer_overview_is_for_organizers_and_shows_only_their_events(
+    client, auth, event, setting, buyer, make_user
+):
+    auth.login(buyer)
+    assert client.get("/outcomes/organizer").status_code == 403
+    auth.login(make_user(roles=("organizer",)))
+    html = client.get("/outcomes/organizer").text
+    assert f"/outcomes/events/{event.id}/summary" not in html
+    assert "None of your events is over yet" in html
+
+
+def test_my_surveys_is_in_the_user_menu_of_participants(client, auth, buyer, make_user):
+    auth.login(buyer)
+    assert 'href="/outcomes/">My surveys<' in client.get("/").text
+    auth.login(make_user(roles=("organizer",)))
+    assert "My surveys" not in client.get("/").text
+
+
+# --- the procurement count is an SQL aggregate --------------------------------------------------------------
+
+
+def _reference_by_year(organisation_ids=None):
+    """What procurements_begun_by_year gave before: counted in Python over every answer."""
+    from collections import Counter
+
+    wanted = None if organisation_ids is None else set(organisation_ids)
+    return dict(
+        Counter(
+            b.year
+            for b in outcomes_service.begun_procurements()
+            if wanted is None or b.buyer_organisation_id in wanted
+        )
+    )
+
+
+def test_the_aggregate_count_agrees_with_the_answers(app, event, buyer, supplier, setting):
+    other_buyer = setting["other_buyer"]
+    _answer(buyer, event, setting["m1"], "procurement_launched")
+    _answer(supplier, event, setting["m1"], "contract_awarded")  # same meeting: once
+    _answer(setting["other_supplier"], event, setting["m2"], "none", held=False)
+    _answer(other_buyer, event, setting["m3"], "contract_awarded")
+    ids = [buyer.organisation.id, other_buyer.organisation.id]
+    for wanted in (None, ids, ids[:1], ids[1:], []):
+        assert outcomes_service.procurements_begun_by_year(wanted) == _reference_by_year(wanted), wanted
+    year = setting["m1"].slot.starts_at.year
+    assert outcomes_service.procurements_begun_by_year() == {year: 2}
+    move_event_to(event, days_ago(130))
+    _answer(buyer, event, setting["m1"], "further_contact")  # round 2 of the buyer; the supplier's stays
+    _answer(other_buyer, event, setting["m3"], "further_contact")  # the latest round decides: stopped
+    for wanted in (None, ids, ids[:1], ids[1:]):
+        assert outcomes_service.procurements_begun_by_year(wanted) == _reference_by_year(wanted), wanted
+    assert outcomes_service.procurements_begun_by_year() == {setting["m1"].slot.starts_at.year: 1}
+
+
+def test_the_aggregate_count_is_one_query_however_many_answers(app, event, buyer, supplier, setting):
+    from matchmaker.extensions import db as database
+
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    _answer(buyer, event, setting["m1"], "procurement_launched")
+    _answer(setting["other_supplier"], event, setting["m3"], "procurement_launched")
+    organisation_id = buyer.organisation.id
+    sa.event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        outcomes_service.procurements_begun_by_year([organisation_id])
+    finally:
+        sa.event.remove(database.engine, "before_cursor_execute", record)
+    assert len(statements) == 1
+    assert "meeting_outcome" in statements[0] and "count(" in statements[0].lower()

@@ -92,3 +92,43 @@ def test_the_tracker_step_runs_twice_without_adding_anything(make_participant):
     before = _counts()
     assert "0 years and 0 projects added" in seed_demo_tracker()
     assert _counts() == before
+
+
+def test_the_sql_procurement_count_gives_the_same_figures_as_before_on_the_demo_data(make_participant):
+    """procurements_begun_by_year used to count in Python over every answer (begun_procurements); it is an
+    SQL aggregate now. On the demo data, for everyone, each organisation and each policy domain, the two
+    agree, and so do the dashboards built on them."""
+    from collections import Counter
+
+    from matchmaker.models import Organisation, OrganisationKind
+    from matchmaker.services import tracker as tracker_service
+
+    _seed(make_participant)
+
+    def reference(ids=None):
+        wanted = None if ids is None else set(ids)
+        return dict(
+            Counter(
+                b.year
+                for b in outcomes_service.begun_procurements()
+                if wanted is None or b.buyer_organisation_id in wanted
+            )
+        )
+
+    government = db.session.scalars(
+        sa.select(Organisation).where(Organisation.kind == OrganisationKind.GOVERNMENT)
+    ).all()
+    assert sum(reference().values()) == 1  # the demo's one procurement launched at the past event
+    assert outcomes_service.procurements_begun_by_year() == reference()
+    assert outcomes_service.procurements_begun_by_year([o.id for o in government]) == reference(
+        [o.id for o in government]
+    )
+    for organisation in government:
+        assert outcomes_service.procurements_begun_by_year([organisation.id]) == reference([organisation.id])
+        rows = tracker_service.organisation_dashboard(organisation).rows
+        assert {r.year: r.from_meetings for r in rows if r.from_meetings} == reference([organisation.id])
+    for domain in {o.policy_domain for o in government if o.policy_domain}:
+        ids = [o.id for o in government if o.policy_domain == domain]
+        rows = tracker_service.domain_dashboard(domain).rows
+        assert {r.year: r.from_meetings for r in rows if r.from_meetings} == reference(ids)
+    assert tracker_service.overall_dashboard().total.from_meetings == 1
