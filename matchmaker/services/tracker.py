@@ -496,6 +496,90 @@ def overall_dashboard(label_of=lambda code: code) -> Dashboard:
     return Dashboard(scope="overall", rows=rows, breakdown=breakdown)
 
 
+@dataclass
+class OrganisationLatest:
+    """An organisation of a policy domain with the figures of its latest reported year (None: no figures)."""
+
+    organisation: Organisation
+    year: int | None
+    budget_cents: int | None
+    spend_cents: int | None
+    signed_charter: bool = False
+
+    @property
+    def share_percent(self) -> Decimal | None:
+        if self.budget_cents is None:
+            return None
+        return percent(share_of(self.spend_cents or 0, self.budget_cents))
+
+    @property
+    def meets_target(self) -> bool:
+        share = share_of(self.spend_cents or 0, self.budget_cents or 0)
+        return share is not None and share >= TARGET
+
+
+def domain_organisations(domain: str) -> list[OrganisationLatest]:
+    """Every government organisation of the policy domain, by name, with its latest year's share and
+    whether it has signed the charter (three queries whatever the number of organisations)."""
+    from matchmaker.models import CharterSignature
+
+    organisations = list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .where(Organisation.kind == OrganisationKind.GOVERNMENT, Organisation.policy_domain == domain)
+            .order_by(Organisation.name)
+        ).all()
+    )
+    ids = [o.id for o in organisations]
+    if not ids:
+        return []
+    latest = (
+        sa.select(ProcurementYear.organisation_id, sa.func.max(ProcurementYear.year).label("year"))
+        .where(ProcurementYear.organisation_id.in_(ids))
+        .group_by(ProcurementYear.organisation_id)
+        .subquery()
+    )
+    spend = _spend_subquery()
+    figures = {
+        organisation_id: (year, int(budget), int(spent or 0))
+        for organisation_id, year, budget, spent in db.session.execute(
+            sa.select(
+                ProcurementYear.organisation_id,
+                ProcurementYear.year,
+                ProcurementYear.budget_cents,
+                spend.c.spend,
+            )
+            .join(
+                latest,
+                sa.and_(
+                    latest.c.organisation_id == ProcurementYear.organisation_id,
+                    latest.c.year == ProcurementYear.year,
+                ),
+            )
+            .outerjoin(spend, spend.c.year_id == ProcurementYear.id)
+        ).all()
+    }
+    signed = set(
+        db.session.scalars(
+            sa.select(CharterSignature.organisation_id).where(
+                CharterSignature.organisation_id.in_(ids), CharterSignature.withdrawn_at.is_(None)
+            )
+        ).all()
+    )
+    return [
+        OrganisationLatest(
+            organisation, *figures.get(organisation.id, (None, None, None)), organisation.id in signed
+        )
+        for organisation in organisations
+    ]
+
+
+def latest_overall() -> YearRow | None:
+    """The Flemish government's most recent year with a procurement budget (for the home page)."""
+    rows = [row for row in _year_rows([]) if row.budget_cents > 0]
+    return rows[-1] if rows else None
+
+
 def reporting_organisations() -> list[Organisation]:
     """Government organisations, for the list of organisation dashboards."""
     return list(

@@ -16,6 +16,7 @@ from matchmaker.extensions import db
 from matchmaker.i18n import current_language
 from matchmaker.models import InnovationProject, Organisation, PolicyDomain, ProcurementYear
 from matchmaker.services import ServiceError
+from matchmaker.services import charter as charter_service
 from matchmaker.services import outcomes as outcomes_service
 from matchmaker.services import tracker as tracker_service
 from matchmaker.tracker import bp
@@ -39,6 +40,12 @@ def percent_filter(value: Decimal | None, places: int = 2) -> str:
         return "–"
     pattern = "#,##0." + "0" * places + "%" if places else "#,##0%"
     return format_percent(Decimal(value) / 100, pattern)
+
+
+@bp.app_template_global("tracker_latest_overall")
+def latest_overall():
+    """The Flemish government's latest share against 3%, for the home page."""
+    return tracker_service.latest_overall()
 
 
 def _chart(dashboard):
@@ -130,7 +137,11 @@ def domain(code: str):
     code = _domain(code)
     dashboard = tracker_service.domain_dashboard(code)
     return render_template(
-        "tracker/domain.html", dashboard=dashboard, chart=_chart(dashboard), domain_label=_domain_label(code)
+        "tracker/domain.html",
+        dashboard=dashboard,
+        chart=_chart(dashboard),
+        domain_label=_domain_label(code),
+        organisations=tracker_service.domain_organisations(code),
     )
 
 
@@ -154,6 +165,7 @@ def organisation(organisation_id: int):
         begun=outcomes_service.begun_for_organisation(organisation.id),
         can_edit=tracker_service.can_edit(current_user, organisation),
         domain_label=_domain_label(organisation.policy_domain),
+        signature=charter_service.active_signature(organisation),
     )
 
 
