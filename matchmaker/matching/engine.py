@@ -10,6 +10,7 @@ import math
 import multiprocessing
 import pickle
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,6 +178,12 @@ class MatchingEngine:
     def learn_lexicon(self, documents: Iterable[Document]) -> list[str | None]:
         """Teach compound splitting the words these documents use on their own; returns their languages."""
         self._learn_label_words()
+        languages, seen = self._languages_and_words(list(documents))
+        self._learn_seen(seen)
+        return languages
+
+    def _languages_and_words(self, documents: Sequence[Document]) -> tuple[list[str | None], dict]:
+        """The documents' languages, and the folded words of those in compounding languages (by language)."""
         seen: dict[str | None, set[str]] = {}
         languages = []
         for doc in documents:
@@ -184,9 +191,11 @@ class MatchingEngine:
             languages.append(lang)
             if lang in COMPOUNDING:
                 seen.setdefault(lang, set()).update(self.analyzer.tokens(self._full_text(doc)))
+        return languages, {lang: {fold(t) for t in words} for lang, words in seen.items()}
+
+    def _learn_seen(self, seen: dict) -> None:
         for lang in sorted(seen, key=str):
-            self.analyzer.learn_words(lang, {fold(t) for t in seen[lang]})
-        return languages
+            self.analyzer.learn_words(lang, seen[lang])
 
     def analyse(
         self,
@@ -250,41 +259,60 @@ class MatchingEngine:
         command line, not inside a web worker). The result is the same either way.
         """
         docs = list(documents)
+        for doc in docs:
+            if not isinstance(doc, Document):
+                raise InvalidDocument(f"expected a Document, got {type(doc).__name__}")
         keys = [_id_key(doc.id) for doc in docs]
         if len(set(keys)) != len(keys):
             raise InvalidDocument("the same document id more than once")
-        languages = self.learn_lexicon(docs)
+        self._learn_label_words()
         index = Index(self)
         step = max(1, chunk)
         starts = list(range(0, len(docs), step))
-        pool = None
-        parts: list[sp.csr_matrix] = []
-        analysed: list[Analysed] = []
-        vocabulary_: dict[str, int] = {}
+        parallel = workers > 1 and len(starts) > 1 and "fork" in multiprocessing.get_all_start_methods()
         global _SHARED
-        _SHARED = (self, docs, step, languages)
         try:
-            if workers > 1 and len(starts) > 1 and "fork" in multiprocessing.get_all_start_methods():
-                pool = multiprocessing.get_context("fork").Pool(workers)
-                chunks = pool.imap(_analyse_chunk, starts)
-            else:
-                pool, chunks = None, map(_analyse_chunk, starts)
-            for start, chunk in zip(starts, chunks, strict=True):
-                for doc, a in zip(docs[start : start + step], chunk, strict=True):
-                    a.document = doc
-                parts.append(_count_rows(chunk, vocabulary_, grow=True))
-                for a in chunk:
-                    a.terms = None  # the count matrix holds them now
-                analysed.extend(chunk)
-                if progress:
-                    progress(min(start + step, len(docs)), len(docs))
+            # Pass 1: languages, and the words that compound splitting may use (needed before any analysis).
+            _SHARED = (self, docs, step, None)
+            languages: list[str | None] = []
+            seen: dict[str | None, set[str]] = {}
+            with _chunk_map(_lexicon_chunk, starts, workers if parallel else 1) as results:
+                for chunk_languages, chunk_seen in results:
+                    languages.extend(chunk_languages)
+                    for lang, words in chunk_seen.items():
+                        seen.setdefault(lang, set()).update(words)
+            self._learn_seen(seen)
+            # Pass 2: terms, counts over each chunk's own vocabulary, CPV codes and vectors.
+            _SHARED = (self, docs, step, languages)
+            parts: list[sp.csr_matrix] = []
+            cpv_parts: list[sp.csr_matrix] = []
+            analysed: list[Analysed] = []
+            vocabulary_: dict[str, int] = {}
+            with _chunk_map(_analyse_chunk, starts, workers if parallel else 1) as results:
+                for start, (chunk, terms, counts, cpv) in zip(starts, results, strict=True):
+                    for doc, a in zip(docs[start : start + step], chunk, strict=True):
+                        a.document = doc
+                    # The chunk's columns -> the index's (new terms in order of first use, as one pass would).
+                    columns = np.array(
+                        [vocabulary_.setdefault(t, len(vocabulary_)) for t in terms], dtype=np.int32
+                    )
+                    parts.append(
+                        sp.csr_matrix(
+                            (counts.data, columns[counts.indices], counts.indptr),
+                            shape=(counts.shape[0], len(vocabulary_)),
+                        )
+                    )
+                    cpv_parts.append(cpv)
+                    analysed.extend(chunk)
+                    if progress:
+                        progress(min(start + step, len(docs)), len(docs))
         finally:
             _SHARED = None
-            if pool is not None:
-                pool.close()
-                pool.join()
         counts = _stack(parts, len(vocabulary_))
-        index._build(analysed, counts, list(vocabulary_))
+        counts.has_sorted_indices = False
+        counts.sort_indices()
+        cpv = sp.vstack(cpv_parts, format="csr") if cpv_parts else None
+        index._build(analysed, counts, list(vocabulary_), cpv)
         return index
 
 
@@ -292,13 +320,39 @@ class MatchingEngine:
 _SHARED: tuple | None = None
 
 
-def _analyse_chunk(start: int) -> list[Analysed]:
-    """Analyse one chunk of the documents being fitted (in a forked worker, or in this process)."""
+@contextmanager
+def _chunk_map(function: Callable[[int], Any], starts: list[int], workers: int):
+    """Results of function(start) for each start, in order: in forked processes when workers > 1."""
+    if workers <= 1:
+        yield map(function, starts)
+        return
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    try:
+        yield pool.imap(function, starts)
+    finally:
+        pool.close()
+        pool.join()
+
+
+def _lexicon_chunk(start: int) -> tuple[list[str | None], dict]:
+    engine, docs, step, _ = _SHARED
+    return engine._languages_and_words(docs[start : start + step])
+
+
+def _analyse_chunk(start: int) -> tuple[list[Analysed], list[str], sp.csr_matrix, sp.csr_matrix]:
+    """Analyse one chunk of the documents being fitted (in a forked worker, or in this process): the
+    analysed documents (without their text and terms), the chunk's terms, its count matrix over them and its
+    CPV vectors."""
     engine, docs, step, languages = _SHARED
     chunk = engine.analyse(docs[start : start + step], languages=languages[start : start + step])
+    terms: dict[str, int] = {}
+    counts = _count_rows(chunk, terms, grow=True)
+    config = engine.config
+    cpv = code_vectors([a.weighted_codes(config) for a in chunk], config.cpv_levels)
     for a in chunk:
         a.document = None  # the parent has it: do not send it back
-    return chunk
+        a.terms = None  # the count matrix holds them now
+    return chunk, list(terms), counts, cpv
 
 
 # A feature goes to the dense product when (documents having it) x (queries having it) is at least this share of
@@ -342,16 +396,21 @@ class _ProductPlan:
 def _count_rows(analysed: Sequence[Analysed], vocabulary_: dict[str, int], grow: bool) -> sp.csr_matrix:
     """docs x terms matrix of weighted counts; with `grow`, unseen terms get new columns, else are dropped."""
     indptr, indices, data = [0], [], []
-    for a in analysed:
-        for term, count in a.terms.items():
-            j = vocabulary_.get(term)
-            if j is None:
-                if not grow:
-                    continue
-                j = vocabulary_[term] = len(vocabulary_)
-            indices.append(j)
-            data.append(count)
-        indptr.append(len(indices))
+    if grow:
+        add = vocabulary_.setdefault
+        for a in analysed:
+            indices.extend([add(term, len(vocabulary_)) for term in a.terms])
+            data.extend(a.terms.values())
+            indptr.append(len(indices))
+    else:
+        get = vocabulary_.get
+        for a in analysed:
+            for term, count in a.terms.items():
+                j = get(term)
+                if j is not None:
+                    indices.append(j)
+                    data.append(count)
+            indptr.append(len(indices))
     matrix = sp.csr_matrix(
         (np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), indptr),
         shape=(len(analysed), len(vocabulary_)),
@@ -386,7 +445,13 @@ class Index:
         self._changes = 0
 
     # -- building --
-    def _build(self, analysed: list[Analysed], counts: sp.csr_matrix, terms: list[str]) -> None:
+    def _build(
+        self,
+        analysed: list[Analysed],
+        counts: sp.csr_matrix,
+        terms: list[str],
+        cpv: sp.csr_matrix | None = None,
+    ) -> None:
         self._analysed = analysed
         self._alive = np.ones(len(analysed), dtype=bool)
         self._positions = {a.document.id: i for i, a in enumerate(analysed)}
@@ -401,18 +466,22 @@ class Index:
             self.tfidf.fit(counts)
             if self.config.idf_power != 1.0:
                 self.tfidf.idf_ = self.tfidf.idf_**self.config.idf_power
-        self._rows = self._vectors(counts, analysed)
+        self._rows = self._vectors(counts, analysed, cpv)
         self._changes = 0
         self._refresh()
 
-    def _vectors(self, counts: sp.csr_matrix, analysed: Sequence[Analysed]) -> sp.csr_matrix:
-        """The combined, weighted rows: [sqrt(wt) * text | sqrt(wc) * cpv | sqrt(wh) * themes]."""
+    def _vectors(
+        self, counts: sp.csr_matrix, analysed: Sequence[Analysed], cpv: sp.csr_matrix | None = None
+    ) -> sp.csr_matrix:
+        """The combined, weighted rows: [sqrt(wt) * text | sqrt(wc) * cpv | sqrt(wh) * themes]. `cpv`, when
+        given, is code_vectors() of the documents' weighted codes (made by the fit's workers)."""
         config = self.config
         if counts.shape[1]:
             text = self.tfidf.transform(counts).astype(np.float32)
         else:
             text = sp.csr_matrix((len(analysed), 0), dtype=np.float32)
-        cpv = code_vectors([a.weighted_codes(config) for a in analysed], config.cpv_levels)
+        if cpv is None:
+            cpv = code_vectors([a.weighted_codes(config) for a in analysed], config.cpv_levels)
         indptr, indices, data = [0], [], []
         for a in analysed:
             cols = sorted({self.theme_vocabulary[t] for t in a.themes if t in self.theme_vocabulary})
