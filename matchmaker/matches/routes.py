@@ -15,6 +15,7 @@ from matchmaker.i18n import current_language
 from matchmaker.matches import bp
 from matchmaker.matches.forms import InterestForm, OverviewFilterForm
 from matchmaker.models import utcnow
+from matchmaker.pages.routes import safe_next
 from matchmaker.services import ServiceError
 from matchmaker.services import matching as service
 from matchmaker.services import themes as themes_service
@@ -23,10 +24,8 @@ PER_ITEM_CHOICES = (5, 10, 20)
 
 
 def _safe_next(value: str | None, fallback: str) -> str:
-    """Only a path on this site (no scheme, no host, no protocol-relative //)."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return fallback
+    """Only a path on this site: the one check of the whole app (it also refuses "/<tab>/evil.example")."""
+    return safe_next(value, fallback)
 
 
 def _wants_json() -> bool:

@@ -14,8 +14,13 @@ HOME_EVENTS = 3
 
 
 def safe_next(target: str | None, fallback: str) -> str:
-    """Only local paths are followed after a form, never another site."""
-    if not target:
+    """Only local paths are followed after a form, never another site.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so "/\\evil.example" and
+    "/<tab>/evil.example" lead elsewhere too: a backslash, whitespace or control character is refused."""
+    if not target or not isinstance(target, str):
+        return fallback
+    if "\\" in target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return fallback
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -40,7 +45,8 @@ def set_language():
     if current_user.is_authenticated:
         current_user.language = language
         db.session.commit()
-    return redirect(safe_next(form.next.data or request.referrer and urlsplit(request.referrer).path, url_for("pages.home")))
+    came_from = request.referrer and urlsplit(request.referrer).path
+    return redirect(safe_next(form.next.data or came_from, url_for("pages.home")))
 
 
 @bp.get("/healthz")
