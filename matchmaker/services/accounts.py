@@ -69,6 +69,12 @@ def verify_password(user: User | None, password: str) -> bool:
     return check_password_hash(user.password_hash, password)
 
 
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a hash was made with another method or other parameters (scrypt cost, pbkdf2 iterations)
+    than the configured one, e.g. "pbkdf2:sha256:1000" or "scrypt:16384:8:1" when "scrypt" is asked."""
+    return password_hash.split("$", 1)[0] != _dummy_hash().split("$", 1)[0]
+
+
 _DUMMY_HASHES: dict[str, str] = {}
 
 
@@ -286,7 +292,7 @@ def log_in(email: str, password: str, remember: bool = False) -> User:
                 email=user.email,
             )
         )
-    if not user.password_hash.startswith(current_app.config["PASSWORD_HASH_METHOD"].split(":")[0] + ":"):
+    if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)  # the hash method was upgraded: rehash, sessions stay
     user.last_login_at = utcnow()
     db.session.commit()
