@@ -51,6 +51,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    __import__("matchmaker.routing", fromlist=["_"]).init_app(app)  # before the blueprints add their rules
     mail.init_app(app)
 
     from matchmaker import models  # noqa: F401  (register the models with the metadata)
