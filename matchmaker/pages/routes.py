@@ -8,9 +8,7 @@ from flask_login import current_user
 from matchmaker.extensions import db
 from matchmaker.pages import bp
 from matchmaker.pages.forms import LanguageForm
-from matchmaker.services import events as events_service
-
-HOME_EVENTS = 3
+from matchmaker.services.home import home_figures
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -30,9 +28,9 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 @bp.get("/")
 def home():
-    # The next meet & greets, so that a visitor sees at once that the platform is alive and what comes next.
-    upcoming = events_service.list_public_events().upcoming[:HOME_EVENTS]
-    return render_template("pages/home.html", upcoming_events=upcoming)
+    # What is on the platform now and the next meet & greets: a visitor sees at once that it is alive.
+    figures = home_figures(logged_in=current_user.is_authenticated)
+    return render_template("pages/home.html", figures=figures, upcoming_events=figures.upcoming_events)
 
 
 @bp.post("/language")

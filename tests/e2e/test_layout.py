@@ -17,8 +17,8 @@ NAV_ITEMS = "#main-nav-items > ul > li"
 
 @pytest.fixture
 def busy_admin(live_app):
-    """An administrator who also organizes and belongs to an agency, with a long name and unread notifications:
-    every menu of the bar is shown."""
+    """An administrator who also organizes and belongs to an agency, with a long name and unread
+    notifications: every menu of the bar is shown."""
     with live_app.app_context():
         user = accounts.create_user(
             "marie@example.org",
@@ -102,7 +102,9 @@ def test_on_a_phone_the_menu_collapses_behind_the_toggler_and_opens_with_it(page
     offerings.wait_for(state="visible")
     assert toggler.get_attribute("aria-expanded") == "true"
     # Stacked, one item a line, all inside the screen.
-    page.wait_for_function("() => !document.querySelector('#main-nav-items').classList.contains('collapsing')")
+    page.wait_for_function(
+        "() => !document.querySelector('#main-nav-items').classList.contains('collapsing')"
+    )
     boxes = _boxes(page)
     tops = [round(box["y"]) for box in boxes]
     assert tops == sorted(tops) and len(set(tops)) == len(tops), f"items are not stacked: {tops}"

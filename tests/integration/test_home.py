@@ -1,0 +1,59 @@
+"""The home page: what the platform does for buyers and for suppliers, and what is on it right now."""
+
+import re
+
+from matchmaker.extensions import db
+from matchmaker.models import Need, Offering
+
+
+def _figures(html: str) -> dict[str, int]:
+    """The hero's figures as {label: value}."""
+    pairs = re.findall(
+        r'<span class="figure-value">(\d+)</span>\s*<span class="figure-label">([^<]+)</span>', html
+    )
+    return {label.strip(): int(value) for value, label in pairs}
+
+
+def _add_catalogue(make_organisation):
+    supplier = make_organisation(kind="startup")
+    buyer = make_organisation(kind="government")
+    db.session.add_all(
+        [
+            Offering(organisation_id=supplier.id, title="Drone inspection", status="published"),
+            Offering(organisation_id=supplier.id, title="Road radar", status="published"),
+            Offering(organisation_id=supplier.id, title="Unfinished idea", status="draft"),
+            Need(organisation_id=buyer.id, title="Bridge inspection", status="open"),
+            Need(organisation_id=buyer.id, title="Internal need", status="open", registered_only=True),
+            Need(organisation_id=buyer.id, title="Old need", status="closed"),
+        ]
+    )
+    db.session.commit()
+
+
+def test_a_visitor_sees_a_way_in_for_buyers_and_for_suppliers(client):
+    html = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "For public buyers" in html and "For innovative companies" in html
+    assert html.count('href="/auth/register"') >= 2
+    assert 'href="/catalogue/offerings"' in html and 'href="/catalogue/needs"' in html
+
+
+def test_the_figures_count_published_offerings_and_open_needs_a_visitor_may_see(client, make_organisation):
+    _add_catalogue(make_organisation)
+    html = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    figures = _figures(html)
+    assert figures["innovative offerings"] == 2
+    # The need for registered users only is not counted for a visitor.
+    assert figures["open need of a public buyer"] == 1
+    assert figures["upcoming meet & greets"] == 0
+    assert "No upcoming events for now." in html
+
+
+def test_a_logged_in_reader_counts_the_needs_for_registered_users_and_gets_their_own_actions(
+    client, auth, make_organisation
+):
+    _add_catalogue(make_organisation)
+    auth.login_as("buyer")
+    html = client.get("/").get_data(as_text=True)
+    assert _figures(html)["open needs of public buyers"] == 2
+    assert "For public buyers" not in html
+    assert 'class="btn btn-primary" href="/catalogue/needs/mine"' in html
