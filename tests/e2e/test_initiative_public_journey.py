@@ -179,3 +179,51 @@ def test_an_admin_previews_and_saves_a_page(page, check_a11y, initiative, live_a
     assert page.get_by_text("The page is saved.").is_visible()
     page.goto("/initiative/initiatiefnemers")
     assert page.locator("main h2", has_text="Who we are").is_visible()
+
+
+def test_an_admin_reviews_the_newsletter_and_resumes_an_interrupted_announcement(
+    page, check_a11y, initiative, published_events, live_app
+):
+    from datetime import timedelta
+
+    from matchmaker.models import Event, EventAnnouncement, Subscriber, utcnow
+
+    with live_app.app_context():
+        accounts.create_user(
+            "ilse@example.org", PASSWORD, "Ilse Admin", ("admin",), language="en", confirmed=True
+        )
+        for n, status in enumerate(["confirmed", "confirmed", "pending", "unsubscribed"]):
+            db.session.add(
+                Subscriber(
+                    email=f"s{n}@example.org",
+                    status=status,
+                    language="nl",
+                    token_nonce=f"n{n}",
+                    consent_version="2026-11",
+                    confirmed_at=utcnow() if status == "confirmed" else None,
+                )
+            )
+        event = db.session.scalar(db.select(Event).where(Event.title == "Slimme mobiliteit"))
+        # A sending that stopped an hour ago, after one mail.
+        db.session.add(
+            EventAnnouncement(
+                event_id=event.id, recipients=2, sent=1, progress_at=utcnow() - timedelta(hours=1)
+            )
+        )
+        db.session.commit()
+        event_id = event.id
+    log_in(page, "ilse@example.org")
+    page.goto("/admin/")
+    page.locator(".admin-nav").get_by_role("link", name="Newsletter").click()
+    assert page.locator("[data-status=confirmed]").inner_text() == "2"
+    assert page.get_by_role("link", name="Export 2 confirmed subscribers (CSV)").is_visible()
+    check_a11y(page, "newsletter-admin")
+    page.locator(".admin-nav").get_by_role("link", name="Pages").click()
+    assert page.locator(".admin-nav [aria-current=page]").inner_text() == "Pages"
+
+    page.goto(f"/newsletter/announce/{event_id}")
+    assert page.get_by_role("heading", name="The sending was interrupted").is_visible()
+    check_a11y(page, "newsletter-announce-interrupted")
+    page.get_by_role("button", name="Resume sending").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("subscribers received it.").is_visible()

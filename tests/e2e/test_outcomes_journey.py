@@ -150,3 +150,16 @@ def test_a_participant_rates_a_meeting_after_the_event(page, check_a11y, past_ev
     page.get_by_role("link", name="Outcomes of the meetings").click()
     assert page.locator("#procurements-begun").inner_text() == "1"
     check_a11y(page, "outcomes-summary")
+    comments = page.locator(".outcome-comments")
+    assert "We launch a pre-commercial procurement in spring." in comments.inner_text()
+    assert "Bart Buyer" in comments.inner_text()
+
+    page.get_by_role("link", name="Outcomes of my events").click()
+    assert page.locator("#outcomes-overview tbody tr").count() == 1
+    check_a11y(page, "outcomes-organizer")
+
+    # The participant finds the surveys in the user menu.
+    log_in(page, "bart@example.org")
+    page.locator(".user-menu-toggle").click()
+    page.get_by_role("link", name="My surveys").click()
+    assert page.get_by_role("heading", name="Rate your meetings").is_visible()

@@ -88,3 +88,14 @@ def test_an_admin_enters_a_year_and_a_project_and_the_dashboard_follows(page, ch
     page.locator("a[href='/tracker/domains/mow']").first.click()
     assert "3,50%" in page.locator("#figures").inner_text()
     check_a11y(page, "tracker-domain")
+    organisations = page.locator("#domain-organisations")
+    assert (
+        "Agentschap Wegen en Verkeer" in organisations.inner_text() and "3,50%" in organisations.inner_text()
+    )
+
+    # The home page shows the Flemish government's latest share, with a link to the tracker.
+    page.goto("/")
+    assert page.locator("#home-norm-share").inner_text() == "3,50%"
+    check_a11y(page, "home-norm")
+    page.locator("section[aria-labelledby=norm-heading] a[href='/tracker/']").click()
+    page.wait_for_url("**/tracker/")
