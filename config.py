@@ -48,7 +48,12 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_REFRESH_EACH_REQUEST = False  # 30 days from logging in, not from the last visit
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # Flask-Login's check of the client (address and browser) behind a session: "basic" marks a session seen
+    # from elsewhere as not fresh; "strong" would end it and its remember-me cookie, which logs out everyone
+    # whose address changes (phones at an event switch between Wi-Fi and mobile data all day).
+    SESSION_PROTECTION = os.environ.get("SESSION_PROTECTION", "basic")
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
     # Passwords: a slow, salted hash (scrypt through Werkzeug).
@@ -77,8 +82,20 @@ class Config:
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # When Redis is unreachable, count in each worker's memory instead of failing every limited request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "matchmaker"
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
+    CONTACT_RATE_LIMIT = os.environ.get("CONTACT_RATE_LIMIT", "5 per minute;20 per hour")
+    NEWSLETTER_RATE_LIMIT = os.environ.get("NEWSLETTER_RATE_LIMIT", "5 per minute;20 per hour")
+    # Invitations are mailed to any address an organisation's administrator types: counted per inviter.
+    INVITE_RATE_LIMIT = os.environ.get("INVITE_RATE_LIMIT", "10 per minute;50 per day")
+
+    # Behind a reverse proxy or load balancer: how many proxies set X-Forwarded-For/-Proto. Without it every
+    # client has the proxy's address, so one person's failed logins would lock everybody out. 0: no proxy
+    # (the headers are then ignored, since anyone can send them).
+    PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
 
     # Security headers.
     CONTENT_SECURITY_POLICY = (
@@ -116,7 +133,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     MAIL_BACKEND = "memory"
     # Fast hashing keeps the suite quick; production uses scrypt (tested separately).
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name, not a password
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     WTF_CSRF_ENABLED = False
@@ -126,15 +143,18 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
-    SESSION_COOKIE_NAME = "__Host-mm_session"
+    SESSION_COOKIE_NAME = "__Host-mm_session"  # __Host-: only over HTTPS, for this host only, path /
+    REMEMBER_COOKIE_NAME = "__Host-mm_remember"
     HSTS = True
+    PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 1)  # production runs behind a load balancer (DESIGN.md)
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
 
     @classmethod
     def check(cls) -> None:
         if not cls.SECRET_KEY or cls.SECRET_KEY == DEV_SECRET_KEY or len(cls.SECRET_KEY) < 32:
             raise RuntimeError(
-                "ProductionConfig refuses to start: set SECRET_KEY to a random value of at least 32 characters."
+                "ProductionConfig refuses to start: "
+                "set SECRET_KEY to a random value of at least 32 characters."
             )
 
 

@@ -1,9 +1,15 @@
-"""Security headers on every response."""
+"""Security headers on every response, and the client's real address behind a proxy."""
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def init_app(app: Flask) -> None:
+    hops = app.config.get("PROXY_FIX_X_FOR", 0)
+    if hops:
+        # Rate limits count per client address and url_for(_external) needs the scheme the client used.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         headers = response.headers
@@ -17,6 +23,10 @@ def init_app(app: Flask) -> None:
         )
         if app.config.get("HSTS"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if response.mimetype == "text/html":
+        if request.endpoint != "static":
+            # Pages, exports (CSV, PDF, .ics, JSON) may hold personal data: never kept by browsers or proxies.
             headers.setdefault("Cache-Control", "no-store")
+        # Say nothing about the software behind the site.
+        headers.pop("Server", None)
+        headers.pop("X-Powered-By", None)
         return response

@@ -2,12 +2,12 @@
 invitations and members. Every write is a POST with a CSRF token and checks that the user
 administers the organisation (403 otherwise); the rules themselves live in services.organisations."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from matchmaker.extensions import db
+from matchmaker.extensions import db, limiter
 from matchmaker.models import Invitation, Membership, MembershipRole, Organisation, OrganisationKind
 from matchmaker.organisations import bp
 from matchmaker.organisations.forms import ActionForm, InviteForm, OrganisationForm, RoleChangeForm
@@ -121,7 +121,17 @@ def edit(organisation_id: int):
 # --- invitations ----------------------------------------------------------------------------------
 
 
+def _invite_limit() -> str:
+    return current_app.config.get("INVITE_RATE_LIMIT", "10 per minute;50 per day")
+
+
+def _inviter() -> str:
+    """Invitations are mailed to any address typed in: counted per inviter, whatever their address."""
+    return f"inviter:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr or ""
+
+
 @bp.route("/<int:organisation_id>/invitations/new", methods=["GET", "POST"])
+@limiter.limit(_invite_limit, methods=["POST"], key_func=_inviter)
 @login_required
 def invite(organisation_id: int):
     organisation = db.get_or_404(Organisation, organisation_id)
@@ -163,6 +173,7 @@ def _invitation_action(invitation_id: int, action, success):
 
 
 @bp.post("/invitations/<int:invitation_id>/resend")
+@limiter.limit(_invite_limit, key_func=_inviter)
 @login_required
 def resend_invitation(invitation_id: int):
     return _invitation_action(

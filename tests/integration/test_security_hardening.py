@@ -1,0 +1,245 @@
+"""Open redirects, rate limits on the forms that send mail, password hashing and its upgrade on login."""
+
+import os
+import uuid
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from config import Config, ProductionConfig
+from matchmaker.extensions import db, limiter
+from matchmaker.pages.routes import safe_next
+from tests.conftest import PASSWORD
+
+# --- open redirects --------------------------------------------------------------------------------------
+
+# Each of these is taken by some browser as a link to another site.
+FOREIGN = [
+    "https://evil.example/",
+    "//evil.example/",
+    "/\\evil.example/",  # browsers read a backslash as a slash: //evil.example
+    "\\\\evil.example/",
+    "/\t/evil.example/",  # browsers drop tabs and newlines in URLs: //evil.example
+    "/\n/evil.example/",
+    "/\r/evil.example/",
+    " //evil.example/",
+    "javascript:alert(1)",
+    "http:evil.example",
+    "evil.example",
+]
+
+
+@pytest.mark.parametrize("target", FOREIGN)
+def test_safe_next_refuses_every_way_to_another_site(target):
+    assert safe_next(target, "/home") == "/home"
+
+
+@pytest.mark.parametrize("target", ["/", "/events/3?tab=requests#r-2", "/catalogue/needs?q=a%20b"])
+def test_safe_next_keeps_a_local_path(target):
+    assert safe_next(target, "/home") == target
+
+
+def test_safe_next_ignores_what_is_not_text():
+    assert safe_next(["/x"], "/home") == "/home"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("target", FOREIGN)
+def test_login_never_sends_to_another_site(client, make_user, target):
+    user = make_user()
+    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", FOREIGN)
+def test_language_switch_never_sends_to_another_site(client, target):
+    response = client.post("/language", data={"language": "en", "next": target})
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example/", "/\t/evil.example/"])
+def test_match_answer_never_sends_to_another_site(client, auth, target):
+    auth.login_as("supplier")
+    response = client.post("/matches/999/999/interest", data={"decision": "bogus", "next": target})
+    assert response.status_code == 302
+    assert "evil" not in response.headers["Location"]
+
+
+def test_every_redirect_to_a_next_goes_through_safe_next():
+    """A grep: views follow a `next` only through pages.routes.safe_next (or a url_for of their own)."""
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "matchmaker")
+    offenders = []
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(folder, name)
+            with open(path, encoding="utf-8") as source:
+                for number, line in enumerate(source, 1):
+                    followed = "redirect(" in line and any(
+                        word in line for word in ("next", "referrer", "request.args", "request.form")
+                    )
+                    if followed and "safe_next(" not in line and "url_for(" not in line:
+                        offenders.append(f"{os.path.relpath(path, root)}:{number}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)
+
+
+# --- rate limits --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_overrides(request):
+    overrides = {"RATELIMIT_ENABLED": True}
+    if request.node.name == "test_limits_are_shared_through_redis":
+        url = os.environ.get("TEST_REDIS_URL")
+        if not url:
+            pytest.skip("TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/15)")
+        overrides["RATELIMIT_STORAGE_URI"] = url
+        overrides["RATELIMIT_KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    return overrides
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits(app):
+    limiter.reset()
+    yield
+    limiter.reset()
+
+
+def _posts_until_limited(client, path: str, data_of, limit: int = 40) -> int:
+    """POST (as from one address) until a 429; the number of the refused attempt, or 0 if none was."""
+    for n in range(1, limit + 1):
+        response = client.post(path, data=data_of(n))
+        assert response.status_code < 500, (path, response.status_code)
+        if response.status_code == 429:
+            return n
+    return 0
+
+
+MAIL_FORMS = {
+    "register": (
+        "/auth/register",
+        lambda n: {
+            "email": f"new{n}@example.org",
+            "display_name": "New",
+            "password": PASSWORD,
+            "password_repeat": PASSWORD,
+            "role": "supplier",
+            "language": "en",
+        },
+    ),
+    "reset": ("/auth/forgot-password", lambda n: {"email": f"someone{n}@example.org"}),
+    "resend confirmation": ("/auth/confirm/new-link", lambda n: {"email": f"someone{n}@example.org"}),
+    "contact": (
+        "/contact",
+        lambda n: {
+            "name": "Someone",
+            "email": f"someone{n}@example.org",
+            "subject": "Hi",
+            "message": "Hello " * 5,
+        },
+    ),
+    "newsletter": ("/newsletter/", lambda n: {"email": f"someone{n}@example.org", "language": "en"}),
+}
+
+
+@pytest.mark.parametrize("form", sorted(MAIL_FORMS))
+def test_every_public_form_that_sends_mail_is_rate_limited(client, form):
+    path, data_of = MAIL_FORMS[form]
+    refused_at = _posts_until_limited(client, path, data_of)
+    assert 2 <= refused_at <= 25, f"{form}: refused at attempt {refused_at}"
+    assert client.get(path).status_code == 200  # reading the form stays possible
+
+
+def test_invitations_are_rate_limited_per_inviter(client, auth, make_organisation, app):
+    user = auth.login_as("supplier", with_organisation=False)
+    organisation = make_organisation(admins=(user,), kind="startup")
+    path = f"/organisations/{organisation.id}/invitations/new"
+    refused_at = _posts_until_limited(
+        client, path, lambda n: {"email": f"colleague{n}@example.org", "role": "member"}, limit=60
+    )
+    assert 2 <= refused_at <= 50
+
+
+def test_login_limit_counts_per_address_behind_the_proxy(database):
+    """Behind the load balancer every request comes from its address: the limit must count the client's."""
+    from tests.conftest import make_test_app
+
+    app = make_test_app(database, RATELIMIT_ENABLED=True, PROXY_FIX_X_FOR=1, LOGIN_RATE_LIMIT="2 per minute")
+    with app.app_context():
+        limiter.reset()
+        client = app.test_client()
+
+        def attempt(ip: str) -> int:
+            data = {"email": "nobody@example.org", "password": "wrong-password-123"}
+            return client.post("/auth/login", data=data, headers={"X-Forwarded-For": ip}).status_code
+
+        assert [attempt("198.51.100.1") for _ in range(3)] == [422, 422, 429]
+        assert attempt("198.51.100.2") == 422  # another client is not locked out by the first one
+        limiter.reset()
+        db.engine.dispose()
+
+
+def test_limits_are_shared_through_redis(app, client):
+    """With REDIS_URL set the counters live in Redis, so every worker on every host sees them."""
+    assert app.config["RATELIMIT_STORAGE_URI"].startswith("redis://")
+    assert type(limiter.storage).__name__ == "RedisStorage"
+    path, data_of = MAIL_FORMS["reset"]
+    assert 2 <= _posts_until_limited(client, path, data_of) <= 25
+
+
+def test_redis_url_selects_redis_storage(monkeypatch):
+    import importlib
+
+    import config
+
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/0")
+    try:
+        reloaded = importlib.reload(config)
+        assert reloaded.Config.RATELIMIT_STORAGE_URI == "redis://cache.internal:6379/0"
+        assert reloaded.ProductionConfig.RATELIMIT_STORAGE_URI == "redis://cache.internal:6379/0"
+    finally:
+        monkeypatch.delenv("REDIS_URL")
+        importlib.reload(config)
+    assert Config.RATELIMIT_STORAGE_URI in ("memory://", os.environ.get("REDIS_URL"))
+
+
+# --- password hashing --------------------------------------------------------------------------------------
+
+
+def test_production_hash_is_slow_scrypt():
+    method = ProductionConfig.PASSWORD_HASH_METHOD
+    hashed = generate_password_hash("a long enough password", method=method)
+    name, *params = hashed.split("$", 1)[0].split(":")
+    assert name == "scrypt"
+    n, r, p = (int(x) for x in params)
+    assert n >= 2**15 and r >= 8 and p >= 1  # about 32 MiB of memory per hash: slow to guess
+
+
+@pytest.mark.parametrize(
+    "old_method",
+    ["pbkdf2:sha256:1000", "pbkdf2:sha256:600000", "scrypt:16384:8:1"],
+    ids=["pbkdf2", "pbkdf2-high", "weak-scrypt"],
+)
+def test_login_upgrades_a_hash_made_with_other_settings(app, client, make_user, old_method):
+    app.config["PASSWORD_HASH_METHOD"] = "scrypt"
+    user = make_user()
+    user.password_hash = generate_password_hash(PASSWORD, method=old_method)
+    db.session.commit()
+    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.password_hash.startswith("scrypt:32768:8:1$")
+    version = user.auth_version
+    client.post("/auth/logout")
+    assert client.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    db.session.refresh(user)
+    assert user.auth_version == version  # an upgrade does not end other sessions
+
+
+def test_login_keeps_a_hash_that_is_current(app, client, make_user):
+    user = make_user()
+    before = user.password_hash
+    client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    db.session.refresh(user)
+    assert user.password_hash == before
