@@ -111,6 +111,7 @@ class CpvLabelIndex:
         self.matrix.sort_indices()
         self.total = total
         self.total[self.total == 0] = np.inf
+        self._by_language: dict[int, tuple[sp.csr_matrix, np.ndarray]] = {}
 
     def guess_language(self, tokens: Iterable[str]) -> str | None:
         """nl, fr or en: the language whose CPV labels use most of these (folded) words; None on a tie or
@@ -179,34 +180,49 @@ class CpvLabelIndex:
         n_langs = len(LANGUAGES)
         lang_index = np.array([LANGUAGES.index(lang) if lang in LANGUAGES else -1 for lang in languages])
         chunk = 2000
-        for start in range(0, len(term_sets), chunk):
-            matched = (presence[start : start + chunk] @ self.matrix).tocsr()
-            rows = np.repeat(np.arange(matched.shape[0]), np.diff(matched.indptr))
-            cols = matched.indices
-            row_lang = lang_index[start : start + chunk][rows]
-            keep = (row_lang < 0) | (cols % n_langs == row_lang)
-            rows, cols = rows[keep], cols[keep]
-            scores = matched.data[keep] ** 2 / self.total[cols]
-            if not len(rows):
+        # Texts in nl, fr or en meet only the labels of their language (a third of the product); others
+        # meet all three, and each code keeps its best language.
+        for k in range(-1, n_langs):
+            members = np.flatnonzero(lang_index == k)
+            if not len(members):
                 continue
-            # Each row's best score, then only the few entries near it go on (rows are in order, CSR-wise).
-            starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-            lengths = np.diff(np.r_[starts, len(rows)])
-            row_best = np.repeat(np.maximum.reduceat(scores, starts), lengths)
-            near = (row_best >= min_score) & (scores >= relative * row_best)
-            rows, codes, scores, row_best = rows[near], cols[near] // n_langs, scores[near], row_best[near]
-            # By row, best score first, then code; each (row, code) once (its best language), `top` per row.
-            order = np.lexsort((codes, -scores, rows))
-            rows, codes, scores, row_best = rows[order], codes[order], scores[order], row_best[order]
-            seen: set[tuple[int, int]] = set()
-            for r, c, score, best in zip(
-                rows.tolist(), codes.tolist(), scores.tolist(), row_best.tolist(), strict=True
-            ):
-                found = out[start + r]
-                if len(found) < top and (r, c) not in seen:
-                    seen.add((r, c))
-                    found.append((self.codes[c], score / best))
+            matrix, total = (self.matrix, self.total) if k < 0 else self._language_matrix(k)
+            for start in range(0, len(members), chunk):
+                rows_of = members[start : start + chunk]
+                matched = (presence[rows_of] @ matrix).tocsr()
+                if not matched.nnz:
+                    continue
+                rows = np.repeat(np.arange(matched.shape[0]), np.diff(matched.indptr))
+                cols = matched.indices
+                scores = matched.data**2 / total[cols]
+                # Each row's best score, then only the few entries near it go on (rows are in order).
+                starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+                lengths = np.diff(np.r_[starts, len(rows)])
+                row_best = np.repeat(np.maximum.reduceat(scores, starts), lengths)
+                near = (row_best >= min_score) & (scores >= relative * row_best)
+                codes = cols[near] // n_langs if k < 0 else cols[near]
+                rows, scores, row_best = rows[near], scores[near], row_best[near]
+                # By row, best score first, then code; each (row, code) once (its best language), `top` a row.
+                order = np.lexsort((codes, -scores, rows))
+                rows, codes, scores, row_best = rows[order], codes[order], scores[order], row_best[order]
+                seen: set[tuple[int, int]] = set()
+                for r, c, score, best in zip(
+                    rows.tolist(), codes.tolist(), scores.tolist(), row_best.tolist(), strict=True
+                ):
+                    found = out[rows_of[r]]
+                    if len(found) < top and (r, c) not in seen:
+                        seen.add((r, c))
+                        found.append((self.codes[c], score / best))
         return out
+
+    def _language_matrix(self, k: int) -> tuple[sp.csr_matrix, np.ndarray]:
+        """term x code matrix and label masses of the labels in LANGUAGES[k] (same values, same order)."""
+        cached = self._by_language.get(k)
+        if cached is None:
+            matrix = self.matrix[:, k :: len(LANGUAGES)].tocsr()
+            matrix.sort_indices()
+            cached = self._by_language[k] = (matrix, self.total[k :: len(LANGUAGES)].copy())
+        return cached
 
 
 @cache
