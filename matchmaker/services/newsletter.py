@@ -433,18 +433,33 @@ def _claim(event_id: int, subscriber_id: int) -> bool:
 
 
 def _mark(event_id: int, subscriber_id: int, status: DeliveryStatus) -> None:
+    """Record how a claimed mail went, and count it. When the sending was taken over meanwhile (a mail
+    server that hung past the stall time), the row was counted as unknown: it now moves to its real count."""
     now = utcnow()
-    db.session.execute(
-        sa.update(AnnouncementDelivery)
-        .where(AnnouncementDelivery.event_id == event_id, AnnouncementDelivery.subscriber_id == subscriber_id)
-        .values(status=status, at=now)
-        .execution_options(synchronize_session=False)
-    )
+    values = {"progress_at": now}
     counter = EventAnnouncement.sent if status == DeliveryStatus.SENT else EventAnnouncement.failed
+    values[counter.key] = counter + 1
+    for was in (DeliveryStatus.SENDING, DeliveryStatus.UNKNOWN):
+        changed = db.session.execute(
+            sa.update(AnnouncementDelivery)
+            .where(
+                AnnouncementDelivery.event_id == event_id,
+                AnnouncementDelivery.subscriber_id == subscriber_id,
+                AnnouncementDelivery.status == was,
+            )
+            .values(status=status, at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed:
+            if was == DeliveryStatus.UNKNOWN:
+                values["unknown"] = EventAnnouncement.unknown - 1
+            break
+    else:
+        values = {"progress_at": now}  # the row is gone (the subscriber was erased): nothing to count
     db.session.execute(
         sa.update(EventAnnouncement)
         .where(EventAnnouncement.event_id == event_id)
-        .values({counter.key: counter + 1, "progress_at": now})
+        .values(values)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

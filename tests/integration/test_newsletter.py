@@ -838,3 +838,21 @@ def test_purging_removes_the_erased_addresses_from_announcement_records(themes, 
     service.purge_subscribers()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AnnouncementDelivery)) == 0
     assert db.session.get(EventAnnouncement, event.id).sent == 1  # the announcement's totals stay
+
+
+def test_a_sender_that_wakes_up_after_a_resume_moves_its_mail_from_unknown_to_sent(
+    client, auth, outbox, themes, organizer, make_event, monkeypatch
+):
+    event = _announce_and_crash(client, auth, outbox, themes, organizer, make_event, monkeypatch, good=2)
+    _stall(event)
+    auth.login(organizer)
+    client.post(f"/newsletter/announce/{event.id}/resume")
+    announcement = db.session.get(EventAnnouncement, event.id)
+    db.session.refresh(announcement)
+    assert (announcement.sent, announcement.unknown) == (4, 1)
+    # The first sending was not dead, only slow: its mail to s2 went out after all.
+    s2 = service.get_subscriber("s2@example.org")
+    service._mark(event.id, s2.id, DeliveryStatus.SENT)
+    db.session.refresh(announcement)
+    assert (announcement.sent, announcement.unknown) == (5, 0)
+    assert _statuses(event)["s2@example.org"] == DeliveryStatus.SENT
