@@ -1,0 +1,155 @@
+"""Across the whole demo platform, as every demo role sees it: bad input gets a clear answer, never a 500.
+
+One seed of the demo data for the module; each role's crawl (tests/crawl.py) follows every internal link
+breadth-first from the home page and is made once, before any form changes the data. The form tests put
+every row back as it was afterwards, so the order of the tests does not matter.
+"""
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+
+from matchmaker.extensions import db
+from tests import crawl
+from tests.conftest import _empty_tables, make_test_app
+
+# A number no database column holds, for ids and form fields.
+HUGE = crawl.HUGE_NUMBER
+# What an empty or hostile submission of a form holds.
+FORM_VARIANTS = {
+    "nothing": lambda fields: {},
+    "empty fields": lambda fields: {name: "" for name, _ in fields},
+    "huge numbers and 5000 characters": lambda fields: {
+        name: HUGE if kind == "number" else "x" * 5000 for name, kind in fields
+    },
+}
+
+
+class DemoSite:
+    def __init__(self, app: Flask):
+        self.app = app
+        crawl.seed(app)
+        self.snapshot = crawl.Snapshot(app)
+        self._crawls: dict[str, crawl.Crawl] = {}
+
+    def crawl(self, role: crawl.Role) -> crawl.Crawl:
+        """The role's crawl of the demo as seeded (made once)."""
+        if role.name not in self._crawls:
+            self._crawls[role.name] = crawl.crawl(self.app, role)
+        return self._crawls[role.name]
+
+
+@pytest.fixture(scope="module")
+def site(database) -> Iterator[DemoSite]:
+    app = make_test_app(database)
+    yield DemoSite(app)
+    with app.app_context():
+        _empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(params=crawl.ROLES, ids=crawl.ROLE_IDS)
+def role(request) -> crawl.Role:
+    return request.param
+
+
+def _describe(pages: list[crawl.Page]) -> str:
+    return "\n".join(f"  {page.status} {page.url} (linked from {page.referrer})" for page in pages)
+
+
+def test_the_crawl_reaches_the_pages_of_the_role(site, role):
+    result = site.crawl(role)
+    endpoints = set(result.one_page_per_endpoint())
+    assert not result.truncated, "the crawl hit its page limit: raise it or collapse more"
+    expected = {"pages.home", "catalogue.browse_offerings", "events.index", "tracker.index", "content.page"}
+    if role.email:
+        expected |= {"account.profile", "notifications.index", "events.detail"}
+    if role.name == "admin":
+        expected |= {"admin.users", "admin.user", "content.admin_edit_page", "catalogue.themes"}
+    if role.name == "organizer":
+        expected |= {"events.manage", "events.dashboard", "schedules.overview", "matches.overview"}
+    if role.name in ("buyer", "supplier"):
+        expected |= {"organisations.mine", "matches.index", "agendas.participant_agenda"}
+    assert expected <= endpoints, f"not reached: {sorted(expected - endpoints)}"
+
+
+def test_no_page_answers_a_server_error(site, role):
+    failing = [page for page in site.crawl(role).pages.values() if page.status >= 500]
+    assert not failing, "server errors:\n" + _describe(failing)
+
+
+def test_no_link_is_broken(site, role):
+    """A link (or redirect) the platform shows leads to a page that exists, answers GET and may be seen."""
+    broken = [page for page in site.crawl(role).pages.values() if page.status in (403, 404, 405)]
+    assert not broken, "broken links:\n" + _describe(broken)
+
+
+def test_every_page_has_one_h1_a_title_and_a_language(site, role):
+    wrong = [
+        f"  {page.url}: {page.h1} <h1>, title {page.title!r}, lang {page.lang!r}"
+        for page in site.crawl(role).pages.values()
+        if page.is_html
+        and not 300 <= page.status < 400
+        and (page.h1 != 1 or not (page.title or "").strip() or page.lang != role.language)
+    ]
+    message = "pages without one <h1>, a <title> and <html lang> in the reader's language:\n"
+    assert not wrong, message + "\n".join(wrong)
+
+
+def test_garbage_in_query_strings_never_gives_a_server_error(site, role):
+    client = crawl.client_for(site.app, role)
+    failing = []
+    for endpoint, url in crawl.garbage_urls(site.crawl(role)):
+        response = client.get(url)
+        if response.status_code >= 500:
+            failing.append(f"  {response.status_code} {endpoint}: {url[:300]}")
+        response.close()
+    assert not failing, "server errors on bad query strings:\n" + "\n".join(failing)
+
+
+def test_ids_out_of_range_answer_not_found(site, role):
+    """An id no database column can hold, in any path with ids, is a missing page, not a crash."""
+    client = crawl.client_for(site.app, role)
+    urls = {
+        re.sub(r"/\d+(?=/|\.|$)", f"/{HUGE}", page.url.partition("?")[0])
+        for page in site.crawl(role).pages.values()
+        if re.search(r"/\d+(/|\.|$)", page.url.partition("?")[0])
+    }
+    wrong = []
+    for url in sorted(urls):
+        response = client.get(url)
+        if response.status_code != 404:
+            wrong.append(f"  {response.status_code} {url}")
+        response.close()
+    assert not wrong, "ids out of range should answer 404:\n" + "\n".join(wrong)
+
+
+def test_forms_submitted_empty_or_with_nonsense_never_give_a_server_error(site, role):
+    """Every post form the role sees, sent with nothing, empty fields, huge numbers and very long texts.
+
+    The submissions change the data (a form without fields is a button that acts): every row is put back
+    afterwards. The log-in is renewed before each one, as a form may log out or change the account.
+    """
+    forms = [
+        form
+        for form in site.crawl(role).forms()
+        if not crawl.internal_path(form.page, form.action).startswith(crawl.NEVER_FOLLOW)
+    ]
+    assert forms or role.name == "anonymous"
+    client = crawl.client_for(site.app, role)
+    failing = []
+    try:
+        for form in forms:
+            action = crawl.internal_path(form.page, form.action)
+            for variant, make_data in FORM_VARIANTS.items():
+                crawl.log_in(client, site.app, role)
+                response = client.post(action, data=make_data(form.fields))
+                if response.status_code >= 500 or response.status_code == 405:
+                    failing.append(f"  {response.status_code} POST {action} ({variant}), form on {form.page}")
+                response.close()
+    finally:
+        site.snapshot.restore()
+    assert not failing, f"{len(forms)} forms; server errors:\n" + "\n".join(failing)
