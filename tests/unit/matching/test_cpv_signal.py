@@ -3,8 +3,8 @@ vectors."""
 
 import pytest
 
-from matchmaker.matching import Document, MatchingEngine
-from matchmaker.matching.cpvsignal import CpvWeights, clean_codes, code_vectors
+from matchmaker.matching import Document, MatchingConfig, MatchingEngine
+from matchmaker.matching.cpvsignal import CpvWeights, clean_codes, code_vectors, label_index
 
 
 def inferred(document):
@@ -69,3 +69,26 @@ def test_same_group_scores_above_same_division():
 def test_a_division_code_only_claims_its_division():
     vectors = code_vectors([[("34000000", 1.0)], [("34100000", 1.0)]], CpvWeights())
     assert vectors[0].nnz == 1 and vectors[1].nnz == 2
+
+
+def test_inference_for_many_texts_equals_inference_one_by_one():
+    """The batch path (per-language products, texts in other languages against all labels) gives the codes
+    and confidences of the one-text path, to the bit."""
+    engine = MatchingEngine(MatchingConfig(foreign_inference=0.5))
+    texts = [
+        ("Levering van elektrische bussen en laadpalen", "nl"),
+        ("Fourniture d'autobus électriques et entretien", "fr"),
+        ("Supply of electric buses and charging stations", "en"),
+        ("Suministro de autobuses eléctricos", "es"),
+        ("Onderhoud van de openbare verlichting", "nl"),
+        ("Wij zijn er klaar voor", "nl"),
+        ("Repas pour les écoles et cantines scolaires", "fr"),
+        ("Elektrische Busse und Ladestationen", None),
+    ] * 3
+    analysed = engine.analyse([Document(i, text, language=lang) for i, (text, lang) in enumerate(texts)])
+    labels = label_index(engine.config.analyzer_key())
+    term_sets, languages = [a.terms.keys() for a in analysed], [a.language for a in analysed]
+    batch = labels.infer(term_sets, languages, top=8, min_score=1.5, relative=0.5)
+    single = [labels._infer_one(t, lang, 8, 1.5, 0.5) for t, lang in zip(term_sets, languages, strict=True)]
+    assert batch == single
+    assert batch[0] and batch[3]  # Dutch and (with foreign_inference) Spanish texts get codes

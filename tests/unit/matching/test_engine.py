@@ -1,5 +1,6 @@
 """The engine: ranking, explanations, changes, persistence and odd inputs."""
 
+import gc
 import random
 
 import numpy as np
@@ -14,7 +15,7 @@ from matchmaker.matching import (
     MatchingEngine,
     UnknownDocument,
 )
-from matchmaker.matching.engine import _id_key
+from matchmaker.matching.engine import _id_key, _ProductPlan
 from matchmaker.reference.cpv import vocabulary
 
 OFFERINGS = [
@@ -314,7 +315,7 @@ def test_from_mapping_tolerates_missing_and_odd_fields():
         Document.from_mapping({"title": "no id"})
 
 
-def test_ranking_in_two_processes_equals_ranking_in_one():
+def test_ranking_in_two_threads_equals_ranking_in_one():
     docs = random_corpus(11, 200) + [Document(f"tie-{i}", "zon water", language="nl") for i in range(30)]
     index = MatchingEngine().fit(docs)
     queries = [*random_corpus(12, 40), Document("q-tie", "zon water", language="nl")]
@@ -325,9 +326,75 @@ def test_ranking_in_two_processes_equals_ranking_in_one():
     assert [m.id for m in one[-1]] == ["tie-0", "tie-1", "tie-10", "tie-11", "tie-12"]  # ties by id
 
 
+@pytest.mark.parametrize("dense_share", [0.0, 0.05, 2.0])
+def test_the_split_product_gives_every_score_of_the_plain_product(dense_share):
+    """All-pairs ranking multiplies widely shared features densely and the rest sparsely: whatever the split
+    (everything dense, some, nothing), the scores are those of the plain sparse product."""
+    docs = random_corpus(15, 120)
+    index = MatchingEngine().fit(docs)
+    vectors = index.vectorize(random_corpus(16, 37))
+    plan = _ProductPlan(vectors, index._matrix_t, dense_share)
+    if dense_share == 0.0:
+        # every feature both sides use is dense; what stays sparse (words no document has) adds nothing
+        assert len(plan.dense_features) > 0 and (plan.sparse_queries @ plan.sparse_docs).nnz == 0
+    elif dense_share == 2.0:
+        assert len(plan.dense_features) == 0
+    else:
+        assert len(plan.dense_features) > 0 and plan.sparse_queries.nnz > 0
+    plain = (vectors @ index._matrix_t).toarray()
+    for start in (0, 16, 32):
+        block = plan.scores(start, start + 16)
+        assert block.dtype == np.float32 and block.shape == (min(16, 37 - start), len(docs))
+        np.testing.assert_allclose(block, plain[start : start + 16], atol=1e-6)
+
+
+def test_all_pairs_ranking_equals_brute_force_when_most_pairs_share_features():
+    """Common words and CPV divisions put most features on the dense side; the top k stays exact, with the
+    query itself left out and removed documents never returned."""
+    docs = random_corpus(17, 400)
+    index = MatchingEngine().fit(docs)
+    index.remove([docs[3].id, docs[7].id])
+    queries = docs[:60]
+    ranked = index.top_k_many(queries, 6, exclude_self=True, workers=2)
+    for query, matches in zip(queries, ranked, strict=True):
+        slow = [(i, s) for i, s in brute_force(index, query, 7) if i != query.id][:6]
+        assert_same_ranking(matches, slow)
+        assert not {docs[3].id, docs[7].id, query.id} & {m.id for m in matches}
+
+
+def test_fitting_and_ranking_leave_garbage_collection_as_they_found_it():
+    docs = random_corpus(18, 60)
+    assert gc.isenabled()
+    index = MatchingEngine().fit(docs, chunk=20, workers=2)
+    index.top_k_many(docs[:10], 3, workers=2)
+    assert gc.isenabled()
+    with pytest.raises(InvalidDocument):
+        MatchingEngine().fit([*docs, "not a document"])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        MatchingEngine().fit(docs)
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
+
+
 def test_fitting_in_two_processes_gives_the_same_index():
-    docs, queries = random_corpus(13, 200), random_corpus(14, 20)
+    # A compound in the last chunk whose part only a document of the first chunk uses on its own: the
+    # lexicon that the workers gather must reach every chunk.
+    docs = [
+        Document("parts-1", "zwerk robot", language="nl"),
+        *random_corpus(13, 200),
+        Document("parts-2", "robotzwerk", language="nl"),
+    ]
+    queries = random_corpus(14, 20)
     one = MatchingEngine().fit(docs, chunk=50)
     two = MatchingEngine().fit(docs, chunk=50, workers=2)
     assert one.vocabulary == two.vocabulary
+    compound = two.matrix[two.ids.index("parts-2")]
+    assert {two._terms[j] for j in compound.indices} == {"robotzwerk", "robot", "zwerk"}
+    assert (one.matrix != two.matrix).nnz == 0
+    assert [(a.language, a.inferred) for a in one._analysed] == [
+        (a.language, a.inferred) for a in two._analysed
+    ]
     assert one.top_k_many(queries, 5) == two.top_k_many(queries, 5)
