@@ -133,7 +133,7 @@ def test_a_participant_opens_and_downloads_their_agenda(page, check_a11y, agenda
     event_id = agenda["event_id"]
     log_in(page, "sofie@example.org")
     page.goto(f"/events/{event_id}")
-    page.get_by_role("link", name="My agenda").click()
+    page.get_by_role("navigation", name="Event pages").get_by_role("link", name="My agenda").click()
     page.wait_for_url(f"**/events/{event_id}/agenda")
     main = page.locator("main")
     row = main.locator("tr.agenda-meeting")
@@ -166,6 +166,26 @@ def test_a_participant_opens_and_downloads_their_agenda(page, check_a11y, agenda
 
     page.set_viewport_size({"width": 390, "height": 844})  # a phone, on the day itself
     check_a11y(page, "agenda-participant-phone")
+
+
+def test_a_participant_cancels_a_meeting_from_their_agenda(page, check_a11y, agenda, live_app):
+    event_id = agenda["event_id"]
+    log_in(page, "sofie@example.org", next_path=f"/events/{event_id}/agenda")
+    page.get_by_role("link", name="Cancel Meeting with Géraldine Dupont at 09:20").click()
+    page.wait_for_url(f"**/events/{event_id}/agenda/meetings/*/cancel")
+    page.get_by_role("heading", name="Cancel this meeting?").wait_for()
+    check_a11y(page, "agenda-cancel-meeting")
+    page.get_by_label("Reason (optional)").fill("Our demonstrator is broken")
+    page.get_by_role("button", name="Cancel the meeting").click()
+    page.wait_for_url(f"**/events/{event_id}/agenda")
+    page.get_by_text("they and the organizer are told").wait_for()
+    assert page.locator("tr.agenda-meeting").count() == 0
+    assert "Géraldine Dupont" in page.locator(".agenda-cancelled").inner_text()
+    check_a11y(page, "agenda-after-cancelling")
+    with live_app.app_context():
+        meeting = db.session.scalars(db.select(Meeting).where(Meeting.uid == agenda["uid"])).one()
+        assert meeting.cancelled_at is not None and meeting.sequence == 1
+        assert meeting.cancel_reason == "Our demonstrator is broken"
 
 
 def test_the_organizer_prints_the_master_grid_and_table_sheets(page, check_a11y, agenda):
