@@ -245,6 +245,22 @@ def _world(make_user, make_organisation) -> World:
         ),
     )
     content_service.set_published(w.admin, w.published_page, True)
+
+    # B's own containers, to put A's objects in B's URLs: an event of organizer B where buyer B and supplier B
+    # take part, and a tracker year of agency B.
+    w.event_b = events_service.create_event(
+        w.organizer_b, EventInput(title="Event of B", venue_address="Elders 2, 1000 Brussel", table_count=2)
+    )
+    events_service.add_day(w.organizer_b, w.event_b, EVENT_DAY, time(9, 0), time(10, 0), 20)
+    events_service.change_status(w.organizer_b, w.event_b, EventStatus.REGISTRATION_OPEN)
+    for user, role in ((w.buyer_b, "buyer"), (w.supplier_b, "supplier")):
+        items = registrations_service.eligible_items(user, role)
+        registrations_service.register(
+            user,
+            w.event_b,
+            registrations_service.RegistrationInput(role=role, item_ids=[i.id for i in items]),
+        )
+    w.year_b = tracker_service.create_year(w.buyer_b, w.gov_b, 2025, 50_000_00)
     return w
 
 
@@ -594,34 +610,36 @@ def _check(app, world: World, endpoint: str) -> list[str]:
     problems = []
     for rule in [r for r in _object_rules(app) if r.endpoint == endpoint]:
         for case in ROUTES[endpoint]:
-            url = _url(app, world, rule, case)
-            for method in _methods(rule):
-                for actor in case.intruders:
-                    response = _ask(app, world, actor, method, url, case)
-                    where = f"{method} {url} as {actor} ({case.access})"
-                    if response.status_code >= 500:
-                        problems.append(f"{where}: {response.status_code}")
-                    if SECRET.encode() in response.data or SECRET.lower().encode() in response.data:
-                        problems.append(f"{where}: shows A's private data")
-                    if case.access == PRIVATE and not _refused(response):
-                        problems.append(f"{where}: answered {response.status_code}, expected 403/404/login")
-                    if case.access == TOKEN and not (400 <= response.status_code < 500 or _refused(response)):
-                        problems.append(f"{where}: forged token answered {response.status_code}")
-                if case.access == PUBLIC and method == "GET":
-                    response = _ask(app, world, "anonymous", method, url, case)
-                    if response.status_code != 200:
-                        problems.append(f"GET {url} (public) answered {response.status_code} to a visitor")
-                if case.owner and case.access in (PRIVATE, OWN_VIEW):
-                    response = _ask(app, world, case.owner, method, url, case)
-                    if (
-                        response.status_code in (403, 404)
-                        or response.status_code >= 500
-                        or _refused(response)
-                    ):
-                        problems.append(
-                            f"{method} {url} as the owner {case.owner} answered {response.status_code}: "
-                            "the ids of this case are wrong, so its refusals prove nothing"
-                        )
+            problems += _check_case(app, world, rule, case)
+    return problems
+
+
+def _check_case(app, world: World, rule, case: Case) -> list[str]:
+    problems = []
+    url = _url(app, world, rule, case)
+    for method in _methods(rule):
+        for actor in case.intruders:
+            response = _ask(app, world, actor, method, url, case)
+            where = f"{method} {url} as {actor} ({case.access})"
+            if response.status_code >= 500:
+                problems.append(f"{where}: {response.status_code}")
+            if SECRET.encode() in response.data or SECRET.lower().encode() in response.data:
+                problems.append(f"{where}: shows A's private data")
+            if case.access == PRIVATE and not _refused(response):
+                problems.append(f"{where}: answered {response.status_code}, expected 403/404/login")
+            if case.access == TOKEN and not (400 <= response.status_code < 500 or _refused(response)):
+                problems.append(f"{where}: forged token answered {response.status_code}")
+        if case.access == PUBLIC and method == "GET":
+            response = _ask(app, world, "anonymous", method, url, case)
+            if response.status_code != 200:
+                problems.append(f"GET {url} (public) answered {response.status_code} to a visitor")
+        if case.owner and case.access in (PRIVATE, OWN_VIEW):
+            response = _ask(app, world, case.owner, method, url, case)
+            if response.status_code in (403, 404) or response.status_code >= 500 or _refused(response):
+                problems.append(
+                    f"{method} {url} as the owner {case.owner} answered {response.status_code}: "
+                    "the ids of this case are wrong, so its refusals prove nothing"
+                )
     return problems
 
 
@@ -639,6 +657,40 @@ def test_other_users_cannot_reach_objects_of_a(app, make_user, make_organisation
     problems = []
     for endpoint in sorted(e for e in ROUTES if e.split(".")[0] == area):
         problems += _check(app, world, endpoint)
+    assert not problems, "\n".join(problems)
+
+
+# Where B puts its own container around A's object: (URL variable, actor) -> B's value.
+B_CONTAINERS = {
+    ("event_id", "organizer_b"): "event_b.id",
+    ("event_id", "buyer_b"): "event_b.id",
+    ("event_id", "supplier_b"): "event_b.id",
+    ("organisation_id", "buyer_b"): "gov_b.id",
+    ("organisation_id", "supplier_b"): "sup_b.id",
+}
+
+
+def test_objects_of_a_inside_urls_of_b_are_refused(app, make_user, make_organisation):
+    """/events/<B's event>/.../<A's meeting>: a route must check that the object belongs to the container in
+    its URL, not only that the user may manage that container."""
+    world = _world(make_user, make_organisation)
+    problems, checked = [], 0
+    for endpoint, cases in sorted(ROUTES.items()):
+        case = cases[0]
+        if case.access not in (PRIVATE, OWN_VIEW):
+            continue
+        for rule in [r for r in _object_rules(app) if r.endpoint == endpoint]:
+            ids = [a for a in rule.arguments - set(rule.defaults or {}) if a.endswith("_id")]
+            for actor in INTRUDERS[:-1]:
+                containers = {a: B_CONTAINERS[(a, actor)] for a in ids if (a, actor) in B_CONTAINERS}
+                if not containers or len(ids) < 2:
+                    continue
+                mixed = Case(
+                    PRIVATE, None, {**case.values, **containers}, (actor,), query=case.query, data=case.data
+                )
+                problems += _check_case(app, world, rule, mixed)
+                checked += 1
+    assert checked >= 30
     assert not problems, "\n".join(problems)
 
 
