@@ -713,3 +713,48 @@ def test_the_right_calendar_token_opens_only_its_own_agenda(app, make_user, make
     assert response.status_code == 200
     assert b"BEGIN:VCALENDAR" in response.data
     assert client.get(f"/calendar/{world.calendar_token[:-1]}.ics").status_code == 404
+
+
+# --- bad input from the owner ------------------------------------------------------------------------------
+
+JUNK = {
+    "nul": "\x00",
+    "huge number": "9" * 40,
+    "negative": "-1",
+    "long text": "a" * 20_000,
+    "markup": "<script>alert(1)</script>{{ 7*7 }}%(x)s",
+}
+
+
+def _field_names(html: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"', html)) - {"csrf_token"}
+
+
+@pytest.mark.parametrize("junk", sorted(JUNK))
+def test_forms_answer_junk_from_their_owner_without_a_500(app, make_user, make_organisation, junk):
+    """Every GET+POST object form, filled in by the person it belongs to with nonsense in every field."""
+    world = _world(make_user, make_organisation)
+    problems, forms = [], 0
+    for endpoint, cases in sorted(ROUTES.items()):
+        for case in cases:
+            if not case.owner or case.access not in (PRIVATE, OWN_VIEW):
+                continue
+            for rule in [r for r in _object_rules(app) if r.endpoint == endpoint]:
+                if not {"GET", "POST"} <= rule.methods:
+                    continue
+                url = _url(app, world, rule, case)
+                page = _ask(app, world, case.owner, "GET", url, case)
+                names = _field_names(page.get_data(as_text=True))
+                if not names:
+                    continue
+                forms += 1
+                data = dict.fromkeys(names, JUNK[junk])
+                response = _ask(
+                    app, world, case.owner, "POST", url, Case(case.access, query=case.query, data=data)
+                )
+                if response.status_code >= 500:
+                    problems.append(f"POST {url} as {case.owner} with {junk} in {sorted(names)}: 500")
+    assert forms >= 15
+    assert not problems, "\n".join(problems)
