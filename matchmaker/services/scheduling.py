@@ -14,6 +14,17 @@ Integrity. Conflicts are refused here with a message; the database is the last l
 and slot, nobody twice in a slot through meeting_attendee, a pair once): an IntegrityError becomes a message.
 Every change participants can see (a published meeting moved or cancelled) increases the meeting's sequence
 (calendar feeds) and marks it for the next "publish changes", which notifies the participants affected.
+
+Publishing has one way: `publish`, whether from the schedule page or the dashboard's stage change
+(services.events.publish_agenda), so meetings are always published and locked and nobody is told twice.
+
+Participants. After publishing, a participant may cancel one of their meetings or their participation
+(`cancel_own_meeting`, `withdraw_from_event`): the meetings are cancelled at once (sequence + 1), the other
+party and the organizer are notified at once, and a pair that was cancelled is not proposed again; the
+freed slots are there for the organizer's next fill run.
+
+Progress. The run row holds a phase code (PHASES), shown translated; the engine's own English messages
+stay in the engine.
 """
 
 import logging
@@ -364,8 +375,8 @@ def build_instance(
     if include_suggestions:
         only = None
         if event.status == EventStatus.AGENDA_PUBLISHED:
-            # Published agendas get no unasked meetings: suggestions only for those who have no meeting
-            # yet (late participants), with whoever has time for them.
+            # After publishing, suggestions are made only for those who have no meeting yet (late
+            # participants), so that published agendas do not fill up with meetings nobody asked for.
             busy = {rid for m in current for rid in (m.first_registration_id, m.second_registration_id)}
             only = [r for r in registrations if r.id not in busy]
         for pair, candidate in suggested_pairs(registrations, only=only).items():
