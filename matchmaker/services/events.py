@@ -27,6 +27,7 @@ from matchmaker.models import (
     EventDay,
     EventStatus,
     EventTable,
+    Meeting,
     MeetingRequest,
     ProgrammeBlock,
     Registration,
@@ -37,6 +38,7 @@ from matchmaker.models import (
     SlotKind,
     Theme,
     User,
+    utcnow,
 )
 from matchmaker.models.events import EVENT_TIMEZONE
 from matchmaker.services import ServiceError
@@ -187,8 +189,21 @@ def _sync_tables(event: Event, count: int, names: list[str]) -> None:
         if table is None:
             event.tables.append(EventTable(number=number, name=name))
         else:
+            if table.id is not None and table.label != (name or str(number)):
+                _table_renamed(table)
             table.name = name
     event.tables = [t for t in event.tables if t.number <= count]
+
+
+def _table_renamed(table: EventTable) -> None:
+    """The published meetings at a renamed table show another place: their calendar entries must update
+    (iCalendar SEQUENCE + 1)."""
+    db.session.execute(
+        sa.update(Meeting)
+        .where(Meeting.table_id == table.id, Meeting.published.is_(True), Meeting.cancelled_at.is_(None))
+        .values(sequence=Meeting.sequence + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def create_event(user: User, data: EventInput) -> Event:

@@ -431,6 +431,29 @@ def test_a_swap_of_tables_in_one_slot_raises_both_sequences(setup: Setup, organi
     assert (second.table_id, first.table_id) == tables and first.slot_id == second.slot_id
 
 
+def test_renaming_a_table_raises_the_sequence_of_its_published_meetings(
+    client, auth, setup: Setup, organizer
+):
+    from matchmaker.services import events as events_service
+
+    meeting = published(setup, organizer)[0]
+    at_table = [m.id for m in meetings(setup.event) if m.table_id == meeting.table_id]
+    elsewhere = [m.id for m in meetings(setup.event) if m.table_id != meeting.table_id]
+    data = events_service.event_input_from(setup.event)
+    number = meeting.table.number
+    data.table_names = [("Vito corner" if n == number else "") for n in range(1, data.table_count + 1)]
+    events_service.update_event(organizer, setup.event, data)
+    db.session.expire_all()
+    assert all(db.session.get(Meeting, i).sequence == 1 for i in at_table)
+    assert all(db.session.get(Meeting, i).sequence == 0 for i in elsewhere)
+    entry = vevent(feed(client, auth, meeting.first_registration), meeting.uid)
+    assert int(entry["sequence"]) == 1 and "Vito corner" in str(entry["location"])
+    # Saving the event again without a change leaves the calendars alone.
+    events_service.update_event(organizer, setup.event, events_service.event_input_from(setup.event))
+    db.session.expire_all()
+    assert all(db.session.get(Meeting, i).sequence == 1 for i in at_table)
+
+
 # --- late participants ------------------------------------------------------------------------------
 
 
