@@ -758,3 +758,34 @@ def test_forms_answer_junk_from_their_owner_without_a_500(app, make_user, make_o
                     problems.append(f"POST {url} as {case.owner} with {junk} in {sorted(names)}: 500")
     assert forms >= 15
     assert not problems, "\n".join(problems)
+
+
+QUERY_NAMES = [
+    *("page", "per_page", "q", "theme", "themes", "registration", "table", "supplier", "buyer", "role"),
+    *("per_item", "limit", "lang", "email", "declined", "to", "status", "kind", "sort", "year", "domain"),
+    *("event", "need", "offering", "language", "mode", "tab", "organisation", "min_score", "decision", "trl"),
+    *("innovation_type", "procurement_route", "cpv_codes", "deadline", "registered_only", "next", "format"),
+]
+
+
+def test_pages_answer_junk_query_strings_without_a_500(app, make_user, make_organisation):
+    """Every GET route, with nonsense in every query parameter any page reads, as its owner and a visitor
+    (the kinds of nonsense rotate over routes and parameters, so each route gets all of them)."""
+    from urllib.parse import urlencode
+
+    world = _world(make_user, make_organisation)
+    flavours = [JUNK[name] for name in sorted(JUNK)]
+    problems, pages = [], 0
+    rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and r.endpoint != "static"]
+    for n, rule in enumerate(sorted(rules, key=lambda r: r.rule)):
+        query = urlencode({name: flavours[(n + i) % len(flavours)] for i, name in enumerate(QUERY_NAMES)})
+        case = ROUTES[rule.endpoint][0] if rule.arguments else Case(OWN_VIEW, "admin")
+        url = _url(app, world, rule, case)
+        url += ("&" if "?" in url else "?") + query
+        for actor in (case.owner or "admin", "anonymous"):
+            pages += 1
+            response = _ask(app, world, actor, "GET", url, case)
+            if response.status_code >= 500:
+                problems.append(f"GET {url[:120]} as {actor}: {response.status_code}")
+    assert pages >= 150
+    assert not problems, "\n".join(problems)
