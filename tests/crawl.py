@@ -8,6 +8,7 @@ fast it collapses URLs that differ only in numeric ids (the first few per route)
 (the first few per endpoint). It never follows a link that logs out.
 """
 
+import re
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -337,3 +338,31 @@ def garbage_urls(crawl_result: Crawl) -> list[tuple[str, str]]:
         twice = [(name, value) for name in names for value in ("", "zz-unknown' OR 1=1 --\x00")]
         urls.append((endpoint, f"{path}?{urlencode(twice)}"))
     return urls
+
+
+def made_up_urls(app: Flask, method: str) -> list[tuple[str, str]]:
+    """(endpoint, URL) for every route answering `method`, its arguments filled with made-up values.
+
+    Numbers that may or may not be ids (0, 1, 2), and for text arguments (tokens, codes, slugs) unknown,
+    long and odd ones: routes reached from a mail or by hand, which no crawl finds.
+    """
+    numbers = ("0", "1", "2")
+    texts = ("nonsense", "x" * 300, "%00", "csv", "json")
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if method not in (rule.methods or ()) or rule.endpoint == "static":
+            continue
+        names = sorted(rule._converters)  # the arguments in the path (not the defaults)
+        for index in range(max(len(numbers), len(texts))):
+            values = {}
+            for name in names:
+                converter = type(rule._converters[name]).__name__
+                choices = numbers if "Integer" in converter else texts
+                values[name] = choices[index % len(choices)]
+            path = rule.rule
+            for name, value in values.items():
+                path = re.sub(rf"<(?:[a-z]+:)?{name}>", value, path)
+            urls.append((rule.endpoint, path))
+            if not names:
+                break
+    return sorted(set(urls))
