@@ -262,14 +262,35 @@ def code_row(codes: Sequence[tuple[str, float]], weights: CpvWeights) -> tuple[l
 
 
 def code_vectors(code_sets: Sequence[Sequence[tuple[str, float]]], weights: CpvWeights) -> sp.csr_matrix:
-    """docs x CPV-features matrix with L2-normalised rows, from (code, confidence) pairs per document."""
+    """docs x CPV-features matrix with L2-normalised rows, from (code, confidence) pairs per document: the
+    rows of code_row(), with the norms taken for all rows at once (the same sums, so the same values)."""
+    level_weights = weights.as_tuple()
     indptr, indices, data = [0], [], []
     for codes in code_sets:
-        cols, vals = code_row(codes, weights)
+        row: dict[int, float] = {}
+        for code, confidence in codes:
+            for j, level in _code_columns(code):
+                row[j] = row.get(j, 0.0) + confidence * level_weights[level]
+        cols = sorted(row)
         indices.extend(cols)
-        data.extend(vals.tolist())
+        data.extend([row[c] for c in cols])
         indptr.append(len(indices))
-    return sp.csr_matrix(
-        (np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), indptr),
+    values = np.array(data, dtype=np.float64)
+    bounds = np.array(indptr, dtype=np.int64)
+    lengths = np.diff(bounds)
+    norms = np.zeros(len(code_sets))
+    filled = lengths > 0
+    if filled.any():
+        # reduceat sums each row's segment like ndarray.sum() does in code_row
+        norms[filled] = np.sqrt(np.add.reduceat(values**2, bounds[:-1][filled]))
+    keep = np.repeat(norms > 0, lengths)  # a row of zero weights has no vector, as in code_row
+    values = values / np.repeat(np.where(norms > 0, norms, 1.0), lengths)
+    matrix = sp.csr_matrix(
+        (
+            values[keep].astype(np.float32),
+            np.array(indices, dtype=np.int32)[keep],
+            np.r_[0, np.cumsum(keep)][bounds],
+        ),
         shape=(len(code_sets), len(feature_space())),
     )
+    return matrix

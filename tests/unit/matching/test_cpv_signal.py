@@ -4,7 +4,7 @@ vectors."""
 import pytest
 
 from matchmaker.matching import Document, MatchingConfig, MatchingEngine
-from matchmaker.matching.cpvsignal import CpvWeights, clean_codes, code_vectors, label_index
+from matchmaker.matching.cpvsignal import CpvWeights, clean_codes, code_row, code_vectors, label_index
 
 
 def inferred(document):
@@ -92,3 +92,21 @@ def test_inference_for_many_texts_equals_inference_one_by_one():
     single = [labels._infer_one(t, lang, 8, 1.5, 0.5) for t, lang in zip(term_sets, languages, strict=True)]
     assert batch == single
     assert batch[0] and batch[3]  # Dutch and (with foreign_inference) Spanish texts get codes
+
+
+def test_code_vectors_are_the_rows_of_code_row():
+    """The batch (norms of all rows at once) and the one-document path give the same vectors, empty rows and
+    rows of zero weight included."""
+    code_sets = [
+        [("34144910", 1.0), ("34121000", 0.5), ("09310000", 0.25)],
+        [],
+        [("34144910", 0.0)],
+        [("45000000", 0.3), ("45310000", 0.7), ("45311000", 1.0), ("90500000", 0.2), ("72000000", 1.0)],
+        [],
+    ]
+    matrix = code_vectors(code_sets, CpvWeights())
+    for i, codes in enumerate(code_sets):
+        cols, values = code_row(codes, CpvWeights())
+        assert matrix[i].indices.tolist() == cols
+        assert matrix[i].data.tolist() == values.astype("float32").tolist()
+    assert matrix[1].nnz == 0 and matrix[2].nnz == 0
