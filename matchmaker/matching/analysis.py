@@ -295,6 +295,24 @@ class Analyzer:
             for term in terms:
                 counts[term] = counts.get(term, 0) + n * weight
 
+    def count_fields(
+        self, fields: Iterable[tuple[str, float]], language: str | None, counts: dict[str, float]
+    ) -> None:
+        """count_terms() for several (text, weight) fields of one document at once: each distinct token is
+        looked up once (the terms come in the same order, and with whole weights the same counts)."""
+        tokens: dict[str, float] = {}
+        get = tokens.get
+        for text, weight in fields:
+            for token in _TOKEN.findall(text.lower()):
+                tokens[token] = get(token, 0) + weight
+        cache_ = self._terms.setdefault(language or "", {})
+        for token, n in tokens.items():
+            terms = cache_.get(token)
+            if terms is None:
+                terms = self.terms_of(token, language)
+            for term in terms:
+                counts[term] = counts.get(term, 0) + n
+
     def analyse(
         self, text: str, language: str | None = None, weight: int = 1, into: Analysis | None = None
     ) -> Analysis:

@@ -224,8 +224,7 @@ class MatchingEngine:
                 terms, forms = dict(analysis.counts), analysis.surface
             else:
                 terms, forms = {}, None
-                for text, weight in self._fields(doc):
-                    analyzer.count_terms(text, lang, weight, terms)
+                analyzer.count_fields(self._fields(doc), lang, terms)
             themes = tuple(sorted({fold(t).strip() for t in doc.themes if str(t).strip()}))
             out.append(Analysed(doc, lang, terms, forms, clean_codes(doc.cpv), [], themes))
         if config.cpv_weight > 0 and out:

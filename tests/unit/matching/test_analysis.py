@@ -122,3 +122,19 @@ def test_unknown_declared_language_falls_back_to_detection():
 def test_text_in_an_unknown_language_is_analysed_without_failing():
     counts = Analyzer().analyse("Ṱḧïṡ ïṡ ñöẗ à łàñġüàġë 42 x", None).counts
     assert "this" in counts and "42" not in counts and "x" not in counts
+
+
+def test_counting_all_fields_at_once_equals_counting_them_one_by_one():
+    analyzer = Analyzer()
+    fields = [
+        ("Elektrische bussen", 3),
+        ("Levering van elektrische bussen en laadpalen", 2),
+        ("De bussen en de laadpalen van de stad; onderhoud van laadpalen", 1),
+    ]
+    separately: dict[str, float] = {}
+    for text, weight in fields:
+        analyzer.count_terms(text, "nl", weight, separately)
+    together: dict[str, float] = {}
+    analyzer.count_fields(fields, "nl", together)
+    assert together == separately and list(together) == list(separately)  # same counts, same order
+    assert together["bus"] == 3 + 2 + 1 and together["laadpaal"] == 2 + 2
