@@ -1077,6 +1077,12 @@ def publish(
     meetings = active_meetings(event)
     if first and not meetings and not allow_empty:
         raise ServiceError(_("There are no meetings to publish yet: run the scheduler first."))
+    if first and not _claim_first_publication(event):
+        # Someone published at the same moment (the dashboard and the schedule page): theirs told
+        # everyone; what is left here are changes, if any.
+        first = False
+        db.session.expire_all()
+        meetings = active_meetings(event)
     affected: set[int] = set()
     published = 0
     for meeting in meetings:
@@ -1112,6 +1118,19 @@ def publish(
             )
             notified += 1
     return PublishReport(published, notified, first)
+
+
+def _claim_first_publication(event: Event) -> bool:
+    """Move the event to "agenda published" unless another transaction just did (it waits for that one's
+    commit, then sees it): only one first publication notifies everyone."""
+    return bool(
+        db.session.execute(
+            sa.update(Event)
+            .where(Event.id == event.id, Event.status != EventStatus.AGENDA_PUBLISHED)
+            .values(status=EventStatus.AGENDA_PUBLISHED)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )
 
 
 def sweep_departed(event: Event) -> int:

@@ -107,6 +107,38 @@ def test_the_dashboard_publishes_through_the_schedule_once(client, auth, setup: 
     assert len(notifications("agenda_published")) == 7
 
 
+@pytest.mark.postgres
+def test_publishing_from_the_dashboard_and_the_schedule_at_once_tells_everyone_once(
+    app, setup: Setup, organizer, make_user
+):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("race tests need PostgreSQL: set TEST_DATABASE_URL")
+    from matchmaker.models import User
+    from matchmaker.services import events as events_service
+    from tests.integration.test_schedules_integrity import _race
+
+    admin = make_user(roles=("admin",), language="en")
+    service.start_run(organizer, setup.event, "full", False, time_limit=5)
+    event = db.session.get(Event, setup.event.id)
+    event.status = EventStatus.REGISTRATION_CLOSED
+    db.session.commit()
+    event_id, organizer_id, admin_id = event.id, organizer.id, admin.id
+
+    def from_dashboard():
+        events_service.publish_agenda(db.session.get(User, organizer_id), db.session.get(Event, event_id))
+
+    def from_schedule():
+        service.publish(db.session.get(User, admin_id), db.session.get(Event, event_id))
+
+    results = _race(app, from_dashboard, from_schedule)
+    assert "ok" in results, results
+    assert all(r == "ok" or "no changes" in r.message or "stage" in r.message for r in results), results
+    db.session.expire_all()
+    told = [n.user_id for n in notifications("agenda_published")]
+    assert sorted(told) == sorted(r.user_id for r in setup.everyone)  # each exactly once
+    assert all(m.published and m.locked for m in meetings(setup.event))
+
+
 def test_the_dashboard_asks_to_review_before_publishing(client, auth, setup: Setup, organizer):
     event = db.session.get(Event, setup.event.id)
     event.status = EventStatus.REGISTRATION_CLOSED
