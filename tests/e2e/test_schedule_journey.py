@@ -204,3 +204,24 @@ def test_an_organizer_schedules_reviews_and_publishes(page, check_a11y, event_id
         assert db.session.get(Event, event_id).status == EventStatus.AGENDA_PUBLISHED
         assert all(m.published and m.locked for m in db.session.query(Meeting).all())
         db.session.remove()
+
+    # A late participant: the page offers a fill run with suggested meetings for them.
+    with live_app.test_request_context():
+        late = _participant("Late Lou", "supplier", 9)
+        assert late.user_id
+        db.session.commit()
+        db.session.remove()
+    page.get_by_label("Email address of the participant").fill("supplier9@example.org")
+    page.get_by_label("Supplier").check()
+    page.get_by_label("Maximum number of meetings").fill("2")
+    page.get_by_role("button", name="Register").click()
+    page.get_by_text("1 participant has no meeting yet").wait_for()
+    check_a11y(page, "schedule-late-fill")
+    page.get_by_role("button", name="Fill the free slots with suggested meetings").click()
+    _wait_for_finished_runs(page, live_app, event_id, 3)
+    with live_app.app_context():
+        from matchmaker.models import RunStatus, SchedulingRun
+
+        run = db.session.query(SchedulingRun).order_by(SchedulingRun.id.desc()).first()
+        assert (run.mode, run.include_suggestions, run.status) == ("fill", True, RunStatus.DONE)
+        db.session.remove()
