@@ -55,6 +55,8 @@ class Config:
     # whose address changes (phones at an event switch between Wi-Fi and mobile data all day).
     SESSION_PROTECTION = os.environ.get("SESSION_PROTECTION", "basic")
     WTF_CSRF_TIME_LIMIT = 8 * 3600
+    # The largest request body: the catalogue's CSV import (5 MiB) with room for the form around it.
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
 
     # Passwords: a slow, salted hash (scrypt through Werkzeug).
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")

@@ -1,6 +1,6 @@
 """Security headers on every response, and the client's real address behind a proxy."""
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 
@@ -9,6 +9,14 @@ def init_app(app: Flask) -> None:
     if hops:
         # Rate limits count per client address and url_for(_external) needs the scheme the client used.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+    @app.before_request
+    def refuse_nul_characters() -> None:
+        """No one types a NUL character; PostgreSQL refuses to store one (a 500 deep inside any form)."""
+        for values in (request.args, request.form):
+            for _key, value in values.items(multi=True):
+                if "\x00" in value or "\x00" in _key:
+                    abort(400)
 
     @app.after_request
     def set_security_headers(response: Response) -> Response:

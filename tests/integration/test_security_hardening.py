@@ -177,6 +177,7 @@ def test_login_limit_counts_per_address_behind_the_proxy(database):
         assert [attempt("198.51.100.1") for _ in range(3)] == [422, 422, 429]
         assert attempt("198.51.100.2") == 422  # another client is not locked out by the first one
         limiter.reset()
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -243,3 +244,20 @@ def test_login_keeps_a_hash_that_is_current(app, client, make_user):
     client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
     db.session.refresh(user)
     assert user.password_hash == before
+
+
+# --- input no one sends by hand ----------------------------------------------------------------------------
+
+
+def test_a_nul_character_is_refused_before_any_view(client, outbox):
+    """PostgreSQL cannot store NUL: without this guard any text field would answer 500 there."""
+    response = client.post("/auth/forgot-password", data={"email": "someone\x00@example.org"})
+    assert response.status_code == 400
+    assert client.get("/catalogue/offerings?q=a%00b").status_code == 400
+    assert not outbox
+
+
+def test_an_oversized_request_is_refused(app, client):
+    body = {"email": "someone@example.org", "padding": "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)}
+    response = client.post("/auth/forgot-password", data=body)
+    assert response.status_code == 413

@@ -146,6 +146,7 @@ def production_app(app, database, monkeypatch):
         yield production
         limiter.reset()
         db.session.remove()
+        db.engine.dispose()
 
 
 def _login(production_app, remember: bool):
