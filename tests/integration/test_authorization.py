@@ -789,3 +789,48 @@ def test_pages_answer_junk_query_strings_without_a_500(app, make_user, make_orga
                 problems.append(f"GET {url[:120]} as {actor}: {response.status_code}")
     assert pages >= 150
     assert not problems, "\n".join(problems)
+
+
+# Pages without an object in their URL that only organizers and administrators may open.
+STAFF_PAGES = [
+    "/events/manage",
+    "/events/new",
+    "/matches/overview",
+    "/matches/overview.csv",
+    "/catalogue/exchange",
+    "/catalogue/themes/new",
+    "/admin/",
+    "/admin/users",
+    "/admin/organisations",
+    "/admin/pages",
+    "/admin/pages/new",
+]
+
+
+def test_staff_pages_refuse_participants_and_visitors(app, make_user, make_organisation):
+    world = _world(make_user, make_organisation)
+    problems = []
+    for path in STAFF_PAGES:
+        for actor in ("buyer_a", "supplier_a", "anonymous"):
+            response = _ask(app, world, actor, "GET", path, Case(PRIVATE))
+            if not _refused(response):
+                problems.append(f"GET {path} as {actor}: {response.status_code}")
+        if _ask(app, world, "admin", "GET", path, Case(PRIVATE)).status_code != 200:
+            problems.append(f"GET {path} as admin is not 200: the list is out of date")
+    assert not problems, "\n".join(problems)
+
+
+def test_no_listing_shows_private_data_of_a(app, make_user, make_organisation):
+    """Lists, searches, dashboards, feeds: every GET page without an object in its URL, seen by B."""
+    world = _world(make_user, make_organisation)
+    problems = []
+    rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and not r.arguments]
+    assert len(rules) >= 40
+    for rule in rules:
+        for actor in INTRUDERS:
+            response = _ask(app, world, actor, "GET", rule.rule + "?q=Draft", Case(OWN_VIEW))
+            if response.status_code >= 500:
+                problems.append(f"GET {rule.rule} as {actor}: {response.status_code}")
+            if SECRET.encode() in response.data or SECRET.lower().encode() in response.data:
+                problems.append(f"GET {rule.rule} as {actor}: shows A's private data")
+    assert not problems, "\n".join(problems)
