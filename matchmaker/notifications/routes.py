@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -82,7 +83,12 @@ def mark_read(notification_id: int):
 def mark_all_read():
     if ActionForm().validate_on_submit():
         count = service.mark_all_read(current_user)
-        flash(_("%(count)s notifications are marked as read.", count=count), "success")
+        flash(
+            ngettext(
+                "%(num)s notification is marked as read.", "%(num)s notifications are marked as read.", count
+            ),
+            "success",
+        )
     return redirect(url_for(".index"))
 
 
