@@ -204,15 +204,20 @@ class CpvLabelIndex:
                 rows, scores, row_best = rows[near], scores[near], row_best[near]
                 # By row, best score first, then code; each (row, code) once (its best language), `top` a row.
                 order = np.lexsort((codes, -scores, rows))
+                if k < 0:  # the first (best) entry of each (row, code)
+                    _, first = np.unique(
+                        rows[order].astype(np.int64) * len(self.codes) + codes[order], return_index=True
+                    )
+                    order = order[np.sort(first)]
                 rows, codes, scores, row_best = rows[order], codes[order], scores[order], row_best[order]
-                seen: set[tuple[int, int]] = set()
-                for r, c, score, best in zip(
-                    rows.tolist(), codes.tolist(), scores.tolist(), row_best.tolist(), strict=True
+                row_starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+                rank = np.arange(len(rows)) - np.repeat(row_starts, np.diff(np.r_[row_starts, len(rows)]))
+                keep = rank < top
+                confidences = (scores[keep] / row_best[keep]).tolist()
+                for r, c, confidence in zip(
+                    rows_of[rows[keep]].tolist(), codes[keep].tolist(), confidences, strict=True
                 ):
-                    found = out[rows_of[r]]
-                    if len(found) < top and (r, c) not in seen:
-                        seen.add((r, c))
-                        found.append((self.codes[c], score / best))
+                    out[r].append((self.codes[c], confidence))
         return out
 
     def _language_matrix(self, k: int) -> tuple[sp.csr_matrix, np.ndarray]:
