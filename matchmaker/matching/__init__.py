@@ -14,9 +14,9 @@ Use::
 What is cheap: top_k (milliseconds), add/remove/replace (a document is analysed and appended, or masked; no
 other document is touched; words the index has never seen count after the next refit), refit (no text is
 analysed again; automatic once `refit_ratio` of the documents changed). A full fit analyses every text: about
-a quarter of a millisecond of CPU per document. A web app with several workers can keep one index per worker
-and refresh it from the database when a change counter moves, or rebuild on a schedule; the engine keeps no
-state outside the Index object.
+a tenth of a millisecond of CPU per document (fit(workers=2) spreads it over two forked processes). A web
+app with several workers can keep one index per worker and refresh it from the database when a change
+counter moves, or rebuild on a schedule; the engine keeps no state outside the Index object.
 
 The score
 ---------
@@ -37,8 +37,10 @@ Three signals, each a cosine similarity in [0, 1] between non-negative, L2-norma
 
 The weights sum to 1, so the score is in [0, 1]. It is computed as ONE dot product between concatenated
 vectors ``[sqrt(0.75) * text | sqrt(0.20) * cpv | sqrt(0.05) * theme]``, which makes exact top-k over every
-pair one sparse matrix product. A signal a document lacks (no themes, no CPV code recognised) contributes 0;
-the weights are not redistributed, so scores stay comparable across documents.
+pair one matrix product (in top_k_many: the features most pairs share, such as CPV divisions, multiplied
+densely with BLAS, the rest sparsely, block by block, in threads). A signal a document lacks (no themes, no
+CPV code recognised) contributes 0; the weights are not redistributed, so scores stay comparable across
+documents.
 """
 
 from .documents import (
