@@ -261,3 +261,40 @@ def test_an_oversized_request_is_refused(app, client):
     body = {"email": "someone@example.org", "padding": "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)}
     response = client.post("/auth/forgot-password", data=body)
     assert response.status_code == 413
+
+
+# Anonymous POST routes without a rate limit, and why none is needed. A new public POST route must either be
+# rate limited or be added here with its reason.
+UNLIMITED_PUBLIC_POSTS = {
+    "pages.set_language": "changes only the visitor's own session",
+    "auth.logout": "ends the visitor's own session",
+    "auth.confirm_email": "needs a signed link; sends nothing",
+    "newsletter.confirm": "needs a signed link; sends nothing",
+    "newsletter.manage": "needs the subscriber's signed link; sends nothing",
+    "organisations.invitation": "needs the invitation's secret token; joining needs a login",
+}
+
+
+def test_every_public_post_route_is_rate_limited_or_says_why_not(app):
+    from tests.integration.test_csrf import _url
+
+    client = app.test_client()
+    unlimited = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "POST" not in rule.methods:
+            continue
+        url = _url(rule)
+        limited = needs_login = False
+        for _attempt in range(30):
+            response = client.post(url, data={})
+            assert response.status_code < 500, (url, response.status_code)
+            if response.status_code == 429:
+                limited = True
+                break
+            refused = response.status_code in (401, 403, 404)
+            if refused or (response.status_code == 302 and "/auth/login" in response.headers["Location"]):
+                needs_login = True  # not for visitors
+                break
+        if not limited and not needs_login and rule.endpoint not in UNLIMITED_PUBLIC_POSTS:
+            unlimited.append(rule.endpoint)
+    assert not unlimited, f"public POST routes without a rate limit: {sorted(set(unlimited))}"
