@@ -246,3 +246,24 @@ def test_development_cookies_are_httponly_and_samesite(client, make_user):
     for name in ("mm_session", "mm_remember"):
         cookie = _cookie(response, name)
         assert "httponly" in cookie and cookie["samesite"] == "Lax", name
+
+
+def test_a_session_ends_after_its_lifetime_even_if_the_browser_keeps_the_cookie(
+    app, client, make_user, monkeypatch
+):
+    """The signed session cookie carries its date: older than PERMANENT_SESSION_LIFETIME, it is refused."""
+    import time
+
+    from itsdangerous.timed import TimestampSigner
+
+    user = make_user()
+    lifetime = app.config["PERMANENT_SESSION_LIFETIME"]
+    signed_at = int(time.time() - lifetime.total_seconds() - 60)
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: signed_at)
+    client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    monkeypatch.undo()
+    response = client.get("/account/")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    fresh = app.test_client()
+    fresh.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert fresh.get("/account/").status_code == 200  # a session within its lifetime works
