@@ -6,13 +6,13 @@ range). Now such a number in a path is simply not a route (404), and in a query 
 (`request.args.get("page", type=int)`) it counts as invalid, like "abc": the default is used.
 
 PostgreSQL text cannot contain the NUL character (psycopg refuses the query: a 500 on /initiative/%00).
-No page needs it, so a request with NUL in its path, query string or form answers 400 before any view runs.
+No page needs it: a path argument with NUL is not a route (404); query strings and forms with NUL are
+refused in matchmaker.security.
 """
 
 from flask import Request as FlaskRequest
-from flask import abort, request
 from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 MAX_INT = 2**31 - 1  # the largest value of an INTEGER column on PostgreSQL
 MIN_INT = -(2**31)
@@ -23,6 +23,14 @@ class DatabaseIntegerConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_INT, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class TextConverter(UnicodeConverter):
+    """`<name>` and `<string:name>` without NUL characters."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", r"[^/\x00]", 1)
 
 
 class BoundedArgs(ImmutableMultiDict):
@@ -39,17 +47,8 @@ class Request(FlaskRequest):
     parameter_storage_class = BoundedArgs
 
 
-def refuse_nul_characters() -> None:
-    values = [request.path]
-    for data in (request.args, request.form):
-        for key, value in data.items(multi=True):
-            values += (key, value)
-    if any("\x00" in value for value in values):
-        abort(400)
-
-
 def init_app(app) -> None:
     """Call before the blueprints are registered: rules pick their converters when they are added."""
     app.request_class = Request
     app.url_map.converters["int"] = DatabaseIntegerConverter
-    app.before_request(refuse_nul_characters)
+    app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
