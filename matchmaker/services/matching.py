@@ -234,6 +234,34 @@ def _theme_names(theme_ids: Iterable[int], language: str) -> dict[int, str]:
     }
 
 
+def displayed_terms(pairs: Iterable[Sequence[str]]) -> list[SharedWords]:
+    """The shared words worth showing a reader, in the engine's order.
+
+    The engine also scores the parts of compound words, so "geluidsschermen" comes with "geluid" and
+    "schermen", and "snelwegen" with "snel" and "wegen": a word is left out when another shown word holds it
+    on both sides (need and offering), and a word repeated in another case is shown once. Display only: the
+    stored explanation and the score keep every term.
+    """
+    words = []
+    seen = set()
+    for need, offering in pairs:
+        key = (str(need).casefold(), str(offering).casefold())
+        if key in seen or not key[0] or not key[1]:
+            continue
+        seen.add(key)
+        words.append((SharedWords(str(need), str(offering)), key))
+
+    def part_of(small: str, big: str) -> bool:
+        # A compound's first or last part, or a longer middle part ("licht" in "verkeerslichten"); a short
+        # word such as "AI" is not hidden because some longer word happens to contain its letters.
+        return big.startswith(small) or big.endswith(small) or (len(small) >= 4 and small in big)
+
+    def inside(small: tuple[str, str], big: tuple[str, str]) -> bool:
+        return small != big and part_of(small[0], big[0]) and part_of(small[1], big[1])
+
+    return [word for word, key in words if not any(inside(key, other) for _, other in words)]
+
+
 def localize(
     data: dict[str, Any], language: str, theme_names: dict[int, str] | None = None
 ) -> MatchExplanation:
@@ -252,7 +280,7 @@ def localize(
         offering_id=int(data.get("offering_id", 0)),
         score=float(data.get("score", 0.0)),
         components={k: float(v) for k, v in (data.get("components") or {}).items()},
-        shared_terms=[SharedWords(str(a), str(b)) for a, b in data.get("terms", [])],
+        shared_terms=displayed_terms(data.get("terms", [])),
         cpv=cpv,
         themes=[ThemeLink(t, theme_names[t]) for t in theme_ids if t in theme_names],
         language=language,
