@@ -23,6 +23,11 @@ from matchmaker.services import themes as themes_service
 PER_ITEM_CHOICES = (5, 10, 20)
 
 
+@bp.app_template_filter("match_strength")
+def match_strength(score: float) -> str:
+    return service.score_strength(score)
+
+
 def _safe_next(value: str | None, fallback: str) -> str:
     """Only a path on this site: the one check of the whole app (it also refuses "/<tab>/evil.example")."""
     return safe_next(value, fallback)

@@ -205,6 +205,21 @@ def percent(score: float) -> int:
     return max(0, min(100, round(100 * float(score))))
 
 
+# A word next to the percentage: readers do not know that 25% is a good score here (a pair rarely passes 75%).
+STRONG_SCORE = 0.40
+FAIR_SCORE = 0.20
+
+
+def score_strength(score: float) -> str:
+    """"strong", "fair" or "weak": how a score compares with the pairs this platform usually finds."""
+    score = float(score)
+    if score >= STRONG_SCORE:
+        return "strong"
+    if score >= FAIR_SCORE:
+        return "fair"
+    return "weak"
+
+
 def _explanation_data(need_id: int, offering_id: int, explanation: Explanation) -> dict[str, Any]:
     """The engine's explanation as plain JSON (no labels: they are looked up in the reader's language)."""
     themes = []

@@ -1,8 +1,20 @@
+# ruff: noqa: F811  (the factories are pytest fixtures)
 """How an explanation's shared words are shown: compound parts that a longer shown word already holds are
 left out, case repeats are shown once, short words are not hidden by chance letters; the page renders
 the cleaned list while the stored explanation keeps every term."""
 
 from matchmaker.services import matching
+from tests.integration.test_matches import catalogue  # noqa: F401  (fixture)
+from tests.integration.test_matches_support import (  # noqa: F401  (fixtures)
+    BUS_NEED,
+    BUS_OFFERING,
+    SENSOR_NEED,
+    make_buyer,
+    make_need,
+    make_offering,
+    make_supplier,
+    make_theme,
+)
 
 
 def _shown(pairs):
@@ -52,3 +64,33 @@ def test_localized_explanation_uses_the_cleaned_list_and_keeps_the_data(app):
         explanation = matching.localize(data, "nl", theme_names={})
     assert [str(t) for t in explanation.shared_terms] == ["geluidsschermen"]
     assert len(data["terms"]) == 2  # the stored data is not changed
+
+
+# --------------------------------------------------------------------------------------------------
+# The word next to the percentage
+
+
+def test_score_strength_words_follow_the_thresholds():
+    assert matching.score_strength(0.61) == "strong"
+    assert matching.score_strength(matching.STRONG_SCORE) == "strong"
+    assert matching.score_strength(0.26) == "fair"
+    assert matching.score_strength(matching.FAIR_SCORE) == "fair"
+    assert matching.score_strength(0.12) == "weak"
+    assert matching.score_strength(0.0) == "weak"
+
+
+def test_proposals_page_says_how_strong_each_score_is_and_marks_title_languages(client, auth, catalogue):
+    auth.login(catalogue.buyer.user)
+    html = client.get("/matches/").get_data(as_text=True)
+
+    proposals = matching.proposals_for(catalogue.bus_need, catalogue.buyer.user).proposals
+    word = {"strong": "strong match", "fair": "fair match", "weak": "weak match"}[
+        matching.score_strength(proposals[0].score)
+    ]
+    bus_section = html[html.index(BUS_NEED["title"]) : html.index(SENSOR_NEED["title"])]
+    card = bus_section[
+        bus_section.index(f'id="proposal-{catalogue.bus_need.id}-{catalogue.bus_offering.id}"') :
+    ]
+    assert f'match-score-{matching.score_strength(proposals[0].score)}">{word}</span>' in card
+    language = str(catalogue.bus_offering.language)
+    assert f'lang="{language}">{BUS_OFFERING["title"]}</a>' in card
