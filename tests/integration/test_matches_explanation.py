@@ -94,3 +94,10 @@ def test_proposals_page_says_how_strong_each_score_is_and_marks_title_languages(
     assert f'match-score-{matching.score_strength(proposals[0].score)}">{word}</span>' in card
     language = str(catalogue.bus_offering.language)
     assert f'lang="{language}">{BUS_OFFERING["title"]}</a>' in card
+
+
+def test_user_without_organisation_gets_a_neutral_introduction(client, auth):
+    auth.login_as("supplier", with_organisation=False, language="en")
+    html = client.get("/matches/").get_data(as_text=True)
+    assert "Proposals pair the needs of public buyers with the offerings of companies" in html
+    assert "best fit your offerings" not in html  # they have no offerings yet
