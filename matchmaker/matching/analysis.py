@@ -79,6 +79,16 @@ _TOKEN = re.compile(r"[^\W_]+")
 MIN_COMPOUND_LENGTH = 9
 MIN_PART_LENGTH = 4
 MAX_STOP_LENGTH = 5
+
+# Longer function words (prepositions, conjunctions, auxiliaries) that would otherwise show up as "shared
+# words" in explanations ("zonder", "langs", "tussen"): stop words too, whatever their length.
+_LONG_FUNCTION_WORDS = {
+    "nl": "zonder langs tussen tijdens volgens binnen buiten welke worden wordt werden kunnen moeten hebben "
+    "heeft zullen zouden waarbij waardoor waarmee daarbij daarvan hierbij hiervan gaan zien",
+    "fr": "pendant depuis entre selon leurs cette toutes notre votre ainsi aussi",
+    "en": "between without within through during their which would should these those about",
+}
+LONG_FUNCTION_WORDS = {lang: frozenset(words.split()) for lang, words in _LONG_FUNCTION_WORDS.items()}
 # Linking sounds between the parts of a compound (Dutch "s", "en", "e"; German "s", "es", "n", "en", "er").
 _LINKS = ("", "s", "en", "e", "n", "er", "es")
 
@@ -120,7 +130,8 @@ def stop_words(language: str) -> frozenset[str]:
     # The stopwords-iso lists also hold content words ("research", "information", "system"); words of up to
     # five letters are the function words, and IDF takes care of the longer frequent ones.
     folded = (fold(w) for w in stopwordsiso.stopwords(language))
-    return frozenset(w for w in folded if len(w) <= MAX_STOP_LENGTH)
+    short = frozenset(w for w in folded if len(w) <= MAX_STOP_LENGTH)
+    return short | LONG_FUNCTION_WORDS.get(language, frozenset())
 
 
 @cache

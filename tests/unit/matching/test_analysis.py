@@ -33,6 +33,10 @@ def test_base_language_takes_the_primary_subtag(code, base):
         ("fr", "la livraison des véhicules", {"la", "des"}, "livraison"),
         ("en", "the delivery of the vehicles", {"the", "of"}, "delivery"),
         ("es", "el suministro de los vehículos", {"el", "de", "los"}, "suministro"),
+        # Longer function words too: they would be "shared words" between unrelated needs and offerings.
+        ("nl", "bruggen inspecteren zonder stremming, langs de snelweg", {"zonder", "langs"}, "bruggen"),
+        ("fr", "des capteurs pendant les travaux, entre les voies", {"pendant", "entre"}, "capteurs"),
+        ("en", "sensors between the lanes during the works", {"between", "during"}, "sensors"),
     ],
 )
 def test_stop_words_are_dropped_per_language(language, text, stop, content):
