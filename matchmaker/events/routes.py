@@ -137,6 +137,11 @@ def manage():
     return render_template("events/manage.html", events=events_service.events_managed_by(current_user))
 
 
+def _status_of(form) -> int:
+    """A form shown again after a refused submission answers 422, as everywhere on the platform."""
+    return 422 if form.is_submitted() else 200
+
+
 def _event_form(event: Event | None) -> EventForm:
     form = EventForm()
     form.set_theme_choices(list_themes(), current_language())
@@ -161,7 +166,7 @@ def create():
         else:
             flash(_("The event is created as a draft. Now add its days and programme."), "success")
             return redirect(url_for(".programme", event_id=event.id))
-    return render_template("events/form.html", form=form, event=None)
+    return render_template("events/form.html", form=form, event=None), _status_of(form)
 
 
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
@@ -181,7 +186,7 @@ def edit(event_id: int):
         else:
             flash(_("The event is saved."), "success")
             return redirect(url_for(".dashboard", event_id=event.id))
-    return render_template("events/form.html", form=form, event=event)
+    return render_template("events/form.html", form=form, event=event), _status_of(form)
 
 
 @bp.get("/<int:event_id>/programme")
@@ -373,7 +378,7 @@ def on_behalf(event_id: int):
         else:
             flash(_("%(name)s is registered.", name=registration.user.display_name), "success")
             return redirect(url_for(".dashboard", event_id=event.id))
-    return render_template("events/on_behalf.html", event=event, form=form)
+    return render_template("events/on_behalf.html", event=event, form=form), _status_of(form)
 
 
 @bp.post("/<int:event_id>/nudge")
@@ -561,7 +566,10 @@ def new_request(event_id: int):
         else:
             flash(_("Your request is sent to %(name)s.", name=recipient.user.display_name), "success")
             return redirect(url_for(".requests", event_id=event.id))
-    return render_template("events/request_form.html", event=event, form=form, recipient=recipient)
+    return (
+        render_template("events/request_form.html", event=event, form=form, recipient=recipient),
+        _status_of(form),
+    )
 
 
 @bp.get("/<int:event_id>/requests")

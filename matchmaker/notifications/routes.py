@@ -106,4 +106,5 @@ def settings():
         else:
             flash(_("Your notification settings are saved."), "success")
             return redirect(url_for(".settings"))
-    return render_template("notifications/settings.html", form=form)
+    # Shown again after a refused submission: 422, as everywhere on the platform.
+    return render_template("notifications/settings.html", form=form), 422 if form.is_submitted() else 200

@@ -130,6 +130,8 @@ def test_ids_out_of_range_answer_not_found(site, role):
 def test_forms_submitted_empty_or_with_nonsense_never_give_a_server_error(site, role):
     """Every post form the role sees, sent with nothing, empty fields, huge numbers and very long texts.
 
+    A form shown again with its errors answers 422 (the platform's convention), not 200.
+
     The submissions change the data (a form without fields is a button that acts): every row is put back
     afterwards. The log-in is renewed before each one, as a form may log out or change the account.
     """
@@ -149,10 +151,12 @@ def test_forms_submitted_empty_or_with_nonsense_never_give_a_server_error(site, 
                 response = client.post(action, data=make_data(form.fields))
                 if response.status_code >= 500 or response.status_code == 405:
                     failing.append(f"  {response.status_code} POST {action} ({variant}), form on {form.page}")
+                elif response.status_code == 200 and "error-summary" in response.get_data(as_text=True):
+                    failing.append(f"  200 with errors, not 422: POST {action} ({variant}), on {form.page}")
                 response.close()
     finally:
         site.snapshot.restore()
-    assert not failing, f"{len(forms)} forms; server errors:\n" + "\n".join(failing)
+    assert not failing, f"{len(forms)} forms; wrong answers:\n" + "\n".join(failing)
 
 
 def test_every_route_with_made_up_arguments_never_gives_a_server_error(site, role):

@@ -105,7 +105,7 @@ def test_the_event_form_keeps_the_input_and_explains_what_is_wrong(client, auth)
             title="Kept title",
         ),
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Registration must close after it opens." in page
     assert 'value="Kept title"' in page

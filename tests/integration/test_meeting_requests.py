@@ -97,7 +97,7 @@ def test_sending_the_same_request_twice_is_refused_with_a_message(client, auth, 
     requests_service.send_request(supplier, event, rb.id, "First")
     auth.login(supplier)
     response = client.post(f"/events/{event.id}/requests/new", data={"to": rb.id, "message": "Second"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "You already sent a meeting request to Bart Buyer." in page
     assert "Second" in page  # the message is kept
@@ -170,7 +170,7 @@ def test_a_long_message_is_refused_and_kept(client, auth, event, pair, supplier)
     rb, _rs = pair
     auth.login(supplier)
     response = client.post(f"/events/{event.id}/requests/new", data={"to": rb.id, "message": "x" * 1001})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Keep your message under 1000 characters." in response.get_data(as_text=True)
 
 

@@ -171,7 +171,7 @@ def test_the_email_preference_is_saved_from_the_settings_page(client, auth, make
     assert client.post("/notifications/settings", data={"email_mode": "daily"}).status_code == 302
     assert service.email_mode(user) == EmailMode.DAILY
     response = client.post("/notifications/settings", data={"email_mode": "hourly"})
-    assert response.status_code == 200 and service.email_mode(user) == EmailMode.DAILY
+    assert response.status_code == 422 and service.email_mode(user) == EmailMode.DAILY
 
 
 def test_notifications_need_a_login(client):

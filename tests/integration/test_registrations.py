@@ -242,7 +242,7 @@ def test_registering_an_unknown_email_on_behalf_explains_why(client, auth, event
         f"/events/{event.id}/registrations/new",
         data={"email": "nobody@example.org", "role": "buyer", "max_meetings": "6"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "No active account uses this email address." in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
 
