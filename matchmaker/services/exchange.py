@@ -145,10 +145,14 @@ def _model(kind: str):
     return Offering if kind == "offerings" else Need
 
 
-def _items(kind: str) -> Iterable:
+def _items(kind: str, user: User) -> Iterable:
+    """What `user` may see: organizers export the public catalogue; drafts and archived items stay with their
+    organisation (and platform administrators)."""
+    from matchmaker.services.catalogue import can_view
+
     model = _model(kind)
     query = sa.select(model).order_by(model.organisation_id, model.id).execution_options(yield_per=500)
-    return db.session.scalars(query)
+    return (item for item in db.session.scalars(query) if can_view(user, item))
 
 
 def _iso(value) -> str:
@@ -229,7 +233,7 @@ def export_csv(user: User, kind: str) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(names)
-    for item in _items(kind):
+    for item in _items(kind, user):
         record = item_record(item)
         writer.writerow([_csv_cell(record[name]) for name in names])
     return "\ufeff" + buffer.getvalue()  # the BOM makes spreadsheets read UTF-8
@@ -241,7 +245,7 @@ def export_json(user: User, kind: str) -> str:
     document = {
         "kind": kind,
         "exported_at": _iso(utcnow()) + "Z",
-        "items": [item_record(item) for item in _items(kind)],
+        "items": [item_record(item) for item in _items(kind, user)],
     }
     return json.dumps(document, ensure_ascii=False, indent=1)
 

@@ -396,8 +396,8 @@ ROUTES: dict[str, list[Case]] = {
     "catalogue.unpublish_need": [private("buyer_a", need_id="open_need.id")],
     "catalogue.archive_need": [private("buyer_a", need_id="open_need.id")],
     "catalogue.restore_need": [private("buyer_a")],
-    # The exchange is the organizers' tool for the whole catalogue (drafts included, so that an import of an
-    # export gives the same items back): buyers, suppliers and visitors are refused.
+    # The exchange is the organizers' tool for the public catalogue (drafts only for administrators):
+    # buyers, suppliers and visitors are refused.
     "catalogue.export": [
         private(
             "organizer_a",

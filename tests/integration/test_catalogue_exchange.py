@@ -168,7 +168,16 @@ def test_json_export_lists_themes_and_codes(client, organizer, catalogue):
     assert offerings["items"][0]["cpv_codes"] == ["35125100", "90733000"]
 
 
-def test_export_includes_drafts(client, organizer, catalogue):
+def test_organizers_export_leaves_the_organisations_drafts_out(client, organizer, catalogue):
+    # Drafts are visible only to their organisation, in an export as on the catalogue's pages.
+    catalogue["offering"].status = "draft"
+    db.session.commit()
+    assert _rows(client.get("/catalogue/exchange/export/offerings.csv").get_data(as_text=True)) == []
+    assert '"items": []' in client.get("/catalogue/exchange/export/offerings.json").get_data(as_text=True)
+
+
+def test_administrators_export_includes_drafts(client, auth, catalogue):
+    auth.login_as("admin")
     catalogue["offering"].status = "draft"
     db.session.commit()
     (row,) = _rows(client.get("/catalogue/exchange/export/offerings.csv").get_data(as_text=True))
