@@ -1,6 +1,7 @@
 """Security headers on every response, and the client's real address behind a proxy."""
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, request
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 
@@ -11,12 +12,15 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     @app.before_request
-    def refuse_nul_characters() -> None:
-        """No one types a NUL character; PostgreSQL refuses to store one (a 500 deep inside any form)."""
-        for values in (request.args, request.form):
-            for _key, value in values.items(multi=True):
-                if "\x00" in value or "\x00" in _key:
-                    abort(400)
+    def strip_nul_characters() -> None:
+        """No one means a NUL character, and PostgreSQL refuses to store one (a 500 deep inside any form).
+        They are dropped from query strings and form fields before a view sees them, so what the person typed
+        is kept rather than refused."""
+        current = request._get_current_object()
+        for name in ("args", "form"):
+            cleaned = _without_nul(getattr(current, name))
+            if cleaned is not None:
+                setattr(current, name, cleaned)
 
     @app.after_request
     def set_security_headers(response: Response) -> Response:
@@ -38,3 +42,11 @@ def init_app(app: Flask) -> None:
         headers.pop("Server", None)
         headers.pop("X-Powered-By", None)
         return response
+
+
+def _without_nul(values: MultiDict) -> ImmutableMultiDict | None:
+    """The values without NUL characters, or None when there were none."""
+    pairs = list(values.items(multi=True))
+    if not any("\x00" in key or "\x00" in value for key, value in pairs):
+        return None
+    return ImmutableMultiDict([(key.replace("\x00", ""), value.replace("\x00", "")) for key, value in pairs])
