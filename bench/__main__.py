@@ -23,7 +23,8 @@ def main(argv: list[str]) -> int:
         module = importlib.import_module(f"bench.{name}")
         result = module.main([a for a in argv if a.startswith("-")])
         failures += 1 if result else 0
-        print(f"-- {name}: {time.perf_counter() - started:.1f} s{' (FAILED)' if result else ''}\n", flush=True)
+        outcome = " (FAILED)" if result else ""
+        print(f"-- {name}: {time.perf_counter() - started:.1f} s{outcome}\n", flush=True)
     return 1 if failures else 0
 
 

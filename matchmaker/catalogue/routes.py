@@ -22,7 +22,6 @@ from matchmaker.services import cpv as cpv_service
 from matchmaker.services import themes as themes_service
 
 
-
 def _form_status(form) -> int:
     """A submitted form shown again with its errors answers 422, as in every other area."""
     return 422 if form.is_submitted() else 200
