@@ -49,4 +49,6 @@ def _without_nul(values: MultiDict) -> ImmutableMultiDict | None:
     pairs = list(values.items(multi=True))
     if not any("\x00" in key or "\x00" in value for key, value in pairs):
         return None
-    return ImmutableMultiDict([(key.replace("\x00", ""), value.replace("\x00", "")) for key, value in pairs])
+    # The request's own class: matchmaker.routing.BoundedArgs keeps numbers in the database's range.
+    storage = type(values) if isinstance(values, ImmutableMultiDict) else ImmutableMultiDict
+    return storage([(key.replace("\x00", ""), value.replace("\x00", "")) for key, value in pairs])

@@ -300,3 +300,10 @@ def test_every_public_post_route_is_rate_limited_or_says_why_not(app):
         if not limited and not needs_login and rule.endpoint not in UNLIMITED_PUBLIC_POSTS:
             unlimited.append(rule.endpoint)
     assert not unlimited, f"public POST routes without a rate limit: {sorted(set(unlimited))}"
+
+
+def test_dropping_a_nul_keeps_numbers_within_the_database_range(client, auth):
+    # A NUL anywhere in the query string used to swap the request's bounded arguments for plain ones.
+    auth.login_as("admin")
+    response = client.get("/admin/users?q=%00&page=99999999999999999999999")
+    assert response.status_code == 200
