@@ -7,6 +7,7 @@ starts from empty tables.
 
 import os
 import secrets
+import threading
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -70,6 +71,14 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+def _wait_for_background_work(seconds: float = 60) -> None:
+    """Let the app's own worker threads (scheduler runs, newsletter sendings) finish before the tables are
+    emptied and the engine closed, so no connection outlives its pool."""
+    for thread in threading.enumerate():
+        if thread.name.startswith(("scheduler-", "announce-")):
+            thread.join(timeout=seconds)
+
+
 def make_test_app(database: dict, **overrides) -> Flask:
     # Tests read the English source texts unless they are about languages: they pick a language explicitly
     # (a user's language, Accept-Language, or app_overrides with BABEL_DEFAULT_LOCALE="nl").
@@ -101,6 +110,7 @@ def app(database, app_overrides) -> Iterator[Flask]:
 
     with app.app_context():
         yield app
+        _wait_for_background_work()
         db.session.rollback()
         _empty_tables()
         db.session.remove()
