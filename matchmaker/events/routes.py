@@ -169,12 +169,29 @@ def create():
     return render_template("events/form.html", form=form, event=None), _status_of(form)
 
 
+def _tell_dropped_meetings(event: Event, before: int) -> None:
+    """After a programme or table change: say how many draft meetings went with removed slots or tables."""
+    dropped = before - events_service.draft_meeting_count(event)
+    if dropped > 0:
+        flash(
+            ngettext(
+                "%(num)s draft meeting was in a removed slot or at a removed table and is taken out of the "
+                "schedule; run the scheduler again to fill the programme as it is now.",
+                "%(num)s draft meetings were in removed slots or at removed tables and are taken out of the "
+                "schedule; run the scheduler again to fill the programme as it is now.",
+                dropped,
+            ),
+            "warning",
+        )
+
+
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(event_id: int):
     event = _managed(event_id)
     form = _event_form(event)
     if form.validate_on_submit():
+        before = events_service.draft_meeting_count(event)
         try:
             events_service.update_event(current_user, event, form.to_input())
         except events_service.InvalidEvent as refusal:
@@ -185,6 +202,7 @@ def edit(event_id: int):
             form.form_errors.append(refusal.message)
         else:
             flash(_("The event is saved."), "success")
+            _tell_dropped_meetings(event, before)
             return redirect(url_for(".dashboard", event_id=event.id))
     return render_template("events/form.html", form=form, event=event), _status_of(form)
 
@@ -242,6 +260,7 @@ def remove_day(event_id: int, day_id: int):
     if event_day.event_id != event.id:
         abort(404)
     if ActionForm().validate_on_submit():
+        before = events_service.draft_meeting_count(event)
         try:
             events_service.remove_day(current_user, event_day)
         except ServiceError as refusal:
@@ -249,6 +268,7 @@ def remove_day(event_id: int, day_id: int):
             flash(refusal.message, "danger")
         else:
             flash(_("The day is removed from the programme."), "success")
+            _tell_dropped_meetings(event, before)
     return redirect(url_for(".programme", event_id=event.id))
 
 
@@ -261,6 +281,7 @@ def add_block(event_id: int, day_id: int):
         abort(404)
     form = BlockForm(prefix=f"b{day_id}")
     if form.validate_on_submit():
+        before = events_service.draft_meeting_count(event)
         try:
             events_service.add_block(
                 current_user,
@@ -275,6 +296,7 @@ def add_block(event_id: int, day_id: int):
             form.form_errors.append(refusal.message)
         else:
             flash(_("The programme is updated."), "success")
+            _tell_dropped_meetings(event, before)
             return redirect(url_for(".programme", event_id=event.id))
     return _programme_page(event, block_forms={day_id: form}), 422
 
@@ -287,6 +309,7 @@ def remove_block(event_id: int, block_id: int):
     if block.day.event_id != event.id:
         abort(404)
     if ActionForm().validate_on_submit():
+        before = events_service.draft_meeting_count(event)
         try:
             events_service.remove_block(current_user, block)
         except ServiceError as refusal:
@@ -294,6 +317,7 @@ def remove_block(event_id: int, block_id: int):
             flash(refusal.message, "danger")
         else:
             flash(_("The programme is updated."), "success")
+            _tell_dropped_meetings(event, before)
     return redirect(url_for(".programme", event_id=event.id))
 
 

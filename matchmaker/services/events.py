@@ -11,6 +11,7 @@ reopen registration from "registration closed". Programme and tables can change 
 import csv
 import io
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -183,6 +185,7 @@ def _sync_tables(event: Event, count: int, names: list[str]) -> None:
     by_number = {t.number: t for t in event.tables}
     if count < len(by_number) and event.status not in PROGRAMME_EDITABLE:
         raise ServiceError(_("Tables cannot be removed once the agenda is published."))
+    _clear_meetings_in_the_way(table_ids=[t.id for t in event.tables if t.number > count and t.id])
     for number in range(1, count + 1):
         name = names[number - 1] if number - 1 < len(names) else ""
         table = by_number.get(number)
@@ -193,6 +196,43 @@ def _sync_tables(event: Event, count: int, names: list[str]) -> None:
                 _table_renamed(table)
             table.name = name
     event.tables = [t for t in event.tables if t.number <= count]
+
+
+def _clear_meetings_in_the_way(slot_ids: Iterable[int] = (), table_ids: Iterable[int] = ()) -> int:
+    """Before slots or tables of an event go, take out the draft meetings held there (the database would
+    drop them silently with their slot or table); returns how many.
+
+    Locked meetings are the organizer's own decisions: a change that would drop one is refused, and so is one
+    that would drop a published meeting, so nothing the organizer fixed is lost without being asked."""
+    slot_ids, table_ids = [i for i in slot_ids if i], [i for i in table_ids if i]
+    if not slot_ids and not table_ids:
+        return 0
+    where = sa.or_(Meeting.slot_id.in_(slot_ids), Meeting.table_id.in_(table_ids))
+    meetings = db.session.scalars(sa.select(Meeting).where(where, Meeting.cancelled_at.is_(None))).all()
+    fixed = [m for m in meetings if m.locked or m.published]
+    if fixed:
+        raise ServiceError(
+            ngettext(
+                "%(num)s locked meeting of the schedule is in a slot or at a table this change removes. "
+                "Move, unlock or remove it on the schedule page first.",
+                "%(num)s locked meetings of the schedule are in slots or at tables this change removes. "
+                "Move, unlock or remove them on the schedule page first.",
+                len(fixed),
+            )
+        )
+    for meeting in meetings:
+        db.session.delete(meeting)
+    db.session.flush()
+    return len(meetings)
+
+
+def draft_meeting_count(event: Event) -> int:
+    """Meetings of the event's schedule that are not cancelled (before publishing: the draft)."""
+    return db.session.scalar(
+        sa.select(sa.func.count(Meeting.id)).where(
+            Meeting.event_id == event.id, Meeting.cancelled_at.is_(None)
+        )
+    )
 
 
 def _table_renamed(table: EventTable) -> None:
@@ -392,6 +432,7 @@ def regenerate_slots(event: Event) -> None:
                 )
             slot.label = planned.label
             keep.append(slot)
+    _clear_meetings_in_the_way(slot_ids=[s.id for s in existing.values()])
     for stale in existing.values():
         for registration in event.registrations:
             if stale in registration.available_slots:

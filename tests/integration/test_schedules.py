@@ -3,6 +3,7 @@
 and the changes after publishing."""
 
 import time
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from matchmaker.models import (
 )
 from matchmaker.scheduling import check_schedule
 from matchmaker.services import ServiceError
+from matchmaker.services import events as events_service
 from matchmaker.services import scheduling as service
 from tests.integration.schedule_helpers import (  # noqa: F401
     Setup,
@@ -194,6 +196,85 @@ def test_a_full_rerun_keeps_locked_meetings_and_fill_keeps_everything(setup: Set
     run(setup, organizer, "fill")
     assert {(m.id, m.slot_id, m.table_id) for m in meetings(setup.event)} == before
     attendees_consistent(setup.event)
+
+
+def _longer_slots(setup: Setup, organizer):
+    day = setup.event.days[0]
+    events_service.update_day(organizer, day, day.start_time, day.end_time, day.slot_minutes + 10)
+
+
+def test_a_programme_change_refuses_to_drop_a_locked_meeting(setup: Setup, organizer):
+    run(setup, organizer)
+    kept = meetings(setup.event)[0]
+    service.set_locked(organizer, kept, True)
+    place = (kept.id, kept.slot_id, kept.table_id)
+    before = {m.id for m in meetings(setup.event)}
+    with pytest.raises(ServiceError, match="1 locked meeting of the schedule is in a slot"):
+        _longer_slots(setup, organizer)
+    db.session.rollback()
+    assert {m.id for m in meetings(setup.event)} == before
+    locked = db.session.get(Meeting, place[0])
+    assert (locked.id, locked.slot_id, locked.table_id) == place
+    assert setup.event.days[0].slot_minutes == 20
+
+
+def test_a_programme_change_takes_out_only_the_draft_meetings_in_removed_slots(setup: Setup, organizer):
+    run(setup, organizer)
+    assert len(meetings(setup.event)) == 8
+    _longer_slots(setup, organizer)
+    assert meetings(setup.event) == []
+    assert all(s.ends_at - s.starts_at == timedelta(minutes=30) for s in setup.event.meeting_slots)
+    run(setup, organizer)
+    assert len(meetings(setup.event)) == 8
+    attendees_consistent(setup.event)
+
+
+def test_fewer_tables_refused_while_a_locked_meeting_sits_at_a_removed_one(
+    client, auth, setup: Setup, organizer
+):
+    run(setup, organizer)
+    kept = meetings(setup.event)[0]
+    last = max(setup.event.tables, key=lambda t: t.number)
+    if kept.table_id != last.id:
+        service.move_meeting(organizer, kept, kept.slot, last)
+    service.set_locked(organizer, kept, True)
+    auth.login(organizer)
+    response = client.post(f"/events/{setup.event.id}/edit", data=_edit_form(setup.event, table_count="1"))
+    assert response.status_code == 422
+    assert "1 locked meeting of the schedule is in a slot or at a table" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert len(setup.event.tables) == 4 and db.session.get(Meeting, kept.id).table_id == last.id
+
+
+def test_fewer_tables_take_out_the_draft_meetings_there_and_say_so(client, auth, setup: Setup, organizer):
+    run(setup, organizer)
+    moved = meetings(setup.event)[0]
+    service.move_meeting(organizer, moved, moved.slot, max(setup.event.tables, key=lambda t: t.number))
+    at_first = [m for m in meetings(setup.event) if m.table.number == 1]
+    auth.login(organizer)
+    response = client.post(
+        f"/events/{setup.event.id}/edit", data=_edit_form(setup.event, table_count="1"), follow_redirects=True
+    )
+    assert response.status_code == 200
+    assert len(at_first) == 7
+    assert "1 draft meeting was in a removed slot or at a removed table" in response.get_data(as_text=True)
+    assert [m.id for m in meetings(setup.event)] == [m.id for m in at_first]
+
+
+def _edit_form(event: Event, **overrides) -> dict:
+    data = {
+        "title": event.title,
+        "description": event.description,
+        "venue_address": event.venue_address,
+        "room_plan_note": "",
+        "online_url": "",
+        "admission": event.admission,
+        "max_open_requests": str(event.max_open_requests),
+        "table_count": str(len(event.tables)),
+        "table_names": "",
+    }
+    data.update(overrides)
+    return data
 
 
 def test_fill_schedules_new_requests_around_existing_meetings(setup: Setup, organizer):
