@@ -176,11 +176,13 @@ def _is_authenticated(viewer) -> bool:
 
 
 def sees_everything(viewer) -> bool:
-    return _is_authenticated(viewer) and viewer.has_role(Role.ORGANIZER, Role.ADMIN)
+    """Administrators see every item; organizers see the public catalogue like everyone else, since drafts
+    and archived items stay private to their organisation (the detail page refuses them too)."""
+    return _is_authenticated(viewer) and viewer.has_role(Role.ADMIN)
 
 
 def allowed_statuses(kind: str, viewer) -> tuple[str, ...]:
-    """The statuses a viewer may filter on: all for members (their own items) and organizers."""
+    """The statuses a viewer may filter on: all for members (their own items) and administrators."""
     if _is_authenticated(viewer) and (viewer.organisation is not None or sees_everything(viewer)):
         return tuple(s.value for s in ALL_STATUSES[kind])
     return tuple(s.value for s in PUBLIC_STATUSES[kind])
