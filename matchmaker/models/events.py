@@ -314,6 +314,12 @@ class Registration(db.Model):
         return list(self.offerings) if self.role == ParticipantRole.SUPPLIER else list(self.needs)
 
     @property
+    def shown_items(self) -> list:
+        """What others see of the items brought: only those still public. An offering unpublished or a
+        need taken back to draft after registering stays private to its organisation, also here."""
+        return [item for item in self.items if item.is_public]
+
+    @property
     def display_name(self) -> str:
         return self.user.display_name
 

@@ -132,7 +132,7 @@ def party(registration: Registration) -> Party:
         role=registration.role,
         email=registration.user.email,
         website=_web_address(organisation.website if organisation else None),
-        items=registration.items,
+        items=registration.shown_items,
     )
 
 

@@ -666,7 +666,7 @@ def participants_csv(event: Event) -> str:
                 r.status,
                 r.max_meetings,
                 len(r.available_slots),
-                " | ".join(item.title for item in r.items),
+                " | ".join(item.title for item in r.shown_items),
                 r.created_at.strftime("%Y-%m-%d %H:%M"),
             ]
         )

@@ -342,8 +342,8 @@ def _matches_query(registration: Registration, words: list[str]) -> bool:
     text = fold(
         " ".join(
             [registration.user.display_name, registration.organisation_name]
-            + [item.title for item in registration.items]
-            + [getattr(item, "summary", "") or "" for item in registration.items]
+            + [item.title for item in registration.shown_items]
+            + [getattr(item, "summary", "") or "" for item in registration.shown_items]
         )
     )
     return all(word in text for word in words)
@@ -385,7 +385,7 @@ def who_is_here(
     def keep(r: Registration) -> bool:
         if role and r.role != role:
             return False
-        if theme_id and not any(theme_id in [t.id for t in item.themes] for item in r.items):
+        if theme_id and not any(theme_id in [t.id for t in item.themes] for item in r.shown_items):
             return False
         return _matches_query(r, words)
 

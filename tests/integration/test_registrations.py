@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from matchmaker.extensions import db
-from matchmaker.models import MeetingRequest, Registration, RegistrationStatus
+from matchmaker.models import MeetingRequest, NeedStatus, Registration, RegistrationStatus
 from matchmaker.services import ServiceError
 from matchmaker.services import events as events_service
 from matchmaker.services import meeting_requests as requests_service
@@ -280,6 +280,27 @@ def test_who_is_here_lists_the_other_side_with_what_they_bring_and_filters(
     suppliers = client.get(f"/events/{event.id}/participants?role=supplier").get_data(as_text=True)
     assert "Greta Gent" not in suppliers
     assert "Nobody matches these filters." in suppliers
+
+
+def test_an_item_taken_back_to_draft_after_registering_is_no_longer_shown(
+    client, auth, event, buyer, make_participant, register, organizer
+):
+    other_buyer = make_participant("buyer", name="Greta Gent", title="Flood sensors for the Scheldt")
+    register(buyer, event)
+    registration = register(other_buyer, event)
+    need = registration.items[0]
+    need.status = NeedStatus.DRAFT
+    need.title = "Secret draft about the Scheldt"
+    db.session.commit()
+    auth.login(buyer)
+    page = client.get(f"/events/{event.id}/participants?role=buyer").get_data(as_text=True)
+    assert "Greta Gent" in page and "Scheldt" not in page
+    assert "Greta Gent" not in client.get(f"/events/{event.id}/participants?role=buyer&q=scheldt").get_data(
+        as_text=True
+    )
+    auth.login(organizer)
+    assert "Scheldt" not in client.get(f"/events/{event.id}/dashboard").get_data(as_text=True)
+    assert registration.shown_items == [] and registration.items == [need]
 
 
 def test_who_is_here_is_paginated(client, auth, event, supplier, make_participant, register, monkeypatch):
