@@ -123,6 +123,7 @@ class Config:
 
     PAGE_SIZE = 20
     DEMO_PASSWORD = "demo-demo-demo"  # noqa: S105 - the documented demo password
+    DEMO_DATA_ALLOWED = _bool("DEMO_DATA_ALLOWED", True)
 
 
 class DevelopmentConfig(Config):
@@ -150,6 +151,8 @@ class ProductionConfig(Config):
     HSTS = True
     PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 1)  # production runs behind a load balancer (DESIGN.md)
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    # The demo accounts' password is in the README: no demo data on a production platform unless asked.
+    DEMO_DATA_ALLOWED = _bool("DEMO_DATA_ALLOWED", False)
 
     @classmethod
     def check(cls) -> None:

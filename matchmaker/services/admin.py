@@ -72,9 +72,7 @@ def dashboard() -> Dashboard:
     )
     by_role = dict(db.session.execute(sa.select(UserRole.role, count).group_by(UserRole.role)).all())
     board.users_by_role = {str(role): by_role.get(role.value, 0) for role in Role}
-    by_kind = dict(
-        db.session.execute(sa.select(Organisation.kind, count).group_by(Organisation.kind)).all()
-    )
+    by_kind = dict(db.session.execute(sa.select(Organisation.kind, count).group_by(Organisation.kind)).all())
     board.organisations_by_kind = {str(kind): by_kind.get(kind.value, 0) for kind in OrganisationKind}
     board.organisations = sum(board.organisations_by_kind.values())
     board.organisations_without_members = (
@@ -205,3 +203,46 @@ def reactivate_user(actor: User, user: User) -> None:
     user.active = True
     db.session.commit()
     log.info("Admin %s reactivated user %s", actor.id, user.id)
+
+
+# --- setting up a platform ---------------------------------------------------------------------------
+
+
+def make_administrator(email: str, display_name: str, password: str | None) -> tuple[User, bool]:
+    """The first administrator of a new platform (from a shell): a confirmed account with the admin and
+    organizer roles, or those roles for an existing account (its password stays as it is). Returns the user
+    and whether the account was created."""
+    from matchmaker.services import accounts
+
+    user = accounts.get_user_by_email(email)
+    created = user is None
+    if created:
+        if not password:
+            raise ServiceError(_("Choose a password for the new account."))
+        problems = accounts.password_problems(password, email)
+        if problems:
+            raise ServiceError(" ".join(problems))
+        user = accounts.create_user(
+            email, password, display_name or email.split("@", 1)[0], confirmed=True, language="nl"
+        )
+    elif not user.active:
+        raise ServiceError(_("This account is deactivated; reactivate it first."))
+    for role in (Role.ADMIN, Role.ORGANIZER):
+        grant_role(user, role)
+    db.session.commit()
+    log.info(
+        "platform administrator %s %s from the command line", user.id, "created" if created else "granted"
+    )
+    return user, created
+
+
+def set_up_platform(progress=lambda message: None) -> str:
+    """What a new platform needs before anyone uses it: the default themes and the initiative's public pages
+    (each created only where missing, so running it again changes nothing)."""
+    from matchmaker.services.content import seed_default_pages
+    from matchmaker.services.themes import ensure_default_themes
+
+    themes = ensure_default_themes()
+    progress(f"themes: {themes} created")
+    pages = seed_default_pages(progress=progress)
+    return f"{themes} themes created; {pages}"
