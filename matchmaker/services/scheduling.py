@@ -110,6 +110,24 @@ register_kind(
     ),
 )
 register_kind(
+    "meeting_cancelled_absent",
+    _l(
+        "%(name)s is not at %(event)s: your meeting of %(time)s is cancelled. "
+        "The slot is free in your agenda."
+    ),
+)
+register_kind(
+    "meeting_cancelled_withdrawn",
+    _l(
+        "%(name)s no longer takes part in %(event)s: your meeting of %(time)s is cancelled. "
+        "The slot is free in your agenda."
+    ),
+)
+register_kind(
+    "registration_withdrawn",
+    _l("The organizer cancelled your registration for %(event)s, and with it your meetings there."),
+)
+register_kind(
     "participant_withdrew",
     _l(
         "%(name)s cannot come to %(event)s after all; their meetings are cancelled. "
@@ -1147,16 +1165,41 @@ def sweep_departed(event: Event) -> int:
     return len(departed)
 
 
-def _cancel_meetings_of(registration: Registration, reason: str, only_from=None) -> int:
-    meetings = [
+def _meetings_of(registration: Registration, only_from=None) -> list[Meeting]:
+    return [
         m
         for m in active_meetings(registration.event)
         if registration.id in (m.first_registration_id, m.second_registration_id)
         and (only_from is None or m.slot.ends_at > only_from)
     ]
+
+
+def _cancel_now(meetings: list[Meeting], reason: str) -> list[tuple[Meeting, str]]:
+    """Take meetings out at once: those not published yet simply go; published ones are cancelled now (the
+    people concerned are to be told now, not at the next publication). Returns the published ones with
+    their time, for telling. Does not commit."""
+    told: list[tuple[Meeting, str]] = []
     for meeting in meetings:
-        _cancel_or_delete(meeting, reason)
-    return len(meetings)
+        when = _meeting_time(meeting)
+        if not meeting.published:
+            _cancel_or_delete(meeting, reason)
+        elif _cancel_published(meeting, reason):
+            told.append((meeting, when))
+    return told
+
+
+def _tell_partners(told: list[tuple[Meeting, str]], registration: Registration, kind: str) -> None:
+    event = registration.event
+    for meeting, when in told:
+        other = meeting.other(registration.id)
+        notify(
+            other.user,
+            kind,
+            url=event_path(event, "agenda"),
+            name=registration.user.display_name,
+            time=when,
+            event=event.title,
+        )
 
 
 def withdraw_participant(user: User, registration: Registration) -> int:
@@ -1179,9 +1222,12 @@ def withdraw_participant(user: User, registration: Registration) -> int:
         .values(status=RequestStatus.CANCELLED, responded_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    count = _cancel_meetings_of(registration, "registration cancelled")
+    meetings = _meetings_of(registration)
+    told = _cancel_now(meetings, "registration cancelled")
     db.session.commit()
-    return count
+    _tell_partners(told, registration, "meeting_cancelled_withdrawn")
+    notify(registration.user, "registration_withdrawn", url=event_path(event), event=event.title)
+    return len(meetings)
 
 
 # --- a participant cancels -------------------------------------------------------------------------------
@@ -1297,11 +1343,7 @@ def withdraw_from_event(user: User, registration: Registration, reason: str = ""
     reason = _clean_reason(reason)
     # All of them, as when the organizer withdraws someone: the meetings of a cancelled registration
     # would be swept out before the next run anyway.
-    theirs = [
-        m
-        for m in active_meetings(event)
-        if registration.id in (m.first_registration_id, m.second_registration_id)
-    ]
+    theirs = _meetings_of(registration)
     registration.status = RegistrationStatus.CANCELLED
     db.session.execute(
         sa.update(MeetingRequest)
@@ -1315,13 +1357,7 @@ def withdraw_from_event(user: User, registration: Registration, reason: str = ""
         .values(status=RequestStatus.CANCELLED, responded_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    told: list[tuple[Meeting, str]] = []
-    for meeting in theirs:
-        when = _meeting_time(meeting)
-        if not meeting.published:
-            _cancel_or_delete(meeting, reason)
-        elif _cancel_published(meeting, reason):
-            told.append((meeting, when))
+    told = _cancel_now(theirs, reason)
     db.session.commit()
     for meeting, when in told:
         _tell_other_party(meeting, registration, when, reason)
@@ -1351,9 +1387,11 @@ def mark_absent(user: User, registration: Registration) -> int:
     except IntegrityError:
         db.session.rollback()
         raise ServiceError(refusal) from None
-    count = _cancel_meetings_of(registration, "absent", only_from=local_now())
+    meetings = _meetings_of(registration, only_from=local_now())
+    told = _cancel_now(meetings, "absent")
     _commit(refusal)
-    return count
+    _tell_partners(told, registration, "meeting_cancelled_absent")
+    return len(meetings)
 
 
 def add_late_participant(

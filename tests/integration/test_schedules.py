@@ -52,6 +52,11 @@ def attendees_consistent(event: Event) -> None:
         assert {a.slot_id for a in rows} == {m.slot_id}
 
 
+def told(kind: str) -> list[int]:
+    """Who received a notification of this kind, sorted."""
+    return sorted(db.session.scalars(sa.select(Notification.user_id).where(Notification.kind == kind)))
+
+
 def run(setup: Setup, organizer, mode="full", suggestions=False):
     return service.start_run(organizer, setup.event, mode, suggestions, time_limit=5)
 
@@ -562,6 +567,11 @@ def test_withdrawing_a_participant_cancels_their_meetings_and_requests(client, a
         for m in meetings(setup.event)
         if leaving.id in (m.first_registration_id, m.second_registration_id)
     ]
+    partners = sorted(
+        m.other(leaving.id).user_id
+        for m in meetings(setup.event)
+        if leaving.id in (m.first_registration_id, m.second_registration_id)
+    )
     auth.login(organizer)
     response = client.post(
         f"/events/{setup.event.id}/schedule/participants/{leaving.id}/withdraw", follow_redirects=True
@@ -570,6 +580,10 @@ def test_withdrawing_a_participant_cancels_their_meetings_and_requests(client, a
     db.session.expire_all()
     assert all(db.session.get(Meeting, i).cancelled_at is not None for i in theirs)
     assert all(db.session.get(Meeting, i).sequence == 1 for i in theirs)
+    # The partners and the person withdrawn are told now, not at the next publication.
+    assert told("meeting_cancelled_withdrawn") == partners
+    assert told("registration_withdrawn") == [leaving.user_id]
+    assert not any(db.session.get(Meeting, i).notice_pending for i in theirs)
     from matchmaker.models import MeetingRequest, Registration
 
     assert db.session.get(Registration, leaving.id).status == RegistrationStatus.CANCELLED
@@ -585,8 +599,14 @@ def test_a_no_show_loses_their_remaining_meetings_and_is_not_scheduled_again(set
     run(setup, organizer)
     service.publish(organizer, setup.event)
     absent = setup.buyers[1]
+    partners = sorted(
+        m.other(absent.id).user_id
+        for m in meetings(setup.event)
+        if absent.id in (m.first_registration_id, m.second_registration_id)
+    )
     count = service.mark_absent(organizer, absent)
-    assert count > 0
+    assert count == len(partners) > 0
+    assert told("meeting_cancelled_absent") == partners
     assert not [
         m for m in meetings(setup.event) if absent.id in (m.first_registration_id, m.second_registration_id)
     ]

@@ -161,6 +161,18 @@ def test_counts_of_one_read_in_the_singular(client, auth, make_event, make_parti
         f"/events/{event.id}/schedule/participants/{supplier.id}/withdraw", follow_redirects=True
     )
     assert "Sam&#39;s registration is cancelled; 1 meeting is cancelled." in response.text
+    # Bea was told at once, so there is nothing left to publish.
+    assert [n.user_id for n in notifications("meeting_cancelled_withdrawn")] == [buyer.user_id]
+    response = client.post(f"/events/{event.id}/schedule/publish", follow_redirects=True)
+    assert "There are no changes to publish." in response.text
+    # A meeting the organizer removes is told at the next publication, to those still taking part.
+    sid_user = make_participant("supplier", name="Sid")
+    sid = service.add_late_participant(event.organizer, event, sid_user.email, "supplier")
+    meeting = service.add_meeting(event.organizer, event, buyer, sid, event.meeting_slots[1], event.tables[0])
+    service.publish(event.organizer, event)
+    service.remove_meeting(event.organizer, meeting)
+    service.withdraw_from_event(sid_user, sid)
+    auth.login(event.organizer)
     response = client.post(f"/events/{event.id}/schedule/publish", follow_redirects=True)
     assert "The changes are published; 1 participant is notified." in response.text
 
