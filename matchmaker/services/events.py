@@ -262,9 +262,59 @@ def update_event(user: User, event: Event, data: EventInput) -> Event:
     if event.status == EventStatus.CLOSED:
         raise ServiceError(_("This event is closed and can no longer change."))
     _check(data)
+    title, venue = event.title, event.venue_address
     _apply(event, data)
+    moved = event.venue_address != venue
+    if event.status == EventStatus.AGENDA_PUBLISHED and (moved or event.title != title):
+        _published_meetings_changed(event)
     db.session.commit()
+    if moved and event.status == EventStatus.AGENDA_PUBLISHED:
+        _tell_about_new_venue(event)
     return event
+
+
+def _published_meetings_changed(event: Event) -> None:
+    """The calendar entries of the published meetings show the event's title and address: when either
+    changes, their iCalendar SEQUENCE goes up so subscribed calendars update them."""
+    db.session.execute(
+        sa.update(Meeting)
+        .where(Meeting.event_id == event.id, Meeting.published.is_(True), Meeting.cancelled_at.is_(None))
+        .values(sequence=Meeting.sequence + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _tell_about_new_venue(event: Event) -> None:
+    """Everyone with a published meeting hears that the event moved (their times and tables stay)."""
+    people = db.session.scalars(
+        sa.select(User)
+        .join(Registration, Registration.user_id == User.id)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.APPROVED,
+            Registration.id.in_(
+                sa.select(Meeting.first_registration_id)
+                .where(
+                    Meeting.event_id == event.id, Meeting.published.is_(True), Meeting.cancelled_at.is_(None)
+                )
+                .union(
+                    sa.select(Meeting.second_registration_id).where(
+                        Meeting.event_id == event.id,
+                        Meeting.published.is_(True),
+                        Meeting.cancelled_at.is_(None),
+                    )
+                )
+            ),
+        )
+    ).all()
+    for person in people:
+        notify(
+            person,
+            "event_venue_changed",
+            url=event_path(event, "agenda"),
+            event=event.title,
+            venue=event.venue_address or event.online_url,
+        )
 
 
 def event_input_from(event: Event) -> EventInput:

@@ -62,6 +62,10 @@ register_kind(
     "agenda_published", _l("The agenda of %(event)s is published. See your meetings and their tables.")
 )
 register_kind(
+    "event_venue_changed",
+    _l("%(event)s takes place at another address: %(venue)s. Your meetings keep their times and tables."),
+)
+register_kind(
     "event_nudge",
     _l("%(event)s: you have not asked anyone for a meeting yet. See who is there and send your requests."),
 )

@@ -595,6 +595,28 @@ def test_withdrawing_a_participant_cancels_their_meetings_and_requests(client, a
     ).all()
 
 
+def test_a_new_address_after_publishing_updates_the_calendars_and_tells_those_with_meetings(
+    setup: Setup, organizer
+):
+    run(setup, organizer)
+    service.publish(organizer, setup.event)
+    published = meetings(setup.event)
+    people = sorted({r.user_id for m in published for r in (m.first_registration, m.second_registration)})
+    data = events_service.event_input_from(setup.event)
+    data.description = "Now with coffee."
+    events_service.update_event(organizer, setup.event, data)
+    assert {m.sequence for m in meetings(setup.event)} == {0}
+    assert told("event_venue_changed") == []
+    data.venue_address = "Ellipsgebouw, Koning Albert II-laan 35, 1030 Brussel"
+    events_service.update_event(organizer, setup.event, data)
+    assert {m.sequence for m in meetings(setup.event)} == {1}
+    assert told("event_venue_changed") == people
+    data.title = "Smart mobility meet & greet (second edition)"
+    events_service.update_event(organizer, setup.event, data)
+    assert {m.sequence for m in meetings(setup.event)} == {2}
+    assert len(told("event_venue_changed")) == len(people)  # a new title alone is not a move
+
+
 def test_a_no_show_loses_their_remaining_meetings_and_is_not_scheduled_again(setup: Setup, organizer):
     run(setup, organizer)
     service.publish(organizer, setup.event)
