@@ -40,6 +40,7 @@ from matchmaker.models import (
 from matchmaker.models.catalogue import parse_links
 from matchmaker.services import ServiceError
 from matchmaker.services import cpv as cpv_service
+from matchmaker.services.accounts import personal_data_exporter
 from matchmaker.textutil import fold
 
 TITLE_MAX = 200
@@ -530,3 +531,26 @@ def published_items_of(organisation: Organisation, viewer=None) -> OrganisationI
     if not (viewer is not None and getattr(viewer, "is_authenticated", False)):
         need_query = need_query.where(Need.registered_only.is_(False))
     return OrganisationItems(offerings=list(offerings), needs=list(db.session.scalars(need_query)))
+
+
+@personal_data_exporter("catalogue")
+def _export_authored_items(user: User) -> list[dict]:
+    """The offerings and needs the user wrote ("download my data"). They belong to the organisation and stay
+    with it when the account is deleted; only the link to their author goes."""
+    exported = []
+    for kind, model in (("offering", Offering), ("need", Need)):
+        for item in db.session.scalars(
+            sa.select(model).where(model.created_by_id == user.id).order_by(model.id)
+        ):
+            exported.append(
+                {
+                    "kind": kind,
+                    "id": item.id,
+                    "title": item.title,
+                    "status": item.status,
+                    "organisation": item.organisation.name if item.organisation else None,
+                    "created_at": item.created_at,
+                    "updated_at": item.updated_at,
+                }
+            )
+    return exported

@@ -1,10 +1,11 @@
 """In the browser: a supplier describes an offering with the CPV combobox, previews, saves and publishes it;
-a buyer's need form; the theme list. Every page is checked with axe."""
+a buyer describes and opens a need, which a supplier then finds by a word and by its procurement route; the
+theme list. Every page is checked with axe."""
 
 import sqlalchemy as sa
 
 from matchmaker.extensions import db
-from matchmaker.models import Membership, MembershipRole, Offering, Organisation
+from matchmaker.models import Membership, MembershipRole, Need, Offering, Organisation
 from matchmaker.services import accounts, themes
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import forget_intended_status, log_in
@@ -87,6 +88,43 @@ def test_need_form_and_theme_list_are_accessible(page, check_a11y, live_app):
     assert page.locator(".error-summary").is_visible()
     check_a11y(page, "catalogue-need-errors")
     forget_intended_status(page)
+
+
+def test_buyer_describes_and_publishes_a_need(page, check_a11y, live_app):
+    _member(live_app, "an@mow.example", "buyer", "government")
+    log_in(page, "an@mow.example", "/catalogue/needs/new")
+    page.locator("#title").fill("Veilige schoolomgevingen")
+    page.locator("#challenge").fill("Kinderen steken drukke gewestwegen over op weg naar school.")
+    page.locator("#expected_outcome").fill("Minder conflicten tussen auto's en fietsers aan schoolpoorten.")
+    page.locator("#budget_min").fill("100000")
+    page.locator("#budget_max").fill("250000")
+    page.get_by_label("Procurement route").select_option("pre_commercial_procurement")
+    page.get_by_label("Mobility").check()
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_url("**/catalogue/needs/*")
+    check_a11y(page, "catalogue-need-draft")
+    page.get_by_role("button", name="Open for responses").click()
+    page.wait_for_load_state()
+    check_a11y(page, "catalogue-need-open")
+    with live_app.app_context():
+        need = db.session.scalars(sa.select(Need)).one()
+        assert (need.status, need.budget_min, need.budget_max) == ("open", 100000, 250000)
+        assert need.procurement_route == "pre_commercial_procurement"
+        assert [t.slug for t in need.themes] == ["mobility"]
+    # A supplier finds it among the needs, by a word and by its route.
+    _member(live_app, "lien@verkeerslab.example", "supplier", "startup")
+    log_in(page, "lien@verkeerslab.example", "/catalogue/needs")
+    page.get_by_label("Search words").fill("schoolpoort")
+    page.get_by_role("button", name="Search", exact=True).click()
+    assert page.get_by_role("link", name="Veilige schoolomgevingen").is_visible()
+    page.locator("summary", has_text="Procurement route").click()
+    page.get_by_label("Market consultation").check()
+    page.get_by_role("button", name="Apply filters").click()
+    assert page.get_by_role("link", name="Veilige schoolomgevingen").count() == 0
+    page.get_by_label("Pre-commercial procurement").check()
+    page.get_by_role("button", name="Apply filters").click()
+    assert page.get_by_role("link", name="Veilige schoolomgevingen").is_visible()
+    check_a11y(page, "browse-needs-filtered-by-route")
 
 
 def test_theme_list_is_accessible(page, check_a11y, live_app):

@@ -11,7 +11,16 @@ import pytest
 import sqlalchemy as sa
 
 from matchmaker.extensions import db
-from matchmaker.models import Invitation, Membership, MembershipRole, Organisation, User, UserRole, utcnow
+from matchmaker.models import (
+    Invitation,
+    Membership,
+    MembershipRole,
+    Offering,
+    Organisation,
+    User,
+    UserRole,
+    utcnow,
+)
 from matchmaker.services import accounts, tokens
 from tests.conftest import PASSWORD
 
@@ -312,6 +321,42 @@ def test_deleting_the_account_removes_the_personal_data_and_logs_out(client, aut
     assert [m.to for m in outbox] == ["gone@example.org"]
 
 
+def _authored_offering(author: User) -> int:
+    offering = Offering(
+        organisation_id=author.organisation.id,
+        created_by_id=author.id,
+        title="Sensors for quay walls",
+        summary="Continuous monitoring of quay walls.",
+        innovation_type="technological",
+        trl=6,
+        status="published",
+        published_at=utcnow(),
+    )
+    db.session.add(offering)
+    db.session.commit()
+    return offering.id
+
+
+def test_export_lists_the_catalogue_items_i_wrote(client, auth):
+    me = auth.login_as("supplier")
+    offering_id = _authored_offering(me)
+    data = json.loads(client.get("/account/data/export.json").data)
+    assert [(i["kind"], i["id"], i["title"], i["status"]) for i in data["data"]["catalogue"]] == [
+        ("offering", offering_id, "Sensors for quay walls", "published")
+    ]
+    assert data["data"]["catalogue"][0]["organisation"] == me.organisation.name
+
+
+def test_deleting_the_account_leaves_the_organisations_items_with_it(client, auth):
+    me = auth.login_as("supplier", email="author@example.org")
+    offering_id = _authored_offering(me)
+    assert client.post("/account/delete", data=delete_form()).status_code == 302
+    db.session.expire_all()
+    offering = db.session.get(Offering, offering_id)
+    assert offering is not None and offering.status == "published" and offering.created_by_id is None
+    assert offering.title == "Sensors for quay walls"
+
+
 def test_deleting_the_last_admin_promotes_the_longest_standing_member(client, auth, make_user):
     me = auth.login_as("supplier")
     organisation = me.organisation
@@ -354,7 +399,10 @@ def test_deleting_the_account_keeps_roles_and_invitations_it_granted(client, aut
     db.session.flush()
     db.session.add(
         Invitation(
-            organisation=organisation, email="x@example.org", token_hash="0" * 64, invited_by_id=me.id,
+            organisation=organisation,
+            email="x@example.org",
+            token_hash="0" * 64,
+            invited_by_id=me.id,
             expires_at=utcnow(),
         )
     )
