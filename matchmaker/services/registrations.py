@@ -203,12 +203,10 @@ def register(user: User, event: Event, data: RegistrationInput, by: User | None 
         db.session.rollback()
         raise ServiceError(_("You are already registered for this event.")) from None
     url = event_path(event)
-    if on_behalf:
+    if on_behalf or automatic:
+        # Admitted at once: mailed as the person chose for their notifications (the page said so already).
         notify(user, "registration_approved", url=url, event=event.title)
-    elif automatic:
-        # Admitted at once: a confirmation in the mailbox, whatever the notification settings say.
-        notify(user, "registration_approved", url=url, always_mail=True, event=event.title)
-    elif not automatic and event.organizer is not None:
+    elif event.organizer is not None:
         notify(
             event.organizer,
             "registration_received",

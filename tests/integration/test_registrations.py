@@ -9,10 +9,18 @@ import pytest
 import sqlalchemy as sa
 
 from matchmaker.extensions import db
-from matchmaker.models import MeetingRequest, NeedStatus, Registration, RegistrationStatus
+from matchmaker.models import (
+    EmailMode,
+    MeetingRequest,
+    NeedStatus,
+    Notification,
+    Registration,
+    RegistrationStatus,
+)
 from matchmaker.services import ServiceError
 from matchmaker.services import events as events_service
 from matchmaker.services import meeting_requests as requests_service
+from matchmaker.services import notifications as notifications_service
 from matchmaker.services import registrations as registrations_service
 from matchmaker.services.events import local_now
 from tests.integration.test_events_support import (  # noqa: F401
@@ -316,6 +324,14 @@ def test_who_is_here_is_paginated(client, auth, event, supplier, make_participan
     shown = [[name for name in names if name in page] for page in pages]
     assert sorted(shown[0] + shown[1]) == names and len(shown[0]) == 2 and len(shown[1]) == 1
     assert 'aria-label="Pages"' in pages[0] and "page=2" in pages[0]
+
+
+def test_admitted_at_once_without_mail_when_the_participant_chose_none(event, buyer, register, outbox):
+    notifications_service.set_email_mode(buyer, EmailMode.NONE)
+    register(buyer, event)
+    assert outbox == []
+    kinds = db.session.scalars(sa.select(Notification.kind).where(Notification.user_id == buyer.id)).all()
+    assert kinds == ["registration_approved"]
 
 
 def test_admitted_at_once_the_participant_gets_a_confirmation_mail(event, buyer, register, outbox):
