@@ -575,8 +575,12 @@ def new_request(event_id: int):
     form = RequestForm()
     to_id = request.values.get("to", type=int)
     recipient = registrations_service.get_registration_in_event(event, to_id) if to_id else None
-    if recipient is None or recipient.status != RegistrationStatus.APPROVED:
+    if recipient is None:
         abort(404)
+    if recipient.status != RegistrationStatus.APPROVED:
+        # From a page opened earlier: the person left the event or is not admitted (yet).
+        flash(_("This person is not a registered participant of this event."), "warning")
+        return redirect(url_for(".participants", event_id=event.id))
     if request.method == "GET":
         form.to.data = str(recipient.id)
     if form.validate_on_submit():

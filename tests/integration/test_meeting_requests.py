@@ -80,7 +80,9 @@ def test_a_request_to_someone_not_registered_is_refused(
     assert client.get(f"/events/{event.id}/requests/new?to={stranger.id}").status_code == 404
 
 
-def test_a_request_to_a_pending_registration_is_refused(make_event, supplier, make_participant, register):
+def test_a_request_to_a_pending_registration_is_refused(
+    client, auth, make_event, supplier, make_participant, register
+):
     event = make_event(admission="approval")
     target = register(make_participant("buyer", name="Waiting"), event)
     organizer_user = event.organizer
@@ -90,6 +92,13 @@ def test_a_request_to_a_pending_registration_is_refused(make_event, supplier, ma
     decide_registration(organizer_user, mine, True)
     with pytest.raises(ServiceError, match="not a registered participant"):
         requests_service.send_request(supplier, event, target.id, "")
+    # A page opened earlier still links to them: a message, not a bare "not found".
+    auth.login(supplier)
+    for send in (client.get, client.post):
+        response = send(f"/events/{event.id}/requests/new?to={target.id}", follow_redirects=True)
+        assert response.request.path == f"/events/{event.id}/participants"
+        assert "This person is not a registered participant of this event." in response.text
+    assert db.session.scalars(sa.select(MeetingRequest)).all() == []
 
 
 def test_sending_the_same_request_twice_is_refused_with_a_message(client, auth, event, pair, supplier):
