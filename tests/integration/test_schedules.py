@@ -127,6 +127,7 @@ def test_the_page_starts_a_run_and_shows_the_certificate(client, auth, setup: Se
     assert response.status_code == 200
     assert "The meetings are scheduled" in response.text
     assert "Proven optimal" in response.text and 'id="certificate"' in response.text
+    assert 'id="skipped-meetings"' not in response.text
     run_row = db.session.scalars(sa.select(SchedulingRun)).one()
     status = client.get(f"/events/{setup.event.id}/schedule/runs/{run_row.id}.json").get_json()
     assert status == {
@@ -142,6 +143,41 @@ def test_the_page_starts_a_run_and_shows_the_certificate(client, auth, setup: Se
     assert grid.status_code == 200 and grid.text.count("schedule-meeting-link") == 8
     day = client.get(f"/events/{setup.event.id}/schedule/participants?registration={setup.buyers[0].id}")
     assert day.status_code == 200 and "Supplier 0" in day.text
+
+
+def test_meetings_a_run_could_not_keep_are_counted_on_the_page(
+    client, auth, setup: Setup, organizer, monkeypatch
+):
+    """A meeting placed by hand while the engine ran takes a table the engine chose: that one is skipped."""
+    original = service._store
+
+    def store_after_a_change_by_hand(event, context, solution):
+        first = solution.meetings[0]
+        a, b = service._rid(first.a), service._rid(first.b)
+        people = [r for r in setup.everyone if r.id not in (a, b)]
+        buyer = next(r for r in people if r.role == "buyer")
+        supplier = next(r for r in people if r.role == "supplier")
+        db.session.add(
+            Meeting(
+                event_id=event.id,
+                slot_id=context.slot_ids[first.slot],
+                table_id=context.table_ids[first.table],
+                first_registration_id=min(buyer.id, supplier.id),
+                second_registration_id=max(buyer.id, supplier.id),
+                source=MeetingSource.MANUAL,
+                weight=1,
+                uid="placed-by-hand",
+            )
+        )
+        db.session.flush()
+        return original(event, context, solution)
+
+    monkeypatch.setattr(service, "_store", store_after_a_change_by_hand)
+    finished = run(setup, organizer)
+    assert finished.stats["skipped"] >= 1
+    auth.login(organizer)
+    page = client.get(f"/events/{setup.event.id}/schedule").text
+    assert 'id="skipped-meetings"' in page and "not kept" in page
 
 
 def test_a_run_in_a_background_thread_reports_progress_until_done(app, setup: Setup, organizer):
