@@ -299,9 +299,13 @@ class _ItemPagination(Pagination):
 
     def _query_items(self) -> list:
         model = self._query_args["model"]
-        page_ids = list(
-            db.session.scalars(self._query_args["ids"].limit(self.per_page).offset(self._query_offset))
-        )
+        all_ids = self._query_args["all_ids"]
+        if all_ids is not None:  # a word search fetched every id in order already: slice, do not ask again
+            page_ids = all_ids[self._query_offset : self._query_offset + self.per_page]
+        else:
+            page_ids = list(
+                db.session.scalars(self._query_args["ids"].limit(self.per_page).offset(self._query_offset))
+            )
         if not page_ids:
             return []
         loaded = {
