@@ -94,6 +94,7 @@ def test_buyer_describes_and_publishes_a_need(page, check_a11y, live_app):
     _member(live_app, "an@mow.example", "buyer", "government")
     log_in(page, "an@mow.example", "/catalogue/needs/new")
     page.locator("#title").fill("Veilige schoolomgevingen")
+    page.locator("#summary").fill("Veiliger oversteken aan schoolpoorten langs gewestwegen.")
     page.locator("#challenge").fill("Kinderen steken drukke gewestwegen over op weg naar school.")
     page.locator("#expected_outcome").fill("Minder conflicten tussen auto's en fietsers aan schoolpoorten.")
     page.locator("#budget_min").fill("100000")
@@ -103,8 +104,8 @@ def test_buyer_describes_and_publishes_a_need(page, check_a11y, live_app):
     page.get_by_role("button", name="Save draft").click()
     page.wait_for_url("**/catalogue/needs/*")
     check_a11y(page, "catalogue-need-draft")
-    page.get_by_role("button", name="Open for responses").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Open for responses").click()
     check_a11y(page, "catalogue-need-open")
     with live_app.app_context():
         need = db.session.scalars(sa.select(Need)).one()
