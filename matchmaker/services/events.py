@@ -273,12 +273,16 @@ def update_event(user: User, event: Event, data: EventInput) -> Event:
     return event
 
 
+def _published_and_active(event: Event) -> tuple:
+    return Meeting.event_id == event.id, Meeting.published.is_(True), Meeting.cancelled_at.is_(None)
+
+
 def _published_meetings_changed(event: Event) -> None:
     """The calendar entries of the published meetings show the event's title and address: when either
     changes, their iCalendar SEQUENCE goes up so subscribed calendars update them."""
     db.session.execute(
         sa.update(Meeting)
-        .where(Meeting.event_id == event.id, Meeting.published.is_(True), Meeting.cancelled_at.is_(None))
+        .where(*_published_and_active(event))
         .values(sequence=Meeting.sequence + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -286,26 +290,17 @@ def _published_meetings_changed(event: Event) -> None:
 
 def _tell_about_new_venue(event: Event) -> None:
     """Everyone with a published meeting hears that the event moved (their times and tables stay)."""
+    in_a_meeting = sa.exists().where(
+        *_published_and_active(event),
+        sa.or_(
+            Meeting.first_registration_id == Registration.id,
+            Meeting.second_registration_id == Registration.id,
+        ),
+    )
     people = db.session.scalars(
         sa.select(User)
         .join(Registration, Registration.user_id == User.id)
-        .where(
-            Registration.event_id == event.id,
-            Registration.status == RegistrationStatus.APPROVED,
-            Registration.id.in_(
-                sa.select(Meeting.first_registration_id)
-                .where(
-                    Meeting.event_id == event.id, Meeting.published.is_(True), Meeting.cancelled_at.is_(None)
-                )
-                .union(
-                    sa.select(Meeting.second_registration_id).where(
-                        Meeting.event_id == event.id,
-                        Meeting.published.is_(True),
-                        Meeting.cancelled_at.is_(None),
-                    )
-                )
-            ),
-        )
+        .where(Registration.status == RegistrationStatus.APPROVED, in_a_meeting)
     ).all()
     for person in people:
         notify(
