@@ -110,8 +110,13 @@ class PageProblems(list):
 @pytest.fixture
 def page(browser, live_server, live_app) -> Iterator:
     # The browser asks for English, the texts the journeys look for; language journeys switch explicitly.
+    # Reduced motion switches off Bootstrap's colour transitions: axe, run right after a click on a button,
+    # otherwise may measure a colour halfway (a contrast failure that only shows on a loaded machine).
     context = browser.new_context(
-        base_url=live_server.url, locale="en-BE", viewport={"width": 1280, "height": 900}
+        base_url=live_server.url,
+        locale="en-BE",
+        viewport={"width": 1280, "height": 900},
+        reduced_motion="reduce",
     )
     page = context.new_page()
     problems = PageProblems()
