@@ -261,6 +261,21 @@ def test_answering_after_the_deadline_expires_the_request(event, pair, buyer, su
     assert _status(request.id) == RequestStatus.EXPIRED
 
 
+def test_past_the_deadline_a_pending_request_reads_expired_before_the_command_runs(
+    client, auth, event, pair, buyer, supplier
+):
+    rb, _rs = pair
+    request = requests_service.send_request(supplier, event, rb.id, "")
+    auth.login(buyer)
+    assert "Awaiting an answer" in client.get(f"/events/{event.id}/requests").text
+    event.request_deadline = local_now() - timedelta(minutes=1)
+    db.session.commit()
+    page = client.get(f"/events/{event.id}/requests").text
+    assert "request-status-expired" in page and "Awaiting an answer" not in page
+    assert "Accept" not in page
+    assert _status(request.id) == RequestStatus.PENDING  # the page only reads; the command marks it
+
+
 # --- mutual pairs and lists -----------------------------------------------------------------------------
 
 
