@@ -236,11 +236,16 @@ def draft_meeting_count(event: Event) -> int:
 
 
 def _table_renamed(table: EventTable) -> None:
-    """The published meetings at a renamed table show another place: their calendar entries must update
-    (iCalendar SEQUENCE + 1)."""
+    """The published meetings at a renamed table show another place."""
+    _published_meetings_changed(Meeting.table_id == table.id)
+
+
+def _published_meetings_changed(where) -> None:
+    """Published, active meetings (matching `where`) whose calendar entry shows something that changed:
+    their iCalendar SEQUENCE goes up so subscribed calendars update them."""
     db.session.execute(
         sa.update(Meeting)
-        .where(Meeting.table_id == table.id, Meeting.published.is_(True), Meeting.cancelled_at.is_(None))
+        .where(where, Meeting.published.is_(True), Meeting.cancelled_at.is_(None))
         .values(sequence=Meeting.sequence + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -264,34 +269,23 @@ def update_event(user: User, event: Event, data: EventInput) -> Event:
     _check(data)
     title, venue = event.title, event.venue_address
     _apply(event, data)
-    moved = event.venue_address != venue
-    if event.status == EventStatus.AGENDA_PUBLISHED and (moved or event.title != title):
-        _published_meetings_changed(event)
+    published = event.status == EventStatus.AGENDA_PUBLISHED
+    moved = published and event.venue_address != venue
+    if moved or (published and event.title != title):
+        # The entries show the event's title and address.
+        _published_meetings_changed(Meeting.event_id == event.id)
     db.session.commit()
-    if moved and event.status == EventStatus.AGENDA_PUBLISHED:
+    if moved:
         _tell_about_new_venue(event)
     return event
-
-
-def _published_and_active(event: Event) -> tuple:
-    return Meeting.event_id == event.id, Meeting.published.is_(True), Meeting.cancelled_at.is_(None)
-
-
-def _published_meetings_changed(event: Event) -> None:
-    """The calendar entries of the published meetings show the event's title and address: when either
-    changes, their iCalendar SEQUENCE goes up so subscribed calendars update them."""
-    db.session.execute(
-        sa.update(Meeting)
-        .where(*_published_and_active(event))
-        .values(sequence=Meeting.sequence + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
 
 
 def _tell_about_new_venue(event: Event) -> None:
     """Everyone with a published meeting hears that the event moved (their times and tables stay)."""
     in_a_meeting = sa.exists().where(
-        *_published_and_active(event),
+        Meeting.event_id == event.id,
+        Meeting.published.is_(True),
+        Meeting.cancelled_at.is_(None),
         sa.or_(
             Meeting.first_registration_id == Registration.id,
             Meeting.second_registration_id == Registration.id,
