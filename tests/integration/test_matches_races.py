@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (the factories are pytest fixtures imported from test_matches_support)
 """Both sides answer at the same moment (PostgreSQL): one match row, mutual, notified exactly once."""
 
 import threading
@@ -9,14 +8,7 @@ import sqlalchemy as sa
 from matchmaker.extensions import db
 from matchmaker.models import Match, Notification, User
 from matchmaker.services import matching
-from tests.integration.test_matches_support import (  # noqa: F401  (fixtures)
-    BUS_NEED,
-    BUS_OFFERING,
-    make_buyer,
-    make_need,
-    make_offering,
-    make_supplier,
-)
+from tests.factories import BUS_NEED, BUS_OFFERING
 
 
 def _race(app, *actions) -> list:

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_events_support are redefined as parameters)
 """Meeting requests: sending, answering, cancelling, limits, the deadline, mutual pairs, and races."""
 
 import threading
@@ -13,22 +12,8 @@ from matchmaker.models import MeetingRequest, Notification, RequestStatus, User
 from matchmaker.services import ServiceError
 from matchmaker.services import meeting_requests as requests_service
 from matchmaker.services.events import local_now
-from tests.integration.test_events_support import (  # noqa: F401
-    buyer,
-    event,
-    make_event,
-    make_participant,
-    organizer,
-    register,
-    request_context,
-    supplier,
-)
 
-
-@pytest.fixture
-def pair(event, buyer, supplier, register):
-    """(buyer's registration, supplier's registration), both approved."""
-    return register(buyer, event), register(supplier, event)
+pytestmark = pytest.mark.usefixtures("request_context")
 
 
 def _status(request_id: int) -> str:

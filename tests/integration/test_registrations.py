@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_events_support are redefined as parameters)
 """Registration: buyers and suppliers register with what they bring, change or cancel it while registration
 is open; the organizer approves or refuses and registers people on their behalf."""
 
@@ -23,16 +22,8 @@ from matchmaker.services import meeting_requests as requests_service
 from matchmaker.services import notifications as notifications_service
 from matchmaker.services import registrations as registrations_service
 from matchmaker.services.events import local_now
-from tests.integration.test_events_support import (  # noqa: F401
-    buyer,
-    event,
-    make_event,
-    make_participant,
-    organizer,
-    register,
-    request_context,
-    supplier,
-)
+
+pytestmark = pytest.mark.usefixtures("request_context")
 
 
 def _registration(user, event) -> Registration | None:
@@ -361,7 +352,7 @@ def test_deleting_an_account_removes_its_registrations_requests_and_notification
 ):
     from matchmaker.models import Notification
     from matchmaker.services import accounts
-    from tests.conftest import PASSWORD
+    from tests.factories import PASSWORD
 
     rb = register(buyer, event)
     register(supplier, event)

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from the helper modules are redefined as parameters)
 """After the scheduler: one way to publish (dashboard or schedule page), participants who cancel a meeting
 or their participation, the event tabs, the run's translated phases, calendar reminders and sequences,
 late participants with suggested meetings, and a quiet solver in the command."""
@@ -29,15 +28,15 @@ from matchmaker.models import (
 )
 from matchmaker.services import ServiceError
 from matchmaker.services import scheduling as service
-from tests.integration.schedule_helpers import (  # noqa: F401
-    Setup,
-    add_request,
-    app_overrides,
-    organizer,
-    request_context,
-    setup,
-)
-from tests.integration.test_events_support import make_event, make_participant, register  # noqa: F401
+from tests.factories import Setup, add_request
+from tests.helpers import INLINE_SCHEDULER
+
+pytestmark = pytest.mark.usefixtures("english_request_context")
+
+
+@pytest.fixture
+def app_overrides() -> dict:
+    return dict(INLINE_SCHEDULER)
 
 
 def meetings(event: Event, active: bool = True) -> list[Meeting]:

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from the helper modules are redefined as parameters)
 """The database itself keeps the schedule sound (SQLite and PostgreSQL): nobody twice in a slot, a table
 once per slot, a pair once; moving a meeting moves its attendees; two organizers racing for one place."""
 
@@ -12,15 +11,15 @@ from matchmaker.extensions import db
 from matchmaker.models import Event, EventTable, Meeting, MeetingAttendee, Slot, User, utcnow
 from matchmaker.services import ServiceError
 from matchmaker.services import scheduling as service
-from tests.integration.schedule_helpers import (  # noqa: F401
-    Setup,
-    add_request,
-    app_overrides,
-    organizer,
-    request_context,
-    setup,
-)
-from tests.integration.test_events_support import make_event, make_participant, register  # noqa: F401
+from tests.factories import Setup
+from tests.helpers import INLINE_SCHEDULER
+
+pytestmark = pytest.mark.usefixtures("english_request_context")
+
+
+@pytest.fixture
+def app_overrides() -> dict:
+    return dict(INLINE_SCHEDULER)
 
 
 def insert_meeting(event, first, second, slot, table, attendees=True) -> Meeting:

@@ -9,7 +9,7 @@ from werkzeug.security import generate_password_hash
 from config import Config, ProductionConfig
 from matchmaker.extensions import db, limiter
 from matchmaker.pages.routes import safe_next
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 # --- open redirects --------------------------------------------------------------------------------------
 
