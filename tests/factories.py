@@ -20,6 +20,7 @@ from matchmaker.extensions import db
 from matchmaker.models import (
     Event,
     EventStatus,
+    InnovationProject,
     Meeting,
     MeetingAttendee,
     MeetingRequest,
@@ -33,6 +34,7 @@ from matchmaker.models import (
     OfferingCpvCode,
     OfferingStatus,
     Organisation,
+    ProcurementYear,
     Registration,
     RequestStatus,
     Slot,
@@ -434,3 +436,28 @@ def make_meeting(app):
         )
 
     return factory
+
+
+# --------------------------------------------------------------------------------------------------
+# The 3%-norm tracker: amounts are in cents
+
+M = 100 * 1_000_000  # one million euro in cents
+K = 100 * 1_000  # a thousand euro in cents
+
+
+def add_year(organisation, year, budget_cents, *amounts, route="public_procurement_of_innovation"):
+    """An organisation's procurement year with its budget and a project per amount."""
+    row = ProcurementYear(organisation_id=organisation.id, year=year, budget_cents=budget_cents)
+    db.session.add(row)
+    db.session.flush()
+    for index, amount in enumerate(amounts):
+        db.session.add(
+            InnovationProject(
+                procurement_year_id=row.id,
+                title=f"Project {index}",
+                procurement_route=route,
+                amount_cents=amount,
+            )
+        )
+    db.session.commit()
+    return row

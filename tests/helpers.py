@@ -1,13 +1,17 @@
-"""Helpers of the tests that are neither factories nor fixtures: form data, finding a slot, and changes made
-behind the services' back (moving an event into the past, moving or cancelling a meeting as the scheduler
-does)."""
+"""Helpers of the tests that are neither factories nor fixtures: form data, a URL for any route, finding a
+slot, changes made behind the services' back (moving an event into the past, moving or cancelling a meeting
+as the scheduler does), and races between threads (PostgreSQL)."""
 
+import threading
 from datetime import date, datetime, time, timedelta
 
+import pytest
 import sqlalchemy as sa
+from werkzeug.routing import Rule
 
 from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting, MeetingAttendee, Slot, utcnow
+from matchmaker.services import ServiceError
 from matchmaker.services.events import local_now
 
 # The scheduling tests run the scheduler inline (not in a thread), with a short time limit: a test module's
@@ -97,3 +101,69 @@ def cancel_meeting(meeting: Meeting, reason: str = "") -> None:
     meeting.sequence += 1
     db.session.commit()
     db.session.expire_all()
+
+
+# --------------------------------------------------------------------------------------------------
+# Routes
+
+# Values to fill URL converters with, for checks that run before the view (the objects need not exist).
+DUMMY = {
+    "int": "1",
+    "default": "x",
+    "string": "x",
+    "path": "x",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+}
+
+
+def sample_url(rule: Rule) -> str:
+    """A URL of the route with every variable part filled with a dummy value."""
+    values = {}
+    for name, converter in rule._converters.items():
+        kind = type(converter).__name__.replace("Converter", "").lower()
+        values[name] = DUMMY.get(kind, "1")
+    path = rule.rule
+    for name, value in values.items():
+        path = path.replace(f"<{name}>", value)
+        for kind in DUMMY:
+            path = path.replace(f"<{kind}:{name}>", value)
+    return path
+
+
+# --------------------------------------------------------------------------------------------------
+# Races (PostgreSQL)
+
+
+def require_postgres() -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("race tests need PostgreSQL: set TEST_DATABASE_URL")
+
+
+def race(
+    app, *actions, catch: type[Exception] = ServiceError, language: str | None = None, timeout: float = 30
+):
+    """Run the actions at the same moment in threads, each with its own app context, session and
+    connection (and a request in `language`, if given). Returns each action's result: "ok" or what it raised
+    of the `catch` kind (a refusal unless told otherwise)."""
+    barrier = threading.Barrier(len(actions))
+    results: list = [None] * len(actions)
+    headers = {"Accept-Language": language} if language else {}
+
+    def run(index, action):
+        with app.test_request_context(headers=headers):
+            try:
+                barrier.wait(timeout=10)
+                action()
+                results[index] = "ok"
+            except catch as outcome:
+                db.session.rollback()
+                results[index] = outcome
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return results
