@@ -1,5 +1,7 @@
 """Shared fixtures: a migrated database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set),
-the app, a client, a CLI runner, factories and a login helper.
+the app, a client, a CLI runner and a login helper. The factories (make_user, make_event, ...) are in
+tests/factories.py, loaded for the whole suite as a plugin; the integration tests' shared fixtures are in
+tests/integration/conftest.py.
 
 The schema is created once per run by the Alembic migrations, as in production; each test
 starts from empty tables.
@@ -9,7 +11,7 @@ import os
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -20,10 +22,10 @@ from flask_babel import refresh as refresh_babel
 from config import TestConfig
 from matchmaker import create_app
 from matchmaker.extensions import db, limiter
-from matchmaker.models import Membership, MembershipRole, Organisation, User
-from matchmaker.services import accounts, mail
+from matchmaker.models import User
+from matchmaker.services import mail
 
-PASSWORD = "correct-horse-battery"
+pytest_plugins = ("tests.factories",)
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")
@@ -188,48 +190,6 @@ def runner(app):
 @pytest.fixture
 def outbox(app) -> list[mail.SentMail]:
     return mail.outbox()
-
-
-@pytest.fixture
-def make_user(app) -> Callable[..., User]:
-    counter = iter(range(1, 1_000_000))
-
-    def factory(**overrides) -> User:
-        n = next(counter)
-        values = {
-            "email": f"user{n}@example.org",
-            "password": PASSWORD,
-            "display_name": f"User {n}",
-            "roles": ("supplier",),
-            "language": "en",
-            "confirmed": True,
-        }
-        values.update(overrides)
-        user = accounts.create_user(**values)
-        db.session.commit()
-        return user
-
-    return factory
-
-
-@pytest.fixture
-def make_organisation(app) -> Callable[..., Organisation]:
-    counter = iter(range(1, 1_000_000))
-
-    def factory(members: tuple[User, ...] = (), admins: tuple[User, ...] = (), **overrides) -> Organisation:
-        n = next(counter)
-        values = {"name": f"Organisation {n}", "kind": "startup", "description": ""}
-        values.update(overrides)
-        organisation = Organisation(**values)
-        db.session.add(organisation)
-        for user in admins:
-            db.session.add(Membership(user=user, organisation=organisation, role=MembershipRole.ADMIN))
-        for user in members:
-            db.session.add(Membership(user=user, organisation=organisation, role=MembershipRole.MEMBER))
-        db.session.commit()
-        return organisation
-
-    return factory
 
 
 class Auth:

@@ -16,7 +16,8 @@ from werkzeug.serving import make_server
 
 from matchmaker.extensions import db
 from matchmaker.services import mail
-from tests.conftest import PASSWORD, _empty_tables, make_test_app
+from tests.conftest import _empty_tables, make_test_app
+from tests.factories import PASSWORD
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 AXE = Path(__file__).resolve().parents[2] / ".cache" / "node" / "node_modules" / "axe-core" / "axe.min.js"

@@ -28,8 +28,8 @@ from matchmaker.models import (
 from matchmaker.services import accounts
 from matchmaker.services import events as events_service
 from matchmaker.services import registrations as registrations_service
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import ARTIFACTS, log_in, screenshot
+from tests.factories import PASSWORD
 
 EVENT_DAY = date.today() + timedelta(days=40)
 

@@ -4,8 +4,8 @@ import re
 
 from matchmaker.extensions import db
 from matchmaker.services import accounts
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import forget_intended_status
+from tests.factories import PASSWORD
 
 LINK = re.compile(r"https?://[^/\s]+(/\S+)")
 

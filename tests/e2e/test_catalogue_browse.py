@@ -4,7 +4,7 @@ Every page is checked with axe (WCAG 2.1 A/AA)."""
 from matchmaker.extensions import db
 from matchmaker.services import accounts
 from matchmaker.services.demo_catalogue import seed_demo_catalogue
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
 def _seed(live_app) -> None:

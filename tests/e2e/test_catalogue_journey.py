@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from matchmaker.extensions import db
 from matchmaker.models import Membership, MembershipRole, Need, Offering, Organisation
 from matchmaker.services import accounts, themes
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import forget_intended_status, log_in
+from tests.factories import PASSWORD
 
 
 def _member(live_app, email: str, role: str, kind: str) -> None:

@@ -17,8 +17,9 @@ import pytest
 
 from matchmaker.extensions import db
 from tests import crawl
-from tests.conftest import PASSWORD, _empty_tables
+from tests.conftest import _empty_tables
 from tests.e2e.conftest import log_in, open_page, screenshot
+from tests.factories import PASSWORD
 
 SAMPLE_PER_ROLE = 2  # five roles: ten pages also checked in Dutch and French
 

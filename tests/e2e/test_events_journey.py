@@ -10,8 +10,8 @@ from matchmaker.extensions import db
 from matchmaker.models import Need, NeedStatus, Offering, OfferingStatus
 from matchmaker.services import accounts
 from matchmaker.services.themes import ensure_default_themes
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
+from tests.factories import PASSWORD
 
 EVENT_DAY = date.today() + timedelta(days=40)
 

@@ -11,8 +11,8 @@ from matchmaker.models import Membership, MembershipRole, Organisation
 from matchmaker.services import accounts
 from matchmaker.services.content import seed_default_pages
 from matchmaker.services.themes import ensure_default_themes
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
+from tests.factories import PASSWORD
 
 
 @pytest.fixture

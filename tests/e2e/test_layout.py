@@ -8,8 +8,8 @@ from matchmaker.extensions import db
 from matchmaker.models import Membership, MembershipRole, Organisation
 from matchmaker.services import accounts
 from matchmaker.services import notifications as notifications_service
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
+from tests.factories import PASSWORD
 
 PHONE = {"width": 390, "height": 844}
 NAV_ITEMS = "#main-nav-items > ul > li"

@@ -18,9 +18,8 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.services import accounts
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
-from tests.integration.test_matches_support import BUS_NEED, BUS_OFFERING, SENSOR_NEED
+from tests.factories import BUS_NEED, BUS_OFFERING, PASSWORD, SENSOR_NEED
 
 BUYER = "an@mow.example"
 SUPPLIER = "tom@voltbus.example"

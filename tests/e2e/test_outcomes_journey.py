@@ -24,8 +24,8 @@ from matchmaker.services import accounts
 from matchmaker.services import events as events_service
 from matchmaker.services import registrations as registrations_service
 from matchmaker.services.events import EventInput, local_now
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import forget_intended_status, log_in
+from tests.factories import PASSWORD
 
 
 @pytest.fixture

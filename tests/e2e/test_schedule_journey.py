@@ -29,8 +29,8 @@ from matchmaker.models import (
 )
 from matchmaker.services import accounts
 from matchmaker.services.events import regenerate_slots
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
+from tests.factories import PASSWORD
 
 EVENT_DAY = date.today() + timedelta(days=30)
 

@@ -6,8 +6,8 @@ import pytest
 from matchmaker.extensions import db
 from matchmaker.models import Membership, MembershipRole, Organisation
 from matchmaker.services import accounts
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import forget_intended_status, log_in
+from tests.factories import PASSWORD
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.services import accounts, tokens
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 NEW_PASSWORD = "a brand new pass phrase"
 LINK = re.compile(r"http://localhost(/\S+)")

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from agenda_helpers are redefined as parameters)
 """Agendas: the participant's page and PDF, the organizer's master grid, table sheets and CSV, and who may
 see which."""
 
@@ -11,22 +10,10 @@ import pytest
 from matchmaker.extensions import db
 from matchmaker.models import EventStatus, Organisation, Registration
 from matchmaker.services import events as events_service
-from tests.integration.agenda_helpers import (  # noqa: F401
-    EVENT_DAY,
-    add_meeting,
-    buyer,
-    event,
-    make_event,
-    make_participant,
-    make_user,
-    meeting,
-    organizer,
-    pair,
-    register,
-    request_context,
-    slot_at,
-    supplier,
-)
+from tests.factories import EVENT_DAY, add_meeting
+from tests.helpers import cancel_meeting, slot_at
+
+pytestmark = pytest.mark.usefixtures("request_context")
 
 
 @pytest.fixture
@@ -249,8 +236,6 @@ def test_the_csv_lists_meetings_and_defuses_formulas(client, auth, event, pair, 
 
 
 def test_cancelled_meetings_are_not_in_the_grid_or_csv(client, auth, event, meeting, organizer):
-    from tests.integration.agenda_helpers import cancel_meeting
-
     cancel_meeting(meeting)
     auth.login(organizer)
     assert "Bart Buyer" not in client.get(f"/events/{event.id}/agenda/grid").get_data(as_text=True)

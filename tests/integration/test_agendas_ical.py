@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from agenda_helpers are redefined as parameters)
 """The participant's calendar: the secret feed, its token, and the .ics downloads of the agenda page."""
 
 from datetime import UTC, date, datetime
@@ -9,25 +8,10 @@ from flask_babel import force_locale, gettext
 
 from matchmaker.extensions import db
 from matchmaker.models import Registration
-from tests.integration.agenda_helpers import (  # noqa: F401
-    EVENT_DAY,
-    add_day,
-    add_meeting,
-    buyer,
-    cancel_meeting,
-    event,
-    make_event,
-    make_participant,
-    make_user,
-    meeting,
-    move_meeting,
-    organizer,
-    pair,
-    register,
-    request_context,
-    slot_at,
-    supplier,
-)
+from tests.factories import EVENT_DAY, add_day, add_meeting
+from tests.helpers import cancel_meeting, move_meeting, slot_at
+
+pytestmark = pytest.mark.usefixtures("request_context")
 
 
 def _token(client, auth, user, event) -> str:

@@ -17,7 +17,7 @@ from flask_babel import force_locale, gettext
 from matchmaker.extensions import db
 from matchmaker.models import User
 from matchmaker.services import accounts, tokens
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 NEW_PASSWORD = "a brand new pass phrase"
 NEW_PASSWORD_FORM = {"password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD}

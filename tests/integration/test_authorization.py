@@ -50,7 +50,7 @@ from matchmaker.services import outcomes as outcomes_service
 from matchmaker.services import registrations as registrations_service
 from matchmaker.services import tracker as tracker_service
 from matchmaker.services.events import EventInput
-from tests.integration.catalogue_helpers import add_need, add_offering
+from tests.factories import add_need, add_offering
 
 SECRET = "ZQXSECRET"  # every private marker contains it; no intruder's page may
 EVENT_DAY = date.today() + timedelta(days=30)

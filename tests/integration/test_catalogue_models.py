@@ -9,7 +9,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Need, Offering, Theme
 from matchmaker.services import catalogue
 from matchmaker.textutil import fold
-from tests.integration.catalogue_helpers import add_need, add_offering
+from tests.factories import add_need, add_offering
 
 
 @pytest.fixture

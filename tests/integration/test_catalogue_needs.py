@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from matchmaker.extensions import db
 from matchmaker.models import Need, utcnow
 from matchmaker.services import catalogue
-from tests.integration.catalogue_helpers import add_need, need_form
+from tests.factories import add_need
+from tests.helpers import need_form
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from matchmaker.extensions import db
 from matchmaker.models import Offering, Theme
 from matchmaker.services import ServiceError, catalogue
-from tests.integration.catalogue_helpers import add_offering, offering_form
+from tests.factories import add_offering
+from tests.helpers import offering_form
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 
 from matchmaker.extensions import db
 from matchmaker.models import Need, Offering, Theme
-from tests.integration.catalogue_helpers import add_offering, need_form, offering_form
+from tests.factories import add_need, add_offering
+from tests.helpers import need_form, offering_form
 
 
 @pytest.mark.parametrize(
@@ -109,8 +110,6 @@ def test_detail_pages_of_every_status_render(client, auth):
 
 def test_need_without_budget_or_deadline_renders(client, auth):
     buyer = auth.login_as("buyer")
-    from tests.integration.catalogue_helpers import add_need
-
     need = add_need(buyer, budget_min=None, budget_max=None, deadline=None, status="open")
     assert client.get(f"/catalogue/needs/{need.id}").status_code == 200
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Need)) == 1

@@ -39,7 +39,10 @@ def _publish_time() -> object:
 
 
 @pytest.fixture
-def make_offering(app, supplier_org, themes):
+def make_indexed_offering(app, supplier_org, themes):
+    """Offerings written as rows with their search text, each published after the one before; by Sensorium
+    unless another organisation is given. (The shared `make_offering` of tests/factories.py takes a party.)"""
+
     def factory(title="An offering", organisation=None, status="published", cpv=(), theme_slugs=(), **values):
         offering = Offering(
             organisation_id=(organisation or supplier_org).id,
@@ -63,7 +66,10 @@ def make_offering(app, supplier_org, themes):
 
 
 @pytest.fixture
-def make_need(app, buyer_org, themes):
+def make_indexed_need(app, buyer_org, themes):
+    """Needs written as rows with their search text, each published after the one before; by the VMM unless
+    another organisation is given."""
+
     def factory(title="A need", organisation=None, status="open", cpv=(), theme_slugs=(), **values):
         need = Need(
             organisation_id=(organisation or buyer_org).id,
@@ -100,54 +106,56 @@ def search(viewer=None, **params) -> list[str]:
 @pytest.mark.parametrize(
     "query", ["waterkwaliteit", "WATERKWALITEIT", "Waterkwalitéit", "  waterkwaliteit  "]
 )
-def test_finds_a_dutch_word_whatever_the_case_and_accents(make_offering, query):
-    make_offering("Sensornetwerk voor waterkwaliteit")
-    make_offering("Slimme verkeerslichten")
+def test_finds_a_dutch_word_whatever_the_case_and_accents(make_indexed_offering, query):
+    make_indexed_offering("Sensornetwerk voor waterkwaliteit")
+    make_indexed_offering("Slimme verkeerslichten")
     assert search(q=query) == ["Sensornetwerk voor waterkwaliteit"]
 
 
-def test_finds_accented_text_with_an_unaccented_query_and_back(make_offering):
-    make_offering("Rénovation énergétique des écoles")
+def test_finds_accented_text_with_an_unaccented_query_and_back(make_indexed_offering):
+    make_indexed_offering("Rénovation énergétique des écoles")
     assert search(q="renovation energetique") == ["Rénovation énergétique des écoles"]
     assert search(q="RÉNOVATION") == ["Rénovation énergétique des écoles"]
 
 
-def test_finds_an_english_word(make_offering):
-    make_offering("Smart traffic cameras", description="Edge AI detects near-misses at intersections.")
+def test_finds_an_english_word(make_indexed_offering):
+    make_indexed_offering(
+        "Smart traffic cameras", description="Edge AI detects near-misses at intersections."
+    )
     assert search(q="intersections") == ["Smart traffic cameras"]
 
 
-def test_a_french_query_finds_a_dutch_item_through_its_cpv_labels(make_offering):
+def test_a_french_query_finds_a_dutch_item_through_its_cpv_labels(make_indexed_offering):
     # CPV 35125100 is "Sensoren" / "Capteurs" / "Sensors".
-    make_offering("Meetboeien in de Schelde", cpv=["35125100"])
-    make_offering("Verkeerslichten", cpv=["34996100"])
+    make_indexed_offering("Meetboeien in de Schelde", cpv=["35125100"])
+    make_indexed_offering("Verkeerslichten", cpv=["34996100"])
     assert search(q="capteurs") == ["Meetboeien in de Schelde"]
     assert search(q="sensors") == ["Meetboeien in de Schelde"]
     assert search(q="feux de circulation") == ["Verkeerslichten"]  # 34996100 in French
 
 
-def test_plural_and_stem_find_the_singular(make_offering):
-    make_offering("Eén sensor per beek")
+def test_plural_and_stem_find_the_singular(make_indexed_offering):
+    make_indexed_offering("Eén sensor per beek")
     assert search(q="sensoren") == ["Eén sensor per beek"]
     assert search(q="bruggen") == []  # no false friend
-    make_offering("Inspectie van een brug")
+    make_indexed_offering("Inspectie van een brug")
     assert search(q="bruggen") == ["Inspectie van een brug"]
 
 
-def test_the_start_of_a_word_is_enough(make_need):
-    make_need("Slimme verkeerslichtregeling")
+def test_the_start_of_a_word_is_enough(make_indexed_need):
+    make_indexed_need("Slimme verkeerslichtregeling")
     assert search(kind="need", q="verkeersl") == ["Slimme verkeerslichtregeling"]
 
 
-def test_every_word_must_match(make_offering):
-    make_offering("Drones voor dijkinspectie")
-    make_offering("Drones voor landbouw")
+def test_every_word_must_match(make_indexed_offering):
+    make_indexed_offering("Drones voor dijkinspectie")
+    make_indexed_offering("Drones voor landbouw")
     assert search(q="drones dijkinspectie") == ["Drones voor dijkinspectie"]
     assert sorted(search(q="drones")) == ["Drones voor dijkinspectie", "Drones voor landbouw"]
 
 
-def test_stop_words_and_single_letters_are_ignored(make_offering):
-    make_offering("Water in de stad")
+def test_stop_words_and_single_letters_are_ignored(make_indexed_offering):
+    make_indexed_offering("Water in de stad")
     terms, ignored = query_terms("de l'eau en het water")
     assert terms == ["eau", "water"]
     assert set(ignored) >= {"de", "l", "en", "het"}
@@ -162,14 +170,14 @@ def test_stemming_rules():
     assert stem("2027") == "2027"
 
 
-def test_a_title_match_ranks_above_a_match_in_the_description(make_offering):
-    make_offering("Platform voor erfgoed", description="Wij gebruiken drones.")
-    make_offering("Drones boven erfgoed")
+def test_a_title_match_ranks_above_a_match_in_the_description(make_indexed_offering):
+    make_indexed_offering("Platform voor erfgoed", description="Wij gebruiken drones.")
+    make_indexed_offering("Drones boven erfgoed")
     assert search(q="drones") == ["Drones boven erfgoed", "Platform voor erfgoed"]
 
 
-def test_the_index_follows_edits_and_deletions(make_offering):
-    offering = make_offering("Oude titel")
+def test_the_index_follows_edits_and_deletions(make_indexed_offering):
+    offering = make_indexed_offering("Oude titel")
     offering.title = "Nieuwe naam"
     update_search_text(offering)
     db.session.commit()
@@ -185,14 +193,14 @@ def test_the_index_follows_edits_and_deletions(make_offering):
 # Filters
 
 
-def test_filters_combine(make_offering, make_organisation):
+def test_filters_combine(make_indexed_offering, make_organisation):
     research = make_organisation(name="Lab", kind="research_centre")
-    make_offering("A", theme_slugs=["water"], trl=8, innovation_type="product", cpv=["35125100"])
-    make_offering("B", theme_slugs=["water"], trl=4, innovation_type="product", cpv=["35125100"])
-    make_offering("C", theme_slugs=["energy"], trl=8, innovation_type="product", cpv=["35125100"])
-    make_offering("D", theme_slugs=["water"], trl=8, innovation_type="service", cpv=["35125100"])
-    make_offering("E", theme_slugs=["water"], trl=8, innovation_type="product", cpv=["72000000"])
-    make_offering(
+    make_indexed_offering("A", theme_slugs=["water"], trl=8, innovation_type="product", cpv=["35125100"])
+    make_indexed_offering("B", theme_slugs=["water"], trl=4, innovation_type="product", cpv=["35125100"])
+    make_indexed_offering("C", theme_slugs=["energy"], trl=8, innovation_type="product", cpv=["35125100"])
+    make_indexed_offering("D", theme_slugs=["water"], trl=8, innovation_type="service", cpv=["35125100"])
+    make_indexed_offering("E", theme_slugs=["water"], trl=8, innovation_type="product", cpv=["72000000"])
+    make_indexed_offering(
         "F", theme_slugs=["water"], trl=9, innovation_type="product", cpv=["35125100"], organisation=research
     )
     common = {"themes": ["water"], "trl_min": 7, "innovation_types": ["product"], "cpv_divisions": ["35"]}
@@ -208,10 +216,10 @@ def test_filters_combine(make_offering, make_organisation):
     ]
 
 
-def test_need_filters_route_and_language(make_need):
-    make_need("Eerste", procurement_route="pre_commercial_procurement", language="nl")
-    make_need("Deuxième", procurement_route="pre_commercial_procurement", language="fr")
-    make_need("Third", procurement_route="innovation_partnership", language="en")
+def test_need_filters_route_and_language(make_indexed_need):
+    make_indexed_need("Eerste", procurement_route="pre_commercial_procurement", language="nl")
+    make_indexed_need("Deuxième", procurement_route="pre_commercial_procurement", language="fr")
+    make_indexed_need("Third", procurement_route="innovation_partnership", language="en")
     assert search(kind="need", procurement_routes=["pre_commercial_procurement"], languages=["fr"]) == [
         "Deuxième"
     ]
@@ -240,24 +248,24 @@ def test_the_service_refuses_parameters_out_of_range(app, params):
 # Sorting and pages
 
 
-def test_sort_orders(make_offering, make_need):
-    make_offering("Beta", trl=3)
-    make_offering("alpha", trl=9)
-    make_offering("Gamma", trl=6)
+def test_sort_orders(make_indexed_offering, make_indexed_need):
+    make_indexed_offering("Beta", trl=3)
+    make_indexed_offering("alpha", trl=9)
+    make_indexed_offering("Gamma", trl=6)
     assert search(sort="title") == ["alpha", "Beta", "Gamma"]
     assert search(sort="trl") == ["alpha", "Gamma", "Beta"]
     assert search(sort="newest") == ["Gamma", "alpha", "Beta"]
     today = date.today()
-    make_need("Later", deadline=today + timedelta(days=90), budget_max=100_000)
-    make_need("Sooner", deadline=today + timedelta(days=10), budget_max=900_000)
-    make_need("None", deadline=None, budget_max=None)
+    make_indexed_need("Later", deadline=today + timedelta(days=90), budget_max=100_000)
+    make_indexed_need("Sooner", deadline=today + timedelta(days=10), budget_max=900_000)
+    make_indexed_need("None", deadline=None, budget_max=None)
     assert search(kind="need", sort="deadline") == ["Sooner", "Later", "None"]
     assert search(kind="need", sort="budget") == ["Sooner", "Later", "None"]
 
 
-def test_pages_and_their_bounds(make_offering):
+def test_pages_and_their_bounds(make_indexed_offering):
     for number in range(25):
-        make_offering(f"Item {number:02d}")
+        make_indexed_offering(f"Item {number:02d}")
     first = search_catalogue(SearchParams(sort="title", per_page=10), None)
     assert first.total == 25 and first.pagination.pages == 3 and titles(first)[0] == "Item 00"
     last = search_catalogue(SearchParams(sort="title", per_page=10, page=3), None)
@@ -275,11 +283,13 @@ def test_an_empty_result_is_one_empty_page(app):
 # Who sees what
 
 
-def test_drafts_of_other_organisations_never_appear(make_offering, make_organisation, make_user, auth):
+def test_drafts_of_other_organisations_never_appear(
+    make_indexed_offering, make_organisation, make_user, auth
+):
     other = make_organisation(name="Other", kind="sme")
-    make_offering("Public sensor", organisation=other)
-    make_offering("Secret sensor", organisation=other, status="draft")
-    make_offering("Archived sensor", organisation=other, status="archived")
+    make_indexed_offering("Public sensor", organisation=other)
+    make_indexed_offering("Secret sensor", organisation=other, status="draft")
+    make_indexed_offering("Archived sensor", organisation=other, status="archived")
     stranger = make_user(roles=("supplier",))
     make_organisation(name="Stranger's", kind="startup", admins=(stranger,))
     assert search(q="sensor") == ["Public sensor"]
@@ -311,20 +321,22 @@ def test_drafts_of_other_organisations_never_appear(make_offering, make_organisa
     assert "Secret sensor" not in page and "Public sensor" in page
 
 
-def test_my_organisation_filter_shows_only_mine_in_any_status(make_offering, make_organisation, make_user):
+def test_my_organisation_filter_shows_only_mine_in_any_status(
+    make_indexed_offering, make_organisation, make_user
+):
     me = make_user(roles=("supplier",))
     mine = make_organisation(name="Mine", kind="startup", admins=(me,))
-    make_offering("My draft", organisation=mine, status="draft")
-    make_offering("My published", organisation=mine)
-    make_offering("Someone else's")
+    make_indexed_offering("My draft", organisation=mine, status="draft")
+    make_indexed_offering("My published", organisation=mine)
+    make_indexed_offering("Someone else's")
     assert sorted(search(me, mine=True)) == ["My draft", "My published"]
 
 
-def test_needs_for_registered_users_only_need_a_login(make_need, make_user):
-    make_need("Open to all")
-    make_need("Members only", registered_only=True)
-    make_need("Closed one", status="closed")
-    make_need("Draft one", status="draft")
+def test_needs_for_registered_users_only_need_a_login(make_indexed_need, make_user):
+    make_indexed_need("Open to all")
+    make_indexed_need("Members only", registered_only=True)
+    make_indexed_need("Closed one", status="closed")
+    make_indexed_need("Draft one", status="draft")
     assert search(kind="need") == ["Open to all"]
     assert sorted(search(kind="need", statuses=["open", "closed"])) == ["Closed one", "Open to all"]
     user = make_user()
@@ -335,8 +347,8 @@ def test_needs_for_registered_users_only_need_a_login(make_need, make_user):
 # The pages
 
 
-def test_the_page_searches_and_announces_the_count(client, make_offering):
-    make_offering("Sensornetwerk voor waterkwaliteit", summary="Meetboeien in beken.")
+def test_the_page_searches_and_announces_the_count(client, make_indexed_offering):
+    make_indexed_offering("Sensornetwerk voor waterkwaliteit", summary="Meetboeien in beken.")
     response = client.get("/catalogue/offerings?q=Capteurs+OR+waterkwaliteit")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -347,8 +359,10 @@ def test_the_page_searches_and_announces_the_count(client, make_offering):
     assert '<form method="get"' in page and 'for="q"' in page and "<fieldset" in page
 
 
-def test_the_needs_page_lists_open_needs(client, make_need):
-    make_need("Drones voor dijkinspectie", deadline=date.today() + timedelta(days=30), budget_max=500_000)
+def test_the_needs_page_lists_open_needs(client, make_indexed_need):
+    make_indexed_need(
+        "Drones voor dijkinspectie", deadline=date.today() + timedelta(days=30), budget_max=500_000
+    )
     page = client.get("/catalogue/needs").get_data(as_text=True)
     assert "Drones voor dijkinspectie" in page
 
@@ -381,8 +395,8 @@ def test_the_needs_page_lists_open_needs(client, make_need):
         "q=**+%25+_",
     ],
 )
-def test_bad_parameters_are_reported_not_fatal(client, make_offering, query):
-    make_offering("Still listed")
+def test_bad_parameters_are_reported_not_fatal(client, make_indexed_offering, query):
+    make_indexed_offering("Still listed")
     response = client.get(f"/catalogue/offerings?{query}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -398,14 +412,14 @@ def test_bad_need_parameters_are_reported_not_fatal(client, query):
     assert "could not be used" in response.get_data(as_text=True)
 
 
-def test_a_page_past_the_end_shows_the_last_page(client, make_offering):
+def test_a_page_past_the_end_shows_the_last_page(client, make_indexed_offering):
     for number in range(12):
-        make_offering(f"Item {number:02d}")
+        make_indexed_offering(f"Item {number:02d}")
     page = client.get("/catalogue/offerings?per_page=10&page=7&sort=title").get_data(as_text=True)
     assert "That page does not exist" in page and "Item 11" in page and "Item 00" not in page
 
 
-def test_search_pages_never_show_drafts_to_the_public(client, make_offering):
-    make_offering("Draft thing", status="draft")
+def test_search_pages_never_show_drafts_to_the_public(client, make_indexed_offering):
+    make_indexed_offering("Draft thing", status="draft")
     page = client.get("/catalogue/offerings?status=draft&q=draft").get_data(as_text=True)
     assert "Draft thing" not in page

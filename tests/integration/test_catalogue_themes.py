@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from matchmaker.extensions import db
 from matchmaker.models import Theme
 from matchmaker.services import themes
-from tests.integration.catalogue_helpers import add_offering, offering_form
+from tests.factories import add_offering
+from tests.helpers import offering_form
 
 
 def _theme(**overrides) -> Theme:

@@ -5,28 +5,7 @@ from werkzeug.routing import Rule
 
 from matchmaker.extensions import db
 from tests.conftest import make_test_app
-
-# Values to fill URL converters with; the CSRF check runs before the view, so the objects need not exist.
-DUMMY = {
-    "int": "1",
-    "default": "x",
-    "string": "x",
-    "path": "x",
-    "uuid": "00000000-0000-0000-0000-000000000000",
-}
-
-
-def _url(rule: Rule) -> str:
-    values = {}
-    for name, converter in rule._converters.items():
-        kind = type(converter).__name__.replace("Converter", "").lower()
-        values[name] = DUMMY.get(kind, "1")
-    path = rule.rule
-    for name, value in values.items():
-        path = path.replace(f"<{name}>", value)
-        for kind in DUMMY:
-            path = path.replace(f"<{kind}:{name}>", value)
-    return path
+from tests.helpers import sample_url
 
 
 @pytest.fixture
@@ -59,7 +38,7 @@ def test_every_write_route_refuses_a_request_without_csrf_token(csrf_app, make_u
     unprotected = []
     for rule in _write_rules(csrf_app):
         method = sorted(rule.methods & {"POST", "PUT", "PATCH", "DELETE"})[0]
-        response = client.open(_url(rule), method=method, data={})
+        response = client.open(sample_url(rule), method=method, data={})
         if response.status_code != 400:
             unprotected.append((rule.rule, response.status_code))
     assert not unprotected, f"write routes accepted a request without CSRF token: {unprotected}"

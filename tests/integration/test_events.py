@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_events_support are redefined as parameters)
 """Events: the organizer's pages, the programme and its slots, the life cycle, public pages, calendar,
 exports."""
 
@@ -14,18 +13,9 @@ from matchmaker.services import ServiceError
 from matchmaker.services import events as events_service
 from matchmaker.services import meeting_requests as requests_service
 from matchmaker.services.events import build_day_slots
-from tests.integration.test_events_support import (  # noqa: F401
-    EVENT_DAY,
-    buyer,
-    event,
-    make_event,
-    make_participant,
-    organizer,
-    register,
-    request_context,
-    supplier,
-    theme,
-)
+from tests.factories import EVENT_DAY
+
+pytestmark = pytest.mark.usefixtures("request_context")
 
 # --- slots from the programme (pure) -----------------------------------------------------------------
 

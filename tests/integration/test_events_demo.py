@@ -1,13 +1,14 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_events_support are redefined as parameters)
 """The events step of `flask seed-demo`: an upcoming event with registrations and requests, a past one."""
 
+import pytest
 import sqlalchemy as sa
 
 from matchmaker.extensions import db
 from matchmaker.models import Event, MeetingRequest, Registration
 from matchmaker.services import events as events_service
 from matchmaker.services.demo_events import PAST_TITLE, UPCOMING_TITLE, seed_demo_events
-from tests.integration.test_events_support import make_participant, request_context  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("request_context")
 
 
 def test_the_demo_events_are_seeded_once(make_user, make_participant):

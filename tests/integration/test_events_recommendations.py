@@ -1,19 +1,12 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_events_support are redefined as parameters)
 """Who is here: the matching engine's recommendations come first, with their explanations."""
 
 import types
 
+import pytest
+
 from matchmaker.services import matching
-from tests.integration.test_events_support import (  # noqa: F401
-    buyer,
-    event,
-    make_event,
-    make_participant,
-    organizer,
-    register,
-    request_context,
-    supplier,
-)
+
+pytestmark = pytest.mark.usefixtures("request_context")
 
 
 def test_the_supplier_sees_the_matching_buyer_recommended_with_an_explanation(

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (the factories are pytest fixtures imported from test_matches_support)
 """Matches in the app: proposals for buyers and suppliers, explanations, interest, mutual matches and their
 notification, permissions, drafts never proposed, the organizers' overview and its CSV export, and the
 recommendations the events area asks for."""
@@ -13,39 +12,7 @@ import sqlalchemy as sa
 from matchmaker.extensions import db
 from matchmaker.models import Match, Membership, MembershipRole, Notification
 from matchmaker.services import matching
-from tests.integration.test_matches_support import (  # noqa: F401  (fixtures)
-    BUS_NEED,
-    BUS_OFFERING,
-    FRENCH_OFFERING,
-    SENSOR_NEED,
-    SENSOR_OFFERING,
-    make_buyer,
-    make_need,
-    make_offering,
-    make_supplier,
-    make_theme,
-)
-
-
-@pytest.fixture
-def catalogue(make_buyer, make_supplier, make_need, make_offering, make_theme):
-    """A buyer with a bus need and a sensor need; a supplier with a bus, another with a sensor offering."""
-    mobility = make_theme(slug="mobility", nl="Mobiliteit", fr="Mobilité", en="Mobility")
-    education = make_theme(slug="education", nl="Onderwijs", fr="Enseignement", en="Education")
-    buyer = make_buyer(display_name="Bea Buyer")
-    bus_supplier = make_supplier(display_name="Bart Bus")
-    sensor_supplier = make_supplier(display_name="Sara Sensor")
-    return SimpleNamespace(
-        mobility=mobility,
-        education=education,
-        buyer=buyer,
-        bus_supplier=bus_supplier,
-        sensor_supplier=sensor_supplier,
-        bus_need=make_need(buyer, BUS_NEED, themes=[mobility]),
-        sensor_need=make_need(buyer, SENSOR_NEED, themes=[education]),
-        bus_offering=make_offering(bus_supplier, BUS_OFFERING, themes=[mobility]),
-        sensor_offering=make_offering(sensor_supplier, SENSOR_OFFERING, themes=[education]),
-    )
+from tests.factories import BUS_NEED, BUS_OFFERING, FRENCH_OFFERING, SENSOR_NEED, SENSOR_OFFERING
 
 
 def _interest(client, need, offering, decision, json=False, **extra):

@@ -1,21 +1,10 @@
-# ruff: noqa: F811  (the factories are pytest fixtures imported from test_matches_support)
 """`flask match rebuild` and `flask match explain NEED_ID OFFERING_ID`."""
 
 import pytest
 
 from matchmaker.extensions import db
 from matchmaker.models import Match
-from tests.integration.test_matches_support import (  # noqa: F401  (fixtures)
-    BUS_NEED,
-    BUS_OFFERING,
-    SENSOR_NEED,
-    SENSOR_OFFERING,
-    make_buyer,
-    make_need,
-    make_offering,
-    make_supplier,
-    make_theme,
-)
+from tests.factories import BUS_NEED, BUS_OFFERING, SENSOR_NEED, SENSOR_OFFERING
 
 
 @pytest.fixture

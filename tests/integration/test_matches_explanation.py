@@ -1,20 +1,9 @@
-# ruff: noqa: F811  (the factories are pytest fixtures)
 """How an explanation's shared words are shown: compound parts that a longer shown word already holds are
 left out, case repeats are shown once, short words are not hidden by chance letters; the page renders
 the cleaned list while the stored explanation keeps every term."""
 
 from matchmaker.services import matching
-from tests.integration.test_matches import catalogue  # noqa: F401  (fixture)
-from tests.integration.test_matches_support import (  # noqa: F401  (fixtures)
-    BUS_NEED,
-    BUS_OFFERING,
-    SENSOR_NEED,
-    make_buyer,
-    make_need,
-    make_offering,
-    make_supplier,
-    make_theme,
-)
+from tests.factories import BUS_NEED, BUS_OFFERING, SENSOR_NEED
 
 
 def _shown(pairs):

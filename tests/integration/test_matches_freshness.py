@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (the factories are pytest fixtures imported from test_matches_support)
 """Every publish, edit or archive shows up in the proposals without a restart, also when it was made by
 another process: here two more app instances on the same database, each with its own engine, session and
 index, as two workers (or two hosts) would have. Nothing tells the second one about the change: it notices."""
@@ -14,17 +13,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Offering, User
 from matchmaker.services import matching
 from tests.conftest import make_test_app
-from tests.integration.test_matches_support import (  # noqa: F401  (fixtures)
-    BUS_NEED,
-    BUS_OFFERING,
-    SENSOR_NEED,
-    SENSOR_OFFERING,
-    make_buyer,
-    make_need,
-    make_offering,
-    make_supplier,
-    make_theme,
-)
+from tests.factories import BUS_NEED, BUS_OFFERING, SENSOR_NEED, SENSOR_OFFERING
 
 
 @pytest.fixture

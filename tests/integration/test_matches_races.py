@@ -1,7 +1,4 @@
-# ruff: noqa: F811  (the factories are pytest fixtures imported from test_matches_support)
 """Both sides answer at the same moment (PostgreSQL): one match row, mutual, notified exactly once."""
-
-import threading
 
 import pytest
 import sqlalchemy as sa
@@ -9,47 +6,15 @@ import sqlalchemy as sa
 from matchmaker.extensions import db
 from matchmaker.models import Match, Notification, User
 from matchmaker.services import matching
-from tests.integration.test_matches_support import (  # noqa: F401  (fixtures)
-    BUS_NEED,
-    BUS_OFFERING,
-    make_buyer,
-    make_need,
-    make_offering,
-    make_supplier,
-)
-
-
-def _race(app, *actions) -> list:
-    """Run the actions at once in threads, each with its own app context, session and connection."""
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def run(index, action):
-        with app.test_request_context():
-            try:
-                barrier.wait(timeout=10)
-                action()
-                results[index] = "ok"
-            except Exception as error:  # noqa: BLE001 - reported by the assertion below
-                db.session.rollback()
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+from tests.factories import BUS_NEED, BUS_OFFERING
+from tests.helpers import race, require_postgres
 
 
 @pytest.mark.postgres
 def test_simultaneous_interest_makes_one_mutual_match_notified_once(
     app, make_buyer, make_supplier, make_need, make_offering
 ):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("race tests need PostgreSQL: set TEST_DATABASE_URL")
+    require_postgres()
     buyer, supplier = make_buyer(), make_supplier()
     need_id, offering_id = make_need(buyer, BUS_NEED).id, make_offering(supplier, BUS_OFFERING).id
     buyer_id, supplier_id = buyer.user.id, supplier.user.id
@@ -61,7 +26,7 @@ def test_simultaneous_interest_makes_one_mutual_match_notified_once(
         )
 
     for _round in range(5):
-        results = _race(app, answer(buyer_id), answer(supplier_id))
+        results = race(app, answer(buyer_id), answer(supplier_id), catch=Exception, timeout=60)
         assert results == ["ok", "ok"], results
         db.session.expire_all()
         matches = db.session.scalars(sa.select(Match)).all()

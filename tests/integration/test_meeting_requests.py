@@ -1,7 +1,5 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_events_support are redefined as parameters)
 """Meeting requests: sending, answering, cancelling, limits, the deadline, mutual pairs, and races."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -13,22 +11,9 @@ from matchmaker.models import MeetingRequest, Notification, RequestStatus, User
 from matchmaker.services import ServiceError
 from matchmaker.services import meeting_requests as requests_service
 from matchmaker.services.events import local_now
-from tests.integration.test_events_support import (  # noqa: F401
-    buyer,
-    event,
-    make_event,
-    make_participant,
-    organizer,
-    register,
-    request_context,
-    supplier,
-)
+from tests.helpers import race, require_postgres
 
-
-@pytest.fixture
-def pair(event, buyer, supplier, register):
-    """(buyer's registration, supplier's registration), both approved."""
-    return register(buyer, event), register(supplier, event)
+pytestmark = pytest.mark.usefixtures("request_context")
 
 
 def _status(request_id: int) -> str:
@@ -327,40 +312,9 @@ def test_expire_requests_command_expires_and_reminds_once(runner, event, pair, b
 # --- races (PostgreSQL) ---------------------------------------------------------------------------------
 
 
-def _race(app, *actions):
-    """Run the actions at the same moment in threads, each with its own app context, session and
-    connection. Returns each action's result: "ok" or the refusal."""
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def run(index, action):
-        with app.test_request_context():
-            try:
-                barrier.wait(timeout=10)
-                action()
-                results[index] = "ok"
-            except ServiceError as refusal:
-                db.session.rollback()
-                results[index] = refusal
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return results
-
-
-def _require_postgres():
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("race tests need PostgreSQL: set TEST_DATABASE_URL")
-
-
 @pytest.mark.postgres
 def test_accepting_and_cancelling_at_the_same_moment_leaves_one_outcome(app, event, pair, buyer, supplier):
-    _require_postgres()
+    require_postgres()
     rb, _rs = pair
     for _round in range(8):
         request_id = requests_service.send_request(supplier, event, rb.id, "").id
@@ -376,7 +330,7 @@ def test_accepting_and_cancelling_at_the_same_moment_leaves_one_outcome(app, eve
                 db.session.get(User, supplier.id), db.session.get(MeetingRequest, request_id)
             )
 
-        accepted, cancelled = _race(app, accept, cancel)
+        accepted, cancelled = race(app, accept, cancel)
         assert [accepted, cancelled].count("ok") == 1, (accepted, cancelled)
         final = _status(request_id)
         assert final == (RequestStatus.ACCEPTED if accepted == "ok" else RequestStatus.CANCELLED)
@@ -391,10 +345,10 @@ def test_accepting_and_cancelling_at_the_same_moment_leaves_one_outcome(app, eve
 
 @pytest.mark.postgres
 def test_accepting_and_declining_at_the_same_moment_leaves_one_outcome(app, event, pair, buyer, supplier):
-    _require_postgres()
+    require_postgres()
     rb, _rs = pair
     request_id = requests_service.send_request(supplier, event, rb.id, "").id
-    results = _race(
+    results = race(
         app,
         lambda: requests_service.accept_request(
             db.session.get(User, buyer.id), db.session.get(MeetingRequest, request_id)
@@ -409,7 +363,7 @@ def test_accepting_and_declining_at_the_same_moment_leaves_one_outcome(app, even
 
 @pytest.mark.postgres
 def test_sending_the_same_request_twice_at_once_creates_one(app, event, pair, supplier):
-    _require_postgres()
+    require_postgres()
     rb, _rs = pair
 
     def send():
@@ -417,7 +371,7 @@ def test_sending_the_same_request_twice_at_once_creates_one(app, event, pair, su
             db.session.get(User, supplier.id), db.session.get(type(event), event.id), rb.id, ""
         )
 
-    results = _race(app, send, send)
+    results = race(app, send, send)
     assert results.count("ok") == 1
     assert "already sent" in next(r for r in results if r != "ok").message
     assert db.session.scalar(sa.select(sa.func.count(MeetingRequest.id))) == 1
@@ -427,7 +381,7 @@ def test_sending_the_same_request_twice_at_once_creates_one(app, event, pair, su
 def test_the_open_request_limit_holds_when_requests_arrive_at_once(
     app, make_event, supplier, make_participant, register
 ):
-    _require_postgres()
+    require_postgres()
     event = make_event(max_open_requests=1)
     register(supplier, event)
     targets = [register(make_participant("buyer", name=f"Buyer {i}"), event).id for i in range(3)]
@@ -438,7 +392,7 @@ def test_the_open_request_limit_holds_when_requests_arrive_at_once(
             db.session.get(User, supplier.id), db.session.get(type(event), event_id), target, ""
         )
 
-    results = _race(app, *(sender(t) for t in targets))
+    results = race(app, *(sender(t) for t in targets))
     assert results.count("ok") == 1
     assert db.session.scalar(sa.select(sa.func.count(MeetingRequest.id))) == 1
 

@@ -4,8 +4,7 @@ subscribers of its themes."""
 
 import re
 import time
-from datetime import date, timedelta
-from datetime import time as clock
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -24,9 +23,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.services import antispam
-from matchmaker.services import events as events_service
 from matchmaker.services import newsletter as service
-from matchmaker.services.events import EventInput
 
 
 @pytest.fixture
@@ -41,27 +38,18 @@ def themes(app):
 
 
 @pytest.fixture
-def organizer(make_user):
-    return make_user(roles=("organizer",), display_name="Olivia Organizer")
+def make_themed_event(make_event):
+    """An event on the given themes, as an announcement needs: open for registration unless a draft."""
 
-
-@pytest.fixture
-def make_event(organizer):
     def factory(theme_list, status=EventStatus.REGISTRATION_OPEN, by=None, title="Smart roads meet & greet"):
-        user = by or organizer
-        event = events_service.create_event(
-            user,
-            EventInput(
-                title=title,
-                venue_address="Havenlaan 88, Brussel",
-                theme_ids=[t.id for t in theme_list],
-                table_count=2,
-            ),
+        return make_event(
+            open_registration=status != EventStatus.DRAFT,
+            by=by,
+            title=title,
+            venue_address="Havenlaan 88, Brussel",
+            theme_ids=[t.id for t in theme_list],
+            table_count=2,
         )
-        events_service.add_day(user, event, date.today() + timedelta(days=30), clock(9), clock(11), 20)
-        if status != EventStatus.DRAFT:
-            events_service.change_status(user, event, EventStatus.REGISTRATION_OPEN)
-        return event
 
     return factory
 
@@ -295,7 +283,7 @@ def test_an_unsubscribed_address_can_subscribe_again_with_a_new_opt_in(client, o
 
 
 def test_an_announcement_reaches_only_confirmed_subscribers_of_matching_themes(
-    client, auth, outbox, themes, organizer, make_event
+    client, auth, outbox, themes, organizer, make_themed_event
 ):
     mobility, energy = themes["mobility"], themes["energy"]
     subscribe_and_confirm(client, outbox, "mobility@example.org", "fr", [mobility.id])
@@ -304,7 +292,7 @@ def test_an_announcement_reaches_only_confirmed_subscribers_of_matching_themes(
     gone = subscribe_and_confirm(client, outbox, "gone@example.org", "nl", [mobility.id])
     service.unsubscribe(gone)
     client.post("/newsletter/", data=_form(email="pending@example.org", themes=[str(mobility.id)]))
-    event = make_event([mobility])
+    event = make_themed_event([mobility])
     outbox.clear()
 
     auth.login(organizer)
@@ -330,9 +318,9 @@ def test_an_announcement_reaches_only_confirmed_subscribers_of_matching_themes(
     assert announcement.recipients == 2 and announcement.announced_by_id == organizer.id
 
 
-def test_an_event_cannot_be_announced_twice(client, auth, outbox, themes, organizer, make_event):
+def test_an_event_cannot_be_announced_twice(client, auth, outbox, themes, organizer, make_themed_event):
     subscribe_and_confirm(client, outbox, "mobility@example.org", "nl", [themes["mobility"].id])
-    event = make_event([themes["mobility"]])
+    event = make_themed_event([themes["mobility"]])
     auth.login(organizer)
     client.post(f"/newsletter/announce/{event.id}")
     outbox.clear()
@@ -343,8 +331,8 @@ def test_an_event_cannot_be_announced_twice(client, auth, outbox, themes, organi
     assert b"This event was announced on" in client.get(f"/newsletter/announce/{event.id}").data
 
 
-def test_the_database_refuses_a_second_announcement(themes, organizer, make_event):
-    event = make_event([themes["mobility"]])
+def test_the_database_refuses_a_second_announcement(themes, organizer, make_themed_event):
+    event = make_themed_event([themes["mobility"]])
     db.session.add(EventAnnouncement(event_id=event.id))
     db.session.commit()
     db.session.add(EventAnnouncement(event_id=event.id))
@@ -353,9 +341,9 @@ def test_the_database_refuses_a_second_announcement(themes, organizer, make_even
     db.session.rollback()
 
 
-def test_a_draft_cannot_be_announced(client, auth, outbox, themes, organizer, make_event):
+def test_a_draft_cannot_be_announced(client, auth, outbox, themes, organizer, make_themed_event):
     subscribe_and_confirm(client, outbox, "mobility@example.org", "nl", [themes["mobility"].id])
-    event = make_event([themes["mobility"]], status=EventStatus.DRAFT)
+    event = make_themed_event([themes["mobility"]], status=EventStatus.DRAFT)
     outbox.clear()
     auth.login(organizer)
     assert b"Publish the event before you announce it" in client.get(f"/newsletter/announce/{event.id}").data
@@ -366,10 +354,10 @@ def test_a_draft_cannot_be_announced(client, auth, outbox, themes, organizer, ma
 
 
 def test_only_the_events_organizer_or_an_admin_may_announce(
-    client, auth, outbox, themes, make_user, make_event
+    client, auth, outbox, themes, make_user, make_themed_event
 ):
-    event = make_event([themes["mobility"]])
-    draft = make_event([themes["mobility"]], status=EventStatus.DRAFT)
+    event = make_themed_event([themes["mobility"]])
+    draft = make_themed_event([themes["mobility"]], status=EventStatus.DRAFT)
     auth.login(make_user(roles=("organizer",)))
     assert client.get(f"/newsletter/announce/{event.id}").status_code == 403
     assert client.post(f"/newsletter/announce/{event.id}").status_code == 403
@@ -382,13 +370,15 @@ def test_only_the_events_organizer_or_an_admin_may_announce(
     assert client.post(f"/newsletter/announce/{event.id}").status_code == 302
 
 
-def test_visitors_are_sent_to_log_in_to_announce(client, themes, make_event):
-    event = make_event([themes["mobility"]])
+def test_visitors_are_sent_to_log_in_to_announce(client, themes, make_themed_event):
+    event = make_themed_event([themes["mobility"]])
     assert "/login" in client.get(f"/newsletter/announce/{event.id}").headers["Location"]
 
 
-def test_the_manage_page_of_the_events_links_to_the_announcement(client, auth, themes, organizer, make_event):
-    event = make_event([themes["mobility"]])
+def test_the_manage_page_of_the_events_links_to_the_announcement(
+    client, auth, themes, organizer, make_themed_event
+):
+    event = make_themed_event([themes["mobility"]])
     auth.login(organizer)
     assert f'href="/newsletter/announce/{event.id}"'.encode() in client.get("/events/manage").data
 
@@ -419,11 +409,11 @@ def test_one_click_needs_no_csrf_token_but_a_click_on_the_page_does(database, ap
 
 @pytest.mark.parametrize("app_overrides", [{"NEWSLETTER_INLINE": False}])
 def test_outside_tests_the_mails_go_out_in_the_background_with_progress(
-    client, auth, outbox, themes, organizer, make_event
+    client, auth, outbox, themes, organizer, make_themed_event
 ):
     for n in range(3):
         subscribe_and_confirm(client, outbox, f"s{n}@example.org", "nl", [themes["mobility"].id])
-    event = make_event([themes["mobility"]])
+    event = make_themed_event([themes["mobility"]])
     outbox.clear()
     auth.login(organizer)
     assert client.post(f"/newsletter/announce/{event.id}").status_code == 302
@@ -446,8 +436,10 @@ def test_outside_tests_the_mails_go_out_in_the_background_with_progress(
     assert b"3 subscribers received it." in client.get(f"/newsletter/announce/{event.id}").data
 
 
-def test_the_progress_page_shows_an_unfinished_announcement(client, auth, themes, organizer, make_event):
-    event = make_event([themes["mobility"]])
+def test_the_progress_page_shows_an_unfinished_announcement(
+    client, auth, themes, organizer, make_themed_event
+):
+    event = make_themed_event([themes["mobility"]])
     db.session.add(EventAnnouncement(event_id=event.id, recipients=40, sent=15))
     db.session.commit()
     auth.login(organizer)
@@ -457,7 +449,7 @@ def test_the_progress_page_shows_an_unfinished_announcement(client, auth, themes
 
 
 def test_a_mail_that_cannot_be_delivered_is_counted_and_the_others_still_go(
-    client, auth, outbox, themes, organizer, make_event, monkeypatch
+    client, auth, outbox, themes, organizer, make_themed_event, monkeypatch
 ):
     import smtplib
 
@@ -465,7 +457,7 @@ def test_a_mail_that_cannot_be_delivered_is_counted_and_the_others_still_go(
 
     for address in ("ok@example.org", "broken@example.org"):
         subscribe_and_confirm(client, outbox, address, "nl", [themes["mobility"].id])
-    event = make_event([themes["mobility"]])
+    event = make_themed_event([themes["mobility"]])
     outbox.clear()
     real_send = mail.send_mail
 
@@ -485,9 +477,9 @@ def test_a_mail_that_cannot_be_delivered_is_counted_and_the_others_still_go(
 
 
 def test_the_progress_status_is_for_the_organizer_only(
-    client, auth, themes, organizer, make_user, make_event
+    client, auth, themes, organizer, make_user, make_themed_event
 ):
-    event = make_event([themes["mobility"]])
+    event = make_themed_event([themes["mobility"]])
     auth.login(organizer)
     assert client.get(f"/newsletter/announce/{event.id}/status").status_code == 404  # not announced yet
     db.session.add(EventAnnouncement(event_id=event.id, recipients=1))
@@ -529,10 +521,12 @@ def _stall(event, minutes=30):
     db.session.commit()
 
 
-def _announce_and_crash(client, auth, outbox, themes, organizer, make_event, monkeypatch, good=2, total=5):
+def _announce_and_crash(
+    client, auth, outbox, themes, organizer, make_themed_event, monkeypatch, good=2, total=5
+):
     for n in range(total):
         subscribe_and_confirm(client, outbox, f"s{n}@example.org", "nl", [themes["mobility"].id])
-    event = make_event([themes["mobility"]])
+    event = make_themed_event([themes["mobility"]])
     outbox.clear()
     auth.login(organizer)
     restore = _crash_after(monkeypatch, good)
@@ -554,9 +548,11 @@ def _statuses(event) -> dict[str, str]:
 
 
 def test_each_mail_is_recorded_before_it_goes_out(
-    client, auth, outbox, themes, organizer, make_event, monkeypatch
+    client, auth, outbox, themes, organizer, make_themed_event, monkeypatch
 ):
-    event = _announce_and_crash(client, auth, outbox, themes, organizer, make_event, monkeypatch, good=2)
+    event = _announce_and_crash(
+        client, auth, outbox, themes, organizer, make_themed_event, monkeypatch, good=2
+    )
     assert [m.to for m in outbox] == ["s0@example.org", "s1@example.org"]
     # The third was claimed (recorded as going out) before the crash; the others were never touched.
     assert _statuses(event) == {
@@ -569,9 +565,9 @@ def test_each_mail_is_recorded_before_it_goes_out(
 
 
 def test_a_sending_that_is_still_moving_is_not_interrupted(
-    client, auth, outbox, themes, organizer, make_event, monkeypatch
+    client, auth, outbox, themes, organizer, make_themed_event, monkeypatch
 ):
-    event = _announce_and_crash(client, auth, outbox, themes, organizer, make_event, monkeypatch)
+    event = _announce_and_crash(client, auth, outbox, themes, organizer, make_themed_event, monkeypatch)
     html = client.get(f"/newsletter/announce/{event.id}").get_data(as_text=True)
     assert "Sending the announcement:" in html and "Resume sending" not in html
     assert client.get(f"/newsletter/announce/{event.id}/status").get_json()["interrupted"] is False
@@ -581,9 +577,9 @@ def test_a_sending_that_is_still_moving_is_not_interrupted(
 
 
 def test_a_stalled_sending_shows_as_interrupted_with_a_resume_button(
-    client, auth, outbox, themes, organizer, make_event, monkeypatch
+    client, auth, outbox, themes, organizer, make_themed_event, monkeypatch
 ):
-    event = _announce_and_crash(client, auth, outbox, themes, organizer, make_event, monkeypatch)
+    event = _announce_and_crash(client, auth, outbox, themes, organizer, make_themed_event, monkeypatch)
     _stall(event)
     html = client.get(f"/newsletter/announce/{event.id}").get_data(as_text=True)
     assert "The sending was interrupted" in html
@@ -594,9 +590,11 @@ def test_a_stalled_sending_shows_as_interrupted_with_a_resume_button(
 
 
 def test_resuming_sends_only_to_those_not_reached_and_never_twice(
-    client, auth, outbox, themes, organizer, make_event, monkeypatch
+    client, auth, outbox, themes, organizer, make_themed_event, monkeypatch
 ):
-    event = _announce_and_crash(client, auth, outbox, themes, organizer, make_event, monkeypatch, good=2)
+    event = _announce_and_crash(
+        client, auth, outbox, themes, organizer, make_themed_event, monkeypatch, good=2
+    )
     _stall(event)
     late = subscribe_and_confirm(client, outbox, "late@example.org", "fr", [themes["mobility"].id])
     auth.login(organizer)
@@ -622,11 +620,11 @@ def test_resuming_sends_only_to_those_not_reached_and_never_twice(
 
 
 def test_a_second_sending_at_the_same_time_skips_what_the_first_claimed(
-    client, auth, outbox, themes, organizer, make_event
+    client, auth, outbox, themes, organizer, make_themed_event
 ):
     for n in range(3):
         subscribe_and_confirm(client, outbox, f"s{n}@example.org", "nl", [themes["mobility"].id])
-    event = make_event([themes["mobility"]])
+    event = make_themed_event([themes["mobility"]])
     db.session.add(EventAnnouncement(event_id=event.id, announced_by_id=organizer.id))
     db.session.flush()
     first = service.get_subscriber("s0@example.org")
@@ -645,8 +643,8 @@ def test_a_second_sending_at_the_same_time_skips_what_the_first_claimed(
     )
 
 
-def test_the_database_refuses_two_deliveries_to_one_subscriber(themes, organizer, make_event):
-    event = make_event([themes["mobility"]])
+def test_the_database_refuses_two_deliveries_to_one_subscriber(themes, organizer, make_themed_event):
+    event = make_themed_event([themes["mobility"]])
     one = Subscriber(email="x@example.org", token_nonce="n", consent_version="v")
     db.session.add_all([EventAnnouncement(event_id=event.id), one])
     db.session.commit()
@@ -659,9 +657,9 @@ def test_the_database_refuses_two_deliveries_to_one_subscriber(themes, organizer
 
 
 def test_only_the_organizer_may_resume(
-    client, auth, outbox, themes, organizer, make_user, make_event, monkeypatch
+    client, auth, outbox, themes, organizer, make_user, make_themed_event, monkeypatch
 ):
-    event = _announce_and_crash(client, auth, outbox, themes, organizer, make_event, monkeypatch)
+    event = _announce_and_crash(client, auth, outbox, themes, organizer, make_themed_event, monkeypatch)
     _stall(event)
     outbox.clear()
     auth.login(make_user(roles=("organizer",)))
@@ -828,8 +826,8 @@ def test_the_retention_period_is_configurable(runner, themes):
     assert [s.email for s in db.session.scalars(sa.select(Subscriber))] == ["b@example.org"]
 
 
-def test_purging_removes_the_erased_addresses_from_announcement_records(themes, organizer, make_event):
-    event = make_event([themes["mobility"]])
+def test_purging_removes_the_erased_addresses_from_announcement_records(themes, organizer, make_themed_event):
+    event = make_themed_event([themes["mobility"]])
     old = _aged("old@example.org", SubscriberStatus.UNSUBSCRIBED, 400)
     db.session.add(EventAnnouncement(event_id=event.id, sent=1, recipients=1))
     db.session.flush()
@@ -841,9 +839,11 @@ def test_purging_removes_the_erased_addresses_from_announcement_records(themes, 
 
 
 def test_a_sender_that_wakes_up_after_a_resume_moves_its_mail_from_unknown_to_sent(
-    client, auth, outbox, themes, organizer, make_event, monkeypatch
+    client, auth, outbox, themes, organizer, make_themed_event, monkeypatch
 ):
-    event = _announce_and_crash(client, auth, outbox, themes, organizer, make_event, monkeypatch, good=2)
+    event = _announce_and_crash(
+        client, auth, outbox, themes, organizer, make_themed_event, monkeypatch, good=2
+    )
     _stall(event)
     auth.login(organizer)
     client.post(f"/newsletter/announce/{event.id}/resume")

@@ -12,11 +12,7 @@ from matchmaker.extensions import db
 from matchmaker.models import EmailMode, Notification
 from matchmaker.services import notifications as service
 
-
-@pytest.fixture(autouse=True)
-def request_context(app):
-    with app.test_request_context():
-        yield
+pytestmark = pytest.mark.usefixtures("request_context")
 
 
 def test_notify_stores_the_notification_and_mails_it_at_once_by_default(make_user, outbox):

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from the support modules are redefined as parameters)
 """Outcomes of meetings: who rates what and when, the answers, the procurement count, the survey command."""
 
 from datetime import timedelta
@@ -11,23 +10,10 @@ from matchmaker.models import FollowUp, MeetingOutcome, Notification, OutcomeSur
 from matchmaker.services import ServiceError
 from matchmaker.services import outcomes as outcomes_service
 from matchmaker.services import tracker as tracker_service
-from tests.integration.test_events_support import (  # noqa: F401
-    buyer,
-    event,
-    make_event,
-    make_participant,
-    organizer,
-    register,
-    supplier,
-)
-from tests.integration.test_outcomes_support import days_ago, make_meeting, move_event_to  # noqa: F401
+from tests.helpers import days_ago, move_event_to
 
-
-@pytest.fixture(autouse=True)
-def request_context(app):
-    """Services translate their refusals: in English here, as the tests read them."""
-    with app.test_request_context(headers={"Accept-Language": "en"}):
-        yield
+# Services translate their refusals: in English here, as the tests read them.
+pytestmark = pytest.mark.usefixtures("english_request_context")
 
 
 HELD_USEFUL = {

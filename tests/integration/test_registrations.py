@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_events_support are redefined as parameters)
 """Registration: buyers and suppliers register with what they bring, change or cancel it while registration
 is open; the organizer approves or refuses and registers people on their behalf."""
 
@@ -23,16 +22,9 @@ from matchmaker.services import meeting_requests as requests_service
 from matchmaker.services import notifications as notifications_service
 from matchmaker.services import registrations as registrations_service
 from matchmaker.services.events import local_now
-from tests.integration.test_events_support import (  # noqa: F401
-    buyer,
-    event,
-    make_event,
-    make_participant,
-    organizer,
-    register,
-    request_context,
-    supplier,
-)
+from tests.helpers import race, require_postgres
+
+pytestmark = pytest.mark.usefixtures("request_context")
 
 
 def _registration(user, event) -> Registration | None:
@@ -361,7 +353,7 @@ def test_deleting_an_account_removes_its_registrations_requests_and_notification
 ):
     from matchmaker.models import Notification
     from matchmaker.services import accounts
-    from tests.conftest import PASSWORD
+    from tests.factories import PASSWORD
 
     rb = register(buyer, event)
     register(supplier, event)
@@ -381,9 +373,8 @@ def test_deleting_an_account_removes_its_registrations_requests_and_notification
 @pytest.mark.postgres
 def test_the_last_place_goes_to_one_of_two_simultaneous_registrations(app, make_event, make_participant):
     from matchmaker.models import Event, User
-    from tests.integration.test_meeting_requests import _race, _require_postgres
 
-    _require_postgres()
+    require_postgres()
     event_id = make_event(capacity_suppliers=1).id
     users = [make_participant("supplier", name=f"Racer {n}").id for n in range(2)]
 
@@ -399,7 +390,7 @@ def test_the_last_place_goes_to_one_of_two_simultaneous_registrations(app, make_
 
         return run
 
-    results = _race(app, registers(users[0]), registers(users[1]))
+    results = race(app, registers(users[0]), registers(users[1]))
     assert results.count("ok") == 1
     assert "full" in next(r for r in results if r != "ok").message
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from the helper modules are redefined as parameters)
 """The organizer's scheduler: building the engine's instance, runs, review, corrections by hand, publishing
 and the changes after publishing."""
 
@@ -25,15 +24,15 @@ from matchmaker.scheduling import check_schedule
 from matchmaker.services import ServiceError
 from matchmaker.services import events as events_service
 from matchmaker.services import scheduling as service
-from tests.integration.schedule_helpers import (  # noqa: F401
-    Setup,
-    add_request,
-    app_overrides,
-    organizer,
-    request_context,
-    setup,
-)
-from tests.integration.test_events_support import make_event, make_participant, register  # noqa: F401
+from tests.factories import Setup, add_request
+from tests.helpers import INLINE_SCHEDULER
+
+pytestmark = pytest.mark.usefixtures("english_request_context")
+
+
+@pytest.fixture
+def app_overrides() -> dict:
+    return dict(INLINE_SCHEDULER)
 
 
 def meetings(event: Event, active: bool = True) -> list[Meeting]:

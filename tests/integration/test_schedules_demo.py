@@ -1,6 +1,6 @@
-# ruff: noqa: F811  (pytest fixtures imported from the helper modules are redefined as parameters)
 """The agenda step of `flask seed-demo`: the upcoming demo event gets a published agenda, once."""
 
+import pytest
 import sqlalchemy as sa
 
 from matchmaker.extensions import db
@@ -9,8 +9,8 @@ from matchmaker.scheduling import check_schedule
 from matchmaker.services import scheduling
 from matchmaker.services.demo_agenda import seed_demo_agenda
 from matchmaker.services.demo_events import UPCOMING_TITLE, seed_demo_events
-from tests.integration.schedule_helpers import request_context  # noqa: F401
-from tests.integration.test_events_support import make_participant  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("english_request_context")
 
 
 def test_the_demo_event_gets_a_published_agenda_once(make_user, make_participant, outbox):

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from the helper modules are redefined as parameters)
 """After the scheduler: one way to publish (dashboard or schedule page), participants who cancel a meeting
 or their participation, the event tabs, the run's translated phases, calendar reminders and sequences,
 late participants with suggested meetings, and a quiet solver in the command."""
@@ -29,15 +28,15 @@ from matchmaker.models import (
 )
 from matchmaker.services import ServiceError
 from matchmaker.services import scheduling as service
-from tests.integration.schedule_helpers import (  # noqa: F401
-    Setup,
-    add_request,
-    app_overrides,
-    organizer,
-    request_context,
-    setup,
-)
-from tests.integration.test_events_support import make_event, make_participant, register  # noqa: F401
+from tests.factories import Setup, add_request
+from tests.helpers import INLINE_SCHEDULER, race, require_postgres
+
+pytestmark = pytest.mark.usefixtures("english_request_context")
+
+
+@pytest.fixture
+def app_overrides() -> dict:
+    return dict(INLINE_SCHEDULER)
 
 
 def meetings(event: Event, active: bool = True) -> list[Meeting]:
@@ -111,11 +110,9 @@ def test_the_dashboard_publishes_through_the_schedule_once(client, auth, setup: 
 def test_publishing_from_the_dashboard_and_the_schedule_at_once_tells_everyone_once(
     app, setup: Setup, organizer, make_user
 ):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("race tests need PostgreSQL: set TEST_DATABASE_URL")
+    require_postgres()
     from matchmaker.models import User
     from matchmaker.services import events as events_service
-    from tests.integration.test_schedules_integrity import _race
 
     admin = make_user(roles=("admin",), language="en")
     service.start_run(organizer, setup.event, "full", False, time_limit=5)
@@ -130,7 +127,7 @@ def test_publishing_from_the_dashboard_and_the_schedule_at_once_tells_everyone_o
     def from_schedule():
         service.publish(db.session.get(User, admin_id), db.session.get(Event, event_id))
 
-    results = _race(app, from_dashboard, from_schedule)
+    results = race(app, from_dashboard, from_schedule, language="en")
     assert "ok" in results, results
     assert all(r == "ok" or "no changes" in r.message or "stage" in r.message for r in results), results
     db.session.expire_all()

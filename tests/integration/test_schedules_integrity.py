@@ -1,8 +1,5 @@
-# ruff: noqa: F811  (pytest fixtures imported from the helper modules are redefined as parameters)
 """The database itself keeps the schedule sound (SQLite and PostgreSQL): nobody twice in a slot, a table
 once per slot, a pair once; moving a meeting moves its attendees; two organizers racing for one place."""
-
-import threading
 
 import pytest
 import sqlalchemy as sa
@@ -12,15 +9,15 @@ from matchmaker.extensions import db
 from matchmaker.models import Event, EventTable, Meeting, MeetingAttendee, Slot, User, utcnow
 from matchmaker.services import ServiceError
 from matchmaker.services import scheduling as service
-from tests.integration.schedule_helpers import (  # noqa: F401
-    Setup,
-    add_request,
-    app_overrides,
-    organizer,
-    request_context,
-    setup,
-)
-from tests.integration.test_events_support import make_event, make_participant, register  # noqa: F401
+from tests.factories import Setup
+from tests.helpers import INLINE_SCHEDULER, race, require_postgres
+
+pytestmark = pytest.mark.usefixtures("english_request_context")
+
+
+@pytest.fixture
+def app_overrides() -> dict:
+    return dict(INLINE_SCHEDULER)
 
 
 def insert_meeting(event, first, second, slot, table, attendees=True) -> Meeting:
@@ -143,38 +140,11 @@ def test_an_integrity_error_becomes_a_message(setup: Setup, organizer, monkeypat
 # --- races (PostgreSQL) ---------------------------------------------------------------------------------
 
 
-def _race(app, *actions):
-    """Run the actions at the same moment in threads, each with its own app context, session and
-    connection. Returns each action's result: "ok" or the refusal."""
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def run(index, action):
-        with app.test_request_context(headers={"Accept-Language": "en"}):
-            try:
-                barrier.wait(timeout=10)
-                action()
-                results[index] = "ok"
-            except ServiceError as refusal:
-                db.session.rollback()
-                results[index] = refusal
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return results
-
-
 @pytest.mark.postgres
 def test_two_organizers_moving_two_meetings_into_one_free_place_at_once(
     app, setup: Setup, organizer, make_user
 ):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("race tests need PostgreSQL: set TEST_DATABASE_URL")
+    require_postgres()
     admin = make_user(roles=("admin",), language="en")
     event = setup.event
     slots, tables = event.meeting_slots, event.tables
@@ -202,7 +172,7 @@ def test_two_organizers_moving_two_meetings_into_one_free_place_at_once(
 
             return move
 
-        results = _race(app, mover(organizer.id, ids[0]), mover(admin.id, ids[1]))
+        results = race(app, mover(organizer.id, ids[0]), mover(admin.id, ids[1]), language="en")
         assert results.count("ok") == 1, results
         loser = next(r for r in results if r != "ok")
         assert "same moment" in loser.message or "is taken" in loser.message

@@ -9,7 +9,8 @@ from werkzeug.security import generate_password_hash
 from config import Config, ProductionConfig
 from matchmaker.extensions import db, limiter
 from matchmaker.pages.routes import safe_next
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
+from tests.helpers import sample_url
 
 # --- open redirects --------------------------------------------------------------------------------------
 
@@ -278,14 +279,12 @@ UNLIMITED_PUBLIC_POSTS = {
 
 
 def test_every_public_post_route_is_rate_limited_or_says_why_not(app):
-    from tests.integration.test_csrf import _url
-
     client = app.test_client()
     unlimited = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "POST" not in rule.methods:
             continue
-        url = _url(rule)
+        url = sample_url(rule)
         limited = needs_login = False
         for _attempt in range(30):
             response = client.post(url, data={})

@@ -12,7 +12,7 @@ from config import ProductionConfig
 from matchmaker import create_app
 from matchmaker.extensions import db, limiter
 from matchmaker.services import accounts
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 

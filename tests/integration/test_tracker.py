@@ -11,9 +11,7 @@ from matchmaker.extensions import db
 from matchmaker.models import InnovationProject, Need, NeedStatus, ProcurementYear
 from matchmaker.services import ServiceError
 from matchmaker.services import tracker as tracker_service
-
-M = 100 * 1_000_000  # one million euro in cents
-K = 100 * 1_000
+from tests.factories import K, M, add_year
 
 
 @pytest.fixture(autouse=True)
@@ -32,23 +30,6 @@ def admin(make_user):
 @pytest.fixture
 def agency(make_organisation, admin):
     return make_organisation(admins=(admin,), kind="government", name="Agentschap Test", policy_domain="mow")
-
-
-def add_year(organisation, year, budget_cents, *amounts, route="public_procurement_of_innovation"):
-    row = ProcurementYear(organisation_id=organisation.id, year=year, budget_cents=budget_cents)
-    db.session.add(row)
-    db.session.flush()
-    for index, amount in enumerate(amounts):
-        db.session.add(
-            InnovationProject(
-                procurement_year_id=row.id,
-                title=f"Project {index}",
-                procurement_route=route,
-                amount_cents=amount,
-            )
-        )
-    db.session.commit()
-    return row
 
 
 # --- money and maths -----------------------------------------------------------------------------------

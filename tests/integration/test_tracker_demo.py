@@ -1,7 +1,7 @@
-# ruff: noqa: F811  (pytest fixtures imported from test_events_support are redefined as parameters)
 """The tracker step of `flask seed-demo`: 3%-norm figures that can be checked by hand, and meetings with
 outcomes at the past demo event."""
 
+import pytest
 import sqlalchemy as sa
 
 from matchmaker.extensions import db
@@ -17,7 +17,8 @@ from matchmaker.services import outcomes as outcomes_service
 from matchmaker.services.demo import FOUNDATION_STEPS
 from matchmaker.services.demo_events import PAST_TITLE, seed_demo_events
 from matchmaker.services.demo_tracker import seed_demo_tracker
-from tests.integration.test_events_support import make_participant, request_context  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("request_context")
 
 
 def _seed(make_participant):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from matchmaker.extensions import db
 from matchmaker.models import CharterSignature, utcnow
 from matchmaker.services import tracker as tracker_service
-from tests.integration.test_tracker import K, M, add_year
+from tests.factories import K, M, add_year
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,169 @@
+"""Helpers of the tests that are neither factories nor fixtures: form data, a URL for any route, finding a
+slot, changes made behind the services' back (moving an event into the past, moving or cancelling a meeting
+as the scheduler does), and races between threads (PostgreSQL)."""
+
+import threading
+from datetime import date, datetime, time, timedelta
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.routing import Rule
+
+from matchmaker.extensions import db
+from matchmaker.models import Event, Meeting, MeetingAttendee, Slot, utcnow
+from matchmaker.services import ServiceError
+from matchmaker.services.events import local_now
+
+# The scheduling tests run the scheduler inline (not in a thread), with a short time limit: a test module's
+# `app_overrides` fixture returns a copy of this.
+INLINE_SCHEDULER = {"SCHEDULER_INLINE": True, "SCHEDULER_TIME_LIMIT": 5}
+
+# --------------------------------------------------------------------------------------------------
+# Form data
+
+
+def offering_form(**overrides) -> dict:
+    """POST data of a valid offering form."""
+    data = {
+        "title": "Slimme verkeerslichten",
+        "summary": "Verkeerslichten die zich aanpassen.",
+        "description": "Een *beschrijving*.",
+        "innovation_type": "technological",
+        "trl": "6",
+        "keywords": "mobiliteit",
+        "language": "nl",
+        "cpv_codes": "34996000",
+        "reference_projects": "",
+        "links": "Brochure | https://example.org/brochure.pdf",
+        "action": "save",
+    }
+    data.update(overrides)
+    return data
+
+
+def need_form(**overrides) -> dict:
+    data = {
+        "title": "Minder files rond schoolpoorten",
+        "summary": "Veiliger verkeer aan scholen.",
+        "challenge": "Het is er **onveilig**.",
+        "expected_outcome": "Veiliger schoolomgevingen.",
+        "keywords": "verkeersveiligheid",
+        "budget_min": "50000",
+        "budget_max": "150000",
+        "deadline": (utcnow().date() + timedelta(days=30)).isoformat(),
+        "procurement_route": "pre_commercial_procurement",
+        "language": "nl",
+        "cpv_codes": "",
+        "action": "save",
+    }
+    data.update(overrides)
+    return data
+
+
+# --------------------------------------------------------------------------------------------------
+# Events and meetings
+
+
+def slot_at(event: Event, day: date, hour: int, minute: int = 0) -> Slot:
+    starts = datetime.combine(day, time(hour, minute))
+    return db.session.scalars(
+        sa.select(Slot).where(Slot.event_id == event.id, Slot.starts_at == starts)
+    ).one()
+
+
+def days_ago(days: int) -> date:
+    return local_now().date() - timedelta(days=days)
+
+
+def move_event_to(event: Event, day: date) -> None:
+    """Shift the event's (single) day and its slots to `day`."""
+    event_day = event.days[0]
+    delta = datetime.combine(day, datetime.min.time()) - datetime.combine(event_day.day, datetime.min.time())
+    event_day.day = day
+    for slot in event.slots:
+        slot.starts_at += delta
+        slot.ends_at += delta
+    db.session.commit()
+
+
+def move_meeting(meeting: Meeting, slot: Slot) -> None:
+    """As the scheduler's move does: the attendee rows follow through ON UPDATE CASCADE; SEQUENCE goes up."""
+    meeting.slot_id = slot.id
+    meeting.sequence += 1
+    db.session.commit()
+    db.session.expire_all()
+
+
+def cancel_meeting(meeting: Meeting, reason: str = "") -> None:
+    db.session.execute(sa.delete(MeetingAttendee).where(MeetingAttendee.meeting_id == meeting.id))
+    meeting.cancelled_at = utcnow()
+    meeting.cancel_reason = reason
+    meeting.sequence += 1
+    db.session.commit()
+    db.session.expire_all()
+
+
+# --------------------------------------------------------------------------------------------------
+# Routes
+
+# Values to fill URL converters with, for checks that run before the view (the objects need not exist).
+DUMMY = {
+    "int": "1",
+    "default": "x",
+    "string": "x",
+    "path": "x",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+}
+
+
+def sample_url(rule: Rule) -> str:
+    """A URL of the route with every variable part filled with a dummy value."""
+    values = {}
+    for name, converter in rule._converters.items():
+        kind = type(converter).__name__.replace("Converter", "").lower()
+        values[name] = DUMMY.get(kind, "1")
+    path = rule.rule
+    for name, value in values.items():
+        path = path.replace(f"<{name}>", value)
+        for kind in DUMMY:
+            path = path.replace(f"<{kind}:{name}>", value)
+    return path
+
+
+# --------------------------------------------------------------------------------------------------
+# Races (PostgreSQL)
+
+
+def require_postgres() -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("race tests need PostgreSQL: set TEST_DATABASE_URL")
+
+
+def race(
+    app, *actions, catch: type[Exception] = ServiceError, language: str | None = None, timeout: float = 30
+):
+    """Run the actions at the same moment in threads, each with its own app context, session and
+    connection (and a request in `language`, if given). Returns each action's result: "ok" or what it raised
+    of the `catch` kind (a refusal unless told otherwise)."""
+    barrier = threading.Barrier(len(actions))
+    results: list = [None] * len(actions)
+    headers = {"Accept-Language": language} if language else {}
+
+    def run(index, action):
+        with app.test_request_context(headers=headers):
+            try:
+                barrier.wait(timeout=10)
+                action()
+                results[index] = "ok"
+            except catch as outcome:
+                db.session.rollback()
+                results[index] = outcome
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return results
