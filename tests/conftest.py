@@ -24,6 +24,7 @@ from matchmaker import create_app
 from matchmaker.extensions import db, limiter
 from matchmaker.models import User
 from matchmaker.services import mail
+from tests.helpers import empty_tables, make_test_app
 
 pytest_plugins = ("tests.factories",)
 
@@ -74,32 +75,12 @@ def database(tmp_path_factory) -> Iterator[dict]:
         engine.dispose()
 
 
-def _empty_tables() -> None:
-    """Delete every row, children first. On PostgreSQL a DELETE of a few rows takes milliseconds where a
-    TRUNCATE of every table took over a second; no test relies on ids starting again at 1."""
-    for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(table.delete())
-    db.session.commit()
-
-
 def _wait_for_background_work(seconds: float = 60) -> None:
     """Let the app's own worker threads (scheduler runs, newsletter sendings) finish before the tables are
     emptied and the engine closed, so no connection outlives its pool."""
     for thread in threading.enumerate():
         if thread.name.startswith(("scheduler-", "announce-")):
             thread.join(timeout=seconds)
-
-
-def make_test_app(database: dict, **overrides) -> Flask:
-    # Tests read the English source texts unless they are about languages: they pick a language explicitly
-    # (a user's language, Accept-Language, or app_overrides with BABEL_DEFAULT_LOCALE="nl").
-    settings = {"BABEL_DEFAULT_LOCALE": "en", **overrides}
-    return create_app(
-        TestConfig,
-        SQLALCHEMY_DATABASE_URI=database["url"],
-        SQLALCHEMY_ENGINE_OPTIONS=database["options"],
-        **settings,
-    )
 
 
 @pytest.fixture
@@ -169,7 +150,7 @@ def app(request, database, app_overrides, app_cache) -> Iterator[Flask]:
             yield app
             _wait_for_background_work()
             db.session.rollback()
-            _empty_tables()
+            empty_tables()
             db.session.remove()
             if fresh:
                 db.engine.dispose()

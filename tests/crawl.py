@@ -94,10 +94,10 @@ class Snapshot:
             db.session.remove()
 
     def restore(self) -> None:
-        from tests.conftest import _empty_tables
+        from tests.helpers import empty_tables
 
         with self.app.app_context():
-            _empty_tables()
+            empty_tables()
             for table in db.metadata.sorted_tables:
                 if self.rows[table.name]:
                     db.session.execute(sa.insert(table), self.rows[table.name])

@@ -16,8 +16,8 @@ from werkzeug.serving import make_server
 
 from matchmaker.extensions import db
 from matchmaker.services import mail
-from tests.conftest import _empty_tables, make_test_app
 from tests.factories import PASSWORD
+from tests.helpers import empty_tables, make_test_app
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 AXE = Path(__file__).resolve().parents[2] / ".cache" / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -88,7 +88,7 @@ def live_app(live_server) -> Iterator:
     yield app
     with app.app_context():
         db.session.rollback()
-        _empty_tables()
+        empty_tables()
         db.session.remove()
     live_server.outbox.clear()
 

@@ -17,9 +17,9 @@ import pytest
 
 from matchmaker.extensions import db
 from tests import crawl
-from tests.conftest import _empty_tables
 from tests.e2e.conftest import log_in, open_page, screenshot
 from tests.factories import PASSWORD
+from tests.helpers import empty_tables
 
 SAMPLE_PER_ROLE = 2  # five roles: ten pages also checked in Dutch and French
 
@@ -70,7 +70,7 @@ def plans(live_server) -> Iterator[dict[str, RolePlan]]:
     yield plan_checks(app)
     with app.app_context():
         db.session.rollback()
-        _empty_tables()
+        empty_tables()
         db.session.remove()
     live_server.outbox.clear()
 

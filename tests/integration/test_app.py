@@ -4,7 +4,7 @@ import pytest
 
 from config import ProductionConfig, TestConfig
 from matchmaker.extensions import db
-from tests.conftest import make_test_app
+from tests.helpers import make_test_app
 
 
 def test_home_page_renders_in_dutch_by_default(database):

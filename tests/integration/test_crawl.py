@@ -13,7 +13,7 @@ from flask import Flask
 
 from matchmaker.extensions import db
 from tests import crawl
-from tests.conftest import _empty_tables, make_test_app
+from tests.helpers import empty_tables, make_test_app
 
 # One worker runs the whole module: it seeds the demo and crawls each role once for all of its tests.
 pytestmark = pytest.mark.xdist_group("crawl")
@@ -49,7 +49,7 @@ def site(database) -> Iterator[DemoSite]:
     app = make_test_app(database)
     yield DemoSite(app)
     with app.app_context():
-        _empty_tables()
+        empty_tables()
         db.session.remove()
         db.engine.dispose()
 

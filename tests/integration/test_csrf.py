@@ -4,8 +4,7 @@ import pytest
 from werkzeug.routing import Rule
 
 from matchmaker.extensions import db
-from tests.conftest import make_test_app
-from tests.helpers import sample_url
+from tests.helpers import make_test_app, sample_url
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from flask_babel import refresh as refresh_babel
 from matchmaker.extensions import db
 from matchmaker.models import Offering, User
 from matchmaker.services import matching
-from tests.conftest import make_test_app
 from tests.factories import BUS_NEED, BUS_OFFERING, SENSOR_NEED, SENSOR_OFFERING
+from tests.helpers import make_test_app
 
 
 @pytest.fixture

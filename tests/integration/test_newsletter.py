@@ -391,7 +391,7 @@ def test_counts_of_subscribers(client, outbox, themes):
 
 
 def test_one_click_needs_no_csrf_token_but_a_click_on_the_page_does(database, app, client, outbox, themes):
-    from tests.conftest import make_test_app
+    from tests.helpers import make_test_app
 
     confirmed = subscribe_and_confirm(client, outbox, "nina@example.org")
     path = f"/newsletter/unsubscribe/{service.manage_token(confirmed)}"

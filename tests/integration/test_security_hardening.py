@@ -164,7 +164,7 @@ def test_invitations_are_rate_limited_per_inviter(client, auth, make_organisatio
 
 def test_login_limit_counts_per_address_behind_the_proxy(database):
     """Behind the load balancer every request comes from its address: the limit must count the client's."""
-    from tests.conftest import make_test_app
+    from tests.helpers import make_test_app
 
     app = make_test_app(database, RATELIMIT_ENABLED=True, PROXY_FIX_X_FOR=1, LOGIN_RATE_LIMIT="2 per minute")
     with app.app_context():
