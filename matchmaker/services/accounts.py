@@ -13,6 +13,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import Invitation, Membership, MembershipRole, Role, User, UserRole, utcnow
 from matchmaker.models.user import SELF_SERVICE_ROLES
@@ -172,8 +173,8 @@ def _mail_user(user: User, template: str, **context) -> None:
 def _mail_links() -> dict[str, str]:
     """Links every account mail can point to."""
     return {
-        "login_url": tokens.absolute_url("auth.login"),
-        "forgot_url": tokens.absolute_url("auth.forgot_password"),
+        "login_url": links.external_url("auth.login"),
+        "forgot_url": links.external_url("auth.forgot_password"),
     }
 
 
@@ -208,7 +209,7 @@ def register_user(email: str, password: str, display_name: str, role: str, langu
         _mail_user(
             existing,
             "account_exists",
-            reset_url=tokens.absolute_url("auth.reset_password", token=_reset_token(existing)),
+            reset_url=links.external_url("auth.reset_password", token=_reset_token(existing)),
             **_mail_links(),
         )
 
@@ -222,7 +223,7 @@ def send_confirmation(user: User) -> None:
     _mail_user(
         user,
         "confirm_email",
-        confirm_url=tokens.absolute_url("auth.confirm_email", token=_confirm_token(user)),
+        confirm_url=links.external_url("auth.confirm_email", token=_confirm_token(user)),
         valid_hours=_hours(current_app.config["EMAIL_CONFIRM_MAX_AGE"]),
     )
 
@@ -330,7 +331,7 @@ def request_password_reset(email: str) -> None:
     _mail_user(
         user,
         "reset_password",
-        reset_url=tokens.absolute_url("auth.reset_password", token=_reset_token(user)),
+        reset_url=links.external_url("auth.reset_password", token=_reset_token(user)),
         valid_hours=_hours(current_app.config["PASSWORD_RESET_MAX_AGE"]),
     )
 
@@ -415,7 +416,7 @@ def request_email_change(user: User, new_email: str, current_password: str) -> N
         language=user.language,
         user=user,
         new_email=new_email,
-        confirm_url=tokens.absolute_url("account.confirm_email_change", token=token),
+        confirm_url=links.external_url("account.confirm_email_change", token=token),
         valid_hours=_hours(current_app.config["EMAIL_CONFIRM_MAX_AGE"]),
     )
 
