@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from matchmaker import links
 from matchmaker.agendas import bp
 from matchmaker.agendas.forms import CancelForm, ResetCalendarLinkForm
 from matchmaker.agendas.pdf import agenda_pdf, agendas_pdf
@@ -53,11 +54,6 @@ def _managed(event_id: int) -> Event:
     return event
 
 
-def _base_url() -> str:
-    """The public address of the site (as in mails): a calendar app must reach the feed from outside."""
-    return current_app.config["SERVER_BASE_URL"].rstrip("/")
-
-
 def _ics(body: bytes, filename: str | None = None) -> Response:
     headers = dict(PRIVATE)
     if filename:
@@ -66,7 +62,8 @@ def _ics(body: bytes, filename: str | None = None) -> Response:
 
 
 def _feed_url(token: str) -> str:
-    return _base_url() + url_for("agendas.calendar_feed", token=token)
+    """On the public address of the site (as in mails): a calendar app must reach the feed from outside."""
+    return links.external_url("agendas.calendar_feed", token=token)
 
 
 # --- participant ---------------------------------------------------------------------------------------
@@ -116,7 +113,7 @@ def agenda_download_pdf(event_id: int):
 @login_required
 def agenda_download_ics(event_id: int):
     registration = _own_registration(event_id)
-    body = agendas_service.agenda_ical(registration, _base_url())
+    body = agendas_service.agenda_ical(registration)
     return _ics(body, f"agenda-{registration.event_id}.ics")
 
 
@@ -127,7 +124,7 @@ def meeting_download_ics(event_id: int, meeting_id: int):
     meeting = agendas_service.meeting_of(registration, meeting_id)
     if meeting is None:
         abort(404)
-    body = agendas_service.agenda_ical(registration, _base_url(), meetings=[meeting])
+    body = agendas_service.agenda_ical(registration, meetings=[meeting])
     return _ics(body, f"meeting-{meeting.id}.ics")
 
 
@@ -235,7 +232,7 @@ def calendar_feed(token: str):
     language = registration.user.language
     if language not in current_app.config["LANGUAGES"]:
         language = None
-    body = agendas_service.agenda_ical(registration, _base_url(), language=language)
+    body = agendas_service.agenda_ical(registration, language=language)
     return _ics(body)
 
 
