@@ -7,9 +7,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, request, session
+from flask import current_app
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -265,11 +264,11 @@ def confirm_email(token: str) -> User:
     return user
 
 
-# Logging in and out --------------------------------------------------------------------------------------
+# Logging in --------------------------------------------------------------------------------------
 
 
-def log_in(email: str, password: str, remember: bool = False) -> User:
-    """Check the credentials and start a session.
+def authenticate(email: str, password: str) -> User:
+    """The user these credentials belong to, ready to be logged in (by matchmaker.auth.sessions.log_in).
 
     Wrong address and wrong password get the same message (and the same time); only someone who knows the
     password learns that the account is unconfirmed (a new link is mailed) or deactivated.
@@ -297,20 +296,7 @@ def log_in(email: str, password: str, remember: bool = False) -> User:
         user.password_hash = hash_password(password)  # the hash method was upgraded: rehash, sessions stay
     user.last_login_at = utcnow()
     db.session.commit()
-    login_user(user, remember=remember)
     return user
-
-
-def log_out() -> None:
-    logout_user()
-
-
-def _relogin(user: User) -> None:
-    """Keep the current session (and its remember-me cookie) after auth_version changed."""
-    had_cookie = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
-    # Callers often pass flask_login.current_user: store the user itself, not the proxy that points at it.
-    real_user = user._get_current_object() if hasattr(user, "_get_current_object") else user
-    login_user(real_user, remember=had_cookie)
 
 
 # Password reset ------------------------------------------------------------------------------------------
@@ -370,7 +356,6 @@ def update_profile(user: User, display_name: str, language: str) -> None:
         raise ServiceError(_("Enter the name other users will see."))
     user.display_name = display_name
     user.language = language
-    session["language"] = language
     db.session.commit()
 
 
@@ -380,7 +365,7 @@ def _require_password(user: User, password: str) -> None:
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Other sessions end (auth_version is bumped); this one continues."""
+    """Other sessions end (auth_version is bumped); the route keeps its own (sessions.keep_session)."""
     _require_password(user, current_password)
     problems = password_problems(new_password, user.email)
     if problems:
@@ -389,7 +374,6 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise ServiceError(_("Choose a password that differs from your current one."))
     set_password(user, new_password)
     db.session.commit()
-    _relogin(user)
     _mail_user(user, "password_changed", **_mail_links())
 
 
@@ -515,7 +499,6 @@ def delete_account(user: User, current_password: str) -> None:
     )
     db.session.delete(user)
     db.session.commit()
-    logout_user()
     send_mail(email, "account_deleted", language=language, display_name=name)
 
 
