@@ -350,8 +350,7 @@ def is_interrupted(announcement: EventAnnouncement | None, now=None) -> bool:
 
 def can_resume(user, event: Event) -> bool:
     return bool(
-        user
-        and getattr(user, "is_authenticated", False)
+        user is not None
         and can_manage(user, event)
         and is_interrupted(announcement_of(event))
     )

@@ -89,14 +89,14 @@ def allowed_kinds(user: User) -> list[str]:
 
 
 def can_manage(user: User, organisation: Organisation) -> bool:
-    return bool(user and user.is_authenticated and user.is_organisation_admin(organisation))
+    return bool(user is not None and user.is_organisation_admin(organisation))
 
 
 def can_invite(user: User, organisation: Organisation) -> bool:
     """Organisation administrators invite; platform administrators may too (for example to give an
     organisation whose members all left a new administrator)."""
     return can_manage(user, organisation) or bool(
-        user and user.is_authenticated and user.has_role(Role.ADMIN)
+        user is not None and user.has_role(Role.ADMIN)
     )
 
 

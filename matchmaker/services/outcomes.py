@@ -102,7 +102,7 @@ def _visible_meetings():
 
 
 def registration_in(user, event: Event) -> Registration | None:
-    if not (user and getattr(user, "is_authenticated", False)):
+    if user is None:
         return None
     return db.session.scalar(
         sa.select(Registration).where(Registration.event_id == event.id, Registration.user_id == user.id)
@@ -258,7 +258,7 @@ class EventToRate:
 
 def events_to_rate(user) -> list[EventToRate]:
     """The user's events that are over and in which they had meetings, most recent first."""
-    if not (user and getattr(user, "is_authenticated", False)):
+    if user is None:
         return []
     registrations = db.session.scalars(
         sa.select(Registration).where(
