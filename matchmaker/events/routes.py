@@ -6,7 +6,7 @@ else; the participant list and requests are for approved participants (403 other
 its two sides only (404 otherwise).
 """
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -119,7 +119,7 @@ def detail(event_id: int):
 @bp.get("/<int:event_id>.ics")
 def ical(event_id: int):
     event = _event(event_id)
-    body = events_service.event_ical(event, current_app.config["SERVER_BASE_URL"])
+    body = events_service.event_ical(event)
     return Response(
         body,
         mimetype="text/calendar",

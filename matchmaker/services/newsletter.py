@@ -323,7 +323,7 @@ def _start_delivery(announcement: EventAnnouncement) -> EventAnnouncement:
 
 
 def _deliver_in_thread(app, event_id: int) -> None:
-    with app.app_context(), app.test_request_context():
+    with app.app_context():
         try:
             deliver_announcement(event_id)
         except Exception:

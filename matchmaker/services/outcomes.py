@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import (
     Event,
@@ -715,7 +716,7 @@ def send_surveys(
 
 
 def survey_path(event: Event) -> str:
-    return f"/outcomes/events/{event.id}"
+    return links.path("outcomes.event", event_id=event.id)
 
 
 @personal_data_exporter("meeting_outcomes")

@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import (
     Match,
@@ -126,7 +126,7 @@ notifications.register_kind(
 def _notify_mutual(match: Match) -> int:
     """Tell every member of both organisations. Returns the number of people notified."""
     need, offering = match.need, match.offering
-    url = url_for("matches.mutual", _anchor=f"match-{match.id}")
+    url = links.path("matches.mutual", _anchor=f"match-{match.id}")
     count = 0
     sides = ((need.organisation_id, offering.organisation), (offering.organisation_id, need.organisation))
     for organisation_id, other in sides:

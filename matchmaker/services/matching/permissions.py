@@ -21,12 +21,8 @@ BUYER = "buyer"
 SUPPLIER = "supplier"
 
 
-def _authenticated(user) -> bool:
-    return user is not None and bool(getattr(user, "is_authenticated", False))
-
-
 def organisation_of(user) -> Organisation | None:
-    return user.organisation if _authenticated(user) else None
+    return user.organisation if user is not None else None
 
 
 def side_of(user, item: Need | Offering) -> str | None:
@@ -38,7 +34,7 @@ def side_of(user, item: Need | Offering) -> str | None:
 
 
 def can_see_overview(user) -> bool:
-    return _authenticated(user) and user.has_role(Role.ORGANIZER, Role.ADMIN)
+    return user is not None and user.has_role(Role.ORGANIZER, Role.ADMIN)
 
 
 def _visible_to(user, item: Need | Offering) -> bool:
@@ -50,7 +46,7 @@ def _visible_to(user, item: Need | Offering) -> bool:
     if isinstance(item, Need):
         if item.status not in (NeedStatus.OPEN, NeedStatus.CLOSED):
             return False
-        return not item.registered_only or _authenticated(user)
+        return not item.registered_only or user is not None
     return item.status == OfferingStatus.PUBLISHED
 
 

@@ -32,7 +32,6 @@ from matchmaker.services.matching.permissions import (
     BUYER,
     SUPPLIER,
     NotFound,
-    _authenticated,
     _load_pair,
     organisation_of,
 )
@@ -136,7 +135,7 @@ def proposals_for(
     row = snap.scores[position, :] if is_need else snap.scores[:, position]
     ranked = _ranked(row, [info.id for info in others], _min_score())
     matches = _matches_for(need_ids=[item.id]) if is_need else _matches_for(offering_ids=[item.id])
-    logged_in = _authenticated(viewer)
+    logged_in = viewer is not None
     chosen: list[tuple[int, float]] = []
     declined = 0
     for k in ranked:

@@ -191,7 +191,7 @@ def start_run(
 
 
 def _run_in_thread(app, run_id: int) -> None:
-    with app.app_context(), app.test_request_context():
+    with app.app_context():
         try:
             execute_run(run_id)
         except Exception:
