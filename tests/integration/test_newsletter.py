@@ -448,12 +448,12 @@ def test_outside_tests_the_mails_go_out_in_the_background_with_progress(
 
 @pytest.mark.parametrize("app_overrides", [{"NEWSLETTER_INLINE": False}])
 def test_mails_sent_in_the_background_link_to_the_public_address(
-    app, client, auth, outbox, themes, organizer, make_event
+    app, client, auth, outbox, themes, organizer, make_event, monkeypatch
 ):
     subscribe_and_confirm(client, outbox, "s0@example.org", "en", [themes["mobility"].id])
     event = make_event([themes["mobility"]])
     outbox.clear()
-    app.config["SERVER_BASE_URL"] = "https://matchmaker.example/platform/"
+    monkeypatch.setitem(app.config, "SERVER_BASE_URL", "https://matchmaker.example/platform/")
     auth.login(organizer)
     assert client.post(f"/newsletter/announce/{event.id}").status_code == 302
     deadline = time.monotonic() + 10
