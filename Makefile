@@ -7,7 +7,7 @@ AXE_VERSION := 4.11.0
 AXE := .cache/node/node_modules/axe-core/axe.min.js
 export FLASK_APP := wsgi
 
-.PHONY: run test test-fast lint bench translations extract-messages clean
+.PHONY: run test test-postgres test-fast lint bench translations extract-messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,11 +28,21 @@ run: $(STAMP) translations
 	if [ -n "$$first" ]; then $(BIN)/flask seed-demo; fi
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# The suite runs on every core (pytest-xdist); each worker has its own SQLite file or PostgreSQL schema.
+# TEST_WORKERS=0 runs it in one process. The 15 slowest tests and the wall time are printed at the end.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
+
 test: $(STAMP) translations $(AXE)
-	$(BIN)/python -m pytest
+	$(PYTEST)
+
+# The PostgreSQL half of CI: the tests that talk to the database (see "Tests" in the README).
+test-postgres: $(STAMP) translations
+	@test -n "$$TEST_DATABASE_URL" || { echo "TEST_DATABASE_URL is not set"; exit 2; }
+	$(PYTEST) tests/integration
 
 test-fast: $(STAMP) translations
-	$(BIN)/python -m pytest -m "not e2e"
+	$(PYTEST) -m "not e2e"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -107,8 +107,8 @@ class PageProblems(list):
     """Console errors (CSP violations, JS errors) and failed requests seen by a page."""
 
 
-@pytest.fixture
-def page(browser, live_server, live_app) -> Iterator:
+def open_page(browser, live_server) -> tuple:
+    """A fresh browser context and page on the live server, recording the problems the page reports."""
     # The browser asks for English, the texts the journeys look for; language journeys switch explicitly.
     # Reduced motion switches off Bootstrap's colour transitions: axe, run right after a click on a button,
     # otherwise may measure a colour halfway (a contrast failure that only shows on a loaded machine).
@@ -123,9 +123,15 @@ def page(browser, live_server, live_app) -> Iterator:
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     page.problems = problems
+    return context, page
+
+
+@pytest.fixture
+def page(browser, live_server, live_app) -> Iterator:
+    context, page = open_page(browser, live_server)
     yield page
     context.close()
-    assert not problems, f"the browser reported errors: {problems}"
+    assert not page.problems, f"the browser reported errors: {page.problems}"
 
 
 @pytest.fixture(scope="session")

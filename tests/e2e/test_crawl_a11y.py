@@ -1,21 +1,33 @@
 """Every page of the demo platform meets WCAG 2.1 AA in the browser, as every demo role sees it.
 
 The crawl (tests/crawl.py, with the Flask test client) finds the pages; the browser visits one page per
-Flask endpoint and role and runs axe on it, in English, and on a sample of ten pages in Dutch and French
-too (switched with the language form, as a visitor does). One test for the whole platform: the demo is
-seeded once, one browser page serves every role, and every violation is reported together at the end,
-with a screenshot of each failing page under artifacts/screenshots/. To stay within a few minutes, an
-endpoint already checked for an earlier role is checked again only on the home page, where the
-navigation (which differs per role) is, and in the role's sample.
+Flask endpoint and runs axe on it, in English, and on a sample of ten pages in Dutch and French too
+(switched with the language form, as a visitor does). One test per role, so that the suite's workers share
+the browser work; each worker seeds the demo once for this module and plans, from every role's crawl, which
+pages each role checks: an endpoint is checked for the first role that reaches it, the home page for every
+role (the navigation differs per role), and each role's sample of two pages in every language. Every
+violation of a role is reported together, with a screenshot of each failing page under artifacts/screenshots/.
 """
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 
+import pytest
+
+from matchmaker.extensions import db
 from tests import crawl
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import log_in, screenshot
+from tests.conftest import PASSWORD, _empty_tables
+from tests.e2e.conftest import log_in, open_page, screenshot
 
 SAMPLE_PER_ROLE = 2  # five roles: ten pages also checked in Dutch and French
+
+
+@dataclass
+class RolePlan:
+    reached: int  # endpoints the role's crawl reached
+    pages: list[tuple[str, str]]  # (endpoint, url) that this role checks
+    sample: list[str]  # endpoints also checked in Dutch and French
 
 
 def _sample(endpoints: list[str]) -> list[str]:
@@ -25,6 +37,48 @@ def _sample(endpoints: list[str]) -> list[str]:
         return []
     picks = [choices[(i + 1) * len(choices) // (SAMPLE_PER_ROLE + 1)] for i in range(SAMPLE_PER_ROLE)]
     return list(dict.fromkeys(picks))
+
+
+def plan_checks(app) -> dict[str, RolePlan]:
+    plans: dict[str, RolePlan] = {}
+    checked: set[str] = set()
+    for role in crawl.ROLES:
+        pages = crawl.crawl(app, role, ids_per_route=1, queries_per_endpoint=2).one_page_per_endpoint()
+        sample = _sample(list(pages))
+        new = [
+            (endpoint, found.url)
+            for endpoint, found in sorted(pages.items())
+            if endpoint not in checked or endpoint in sample or endpoint == "pages.home"
+        ]
+        checked |= set(pages)
+        plans[role.name] = RolePlan(reached=len(pages), pages=new, sample=sample)
+    return plans
+
+
+@pytest.fixture(scope="module")
+def plans(live_server) -> Iterator[dict[str, RolePlan]]:
+    """The demo, seeded once per worker for this module, and what each role checks on it."""
+    app = live_server.app
+    password = app.config["DEMO_PASSWORD"]
+    # The demo accounts get the tests' password, so that log_in() works, and read English.
+    app.config["DEMO_PASSWORD"] = PASSWORD
+    try:
+        crawl.seed(app, language="en")
+    finally:
+        app.config["DEMO_PASSWORD"] = password
+    yield plan_checks(app)
+    with app.app_context():
+        db.session.rollback()
+        _empty_tables()
+        db.session.remove()
+    live_server.outbox.clear()
+
+
+def test_the_plan_checks_every_endpoint_and_ten_pages_in_three_languages(plans):
+    for name, plan in plans.items():
+        assert plan.reached >= 15, f"the crawl found only {plan.reached} endpoints for {name}"
+    assert sum(len(plan.pages) for plan in plans.values()) >= 80
+    assert sum(len(plan.sample) for plan in plans.values()) == SAMPLE_PER_ROLE * len(crawl.ROLES)
 
 
 def _check(page, check_a11y, name: str, failures: list[str]) -> None:
@@ -41,39 +95,25 @@ def _switch_language(page, language: str) -> None:
     assert page.locator("html").get_attribute("lang") == language
 
 
-def test_every_page_of_every_role_passes_axe(page, live_app, check_a11y, monkeypatch):
-    # The demo accounts get the tests' password, so that log_in() works, and read English.
-    monkeypatch.setitem(live_app.config, "DEMO_PASSWORD", PASSWORD)
-    crawl.seed(live_app, language="en")
+@pytest.mark.parametrize("role", crawl.ROLES, ids=crawl.ROLE_IDS)
+def test_every_page_of_the_role_passes_axe(role, plans, browser, live_server, check_a11y):
+    plan = plans[role.name]
+    context, page = open_page(browser, live_server)
     failures: list[str] = []
-    visited = translated = 0
-    checked: set[str] = set()
-    for role in crawl.ROLES:
-        pages = crawl.crawl(live_app, role, ids_per_route=1, queries_per_endpoint=2).one_page_per_endpoint()
-        assert len(pages) >= 15, f"the crawl found only {sorted(pages)} for {role.name}"
+    try:
         if role.email:
             log_in(page, role.email)
-        else:
-            page.context.clear_cookies()
-        sample = _sample(list(pages))
-        new = {
-            endpoint: found
-            for endpoint, found in pages.items()
-            if endpoint not in checked or endpoint in sample or endpoint == "pages.home"
-        }
-        checked |= set(pages)
-        for endpoint, found in sorted(new.items()):
-            response = page.goto(found.url)
-            assert response is not None and response.status == 200, f"{role.name}: {found.url}"
+        for endpoint, url in plan.pages:
+            response = page.goto(url)
+            assert response is not None and response.status == 200, f"{role.name}: {url}"
             name = f"crawl-{role.name}-{re.sub(r'[^a-z0-9]+', '-', endpoint)}"
             _check(page, check_a11y, name, failures)
-            visited += 1
-            if endpoint in sample:
+            if endpoint in plan.sample:
                 for language in ("nl", "fr"):
                     _switch_language(page, language)
                     _check(page, check_a11y, f"{name}-{language}", failures)
                 _switch_language(page, "en")
-                translated += 1
-    print(f"axe ran on {visited} pages, {translated} of them also in nl and fr")
-    assert visited >= 80 and translated == SAMPLE_PER_ROLE * len(crawl.ROLES)  # ten
-    assert not failures, f"{len(failures)} of {visited} pages fail axe:\n\n" + "\n\n".join(failures)
+    finally:
+        context.close()
+    assert not page.problems, f"the browser reported errors: {page.problems}"
+    assert not failures, f"{len(failures)} of {len(plan.pages)} pages fail axe:\n\n" + "\n\n".join(failures)

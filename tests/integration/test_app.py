@@ -67,6 +67,7 @@ def test_language_switch_never_redirects_to_another_site(client):
     assert response.headers["Location"] == "/"
 
 
+@pytest.mark.fresh_app
 def test_unexpected_error_gets_the_500_page_without_a_trace(app, client):
     @app.get("/boom-for-test")
     def boom():

@@ -15,6 +15,9 @@ from matchmaker.extensions import db
 from tests import crawl
 from tests.conftest import _empty_tables, make_test_app
 
+# One worker runs the whole module: it seeds the demo and crawls each role once for all of its tests.
+pytestmark = pytest.mark.xdist_group("crawl")
+
 # A number no database column holds, for ids and form fields.
 HUGE = crawl.HUGE_NUMBER
 # What an empty or hostile submission of a form holds.

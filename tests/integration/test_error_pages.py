@@ -32,6 +32,7 @@ def test_a_refusal_tells_a_logged_in_reader_and_leads_home(client, auth):
     assert 'class="btn btn-primary" href="/"' in html
 
 
+@pytest.mark.fresh_app
 def test_the_500_page_offers_no_links_into_a_broken_site_but_the_home_page(app, client):
     @app.get("/boom-for-layout-test")
     def boom():

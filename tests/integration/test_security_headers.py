@@ -80,6 +80,7 @@ def test_static_files_keep_their_own_caching(client):
     response.close()
 
 
+@pytest.mark.fresh_app
 def test_errors_carry_the_headers_too(app, client):
     @app.get("/boom-for-headers")
     def boom():
@@ -226,6 +227,7 @@ def test_production_app_sees_the_client_behind_the_load_balancer(production_app)
     assert seen == {"addr": "203.0.113.9", "scheme": "https"}
 
 
+@pytest.mark.fresh_app
 def test_without_a_proxy_forwarded_headers_are_ignored(app, client):
     seen = {}
 
