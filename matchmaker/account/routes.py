@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from matchmaker.account import bp
 from matchmaker.account.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, ProfileForm
 from matchmaker.auth.forms import ConfirmForm
+from matchmaker.auth.sessions import acting_user, keep_session, log_out, remember_language
 from matchmaker.extensions import limiter
 from matchmaker.models import utcnow
 from matchmaker.services import ServiceError, accounts
@@ -40,10 +41,11 @@ def profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         try:
-            accounts.update_profile(current_user, form.display_name.data, form.language.data)
+            accounts.update_profile(acting_user(), form.display_name.data, form.language.data)
         except ServiceError as error:
             form.form_errors.append(error.message)
         else:
+            remember_language(form.language.data)
             refresh()  # the confirmation is already in the language just chosen
             flash(_("Your profile has been saved."), "success")
             return redirect(url_for("account.profile"))
@@ -58,10 +60,11 @@ def password():
     form.policy_email = current_user.email
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current_password.data, form.password.data)
+            accounts.change_password(acting_user(), form.current_password.data, form.password.data)
         except ServiceError as error:
             _refused(form, error)
         else:
+            keep_session(acting_user())
             flash(_("Your password has been changed. You were logged out on your other devices."), "success")
             return redirect(url_for("account.profile"))
     return _render("account/password.html", form)
@@ -74,7 +77,7 @@ def email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
         try:
-            accounts.request_email_change(current_user, form.email.data, form.current_password.data)
+            accounts.request_email_change(acting_user(), form.email.data, form.current_password.data)
         except accounts.WrongPassword as error:
             _refused(form, error)
         except ServiceError as error:
@@ -96,12 +99,12 @@ def email():
 def confirm_email_change(token: str):
     form = ConfirmForm()
     try:
-        new_email = accounts.check_email_change_token(current_user, token)
+        new_email = accounts.check_email_change_token(acting_user(), token)
     except ServiceError as error:
         return _invalid_link(error)
     if form.validate_on_submit():
         try:
-            accounts.change_email(current_user, token)
+            accounts.change_email(acting_user(), token)
         except (accounts.ExpiredLink, accounts.InvalidLink) as error:
             return _invalid_link(error)
         except ServiceError as error:
@@ -132,7 +135,7 @@ def data():
 def export():
     filename = f"matchmaker-personal-data-{utcnow():%Y-%m-%d}.json"
     return Response(
-        accounts.personal_data_json(current_user),
+        accounts.personal_data_json(acting_user()),
         mimetype="application/json",
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )
@@ -145,10 +148,11 @@ def delete():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            accounts.delete_account(current_user, form.current_password.data)
+            accounts.delete_account(acting_user(), form.current_password.data)
         except ServiceError as error:
             _refused(form, error)
         else:
+            log_out()
             flash(_("Your account and personal data have been deleted. Goodbye!"), "success")
             return redirect(url_for("pages.home"))
     return _render("account/delete.html", form)

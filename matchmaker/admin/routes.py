@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from matchmaker import vocab
 from matchmaker.admin import bp
 from matchmaker.admin.forms import ActionForm, OrganisationSearchForm, UserSearchForm
+from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db
 from matchmaker.models import Role, User
 from matchmaker.models.user import GRANTED_ROLES
@@ -76,7 +77,7 @@ def grant_role(user_id: int, role: str):
     role = _granted_role(role)
     return _user_action(
         user_id,
-        lambda person: service.grant_platform_role(current_user, person, role),
+        lambda person: service.grant_platform_role(acting_user(), person, role),
         lambda person: _("%(name)s now has the role %(role)s.", name=person.display_name,
                          role=vocab.label(vocab.PLATFORM_ROLES, role)),
     )
@@ -87,7 +88,7 @@ def revoke_role(user_id: int, role: str):
     role = _granted_role(role)
     return _user_action(
         user_id,
-        lambda person: service.revoke_platform_role(current_user, person, role),
+        lambda person: service.revoke_platform_role(acting_user(), person, role),
         lambda person: _("%(name)s no longer has the role %(role)s.", name=person.display_name,
                          role=vocab.label(vocab.PLATFORM_ROLES, role)),
     )
@@ -97,7 +98,7 @@ def revoke_role(user_id: int, role: str):
 def deactivate(user_id: int):
     return _user_action(
         user_id,
-        lambda person: service.deactivate_user(current_user, person),
+        lambda person: service.deactivate_user(acting_user(), person),
         lambda person: _("%(name)s is deactivated and logged out everywhere.", name=person.display_name),
     )
 
@@ -106,7 +107,7 @@ def deactivate(user_id: int):
 def reactivate(user_id: int):
     return _user_action(
         user_id,
-        lambda person: service.reactivate_user(current_user, person),
+        lambda person: service.reactivate_user(acting_user(), person),
         lambda person: _("%(name)s can log in again.", name=person.display_name),
     )
 

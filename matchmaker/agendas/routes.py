@@ -11,11 +11,13 @@ manage the event (404 when they cannot even see it, as for drafts).
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import login_required
 
+from matchmaker import links
 from matchmaker.agendas import bp
 from matchmaker.agendas.forms import CancelForm, ResetCalendarLinkForm
 from matchmaker.agendas.pdf import agenda_pdf, agendas_pdf
+from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db
 from matchmaker.models import Event, Registration, RegistrationStatus
 from matchmaker.services import ServiceError
@@ -33,14 +35,14 @@ PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
 
 def _event(event_id: int) -> Event:
     event = db.get_or_404(Event, event_id)
-    if not events_service.can_view(current_user, event):
+    if not events_service.can_view(acting_user(), event):
         abort(404)
     return event
 
 
 def _own_registration(event_id: int) -> Registration:
     event = _event(event_id)
-    registration = registrations_service.registration_of(current_user, event)
+    registration = registrations_service.registration_of(acting_user(), event)
     if registration is None:
         abort(404)
     return registration
@@ -48,14 +50,9 @@ def _own_registration(event_id: int) -> Registration:
 
 def _managed(event_id: int) -> Event:
     event = _event(event_id)
-    if not agendas_service.can_manage(current_user, event):
+    if not agendas_service.can_manage(acting_user(), event):
         abort(403)
     return event
-
-
-def _base_url() -> str:
-    """The public address of the site (as in mails): a calendar app must reach the feed from outside."""
-    return current_app.config["SERVER_BASE_URL"].rstrip("/")
 
 
 def _ics(body: bytes, filename: str | None = None) -> Response:
@@ -66,7 +63,8 @@ def _ics(body: bytes, filename: str | None = None) -> Response:
 
 
 def _feed_url(token: str) -> str:
-    return _base_url() + url_for("agendas.calendar_feed", token=token)
+    """On the public address of the site (as in mails): a calendar app must reach the feed from outside."""
+    return links.external_url("agendas.calendar_feed", token=token)
 
 
 # --- participant ---------------------------------------------------------------------------------------
@@ -87,7 +85,7 @@ def participant_agenda(event_id: int):
             event=registration.event,
             registration=registration,
             agenda=agenda,
-            can_manage=events_service.can_manage(current_user, registration.event),
+            can_manage=events_service.can_manage(acting_user(), registration.event),
             may_cancel=scheduling_service.may_cancel(registration),
             now=events_service.local_now(),
             feed_url=feed_url,
@@ -116,7 +114,7 @@ def agenda_download_pdf(event_id: int):
 @login_required
 def agenda_download_ics(event_id: int):
     registration = _own_registration(event_id)
-    body = agendas_service.agenda_ical(registration, _base_url())
+    body = agendas_service.agenda_ical(registration)
     return _ics(body, f"agenda-{registration.event_id}.ics")
 
 
@@ -127,7 +125,7 @@ def meeting_download_ics(event_id: int, meeting_id: int):
     meeting = agendas_service.meeting_of(registration, meeting_id)
     if meeting is None:
         abort(404)
-    body = agendas_service.agenda_ical(registration, _base_url(), meetings=[meeting])
+    body = agendas_service.agenda_ical(registration, meetings=[meeting])
     return _ics(body, f"meeting-{meeting.id}.ics")
 
 
@@ -168,7 +166,7 @@ def cancel_meeting(event_id: int, meeting_id: int):
     if form.validate_on_submit():
         name, when = other.name, meeting.slot.starts_at
         try:
-            scheduling_service.cancel_own_meeting(current_user, meeting, form.reason.data or "")
+            scheduling_service.cancel_own_meeting(acting_user(), meeting, form.reason.data or "")
         except ServiceError as refusal:
             db.session.rollback()
             form.form_errors.append(refusal.message)
@@ -203,7 +201,8 @@ def withdraw(event_id: int):
     form = CancelForm()
     if form.validate_on_submit():
         try:
-            count = scheduling_service.withdraw_from_event(current_user, registration, form.reason.data or "")
+            reason = form.reason.data or ""
+            count = scheduling_service.withdraw_from_event(acting_user(), registration, reason)
         except ServiceError as refusal:
             db.session.rollback()
             form.form_errors.append(refusal.message)
@@ -235,7 +234,7 @@ def calendar_feed(token: str):
     language = registration.user.language
     if language not in current_app.config["LANGUAGES"]:
         language = None
-    body = agendas_service.agenda_ical(registration, _base_url(), language=language)
+    body = agendas_service.agenda_ical(registration, language=language)
     return _ics(body)
 
 

@@ -10,7 +10,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from matchmaker.auth import bp
+from matchmaker.auth import bp, sessions
 from matchmaker.auth.forms import ConfirmForm, EmailForm, LoginForm, RegisterForm, ResetPasswordForm
 from matchmaker.extensions import limiter
 from matchmaker.i18n import current_language
@@ -52,7 +52,7 @@ def login():
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         try:
-            user = accounts.log_in(form.email.data, form.password.data, remember=form.remember.data)
+            user = sessions.log_in(form.email.data, form.password.data, remember=form.remember.data)
         except ServiceError as error:
             form.form_errors.append(error.message)
         else:
@@ -64,7 +64,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    accounts.log_out()
+    sessions.log_out()
     flash(_("You have been logged out."), "info")
     return redirect(url_for("pages.home"))
 
@@ -171,7 +171,7 @@ def reset_password(token: str):
             form.password.errors.append(error.message)
         else:
             if current_user.is_authenticated:  # the session of whoever was logged in here has ended
-                accounts.log_out()
+                sessions.log_out()
             flash(_("Your password has been changed. You can now log in with it."), "success")
             return redirect(url_for("auth.login"))
     status = 422 if form.is_submitted() else 200

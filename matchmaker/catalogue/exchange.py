@@ -4,11 +4,12 @@ from functools import wraps
 
 from flask import Response, abort, flash, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectChoice, SelectField
 
+from matchmaker.auth.sessions import acting_user
 from matchmaker.catalogue import bp
 from matchmaker.models import utcnow
 from matchmaker.services import ServiceError
@@ -29,7 +30,7 @@ def organizers_only(view):
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if not service.can_exchange(current_user):
+        if not service.can_exchange(acting_user()):
             abort(403)
         return view(*args, **kwargs)
 
@@ -60,7 +61,8 @@ def exchange():
 def export(kind: str, fmt: str):
     if kind not in service.KINDS or fmt not in FORMATS:
         abort(404)
-    body = service.export_csv(current_user, kind) if fmt == "csv" else service.export_json(current_user, kind)
+    export = service.export_csv if fmt == "csv" else service.export_json
+    body = export(acting_user(), kind)
     filename = f"matchmaker-{kind}-{utcnow():%Y%m%d-%H%M}.{fmt}"
     return Response(
         body,
@@ -81,7 +83,7 @@ def import_items():
         return _render(form, status=400)
     data = request.files["file"].read(service.MAX_FILE_BYTES + 1)
     try:
-        report = service.import_csv(current_user, form.kind.data, data)
+        report = service.import_csv(acting_user(), form.kind.data, data)
     except ServiceError as refusal:
         flash(refusal.message, "error")
         return _render(form, status=400)

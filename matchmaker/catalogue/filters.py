@@ -3,6 +3,7 @@
 from flask_babel import format_currency
 from flask_babel import gettext as _
 
+from matchmaker.auth.sessions import acting_user
 from matchmaker.catalogue import bp
 from matchmaker.catalogue.forms import (
     INNOVATION_TYPE_LABELS,
@@ -69,5 +70,6 @@ def cpv_describe(code: str) -> dict:
 
 
 @bp.app_template_global("published_items_of")
-def published_items_of(organisation, viewer=None):
-    return catalogue_service.published_items_of(organisation, viewer)
+def published_items_of(organisation):
+    """What the visitor of this page may see of the organisation's published items."""
+    return catalogue_service.published_items_of(organisation, acting_user())

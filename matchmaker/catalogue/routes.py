@@ -11,6 +11,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from matchmaker.auth.sessions import acting_user
 from matchmaker.catalogue import bp
 from matchmaker.catalogue.forms import ActionForm, NeedForm, OfferingForm, ThemeForm
 from matchmaker.extensions import db, login_manager
@@ -42,9 +43,9 @@ def members_only(view):
 
 def _editable(model, item_id: int):
     item = db.get_or_404(model, item_id)
-    if not service.can_view(current_user, item):
+    if not service.can_view(acting_user(), item):
         abort(404)
-    if not service.can_edit(current_user, item):
+    if not service.can_edit(acting_user(), item):
         abort(403)
     return item
 
@@ -119,7 +120,7 @@ def _render_offering_form(form, offering=None, preview=False, conflict=False):
 def new_offering():
     if current_user.organisation is None:
         return _no_organisation_redirect()
-    if not service.can_create_offering(current_user):
+    if not service.can_create_offering(acting_user()):
         abort(403)
     form = OfferingForm(data={"language": current_language()} if request.method == "GET" else None)
     _theme_choices(form, [])
@@ -128,7 +129,7 @@ def new_offering():
         return _render_offering_form(form, preview=True)
     if form.validate_on_submit():
         try:
-            offering = service.create_offering(current_user, form.to_input())
+            offering = service.create_offering(acting_user(), form.to_input())
         except ServiceError as refusal:
             form.form_errors.append(refusal.message)
         else:
@@ -140,12 +141,12 @@ def new_offering():
 @bp.get("/offerings/<int:offering_id>")
 def offering(offering_id: int):
     item = db.get_or_404(Offering, offering_id)
-    if not service.can_view(current_user, item):
+    if not service.can_view(acting_user(), item):
         abort(404)
     return render_template(
         "catalogue/offering_detail.html",
         offering=item,
-        can_edit=service.can_edit(current_user, item),
+        can_edit=service.can_edit(acting_user(), item),
         actions=service.allowed_actions(item),
         action_form=ActionForm(),
     )
@@ -162,7 +163,7 @@ def edit_offering(offering_id: int):
         return _render_offering_form(form, offering=item, preview=True)
     if form.validate_on_submit():
         try:
-            service.update_offering(current_user, item, form.to_input(), form.version_number())
+            service.update_offering(acting_user(), item, form.to_input(), form.version_number())
         except service.EditConflict as conflict:
             db.session.refresh(item)
             form.form_errors.append(conflict.message)
@@ -181,7 +182,7 @@ def _offering_action(offering_id: int, verb, done: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        verb(current_user, item)
+        verb(acting_user(), item)
     except ServiceError as refusal:
         flash(refusal.message, "danger")
     else:
@@ -269,7 +270,7 @@ def _render_need_form(form, need=None, preview=False, conflict=False):
 def new_need():
     if current_user.organisation is None:
         return _no_organisation_redirect()
-    if not service.can_create_need(current_user):
+    if not service.can_create_need(acting_user()):
         abort(403)
     form = NeedForm(data={"language": current_language()} if request.method == "GET" else None)
     _theme_choices(form, [])
@@ -278,7 +279,7 @@ def new_need():
         return _render_need_form(form, preview=True)
     if form.validate_on_submit():
         try:
-            need = service.create_need(current_user, form.to_input())
+            need = service.create_need(acting_user(), form.to_input())
         except ServiceError as refusal:
             form.form_errors.append(refusal.message)
         else:
@@ -292,12 +293,12 @@ def need(need_id: int):
     item = db.get_or_404(Need, need_id)
     if item.is_public and item.registered_only and not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not service.can_view(current_user, item):
+    if not service.can_view(acting_user(), item):
         abort(404)
     return render_template(
         "catalogue/need_detail.html",
         need=item,
-        can_edit=service.can_edit(current_user, item),
+        can_edit=service.can_edit(acting_user(), item),
         actions=service.allowed_actions(item),
         action_form=ActionForm(),
     )
@@ -316,7 +317,7 @@ def edit_need(need_id: int):
         return _render_need_form(form, need=item, preview=True)
     if form.validate_on_submit():
         try:
-            service.update_need(current_user, item, form.to_input(), form.version_number())
+            service.update_need(acting_user(), item, form.to_input(), form.version_number())
         except service.EditConflict as conflict:
             db.session.refresh(item)
             form.form_errors.append(conflict.message)
@@ -335,7 +336,7 @@ def _need_action(need_id: int, verb, done: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        verb(current_user, item)
+        verb(acting_user(), item)
     except ServiceError as refusal:
         flash(refusal.message, "danger")
     else:
@@ -404,7 +405,7 @@ def _theme_manager_only(view):
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated and request.method == "GET":
             return login_manager.unauthorized()
-        if not themes_service.can_manage_themes(current_user):
+        if not themes_service.can_manage_themes(acting_user()):
             abort(403)
         return view(*args, **kwargs)
 
@@ -438,7 +439,7 @@ def new_theme():
     form = ThemeForm()
     if form.validate_on_submit():
         try:
-            theme = themes_service.create_theme(current_user, _theme_input(form))
+            theme = themes_service.create_theme(acting_user(), _theme_input(form))
         except ServiceError as refusal:
             form.form_errors.append(refusal.message)
         else:
@@ -454,7 +455,7 @@ def edit_theme(theme_id: int):
     form = ThemeForm(obj=theme)
     if form.validate_on_submit():
         try:
-            themes_service.update_theme(current_user, theme, _theme_input(form))
+            themes_service.update_theme(acting_user(), theme, _theme_input(form))
         except ServiceError as refusal:
             db.session.rollback()
             form.form_errors.append(refusal.message)
@@ -469,7 +470,7 @@ def _set_theme_active(theme_id: int, active: bool):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        themes_service.set_theme_active(current_user, theme, active)
+        themes_service.set_theme_active(acting_user(), theme, active)
     except ServiceError as refusal:
         flash(refusal.message, "danger")
     else:

@@ -9,7 +9,6 @@ from functools import cache
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -22,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
+from matchmaker.auth.sessions import acting_user
 from matchmaker.catalogue import bp
 from matchmaker.catalogue.forms import INNOVATION_TYPE_LABELS, LANGUAGE_LABELS, PROCUREMENT_ROUTE_LABELS
 from matchmaker.i18n import current_language
@@ -105,7 +105,7 @@ class BrowseForm(FlaskForm):
         statuses = search_service.allowed_statuses(kind, viewer)
         self.status.choices = [SelectChoice(s, STATUS_LABELS[s]) for s in statuses]
         self.show_status = len(statuses) > 1  # the public may choose open or closed needs
-        self.show_mine = bool(viewer.is_authenticated and viewer.organisation is not None)
+        self.show_mine = bool(viewer is not None and viewer.organisation is not None)
         self.sort.choices = [SelectChoice(s, SORT_LABELS[s]) for s in search_service.SORTS[kind]]
         if kind == "offering":
             del self.route
@@ -182,11 +182,11 @@ def _page_number(messages: list[str]) -> int:
 def _browse(kind: str):
     messages: list[str] = []
     page = _page_number(messages)
-    form = BrowseForm(kind, current_user, formdata=request.args)
+    form = BrowseForm(kind, acting_user(), formdata=request.args)
     form.validate()
     if form.sort.errors:
         form.sort.errors = [_("Unknown sort order: the results are sorted by best match.")]
-    result = search_service.search_catalogue(form.params(page), current_user)
+    result = search_service.search_catalogue(form.params(page), acting_user())
     if result.page_clamped:
         messages.append(_("That page does not exist; showing the last page."))
 

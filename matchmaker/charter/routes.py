@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from matchmaker.auth.sessions import acting_user
 from matchmaker.charter import bp
 from matchmaker.charter.forms import SignForm, WithdrawForm
 from matchmaker.content.routes import page_view, visible_page
@@ -30,7 +31,7 @@ def index():
         signatures=service.public_signatories(),
         organisation=organisation,
         own_signature=service.active_signature(organisation),
-        can_sign=service.can_sign_for(current_user, organisation),
+        can_sign=service.can_sign_for(acting_user(), organisation),
         withdraw_form=WithdrawForm(),
         **page_view(visible_page(content_service.CHARTER)),
     )
@@ -38,7 +39,7 @@ def index():
 
 def _signable_organisation():
     organisation = _organisation()
-    if not service.can_sign_for(current_user, organisation):
+    if not service.can_sign_for(acting_user(), organisation):
         abort(403)
     return organisation
 
@@ -61,7 +62,7 @@ def sign():
         else:
             try:
                 service.sign_charter(
-                    current_user,
+                    acting_user(),
                     organisation,
                     service.SignatureInput(
                         form.signatory_name.data,
@@ -89,7 +90,7 @@ def withdraw():
     if not WithdrawForm().validate_on_submit():
         abort(400)
     try:
-        service.withdraw_signature(current_user, organisation)
+        service.withdraw_signature(acting_user(), organisation)
     except ServiceError as refusal:
         flash(refusal.message, "warning")
     else:

@@ -9,6 +9,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from matchmaker.auth.sessions import acting_user
 from matchmaker.content import bp
 from matchmaker.content.forms import ActionForm, ContactForm, PageForm
 from matchmaker.extensions import db, limiter
@@ -43,14 +44,14 @@ def page_view(page: Page | None) -> dict:
         "page_body": service.render_page_body(page.body(language)),
         "page_language": shown,
         "page_fallback": shown != language,
-        "can_edit_page": service.can_edit_pages(current_user),
+        "can_edit_page": service.can_edit_pages(acting_user()),
     }
 
 
 def visible_page(slug: str) -> Page | None:
     """The page to show for a slug: published ones to everyone, the others to administrators only."""
     page = service.get_page(slug)
-    if page is None or (not page.published and not service.can_edit_pages(current_user)):
+    if page is None or (not page.published and not service.can_edit_pages(acting_user())):
         return None
     return page
 
@@ -65,7 +66,7 @@ def index():
     return render_template(
         "content/index.html",
         pages=[(p, p.title(language)) for p in pages],
-        can_edit_page=service.can_edit_pages(current_user),
+        can_edit_page=service.can_edit_pages(acting_user()),
     )
 
 
@@ -131,7 +132,7 @@ def contact_sent():
 
 
 def _require_editor() -> None:
-    if not service.can_edit_pages(current_user):
+    if not service.can_edit_pages(acting_user()):
         abort(403)
 
 
@@ -200,7 +201,7 @@ def admin_new_page():
         return _editor(form, None, 200 if valid else 422, preview=_preview(form))
     if form.validate_on_submit():
         try:
-            page = service.create_page(current_user, form.slug.data, _input(form))
+            page = service.create_page(acting_user(), form.slug.data, _input(form))
         except ServiceError as refusal:
             form.form_errors.append(refusal.message)
         else:
@@ -221,7 +222,7 @@ def admin_edit_page(page_id: int):
         return _editor(form, page, 200 if valid else 422, preview=_preview(form))
     if form.validate_on_submit():
         try:
-            service.update_page(current_user, page, _input(form), form.version_number())
+            service.update_page(acting_user(), page, _input(form), form.version_number())
         except service.EditConflict as conflict:
             db.session.refresh(page)
             form.form_errors.append(conflict.message)
@@ -241,7 +242,7 @@ def _publish(page_id: int, published: bool):
     page = db.get_or_404(Page, page_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    service.set_published(current_user, page, published)
+    service.set_published(acting_user(), page, published)
     if published:
         flash(_("“%(title)s” is published.", title=page.title_nl), "success")
     else:

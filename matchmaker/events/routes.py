@@ -6,11 +6,12 @@ else; the participant list and requests are for approved participants (403 other
 its two sides only (404 otherwise).
 """
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from matchmaker.auth.sessions import acting_user
 from matchmaker.events import bp
 from matchmaker.events.forms import (
     ActionForm,
@@ -47,21 +48,21 @@ from matchmaker.services.themes import list_themes
 
 def _event(event_id: int) -> Event:
     event = db.get_or_404(Event, event_id)
-    if not events_service.can_view(current_user, event):
+    if not events_service.can_view(acting_user(), event):
         abort(404)
     return event
 
 
 def _managed(event_id: int) -> Event:
     event = _event(event_id)
-    if not events_service.can_manage(current_user, event):
+    if not events_service.can_manage(acting_user(), event):
         abort(403)
     return event
 
 
 def _participant_view(event_id: int) -> Event:
     event = _event(event_id)
-    if not registrations_service.can_see_participants(current_user, event):
+    if not registrations_service.can_see_participants(acting_user(), event):
         abort(403)
     return event
 
@@ -92,21 +93,21 @@ def index():
         listing=listing,
         themes=list_themes(),
         theme=theme,
-        can_create=events_service.can_create_events(current_user),
-        my_registrations=registrations_service.registrations_of_user(current_user),
+        can_create=events_service.can_create_events(acting_user()),
+        my_registrations=registrations_service.registrations_of_user(acting_user()),
     )
 
 
 @bp.get("/<int:event_id>")
 def detail(event_id: int):
     event = _event(event_id)
-    registration = registrations_service.registration_of(current_user, event)
+    registration = registrations_service.registration_of(acting_user(), event)
     return render_template(
         "events/detail.html",
         event=event,
         description_html=render_markdown(event.description),
         registration=registration,
-        can_manage=events_service.can_manage(current_user, event),
+        can_manage=events_service.can_manage(acting_user(), event),
         registration_open=events_service.registration_is_open(event),
         requests_open=events_service.requests_are_open(event),
         places={role: registrations_service.places_left(event, role) for role in ParticipantRole},
@@ -118,7 +119,7 @@ def detail(event_id: int):
 @bp.get("/<int:event_id>.ics")
 def ical(event_id: int):
     event = _event(event_id)
-    body = events_service.event_ical(event, current_app.config["SERVER_BASE_URL"])
+    body = events_service.event_ical(event)
     return Response(
         body,
         mimetype="text/calendar",
@@ -132,9 +133,9 @@ def ical(event_id: int):
 @bp.get("/manage")
 @login_required
 def manage():
-    if not events_service.can_create_events(current_user):
+    if not events_service.can_create_events(acting_user()):
         abort(403)
-    return render_template("events/manage.html", events=events_service.events_managed_by(current_user))
+    return render_template("events/manage.html", events=events_service.events_managed_by(acting_user()))
 
 
 def _status_of(form) -> int:
@@ -153,12 +154,12 @@ def _event_form(event: Event | None) -> EventForm:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
-    if not events_service.can_create_events(current_user):
+    if not events_service.can_create_events(acting_user()):
         abort(403)
     form = _event_form(None)
     if form.validate_on_submit():
         try:
-            event = events_service.create_event(current_user, form.to_input())
+            event = events_service.create_event(acting_user(), form.to_input())
         except events_service.InvalidEvent as refusal:
             form.add_problems(refusal.problems)
         except ServiceError as refusal:
@@ -193,7 +194,7 @@ def edit(event_id: int):
     if form.validate_on_submit():
         before = events_service.draft_meeting_count(event)
         try:
-            events_service.update_event(current_user, event, form.to_input())
+            events_service.update_event(acting_user(), event, form.to_input())
         except events_service.InvalidEvent as refusal:
             db.session.rollback()
             form.add_problems(refusal.problems)
@@ -236,7 +237,7 @@ def add_day(event_id: int):
     if form.validate_on_submit():
         try:
             events_service.add_day(
-                current_user,
+                acting_user(),
                 event,
                 form.day.data,
                 form.start_time.data,
@@ -262,7 +263,7 @@ def remove_day(event_id: int, day_id: int):
     if ActionForm().validate_on_submit():
         before = events_service.draft_meeting_count(event)
         try:
-            events_service.remove_day(current_user, event_day)
+            events_service.remove_day(acting_user(), event_day)
         except ServiceError as refusal:
             db.session.rollback()
             flash(refusal.message, "danger")
@@ -284,7 +285,7 @@ def add_block(event_id: int, day_id: int):
         before = events_service.draft_meeting_count(event)
         try:
             events_service.add_block(
-                current_user,
+                acting_user(),
                 event_day,
                 form.kind.data,
                 form.title.data or "",
@@ -311,7 +312,7 @@ def remove_block(event_id: int, block_id: int):
     if ActionForm().validate_on_submit():
         before = events_service.draft_meeting_count(event)
         try:
-            events_service.remove_block(current_user, block)
+            events_service.remove_block(acting_user(), block)
         except ServiceError as refusal:
             db.session.rollback()
             flash(refusal.message, "danger")
@@ -330,14 +331,14 @@ def change_status(event_id: int):
         try:
             if form.status.data == EventStatus.AGENDA_PUBLISHED:
                 # The schedule's own publication: meetings published and locked, one notice each.
-                report = events_service.publish_agenda(current_user, event)
+                report = events_service.publish_agenda(acting_user(), event)
                 message = ngettext(
                     "The agenda is published; %(num)s participant is notified.",
                     "The agenda is published; %(num)s participants are notified.",
                     report.notified,
                 )
             else:
-                events_service.change_status(current_user, event, form.status.data)
+                events_service.change_status(acting_user(), event, form.status.data)
                 message = _("The event's stage is changed.")
         except ServiceError as refusal:
             db.session.rollback()
@@ -372,7 +373,7 @@ def decide(event_id: int, registration_id: int, decision: str):
         abort(404)
     if ActionForm().validate_on_submit():
         try:
-            registrations_service.decide_registration(current_user, registration, decision == "approve")
+            registrations_service.decide_registration(acting_user(), registration, decision == "approve")
         except ServiceError as refusal:
             db.session.rollback()
             flash(refusal.message, "danger")
@@ -394,7 +395,7 @@ def on_behalf(event_id: int):
     if form.validate_on_submit():
         try:
             registration = registrations_service.register_on_behalf(
-                current_user, event, form.email.data, form.role.data, form.max_meetings.data
+                acting_user(), event, form.email.data, form.role.data, form.max_meetings.data
             )
         except ServiceError as refusal:
             db.session.rollback()
@@ -411,7 +412,7 @@ def nudge(event_id: int):
     event = _managed(event_id)
     if ActionForm().validate_on_submit():
         try:
-            count = events_service.nudge_participants_without_requests(current_user, event)
+            count = events_service.nudge_participants_without_requests(acting_user(), event)
         except ServiceError as refusal:
             flash(refusal.message, "danger")
         else:
@@ -455,19 +456,19 @@ def export_requests(event_id: int):
 @login_required
 def register(event_id: int):
     event = _event(event_id)
-    existing = registrations_service.registration_of(current_user, event)
+    existing = registrations_service.registration_of(acting_user(), event)
     editing = existing is not None and existing.is_active
     if not events_service.registration_is_open(event):
         flash(_("Registration for this event is not open."), "warning")
         return _to_detail(event)
-    roles = [existing.role] if editing else registrations_service.participant_roles(current_user)
+    roles = [existing.role] if editing else registrations_service.participant_roles(acting_user())
     if not roles:
         flash(_("Only buyers and suppliers register for an event."), "warning")
         return _to_detail(event)
     if current_user.organisation is None:
         flash(_("Register your organisation first: you bring its offerings or needs."), "warning")
         return redirect(url_for("organisations.mine"))
-    items_by_role = {role: registrations_service.eligible_items(current_user, role) for role in roles}
+    items_by_role = {role: registrations_service.eligible_items(acting_user(), role) for role in roles}
     meeting_slots = event.meeting_slots
     form = RegistrationForm()
     form.set_choices(roles, items_by_role, meeting_slots)
@@ -490,9 +491,9 @@ def register(event_id: int):
         )
         try:
             if editing:
-                registrations_service.update_registration(current_user, existing, data)
+                registrations_service.update_registration(acting_user(), existing, data)
             else:
-                registration = registrations_service.register(current_user, event, data)
+                registration = registrations_service.register(acting_user(), event, data)
         except ServiceError as refusal:
             db.session.rollback()
             form.form_errors.append(refusal.message)
@@ -519,12 +520,12 @@ def register(event_id: int):
 @login_required
 def cancel_registration(event_id: int):
     event = _event(event_id)
-    registration = registrations_service.registration_of(current_user, event)
+    registration = registrations_service.registration_of(acting_user(), event)
     if registration is None:
         abort(404)
     if ActionForm().validate_on_submit():
         try:
-            registrations_service.cancel_registration(current_user, registration)
+            registrations_service.cancel_registration(acting_user(), registration)
         except ServiceError as refusal:
             db.session.rollback()
             flash(refusal.message, "danger")
@@ -541,7 +542,7 @@ def cancel_registration(event_id: int):
 def participants(event_id: int):
     event = _participant_view(event_id)
     directory = registrations_service.who_is_here(
-        current_user,
+        acting_user(),
         event,
         role=request.args.get("role"),
         theme_id=request.args.get("theme", type=int),
@@ -585,7 +586,7 @@ def new_request(event_id: int):
         form.to.data = str(recipient.id)
     if form.validate_on_submit():
         try:
-            requests_service.send_request(current_user, event, recipient.id, form.message.data or "")
+            requests_service.send_request(acting_user(), event, recipient.id, form.message.data or "")
         except requests_service.NotAParticipant:
             abort(403)
         except ServiceError as refusal:
@@ -604,7 +605,7 @@ def new_request(event_id: int):
 @login_required
 def requests(event_id: int):
     event = _event(event_id)
-    mine = registrations_service.registration_of(current_user, event)
+    mine = registrations_service.registration_of(acting_user(), event)
     if mine is None or mine.status != RegistrationStatus.APPROVED:
         abort(403)
     received, sent = requests_service.requests_of(mine)
@@ -627,19 +628,19 @@ def requests(event_id: int):
 @login_required
 def answer_request(event_id: int, request_id: int, action: str):
     event = _event(event_id)
-    meeting_request = requests_service.get_request_for(current_user, event, request_id)
+    meeting_request = requests_service.get_request_for(acting_user(), event, request_id)
     if meeting_request is None:
         abort(404)
     if ActionForm().validate_on_submit():
         try:
             if action == "accept":
-                requests_service.accept_request(current_user, meeting_request)
+                requests_service.accept_request(acting_user(), meeting_request)
                 message = _("You accepted the request. The organizer will schedule the meeting.")
             elif action == "decline":
-                requests_service.decline_request(current_user, meeting_request)
+                requests_service.decline_request(acting_user(), meeting_request)
                 message = _("You declined the request.")
             else:
-                requests_service.cancel_request(current_user, meeting_request)
+                requests_service.cancel_request(acting_user(), meeting_request)
                 message = _("Your request is cancelled.")
         except ServiceError as refusal:
             db.session.rollback()

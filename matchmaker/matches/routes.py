@@ -11,6 +11,7 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from matchmaker.auth.sessions import acting_user
 from matchmaker.i18n import current_language
 from matchmaker.matches import bp
 from matchmaker.matches.forms import InterestForm, OverviewFilterForm
@@ -58,7 +59,7 @@ def index():
     include_declined = request.args.get("declined") == "1"
     organisation = current_user.organisation
     groups = service.my_proposals(
-        current_user, current_language(), limit=per_item, include_declined=include_declined
+        acting_user(), current_language(), limit=per_item, include_declined=include_declined
     )
     return render_template(
         "matches/index.html",
@@ -67,8 +68,8 @@ def index():
         per_item=per_item,
         per_item_choices=PER_ITEM_CHOICES,
         include_declined=include_declined,
-        mutual_count=service.mutual_count(current_user),
-        can_see_overview=service.can_see_overview(current_user),
+        mutual_count=service.mutual_count(acting_user()),
+        can_see_overview=service.can_see_overview(acting_user()),
         form=InterestForm(),
     )
 
@@ -78,11 +79,11 @@ def index():
 def pair(need_id: int, offering_id: int):
     """One proposal: both items, the score and the full explanation, and the answers."""
     try:
-        need, offering, side = service.check_pair(current_user, need_id, offering_id)
+        need, offering, side = service.check_pair(acting_user(), need_id, offering_id)
     except service.NotFound:
         abort(404)
     except service.Forbidden:
-        if not service.can_see_overview(current_user):
+        if not service.can_see_overview(acting_user()):
             abort(403)
         need, offering = service.load_public_pair(need_id, offering_id)
         side = None
@@ -114,7 +115,7 @@ def interest(need_id: int, offering_id: int):
         flash(message, "danger")
         return redirect(target)
     try:
-        result = service.set_interest(current_user, need_id, offering_id, form.decision.data)
+        result = service.set_interest(acting_user(), need_id, offering_id, form.decision.data)
     except service.NotFound:
         abort(404)
     except service.Forbidden:
@@ -143,7 +144,7 @@ def interest(need_id: int, offering_id: int):
 @bp.get("/mutual")
 @login_required
 def mutual():
-    matches = service.mutual_matches(current_user)
+    matches = service.mutual_matches(acting_user())
     organisation = current_user.organisation
     language = current_language()
     return render_template(
@@ -170,7 +171,7 @@ def _overview_filter() -> tuple[OverviewFilterForm, int | None]:
 
 
 def _organizers_only() -> None:
-    if not service.can_see_overview(current_user):
+    if not service.can_see_overview(acting_user()):
         abort(403)
 
 

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import csrf, db, limiter
 from matchmaker.i18n import current_language
 from matchmaker.models import Event, Role, Subscriber
@@ -172,9 +173,9 @@ def unsubscribe(token: str):
 
 def _announceable_event(event_id: int) -> Event:
     event = db.get_or_404(Event, event_id)
-    if not events_service.can_view(current_user, event):
+    if not events_service.can_view(acting_user(), event):
         abort(404)
-    if not events_service.can_manage(current_user, event):
+    if not events_service.can_manage(acting_user(), event):
         abort(403)
     return event
 
@@ -187,7 +188,7 @@ def announce(event_id: int):
     problem = None
     if form.validate_on_submit():
         try:
-            announcement = service.announce_event(current_user, event)
+            announcement = service.announce_event(acting_user(), event)
         except ServiceError as refusal:
             problem = refusal.message
         else:
@@ -220,7 +221,7 @@ def _announce_page(event: Event, form: AnnounceForm, problem: str | None = None)
         unreached=service.count_unreached(event) if interrupted else 0,
         stall_minutes=int(service.stall_after().total_seconds() // 60),
         recipients=service.count_recipients(event),
-        can_announce=service.can_announce(current_user, event),
+        can_announce=service.can_announce(acting_user(), event),
     ), (409 if problem else 200)
 
 
@@ -233,7 +234,7 @@ def resume(event_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        announcement = service.resume_announcement(current_user, event)
+        announcement = service.resume_announcement(acting_user(), event)
     except ServiceError as refusal:
         db.session.rollback()
         return _announce_page(event, AnnounceForm(), refusal.message)

@@ -9,6 +9,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
+from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db
 from matchmaker.notifications import bp
 from matchmaker.notifications.forms import ActionForm, PreferenceForm
@@ -24,7 +25,7 @@ def unread_notifications():
         if not current_user.is_authenticated:
             return 0
         try:
-            return service.unread_count(current_user)
+            return service.unread_count(acting_user())
         except SQLAlchemyError:  # never let the badge break a page (e.g. the 500 page itself)
             db.session.rollback()
             return 0
@@ -45,12 +46,12 @@ def _safe_local(url: str | None) -> str | None:
 @bp.get("/")
 @login_required
 def index():
-    page = service.notifications_of(current_user, page=request.args.get("page", 1, type=int))
+    page = service.notifications_of(acting_user(), page=request.args.get("page", 1, type=int))
     return render_template(
         "notifications/index.html",
         page=page,
         render_text=service.render_text,
-        unread=service.unread_count(current_user),
+        unread=service.unread_count(acting_user()),
         action_form=ActionForm(),
     )
 
@@ -58,22 +59,22 @@ def index():
 @bp.post("/<int:notification_id>/open")
 @login_required
 def open_notification(notification_id: int):
-    notification = service.get_own_notification(current_user, notification_id)
+    notification = service.get_own_notification(acting_user(), notification_id)
     if notification is None:
         abort(404)
     if ActionForm().validate_on_submit():
-        service.mark_read(current_user, notification)
+        service.mark_read(acting_user(), notification)
     return redirect(_safe_local(notification.url) or url_for(".index"))
 
 
 @bp.post("/<int:notification_id>/read")
 @login_required
 def mark_read(notification_id: int):
-    notification = service.get_own_notification(current_user, notification_id)
+    notification = service.get_own_notification(acting_user(), notification_id)
     if notification is None:
         abort(404)
     if ActionForm().validate_on_submit():
-        service.mark_read(current_user, notification)
+        service.mark_read(acting_user(), notification)
         flash(_("The notification is marked as read."), "success")
     return redirect(url_for(".index"))
 
@@ -82,7 +83,7 @@ def mark_read(notification_id: int):
 @login_required
 def mark_all_read():
     if ActionForm().validate_on_submit():
-        count = service.mark_all_read(current_user)
+        count = service.mark_all_read(acting_user())
         flash(
             ngettext(
                 "%(num)s notification is marked as read.", "%(num)s notifications are marked as read.", count
@@ -97,10 +98,10 @@ def mark_all_read():
 def settings():
     form = PreferenceForm()
     if request.method == "GET":
-        form.email_mode.data = service.email_mode(current_user)
+        form.email_mode.data = service.email_mode(acting_user())
     if form.validate_on_submit():
         try:
-            service.set_email_mode(current_user, form.email_mode.data)
+            service.set_email_mode(acting_user(), form.email_mode.data)
         except ServiceError as refusal:
             form.form_errors.append(refusal.message)
         else:

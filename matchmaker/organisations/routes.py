@@ -7,6 +7,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db, limiter
 from matchmaker.models import Invitation, Membership, MembershipRole, Organisation, OrganisationKind
 from matchmaker.organisations import bp
@@ -16,7 +17,7 @@ from matchmaker.services import organisations as service
 
 
 def _managed(organisation: Organisation) -> Organisation:
-    if not service.can_manage(current_user, organisation):
+    if not service.can_manage(acting_user(), organisation):
         abort(403)
     return organisation
 
@@ -35,8 +36,8 @@ def _form_page(template: str, form, **context):
 def mine():
     organisation = current_user.organisation
     if organisation is None:
-        return render_template("organisations/none.html", kinds=service.allowed_kinds(current_user))
-    is_admin = service.can_manage(current_user, organisation)
+        return render_template("organisations/none.html", kinds=service.allowed_kinds(acting_user()))
+    is_admin = service.can_manage(acting_user(), organisation)
     return render_template(
         "organisations/mine.html",
         organisation=organisation,
@@ -54,14 +55,14 @@ def create():
     if current_user.organisation is not None:
         flash(_("You already belong to an organisation."), "info")
         return _back_to_mine()
-    kinds = service.allowed_kinds(current_user)
+    kinds = service.allowed_kinds(acting_user())
     if not kinds:
         flash(_("Only suppliers and buyers register an organisation."), "warning")
         return _back_to_mine()
     form = OrganisationForm(kinds=kinds)
     if form.validate_on_submit():
         try:
-            organisation = service.create_organisation(current_user, form.details())
+            organisation = service.create_organisation(acting_user(), form.details())
         except service.InvalidInput as refusal:
             form.add_problems(refusal.problems)
         except ServiceError as refusal:
@@ -87,8 +88,8 @@ def detail(organisation_id: int):
         "organisations/detail.html",
         organisation=organisation,
         members=service.members_of(organisation) if sees_members else None,
-        can_manage=service.can_manage(current_user, organisation),
-        can_invite=service.can_invite(current_user, organisation),
+        can_manage=service.can_manage(acting_user(), organisation),
+        can_invite=service.can_invite(acting_user(), organisation),
         has_administrator=service.has_administrator(organisation),
     )
 
@@ -97,7 +98,7 @@ def detail(organisation_id: int):
 @login_required
 def edit(organisation_id: int):
     organisation = _managed(db.get_or_404(Organisation, organisation_id))
-    allowed = set(service.allowed_kinds(current_user)) | {organisation.kind}
+    allowed = set(service.allowed_kinds(acting_user())) | {organisation.kind}
     kinds = [str(kind) for kind in OrganisationKind if kind in allowed]
     form = OrganisationForm(obj=organisation, kinds=kinds)
     if request.method == "GET":
@@ -105,7 +106,7 @@ def edit(organisation_id: int):
         form.policy_domain.data = organisation.policy_domain or ""
     if form.validate_on_submit():
         try:
-            service.update_organisation(current_user, organisation, form.details())
+            service.update_organisation(acting_user(), organisation, form.details())
         except service.InvalidInput as refusal:
             db.session.rollback()
             form.add_problems(refusal.problems)
@@ -135,13 +136,13 @@ def _inviter() -> str:
 @login_required
 def invite(organisation_id: int):
     organisation = db.get_or_404(Organisation, organisation_id)
-    if not service.can_invite(current_user, organisation):
+    if not service.can_invite(acting_user(), organisation):
         abort(403)
-    member_admin = service.can_manage(current_user, organisation)
+    member_admin = service.can_manage(acting_user(), organisation)
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            invitation = service.invite_member(current_user, organisation, form.email.data, form.role.data)
+            invitation = service.invite_member(acting_user(), organisation, form.email.data, form.role.data)
         except service.InvalidInput as refusal:
             form.add_problems(refusal.problems)
         except ServiceError as refusal:
@@ -164,7 +165,7 @@ def _invitation_action(invitation_id: int, action, success):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        action(current_user, invitation)
+        action(acting_user(), invitation)
     except ServiceError as refusal:
         flash(refusal.message, "danger")
     else:
@@ -204,10 +205,10 @@ def invitation(token: str):
     here = url_for(".invitation", token=token)
     problem = None
     if current_user.is_authenticated:
-        problem = service.invitation_problem(current_user, found)
+        problem = service.invitation_problem(acting_user(), found)
         if request.method == "POST" and form.validate_on_submit():
             try:
-                membership = service.accept_invitation(current_user, token)
+                membership = service.accept_invitation(acting_user(), token)
             except ServiceError as refusal:
                 problem = refusal.message
             else:
@@ -238,7 +239,7 @@ def change_role(membership_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        service.change_member_role(current_user, membership, form.role.data)
+        service.change_member_role(acting_user(), membership, form.role.data)
     except ServiceError as refusal:
         flash(refusal.message, "danger")
     else:
@@ -259,7 +260,7 @@ def remove_member(membership_id: int):
         abort(400)
     name = membership.user.display_name
     try:
-        service.remove_member(current_user, membership)
+        service.remove_member(acting_user(), membership)
     except ServiceError as refusal:
         flash(refusal.message, "danger")
     else:
@@ -273,7 +274,7 @@ def leave():
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        organisation = service.leave_organisation(current_user)
+        organisation = service.leave_organisation(acting_user())
     except ServiceError as refusal:
         flash(refusal.message, "danger")
     else:

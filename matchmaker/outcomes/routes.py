@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db
 from matchmaker.models import Event, Role
 from matchmaker.outcomes import bp
@@ -30,7 +31,7 @@ def outcomes_open(event: Event) -> bool:
 
 def _event(event_id: int) -> Event:
     event = db.get_or_404(Event, event_id)
-    if not events_service.can_view(current_user, event):
+    if not events_service.can_view(acting_user(), event):
         abort(404)
     return event
 
@@ -45,14 +46,14 @@ def _over(event: Event) -> int:
 @bp.get("/")
 @login_required
 def index():
-    return render_template("outcomes/index.html", items=outcomes_service.events_to_rate(current_user))
+    return render_template("outcomes/index.html", items=outcomes_service.events_to_rate(acting_user()))
 
 
 @bp.get("/events/<int:event_id>")
 @login_required
 def event(event_id: int):
     event = _event(event_id)
-    registration = outcomes_service.registration_in(current_user, event)
+    registration = outcomes_service.registration_in(acting_user(), event)
     if registration is None:
         abort(404)
     round_ = _over(event)
@@ -73,7 +74,7 @@ def event(event_id: int):
 @login_required
 def rate(event_id: int, meeting_id: int):
     event = _event(event_id)
-    found = outcomes_service.rateable_meeting(current_user, event, meeting_id)
+    found = outcomes_service.rateable_meeting(acting_user(), event, meeting_id)
     if found is None:
         abort(404)
     registration, meeting = found
@@ -86,7 +87,7 @@ def rate(event_id: int, meeting_id: int):
             form.load(previous)
     if form.validate_on_submit():
         try:
-            outcomes_service.save_outcome(current_user, event, meeting, form.to_input())
+            outcomes_service.save_outcome(acting_user(), event, meeting, form.to_input())
         except outcomes_service.InvalidOutcome as refusal:
             db.session.rollback()
             form.add_problems(refusal.problems)
@@ -127,7 +128,7 @@ def organizer_overview():
     if not current_user.has_role(Role.ORGANIZER, Role.ADMIN):
         abort(403)
     events = [
-        event for event in events_service.events_managed_by(current_user) if outcomes_service.is_over(event)
+        event for event in events_service.events_managed_by(acting_user()) if outcomes_service.is_over(event)
     ]
     events.sort(key=lambda e: e.last_day, reverse=True)
     return render_template("outcomes/organizer.html", rows=outcomes_service.outcomes_overview(events))
@@ -137,7 +138,7 @@ def organizer_overview():
 @login_required
 def summary(event_id: int):
     event = _event(event_id)
-    if not events_service.can_manage(current_user, event):
+    if not events_service.can_manage(acting_user(), event):
         abort(403)
     return render_template(
         "outcomes/summary.html",

@@ -7,8 +7,9 @@ for meetings, runs or participants of another event).
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import login_required
 
+from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db
 from matchmaker.models import Event, EventStatus, EventTable, Registration, RunMode, Slot
 from matchmaker.schedules import bp
@@ -28,9 +29,9 @@ from matchmaker.services import scheduling as service
 
 def _managed(event_id: int) -> Event:
     event = db.get_or_404(Event, event_id)
-    if not events_service.can_view(current_user, event):
+    if not events_service.can_view(acting_user(), event):
         abort(404)
-    if not events_service.can_manage(current_user, event):
+    if not events_service.can_manage(acting_user(), event):
         abort(403)
     return event
 
@@ -89,7 +90,7 @@ def start(event_id: int):
     if form.validate_on_submit():
         try:
             run = service.start_run(
-                current_user, event, form.mode.data, bool(form.suggestions.data), form.time_limit.data
+                acting_user(), event, form.mode.data, bool(form.suggestions.data), form.time_limit.data
             )
         except ServiceError as refusal:
             db.session.rollback()
@@ -199,7 +200,7 @@ def move(event_id: int, meeting_id: int):
     if form.validate_on_submit():
         try:
             service.move_meeting(
-                current_user,
+                acting_user(),
                 meeting,
                 db.session.get(Slot, form.slot.data),
                 db.session.get(EventTable, form.table.data),
@@ -223,7 +224,7 @@ def swap(event_id: int, meeting_id: int):
     if form.validate_on_submit():
         other = _meeting(event, form.other.data)
         try:
-            service.swap_meetings(current_user, meeting, other)
+            service.swap_meetings(acting_user(), meeting, other)
         except ServiceError as refusal:
             db.session.rollback()
             form.form_errors.append(refusal.message)
@@ -241,7 +242,7 @@ def lock(event_id: int, meeting_id: int, locked: bool):
     meeting = _meeting(event, meeting_id)
     if ActionForm().validate_on_submit():
         try:
-            service.set_locked(current_user, meeting, locked)
+            service.set_locked(acting_user(), meeting, locked)
         except ServiceError as refusal:
             db.session.rollback()
             flash(refusal.message, "danger")
@@ -259,7 +260,7 @@ def remove(event_id: int, meeting_id: int):
     meeting = _meeting(event, meeting_id)
     if ActionForm().validate_on_submit():
         try:
-            service.remove_meeting(current_user, meeting)
+            service.remove_meeting(acting_user(), meeting)
         except ServiceError as refusal:
             db.session.rollback()
             flash(refusal.message, "danger")
@@ -281,7 +282,7 @@ def add(event_id: int):
     if form.validate_on_submit():
         try:
             created = service.add_meeting(
-                current_user,
+                acting_user(),
                 event,
                 db.session.get(Registration, form.buyer.data),
                 db.session.get(Registration, form.supplier.data),
@@ -304,7 +305,7 @@ def publish(event_id: int):
     event = _managed(event_id)
     if ActionForm().validate_on_submit():
         try:
-            report = service.publish(current_user, event)
+            report = service.publish(acting_user(), event)
         except ServiceError as refusal:
             db.session.rollback()
             flash(refusal.message, "danger")
@@ -341,7 +342,7 @@ def participant_action(event_id: int, registration_id: int, action: str):
         name = registration.user.display_name
         try:
             if action == "absent":
-                count = service.mark_absent(current_user, registration)
+                count = service.mark_absent(acting_user(), registration)
                 message = ngettext(
                     "%(name)s is marked absent; %(num)s meeting is cancelled.",
                     "%(name)s is marked absent; %(num)s meetings are cancelled.",
@@ -349,7 +350,7 @@ def participant_action(event_id: int, registration_id: int, action: str):
                     name=name,
                 )
             else:
-                count = service.withdraw_participant(current_user, registration)
+                count = service.withdraw_participant(acting_user(), registration)
                 message = ngettext(
                     "%(name)s's registration is cancelled; %(num)s meeting is cancelled.",
                     "%(name)s's registration is cancelled; %(num)s meetings are cancelled.",
@@ -372,7 +373,7 @@ def late(event_id: int):
     if form.validate_on_submit():
         try:
             registration = service.add_late_participant(
-                current_user, event, form.email.data, form.role.data, form.max_meetings.data
+                acting_user(), event, form.email.data, form.role.data, form.max_meetings.data
             )
         except ServiceError as refusal:
             db.session.rollback()

@@ -7,12 +7,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, request, session
+from flask import current_app
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import Invitation, Membership, MembershipRole, Role, User, UserRole, utcnow
 from matchmaker.models.user import SELF_SERVICE_ROLES
@@ -172,8 +172,8 @@ def _mail_user(user: User, template: str, **context) -> None:
 def _mail_links() -> dict[str, str]:
     """Links every account mail can point to."""
     return {
-        "login_url": tokens.absolute_url("auth.login"),
-        "forgot_url": tokens.absolute_url("auth.forgot_password"),
+        "login_url": links.external_url("auth.login"),
+        "forgot_url": links.external_url("auth.forgot_password"),
     }
 
 
@@ -208,7 +208,7 @@ def register_user(email: str, password: str, display_name: str, role: str, langu
         _mail_user(
             existing,
             "account_exists",
-            reset_url=tokens.absolute_url("auth.reset_password", token=_reset_token(existing)),
+            reset_url=links.external_url("auth.reset_password", token=_reset_token(existing)),
             **_mail_links(),
         )
 
@@ -222,7 +222,7 @@ def send_confirmation(user: User) -> None:
     _mail_user(
         user,
         "confirm_email",
-        confirm_url=tokens.absolute_url("auth.confirm_email", token=_confirm_token(user)),
+        confirm_url=links.external_url("auth.confirm_email", token=_confirm_token(user)),
         valid_hours=_hours(current_app.config["EMAIL_CONFIRM_MAX_AGE"]),
     )
 
@@ -264,11 +264,11 @@ def confirm_email(token: str) -> User:
     return user
 
 
-# Logging in and out --------------------------------------------------------------------------------------
+# Logging in --------------------------------------------------------------------------------------
 
 
-def log_in(email: str, password: str, remember: bool = False) -> User:
-    """Check the credentials and start a session.
+def authenticate(email: str, password: str) -> User:
+    """The user these credentials belong to, ready to be logged in (by matchmaker.auth.sessions.log_in).
 
     Wrong address and wrong password get the same message (and the same time); only someone who knows the
     password learns that the account is unconfirmed (a new link is mailed) or deactivated.
@@ -296,20 +296,7 @@ def log_in(email: str, password: str, remember: bool = False) -> User:
         user.password_hash = hash_password(password)  # the hash method was upgraded: rehash, sessions stay
     user.last_login_at = utcnow()
     db.session.commit()
-    login_user(user, remember=remember)
     return user
-
-
-def log_out() -> None:
-    logout_user()
-
-
-def _relogin(user: User) -> None:
-    """Keep the current session (and its remember-me cookie) after auth_version changed."""
-    had_cookie = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
-    # Callers often pass flask_login.current_user: store the user itself, not the proxy that points at it.
-    real_user = user._get_current_object() if hasattr(user, "_get_current_object") else user
-    login_user(real_user, remember=had_cookie)
 
 
 # Password reset ------------------------------------------------------------------------------------------
@@ -330,7 +317,7 @@ def request_password_reset(email: str) -> None:
     _mail_user(
         user,
         "reset_password",
-        reset_url=tokens.absolute_url("auth.reset_password", token=_reset_token(user)),
+        reset_url=links.external_url("auth.reset_password", token=_reset_token(user)),
         valid_hours=_hours(current_app.config["PASSWORD_RESET_MAX_AGE"]),
     )
 
@@ -369,7 +356,6 @@ def update_profile(user: User, display_name: str, language: str) -> None:
         raise ServiceError(_("Enter the name other users will see."))
     user.display_name = display_name
     user.language = language
-    session["language"] = language
     db.session.commit()
 
 
@@ -379,7 +365,7 @@ def _require_password(user: User, password: str) -> None:
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Other sessions end (auth_version is bumped); this one continues."""
+    """Other sessions end (auth_version is bumped); the route keeps its own (sessions.keep_session)."""
     _require_password(user, current_password)
     problems = password_problems(new_password, user.email)
     if problems:
@@ -388,7 +374,6 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise ServiceError(_("Choose a password that differs from your current one."))
     set_password(user, new_password)
     db.session.commit()
-    _relogin(user)
     _mail_user(user, "password_changed", **_mail_links())
 
 
@@ -415,7 +400,7 @@ def request_email_change(user: User, new_email: str, current_password: str) -> N
         language=user.language,
         user=user,
         new_email=new_email,
-        confirm_url=tokens.absolute_url("account.confirm_email_change", token=token),
+        confirm_url=links.external_url("account.confirm_email_change", token=token),
         valid_hours=_hours(current_app.config["EMAIL_CONFIRM_MAX_AGE"]),
     )
 
@@ -514,7 +499,6 @@ def delete_account(user: User, current_password: str) -> None:
     )
     db.session.delete(user)
     db.session.commit()
-    logout_user()
     send_mail(email, "account_deleted", language=language, display_name=name)
 
 

@@ -33,7 +33,7 @@ USER_STATUSES = ("active", "inactive", "unconfirmed")
 
 
 def _require_platform_admin(actor: User) -> None:
-    if actor is None or not actor.is_authenticated or not actor.active or not actor.has_role(Role.ADMIN):
+    if actor is None or not actor.active or not actor.has_role(Role.ADMIN):
         raise NotAllowed(_("Only platform administrators can do this."))
 
 

@@ -24,6 +24,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import (
     Event,
@@ -387,7 +388,6 @@ def meeting_description(event: Event, meeting: Meeting, other: Party, agenda_url
 
 def agenda_ical(
     registration: Registration,
-    base_url: str,
     meetings: list[Meeting] | None = None,
     language: str | None = None,
 ) -> bytes:
@@ -398,18 +398,18 @@ def agenda_ical(
     the feed that is fetched without a session). Each meeting carries a reminder 15 minutes before it."""
     if language:
         with force_locale(language):
-            return _agenda_ical(registration, base_url, meetings)
-    return _agenda_ical(registration, base_url, meetings)
+            return _agenda_ical(registration, meetings)
+    return _agenda_ical(registration, meetings)
 
 
-def _agenda_ical(registration: Registration, base_url: str, meetings: list[Meeting] | None) -> bytes:
+def _agenda_ical(registration: Registration, meetings: list[Meeting] | None) -> bytes:
     from icalendar import Calendar
     from icalendar import Event as CalendarEvent
 
     event = registration.event
     if meetings is None:
         meetings = meetings_of(registration, include_cancelled=True) if is_published(event) else []
-    agenda_url = f"{base_url.rstrip('/')}/events/{event.id}/agenda"
+    agenda_url = links.external_url("agendas.participant_agenda", event_id=event.id)
     calendar = Calendar()
     calendar.add("prodid", "-//Matchmaker//Agenda//EN")
     calendar.add("version", "2.0")

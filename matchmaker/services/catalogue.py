@@ -96,7 +96,7 @@ class NeedInput:
 
 
 def _organisation_of(user) -> Organisation | None:
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None:
         return None
     return user.organisation
 
@@ -120,12 +120,12 @@ def can_view(user, item: Offering | Need) -> bool:
     """Published offerings and open or closed needs are public (registered-only needs need a login)."""
     if can_edit(user, item):
         return True
-    if user is not None and getattr(user, "is_authenticated", False) and user.has_role(Role.ADMIN):
+    if user is not None and user.has_role(Role.ADMIN):
         return True
     if not item.is_public:
         return False
     if isinstance(item, Need) and item.registered_only:
-        return bool(user is not None and getattr(user, "is_authenticated", False))
+        return user is not None
     return True
 
 
@@ -528,7 +528,7 @@ def published_items_of(organisation: Organisation, viewer=None) -> OrganisationI
         .where(Need.organisation_id == organisation.id, Need.status.in_([NeedStatus.OPEN, NeedStatus.CLOSED]))
         .order_by(sa.case({"open": 0}, value=Need.status, else_=1), Need.published_at.desc(), Need.id.desc())
     )
-    if not (viewer is not None and getattr(viewer, "is_authenticated", False)):
+    if viewer is None:
         need_query = need_query.where(Need.registered_only.is_(False))
     return OrganisationItems(offerings=list(offerings), needs=list(db.session.scalars(need_query)))
 

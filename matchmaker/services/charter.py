@@ -41,8 +41,7 @@ def active_signature(organisation: Organisation | None) -> CharterSignature | No
 def can_sign_for(user, organisation: Organisation | None) -> bool:
     return bool(
         organisation is not None
-        and user
-        and user.is_authenticated
+        and user is not None
         and user.is_organisation_admin(organisation)
     )
 

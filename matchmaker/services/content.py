@@ -50,7 +50,7 @@ class PageInput:
 
 
 def can_edit_pages(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(Role.ADMIN))
+    return bool(user is not None and user.has_role(Role.ADMIN))
 
 
 # --- reading -----------------------------------------------------------------------------------------

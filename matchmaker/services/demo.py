@@ -12,11 +12,10 @@ agree with the demo catalogue (matchmaker/demo/catalogue.json), so both steps fi
 
 import unicodedata
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
+from flask import current_app
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -292,14 +291,11 @@ STEPS: list[tuple[str, DemoStep]] = [
 
 def seed_demo_data(progress: Progress = lambda message: None) -> str:
     """Run every step; returns a short report. Safe to run again."""
-    # Steps may call services that translate messages, which needs a request (for the locale).
-    context = nullcontext() if has_request_context() else current_app.test_request_context()
-    with context:
-        for number, (name, step) in enumerate(STEPS, start=1):
-            progress(f"[{number}/{len(STEPS)}] {name}…")
-            report = step(progress)
-            db.session.commit()
-            progress(f"      {report}")
+    for number, (name, step) in enumerate(STEPS, start=1):
+        progress(f"[{number}/{len(STEPS)}] {name}…")
+        report = step(progress)
+        db.session.commit()
+        progress(f"      {report}")
     logins = ", ".join(account.email for account in ACCOUNTS)
     password = current_app.config["DEMO_PASSWORD"]
     return f"Demo data ready. Log in as {logins} with the password {password!r}."

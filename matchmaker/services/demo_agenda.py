@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
+from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import (
     Event,
@@ -103,7 +104,7 @@ def seed_demo_agenda(progress: Callable[[str], None] = lambda message: None) -> 
             Notification(
                 user_id=registration.user_id,
                 kind="agenda_published",
-                url=f"/events/{event.id}/agenda",
+                url=links.path("agendas.participant_agenda", event_id=event.id),
                 params={"event": event.title},
                 emailed_at=utcnow(),
             )

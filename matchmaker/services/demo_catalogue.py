@@ -8,13 +8,12 @@ published or opened unless the data marks them as drafts.
 
 import json
 from collections.abc import Callable
-from contextlib import nullcontext
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
+from flask import current_app
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -124,14 +123,6 @@ def _future(deadline: date) -> date:
 
 def seed_demo_catalogue(progress: Callable[[str], None] = lambda message: None) -> str:
     """Create what is missing of the demo catalogue; returns a one-line report."""
-    # The catalogue service translates its messages, which needs a request (the locale selector reads the
-    # session); from the command line there is none, so lend it an empty one.
-    context = nullcontext() if has_request_context() else current_app.test_request_context()
-    with context:
-        return _seed(progress)
-
-
-def _seed(progress: Callable[[str], None]) -> str:
     content = demo_content()
     ensure_default_themes()
     themes = {t.slug: t for t in db.session.scalars(sa.select(Theme))}

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import (
     Admission,
@@ -143,7 +144,7 @@ def _request(event, sender, recipient, status, message, notify: bool = False) ->
             Notification(
                 user_id=recipient.user_id,
                 kind="request_received",
-                url=f"/events/{event.id}/requests",
+                url=links.path("events.requests", event_id=event.id),
                 params={
                     "name": sender.user.display_name,
                     "organisation": sender.organisation_name,

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import (
     Admission,
@@ -61,9 +62,20 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 PROGRAMME_EDITABLE = (EventStatus.DRAFT, EventStatus.REGISTRATION_OPEN, EventStatus.REGISTRATION_CLOSED)
 
 
+# The pages of an event that notifications link to, by the name callers use.
+EVENT_PAGES = {
+    "": "events.detail",
+    "agenda": "agendas.participant_agenda",
+    "dashboard": "events.dashboard",
+    "participants": "events.participants",
+    "requests": "events.requests",
+    "schedule": "schedules.overview",
+}
+
+
 def event_path(event: Event, page: str = "") -> str:
-    """The site-relative path of an event page (services run outside requests too, e.g. in commands)."""
-    return f"/events/{event.id}/{page}" if page else f"/events/{event.id}"
+    """The site-relative path of an event page, from the URL map (services run outside requests too)."""
+    return links.path(EVENT_PAGES[page], event_id=event.id)
 
 
 def local_now() -> datetime:
@@ -75,12 +87,12 @@ def local_now() -> datetime:
 
 
 def can_create_events(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(Role.ORGANIZER, Role.ADMIN))
+    return bool(user is not None and user.has_role(Role.ORGANIZER, Role.ADMIN))
 
 
 def can_manage(user, event: Event) -> bool:
     """The event's organizer and platform administrators manage an event."""
-    if not (user and user.is_authenticated):
+    if user is None:
         return False
     return user.has_role(Role.ADMIN) or (user.has_role(Role.ORGANIZER) and event.organizer_id == user.id)
 
@@ -756,7 +768,7 @@ def requests_csv(event: Event) -> str:
 # --- calendar ----------------------------------------------------------------------------------------
 
 
-def event_ical(event: Event, base_url: str) -> bytes:
+def event_ical(event: Event) -> bytes:
     """An iCalendar file with one VEVENT per event day, in Europe/Brussels time (with its VTIMEZONE)."""
     from icalendar import Calendar
     from icalendar import Event as CalendarEvent
@@ -768,7 +780,7 @@ def event_ical(event: Event, base_url: str) -> bytes:
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", event.title)
     calendar.add("x-wr-timezone", EVENT_TIMEZONE)
-    page = f"{base_url.rstrip('/')}/events/{event.id}"
+    page = links.external_url("events.detail", event_id=event.id)
     location = event.venue_address or event.online_url
     for event_day in event.days:
         entry = CalendarEvent()

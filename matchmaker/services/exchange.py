@@ -124,7 +124,7 @@ COLUMNS = {"offerings": OFFERING_COLUMNS, "needs": NEED_COLUMNS}
 
 
 def can_exchange(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.has_role(Role.ORGANIZER, Role.ADMIN))
+    return bool(user is not None and user.has_role(Role.ORGANIZER, Role.ADMIN))
 
 
 def _require(user) -> None:

@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from matchmaker.extensions import db
+from matchmaker.links import external_url
 from matchmaker.models import (
     AnnouncementDelivery,
     DeliveryStatus,
@@ -49,7 +50,6 @@ from matchmaker.models import (
 from matchmaker.services import ServiceError, mail
 from matchmaker.services.accounts import normalize_email
 from matchmaker.services.events import can_manage
-from matchmaker.services.tokens import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -127,11 +127,11 @@ def subscriber_from_manage_token(token: str) -> Subscriber:
 
 
 def manage_url(subscriber: Subscriber) -> str:
-    return absolute_url("newsletter.manage", token=manage_token(subscriber))
+    return external_url("newsletter.manage", token=manage_token(subscriber))
 
 
 def unsubscribe_url(subscriber: Subscriber) -> str:
-    return absolute_url("newsletter.unsubscribe", token=manage_token(subscriber))
+    return external_url("newsletter.unsubscribe", token=manage_token(subscriber))
 
 
 def unsubscribe_headers(subscriber: Subscriber) -> dict[str, str]:
@@ -209,7 +209,7 @@ def subscribe(data: SubscriptionInput) -> None:
         subscriber.email,
         "newsletter_confirm",
         language=subscriber.language,
-        confirm_url=absolute_url("newsletter.confirm", token=confirmation_token(subscriber)),
+        confirm_url=external_url("newsletter.confirm", token=confirmation_token(subscriber)),
         max_age_hours=int(confirm_max_age().total_seconds() // 3600),
         themes=[t.name(subscriber.language) for t in subscriber.themes],
     )
@@ -323,7 +323,7 @@ def _start_delivery(announcement: EventAnnouncement) -> EventAnnouncement:
 
 
 def _deliver_in_thread(app, event_id: int) -> None:
-    with app.app_context(), app.test_request_context():
+    with app.app_context():
         try:
             deliver_announcement(event_id)
         except Exception:
@@ -350,8 +350,7 @@ def is_interrupted(announcement: EventAnnouncement | None, now=None) -> bool:
 
 def can_resume(user, event: Event) -> bool:
     return bool(
-        user
-        and getattr(user, "is_authenticated", False)
+        user is not None
         and can_manage(user, event)
         and is_interrupted(announcement_of(event))
     )
@@ -482,7 +481,7 @@ def deliver_announcement(event_id: int, progress=lambda done, total: None) -> Ev
     announcement.progress_at = utcnow()
     db.session.commit()
     total = announcement.recipients
-    event_url = absolute_url("events.detail", event_id=event.id)
+    event_url = external_url("events.detail", event_id=event.id)
     themes_by_language = {lang: [t.name(lang) for t in event.themes] for lang in LANGUAGES}
     done = already
     while batch := _not_reached(event, BATCH):

@@ -14,15 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urljoin
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import EmailMode, Notification, NotificationPreference, User, utcnow
 from matchmaker.services import ServiceError, mail
@@ -90,12 +89,6 @@ def render_text(notification: Notification) -> str:
         return str(kind.message)
 
 
-def absolute_url(url: str | None) -> str | None:
-    if not url:
-        return None
-    return urljoin(current_app.config["SERVER_BASE_URL"].rstrip("/") + "/", url.lstrip("/"))
-
-
 # --- preferences -------------------------------------------------------------------------------------
 
 
@@ -156,8 +149,8 @@ def _mail_one(user: User, notification: Notification) -> None:
         user=user,
         notification=notification,
         text=text,
-        url=absolute_url(notification.url),
-        settings_url=absolute_url("/notifications/settings"),
+        url=links.absolute(notification.url),
+        settings_url=links.external_url("notifications.settings"),
     )
     notification.emailed_at = utcnow()
 
@@ -190,15 +183,15 @@ def send_digests(now=None) -> int:
             .order_by(Notification.created_at)
         ).all()
         with force_locale(user.language):
-            items = [(render_text(n), absolute_url(n.url)) for n in pending]
+            items = [(render_text(n), links.absolute(n.url)) for n in pending]
         mail.send_mail(
             user.email,
             "notification_digest",
             language=user.language,
             user=user,
             items=items,
-            list_url=absolute_url("/notifications/"),
-            settings_url=absolute_url("/notifications/settings"),
+            list_url=links.external_url("notifications.index"),
+            settings_url=links.external_url("notifications.settings"),
         )
         for notification in pending:
             notification.emailed_at = now

@@ -13,11 +13,12 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import (
     Invitation,
@@ -88,14 +89,14 @@ def allowed_kinds(user: User) -> list[str]:
 
 
 def can_manage(user: User, organisation: Organisation) -> bool:
-    return bool(user and user.is_authenticated and user.is_organisation_admin(organisation))
+    return bool(user is not None and user.is_organisation_admin(organisation))
 
 
 def can_invite(user: User, organisation: Organisation) -> bool:
     """Organisation administrators invite; platform administrators may too (for example to give an
     organisation whose members all left a new administrator)."""
     return can_manage(user, organisation) or bool(
-        user and user.is_authenticated and user.has_role(Role.ADMIN)
+        user is not None and user.has_role(Role.ADMIN)
     )
 
 
@@ -472,14 +473,6 @@ def accept_invitation(user: User, token: str) -> Membership:
     return membership
 
 
-def _absolute_url(endpoint: str, **values) -> str:
-    base = current_app.config["SERVER_BASE_URL"].rstrip("/")
-    if has_request_context():
-        return base + url_for(endpoint, **values)
-    with current_app.test_request_context():
-        return base + url_for(endpoint, **values)
-
-
 def _send_invitation(invitation: Invitation, token: str, invitee: User | None) -> None:
     inviter = invitation.invited_by
     language = invitee.language if invitee else (inviter.language if inviter else None)
@@ -491,7 +484,7 @@ def _send_invitation(invitation: Invitation, token: str, invitee: User | None) -
         organisation=invitation.organisation,
         inviter_name=inviter.display_name if inviter else invitation.organisation.name,
         role_code=invitation.role,
-        url=_absolute_url("organisations.invitation", token=token),
+        url=links.external_url("organisations.invitation", token=token),
         has_account=invitee is not None,
     )
 

@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import (
     Event,
@@ -102,7 +103,7 @@ def _visible_meetings():
 
 
 def registration_in(user, event: Event) -> Registration | None:
-    if not (user and getattr(user, "is_authenticated", False)):
+    if user is None:
         return None
     return db.session.scalar(
         sa.select(Registration).where(Registration.event_id == event.id, Registration.user_id == user.id)
@@ -258,7 +259,7 @@ class EventToRate:
 
 def events_to_rate(user) -> list[EventToRate]:
     """The user's events that are over and in which they had meetings, most recent first."""
-    if not (user and getattr(user, "is_authenticated", False)):
+    if user is None:
         return []
     registrations = db.session.scalars(
         sa.select(Registration).where(
@@ -715,7 +716,7 @@ def send_surveys(
 
 
 def survey_path(event: Event) -> str:
-    return f"/outcomes/events/{event.id}"
+    return links.path("outcomes.event", event_id=event.id)
 
 
 @personal_data_exporter("meeting_outcomes")

@@ -82,7 +82,7 @@ def eligible_items(user: User, role: str) -> list:
 
 
 def registration_of(user, event: Event) -> Registration | None:
-    if not (user and user.is_authenticated):
+    if user is None:
         return None
     return db.session.scalar(
         sa.select(Registration).where(Registration.event_id == event.id, Registration.user_id == user.id)
@@ -91,7 +91,7 @@ def registration_of(user, event: Event) -> Registration | None:
 
 def registrations_of_user(user) -> list[Registration]:
     """The user's active registrations, for "my events"."""
-    if not (user and user.is_authenticated):
+    if user is None:
         return []
     return list(
         db.session.scalars(

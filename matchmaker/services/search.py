@@ -171,19 +171,15 @@ def _scores(kind: str, terms: list[str]) -> sa.Subquery:
 # Visibility and filters
 
 
-def _is_authenticated(viewer) -> bool:
-    return bool(viewer is not None and getattr(viewer, "is_authenticated", False))
-
-
 def sees_everything(viewer) -> bool:
     """Administrators see every item; organizers see the public catalogue like everyone else, since drafts
     and archived items stay private to their organisation (the detail page refuses them too)."""
-    return _is_authenticated(viewer) and viewer.has_role(Role.ADMIN)
+    return viewer is not None and viewer.has_role(Role.ADMIN)
 
 
 def allowed_statuses(kind: str, viewer) -> tuple[str, ...]:
     """The statuses a viewer may filter on: all for members (their own items) and administrators."""
-    if _is_authenticated(viewer) and (viewer.organisation is not None or sees_everything(viewer)):
+    if viewer is not None and (viewer.organisation is not None or sees_everything(viewer)):
         return tuple(s.value for s in ALL_STATUSES[kind])
     return tuple(s.value for s in PUBLIC_STATUSES[kind])
 
@@ -193,9 +189,9 @@ def _visible(model, kind: str, viewer):
     if sees_everything(viewer):
         return sa.true()
     public = model.status.in_([s.value for s in PUBLIC_STATUSES[kind]])
-    if kind == "need" and not _is_authenticated(viewer):
+    if kind == "need" and not viewer is not None:
         public = sa.and_(public, model.registered_only.is_(False))
-    organisation = viewer.organisation if _is_authenticated(viewer) else None
+    organisation = viewer.organisation if viewer is not None else None
     if organisation is not None:
         return sa.or_(public, model.organisation_id == organisation.id)
     return public
@@ -226,7 +222,7 @@ def _filters(params: SearchParams, viewer) -> list:
     if statuses:
         conditions.append(model.status.in_(statuses))
     if params.mine:
-        organisation = viewer.organisation if _is_authenticated(viewer) else None
+        organisation = viewer.organisation if viewer is not None else None
         conditions.append(model.organisation_id == (organisation.id if organisation else -1))
 
     if params.themes:

@@ -48,7 +48,7 @@ class ThemeInput:
 
 
 def can_manage_themes(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(Role.ORGANIZER, Role.ADMIN))
+    return bool(user is not None and user.has_role(Role.ORGANIZER, Role.ADMIN))
 
 
 def slugify(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Signed, expiring tokens for the links we send by mail, and absolute URLs for those links.
+"""Signed, expiring tokens for the links we send by mail (the links themselves: matchmaker.links).
 
 A token is a JSON payload signed with the app's SECRET_KEY and a salt per purpose, so a token made for one
 purpose (confirming an address) can never be used for another (resetting a password). Tokens carry their
@@ -77,9 +77,3 @@ def fingerprint(*parts: str) -> str:
 def same_fingerprint(expected: str, given: Any) -> bool:
     return isinstance(given, str) and hmac.compare_digest(expected, given)
 
-
-def absolute_url(endpoint: str, **values: Any) -> str:
-    """SERVER_BASE_URL joined with the path of `endpoint`: works in requests, commands and tests alike."""
-    base = current_app.config["SERVER_BASE_URL"].rstrip("/")
-    adapter = current_app.url_map.bind("localhost")
-    return base + adapter.build(endpoint, values)

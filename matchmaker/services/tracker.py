@@ -143,8 +143,7 @@ def is_tracked(organisation: Organisation) -> bool:
 
 def can_edit(user, organisation: Organisation) -> bool:
     return bool(
-        user
-        and getattr(user, "is_authenticated", False)
+        user is not None
         and is_tracked(organisation)
         and user.is_organisation_admin(organisation)
     )

@@ -12,6 +12,7 @@ from flask_babel import format_currency, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db
 from matchmaker.i18n import current_language
 from matchmaker.models import InnovationProject, Organisation, PolicyDomain, ProcurementYear
@@ -77,7 +78,7 @@ def _organisation(organisation_id: int) -> Organisation:
 
 def _editable(organisation_id: int) -> Organisation:
     organisation = _organisation(organisation_id)
-    if not tracker_service.can_edit(current_user, organisation):
+    if not tracker_service.can_edit(acting_user(), organisation):
         abort(403)
     return organisation
 
@@ -121,7 +122,7 @@ def index():
 
 def _my_trackable_organisation() -> Organisation | None:
     organisation = current_user.organisation if current_user.is_authenticated else None
-    if organisation is not None and tracker_service.can_edit(current_user, organisation):
+    if organisation is not None and tracker_service.can_edit(acting_user(), organisation):
         return organisation
     return None
 
@@ -163,7 +164,7 @@ def organisation(organisation_id: int):
         chart=_chart(dashboard),
         years=list(reversed(tracker_service.years_of(organisation))),
         begun=outcomes_service.begun_for_organisation(organisation.id),
-        can_edit=tracker_service.can_edit(current_user, organisation),
+        can_edit=tracker_service.can_edit(acting_user(), organisation),
         domain_label=_domain_label(organisation.policy_domain),
         signature=charter_service.active_signature(organisation),
     )
@@ -192,7 +193,7 @@ def new_year(organisation_id: int):
         form.year.data = (max(years) + 1) if years else outcomes_service.today().year
     if form.validate_on_submit():
         try:
-            row = tracker_service.create_year(current_user, organisation, form.year.data, form.budget.cents)
+            row = tracker_service.create_year(acting_user(), organisation, form.year.data, form.budget.cents)
         except tracker_service.InvalidFigures as refusal:
             db.session.rollback()
             form.add_problems(refusal.problems)
@@ -236,7 +237,7 @@ def year(organisation_id: int, year: int):
     form = BudgetForm()
     if form.validate_on_submit():
         try:
-            tracker_service.update_budget(current_user, row, form.budget.cents)
+            tracker_service.update_budget(acting_user(), row, form.budget.cents)
         except tracker_service.InvalidFigures as refusal:
             db.session.rollback()
             form.add_problems(refusal.problems)
@@ -256,7 +257,7 @@ def delete_year(organisation_id: int, year: int):
     row = _year(organisation, year)
     if ActionForm().validate_on_submit():
         try:
-            tracker_service.delete_year(current_user, row)
+            tracker_service.delete_year(acting_user(), row)
         except ServiceError as refusal:
             db.session.rollback()
             flash(refusal.message, "danger")
@@ -288,7 +289,7 @@ def new_project(organisation_id: int, year: int):
     form = _project_form(organisation)
     if form.validate_on_submit():
         try:
-            tracker_service.add_project(current_user, row, form.to_input())
+            tracker_service.add_project(acting_user(), row, form.to_input())
         except tracker_service.InvalidFigures as refusal:
             db.session.rollback()
             form.add_problems(refusal.problems)
@@ -316,7 +317,7 @@ def edit_project(organisation_id: int, year: int, project_id: int):
     form = _project_form(organisation, project)
     if form.validate_on_submit():
         try:
-            tracker_service.update_project(current_user, project, form.to_input())
+            tracker_service.update_project(acting_user(), project, form.to_input())
         except tracker_service.InvalidFigures as refusal:
             db.session.rollback()
             form.add_problems(refusal.problems)
@@ -340,7 +341,7 @@ def delete_project(organisation_id: int, year: int, project_id: int):
     project = _project(row, project_id)
     if ActionForm().validate_on_submit():
         try:
-            tracker_service.delete_project(current_user, project)
+            tracker_service.delete_project(acting_user(), project)
         except ServiceError as refusal:
             db.session.rollback()
             flash(refusal.message, "danger")

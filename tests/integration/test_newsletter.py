@@ -436,6 +436,29 @@ def test_outside_tests_the_mails_go_out_in_the_background_with_progress(
     assert b"3 subscribers received it." in client.get(f"/newsletter/announce/{event.id}").data
 
 
+@pytest.mark.parametrize("app_overrides", [{"NEWSLETTER_INLINE": False}])
+def test_mails_sent_in_the_background_link_to_the_public_address(
+    app, client, auth, outbox, themes, organizer, make_themed_event, monkeypatch
+):
+    subscribe_and_confirm(client, outbox, "s0@example.org", "en", [themes["mobility"].id])
+    event = make_themed_event([themes["mobility"]])
+    outbox.clear()
+    monkeypatch.setitem(app.config, "SERVER_BASE_URL", "https://matchmaker.example/platform/")
+    auth.login(organizer)
+    assert client.post(f"/newsletter/announce/{event.id}").status_code == 302
+    deadline = time.monotonic() + 10
+    while not outbox and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [sent] = outbox
+    base = "https://matchmaker.example/platform"
+    assert f"{base}/events/{event.id}\n" in sent.body
+    assert re.search(re.escape(base) + r"/newsletter/manage/[\w.-]+\n", sent.body), sent.body
+    assert re.search(re.escape(base) + r"/newsletter/unsubscribe/[\w.-]+\n", sent.body), sent.body
+    unsubscribe = sent.headers["List-Unsubscribe"]
+    assert re.fullmatch("<" + re.escape(base) + r"/newsletter/unsubscribe/[\w.-]+>", unsubscribe), unsubscribe
+    assert "http://localhost" not in sent.body
+
+
 def test_the_progress_page_shows_an_unfinished_announcement(
     client, auth, themes, organizer, make_themed_event
 ):
