@@ -551,15 +551,6 @@ def events_managed_by(user: User) -> list[Event]:
     return list(db.session.scalars(query).all())
 
 
-def approved_registrations(event: Event, role: str | None = None) -> list[Registration]:
-    query = sa.select(Registration).where(
-        Registration.event_id == event.id, Registration.status == RegistrationStatus.APPROVED
-    )
-    if role:
-        query = query.where(Registration.role == role)
-    return list(db.session.scalars(query.order_by(Registration.id)).unique().all())
-
-
 # --- organizer dashboard -------------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from matchmaker.models import (
     SlotKind,
 )
 from matchmaker.models.scheduling import SOURCE_WEIGHTS
+from matchmaker.services import matching
 from matchmaker.services.scheduling.meetings import (
     FAIRNESS_TARGET,
     Candidate,
@@ -40,14 +41,10 @@ def suggested_pairs(
 ) -> dict[tuple[int, int], Candidate]:
     """Pairs the matching engine proposes (weight 1): each participant's best few of the other side
     (of `only` those participants' when given, e.g. the late ones)."""
-    try:
-        from matchmaker.services.matching import recommend_participants
-    except ImportError:  # pragma: no cover - the matching area is part of the app
-        return {}
     pairs: dict[tuple[int, int], Candidate] = {}
     for registration in registrations if only is None else only:
         try:
-            ranked = recommend_participants(registration, registrations, language)
+            ranked = matching.recommend_participants(registration, registrations, language)
         except Exception:  # a failing engine must not stop the scheduler
             log.exception("recommend_participants failed for registration %s", registration.id)
             continue
