@@ -15,7 +15,7 @@ from matchmaker import create_app
 from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting, MeetingAttendee, Slot, utcnow
 from matchmaker.services import ServiceError
-from matchmaker.services.events import local_now
+from matchmaker.services.event_rules import local_now
 
 # The scheduling tests run the scheduler inline (not in a thread), with a short time limit: a test module's
 # `app_overrides` fixture returns a copy of this.

@@ -34,7 +34,7 @@ class Match(db.Model):
     need_id: Mapped[int] = mapped_column(sa.ForeignKey("need.id", ondelete="CASCADE"), index=True)
     offering_id: Mapped[int] = mapped_column(sa.ForeignKey("offering.id", ondelete="CASCADE"), index=True)
     score: Mapped[float] = mapped_column(sa.Float, default=0.0)
-    # A snapshot of the explanation, language-neutral JSON (see services.matching._explanation_data).
+    # A snapshot of the explanation, language-neutral JSON (services.matching.explanations._explanation_data).
     explanation: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
     buyer_interest: Mapped[Optional[bool]]

@@ -49,7 +49,7 @@ from matchmaker.models import (
 )
 from matchmaker.services import ServiceError, mail
 from matchmaker.services.accounts import normalize_email
-from matchmaker.services.events import can_manage
+from matchmaker.services.event_rules import can_manage
 
 log = logging.getLogger(__name__)
 
@@ -345,14 +345,6 @@ def is_interrupted(announcement: EventAnnouncement | None, now=None) -> bool:
         announcement is not None
         and not announcement.finished
         and announcement.progress_at < (now or utcnow()) - stall_after()
-    )
-
-
-def can_resume(user, event: Event) -> bool:
-    return bool(
-        user is not None
-        and can_manage(user, event)
-        and is_interrupted(announcement_of(event))
     )
 
 

@@ -5,7 +5,6 @@ Participants change or cancel their registration while registration is open. The
 refuses registrations (when admission needs approval) and may register people on their behalf.
 """
 
-import importlib
 import logging
 from dataclasses import dataclass
 
@@ -32,9 +31,9 @@ from matchmaker.models import (
     User,
     utcnow,
 )
-from matchmaker.services import ServiceError
+from matchmaker.services import ServiceError, matching
 from matchmaker.services.accounts import account_deletion_hook, get_user_by_email, personal_data_exporter
-from matchmaker.services.events import can_manage, event_path, registration_is_open, require_manager
+from matchmaker.services.event_rules import can_manage, event_path, registration_is_open, require_manager
 from matchmaker.services.notifications import notify
 from matchmaker.textutil import fold
 
@@ -319,21 +318,12 @@ class Directory:
     """Who is here, for one reader: the recommended participants first (best first), then the others."""
 
     mine: Registration | None  # the reader's approved registration (None for the organizer)
-    recommendations: list  # services.matching.Recommendation: .registration, .score, .explanation
+    recommendations: list[matching.Recommendation]
     others: list[Registration]
     total: int  # participants other than the reader, before filters
     role: str
     theme_id: int | None
     query: str
-
-
-def _recommender():
-    """`services.matching.recommend_participants`, when the matching integration provides it."""
-    try:
-        module = importlib.import_module("matchmaker.services.matching")
-    except ImportError:
-        return None
-    return getattr(module, "recommend_participants", None)
 
 
 def _matches_query(registration: Registration, words: list[str]) -> bool:
@@ -389,11 +379,11 @@ def who_is_here(
 
     shown = [r for r in everyone if keep(r)]
     recommendations: list = []
-    recommender = _recommender()
-    if mine is not None and recommender is not None:
+    if mine is not None:
         candidates = [r for r in shown if r.role != mine.role]
         try:
-            recommendations = [rec for rec in recommender(mine, candidates, language) if rec.score > 0]
+            ranked = matching.recommend_participants(mine, candidates, language)
+            recommendations = [rec for rec in ranked if rec.score > 0]
         except Exception:  # a failing engine must not take the participant list down
             log.exception("recommend_participants failed for registration %s", mine.id)
             recommendations = []

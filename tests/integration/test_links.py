@@ -9,7 +9,7 @@ from werkzeug.routing import BuildError
 
 from matchmaker import links
 from matchmaker.services import tokens
-from matchmaker.services.events import EVENT_PAGES, event_path
+from matchmaker.services.event_rules import EVENT_PAGES, event_path
 
 
 def test_links_are_built_in_a_bare_app_context_without_a_request(app):

@@ -10,7 +10,7 @@ from matchmaker.extensions import db
 from matchmaker.models import MeetingRequest, Notification, RequestStatus, User
 from matchmaker.services import ServiceError
 from matchmaker.services import meeting_requests as requests_service
-from matchmaker.services.events import local_now
+from matchmaker.services.event_rules import local_now
 from tests.helpers import race, require_postgres
 
 pytestmark = pytest.mark.usefixtures("request_context")

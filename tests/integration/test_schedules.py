@@ -97,6 +97,33 @@ def test_chosen_availability_limits_the_slots(setup: Setup):
     assert len(participant.available) == 2
 
 
+def test_meetings_kept_by_hand_beat_the_stated_availability_and_maximum(setup: Setup, organizer):
+    buyer, first, second = setup.buyers[0], setup.suppliers[0], setup.suppliers[1]
+    slots, tables = setup.event.meeting_slots, setup.event.tables
+    kept = service.add_meeting(organizer, setup.event, buyer, first, slots[6], tables[0])
+    other = service.add_meeting(organizer, setup.event, buyer, second, slots[5], tables[1])
+    buyer.available_slots = slots[:2]
+    buyer.max_meetings = 1
+    db.session.commit()
+    instance, context = service.build_instance(setup.event)
+    participant = next(p for p in instance.participants if p.id == f"r{buyer.id}")
+    # Their two chosen slots and the two the organizer used, in the day's order; room for both meetings.
+    assert participant.available == tuple(f"s{s.id}" for s in (slots[0], slots[1], slots[5], slots[6]))
+    assert participant.max_meetings == 2
+    assert {(m.a, m.b, m.slot, m.table) for m in instance.locked} == {
+        (f"r{min(buyer.id, first.id)}", f"r{max(buyer.id, first.id)}", f"s{slots[6].id}", 1),
+        (f"r{min(buyer.id, second.id)}", f"r{max(buyer.id, second.id)}", f"s{slots[5].id}", 2),
+    }
+    assert context.replace_ids == [] and len(context.locked_pairs) == 2
+    # Unlocked, a full run replaces the meeting; a fill run keeps it.
+    service.set_locked(organizer, other, False)
+    instance, context = service.build_instance(setup.event)
+    assert context.replace_ids == [other.id] and len(instance.locked) == 1
+    assert context.slot_ids[instance.locked[0].slot] == kept.slot_id
+    instance, context = service.build_instance(setup.event, mode="fill")
+    assert context.replace_ids == [] and len(instance.locked) == 2
+
+
 # --- runs ----------------------------------------------------------------------------------------------
 
 

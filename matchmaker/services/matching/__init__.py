@@ -81,7 +81,6 @@ from matchmaker.services.matching.proposals import (
     my_proposals,
     pair_view,
     proposals_for,
-    similar_for_public,
 )
 from matchmaker.services.matching.rebuild import RebuildReport, explain_pair, rebuild
 from matchmaker.services.matching.recommendations import Recommendation, recommend_participants
@@ -143,6 +142,5 @@ __all__ = [
     "score_strength",
     "set_interest",
     "side_of",
-    "similar_for_public",
     "snapshot",
 ]

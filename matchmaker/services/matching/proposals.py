@@ -222,11 +222,6 @@ def my_proposals(
     ]
 
 
-def similar_for_public(item: Need | Offering, viewer, language: str, limit: int = 3) -> list[Proposal]:
-    """A few counterparts for a public item page (for catalogue pages that want them)."""
-    return proposals_for(item, viewer, limit=limit, language=language).proposals
-
-
 @dataclass
 class PairView:
     score: float

@@ -17,9 +17,11 @@ from matchmaker.models import (
     MeetingSource,
     Registration,
     RunMode,
+    Slot,
     SlotKind,
 )
 from matchmaker.models.scheduling import SOURCE_WEIGHTS
+from matchmaker.services import matching
 from matchmaker.services.scheduling.meetings import (
     FAIRNESS_TARGET,
     Candidate,
@@ -39,14 +41,10 @@ def suggested_pairs(
 ) -> dict[tuple[int, int], Candidate]:
     """Pairs the matching engine proposes (weight 1): each participant's best few of the other side
     (of `only` those participants' when given, e.g. the late ones)."""
-    try:
-        from matchmaker.services.matching import recommend_participants
-    except ImportError:  # pragma: no cover - the matching area is part of the app
-        return {}
     pairs: dict[tuple[int, int], Candidate] = {}
     for registration in registrations if only is None else only:
         try:
-            ranked = recommend_participants(registration, registrations, language)
+            ranked = matching.recommend_participants(registration, registrations, language)
         except Exception:  # a failing engine must not stop the scheduler
             log.exception("recommend_participants failed for registration %s", registration.id)
             continue
@@ -89,96 +87,23 @@ def build_instance(
 ) -> tuple[engine.Instance, Context]:
     """The engine's instance for the event, and the context to read its solution back."""
     context = Context(event.id)
-    slots = [s for s in event.slots if s.kind == SlotKind.MEETING]
-    tables = sorted(event.tables, key=lambda t: t.number)
-    slot_key = {s.id: f"s{s.id}" for s in slots}
-    context.slot_ids = {v: k for k, v in slot_key.items()}
-    table_number = {t.id: index for index, t in enumerate(tables, start=1)}
-    context.table_ids = {v: k for k, v in table_number.items()}
+    places = _Places.of(event, context)
     registrations = schedulable_registrations(event)
-    by_id = {r.id: r for r in registrations}
-    available: dict[int, set[str]] = {}
-    for r in registrations:
-        chosen = [slot_key[s.id] for s in r.available_slots if s.id in slot_key]
-        available[r.id] = set(chosen) if chosen else set(slot_key.values())
-        context.names[_pid(r.id)] = (
-            f"{r.user.display_name} ({r.organisation_name})" if r.organisation_name else r.user.display_name
-        )
-    max_meetings = {r.id: r.max_meetings for r in registrations}
+    context.names = {_pid(r.id): _name(r) for r in registrations}
+    available = {r.id: _available_slots(r, places) for r in registrations}
     current = active_meetings(event)
-
-    candidates = requested_pairs(event)
-    if include_suggestions:
-        only = None
-        if event.status == EventStatus.AGENDA_PUBLISHED:
-            # After publishing, suggestions are made only for those who have no meeting yet (late
-            # participants), so that published agendas do not fill up with meetings nobody asked for.
-            busy = {rid for m in current for rid in (m.first_registration_id, m.second_registration_id)}
-            only = [r for r in registrations if r.id not in busy]
-        for pair, candidate in suggested_pairs(registrations, only=only).items():
-            candidates.setdefault(pair, candidate)
-    # A pair whose meeting was cancelled (by one of them or by the organizer) is not proposed again.
-    cancelled = {
-        (a, b)
-        for a, b in db.session.execute(
-            sa.select(Meeting.first_registration_id, Meeting.second_registration_id).where(
-                Meeting.event_id == event.id, Meeting.cancelled_at.is_not(None)
-            )
-        )
-    }
-    candidates = {
-        pair: c
-        for pair, c in candidates.items()
-        if pair[0] in by_id
-        and pair[1] in by_id
-        and by_id[pair[0]].role != by_id[pair[1]].role
-        and pair not in cancelled
-    }
-
-    locked: list[engine.Meeting] = []
-    for meeting in current:
-        keep = mode == RunMode.FILL or meeting.locked or meeting.published
-        if not keep:
-            context.replace_ids.append(meeting.id)
-            continue
-        a, b = meeting.first_registration_id, meeting.second_registration_id
-        if (
-            a not in by_id
-            or b not in by_id
-            or meeting.slot_id not in slot_key
-            or meeting.table_id not in table_number
-        ):
-            continue  # a participant left or was marked absent: their meetings are cancelled separately
-        pair = (a, b)
-        if pair not in candidates:
-            candidates[pair] = Candidate(pair, meeting.source, max(1, meeting.weight), meeting.request_id)
-        # The organizer's hand beats the stated availability and maximum.
-        for rid in pair:
-            available[rid].add(slot_key[meeting.slot_id])
-        locked.append(
-            engine.Meeting(_pid(a), _pid(b), slot_key[meeting.slot_id], table_number[meeting.table_id])
-        )
-        context.locked_pairs.add(pair)
-    locked_count: dict[int, int] = defaultdict(int)
-    for m in locked:
-        locked_count[_rid(m.a)] += 1
-        locked_count[_rid(m.b)] += 1
+    candidates = _possible_pairs(
+        event, registrations, _candidate_pairs(event, registrations, current, include_suggestions)
+    )
+    locked = _keep_meetings(context, current, mode, registrations, places, candidates, available)
     context.candidates = candidates
-    order = {s.id: i for i, s in enumerate(slots)}
     instance = engine.Instance(
         slots=tuple(
-            engine.Slot(slot_key[s.id], s.starts_at.isoformat(), s.ends_at.isoformat()) for s in slots
+            engine.Slot(places.slot_key[s.id], s.starts_at.isoformat(), s.ends_at.isoformat())
+            for s in places.slots
         ),
-        tables=len(tables),
-        participants=tuple(
-            engine.Participant(
-                _pid(r.id),
-                tuple(sorted(available[r.id], key=lambda k: order[context.slot_ids[k]])),
-                max(max_meetings[r.id], locked_count[r.id]),
-                r.role,
-            )
-            for r in registrations
-        ),
+        tables=len(places.table_number),
+        participants=_participants(registrations, available, locked, places),
         requests=tuple(
             engine.Request(_pid(c.pair[0]), _pid(c.pair[1]), c.weight)
             for c in sorted(candidates.values(), key=lambda c: c.pair)
@@ -187,3 +112,136 @@ def build_instance(
         fairness_target=fairness_target,
     )
     return instance, context
+
+
+@dataclass
+class _Places:
+    """The event's meeting slots and tables under the engine's names: slot "s<id>", table number 1, 2, ..."""
+
+    slots: list[Slot]
+    slot_key: dict[int, str]  # Slot.id -> engine slot id
+    table_number: dict[int, int]  # EventTable.id -> engine table number
+
+    @classmethod
+    def of(cls, event: Event, context: Context) -> "_Places":
+        slots = [s for s in event.slots if s.kind == SlotKind.MEETING]
+        tables = sorted(event.tables, key=lambda t: t.number)
+        places = cls(
+            slots,
+            {s.id: f"s{s.id}" for s in slots},
+            {t.id: number for number, t in enumerate(tables, start=1)},
+        )
+        context.slot_ids = {key: slot_id for slot_id, key in places.slot_key.items()}
+        context.table_ids = {number: table_id for table_id, number in places.table_number.items()}
+        return places
+
+    def holds(self, meeting: Meeting) -> bool:
+        return meeting.slot_id in self.slot_key and meeting.table_id in self.table_number
+
+
+def _name(registration: Registration) -> str:
+    name = registration.user.display_name
+    return f"{name} ({registration.organisation_name})" if registration.organisation_name else name
+
+
+def _available_slots(registration: Registration, places: _Places) -> set[str]:
+    """The slots the participant chose; every slot when they chose none."""
+    chosen = {places.slot_key[s.id] for s in registration.available_slots if s.id in places.slot_key}
+    return chosen or set(places.slot_key.values())
+
+
+def _candidate_pairs(
+    event: Event, registrations: list[Registration], current: list[Meeting], include_suggestions: bool
+) -> dict[tuple[int, int], Candidate]:
+    """The requested pairs, and the matching engine's suggestions when asked for."""
+    candidates = requested_pairs(event)
+    if not include_suggestions:
+        return candidates
+    only = None
+    if event.status == EventStatus.AGENDA_PUBLISHED:
+        # After publishing, suggestions are made only for those who have no meeting yet (late
+        # participants), so that published agendas do not fill up with meetings nobody asked for.
+        busy = {rid for m in current for rid in (m.first_registration_id, m.second_registration_id)}
+        only = [r for r in registrations if r.id not in busy]
+    for pair, candidate in suggested_pairs(registrations, only=only).items():
+        candidates.setdefault(pair, candidate)
+    return candidates
+
+
+def _possible_pairs(
+    event: Event, registrations: list[Registration], candidates: dict[tuple[int, int], Candidate]
+) -> dict[tuple[int, int], Candidate]:
+    """The candidates between a buyer and a supplier who both take part, without the pairs whose meeting
+    was cancelled (by one of them or by the organizer): those are not proposed again."""
+    role = {r.id: r.role for r in registrations}
+    cancelled = {
+        (a, b)
+        for a, b in db.session.execute(
+            sa.select(Meeting.first_registration_id, Meeting.second_registration_id).where(
+                Meeting.event_id == event.id, Meeting.cancelled_at.is_not(None)
+            )
+        )
+    }
+    return {
+        (a, b): candidate
+        for (a, b), candidate in candidates.items()
+        if a in role and b in role and role[a] != role[b] and (a, b) not in cancelled
+    }
+
+
+def _keep_meetings(
+    context: Context,
+    current: list[Meeting],
+    mode: str,
+    registrations: list[Registration],
+    places: _Places,
+    candidates: dict[tuple[int, int], Candidate],
+    available: dict[int, set[str]],
+) -> list[engine.Meeting]:
+    """The current meetings the run keeps, as the engine's locked meetings; the others go into the
+    context's `replace_ids`. A kept meeting is a candidate pair, and its slot is available to both."""
+    taking_part = {r.id for r in registrations}
+    locked: list[engine.Meeting] = []
+    for meeting in current:
+        if not (mode == RunMode.FILL or meeting.locked or meeting.published):
+            context.replace_ids.append(meeting.id)
+            continue
+        pair = (meeting.first_registration_id, meeting.second_registration_id)
+        if not (set(pair) <= taking_part and places.holds(meeting)):
+            continue  # a participant left or was marked absent: their meetings are cancelled separately
+        candidates.setdefault(
+            pair, Candidate(pair, meeting.source, max(1, meeting.weight), meeting.request_id)
+        )
+        slot = places.slot_key[meeting.slot_id]
+        # The organizer's hand beats the stated availability and maximum.
+        for rid in pair:
+            available[rid].add(slot)
+        locked.append(
+            engine.Meeting(_pid(pair[0]), _pid(pair[1]), slot, places.table_number[meeting.table_id])
+        )
+        context.locked_pairs.add(pair)
+    return locked
+
+
+def _participants(
+    registrations: list[Registration],
+    available: dict[int, set[str]],
+    locked: list[engine.Meeting],
+    places: _Places,
+) -> tuple[engine.Participant, ...]:
+    """The engine's participants: their slots in the day's order, and a maximum that holds at least the
+    meetings kept for them."""
+    kept: dict[int, int] = defaultdict(int)
+    for meeting in locked:
+        kept[_rid(meeting.a)] += 1
+        kept[_rid(meeting.b)] += 1
+    order = {key: position for position, key in enumerate(places.slot_key[s.id] for s in places.slots)}
+    return tuple(
+        engine.Participant(
+            _pid(r.id),
+            tuple(sorted(available[r.id], key=order.__getitem__)),
+            max(r.max_meetings, kept[r.id]),
+            r.role,
+        )
+        for r in registrations
+    )

@@ -13,8 +13,10 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.services import ServiceError
-from matchmaker.services.events import event_path
+from matchmaker.services.accounts import get_user_by_email
+from matchmaker.services.event_rules import event_path
 from matchmaker.services.notifications import notify
+from matchmaker.services.registrations import eligible_items, participant_roles, registration_of
 from matchmaker.services.scheduling.meetings import _commit
 from matchmaker.services.scheduling.runs import _check_editable
 
@@ -24,9 +26,6 @@ def add_late_participant(
 ) -> Registration:
     """After publishing, the organizer adds someone (approved at once, available in every slot). A "fill"
     run or a meeting placed by hand then gives them meetings."""
-    from matchmaker.services.accounts import get_user_by_email
-    from matchmaker.services.registrations import eligible_items, participant_roles, registration_of
-
     _check_editable(user, event)
     if event.status != EventStatus.AGENDA_PUBLISHED:
         raise ServiceError(_("Before the agenda is published, register participants from the dashboard."))
