@@ -14,7 +14,7 @@ def init_app(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Create the demo organisations, users and content (safe to run again)."""
-        from matchmaker.services.demo import seed_demo_data
+        from matchmaker.demo import seed_demo_data
 
         if not app.config["DEMO_DATA_ALLOWED"]:
             raise click.ClickException(

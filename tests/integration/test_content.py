@@ -6,9 +6,10 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from matchmaker import demo
 from matchmaker.extensions import db
 from matchmaker.models import EventStatus, Page, Theme
-from matchmaker.services import antispam, demo
+from matchmaker.services import antispam
 from matchmaker.services import content as service
 from matchmaker.services import events as events_service
 from matchmaker.services.events import EventInput

@@ -3,10 +3,11 @@
 import pytest
 import sqlalchemy as sa
 
+from matchmaker import demo
 from matchmaker.extensions import db
 from matchmaker.models import Membership, MembershipRole, Organisation, User, UserRole
 from matchmaker.models.organisation import is_valid_enterprise_number
-from matchmaker.services import accounts, demo
+from matchmaker.services import accounts
 
 
 def counts() -> dict[str, int]:

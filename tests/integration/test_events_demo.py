@@ -3,10 +3,10 @@
 
 import sqlalchemy as sa
 
+from matchmaker.demo.events import PAST_TITLE, UPCOMING_TITLE, seed_demo_events
 from matchmaker.extensions import db
 from matchmaker.models import Event, MeetingRequest, Registration
 from matchmaker.services import events as events_service
-from matchmaker.services.demo_events import PAST_TITLE, UPCOMING_TITLE, seed_demo_events
 from tests.integration.test_events_support import make_participant, request_context  # noqa: F401
 
 

@@ -3,12 +3,12 @@
 
 import sqlalchemy as sa
 
+from matchmaker.demo.agenda import seed_demo_agenda
+from matchmaker.demo.events import UPCOMING_TITLE, seed_demo_events
 from matchmaker.extensions import db
 from matchmaker.models import Event, EventStatus, Meeting, MeetingRequest, Notification
 from matchmaker.scheduling import check_schedule
 from matchmaker.services import scheduling
-from matchmaker.services.demo_agenda import seed_demo_agenda
-from matchmaker.services.demo_events import UPCOMING_TITLE, seed_demo_events
 from tests.integration.schedule_helpers import request_context  # noqa: F401
 from tests.integration.test_events_support import make_participant  # noqa: F401
 
