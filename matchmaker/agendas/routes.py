@@ -106,7 +106,7 @@ def participant_agenda(event_id: int):
 def agenda_download_pdf(event_id: int):
     registration = _own_registration(event_id)
     agenda = agendas_service.participant_agenda(registration)
-    body = agenda_pdf(agenda, compress=current_app.config.get("AGENDA_PDF_COMPRESS", True))
+    body = agenda_pdf(agenda, compress=current_app.config["AGENDA_PDF_COMPRESS"])
     headers = dict(PRIVATE)
     headers["Content-Disposition"] = f'attachment; filename="agenda-{registration.event_id}.pdf"'
     return Response(body, mimetype="application/pdf", headers=headers)
@@ -285,7 +285,7 @@ def participants_pdf(event_id: int):
     agendas = agendas_service.event_agendas(event, registration_id)
     if registration_id is not None and not agendas:
         abort(404)
-    body = agendas_pdf(agendas, event, compress=current_app.config.get("AGENDA_PDF_COMPRESS", True))
+    body = agendas_pdf(agendas, event, compress=current_app.config["AGENDA_PDF_COMPRESS"])
     name = f"agenda-{event.id}-{registration_id}.pdf" if registration_id else f"agendas-{event.id}.pdf"
     headers = dict(PRIVATE)
     headers["Content-Disposition"] = f'attachment; filename="{name}"'

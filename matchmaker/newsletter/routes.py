@@ -155,7 +155,7 @@ def unsubscribe(token: str):
                 abort(404)
             service.unsubscribe(subscriber)
             return {"status": "unsubscribed"}
-        if current_app.config.get("WTF_CSRF_ENABLED", True):
+        if current_app.config["WTF_CSRF_ENABLED"]:
             csrf.protect()  # a person's click on the page: the usual CSRF check
     subscriber = _managed_subscriber(token)
     form = UnsubscribeForm()

@@ -87,7 +87,7 @@ def _manage_serializer() -> URLSafeSerializer:
 
 
 def confirm_max_age() -> timedelta:
-    return current_app.config.get("NEWSLETTER_CONFIRM_MAX_AGE") or current_app.config["EMAIL_CONFIRM_MAX_AGE"]
+    return current_app.config["NEWSLETTER_CONFIRM_MAX_AGE"] or current_app.config["EMAIL_CONFIRM_MAX_AGE"]
 
 
 def confirmation_token(subscriber: Subscriber) -> str:
@@ -292,7 +292,7 @@ def announce_event(user: User, event: Event) -> EventAnnouncement:
 
     The announcement is recorded first (the primary key on event_id refuses a second one, even from a
     double click handled by another worker); then the mails go out, each in the subscriber's language: at
-    once when NEWSLETTER_INLINE is set (tests, and the default when testing), otherwise in a background
+    once when NEWSLETTER_INLINE is set (as in TestConfig), otherwise in a background
     thread, while the announcement's `sent` counter shows the progress."""
     _require_announceable(user, event)
     announcement = EventAnnouncement(
@@ -308,7 +308,7 @@ def announce_event(user: User, event: Event) -> EventAnnouncement:
 
 
 def _start_delivery(announcement: EventAnnouncement) -> EventAnnouncement:
-    if current_app.config.get("NEWSLETTER_INLINE", current_app.testing):
+    if current_app.config["NEWSLETTER_INLINE"]:
         deliver_announcement(announcement.event_id)
         db.session.refresh(announcement)
         return announcement
