@@ -1,4 +1,4 @@
-"""Demo data (`flask seed-demo`), out of the services: Flemish organisations and accounts. Idempotent.
+"""Demo data (`flask demo seed`), out of the services: Flemish organisations and accounts. Idempotent.
 
 `seed_demo_data` runs the steps in `STEPS` in order. A step is a function `step(progress) -> str` that
 creates what is missing (finding existing rows by a natural key: email, enterprise number, name) and

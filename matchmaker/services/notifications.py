@@ -261,7 +261,14 @@ def mark_all_read(user: User) -> int:
     return result.rowcount or 0
 
 
-def delete_old_notifications(older_than: timedelta = timedelta(days=365)) -> int:
+def notification_retention() -> timedelta:
+    return timedelta(days=current_app.config["NOTIFICATION_RETENTION_DAYS"])
+
+
+def delete_old_notifications(older_than: timedelta | None = None) -> int:
+    """Delete the notifications, read or not, older than NOTIFICATION_RETENTION_DAYS (`flask notifications
+    purge`, daily); returns how many."""
+    older_than = notification_retention() if older_than is None else older_than
     result = db.session.execute(
         sa.delete(Notification).where(Notification.created_at < utcnow() - older_than)
     )

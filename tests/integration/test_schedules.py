@@ -863,17 +863,17 @@ def test_the_event_management_page_links_to_the_schedule(client, auth, setup: Se
 
 
 def test_the_command_schedules_with_a_progress_bar(runner, setup: Setup):
-    result = runner.invoke(args=["schedule-event", str(setup.event.id), "--time-limit", "5"])
+    result = runner.invoke(args=["schedules", "run", str(setup.event.id), "--time-limit", "5"])
     assert result.exit_code == 0, result.output
     assert "8 meetings for 7 participants" in result.output
     assert "F = 14 (bound 14)" in result.output and "proven optimal" in result.output
     assert len(meetings(setup.event)) == 8
-    again = runner.invoke(args=["schedule-event", str(setup.event.id), "--fill"])
+    again = runner.invoke(args=["schedules", "run", str(setup.event.id), "--fill"])
     assert again.exit_code == 0 and len(meetings(setup.event)) == 8
 
 
 def test_the_command_refuses_an_unknown_event(runner, app):
-    result = runner.invoke(args=["schedule-event", "424242"])
+    result = runner.invoke(args=["schedules", "run", "424242"])
     assert result.exit_code != 0 and "no event 424242" in result.output
 
 
