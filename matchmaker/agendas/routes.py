@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from matchmaker.agendas import bp
 from matchmaker.agendas.forms import CancelForm, ResetCalendarLinkForm
 from matchmaker.agendas.pdf import agenda_pdf, agendas_pdf
+from matchmaker.csvfiles import csv_response
 from matchmaker.extensions import db
 from matchmaker.models import Event, Registration, RegistrationStatus
 from matchmaker.services import ServiceError
@@ -296,11 +297,4 @@ def participants_pdf(event_id: int):
 @login_required
 def meetings_csv(event_id: int):
     event = _managed(event_id)
-    return Response(
-        agendas_service.meetings_csv(event).encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="event-{event.id}-meetings.csv"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return csv_response(agendas_service.meetings_csv(event), f"event-{event.id}-meetings.csv")

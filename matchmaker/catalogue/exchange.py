@@ -10,11 +10,12 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectChoice, SelectField
 
 from matchmaker.catalogue import bp
+from matchmaker.csvfiles import MIMETYPE, csv_response
 from matchmaker.models import utcnow
 from matchmaker.services import ServiceError
 from matchmaker.services import exchange as service
 
-FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
+FORMATS = {"csv": MIMETYPE, "json": "application/json; charset=utf-8"}
 
 
 class ImportForm(FlaskForm):
@@ -60,8 +61,10 @@ def exchange():
 def export(kind: str, fmt: str):
     if kind not in service.KINDS or fmt not in FORMATS:
         abort(404)
-    body = service.export_csv(current_user, kind) if fmt == "csv" else service.export_json(current_user, kind)
     filename = f"matchmaker-{kind}-{utcnow():%Y%m%d-%H%M}.{fmt}"
+    if fmt == "csv":
+        return csv_response(service.export_csv(current_user, kind), filename)
+    body = service.export_json(current_user, kind)
     return Response(
         body,
         mimetype=FORMATS[fmt].split(";")[0],

@@ -11,6 +11,7 @@ from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from matchmaker.csvfiles import csv_response
 from matchmaker.events import bp
 from matchmaker.events.forms import (
     ActionForm,
@@ -426,26 +427,18 @@ def nudge(event_id: int):
     return redirect(url_for(".dashboard", event_id=event.id))
 
 
-def _csv_response(text: str, name: str) -> Response:
-    return Response(
-        text.encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
 @bp.get("/<int:event_id>/export/participants.csv")
 @login_required
 def export_participants(event_id: int):
     event = _managed(event_id)
-    return _csv_response(events_service.participants_csv(event), f"event-{event.id}-participants.csv")
+    return csv_response(events_service.participants_csv(event), f"event-{event.id}-participants.csv")
 
 
 @bp.get("/<int:event_id>/export/requests.csv")
 @login_required
 def export_requests(event_id: int):
     event = _managed(event_id)
-    return _csv_response(events_service.requests_csv(event), f"event-{event.id}-requests.csv")
+    return csv_response(events_service.requests_csv(event), f"event-{event.id}-requests.csv")
 
 
 # --- registration --------------------------------------------------------------------------------------

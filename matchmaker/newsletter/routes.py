@@ -6,11 +6,12 @@ follow links change nothing; the unsubscribe URL also accepts the RFC 8058 one-c
 send (List-Unsubscribe-Post), which carries no CSRF token and is authorised by the secret token in the URL.
 """
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from matchmaker.csvfiles import csv_response
 from matchmaker.extensions import csrf, db, limiter
 from matchmaker.i18n import current_language
 from matchmaker.models import Event, Role, Subscriber
@@ -299,11 +300,4 @@ def admin():
 @login_required
 def admin_export():
     _require_admin()
-    return Response(
-        service.confirmed_subscribers_csv().encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": 'attachment; filename="newsletter-confirmed-subscribers.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_response(service.confirmed_subscribers_csv(), "newsletter-confirmed-subscribers.csv")

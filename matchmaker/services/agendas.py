@@ -24,6 +24,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from matchmaker.csvfiles import csv_text
 from matchmaker.extensions import db
 from matchmaker.models import (
     Event,
@@ -39,7 +40,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.events import EVENT_TIMEZONE
 from matchmaker.services import events as events_service
-from matchmaker.services.events import TZ, _csv
+from matchmaker.services.events import TZ
 
 REMINDER_BEFORE = timedelta(minutes=15)  # calendar alarm before each meeting
 
@@ -320,7 +321,7 @@ def meetings_csv(event: Event) -> str:
                 _("yes") if m.published else _("no"),
             ]
         )
-    return _csv(rows)
+    return csv_text(rows)
 
 
 # --- calendar ------------------------------------------------------------------------------------------

@@ -8,8 +8,6 @@ Life cycle: draft -> registration open -> registration closed -> agenda publishe
 reopen registration from "registration closed". Programme and tables can change until the agenda is published.
 """
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from matchmaker.csvfiles import csv_text
 from matchmaker.extensions import db
 from matchmaker.models import (
     Admission,
@@ -666,19 +665,6 @@ def nudge_participants_without_requests(user: User, event: Event) -> int:
     return len(targets)
 
 
-def _csv(rows: list[list]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow(["" if v is None else _csv_safe(str(v)) for v in row])
-    return "\ufeff" + buffer.getvalue()  # BOM: spreadsheet programs then read UTF-8
-
-
-def _csv_safe(value: str) -> str:
-    """Defuse spreadsheet formulas in user-supplied text (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def participants_csv(event: Event) -> str:
     rows = [
         [
@@ -709,7 +695,7 @@ def participants_csv(event: Event) -> str:
                 r.created_at.strftime("%Y-%m-%d %H:%M"),
             ]
         )
-    return _csv(rows)
+    return csv_text(rows)
 
 
 def requests_csv(event: Event) -> str:
@@ -750,7 +736,7 @@ def requests_csv(event: Event) -> str:
                 q.message,
             ]
         )
-    return _csv(rows)
+    return csv_text(rows)
 
 
 # --- calendar ----------------------------------------------------------------------------------------

@@ -12,13 +12,12 @@ their themes.
 - A subscriber without themes hears about events of every theme.
 """
 
-import csv
-import io
 import logging
 import secrets
 import smtplib
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,6 +29,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from matchmaker.csvfiles import csv_text
 from matchmaker.extensions import db
 from matchmaker.models import (
     AnnouncementDelivery,
@@ -582,27 +582,22 @@ def erased_count() -> int:
     return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(ErasedConsent.count), 0))) or 0
 
 
-def _csv_safe(value: str) -> str:
-    """Defuse spreadsheet formulas (CSV injection): text starting with = + - @ tab or CR gets a quote."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def confirmed_subscribers_csv() -> str:
-    """The confirmed subscribers as CSV (UTF-8 with BOM), with what they consented to and when (times in
-    UTC, ISO 8601), for an administrator who has to show the consent or move the list."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            _("Email address"),
-            _("Language"),
-            _("Themes"),
-            _("Consent given (UTC)"),
-            _("Version of the consent text"),
-            _("Consent text"),
-            _("Confirmed (UTC)"),
-        ]
-    )
+    """The confirmed subscribers as CSV, with what they consented to and when (times in UTC, ISO 8601),
+    for an administrator who has to show the consent or move the list."""
+    return csv_text(_subscriber_rows())
+
+
+def _subscriber_rows() -> Iterator[list]:
+    yield [
+        _("Email address"),
+        _("Language"),
+        _("Themes"),
+        _("Consent given (UTC)"),
+        _("Version of the consent text"),
+        _("Consent text"),
+        _("Confirmed (UTC)"),
+    ]
     query = (
         sa.select(Subscriber)
         .where(Subscriber.status == SubscriberStatus.CONFIRMED)
@@ -615,18 +610,15 @@ def confirmed_subscribers_csv() -> str:
         version = subscriber.consent_version
         if version not in texts:
             texts[version] = consent_text(version) if version in CONSENT_TEXTS else ""
-        writer.writerow(
-            [
-                _csv_safe(subscriber.email),
-                subscriber.language,
-                _csv_safe("; ".join(t.slug for t in subscriber.themes) or _("all themes")),
-                subscriber.consent_at.isoformat(timespec="seconds"),
-                _csv_safe(version),
-                _csv_safe(texts[version]),
-                subscriber.confirmed_at.isoformat(timespec="seconds") if subscriber.confirmed_at else "",
-            ]
-        )
-    return "\ufeff" + buffer.getvalue()
+        yield [
+            subscriber.email,
+            subscriber.language,
+            "; ".join(t.slug for t in subscriber.themes) or _("all themes"),
+            subscriber.consent_at.isoformat(timespec="seconds"),
+            version,
+            texts[version],
+            subscriber.confirmed_at.isoformat(timespec="seconds") if subscriber.confirmed_at else "",
+        ]
 
 
 # --- erasing old addresses (GDPR) --------------------------------------------------------------------
