@@ -36,6 +36,13 @@ from matchmaker.models import (
     RequestStatus,
     SlotKind,
 )
+from matchmaker.models.labels import (
+    EVENT_STATUSES,
+    PARTICIPANT_ROLES,
+    REGISTRATION_STATUSES,
+    REQUEST_STATUSES,
+    label,
+)
 from matchmaker.pagination import paginate_list
 from matchmaker.services import ServiceError
 from matchmaker.services import events as events_service
@@ -644,42 +651,22 @@ def answer_request(event_id: int, request_id: int, action: str):
 
 @bp.app_template_global()
 def event_status_label(status: str) -> str:
-    labels = {
-        EventStatus.DRAFT: _("Draft"),
-        EventStatus.REGISTRATION_OPEN: _("Registration open"),
-        EventStatus.REGISTRATION_CLOSED: _("Registration closed"),
-        EventStatus.AGENDA_PUBLISHED: _("Agenda published"),
-        EventStatus.CLOSED: _("Closed"),
-    }
-    return labels.get(status, status)
+    return label(EVENT_STATUSES, status)
 
 
 @bp.app_template_global()
 def registration_status_label(status: str) -> str:
-    labels = {
-        RegistrationStatus.PENDING: _("Awaiting approval"),
-        RegistrationStatus.APPROVED: _("Approved"),
-        RegistrationStatus.REFUSED: _("Refused"),
-        RegistrationStatus.CANCELLED: _("Cancelled"),
-    }
-    return labels.get(status, status)
+    return label(REGISTRATION_STATUSES, status)
 
 
 @bp.app_template_global()
 def request_status_label(status: str) -> str:
-    labels = {
-        RequestStatus.PENDING: _("Awaiting an answer"),
-        RequestStatus.ACCEPTED: _("Accepted"),
-        RequestStatus.DECLINED: _("Declined"),
-        RequestStatus.EXPIRED: _("Expired"),
-        RequestStatus.CANCELLED: _("Cancelled"),
-    }
-    return labels.get(status, status)
+    return label(REQUEST_STATUSES, status)
 
 
 @bp.app_template_global()
 def participant_role_label(role: str) -> str:
-    return _("Buyer") if role == ParticipantRole.BUYER else _("Supplier")
+    return label(PARTICIPANT_ROLES, role)
 
 
 @bp.app_template_global()

@@ -39,6 +39,7 @@ from matchmaker.models import (
     SlotKind,
 )
 from matchmaker.models.events import EVENT_TIMEZONE
+from matchmaker.models.labels import MEETING_SOURCES, PARTICIPANT_ROLES, label
 from matchmaker.services import events as events_service
 from matchmaker.services.events import TZ
 
@@ -272,17 +273,11 @@ def table_of(event: Event, table_id: int) -> Optional[EventTable]:
 
 
 def source_label(source: str) -> str:
-    labels = {
-        "mutual": _("Mutual request"),
-        "accepted": _("Accepted request"),
-        "suggested": _("Suggested"),
-        "manual": _("Placed by hand"),
-    }
-    return labels.get(source, source)
+    return label(MEETING_SOURCES, source)
 
 
 def _role_label(role: str) -> str:
-    return _("Buyer") if role == ParticipantRole.BUYER else _("Supplier")
+    return label(PARTICIPANT_ROLES, role)
 
 
 def meetings_csv(event: Event) -> str:
