@@ -391,22 +391,6 @@ def add_day(user: User, event: Event, day: date, start: time, end: time, slot_mi
     return event_day
 
 
-def update_day(user: User, event_day: EventDay, start: time, end: time, slot_minutes: int) -> None:
-    event = event_day.event
-    _require_programme_editable(user, event)
-    if start >= end:
-        raise ServiceError(_("The day must end after it starts."))
-    if not 5 <= slot_minutes <= 240:
-        raise ServiceError(_("A meeting slot lasts between 5 and 240 minutes."))
-    for block in event_day.blocks:
-        if block.start_time < start or block.end_time > end:
-            raise ServiceError(_("A break or session falls outside these hours; change or remove it first."))
-    event_day.start_time, event_day.end_time, event_day.slot_minutes = start, end, slot_minutes
-    db.session.flush()
-    regenerate_slots(event)
-    db.session.commit()
-
-
 def remove_day(user: User, event_day: EventDay) -> None:
     event = event_day.event
     _require_programme_editable(user, event)
@@ -594,15 +578,6 @@ def events_managed_by(user: User) -> list[Event]:
     if not user.has_role(Role.ADMIN):
         query = query.where(Event.organizer_id == user.id)
     return list(db.session.scalars(query).all())
-
-
-def approved_registrations(event: Event, role: str | None = None) -> list[Registration]:
-    query = sa.select(Registration).where(
-        Registration.event_id == event.id, Registration.status == RegistrationStatus.APPROVED
-    )
-    if role:
-        query = query.where(Registration.role == role)
-    return list(db.session.scalars(query.order_by(Registration.id)).unique().all())
 
 
 # --- organizer dashboard -------------------------------------------------------------------------------

@@ -348,15 +348,6 @@ def is_interrupted(announcement: EventAnnouncement | None, now=None) -> bool:
     )
 
 
-def can_resume(user, event: Event) -> bool:
-    return bool(
-        user
-        and getattr(user, "is_authenticated", False)
-        and can_manage(user, event)
-        and is_interrupted(announcement_of(event))
-    )
-
-
 def resume_announcement(user: User, event: Event) -> EventAnnouncement:
     """Go on sending an announcement that stopped half-way, to the subscribers it has not reached.
 

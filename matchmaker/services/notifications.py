@@ -10,7 +10,6 @@ own template, which receives `notification`, `text`, `url` and `user`.
 """
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -135,14 +134,6 @@ def notify(
         _mail_one(user, notification)
     db.session.commit()
     return notification
-
-
-def notify_many(users: Iterable[User], kind: str, url: str | None = None, **params: Any) -> int:
-    count = 0
-    for user in users:
-        notify(user, kind, url=url, **params)
-        count += 1
-    return count
 
 
 def _mail_one(user: User, notification: Notification) -> None:

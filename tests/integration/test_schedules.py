@@ -241,8 +241,11 @@ def test_a_full_rerun_keeps_locked_meetings_and_fill_keeps_everything(setup: Set
 
 
 def _longer_slots(setup: Setup, organizer):
-    day = setup.event.days[0]
-    events_service.update_day(organizer, day, day.start_time, day.end_time, day.slot_minutes + 10)
+    """A programme change that replaces every meeting slot (longer slots), as regenerate_slots sees it."""
+    setup.event.days[0].slot_minutes += 10
+    db.session.flush()
+    events_service.regenerate_slots(setup.event)
+    db.session.commit()
 
 
 def test_a_programme_change_refuses_to_drop_a_locked_meeting(setup: Setup, organizer):
