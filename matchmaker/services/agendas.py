@@ -40,8 +40,8 @@ from matchmaker.models import (
 )
 from matchmaker.models.events import EVENT_TIMEZONE
 from matchmaker.models.labels import MEETING_SOURCES, PARTICIPANT_ROLES, label
-from matchmaker.services import events as events_service
-from matchmaker.services.events import TZ
+from matchmaker.services import event_rules
+from matchmaker.services.event_rules import TZ
 
 REMINDER_BEFORE = timedelta(minutes=15)  # calendar alarm before each meeting
 
@@ -50,7 +50,7 @@ REMINDER_BEFORE = timedelta(minutes=15)  # calendar alarm before each meeting
 
 def can_manage(user, event: Event) -> bool:
     """Table sheets, the master grid and the export are for the event's organizer and administrators."""
-    return events_service.can_manage(user, event)
+    return event_rules.can_manage(user, event)
 
 
 # --- loading -------------------------------------------------------------------------------------------
