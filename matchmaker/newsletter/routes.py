@@ -32,7 +32,7 @@ from matchmaker.services.themes import list_themes
 
 
 def _limit() -> str:
-    return current_app.config.get("NEWSLETTER_RATE_LIMIT", "5 per minute;20 per hour")
+    return current_app.config["NEWSLETTER_RATE_LIMIT"]
 
 
 def _submitted_email() -> str:

@@ -337,7 +337,7 @@ def _deliver_in_thread(app, event_id: int) -> None:
 
 def stall_after() -> timedelta:
     """A sending without progress for this long has stopped (crash, restart): it may be resumed."""
-    return timedelta(minutes=int(current_app.config.get("NEWSLETTER_STALL_MINUTES", 10)))
+    return timedelta(minutes=int(current_app.config["NEWSLETTER_STALL_MINUTES"]))
 
 
 def is_interrupted(announcement: EventAnnouncement | None, now=None) -> bool:
@@ -616,7 +616,7 @@ def _subscriber_rows() -> Iterator[list]:
 
 
 def retention() -> timedelta:
-    return timedelta(days=int(current_app.config.get("NEWSLETTER_RETENTION_DAYS", 365)))
+    return timedelta(days=int(current_app.config["NEWSLETTER_RETENTION_DAYS"]))
 
 
 def _erasable(now):

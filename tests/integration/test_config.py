@@ -112,3 +112,21 @@ def test_session_protection_follows_the_configuration(client, make_user, still_l
     assert (elsewhere.status_code == 200) is still_logged_in
     if not still_logged_in:
         assert elsewhere.status_code == 302 and "/auth/login" in elsewhere.location
+
+
+def test_a_declared_key_is_read_without_a_second_default():
+    """`config.get("KEY", default)` would keep a default of its own beside the one in config.py."""
+    repeated = []
+    for path in sorted((ROOT / "matchmaker").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "get"
+                and _is_config(node.func.value)
+                and node.args
+                and _key(node.args[0])
+                and len(node.args) + len(node.keywords) > 1
+            ):
+                repeated.append(f"{path.relative_to(ROOT)}:{node.lineno} {_key(node.args[0])}")
+    assert repeated == []

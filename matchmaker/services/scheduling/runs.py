@@ -142,7 +142,7 @@ def create_run(
     if event.status == EventStatus.AGENDA_PUBLISHED:
         mode = RunMode.FILL  # published meetings stay where they are
     if time_limit is None:
-        time_limit = int(current_app.config.get("SCHEDULER_TIME_LIMIT", 60))
+        time_limit = int(current_app.config["SCHEDULER_TIME_LIMIT"])
     if not 1 <= time_limit <= MAX_TIME_LIMIT:
         raise ServiceError(_("Give the scheduler between 1 and %(max)s seconds.", max=MAX_TIME_LIMIT))
     if not event.meeting_slots or not event.tables:
