@@ -25,7 +25,7 @@ run: $(STAMP) translations
 	@mkdir -p instance
 	@if [ -z "$$DATABASE_URL" ] && [ ! -f instance/matchmaker.db ]; then first=1; fi; \
 	$(BIN)/flask db upgrade && \
-	if [ -n "$$first" ]; then $(BIN)/flask seed-demo; fi
+	if [ -n "$$first" ]; then $(BIN)/flask demo seed; fi
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # The suite runs on every core (pytest-xdist); each worker has its own SQLite file or PostgreSQL schema.

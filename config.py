@@ -24,6 +24,11 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get(
@@ -54,6 +59,8 @@ class Config:
     # from elsewhere as not fresh; "strong" would end it and its remember-me cookie, which logs out everyone
     # whose address changes (phones at an event switch between Wi-Fi and mobile data all day).
     SESSION_PROTECTION = os.environ.get("SESSION_PROTECTION", "basic")
+    # Forms carry a CSRF token (the tests switch it off), valid for eight hours.
+    WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     # The largest request body: the catalogue's CSV import (5 MiB) with room for the form around it.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
@@ -78,6 +85,9 @@ class Config:
     MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
     # Absolute links in mails (and behind a proxy).
     SERVER_BASE_URL = os.environ.get("SERVER_BASE_URL", "http://127.0.0.1:5000")
+
+    # A newsletter subscription is confirmed by a link valid this long (None: as EMAIL_CONFIRM_MAX_AGE).
+    NEWSLETTER_CONFIRM_MAX_AGE: timedelta | None = None
 
     # Rate limits: in memory by default, shared through Redis when REDIS_URL is set.
     REDIS_URL = os.environ.get("REDIS_URL")
@@ -112,14 +122,25 @@ class Config:
 
     # The scheduler's time budget per run (seconds); runs go in a background thread of the web process.
     SCHEDULER_TIME_LIMIT = _int("SCHEDULER_TIME_LIMIT", 60)
+    # Run the scheduler in the request that starts it instead of a background thread (tests of scheduling).
+    SCHEDULER_INLINE = _bool("SCHEDULER_INLINE", False)
+    # The personal agendas' PDF is compressed; tests switch it off to read the text in the file.
+    AGENDA_PDF_COMPRESS = True
+
+    # The matching engine proposes pairs scoring at least this (0-1); below it a pair shares next to nothing.
+    MATCHES_MIN_SCORE = _float("MATCHES_MIN_SCORE", 0.02)
+    # Anti-spam: a public form sent sooner than this many seconds after it was shown is refused as a robot's.
+    FORM_MIN_SECONDS = _float("FORM_MIN_SECONDS", 3)
     # The contact form also writes to this address (besides the platform's administrators).
     CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "")
-    CONTACT_RATE_LIMIT = os.environ.get("CONTACT_RATE_LIMIT", "5 per minute;20 per hour")
-    NEWSLETTER_RATE_LIMIT = os.environ.get("NEWSLETTER_RATE_LIMIT", "5 per minute;20 per hour")
-    # GDPR: `flask purge-newsletter` erases addresses unsubscribed (or unconfirmed) longer ago than this.
+    # GDPR: `flask newsletter purge` erases addresses unsubscribed (or unconfirmed) longer ago than this.
     NEWSLETTER_RETENTION_DAYS = _int("NEWSLETTER_RETENTION_DAYS", 365)
     # An announcement without progress for this long has stopped (crash, restart) and can be resumed.
     NEWSLETTER_STALL_MINUTES = _int("NEWSLETTER_STALL_MINUTES", 10)
+    # `flask notifications purge` deletes in-app notifications older than this.
+    NOTIFICATION_RETENTION_DAYS = _int("NOTIFICATION_RETENTION_DAYS", 365)
+    # Send an announcement in the request that starts it instead of a background thread (on in the tests).
+    NEWSLETTER_INLINE = _bool("NEWSLETTER_INLINE", False)
 
     PAGE_SIZE = 20
     DEMO_PASSWORD = "demo-demo-demo"  # noqa: S105 - the documented demo password
@@ -141,6 +162,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     WTF_CSRF_ENABLED = False
     SERVER_BASE_URL = "http://localhost"
+    NEWSLETTER_INLINE = True
 
 
 class ProductionConfig(Config):

@@ -40,13 +40,13 @@ def _option(argv: list[str], name: str, default: int) -> int:
 
 def _build(app, total: int, seed: int = 2026) -> dict:
     """Insert `total` items (70 % offerings, 30 % needs) with their themes, CPV codes and search index."""
+    from matchmaker.demo.catalogue import demo_content
     from matchmaker.extensions import db
     from matchmaker.markdown import markdown_to_text
     from matchmaker.models import Need, Offering, Organisation, Theme, need_theme, offering_theme, utcnow
     from matchmaker.models.catalogue import NeedCpvCode, OfferingCpvCode
     from matchmaker.models.search_index import need_search_token, offering_search_token, token_rows
     from matchmaker.services.cpv import all_labels
-    from matchmaker.services.demo_catalogue import demo_content
     from matchmaker.services.themes import ensure_default_themes
     from matchmaker.textutil import fold
 

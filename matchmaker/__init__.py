@@ -61,7 +61,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user_from_session_id)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
+    # Flask-Login reads SESSION_PROTECTION from each app's configuration (config.py, default "basic").
     from flask_babel import lazy_gettext as _l
 
     login_manager.login_message = _l("Please log in to see this page.")

@@ -1,26 +1,49 @@
-"""Flask commands, grouped per area. They stay thin and call services."""
+"""Flask commands: one `AppGroup` per area (`flask <area> <command>`), registered here and only here.
+
+The commands stay thin and call services. A few commands had top-level names before they were grouped; those
+names stay as hidden aliases (cron lines, deployment scripts and page texts use them): see `ALIASES`.
+"""
+
+import copy
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
+
+
+def groups() -> list[AppGroup]:
+    """The command groups, one per area."""
+    from matchmaker.admin.commands import cli as admin
+    from matchmaker.content.commands import cli as content
+    from matchmaker.demo.commands import cli as demo
+    from matchmaker.events.commands import cli as events
+    from matchmaker.matches.commands import cli as match
+    from matchmaker.newsletter.commands import cli as newsletter
+    from matchmaker.notifications.commands import cli as notifications
+    from matchmaker.outcomes.commands import cli as outcomes
+    from matchmaker.schedules.commands import cli as schedules
+
+    return [admin, content, demo, events, match, newsletter, notifications, outcomes, schedules]
+
+
+# Former top-level name -> (group, command).
+ALIASES = {
+    "create-admin": ("admin", "create-admin"),
+    "set-up": ("admin", "set-up"),
+    "seed-pages": ("content", "seed-pages"),
+    "seed-demo": ("demo", "seed"),
+    "purge-newsletter": ("newsletter", "purge"),
+    "send-outcome-surveys": ("outcomes", "send-surveys"),
+    "schedule-event": ("schedules", "run"),
+}
 
 
 def init_app(app: Flask) -> None:
-    app.cli.add_command(__import__("matchmaker.matches.cli", fromlist=["match"]).match)
-    app.cli.add_command(__import__("matchmaker.content.commands", fromlist=["seed_pages"]).seed_pages)
-    admin_commands = __import__("matchmaker.admin.commands", fromlist=["create_admin", "set_up"])
-    app.cli.add_command(admin_commands.create_admin)
-    app.cli.add_command(admin_commands.set_up)
-
-    @app.cli.command("seed-demo")
-    def seed_demo() -> None:
-        """Create the demo organisations, users and content (safe to run again)."""
-        from matchmaker.services.demo import seed_demo_data
-
-        if not app.config["DEMO_DATA_ALLOWED"]:
-            raise click.ClickException(
-                "demo data is refused here: its accounts share a published password "
-                "(set DEMO_DATA_ALLOWED=1 to load it anyway, e.g. on a staging platform)"
-            )
-
-        report = seed_demo_data(progress=lambda message: click.echo(message))
-        click.echo(report)
+    by_name = {group.name: group for group in groups()}
+    for group in by_name.values():
+        app.cli.add_command(group)
+    for alias, (group_name, command_name) in ALIASES.items():
+        command = by_name[group_name].commands[command_name]
+        hidden: click.Command = copy.copy(command)
+        hidden.hidden = True  # `flask --help` lists the groups only
+        app.cli.add_command(hidden, alias)

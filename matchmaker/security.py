@@ -6,7 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def init_app(app: Flask) -> None:
-    hops = app.config.get("PROXY_FIX_X_FOR", 0)
+    hops = app.config["PROXY_FIX_X_FOR"]
     if hops:
         # Rate limits count per client address and url_for(_external) needs the scheme the client used.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
@@ -33,7 +33,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
         )
-        if app.config.get("HSTS"):
+        if app.config["HSTS"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint != "static":
             # Pages, exports (CSV, PDF, .ics, JSON) may hold personal data: never kept by browsers or proxies.

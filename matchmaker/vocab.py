@@ -1,73 +1,40 @@
-"""Translatable labels for the enumerations stored as codes (organisation kinds, policy domains, roles).
+"""Form choices and Jinja filters for the translated labels of stored codes (kinds, domains, roles, ...).
 
-The database keeps short codes; people see these labels in their own language. Use the helpers
-from Python (`label(ORGANISATION_KINDS, org.kind)`, `choices(POLICY_DOMAINS)`) and the Jinja
-filters from templates (`{{ org.kind|organisation_kind }}`, `{{ role|platform_role }}`).
+The labels themselves live beside the enums, in `matchmaker.models.labels`. Use
+`label(ORGANISATION_KINDS, org.kind)` and `choices(POLICY_DOMAINS)` from Python, the filters from templates
+(`{{ org.kind|organisation_kind }}`, `{{ role|platform_role }}`).
 """
 
 from collections.abc import Iterable, Mapping
 
 from flask import Flask
 from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
-from matchmaker.models import MembershipRole, OrganisationKind, PolicyDomain, Role
+from matchmaker.models.labels import (
+    INVITATION_STATUSES,
+    MEMBERSHIP_ROLES,
+    ORGANISATION_KINDS,
+    PLATFORM_ROLES,
+    POLICY_DOMAINS,
+    label,
+)
 
-ORGANISATION_KINDS: dict[str, LazyString] = {
-    OrganisationKind.COMPANY: _l("Company"),
-    OrganisationKind.STARTUP: _l("Start-up"),
-    OrganisationKind.SME: _l("SME"),
-    OrganisationKind.RESEARCH_CENTRE: _l("Research centre"),
-    OrganisationKind.GOVERNMENT: _l("Government entity"),
-    OrganisationKind.OTHER: _l("Other organisation"),
-}
-
-# The policy domains of the Flemish government, with the Dutch abbreviation people know them by.
-POLICY_DOMAINS: dict[str, LazyString] = {
-    PolicyDomain.KB: _l("Chancellery and Governance (KB)"),
-    PolicyDomain.BZ: _l("Foreign Affairs (BZ)"),
-    PolicyDomain.FB: _l("Finance and Budget (FB)"),
-    PolicyDomain.CJSM: _l("Culture, Youth, Sport and Media (CJSM)"),
-    PolicyDomain.EWI: _l("Economy, Science and Innovation (EWI)"),
-    PolicyDomain.OV: _l("Education and Training (OV)"),
-    PolicyDomain.WVG: _l("Welfare, Public Health and Family (WVG)"),
-    PolicyDomain.WSE: _l("Work and Social Economy (WSE)"),
-    PolicyDomain.LV: _l("Agriculture and Fisheries (LV)"),
-    PolicyDomain.MOW: _l("Mobility and Public Works (MOW)"),
-    PolicyDomain.OMG: _l("Environment and Spatial Development (Omgeving)"),
-    PolicyDomain.JH: _l("Justice and Enforcement (JH)"),
-}
-
-MEMBERSHIP_ROLES: dict[str, LazyString] = {
-    MembershipRole.ADMIN: _l("Administrator"),
-    MembershipRole.MEMBER: _l("Member"),
-}
-
-PLATFORM_ROLES: dict[str, LazyString] = {
-    Role.SUPPLIER: _l("Supplier"),
-    Role.BUYER: _l("Buyer"),
-    Role.ORGANIZER: _l("Organizer"),
-    Role.ADMIN: _l("Platform administrator"),
-}
-
-INVITATION_STATUSES: dict[str, LazyString] = {
-    "pending": _l("Pending"),
-    "accepted": _l("Accepted"),
-    "revoked": _l("Revoked"),
-    "expired": _l("Expired"),
-}
+__all__ = [
+    "FILTERS",
+    "INVITATION_STATUSES",
+    "MEMBERSHIP_ROLES",
+    "ORGANISATION_KINDS",
+    "PLATFORM_ROLES",
+    "POLICY_DOMAINS",
+    "choices",
+    "init_app",
+    "label",
+]
 
 
-def label(labels: Mapping[str, LazyString], code: str | None) -> str:
-    """The translated label of a code; an unknown code is shown as it is rather than hidden."""
-    if code is None or code == "":
-        return ""
-    found = labels.get(code)
-    return str(found) if found is not None else str(code)
 
-
-def choices(labels: Mapping[str, LazyString], only: Iterable[str] | None = None) -> list[SelectChoice]:
+def choices(labels: Mapping, only: Iterable | None = None) -> list[SelectChoice]:
     """Choices for a WTForms select or radio field, in the mapping's order, optionally limited to `only`."""
     allowed = set(only) if only is not None else None
     return [

@@ -20,8 +20,9 @@ from flask.testing import FlaskClient
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
+from matchmaker import demo
 from matchmaker.extensions import db
-from matchmaker.services import accounts, demo
+from matchmaker.services import accounts
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,16 @@
-"""`flask create-admin` and `flask set-up`: what a new (production) platform needs before anyone uses it."""
+"""`flask admin create-admin` and `flask admin set-up` (also `flask create-admin`, `flask set-up`): what a new
+(production) platform needs before anyone uses it."""
 
 import click
 from email_validator import EmailNotValidError, validate_email
-from flask.cli import with_appcontext
+from flask.cli import AppGroup
 
 from matchmaker.services import ServiceError
 
+cli = AppGroup("admin", help="Platform administration: set up a new platform, make administrators.")
 
-@click.command("create-admin")
+
+@cli.command("create-admin")
 @click.argument("email")
 @click.option("--name", default="", help="Display name of a new account (default: the part before the @).")
 @click.option(
@@ -19,7 +22,6 @@ from matchmaker.services import ServiceError
     envvar="MATCHMAKER_ADMIN_PASSWORD",
     help="Asked for unless given (or in MATCHMAKER_ADMIN_PASSWORD); an existing account keeps its own.",
 )
-@with_appcontext
 def create_admin(email: str, name: str, password: str) -> None:
     """Make EMAIL a platform administrator (and organizer), creating the account if it does not exist."""
     from matchmaker.services.admin import make_administrator
@@ -35,8 +37,7 @@ def create_admin(email: str, name: str, password: str) -> None:
     click.echo(f"{user.email} {what}")
 
 
-@click.command("set-up")
-@with_appcontext
+@cli.command("set-up")
 def set_up() -> None:
     """Create the default themes and the initiative's public pages that are missing (safe to run again)."""
     from matchmaker.services.admin import set_up_platform

@@ -18,6 +18,7 @@ from matchmaker.agendas import bp
 from matchmaker.agendas.forms import CancelForm, ResetCalendarLinkForm
 from matchmaker.agendas.pdf import agenda_pdf, agendas_pdf
 from matchmaker.auth.sessions import acting_user
+from matchmaker.csvfiles import csv_response
 from matchmaker.extensions import db
 from matchmaker.models import Event, Registration, RegistrationStatus
 from matchmaker.services import ServiceError, event_rules
@@ -103,7 +104,7 @@ def participant_agenda(event_id: int):
 def agenda_download_pdf(event_id: int):
     registration = _own_registration(event_id)
     agenda = agendas_service.participant_agenda(registration)
-    body = agenda_pdf(agenda, compress=current_app.config.get("AGENDA_PDF_COMPRESS", True))
+    body = agenda_pdf(agenda, compress=current_app.config["AGENDA_PDF_COMPRESS"])
     headers = dict(PRIVATE)
     headers["Content-Disposition"] = f'attachment; filename="agenda-{registration.event_id}.pdf"'
     return Response(body, mimetype="application/pdf", headers=headers)
@@ -283,7 +284,7 @@ def participants_pdf(event_id: int):
     agendas = agendas_service.event_agendas(event, registration_id)
     if registration_id is not None and not agendas:
         abort(404)
-    body = agendas_pdf(agendas, event, compress=current_app.config.get("AGENDA_PDF_COMPRESS", True))
+    body = agendas_pdf(agendas, event, compress=current_app.config["AGENDA_PDF_COMPRESS"])
     name = f"agenda-{event.id}-{registration_id}.pdf" if registration_id else f"agendas-{event.id}.pdf"
     headers = dict(PRIVATE)
     headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -294,11 +295,4 @@ def participants_pdf(event_id: int):
 @login_required
 def meetings_csv(event_id: int):
     event = _managed(event_id)
-    return Response(
-        agendas_service.meetings_csv(event).encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="event-{event.id}-meetings.csv"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return csv_response(agendas_service.meetings_csv(event), f"event-{event.id}-meetings.csv")

@@ -11,11 +11,12 @@ from wtforms import SelectChoice, SelectField
 
 from matchmaker.auth.sessions import acting_user
 from matchmaker.catalogue import bp
+from matchmaker.csvfiles import MIMETYPE, csv_response
 from matchmaker.models import utcnow
 from matchmaker.services import ServiceError
 from matchmaker.services import exchange as service
 
-FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
+FORMATS = {"csv": MIMETYPE, "json": "application/json; charset=utf-8"}
 
 
 class ImportForm(FlaskForm):
@@ -61,9 +62,10 @@ def exchange():
 def export(kind: str, fmt: str):
     if kind not in service.KINDS or fmt not in FORMATS:
         abort(404)
-    export = service.export_csv if fmt == "csv" else service.export_json
-    body = export(acting_user(), kind)
     filename = f"matchmaker-{kind}-{utcnow():%Y%m%d-%H%M}.{fmt}"
+    if fmt == "csv":
+        return csv_response(service.export_csv(acting_user(), kind), filename)
+    body = service.export_json(acting_user(), kind)
     return Response(
         body,
         mimetype=FORMATS[fmt].split(";")[0],

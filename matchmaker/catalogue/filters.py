@@ -5,26 +5,18 @@ from flask_babel import gettext as _
 
 from matchmaker.auth.sessions import acting_user
 from matchmaker.catalogue import bp
-from matchmaker.catalogue.forms import (
-    INNOVATION_TYPE_LABELS,
-    LANGUAGE_LABELS,
-    PROCUREMENT_ROUTE_LABELS,
-    TRL_LABELS,
-)
 from matchmaker.i18n import current_language
 from matchmaker.markdown import render_markdown
+from matchmaker.models.labels import (
+    CATALOGUE_STATUSES,
+    CONTENT_LANGUAGES,
+    INNOVATION_TYPES,
+    PROCUREMENT_ROUTES,
+    TRL_LEVELS,
+    label,
+)
 from matchmaker.services import catalogue as catalogue_service
 from matchmaker.services import cpv as cpv_service
-
-
-def _status_labels() -> dict[str, str]:
-    return {
-        "draft": _("Draft"),
-        "published": _("Published"),
-        "open": _("Open"),
-        "closed": _("Closed"),
-        "archived": _("Archived"),
-    }
 
 
 @bp.app_template_filter("markdown")
@@ -34,27 +26,27 @@ def markdown_filter(text: str | None):
 
 @bp.app_template_filter("innovation_type_label")
 def innovation_type_label(value: str) -> str:
-    return str(INNOVATION_TYPE_LABELS.get(value, value))
+    return str(INNOVATION_TYPES.get(value, value))
 
 
 @bp.app_template_filter("procurement_route_label")
 def procurement_route_label(value: str) -> str:
-    return str(PROCUREMENT_ROUTE_LABELS.get(value, value))
+    return str(PROCUREMENT_ROUTES.get(value, value))
 
 
 @bp.app_template_filter("content_language_label")
 def content_language_label(value: str) -> str:
-    return str(LANGUAGE_LABELS.get(value, value))
+    return str(CONTENT_LANGUAGES.get(value, value))
 
 
 @bp.app_template_filter("trl_label")
 def trl_label(value: int | None) -> str:
-    return str(TRL_LABELS.get(value, _("Not applicable"))) if value else _("Not applicable")
+    return str(TRL_LEVELS.get(value, _("Not applicable"))) if value else _("Not applicable")
 
 
 @bp.app_template_filter("catalogue_status_label")
 def status_label(value: str) -> str:
-    return _status_labels().get(value, value)
+    return label(CATALOGUE_STATUSES, value)
 
 
 @bp.app_template_filter("euros")

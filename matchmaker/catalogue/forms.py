@@ -21,45 +21,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from matchmaker.models import ContentLanguage, InnovationType, ProcurementRoute, utcnow
+from matchmaker.models import utcnow
+from matchmaker.models.labels import CONTENT_LANGUAGES, INNOVATION_TYPES, PROCUREMENT_ROUTES, TRL_LEVELS
 from matchmaker.services import ServiceError
 from matchmaker.services import catalogue as catalogue_service
 from matchmaker.services import cpv as cpv_service
-
-INNOVATION_TYPE_LABELS = {
-    InnovationType.PRODUCT: _l("Product innovation"),
-    InnovationType.TECHNOLOGICAL: _l("Technological innovation"),
-    InnovationType.SERVICE: _l("Service innovation"),
-    InnovationType.PROCESS: _l("Process innovation"),
-    InnovationType.SOCIAL: _l("Social innovation"),
-}
-
-PROCUREMENT_ROUTE_LABELS = {
-    ProcurementRoute.MARKET_CONSULTATION: _l("Market consultation"),
-    ProcurementRoute.PRE_COMMERCIAL: _l("Pre-commercial procurement"),
-    ProcurementRoute.PUBLIC_PROCUREMENT_OF_INNOVATION: _l("Public procurement of innovation"),
-    ProcurementRoute.INNOVATION_PARTNERSHIP: _l("Innovation partnership"),
-    ProcurementRoute.COMPETITIVE_DIALOGUE: _l("Competitive dialogue"),
-    ProcurementRoute.NOT_YET_KNOWN: _l("Not yet known"),
-}
-
-LANGUAGE_LABELS = {
-    ContentLanguage.NL: _l("Dutch"),
-    ContentLanguage.FR: _l("French"),
-    ContentLanguage.EN: _l("English"),
-}
-
-TRL_LABELS = {
-    1: _l("TRL 1 – basic principles observed"),
-    2: _l("TRL 2 – technology concept formulated"),
-    3: _l("TRL 3 – experimental proof of concept"),
-    4: _l("TRL 4 – technology validated in the lab"),
-    5: _l("TRL 5 – technology validated in a relevant environment"),
-    6: _l("TRL 6 – technology demonstrated in a relevant environment"),
-    7: _l("TRL 7 – prototype demonstrated in an operational environment"),
-    8: _l("TRL 8 – system complete and qualified"),
-    9: _l("TRL 9 – proven in an operational environment"),
-}
 
 _THOUSANDS = re.compile(r"^\d{1,3}([.,\s\u00a0\u202f]\d{3})+$")
 
@@ -107,7 +73,7 @@ class _ItemForm(FlaskForm):
     )
     language = SelectField(
         _l("Language of this text"),
-        choices=[SelectChoice(lang.value, label) for lang, label in LANGUAGE_LABELS.items()],
+        choices=[SelectChoice(lang.value, label) for lang, label in CONTENT_LANGUAGES.items()],
     )
     themes = MultiCheckboxField(_l("Themes"), coerce=int, validate_choice=True)
     cpv_codes = StringField(_l("CPV codes"), validators=[Optional(), _cpv_codes])
@@ -127,12 +93,12 @@ class OfferingForm(_ItemForm):
     )
     innovation_type = SelectField(
         _l("Type of innovation"),
-        choices=[SelectChoice(kind.value, label) for kind, label in INNOVATION_TYPE_LABELS.items()],
+        choices=[SelectChoice(kind.value, label) for kind, label in INNOVATION_TYPES.items()],
     )
     trl = SelectField(
         _l("Maturity (technology readiness level)"),
         choices=[SelectChoice("", _l("Not applicable"))]
-        + [SelectChoice(str(n), label) for n, label in TRL_LABELS.items()],
+        + [SelectChoice(str(n), label) for n, label in TRL_LEVELS.items()],
     )
     reference_projects = TextAreaField(
         _l("References and pilots"), validators=[Optional(), Length(max=catalogue_service.TEXT_MAX)]
@@ -173,7 +139,7 @@ class NeedForm(_ItemForm):
     deadline = DateField(_l("Deadline"), validators=[Optional()])
     procurement_route = SelectField(
         _l("Procurement route"),
-        choices=[SelectChoice(route.value, label) for route, label in PROCUREMENT_ROUTE_LABELS.items()],
+        choices=[SelectChoice(route.value, label) for route, label in PROCUREMENT_ROUTES.items()],
     )
     registered_only = BooleanField(_l("Show this need to registered users only"))
 

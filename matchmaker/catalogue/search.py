@@ -23,21 +23,18 @@ from wtforms.validators import Length, Optional
 
 from matchmaker.auth.sessions import acting_user
 from matchmaker.catalogue import bp
-from matchmaker.catalogue.forms import INNOVATION_TYPE_LABELS, LANGUAGE_LABELS, PROCUREMENT_ROUTE_LABELS
 from matchmaker.i18n import current_language
+from matchmaker.models.labels import (
+    CATALOGUE_STATUSES,
+    CONTENT_LANGUAGES,
+    INNOVATION_TYPES,
+    PROCUREMENT_ROUTES,
+)
 from matchmaker.reference.cpv import vocabulary
 from matchmaker.services import search as search_service
 from matchmaker.services.themes import list_themes
 from matchmaker.vocab import ORGANISATION_KINDS
 from matchmaker.vocab import choices as vocab_choices
-
-STATUS_LABELS = {
-    "draft": _l("Draft"),
-    "published": _l("Published"),
-    "open": _l("Open"),
-    "closed": _l("Closed"),
-    "archived": _l("Archived"),
-}
 
 SORT_LABELS = {
     "relevance": _l("Best match"),
@@ -72,18 +69,18 @@ class BrowseForm(FlaskForm):
     theme = CheckboxesField(_l("Themes"), choices=[], validate_choice=True)
     type = CheckboxesField(
         _l("Type of innovation"),
-        choices=[SelectChoice(k.value, v) for k, v in INNOVATION_TYPE_LABELS.items()],
+        choices=[SelectChoice(k.value, v) for k, v in INNOVATION_TYPES.items()],
     )
     trl_min = SelectField(_l("TRL from"), choices=_trl_choices(), default="", validators=[Optional()])
     trl_max = SelectField(_l("TRL up to"), choices=_trl_choices(), default="", validators=[Optional()])
     route = CheckboxesField(
         _l("Procurement route"),
-        choices=[SelectChoice(k.value, v) for k, v in PROCUREMENT_ROUTE_LABELS.items()],
+        choices=[SelectChoice(k.value, v) for k, v in PROCUREMENT_ROUTES.items()],
     )
     cpv = SelectField(_l("CPV division"), choices=[], default="", validators=[Optional()])
     org_kind = CheckboxesField(_l("Kind of organisation"), choices=vocab_choices(ORGANISATION_KINDS))
     language = CheckboxesField(
-        _l("Language of the text"), choices=[SelectChoice(k.value, v) for k, v in LANGUAGE_LABELS.items()]
+        _l("Language of the text"), choices=[SelectChoice(k.value, v) for k, v in CONTENT_LANGUAGES.items()]
     )
     status = CheckboxesField(_l("Status"), choices=[])
     mine = BooleanField(_l("Only my organisation's items"))
@@ -103,7 +100,7 @@ class BrowseForm(FlaskForm):
             SelectChoice(c.division, f"{c.division} – {c.label(language)}") for c in _divisions()
         ]
         statuses = search_service.allowed_statuses(kind, viewer)
-        self.status.choices = [SelectChoice(s, STATUS_LABELS[s]) for s in statuses]
+        self.status.choices = [SelectChoice(s, CATALOGUE_STATUSES[s]) for s in statuses]
         self.show_status = len(statuses) > 1  # the public may choose open or closed needs
         self.show_mine = bool(viewer is not None and viewer.organisation is not None)
         self.sort.choices = [SelectChoice(s, SORT_LABELS[s]) for s in search_service.SORTS[kind]]

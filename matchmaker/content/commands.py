@@ -1,11 +1,12 @@
-"""`flask seed-pages`: load the default texts of the initiative's pages (safe to run again)."""
+"""`flask content seed-pages` (also `flask seed-pages`): load the default texts of the initiative's pages."""
 
 import click
-from flask.cli import with_appcontext
+from flask.cli import AppGroup
+
+cli = AppGroup("content", help="The initiative's public pages.")
 
 
-@click.command("seed-pages")
-@with_appcontext
+@cli.command("seed-pages")
 def seed_pages() -> None:
     """Create the initiative's public pages that are missing, from matchmaker/content/defaults."""
     from matchmaker.services.content import seed_default_pages

@@ -86,7 +86,7 @@ def events_by_theme():
 
 
 def _contact_limit() -> str:
-    return current_app.config.get("CONTACT_RATE_LIMIT", "5 per minute;20 per hour")
+    return current_app.config["CONTACT_RATE_LIMIT"]
 
 
 @bp.route("/contact", methods=["GET", "POST"])

@@ -1,11 +1,12 @@
-"""`flask events ...` commands (the blueprint's CLI group)."""
+"""`flask events ...`: the events area's commands."""
 
 import click
+from flask.cli import AppGroup
 
-from matchmaker.events import bp
+cli = AppGroup("events", help="Events: expire unanswered meeting requests.")
 
 
-@bp.cli.command("expire-requests")
+@cli.command("expire-requests")
 def expire_requests() -> None:
     """Expire unanswered requests past their event's deadline and remind recipients the day before.
 

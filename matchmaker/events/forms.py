@@ -19,15 +19,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from matchmaker.models import Admission, BlockKind, ParticipantRole
+from matchmaker.models import Admission
+from matchmaker.models.labels import ADMISSIONS, BLOCK_KINDS, PARTICIPANT_ROLES
 from matchmaker.services.events import EventInput
 
-ADMISSION_LABELS = {
-    Admission.AUTOMATIC: _l("Automatic: every registration is accepted"),
-    Admission.APPROVAL: _l("The organizer approves each registration"),
-}
-ROLE_LABELS = {ParticipantRole.BUYER: _l("Buyer"), ParticipantRole.SUPPLIER: _l("Supplier")}
-BLOCK_LABELS = {BlockKind.BREAK: _l("Break"), BlockKind.PLENARY: _l("Plenary session")}
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
@@ -76,7 +71,7 @@ class EventForm(FlaskForm):
     )
     admission = RadioField(
         _l("Admission"),
-        choices=_choices(ADMISSION_LABELS),
+        choices=_choices(ADMISSIONS),
         default=Admission.AUTOMATIC.value,
         validators=[InputRequired(message=_l("Choose how participants are admitted."))],
     )
@@ -164,7 +159,7 @@ class DayForm(FlaskForm):
 
 
 class BlockForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=_choices(BLOCK_LABELS))
+    kind = SelectField(_l("Kind"), choices=_choices(BLOCK_KINDS))
     title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
     start_time = TimeField(_l("Starts at"), validators=[InputRequired(message=_l("Enter when it starts."))])
     end_time = TimeField(_l("Ends at"), validators=[InputRequired(message=_l("Enter when it ends."))])
@@ -181,7 +176,7 @@ class RegistrationForm(FlaskForm):
     )
 
     def set_choices(self, roles: list[str], items_by_role: dict[str, list], slots: list) -> None:
-        self.role.choices = [SelectChoice(role, ROLE_LABELS[role]) for role in roles]
+        self.role.choices = [SelectChoice(role, PARTICIPANT_ROLES[role]) for role in roles]
         seen = []
         for role in roles:
             seen.extend(SelectChoice(item.id, item.title) for item in items_by_role.get(role, []))
@@ -197,7 +192,9 @@ class OnBehalfForm(FlaskForm):
         validators=[InputRequired(message=_l("Enter an email address.")), Email(), Length(max=254)],
     )
     role = RadioField(
-        _l("Role"), choices=_choices(ROLE_LABELS), validators=[InputRequired(message=_l("Choose a role."))]
+        _l("Role"),
+        choices=_choices(PARTICIPANT_ROLES),
+        validators=[InputRequired(message=_l("Choose a role."))],
     )
     max_meetings = IntegerField(
         _l("Maximum number of meetings"), default=8, validators=[InputRequired(), NumberRange(min=1, max=100)]

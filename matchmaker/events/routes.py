@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from matchmaker.auth.sessions import acting_user
+from matchmaker.csvfiles import csv_response
 from matchmaker.events import bp
 from matchmaker.events.forms import (
     ActionForm,
@@ -35,6 +36,13 @@ from matchmaker.models import (
     RegistrationStatus,
     RequestStatus,
     SlotKind,
+)
+from matchmaker.models.labels import (
+    EVENT_STATUSES,
+    PARTICIPANT_ROLES,
+    REGISTRATION_STATUSES,
+    REQUEST_STATUSES,
+    label,
 )
 from matchmaker.pagination import paginate_list
 from matchmaker.services import ServiceError, event_rules
@@ -427,26 +435,18 @@ def nudge(event_id: int):
     return redirect(url_for(".dashboard", event_id=event.id))
 
 
-def _csv_response(text: str, name: str) -> Response:
-    return Response(
-        text.encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
 @bp.get("/<int:event_id>/export/participants.csv")
 @login_required
 def export_participants(event_id: int):
     event = _managed(event_id)
-    return _csv_response(events_service.participants_csv(event), f"event-{event.id}-participants.csv")
+    return csv_response(events_service.participants_csv(event), f"event-{event.id}-participants.csv")
 
 
 @bp.get("/<int:event_id>/export/requests.csv")
 @login_required
 def export_requests(event_id: int):
     event = _managed(event_id)
-    return _csv_response(events_service.requests_csv(event), f"event-{event.id}-requests.csv")
+    return csv_response(events_service.requests_csv(event), f"event-{event.id}-requests.csv")
 
 
 # --- registration --------------------------------------------------------------------------------------
@@ -652,42 +652,22 @@ def answer_request(event_id: int, request_id: int, action: str):
 
 @bp.app_template_global()
 def event_status_label(status: str) -> str:
-    labels = {
-        EventStatus.DRAFT: _("Draft"),
-        EventStatus.REGISTRATION_OPEN: _("Registration open"),
-        EventStatus.REGISTRATION_CLOSED: _("Registration closed"),
-        EventStatus.AGENDA_PUBLISHED: _("Agenda published"),
-        EventStatus.CLOSED: _("Closed"),
-    }
-    return labels.get(status, status)
+    return label(EVENT_STATUSES, status)
 
 
 @bp.app_template_global()
 def registration_status_label(status: str) -> str:
-    labels = {
-        RegistrationStatus.PENDING: _("Awaiting approval"),
-        RegistrationStatus.APPROVED: _("Approved"),
-        RegistrationStatus.REFUSED: _("Refused"),
-        RegistrationStatus.CANCELLED: _("Cancelled"),
-    }
-    return labels.get(status, status)
+    return label(REGISTRATION_STATUSES, status)
 
 
 @bp.app_template_global()
 def request_status_label(status: str) -> str:
-    labels = {
-        RequestStatus.PENDING: _("Awaiting an answer"),
-        RequestStatus.ACCEPTED: _("Accepted"),
-        RequestStatus.DECLINED: _("Declined"),
-        RequestStatus.EXPIRED: _("Expired"),
-        RequestStatus.CANCELLED: _("Cancelled"),
-    }
-    return labels.get(status, status)
+    return label(REQUEST_STATUSES, status)
 
 
 @bp.app_template_global()
 def participant_role_label(role: str) -> str:
-    return _("Buyer") if role == ParticipantRole.BUYER else _("Supplier")
+    return label(PARTICIPANT_ROLES, role)
 
 
 @bp.app_template_global()

@@ -7,11 +7,12 @@ see both but own neither. The overview is for organizers and administrators (403
 rules live in services.matching.
 """
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from matchmaker.auth.sessions import acting_user
+from matchmaker.csvfiles import csv_response
 from matchmaker.i18n import current_language
 from matchmaker.matches import bp
 from matchmaker.matches.forms import InterestForm, OverviewFilterForm
@@ -201,11 +202,4 @@ def overview_csv():
     text = service.best_pairs_csv(theme_id=theme_id, language=current_language())
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     suffix = f"-theme-{theme_id}" if theme_id else ""
-    return Response(
-        "\ufeff" + text,  # a byte-order mark, so spreadsheet programs read UTF-8
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="matchmaker-pairs-{stamp}{suffix}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_response(text, f"matchmaker-pairs-{stamp}{suffix}.csv")

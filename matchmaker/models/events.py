@@ -373,7 +373,3 @@ class MeetingRequest(db.Model):
         return (
             f"<MeetingRequest {self.id} {self.from_registration_id}->{self.to_registration_id} {self.status}>"
         )
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_REQUEST_STATUSES

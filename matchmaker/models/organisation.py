@@ -151,7 +151,3 @@ class Invitation(db.Model):
 
     organisation: Mapped[Organisation] = relationship(back_populates="invitations")
     invited_by: Mapped[Optional[User]] = relationship(foreign_keys=[invited_by_id])
-
-    @property
-    def is_pending(self) -> bool:
-        return self.accepted_at is None and self.revoked_at is None and self.expires_at > utcnow()

@@ -77,11 +77,6 @@ class MeetingOutcome(db.Model):
             f"round={self.round} {self.follow_up}>"
         )
 
-    @property
-    def began_procurement(self) -> bool:
-        return self.follow_up in PROCUREMENT_FOLLOW_UPS
-
-
 class OutcomeSurvey(db.Model):
     """The invitation to answer a survey round was sent to a registration (at most once per round)."""
 

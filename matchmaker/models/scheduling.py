@@ -11,7 +11,7 @@ Integrity is the database's job, not the views': whatever two organizers do at o
 A cancelled meeting keeps its row (with `cancelled_at` set, its attendee rows deleted) so that calendar feeds
 can send the cancellation under the same UID with a higher SEQUENCE.
 
-Runs: the organizer starts a run; a worker thread (or `flask schedule-event`) solves it and reports progress
+Runs: the organizer starts a run; a worker thread (or `flask schedules run`) solves it and reports progress
 into the row, which the page polls. At most one queued or running run per event (partial unique index).
 """
 

@@ -3,7 +3,6 @@ mail, and announcing events to the subscribers of their themes (organizers)."""
 
 from flask import Blueprint
 
-# cli_group=None: the commands are top-level (`flask purge-newsletter`).
-bp = Blueprint("newsletter", __name__, url_prefix="/newsletter", cli_group=None)
+bp = Blueprint("newsletter", __name__, url_prefix="/newsletter")
 
-from matchmaker.newsletter import commands, routes  # noqa: E402,F401
+from matchmaker.newsletter import routes  # noqa: E402,F401

@@ -1,13 +1,14 @@
-"""`flask purge-newsletter`: run it daily (cron). It erases the addresses of subscribers who unsubscribed (or
-never confirmed) longer ago than NEWSLETTER_RETENTION_DAYS (default 365), keeping an anonymous count of their
-consents."""
+"""`flask newsletter purge` (also `flask purge-newsletter`): run it daily (cron). It erases the addresses of
+subscribers who unsubscribed (or never confirmed) longer ago than NEWSLETTER_RETENTION_DAYS (default 365),
+keeping an anonymous count of their consents."""
 
 import click
+from flask.cli import AppGroup
 
-from matchmaker.newsletter import bp
+cli = AppGroup("newsletter", help="The newsletter: erase addresses kept past the retention period.")
 
 
-@bp.cli.command("purge-newsletter")
+@cli.command("purge")
 @click.option("--dry-run", is_flag=True, help="Only say how many addresses would be erased.")
 def purge_newsletter(dry_run: bool) -> None:
     """Erase newsletter addresses kept past the retention period (GDPR). Safe to run as often as you like."""

@@ -6,12 +6,13 @@ follow links change nothing; the unsubscribe URL also accepts the RFC 8058 one-c
 send (List-Unsubscribe-Post), which carries no CSRF token and is authorised by the secret token in the URL.
 """
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from matchmaker.auth.sessions import acting_user
+from matchmaker.csvfiles import csv_response
 from matchmaker.extensions import csrf, db, limiter
 from matchmaker.i18n import current_language
 from matchmaker.models import Event, Role, Subscriber
@@ -32,7 +33,7 @@ from matchmaker.services.themes import list_themes
 
 
 def _limit() -> str:
-    return current_app.config.get("NEWSLETTER_RATE_LIMIT", "5 per minute;20 per hour")
+    return current_app.config["NEWSLETTER_RATE_LIMIT"]
 
 
 def _submitted_email() -> str:
@@ -155,7 +156,7 @@ def unsubscribe(token: str):
                 abort(404)
             service.unsubscribe(subscriber)
             return {"status": "unsubscribed"}
-        if current_app.config.get("WTF_CSRF_ENABLED", True):
+        if current_app.config["WTF_CSRF_ENABLED"]:
             csrf.protect()  # a person's click on the page: the usual CSRF check
     subscriber = _managed_subscriber(token)
     form = UnsubscribeForm()
@@ -299,11 +300,4 @@ def admin():
 @login_required
 def admin_export():
     _require_admin()
-    return Response(
-        service.confirmed_subscribers_csv().encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": 'attachment; filename="newsletter-confirmed-subscribers.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_response(service.confirmed_subscribers_csv(), "newsletter-confirmed-subscribers.csv")

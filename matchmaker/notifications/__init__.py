@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
-from matchmaker.notifications import commands, routes  # noqa: E402,F401
+from matchmaker.notifications import routes  # noqa: E402,F401

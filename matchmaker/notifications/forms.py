@@ -6,19 +6,13 @@ from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
-from matchmaker.models import EmailMode
-
-MODE_LABELS = {
-    EmailMode.IMMEDIATE: _l("Immediately: one email for each notification"),
-    EmailMode.DAILY: _l("Once a day: a digest of what is new"),
-    EmailMode.NONE: _l("No email: I read them on the platform"),
-}
+from matchmaker.models.labels import EMAIL_MODES
 
 
 class PreferenceForm(FlaskForm):
     email_mode = RadioField(
         _l("Email me about notifications"),
-        choices=[SelectChoice(str(mode), label) for mode, label in MODE_LABELS.items()],
+        choices=[SelectChoice(str(mode), label) for mode, label in EMAIL_MODES.items()],
         validators=[InputRequired(message=_l("Choose how you want to receive notifications by email."))],
     )
 

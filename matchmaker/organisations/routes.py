@@ -123,7 +123,7 @@ def edit(organisation_id: int):
 
 
 def _invite_limit() -> str:
-    return current_app.config.get("INVITE_RATE_LIMIT", "10 per minute;50 per day")
+    return current_app.config["INVITE_RATE_LIMIT"]
 
 
 def _inviter() -> str:

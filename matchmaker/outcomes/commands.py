@@ -1,12 +1,13 @@
-"""`flask send-outcome-surveys`: run it daily (cron). It mails the first survey after an event and the second
-one OUTCOME_SECOND_SURVEY_DAYS days later, each once per participant."""
+"""`flask outcomes send-surveys` (also `flask send-outcome-surveys`): run it daily (cron). It mails the first
+survey after an event and the second one OUTCOME_SECOND_SURVEY_DAYS days later, each once per participant."""
 
 import click
+from flask.cli import AppGroup
 
-from matchmaker.outcomes import bp
+cli = AppGroup("outcomes", help="Outcomes of meetings: the surveys after an event.")
 
 
-@bp.cli.command("send-outcome-surveys")
+@cli.command("send-surveys")
 def send_outcome_surveys() -> None:
     """Invite participants to rate their meetings (round 1 after the event, round 2 months later).
 

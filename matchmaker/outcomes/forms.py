@@ -7,15 +7,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from matchmaker.models import FollowUp
+from matchmaker.models.labels import FOLLOW_UPS
 from matchmaker.services.outcomes import COMMENT_MAX, OutcomeInput
 
-FOLLOW_UP_LABELS = {
-    FollowUp.NONE: _l("Nothing (yet)"),
-    FollowUp.FURTHER_CONTACT: _l("We are in further contact"),
-    FollowUp.MARKET_CONSULTATION: _l("A market consultation"),
-    FollowUp.PROCUREMENT_LAUNCHED: _l("A procurement was launched"),
-    FollowUp.CONTRACT_AWARDED: _l("A contract was awarded"),
-}
 USEFULNESS_LABELS = {
     "1": _l("1 – not useful"),
     "2": _l("2"),
@@ -45,7 +39,7 @@ class OutcomeForm(FlaskForm):
     )
     follow_up = RadioField(
         _l("What came of it?"),
-        choices=[SelectChoice(code.value, text) for code, text in FOLLOW_UP_LABELS.items()],
+        choices=[SelectChoice(code.value, text) for code, text in FOLLOW_UPS.items()],
         default=FollowUp.NONE.value,
         validators=[Optional()],  # not sent when the meeting did not take place (the script disables it)
     )

@@ -11,8 +11,9 @@ from flask_login import current_user, login_required
 from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db
 from matchmaker.models import Event, Role
+from matchmaker.models.labels import FOLLOW_UPS
 from matchmaker.outcomes import bp
-from matchmaker.outcomes.forms import FOLLOW_UP_LABELS, OutcomeForm
+from matchmaker.outcomes.forms import OutcomeForm
 from matchmaker.services import ServiceError, event_rules
 from matchmaker.services import events as events_service
 from matchmaker.services import outcomes as outcomes_service
@@ -20,7 +21,7 @@ from matchmaker.services import outcomes as outcomes_service
 
 @bp.app_template_filter("follow_up_label")
 def follow_up_label(code: str) -> str:
-    return str(FOLLOW_UP_LABELS.get(code, code))
+    return str(FOLLOW_UPS.get(code, code))
 
 
 @bp.app_template_global("outcomes_open")
@@ -145,5 +146,5 @@ def summary(event_id: int):
         event=event,
         summary=outcomes_service.event_summary(event),
         round=outcomes_service.current_round(event),
-        follow_up_codes=list(FOLLOW_UP_LABELS),
+        follow_up_codes=list(FOLLOW_UPS),
     )

@@ -34,14 +34,6 @@ class CpvCode:
     def label(self, language: str) -> str:
         return self.labels.get(language) or self.labels["en"]
 
-    @property
-    def parent_code(self) -> str | None:
-        """The code one level up (category -> class -> group -> division), or None for a division."""
-        if self.level <= 2:
-            return None
-        prefix = self.code[: self.level - 1]
-        return prefix.ljust(8, "0")
-
 
 @cache
 def vocabulary() -> dict[str, CpvCode]:

@@ -3,7 +3,6 @@ the agenda (and later its changes). Participants' agendas are in the agendas are
 
 from flask import Blueprint
 
-# cli_group=None: the blueprint's command is `flask schedule-event`, not `flask schedules schedule-event`.
-bp = Blueprint("schedules", __name__, cli_group=None)
+bp = Blueprint("schedules", __name__)
 
-from matchmaker.schedules import commands, routes  # noqa: E402,F401
+from matchmaker.schedules import routes  # noqa: E402,F401

@@ -1,13 +1,15 @@
-"""`flask schedule-event EVENT_ID`: schedule an event from the command line, with a progress bar."""
+"""`flask schedules run EVENT_ID` (also `flask schedule-event`): schedule an event, with a progress bar."""
 
 import click
+from flask.cli import AppGroup
 
 from matchmaker.extensions import db
 from matchmaker.models import Event, RunMode
-from matchmaker.schedules import bp
+
+cli = AppGroup("schedules", help="Schedules: run the scheduler for an event.")
 
 
-@bp.cli.command("schedule-event")
+@cli.command("run")
 @click.argument("event_id", type=int)
 @click.option("--fill", is_flag=True, help="Keep every existing meeting; fill the free slots only.")
 @click.option("--suggestions", is_flag=True, help="Also schedule pairs the matching engine suggests.")

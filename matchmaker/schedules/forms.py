@@ -7,12 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange
 
 from matchmaker.models import ParticipantRole, RunMode
-
-MODE_LABELS = {
-    RunMode.FULL: _l("Schedule again: replace every meeting that is not locked"),
-    RunMode.FILL: _l("Fill the free slots only: keep every meeting as it is"),
-}
-ROLE_LABELS = {ParticipantRole.BUYER: _l("Buyer"), ParticipantRole.SUPPLIER: _l("Supplier")}
+from matchmaker.models.labels import PARTICIPANT_ROLES, RUN_MODES
 
 
 def _choices(labels) -> list[SelectChoice]:
@@ -30,7 +25,7 @@ class ActionForm(FlaskForm):
 class RunForm(FlaskForm):
     mode = RadioField(
         _l("What to schedule"),
-        choices=_choices(MODE_LABELS),
+        choices=_choices(RUN_MODES),
         default=RunMode.FULL,
         validators=[InputRequired(message=_l("Choose what to schedule."))],
     )
@@ -97,7 +92,9 @@ class LateParticipantForm(FlaskForm):
         validators=[InputRequired(message=_l("Enter an email address.")), Email(), Length(max=254)],
     )
     role = RadioField(
-        _l("Role"), choices=_choices(ROLE_LABELS), validators=[InputRequired(message=_l("Choose a role."))]
+        _l("Role"),
+        choices=_choices(PARTICIPANT_ROLES),
+        validators=[InputRequired(message=_l("Choose a role."))],
     )
     max_meetings = IntegerField(
         _l("Maximum number of meetings"),

@@ -71,7 +71,7 @@ def _overview(event: Event, run_form: RunForm | None = None, late_form: LatePart
         schedulable=event.status in service.SCHEDULABLE,
         reason_label=service.reason_label,
         phase_label=service.phase_label,
-        default_time_limit=int(current_app.config.get("SCHEDULER_TIME_LIMIT", 60)),
+        default_time_limit=int(current_app.config["SCHEDULER_TIME_LIMIT"]),
     )
 
 

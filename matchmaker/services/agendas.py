@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from matchmaker import links
+from matchmaker.csvfiles import csv_text
 from matchmaker.extensions import db
 from matchmaker.models import (
     Event,
@@ -39,9 +40,9 @@ from matchmaker.models import (
     SlotKind,
 )
 from matchmaker.models.events import EVENT_TIMEZONE
+from matchmaker.models.labels import MEETING_SOURCES, PARTICIPANT_ROLES, label
 from matchmaker.services import event_rules
 from matchmaker.services.event_rules import TZ
-from matchmaker.services.events import _csv
 
 REMINDER_BEFORE = timedelta(minutes=15)  # calendar alarm before each meeting
 
@@ -273,17 +274,11 @@ def table_of(event: Event, table_id: int) -> Optional[EventTable]:
 
 
 def source_label(source: str) -> str:
-    labels = {
-        "mutual": _("Mutual request"),
-        "accepted": _("Accepted request"),
-        "suggested": _("Suggested"),
-        "manual": _("Placed by hand"),
-    }
-    return labels.get(source, source)
+    return label(MEETING_SOURCES, source)
 
 
 def _role_label(role: str) -> str:
-    return _("Buyer") if role == ParticipantRole.BUYER else _("Supplier")
+    return label(PARTICIPANT_ROLES, role)
 
 
 def meetings_csv(event: Event) -> str:
@@ -322,7 +317,7 @@ def meetings_csv(event: Event) -> str:
                 _("yes") if m.published else _("no"),
             ]
         )
-    return _csv(rows)
+    return csv_text(rows)
 
 
 # --- calendar ------------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ import time
 from flask import current_app
 from itsdangerous import BadSignature, Signer
 
-DEFAULT_MIN_SECONDS = 3
 MAX_AGE_SECONDS = 24 * 3600
 
 
@@ -29,7 +28,7 @@ def _signer() -> Signer:
 
 
 def min_seconds() -> float:
-    return float(current_app.config.get("FORM_MIN_SECONDS", DEFAULT_MIN_SECONDS))
+    return float(current_app.config["FORM_MIN_SECONDS"])
 
 
 def make_stamp(now: float | None = None) -> str:

@@ -22,7 +22,7 @@ def contact_recipients() -> list[tuple[str, str]]:
         .order_by(User.id)
     ).unique()
     recipients = [(u.email, u.language) for u in admins if u.is_active and u.email_confirmed]
-    extra = current_app.config.get("CONTACT_EMAIL")
+    extra = current_app.config["CONTACT_EMAIL"]
     if extra and extra not in {email for email, _lang in recipients}:
         recipients.append((extra, current_app.config["BABEL_DEFAULT_LOCALE"]))
     return recipients

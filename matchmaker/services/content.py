@@ -70,11 +70,6 @@ def get_page(slug: str) -> Page | None:
     return db.session.scalar(sa.select(Page).where(Page.slug == slug))
 
 
-def get_published_page(slug: str) -> Page | None:
-    page = get_page(slug)
-    return page if page is not None and page.published else None
-
-
 def render_page_body(text: str) -> Markup:
     """Sanitised HTML of a page body. Pages own their whole main column, so their `#` headings are <h2>
     (render_markdown starts user text at <h3>); the tags are renamed after sanitising, which keeps it safe."""

@@ -11,8 +11,6 @@ Life cycle: draft -> registration open -> registration closed -> agenda publishe
 reopen registration from "registration closed". Programme and tables can change until the agenda is published.
 """
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from matchmaker import links
+from matchmaker.csvfiles import csv_text
 from matchmaker.extensions import db
 from matchmaker.models import (
     Admission,
@@ -366,22 +365,6 @@ def add_day(user: User, event: Event, day: date, start: time, end: time, slot_mi
     return event_day
 
 
-def update_day(user: User, event_day: EventDay, start: time, end: time, slot_minutes: int) -> None:
-    event = event_day.event
-    _require_programme_editable(user, event)
-    if start >= end:
-        raise ServiceError(_("The day must end after it starts."))
-    if not 5 <= slot_minutes <= 240:
-        raise ServiceError(_("A meeting slot lasts between 5 and 240 minutes."))
-    for block in event_day.blocks:
-        if block.start_time < start or block.end_time > end:
-            raise ServiceError(_("A break or session falls outside these hours; change or remove it first."))
-    event_day.start_time, event_day.end_time, event_day.slot_minutes = start, end, slot_minutes
-    db.session.flush()
-    regenerate_slots(event)
-    db.session.commit()
-
-
 def remove_day(user: User, event_day: EventDay) -> None:
     event = event_day.event
     _require_programme_editable(user, event)
@@ -610,19 +593,6 @@ def nudge_participants_without_requests(user: User, event: Event) -> int:
     return len(targets)
 
 
-def _csv(rows: list[list]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow(["" if v is None else _csv_safe(str(v)) for v in row])
-    return "\ufeff" + buffer.getvalue()  # BOM: spreadsheet programs then read UTF-8
-
-
-def _csv_safe(value: str) -> str:
-    """Defuse spreadsheet formulas in user-supplied text (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def participants_csv(event: Event) -> str:
     rows = [
         [
@@ -653,7 +623,7 @@ def participants_csv(event: Event) -> str:
                 r.created_at.strftime("%Y-%m-%d %H:%M"),
             ]
         )
-    return _csv(rows)
+    return csv_text(rows)
 
 
 def requests_csv(event: Event) -> str:
@@ -692,7 +662,7 @@ def requests_csv(event: Event) -> str:
                 q.message,
             ]
         )
-    return _csv(rows)
+    return csv_text(rows)
 
 
 # --- calendar ----------------------------------------------------------------------------------------

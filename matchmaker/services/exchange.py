@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from matchmaker.csvfiles import csv_text, restore
 from matchmaker.extensions import db
 from matchmaker.models import (
     ContentLanguage,
@@ -55,7 +56,6 @@ KINDS = ("offerings", "needs")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_CPV_CODES = 20
-_FORMULA_START = ("=", "+", "-", "@")
 _TRUE = {"1", "true", "yes", "y", "ja", "j", "oui", "o", "x"}
 _FALSE = {"", "0", "false", "no", "n", "nee", "non"}
 _AMOUNT = re.compile(r"^\d{1,3}([.\s\u00a0\u202f]\d{3})+$|^\d+$")
@@ -205,38 +205,21 @@ def item_record(item) -> dict:
     return record
 
 
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
+def _csv_value(value):
+    """Booleans and lists as the import reads them back; csvfiles.safe_cell does the rest."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
         return "; ".join(value)
-    text = str(value)
-    if text.startswith(_FORMULA_START) and not _is_number(text):
-        return "'" + text  # a spreadsheet would run it as a formula
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return value
 
 
 def export_csv(user: User, kind: str) -> str:
     _require(user)
     _check_kind(kind)
     names = [c.name for c in COLUMNS[kind]]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(names)
-    for item in _items(kind, user):
-        record = item_record(item)
-        writer.writerow([_csv_cell(record[name]) for name in names])
-    return "\ufeff" + buffer.getvalue()  # the BOM makes spreadsheets read UTF-8
+    records = (item_record(item) for item in _items(kind, user))
+    return csv_text([names, *([_csv_value(record[name]) for name in names] for record in records)])
 
 
 def export_json(user: User, kind: str) -> str:
@@ -336,10 +319,7 @@ def _read_rows(data: bytes, kind: str, report: ImportReport) -> list[tuple[int, 
 
 
 def _cell(row: dict, name: str) -> str:
-    value = (row.get(name) or "").strip()
-    if value.startswith("'") and value[1:2] in _FORMULA_START:
-        value = value[1:]  # written so by the export, against formula injection
-    return value
+    return restore((row.get(name) or "").strip())  # the export's apostrophe against formula injection
 
 
 class _RowChecker:

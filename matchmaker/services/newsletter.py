@@ -12,13 +12,12 @@ their themes.
 - A subscriber without themes hears about events of every theme.
 """
 
-import csv
-import io
 import logging
 import secrets
 import smtplib
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,6 +29,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from matchmaker.csvfiles import csv_text
 from matchmaker.extensions import db
 from matchmaker.links import external_url
 from matchmaker.models import (
@@ -87,7 +87,7 @@ def _manage_serializer() -> URLSafeSerializer:
 
 
 def confirm_max_age() -> timedelta:
-    return current_app.config.get("NEWSLETTER_CONFIRM_MAX_AGE") or current_app.config["EMAIL_CONFIRM_MAX_AGE"]
+    return current_app.config["NEWSLETTER_CONFIRM_MAX_AGE"] or current_app.config["EMAIL_CONFIRM_MAX_AGE"]
 
 
 def confirmation_token(subscriber: Subscriber) -> str:
@@ -292,7 +292,7 @@ def announce_event(user: User, event: Event) -> EventAnnouncement:
 
     The announcement is recorded first (the primary key on event_id refuses a second one, even from a
     double click handled by another worker); then the mails go out, each in the subscriber's language: at
-    once when NEWSLETTER_INLINE is set (tests, and the default when testing), otherwise in a background
+    once when NEWSLETTER_INLINE is set (as in TestConfig), otherwise in a background
     thread, while the announcement's `sent` counter shows the progress."""
     _require_announceable(user, event)
     announcement = EventAnnouncement(
@@ -308,7 +308,7 @@ def announce_event(user: User, event: Event) -> EventAnnouncement:
 
 
 def _start_delivery(announcement: EventAnnouncement) -> EventAnnouncement:
-    if current_app.config.get("NEWSLETTER_INLINE", current_app.testing):
+    if current_app.config["NEWSLETTER_INLINE"]:
         deliver_announcement(announcement.event_id)
         db.session.refresh(announcement)
         return announcement
@@ -337,7 +337,7 @@ def _deliver_in_thread(app, event_id: int) -> None:
 
 def stall_after() -> timedelta:
     """A sending without progress for this long has stopped (crash, restart): it may be resumed."""
-    return timedelta(minutes=int(current_app.config.get("NEWSLETTER_STALL_MINUTES", 10)))
+    return timedelta(minutes=int(current_app.config["NEWSLETTER_STALL_MINUTES"]))
 
 
 def is_interrupted(announcement: EventAnnouncement | None, now=None) -> bool:
@@ -573,27 +573,22 @@ def erased_count() -> int:
     return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(ErasedConsent.count), 0))) or 0
 
 
-def _csv_safe(value: str) -> str:
-    """Defuse spreadsheet formulas (CSV injection): text starting with = + - @ tab or CR gets a quote."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def confirmed_subscribers_csv() -> str:
-    """The confirmed subscribers as CSV (UTF-8 with BOM), with what they consented to and when (times in
-    UTC, ISO 8601), for an administrator who has to show the consent or move the list."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            _("Email address"),
-            _("Language"),
-            _("Themes"),
-            _("Consent given (UTC)"),
-            _("Version of the consent text"),
-            _("Consent text"),
-            _("Confirmed (UTC)"),
-        ]
-    )
+    """The confirmed subscribers as CSV, with what they consented to and when (times in UTC, ISO 8601),
+    for an administrator who has to show the consent or move the list."""
+    return csv_text(_subscriber_rows())
+
+
+def _subscriber_rows() -> Iterator[list]:
+    yield [
+        _("Email address"),
+        _("Language"),
+        _("Themes"),
+        _("Consent given (UTC)"),
+        _("Version of the consent text"),
+        _("Consent text"),
+        _("Confirmed (UTC)"),
+    ]
     query = (
         sa.select(Subscriber)
         .where(Subscriber.status == SubscriberStatus.CONFIRMED)
@@ -606,25 +601,22 @@ def confirmed_subscribers_csv() -> str:
         version = subscriber.consent_version
         if version not in texts:
             texts[version] = consent_text(version) if version in CONSENT_TEXTS else ""
-        writer.writerow(
-            [
-                _csv_safe(subscriber.email),
-                subscriber.language,
-                _csv_safe("; ".join(t.slug for t in subscriber.themes) or _("all themes")),
-                subscriber.consent_at.isoformat(timespec="seconds"),
-                _csv_safe(version),
-                _csv_safe(texts[version]),
-                subscriber.confirmed_at.isoformat(timespec="seconds") if subscriber.confirmed_at else "",
-            ]
-        )
-    return "\ufeff" + buffer.getvalue()
+        yield [
+            subscriber.email,
+            subscriber.language,
+            "; ".join(t.slug for t in subscriber.themes) or _("all themes"),
+            subscriber.consent_at.isoformat(timespec="seconds"),
+            version,
+            texts[version],
+            subscriber.confirmed_at.isoformat(timespec="seconds") if subscriber.confirmed_at else "",
+        ]
 
 
 # --- erasing old addresses (GDPR) --------------------------------------------------------------------
 
 
 def retention() -> timedelta:
-    return timedelta(days=int(current_app.config.get("NEWSLETTER_RETENTION_DAYS", 365)))
+    return timedelta(days=int(current_app.config["NEWSLETTER_RETENTION_DAYS"]))
 
 
 def _erasable(now):

@@ -10,12 +10,12 @@ own template, which receives `notification`, `text`, `url` and `user`.
 """
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -128,14 +128,6 @@ def notify(
         _mail_one(user, notification)
     db.session.commit()
     return notification
-
-
-def notify_many(users: Iterable[User], kind: str, url: str | None = None, **params: Any) -> int:
-    count = 0
-    for user in users:
-        notify(user, kind, url=url, **params)
-        count += 1
-    return count
 
 
 def _mail_one(user: User, notification: Notification) -> None:
@@ -254,7 +246,14 @@ def mark_all_read(user: User) -> int:
     return result.rowcount or 0
 
 
-def delete_old_notifications(older_than: timedelta = timedelta(days=365)) -> int:
+def notification_retention() -> timedelta:
+    return timedelta(days=current_app.config["NOTIFICATION_RETENTION_DAYS"])
+
+
+def delete_old_notifications(older_than: timedelta | None = None) -> int:
+    """Delete the notifications, read or not, older than NOTIFICATION_RETENTION_DAYS (`flask notifications
+    purge`, daily); returns how many."""
+    older_than = notification_retention() if older_than is None else older_than
     result = db.session.execute(
         sa.delete(Notification).where(Notification.created_at < utcnow() - older_than)
     )

@@ -71,7 +71,7 @@ class InvalidOutcome(ServiceError):
 
 
 def second_round_days() -> int:
-    return int(current_app.config.get("OUTCOME_SECOND_SURVEY_DAYS", 120))
+    return int(current_app.config["OUTCOME_SECOND_SURVEY_DAYS"])
 
 
 def today() -> date:

@@ -125,5 +125,5 @@ def set_theme_active(user: User, theme: Theme, active: bool) -> Theme:
 
 
 def seed_default_themes(progress=None) -> str:
-    """Demo and first-run step: the default themes (see services.demo.STEPS)."""
+    """Demo and first-run step: the default themes (see matchmaker.demo.STEPS)."""
     return f"themes: {ensure_default_themes()} created"

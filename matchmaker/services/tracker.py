@@ -12,10 +12,8 @@ Decisions:
   they are public policy figures.
 """
 
-import csv
-import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -23,6 +21,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from matchmaker.csvfiles import csv_text
 from matchmaker.extensions import db
 from matchmaker.models import (
     InnovationProject,
@@ -710,75 +709,52 @@ def build_chart(
 # --- CSV ---------------------------------------------------------------------------------------------------
 
 
-def csv_safe(value: str) -> str:
-    """Defuse spreadsheet formulas in text (CSV injection): a leading = + - @ tab or CR gets a quote."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def dashboard_csv(dashboard: Dashboard, title: str) -> str:
-    """The dashboard's yearly figures as CSV (UTF-8 with BOM); euro amounts with a decimal point."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([csv_safe(title)])
-    writer.writerow(
-        [
-            _("Year"),
-            _("Procurement budget (EUR)"),
-            _("Innovation spend (EUR)"),
-            _("Share (%)"),
-            _("Target (%)"),
-            _("Projects"),
-            _("Procurements begun at a meet & greet"),
-        ]
-    )
+    """The dashboard's yearly figures as CSV; euro amounts with a decimal point."""
+    return csv_text(_dashboard_rows(dashboard, title))
+
+
+def _dashboard_rows(dashboard: Dashboard, title: str) -> Iterator[list]:
+    yield [title]
+    yield [
+        _("Year"),
+        _("Procurement budget (EUR)"),
+        _("Innovation spend (EUR)"),
+        _("Share (%)"),
+        _("Target (%)"),
+        _("Projects"),
+        _("Procurements begun at a meet & greet"),
+    ]
     for row in [*dashboard.rows, None]:
         if row is None:
             row = dashboard.total
             label = _("All years")
         else:
             label = str(row.year)
-        p = row.share_percent
-        writer.writerow(
-            [
-                csv_safe(label),
-                str(euros(row.budget_cents)),
-                str(euros(row.spend_cents)),
-                "" if p is None else str(p),
-                "3.00",
-                row.projects,
-                row.from_meetings,
-            ]
-        )
+        yield [
+            label,
+            euros(row.budget_cents),
+            euros(row.spend_cents),
+            row.share_percent,
+            "3.00",
+            row.projects,
+            row.from_meetings,
+        ]
     if dashboard.breakdown:
-        writer.writerow([])
-        writer.writerow(
-            [_("Name"), _("Procurement budget (EUR)"), _("Innovation spend (EUR)"), _("Share (%)")]
-        )
+        yield []
+        yield [_("Name"), _("Procurement budget (EUR)"), _("Innovation spend (EUR)"), _("Share (%)")]
         for group in dashboard.breakdown:
-            p = group.share_percent
-            writer.writerow(
-                [
-                    csv_safe(group.label),
-                    str(euros(group.budget_cents)),
-                    str(euros(group.spend_cents)),
-                    "" if p is None else str(p),
-                ]
-            )
+            yield [group.label, euros(group.budget_cents), euros(group.spend_cents), group.share_percent]
     if dashboard.organisation is not None:
-        writer.writerow([])
-        writer.writerow(
-            [_("Year"), _("Project"), _("Procurement route"), _("Amount (EUR)"), _("Need"), _("Note")]
-        )
+        yield []
+        yield [_("Year"), _("Project"), _("Procurement route"), _("Amount (EUR)"), _("Need"), _("Note")]
         for year in years_of(dashboard.organisation):
             for project in year.projects:
-                writer.writerow(
-                    [
-                        year.year,
-                        csv_safe(project.title),
-                        project.procurement_route,
-                        str(euros(project.amount_cents)),
-                        csv_safe(project.need.title) if project.need else "",
-                        csv_safe(project.note),
-                    ]
-                )
-    return "\ufeff" + buffer.getvalue()
+                yield [
+                    year.year,
+                    project.title,
+                    project.procurement_route,
+                    euros(project.amount_cents),
+                    project.need.title if project.need else "",
+                    project.note,
+                ]

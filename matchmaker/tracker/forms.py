@@ -7,7 +7,7 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from matchmaker.catalogue.forms import PROCUREMENT_ROUTE_LABELS
+from matchmaker.models.labels import PROCUREMENT_ROUTES
 from matchmaker.models.tracker import FIRST_YEAR, LAST_YEAR
 from matchmaker.services.tracker import ProjectInput, parse_euro
 
@@ -79,7 +79,7 @@ class ProjectForm(ProblemsMixin, FlaskForm):
     )
     procurement_route = SelectField(
         _l("Procurement route"),
-        choices=[SelectChoice(route.value, label) for route, label in PROCUREMENT_ROUTE_LABELS.items()],
+        choices=[SelectChoice(route.value, label) for route, label in PROCUREMENT_ROUTES.items()],
         validators=[InputRequired(message=_l("Choose a procurement route."))],
     )
     amount = EuroField(

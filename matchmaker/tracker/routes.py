@@ -7,12 +7,13 @@ Editing needs the organisation's administrator role (403 for anyone else, logged
 
 from decimal import Decimal
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_currency, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from matchmaker.auth.sessions import acting_user
+from matchmaker.csvfiles import csv_response
 from matchmaker.extensions import db
 from matchmaker.i18n import current_language
 from matchmaker.models import InnovationProject, Organisation, PolicyDomain, ProcurementYear
@@ -59,14 +60,6 @@ def _chart(dashboard):
 
 def _domain_label(code: str | None) -> str:
     return label(POLICY_DOMAINS, code)
-
-
-def _csv(text: str, name: str) -> Response:
-    return Response(
-        text.encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
 
 
 def _organisation(organisation_id: int) -> Organisation:
@@ -130,7 +123,8 @@ def _my_trackable_organisation() -> Organisation | None:
 @bp.get("/export.csv")
 def export_overall():
     dashboard = tracker_service.overall_dashboard(label_of=_domain_label)
-    return _csv(tracker_service.dashboard_csv(dashboard, _("Flemish government")), "3-percent-norm.csv")
+    text = tracker_service.dashboard_csv(dashboard, _("Flemish government"))
+    return csv_response(text, "3-percent-norm.csv")
 
 
 @bp.get("/domains/<code>")
@@ -150,7 +144,8 @@ def domain(code: str):
 def export_domain(code: str):
     code = _domain(code)
     dashboard = tracker_service.domain_dashboard(code)
-    return _csv(tracker_service.dashboard_csv(dashboard, _domain_label(code)), f"3-percent-norm-{code}.csv")
+    text = tracker_service.dashboard_csv(dashboard, _domain_label(code))
+    return csv_response(text, f"3-percent-norm-{code}.csv")
 
 
 @bp.get("/organisations/<int:organisation_id>")
@@ -174,7 +169,7 @@ def organisation(organisation_id: int):
 def export_organisation(organisation_id: int):
     organisation = _organisation(organisation_id)
     dashboard = tracker_service.organisation_dashboard(organisation)
-    return _csv(
+    return csv_response(
         tracker_service.dashboard_csv(dashboard, organisation.name),
         f"3-percent-norm-organisation-{organisation.id}.csv",
     )

@@ -1,9 +1,10 @@
 """In the browser: search the demo catalogue, filter, sort and page, and the organizers' exchange page.
 Every page is checked with axe (WCAG 2.1 A/AA)."""
 
+
+from matchmaker.demo.catalogue import seed_demo_catalogue
 from matchmaker.extensions import db
 from matchmaker.services import accounts
-from matchmaker.services.demo_catalogue import seed_demo_catalogue
 from tests.factories import PASSWORD
 
 

@@ -6,9 +6,10 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from matchmaker import demo
 from matchmaker.extensions import db
 from matchmaker.models import EventStatus, Page, Theme
-from matchmaker.services import antispam, demo
+from matchmaker.services import antispam
 from matchmaker.services import content as service
 from matchmaker.services import events as events_service
 from matchmaker.services.events import EventInput
@@ -40,7 +41,7 @@ def in_language(client, language: str) -> None:
 
 
 def test_seeding_creates_every_page_in_three_languages_and_only_once(app, runner):
-    result = runner.invoke(args=["seed-pages"])
+    result = runner.invoke(args=["content", "seed-pages"])
     assert result.exit_code == 0, result.output
     assert "5 created" in result.output
     pages = service.all_pages()
@@ -49,7 +50,7 @@ def test_seeding_creates_every_page_in_three_languages_and_only_once(app, runner
         assert page.published
         for lang in ("nl", "fr", "en"):
             assert page.has_translation(lang), (page.slug, lang)
-    again = runner.invoke(args=["seed-pages"])
+    again = runner.invoke(args=["content", "seed-pages"])
     assert "0 created, 5 already there" in again.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Page)) == 5
 

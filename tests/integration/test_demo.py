@@ -3,10 +3,11 @@
 import pytest
 import sqlalchemy as sa
 
+from matchmaker import demo
 from matchmaker.extensions import db
 from matchmaker.models import Membership, MembershipRole, Organisation, User, UserRole
 from matchmaker.models.organisation import is_valid_enterprise_number
-from matchmaker.services import accounts, demo
+from matchmaker.services import accounts
 
 
 def counts() -> dict[str, int]:
@@ -116,7 +117,7 @@ def test_a_later_step_runs_after_the_foundation(app, foundation_only, monkeypatc
 
 
 def test_seed_demo_command_prints_progress(runner, foundation_only):
-    result = runner.invoke(args=["seed-demo"])
+    result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
     assert "[1/" in result.output
     assert "buyer@example.org" in result.output

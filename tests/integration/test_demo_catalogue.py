@@ -2,12 +2,12 @@
 
 import sqlalchemy as sa
 
+from matchmaker.demo.catalogue import demo_content, seed_demo_catalogue
 from matchmaker.extensions import db
 from matchmaker.models import Need, Offering, Organisation
 from matchmaker.models.organisation import is_valid_enterprise_number
 from matchmaker.models.search_index import need_search_token, offering_search_token
 from matchmaker.reference.cpv import vocabulary
-from matchmaker.services.demo_catalogue import demo_content, seed_demo_catalogue
 from matchmaker.services.themes import DEFAULT_THEMES
 
 

@@ -1,6 +1,8 @@
 """Events: the organizer's pages, the programme and its slots, the life cycle, public pages, calendar,
 exports."""
 
+import csv
+import io
 from datetime import date, time, timedelta
 
 import pytest
@@ -346,13 +348,19 @@ def test_csv_exports_list_participants_and_requests(
     rb = register(buyer, event)
     register(supplier, event)
     requests_service.send_request(supplier, event, rb.id, '=HYPERLINK("http://evil")')
+    buyer.display_name = "@SUM(1+1)*cmd|' /C calc'!A0"
+    db.session.commit()
     auth.login(organizer)
     participants = client.get(f"/events/{event.id}/export/participants.csv")
-    assert participants.mimetype == "text/csv"
+    assert participants.headers["Content-Type"] == "text/csv; charset=utf-8"
+    disposition = f'attachment; filename="event-{event.id}-participants.csv"'
+    assert participants.headers["Content-Disposition"] == disposition
     text = participants.data.decode("utf-8-sig")
     assert buyer.email in text and supplier.email in text and "Smart traffic lights for cyclists" in text
+    names = [row[1] for row in csv.reader(io.StringIO(text))]
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in names and "Sofie Supplier" in names
     requests = client.get(f"/events/{event.id}/export/requests.csv").data.decode("utf-8-sig")
-    assert "Sofie Supplier" in requests and "Bart Buyer" in requests
+    assert "Sofie Supplier" in requests and "'@SUM(1+1)" in requests
     assert "'=HYPERLINK" in requests  # formulas are defused
 
 

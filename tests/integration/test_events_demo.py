@@ -3,11 +3,11 @@
 import pytest
 import sqlalchemy as sa
 
+from matchmaker.demo.events import PAST_TITLE, UPCOMING_TITLE, seed_demo_events
 from matchmaker.extensions import db
 from matchmaker.models import Event, MeetingRequest, Registration
 from matchmaker.services import event_rules
 from matchmaker.services import events as events_service
-from matchmaker.services.demo_events import PAST_TITLE, UPCOMING_TITLE, seed_demo_events
 
 pytestmark = pytest.mark.usefixtures("request_context")
 

@@ -810,7 +810,7 @@ def test_purge_erases_addresses_past_the_retention_and_keeps_an_anonymous_count(
     _aged("recent@example.org", SubscriberStatus.UNSUBSCRIBED, 300)
     _aged("stale@example.org", SubscriberStatus.PENDING, 400, confirmed=False)
     _aged("member@example.org", SubscriberStatus.CONFIRMED, 900)
-    result = runner.invoke(args=["purge-newsletter"])
+    result = runner.invoke(args=["newsletter", "purge"])
     assert result.exit_code == 0, result.output
     assert "3 address(es) unsubscribed or unconfirmed for more than 365 days." in result.output
     assert "3 address(es) erased" in result.output
@@ -824,7 +824,7 @@ def test_purge_erases_addresses_past_the_retention_and_keeps_an_anonymous_count(
         for row in db.session.execute(sa.select(ErasedConsent)).all()
         for value in vars(row[0]).values()
     )
-    again = runner.invoke(args=["purge-newsletter"])  # safe to run again: nothing more to erase
+    again = runner.invoke(args=["newsletter", "purge"])  # safe to run again: nothing more to erase
     assert "0 address(es) erased." in again.output and service.erased_count() == 3
 
 
@@ -842,10 +842,10 @@ def test_purge_adds_to_the_existing_count(themes):
 def test_the_retention_period_is_configurable(runner, themes):
     _aged("a@example.org", SubscriberStatus.UNSUBSCRIBED, 31)
     _aged("b@example.org", SubscriberStatus.UNSUBSCRIBED, 29)
-    dry = runner.invoke(args=["purge-newsletter", "--dry-run"])
+    dry = runner.invoke(args=["newsletter", "purge", "--dry-run"])
     assert "1 address(es) unsubscribed or unconfirmed for more than 30 days." in dry.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Subscriber)) == 2
-    runner.invoke(args=["purge-newsletter"])
+    runner.invoke(args=["newsletter", "purge"])
     assert [s.email for s in db.session.scalars(sa.select(Subscriber))] == ["b@example.org"]
 
 

@@ -2,6 +2,7 @@
 digest or not at all; read, mark all read; nobody sees someone else's."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from matchmaker.extensions import db
-from matchmaker.models import EmailMode, Notification
+from matchmaker.models import EmailMode, Notification, utcnow
 from matchmaker.services import notifications as service
 
 pytestmark = pytest.mark.usefixtures("request_context")
@@ -79,6 +80,23 @@ def test_the_daily_digest_sends_one_mail_with_everything_new_and_only_once(runne
     assert "Bart" in digest.body and "http://localhost/events/1/requests" in digest.body
     assert "0 digest(s) sent." in runner.invoke(args=["notifications", "send-digests"]).output
     assert len(outbox) == 2
+
+
+@pytest.mark.parametrize("app_overrides", [{"NOTIFICATION_RETENTION_DAYS": 30}])
+def test_the_purge_command_deletes_notifications_past_the_retention_period(runner, make_user):
+    user = make_user()
+    service.notify(user, "registration_approved", event="Old day")
+    service.notify(user, "registration_approved", event="Recent day")
+    old, recent = db.session.scalars(sa.select(Notification).order_by(Notification.id)).all()
+    old.created_at = utcnow() - timedelta(days=31)
+    old.read_at = None  # unread or not, it goes
+    recent.created_at = utcnow() - timedelta(days=29)
+    db.session.commit()
+    result = runner.invoke(args=["notifications", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "1 notification(s) older than 30 days deleted." in result.output
+    assert db.session.scalars(sa.select(Notification.id)).all() == [recent.id]
+    assert "0 notification(s)" in runner.invoke(args=["notifications", "purge"]).output
 
 
 def test_an_unknown_kind_is_a_programming_error(make_user):

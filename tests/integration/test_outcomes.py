@@ -274,7 +274,7 @@ def _survey_mails(outbox):
 
 
 def test_the_survey_command_sends_the_first_round_after_the_event_once(runner, event, setting, outbox):
-    result = runner.invoke(args=["send-outcome-surveys"])
+    result = runner.invoke(args=["outcomes", "send-surveys"])
     assert result.exit_code == 0, result.output
     assert "4 survey invitation(s) sent" in result.output
     with_meetings = sorted(setting[k].id for k in ("rb", "rs", "ro", "rb2"))
@@ -289,27 +289,27 @@ def test_the_survey_command_sends_the_first_round_after_the_event_once(runner, e
     ).all()
     assert kinds == ["outcome_survey_first"] * 4
     # Not twice.
-    result = runner.invoke(args=["send-outcome-surveys"])
+    result = runner.invoke(args=["outcomes", "send-surveys"])
     assert "0 survey invitation(s) sent" in result.output
     assert len(_survey_mails(outbox)) == 4
 
 
 def test_the_survey_command_sends_the_second_round_after_n_days(runner, app, event, setting, outbox):
-    runner.invoke(args=["send-outcome-surveys"])
+    runner.invoke(args=["outcomes", "send-surveys"])
     move_event_to(event, days_ago(119))
-    assert "0 survey invitation(s) sent" in runner.invoke(args=["send-outcome-surveys"]).output
+    assert "0 survey invitation(s) sent" in runner.invoke(args=["outcomes", "send-surveys"]).output
     move_event_to(event, days_ago(120))
-    result = runner.invoke(args=["send-outcome-surveys"])
+    result = runner.invoke(args=["outcomes", "send-surveys"])
     assert "4 survey invitation(s) sent" in result.output
     assert [r for _rid, r in _surveys()].count(2) == 4
-    assert "0 survey invitation(s) sent" in runner.invoke(args=["send-outcome-surveys"]).output
+    assert "0 survey invitation(s) sent" in runner.invoke(args=["outcomes", "send-surveys"]).output
     assert len(_survey_mails(outbox)) == 8
 
 
 @pytest.mark.parametrize("app_overrides", [{"OUTCOME_SECOND_SURVEY_DAYS": 30}])
 def test_the_second_survey_delay_is_configurable(runner, event, setting, app_overrides):
     move_event_to(event, days_ago(31))
-    runner.invoke(args=["send-outcome-surveys"])
+    runner.invoke(args=["outcomes", "send-surveys"])
     # Only the latest due round is sent: the first survey is skipped when the second is due already.
     assert {r for _rid, r in _surveys()} == {2}
 
@@ -319,9 +319,9 @@ def test_no_survey_before_the_event_is_over_or_without_meetings(
 ):
     loner = register(make_participant("supplier", name="No Meetings"), event)
     move_event_to(event, days_ago(0))
-    assert "0 survey invitation(s) sent" in runner.invoke(args=["send-outcome-surveys"]).output
+    assert "0 survey invitation(s) sent" in runner.invoke(args=["outcomes", "send-surveys"]).output
     move_event_to(event, days_ago(1))
-    runner.invoke(args=["send-outcome-surveys"])
+    runner.invoke(args=["outcomes", "send-surveys"])
     assert loner.id not in {rid for rid, _r in _surveys()}
     assert len(_surveys()) == 4
 
@@ -331,11 +331,11 @@ def test_a_failed_mail_is_not_recorded_and_is_tried_again(runner, app, event, se
 
     real = mail.deliver
     monkeypatch.setattr(mail, "deliver", lambda message: (_ for _ in ()).throw(OSError("SMTP down")))
-    result = runner.invoke(args=["send-outcome-surveys"])
+    result = runner.invoke(args=["outcomes", "send-surveys"])
     assert result.exit_code == 1 and "4 failed" in result.output
     assert _surveys() == []
     monkeypatch.setattr(mail, "deliver", real)
-    assert "4 survey invitation(s) sent" in runner.invoke(args=["send-outcome-surveys"]).output
+    assert "4 survey invitation(s) sent" in runner.invoke(args=["outcomes", "send-surveys"]).output
 
 
 def test_the_database_keeps_one_answer_per_meeting_participant_and_round(event, buyer, setting):

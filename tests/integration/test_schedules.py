@@ -267,8 +267,11 @@ def test_a_full_rerun_keeps_locked_meetings_and_fill_keeps_everything(setup: Set
 
 
 def _longer_slots(setup: Setup, organizer):
-    day = setup.event.days[0]
-    events_service.update_day(organizer, day, day.start_time, day.end_time, day.slot_minutes + 10)
+    """A programme change that replaces every meeting slot (longer slots), as regenerate_slots sees it."""
+    setup.event.days[0].slot_minutes += 10
+    db.session.flush()
+    events_service.regenerate_slots(setup.event)
+    db.session.commit()
 
 
 def test_a_programme_change_refuses_to_drop_a_locked_meeting(setup: Setup, organizer):
@@ -890,17 +893,17 @@ def test_the_event_management_page_links_to_the_schedule(client, auth, setup: Se
 
 
 def test_the_command_schedules_with_a_progress_bar(runner, setup: Setup):
-    result = runner.invoke(args=["schedule-event", str(setup.event.id), "--time-limit", "5"])
+    result = runner.invoke(args=["schedules", "run", str(setup.event.id), "--time-limit", "5"])
     assert result.exit_code == 0, result.output
     assert "8 meetings for 7 participants" in result.output
     assert "F = 14 (bound 14)" in result.output and "proven optimal" in result.output
     assert len(meetings(setup.event)) == 8
-    again = runner.invoke(args=["schedule-event", str(setup.event.id), "--fill"])
+    again = runner.invoke(args=["schedules", "run", str(setup.event.id), "--fill"])
     assert again.exit_code == 0 and len(meetings(setup.event)) == 8
 
 
 def test_the_command_refuses_an_unknown_event(runner, app):
-    result = runner.invoke(args=["schedule-event", "424242"])
+    result = runner.invoke(args=["schedules", "run", "424242"])
     assert result.exit_code != 0 and "no event 424242" in result.output
 
 

@@ -3,12 +3,12 @@
 import pytest
 import sqlalchemy as sa
 
+from matchmaker.demo.agenda import seed_demo_agenda
+from matchmaker.demo.events import UPCOMING_TITLE, seed_demo_events
 from matchmaker.extensions import db
 from matchmaker.models import Event, EventStatus, Meeting, MeetingRequest, Notification
 from matchmaker.scheduling import check_schedule
 from matchmaker.services import scheduling
-from matchmaker.services.demo_agenda import seed_demo_agenda
-from matchmaker.services.demo_events import UPCOMING_TITLE, seed_demo_events
 
 pytestmark = pytest.mark.usefixtures("english_request_context")
 

@@ -570,6 +570,6 @@ def test_the_solver_banner_is_silenced():
 
 
 def test_the_command_output_has_no_solver_banner(runner, setup: Setup, capfd):
-    result = runner.invoke(args=["schedule-event", str(setup.event.id), "--time-limit", "5"])
+    result = runner.invoke(args=["schedules", "run", str(setup.event.id), "--time-limit", "5"])
     assert result.exit_code == 0, result.output
     assert "HiGHS" not in result.output and "HiGHS" not in capfd.readouterr().out

@@ -4,6 +4,9 @@ outcomes at the past demo event."""
 import pytest
 import sqlalchemy as sa
 
+from matchmaker.demo import FOUNDATION_STEPS
+from matchmaker.demo.events import PAST_TITLE, seed_demo_events
+from matchmaker.demo.tracker import seed_demo_tracker
 from matchmaker.extensions import db
 from matchmaker.models import (
     Event,
@@ -14,9 +17,6 @@ from matchmaker.models import (
     ProcurementYear,
 )
 from matchmaker.services import outcomes as outcomes_service
-from matchmaker.services.demo import FOUNDATION_STEPS
-from matchmaker.services.demo_events import PAST_TITLE, seed_demo_events
-from matchmaker.services.demo_tracker import seed_demo_tracker
 
 pytestmark = pytest.mark.usefixtures("request_context")
 

@@ -27,7 +27,6 @@ proposed only to logged-in viewers. Nobody is proposed their own organisation's 
 """
 
 from matchmaker.services.matching.cache import (
-    DEFAULT_MIN_SCORE,
     EXTENSION_KEY,
     CatalogueSnapshot,
     ItemInfo,
@@ -90,7 +89,6 @@ __all__ = [
     "CSV_COLUMNS",
     "CSV_LIMIT",
     "DECISIONS",
-    "DEFAULT_MIN_SCORE",
     "EXTENSION_KEY",
     "FAIR_SCORE",
     "MAX_PROPOSALS_PER_ITEM",

@@ -48,7 +48,6 @@ from matchmaker.services.matching.explanations import _explanation_data
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MIN_SCORE = 0.02  # below this a pair shares next to nothing: not worth proposing
 
 
 EXTENSION_KEY = "matching_snapshot"
@@ -224,4 +223,4 @@ def snapshot(force: bool = False) -> CatalogueSnapshot:
 
 
 def _min_score() -> float:
-    return float(current_app.config.get("MATCHES_MIN_SCORE", DEFAULT_MIN_SCORE))
+    return float(current_app.config["MATCHES_MIN_SCORE"])

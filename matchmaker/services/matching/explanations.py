@@ -68,12 +68,6 @@ class MatchExplanation:
     def is_empty(self) -> bool:
         return not (self.shared_terms or self.cpv or self.themes)
 
-    def component_percent(self, name: str) -> int:
-        """The share of the score that comes from one signal (text, cpv, theme), in percent of the score."""
-        if self.score <= 0:
-            return 0
-        return round(100 * self.components.get(name, 0.0) / self.score)
-
 
 def percent(score: float) -> int:
     return max(0, min(100, round(100 * float(score))))

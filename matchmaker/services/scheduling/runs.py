@@ -2,7 +2,7 @@
 
 `start_run` records a queued SchedulingRun (at most one queued or running run per event: a partial unique
 index) and runs it in a background thread of the web process, with its own app context and session (or at
-once when SCHEDULER_INLINE is set, as in the tests, and in `flask schedule-event`). `execute_run` builds the
+once when SCHEDULER_INLINE is set, as in the tests, and in `flask schedules run`). `execute_run` builds the
 engine's instance, solves it while writing its progress into the row (at most every half second), and
 stores the meetings with the certificate, the statistics and the requests left out.
 
@@ -59,7 +59,7 @@ MAX_TIME_LIMIT = 600
 def quiet_solver_banner() -> None:
     """HiGHS prints its licence banner on standard output when the first solver of the process is made,
     before any option can silence it. Make that first one here with the output sent nowhere, so that
-    `flask schedule-event` shows only its own progress. Call from single-threaded code (the command)."""
+    `flask schedules run` shows only its own progress. Call from single-threaded code (the command)."""
     try:
         import highspy
     except ImportError:  # pragma: no cover - the engine needs it
@@ -142,7 +142,7 @@ def create_run(
     if event.status == EventStatus.AGENDA_PUBLISHED:
         mode = RunMode.FILL  # published meetings stay where they are
     if time_limit is None:
-        time_limit = int(current_app.config.get("SCHEDULER_TIME_LIMIT", 60))
+        time_limit = int(current_app.config["SCHEDULER_TIME_LIMIT"])
     if not 1 <= time_limit <= MAX_TIME_LIMIT:
         raise ServiceError(_("Give the scheduler between 1 and %(max)s seconds.", max=MAX_TIME_LIMIT))
     if not event.meeting_slots or not event.tables:
@@ -178,7 +178,7 @@ def start_run(
 ) -> SchedulingRun:
     """Create a run and start it: in a background thread, or at once when SCHEDULER_INLINE is set."""
     run = create_run(user, event, mode, include_suggestions, time_limit)
-    if current_app.config.get("SCHEDULER_INLINE"):
+    if current_app.config["SCHEDULER_INLINE"]:
         execute_run(run.id)
         db.session.refresh(run)
         return run

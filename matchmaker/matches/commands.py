@@ -7,7 +7,7 @@ from flask_babel import force_locale
 from matchmaker.services import ServiceError
 from matchmaker.services import matching as service
 
-match = AppGroup("match", help="The matching engine: rebuild the index, explain a need x offering pair.")
+cli = AppGroup("match", help="The matching engine: rebuild the index, explain a need x offering pair.")
 
 RELATIONS = {
     "shared": "declared by both",
@@ -17,7 +17,7 @@ RELATIONS = {
 }
 
 
-@match.command("rebuild")
+@cli.command("rebuild")
 @click.option(
     "--refresh-matches", is_flag=True, help="Store the current score and explanation in every answered match."
 )
@@ -37,7 +37,7 @@ def rebuild(refresh_matches: bool) -> None:
         click.echo(f"Refreshed the score and explanation of {report.matches_refreshed} matches.")
 
 
-@match.command("explain")
+@cli.command("explain")
 @click.argument("need_id", type=int)
 @click.argument("offering_id", type=int)
 @click.option(

@@ -1,6 +1,6 @@
 """Demo agenda: the upcoming demo event gets a scheduled and published agenda. Idempotent.
 
-Runs after the events step (see services.demo.STEPS). Every demo supplier asks two or three buyers (accepted),
+Runs after the events step (matchmaker.demo.STEPS). Every demo supplier asks two or three buyers (accepted),
 so the scheduler has enough to do; the scheduler runs for a few seconds; the agenda is published without
 mails (in-app notifications only, as the other demo steps do).
 """
@@ -10,6 +10,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from matchmaker import links
+from matchmaker.demo.events import UPCOMING_TITLE
 from matchmaker.extensions import db
 from matchmaker.models import (
     Event,
@@ -25,7 +26,6 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.services import ServiceError, scheduling
-from matchmaker.services.demo_events import UPCOMING_TITLE
 
 TIME_LIMIT = 3  # seconds: the demo is small, and the demo tests run this step
 

@@ -17,6 +17,7 @@ from uuid import uuid4
 
 import sqlalchemy as sa
 
+from matchmaker.demo.events import PAST_TITLE
 from matchmaker.extensions import db
 from matchmaker.models import (
     Event,
@@ -35,7 +36,6 @@ from matchmaker.models import (
     RegistrationStatus,
     RequestStatus,
 )
-from matchmaker.services.demo_events import PAST_TITLE
 
 M = 100 * 1_000_000  # one million euro, in cents
 K = 100 * 1_000  # one thousand euro, in cents

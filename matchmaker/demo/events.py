@@ -1,6 +1,6 @@
 """Demo events: an upcoming meet & greet with registrations and meeting requests, and a past one. Idempotent.
 
-Runs after the accounts and catalogue steps (see services.demo.STEPS): it registers the demo buyers whose
+Runs after the accounts and catalogue steps (see matchmaker.demo.STEPS): it registers the demo buyers whose
 organisation has open needs and the demo suppliers whose organisation has published offerings. Events are
 found by title; an event that exists is left as it is. Rows are written directly (no mails go out while
 seeding), with a few in-app notifications so the demo accounts have something to read.

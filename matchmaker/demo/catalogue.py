@@ -34,7 +34,7 @@ from matchmaker.services import catalogue as catalogue_service
 from matchmaker.services.themes import ensure_default_themes, slugify
 
 DEMO_EMAIL_DOMAIN = "demo.matchmaker.example"
-DATA_FILE = Path(__file__).resolve().parent.parent / "demo" / "catalogue.json"
+DATA_FILE = Path(__file__).resolve().parent / "catalogue.json"
 
 
 @cache

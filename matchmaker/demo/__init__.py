@@ -1,4 +1,4 @@
-"""Demo data: realistic Flemish organisations and accounts. Idempotent: running it again creates nothing new.
+"""Demo data (`flask demo seed`), out of the services: Flemish organisations and accounts. Idempotent.
 
 `seed_demo_data` runs the steps in `STEPS` in order. A step is a function `step(progress) -> str` that
 creates what is missing (finding existing rows by a natural key: email, enterprise number, name) and
@@ -30,6 +30,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.organisation import is_valid_enterprise_number, normalize_enterprise_number
 from matchmaker.services import accounts
+from matchmaker.services.content import seed_default_pages
 from matchmaker.services.themes import seed_default_themes
 
 Progress = Callable[[str], None]
@@ -271,6 +272,12 @@ def seed_accounts(progress: Progress) -> str:
     return f"accounts: {created} created, {joined} memberships added"
 
 
+# The later steps live in their own modules of this package; they import nothing from here.
+from matchmaker.demo.agenda import seed_demo_agenda  # noqa: E402
+from matchmaker.demo.catalogue import seed_demo_catalogue  # noqa: E402
+from matchmaker.demo.events import seed_demo_events  # noqa: E402
+from matchmaker.demo.tracker import seed_demo_tracker  # noqa: E402
+
 # The order matters: later steps find the organisations and people of earlier ones.
 # The foundation every other step builds on (tests can seed just this part).
 FOUNDATION_STEPS: list[tuple[str, DemoStep]] = [
@@ -281,11 +288,11 @@ FOUNDATION_STEPS: list[tuple[str, DemoStep]] = [
 STEPS: list[tuple[str, DemoStep]] = [
     *FOUNDATION_STEPS,
     ("themes", seed_default_themes),
-    ("catalogue", __import__("matchmaker.services.demo_catalogue", fromlist=["_"]).seed_demo_catalogue),
-    ("events", __import__("matchmaker.services.demo_events", fromlist=["_"]).seed_demo_events),
-    ("agenda", __import__("matchmaker.services.demo_agenda", fromlist=["_"]).seed_demo_agenda),
-    ("pages", __import__("matchmaker.services.content", fromlist=["_"]).seed_default_pages),
-    ("tracker", __import__("matchmaker.services.demo_tracker", fromlist=["_"]).seed_demo_tracker),
+    ("catalogue", seed_demo_catalogue),
+    ("events", seed_demo_events),
+    ("agenda", seed_demo_agenda),
+    ("pages", seed_default_pages),
+    ("tracker", seed_demo_tracker),
 ]
 
 
