@@ -12,22 +12,13 @@ from matchmaker.account import bp
 from matchmaker.account.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, ProfileForm
 from matchmaker.auth.forms import ConfirmForm
 from matchmaker.extensions import limiter
+from matchmaker.forms import form_refused
 from matchmaker.models import utcnow
 from matchmaker.services import ServiceError, accounts
 
 
 def _password_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _refused(form, error: ServiceError) -> None:
-    """Show a refusal next to the field it is about."""
-    if isinstance(error, accounts.WrongPassword) and hasattr(form, "current_password"):
-        form.current_password.errors.append(error.message)
-    elif hasattr(form, "password") and not isinstance(error, accounts.WrongPassword):
-        form.password.errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
 
 
 def _render(template: str, form, **context):
@@ -42,7 +33,7 @@ def profile():
         try:
             accounts.update_profile(current_user, form.display_name.data, form.language.data)
         except ServiceError as error:
-            form.form_errors.append(error.message)
+            form_refused(form, error)
         else:
             refresh()  # the confirmation is already in the language just chosen
             flash(_("Your profile has been saved."), "success")
@@ -59,8 +50,8 @@ def password():
     if form.validate_on_submit():
         try:
             accounts.change_password(current_user, form.current_password.data, form.password.data)
-        except ServiceError as error:
-            _refused(form, error)
+        except ServiceError as error:  # a wrong current password, or a new one the rules refuse
+            form_refused(form, error, field="password")
         else:
             flash(_("Your password has been changed. You were logged out on your other devices."), "success")
             return redirect(url_for("account.profile"))
@@ -75,10 +66,8 @@ def email():
     if form.validate_on_submit():
         try:
             accounts.request_email_change(current_user, form.email.data, form.current_password.data)
-        except accounts.WrongPassword as error:
-            _refused(form, error)
-        except ServiceError as error:
-            form.email.errors.append(error.message)
+        except ServiceError as error:  # a wrong current password, or an address that cannot be used
+            form_refused(form, error, field="email")
         else:
             flash(
                 _(
@@ -105,7 +94,7 @@ def confirm_email_change(token: str):
         except (accounts.ExpiredLink, accounts.InvalidLink) as error:
             return _invalid_link(error)
         except ServiceError as error:
-            form.form_errors.append(error.message)
+            form_refused(form, error)
         else:
             flash(_("Your email address is now %(email)s.", email=new_email), "success")
             return redirect(url_for("account.profile"))
@@ -147,7 +136,7 @@ def delete():
         try:
             accounts.delete_account(current_user, form.current_password.data)
         except ServiceError as error:
-            _refused(form, error)
+            form_refused(form, error)
         else:
             flash(_("Your account and personal data have been deleted. Goodbye!"), "success")
             return redirect(url_for("pages.home"))

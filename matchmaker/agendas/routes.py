@@ -17,6 +17,7 @@ from matchmaker.agendas import bp
 from matchmaker.agendas.forms import CancelForm, ResetCalendarLinkForm
 from matchmaker.agendas.pdf import agenda_pdf, agendas_pdf
 from matchmaker.extensions import db
+from matchmaker.forms import form_refused
 from matchmaker.models import Event, Registration, RegistrationStatus
 from matchmaker.services import ServiceError
 from matchmaker.services import agendas as agendas_service
@@ -170,8 +171,7 @@ def cancel_meeting(event_id: int, meeting_id: int):
         try:
             scheduling_service.cancel_own_meeting(current_user, meeting, form.reason.data or "")
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(
                 _(
@@ -205,8 +205,7 @@ def withdraw(event_id: int):
         try:
             count = scheduling_service.withdraw_from_event(current_user, registration, form.reason.data or "")
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(
                 ngettext(

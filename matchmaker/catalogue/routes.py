@@ -14,9 +14,10 @@ from flask_login import current_user
 from matchmaker.catalogue import bp
 from matchmaker.catalogue.forms import ActionForm, NeedForm, OfferingForm, ThemeForm
 from matchmaker.extensions import db, login_manager
+from matchmaker.forms import flash_refused, form_refused
 from matchmaker.i18n import current_language
 from matchmaker.models import Need, Offering, Theme
-from matchmaker.services import ServiceError
+from matchmaker.services import EditConflict, ServiceError
 from matchmaker.services import catalogue as service
 from matchmaker.services import cpv as cpv_service
 from matchmaker.services import themes as themes_service
@@ -130,7 +131,7 @@ def new_offering():
         try:
             offering = service.create_offering(current_user, form.to_input())
         except ServiceError as refusal:
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("Your offering is saved as a draft. Publish it when it is ready."), "success")
             return redirect(url_for(".offering", offering_id=offering.id))
@@ -163,13 +164,12 @@ def edit_offering(offering_id: int):
     if form.validate_on_submit():
         try:
             service.update_offering(current_user, item, form.to_input(), form.version_number())
-        except service.EditConflict as conflict:
-            db.session.refresh(item)
-            form.form_errors.append(conflict.message)
+        except EditConflict as conflict:
+            form_refused(form, conflict)  # the rollback reloads the item as the other person saved it
             form.version.data = str(item.version)
             return _render_offering_form(form, offering=item, conflict=True), 409
         except ServiceError as refusal:
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("Your changes are saved."), "success")
             return redirect(url_for(".offering", offering_id=item.id))
@@ -183,7 +183,7 @@ def _offering_action(offering_id: int, verb, done: str):
     try:
         verb(current_user, item)
     except ServiceError as refusal:
-        flash(refusal.message, "danger")
+        flash_refused(refusal)
     else:
         flash(done, "success")
     return redirect(url_for(".offering", offering_id=item.id))
@@ -280,7 +280,7 @@ def new_need():
         try:
             need = service.create_need(current_user, form.to_input())
         except ServiceError as refusal:
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("Your need is saved as a draft. Open it when it is ready."), "success")
             return redirect(url_for(".need", need_id=need.id))
@@ -317,13 +317,12 @@ def edit_need(need_id: int):
     if form.validate_on_submit():
         try:
             service.update_need(current_user, item, form.to_input(), form.version_number())
-        except service.EditConflict as conflict:
-            db.session.refresh(item)
-            form.form_errors.append(conflict.message)
+        except EditConflict as conflict:
+            form_refused(form, conflict)  # the rollback reloads the item as the other person saved it
             form.version.data = str(item.version)
             return _render_need_form(form, need=item, conflict=True), 409
         except ServiceError as refusal:
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("Your changes are saved."), "success")
             return redirect(url_for(".need", need_id=item.id))
@@ -337,7 +336,7 @@ def _need_action(need_id: int, verb, done: str):
     try:
         verb(current_user, item)
     except ServiceError as refusal:
-        flash(refusal.message, "danger")
+        flash_refused(refusal)
     else:
         flash(done, "success")
     return redirect(url_for(".need", need_id=item.id))
@@ -440,7 +439,7 @@ def new_theme():
         try:
             theme = themes_service.create_theme(current_user, _theme_input(form))
         except ServiceError as refusal:
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The theme %(name)s is added.", name=theme.name(current_language())), "success")
             return redirect(url_for(".themes"))
@@ -456,8 +455,7 @@ def edit_theme(theme_id: int):
         try:
             themes_service.update_theme(current_user, theme, _theme_input(form))
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The theme is saved."), "success")
             return redirect(url_for(".themes"))
@@ -471,7 +469,7 @@ def _set_theme_active(theme_id: int, active: bool):
     try:
         themes_service.set_theme_active(current_user, theme, active)
     except ServiceError as refusal:
-        flash(refusal.message, "danger")
+        flash_refused(refusal)
     else:
         name = theme.name(current_language())
         if active:

@@ -11,6 +11,7 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from matchmaker.forms import flash_refused
 from matchmaker.i18n import current_language
 from matchmaker.matches import bp
 from matchmaker.matches.forms import InterestForm, OverviewFilterForm
@@ -87,7 +88,7 @@ def pair(need_id: int, offering_id: int):
         need, offering = service.load_public_pair(need_id, offering_id)
         side = None
     except ServiceError as refusal:
-        flash(refusal.message, "warning")
+        flash_refused(refusal, "warning")
         return redirect(url_for(".index"))
     view = service.pair_view(need, offering, current_language())
     return render_template(

@@ -12,6 +12,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from matchmaker.extensions import csrf, db, limiter
+from matchmaker.forms import form_refused, refused
 from matchmaker.i18n import current_language
 from matchmaker.models import Event, Role, Subscriber
 from matchmaker.newsletter import bp
@@ -67,7 +68,7 @@ def subscribe():
                     service.SubscriptionInput(form.email.data, form.language.data, form.themes.data or [])
                 )
             except ServiceError as refusal:
-                form.form_errors.append(refusal.message)
+                form_refused(form, refusal)
             else:
                 return _check_mailbox(form.email.data)
     form.stamp()
@@ -128,7 +129,7 @@ def manage(token: str):
         try:
             service.update_preferences(subscriber, form.language.data, form.themes.data or [])
         except ServiceError as refusal:
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("Your choices are saved."), "success")
             return redirect(url_for(".manage", token=token))
@@ -189,7 +190,7 @@ def announce(event_id: int):
         try:
             announcement = service.announce_event(current_user, event)
         except ServiceError as refusal:
-            problem = refusal.message
+            problem = refused(refusal)
         else:
             if announcement.finished:
                 flash(
@@ -235,8 +236,7 @@ def resume(event_id: int):
     try:
         announcement = service.resume_announcement(current_user, event)
     except ServiceError as refusal:
-        db.session.rollback()
-        return _announce_page(event, AnnounceForm(), refusal.message)
+        return _announce_page(event, AnnounceForm(), refused(refusal))
     if announcement.finished:
         flash(
             ngettext(

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from matchmaker.extensions import db
+from matchmaker.forms import form_refused
 from matchmaker.models import Event, Role
 from matchmaker.outcomes import bp
 from matchmaker.outcomes.forms import FOLLOW_UP_LABELS, OutcomeForm
@@ -87,12 +88,8 @@ def rate(event_id: int, meeting_id: int):
     if form.validate_on_submit():
         try:
             outcomes_service.save_outcome(current_user, event, meeting, form.to_input())
-        except outcomes_service.InvalidOutcome as refusal:
-            db.session.rollback()
-            form.add_problems(refusal.problems)
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(
                 _(

@@ -46,7 +46,7 @@ from matchmaker.models import (
     subscriber_theme,
     utcnow,
 )
-from matchmaker.services import ServiceError, mail
+from matchmaker.services import InvalidLink, ServiceError, commit, mail
 from matchmaker.services.accounts import normalize_email
 from matchmaker.services.events import can_manage
 from matchmaker.services.tokens import absolute_url
@@ -65,10 +65,6 @@ CONSENT_TEXTS = {
         "with the link in every mail."
     ),
 }
-
-
-class InvalidLink(ServiceError):
-    """A confirmation or manage link that is forged, truncated, expired or no longer valid."""
 
 
 def consent_text(version: str = CONSENT_VERSION) -> str:
@@ -299,11 +295,7 @@ def announce_event(user: User, event: Event) -> EventAnnouncement:
         event_id=event.id, announced_by_id=user.id, announced_at=utcnow(), recipients=count_recipients(event)
     )
     db.session.add(announcement)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(_("This event has already been announced to the subscribers.")) from None
+    commit(_("This event has already been announced to the subscribers."))
     return _start_delivery(announcement)
 
 

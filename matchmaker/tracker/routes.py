@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from matchmaker.extensions import db
+from matchmaker.forms import flash_refused, form_refused
 from matchmaker.i18n import current_language
 from matchmaker.models import InnovationProject, Organisation, PolicyDomain, ProcurementYear
 from matchmaker.services import ServiceError
@@ -193,12 +194,8 @@ def new_year(organisation_id: int):
     if form.validate_on_submit():
         try:
             row = tracker_service.create_year(current_user, organisation, form.year.data, form.budget.cents)
-        except tracker_service.InvalidFigures as refusal:
-            db.session.rollback()
-            form.add_problems(refusal.problems)
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(
                 _("The figures of %(year)s are saved. Now add the projects that count.", year=row.year),
@@ -237,12 +234,8 @@ def year(organisation_id: int, year: int):
     if form.validate_on_submit():
         try:
             tracker_service.update_budget(current_user, row, form.budget.cents)
-        except tracker_service.InvalidFigures as refusal:
-            db.session.rollback()
-            form.add_problems(refusal.problems)
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The budget of %(year)s is saved.", year=row.year), "success")
             return redirect(url_for(".year", organisation_id=organisation.id, year=row.year))
@@ -258,8 +251,7 @@ def delete_year(organisation_id: int, year: int):
         try:
             tracker_service.delete_year(current_user, row)
         except ServiceError as refusal:
-            db.session.rollback()
-            flash(refusal.message, "danger")
+            flash_refused(refusal)
         else:
             flash(_("The figures of %(year)s are deleted.", year=year), "success")
     return redirect(url_for(".organisation", organisation_id=organisation.id))
@@ -289,12 +281,8 @@ def new_project(organisation_id: int, year: int):
     if form.validate_on_submit():
         try:
             tracker_service.add_project(current_user, row, form.to_input())
-        except tracker_service.InvalidFigures as refusal:
-            db.session.rollback()
-            form.add_problems(refusal.problems)
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The project is added to %(year)s.", year=row.year), "success")
             return redirect(url_for(".year", organisation_id=organisation.id, year=row.year))
@@ -317,12 +305,8 @@ def edit_project(organisation_id: int, year: int, project_id: int):
     if form.validate_on_submit():
         try:
             tracker_service.update_project(current_user, project, form.to_input())
-        except tracker_service.InvalidFigures as refusal:
-            db.session.rollback()
-            form.add_problems(refusal.problems)
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The project is saved."), "success")
             return redirect(url_for(".year", organisation_id=organisation.id, year=row.year))
@@ -342,8 +326,7 @@ def delete_project(organisation_id: int, year: int, project_id: int):
         try:
             tracker_service.delete_project(current_user, project)
         except ServiceError as refusal:
-            db.session.rollback()
-            flash(refusal.message, "danger")
+            flash_refused(refusal)
         else:
             flash(_("The project is deleted."), "success")
     return redirect(url_for(".year", organisation_id=organisation.id, year=row.year))
