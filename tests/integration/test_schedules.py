@@ -25,6 +25,7 @@ from matchmaker.scheduling import check_schedule
 from matchmaker.services import ServiceError
 from matchmaker.services import events as events_service
 from matchmaker.services import scheduling as service
+from matchmaker.services.scheduling import instance, runs
 from tests.integration.schedule_helpers import (  # noqa: F401
     Setup,
     add_request,
@@ -149,11 +150,11 @@ def test_meetings_a_run_could_not_keep_are_counted_on_the_page(
     client, auth, setup: Setup, organizer, monkeypatch
 ):
     """A meeting placed by hand while the engine ran takes a table the engine chose: that one is skipped."""
-    original = service._store
+    original = runs._store
 
     def store_after_a_change_by_hand(event, context, solution):
         first = solution.meetings[0]
-        a, b = service._rid(first.a), service._rid(first.b)
+        a, b = instance._rid(first.a), instance._rid(first.b)
         people = [r for r in setup.everyone if r.id not in (a, b)]
         buyer = next(r for r in people if r.role == "buyer")
         supplier = next(r for r in people if r.role == "supplier")
@@ -172,7 +173,7 @@ def test_meetings_a_run_could_not_keep_are_counted_on_the_page(
         db.session.flush()
         return original(event, context, solution)
 
-    monkeypatch.setattr(service, "_store", store_after_a_change_by_hand)
+    monkeypatch.setattr(runs, "_store", store_after_a_change_by_hand)
     finished = run(setup, organizer)
     assert finished.stats["skipped"] >= 1
     auth.login(organizer)

@@ -29,6 +29,7 @@ from matchmaker.models import (
 )
 from matchmaker.services import ServiceError
 from matchmaker.services import scheduling as service
+from matchmaker.services.scheduling import cancellations
 from tests.integration.schedule_helpers import (  # noqa: F401
     Setup,
     add_request,
@@ -236,7 +237,7 @@ def test_cancelling_twice_counts_once(setup: Setup, organizer):
 
 def test_a_meeting_that_has_begun_cannot_be_cancelled(setup: Setup, organizer, monkeypatch):
     meeting = published(setup, organizer)[0]
-    monkeypatch.setattr(service, "local_now", lambda: meeting.slot.starts_at)
+    monkeypatch.setattr(cancellations, "local_now", lambda: meeting.slot.starts_at)
     with pytest.raises(ServiceError, match="begun"):
         service.cancel_own_meeting(meeting.first_registration.user, meeting)
     assert db.session.get(Meeting, meeting.id).cancelled_at is None

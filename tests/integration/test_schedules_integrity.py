@@ -12,6 +12,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Event, EventTable, Meeting, MeetingAttendee, Slot, User, utcnow
 from matchmaker.services import ServiceError
 from matchmaker.services import scheduling as service
+from matchmaker.services.scheduling import corrections
 from tests.integration.schedule_helpers import (  # noqa: F401
     Setup,
     add_request,
@@ -134,7 +135,7 @@ def test_an_integrity_error_becomes_a_message(setup: Setup, organizer, monkeypat
     event = setup.event
     slot, table = event.meeting_slots[0], event.tables[0]
     service.add_meeting(organizer, event, setup.buyers[0], setup.suppliers[0], slot, table)
-    monkeypatch.setattr(service, "_table_taken", lambda *args, **kwargs: None)
+    monkeypatch.setattr(corrections, "_table_taken", lambda *args, **kwargs: None)
     with pytest.raises(ServiceError, match="at the same moment"):
         service.add_meeting(organizer, event, setup.buyers[1], setup.suppliers[1], slot, table)
     assert db.session.scalar(sa.select(sa.func.count(Meeting.id))) == 1

@@ -1,0 +1,148 @@
+"""Matching in the app: proposals for buyers and suppliers, interest, mutual matches, the organizers'
+overview, and recommendations of participants for events.
+
+The engine (`matchmaker.matching`) is pure; this package turns the catalogue into its `Document`s, keeps one
+index per process, and turns the engine's `Explanation`s into `MatchExplanation`s that the partial
+`templates/matches/_explanation.html` renders in the reader's language.
+
+One module per job; callers use the package (`from matchmaker.services import matching`), which re-exports
+the public functions. Modules import their siblings directly, never through this package.
+
+- `documents`: needs and offerings as the engine's documents; which items are proposed at all;
+- `explanations`: why a pair matches, as stored data and in the reader's language;
+- `cache`: the per-process snapshot of the catalogue and when it is rebuilt (read its docstring for why one
+  cheap query notices every change made by any process);
+- `permissions`: who is who, what a user may see, the refusals NotFound and Forbidden;
+- `proposals`: the best counterparts of one item, and one pair's view;
+- `interest`: an organisation's answer to a proposal, and mutual matches;
+- `overview` and `export`: the organizers' best pairs across the catalogue, and as CSV;
+- `recommendations`: participants worth meeting at an event;
+- `rebuild`: the command line's rebuild and explanation of any pair.
+
+What is proposed
+----------------
+Only published offerings and open needs are ever indexed, so drafts, closed and archived items never appear
+in anyone's proposals (nor in explanations, which quote the texts). A need marked `registered_only` is
+proposed only to logged-in viewers. Nobody is proposed their own organisation's items.
+"""
+
+from matchmaker.services.matching.cache import (
+    DEFAULT_MIN_SCORE,
+    EXTENSION_KEY,
+    CatalogueSnapshot,
+    ItemInfo,
+    build_snapshot,
+    catalogue_fingerprint,
+    snapshot,
+)
+from matchmaker.services.matching.documents import is_proposable, need_document, offering_document
+from matchmaker.services.matching.explanations import (
+    FAIR_SCORE,
+    STRONG_SCORE,
+    CpvLink,
+    MatchExplanation,
+    SharedWords,
+    ThemeLink,
+    displayed_terms,
+    localize,
+    localized_snapshot,
+    percent,
+    score_strength,
+)
+from matchmaker.services.matching.export import CSV_COLUMNS, CSV_LIMIT, best_pairs_csv
+from matchmaker.services.matching.interest import (
+    DECISIONS,
+    InterestResult,
+    MutualRow,
+    mutual_count,
+    mutual_matches,
+    mutual_view,
+    set_interest,
+)
+from matchmaker.services.matching.overview import OVERVIEW_LIMIT, PairRow, best_pairs
+from matchmaker.services.matching.permissions import (
+    BUYER,
+    SUPPLIER,
+    Forbidden,
+    NotFound,
+    can_see_overview,
+    check_pair,
+    organisation_of,
+    side_of,
+)
+from matchmaker.services.matching.proposals import (
+    MAX_PROPOSALS_PER_ITEM,
+    PROPOSALS_PER_ITEM,
+    ItemProposals,
+    PairView,
+    Proposal,
+    load_public_pair,
+    my_items,
+    my_proposals,
+    pair_view,
+    proposals_for,
+    similar_for_public,
+)
+from matchmaker.services.matching.rebuild import RebuildReport, explain_pair, rebuild
+from matchmaker.services.matching.recommendations import Recommendation, recommend_participants
+
+__all__ = [
+    "BUYER",
+    "CSV_COLUMNS",
+    "CSV_LIMIT",
+    "DECISIONS",
+    "DEFAULT_MIN_SCORE",
+    "EXTENSION_KEY",
+    "FAIR_SCORE",
+    "MAX_PROPOSALS_PER_ITEM",
+    "OVERVIEW_LIMIT",
+    "PROPOSALS_PER_ITEM",
+    "STRONG_SCORE",
+    "SUPPLIER",
+    "CatalogueSnapshot",
+    "CpvLink",
+    "Forbidden",
+    "InterestResult",
+    "ItemInfo",
+    "ItemProposals",
+    "MatchExplanation",
+    "MutualRow",
+    "NotFound",
+    "PairRow",
+    "PairView",
+    "Proposal",
+    "RebuildReport",
+    "Recommendation",
+    "SharedWords",
+    "ThemeLink",
+    "best_pairs",
+    "best_pairs_csv",
+    "build_snapshot",
+    "can_see_overview",
+    "catalogue_fingerprint",
+    "check_pair",
+    "displayed_terms",
+    "explain_pair",
+    "is_proposable",
+    "load_public_pair",
+    "localize",
+    "localized_snapshot",
+    "mutual_count",
+    "mutual_matches",
+    "mutual_view",
+    "my_items",
+    "my_proposals",
+    "need_document",
+    "offering_document",
+    "organisation_of",
+    "pair_view",
+    "percent",
+    "proposals_for",
+    "rebuild",
+    "recommend_participants",
+    "score_strength",
+    "set_interest",
+    "side_of",
+    "similar_for_public",
+    "snapshot",
+]

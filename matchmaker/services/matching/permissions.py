@@ -1,0 +1,82 @@
+"""Who is who: a user's organisation and side of a pair, what they may see, and the refusals for pairs they
+may not know of or act on.
+"""
+
+from flask_babel import gettext as _
+
+from matchmaker.extensions import db
+from matchmaker.models import (
+    Need,
+    NeedStatus,
+    Offering,
+    OfferingStatus,
+    Organisation,
+    Role,
+)
+from matchmaker.services import ServiceError
+
+BUYER = "buyer"
+
+
+SUPPLIER = "supplier"
+
+
+def _authenticated(user) -> bool:
+    return user is not None and bool(getattr(user, "is_authenticated", False))
+
+
+def organisation_of(user) -> Organisation | None:
+    return user.organisation if _authenticated(user) else None
+
+
+def side_of(user, item: Need | Offering) -> str | None:
+    """ "buyer" if the user's organisation owns the need, "supplier" if it owns the offering, else None."""
+    organisation = organisation_of(user)
+    if organisation is None or organisation.id != item.organisation_id:
+        return None
+    return BUYER if isinstance(item, Need) else SUPPLIER
+
+
+def can_see_overview(user) -> bool:
+    return _authenticated(user) and user.has_role(Role.ORGANIZER, Role.ADMIN)
+
+
+def _visible_to(user, item: Need | Offering) -> bool:
+    """May this user see the item as a proposal or counterpart? Public items only (and registered-only needs
+    only when logged in); one's own organisation's items always."""
+    organisation = organisation_of(user)
+    if organisation is not None and organisation.id == item.organisation_id:
+        return True
+    if isinstance(item, Need):
+        if item.status not in (NeedStatus.OPEN, NeedStatus.CLOSED):
+            return False
+        return not item.registered_only or _authenticated(user)
+    return item.status == OfferingStatus.PUBLISHED
+
+
+def _load_pair(need_id: int, offering_id: int) -> tuple[Need | None, Offering | None]:
+    return db.session.get(Need, need_id), db.session.get(Offering, offering_id)
+
+
+class NotFound(ServiceError):
+    """The object does not exist, or the user may not know it does (routes answer 404)."""
+
+
+class Forbidden(ServiceError):
+    """The user may see the object but not act on it (routes answer 403)."""
+
+
+def check_pair(user, need_id: int, offering_id: int) -> tuple[Need, Offering, str]:
+    """The pair and the user's side, or NotFound / Forbidden / ServiceError."""
+    need, offering = _load_pair(need_id, offering_id)
+    if need is None or offering is None:
+        raise NotFound(_("This proposal does not exist."))
+    need_side, offering_side = side_of(user, need), side_of(user, offering)
+    if not _visible_to(user, need) or not _visible_to(user, offering):
+        raise NotFound(_("This proposal does not exist."))
+    if need_side is None and offering_side is None:
+        raise Forbidden(_("Only the organisations of the need and of the offering can answer this proposal."))
+    if need_side and offering_side:
+        raise ServiceError(_("Your organisation owns both items: there is nobody to match with."))
+    side = need_side or offering_side
+    return need, offering, side
