@@ -105,11 +105,17 @@ def discard() -> None:
 def unit_of_work(conflict_message: str | None = None, conflict: type[Conflict] = Conflict) -> Iterator[None]:
     """Change objects inside the block, then commit; anything raised inside rolls every change back.
 
-        with unit_of_work(_("This table name is taken.")):
+    An integrity or stale-version error, from a flush inside the block or from the commit, becomes `conflict`
+    with the message, as in `commit()`.
+
+        with unit_of_work(_("This table is taken at that time.")):
             apply(event, data)   # may raise Invalid after changing the event
     """
     try:
         yield
+    except (IntegrityError, StaleDataError):
+        discard()
+        raise conflict(conflict_message or default_conflict_message()) from None
     except BaseException:
         discard()
         raise
