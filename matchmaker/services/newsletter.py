@@ -222,8 +222,8 @@ def confirm(subscriber: Subscriber) -> Subscriber:
 def update_preferences(subscriber: Subscriber, language: str, theme_ids: list[int]) -> Subscriber:
     if subscriber.status == SubscriberStatus.UNSUBSCRIBED:
         raise ServiceError(_("You have unsubscribed. Subscribe again to receive the newsletter."))
-    subscriber.language = _language(language)
-    subscriber.themes = _themes(theme_ids)
+    language, themes = _language(language), _themes(theme_ids)  # refuse before anything changes
+    subscriber.language, subscriber.themes = language, themes
     db.session.commit()
     return subscriber
 
