@@ -19,9 +19,8 @@ from matchmaker.agendas.pdf import agenda_pdf, agendas_pdf
 from matchmaker.extensions import db
 from matchmaker.forms import form_refused
 from matchmaker.models import Event, Registration, RegistrationStatus
-from matchmaker.services import ServiceError
+from matchmaker.services import ServiceError, event_rules
 from matchmaker.services import agendas as agendas_service
-from matchmaker.services import events as events_service
 from matchmaker.services import registrations as registrations_service
 from matchmaker.services import scheduling as scheduling_service
 
@@ -34,7 +33,7 @@ PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
 
 def _event(event_id: int) -> Event:
     event = db.get_or_404(Event, event_id)
-    if not events_service.can_view(current_user, event):
+    if not event_rules.can_view(current_user, event):
         abort(404)
     return event
 
@@ -88,9 +87,9 @@ def participant_agenda(event_id: int):
             event=registration.event,
             registration=registration,
             agenda=agenda,
-            can_manage=events_service.can_manage(current_user, registration.event),
+            can_manage=event_rules.can_manage(current_user, registration.event),
             may_cancel=scheduling_service.may_cancel(registration),
-            now=events_service.local_now(),
+            now=event_rules.local_now(),
             feed_url=feed_url,
             webcal_url=feed_url.replace("https://", "webcal://").replace("http://", "webcal://")
             if feed_url

@@ -37,7 +37,7 @@ from matchmaker.models import (
     SlotKind,
 )
 from matchmaker.pagination import paginate_list
-from matchmaker.services import ServiceError
+from matchmaker.services import ServiceError, event_rules
 from matchmaker.services import events as events_service
 from matchmaker.services import meeting_requests as requests_service
 from matchmaker.services import registrations as registrations_service
@@ -48,14 +48,14 @@ from matchmaker.services.themes import list_themes
 
 def _event(event_id: int) -> Event:
     event = db.get_or_404(Event, event_id)
-    if not events_service.can_view(current_user, event):
+    if not event_rules.can_view(current_user, event):
         abort(404)
     return event
 
 
 def _managed(event_id: int) -> Event:
     event = _event(event_id)
-    if not events_service.can_manage(current_user, event):
+    if not event_rules.can_manage(current_user, event):
         abort(403)
     return event
 
@@ -93,7 +93,7 @@ def index():
         listing=listing,
         themes=list_themes(),
         theme=theme,
-        can_create=events_service.can_create_events(current_user),
+        can_create=event_rules.can_create_events(current_user),
         my_registrations=registrations_service.registrations_of_user(current_user),
     )
 
@@ -107,9 +107,9 @@ def detail(event_id: int):
         event=event,
         description_html=render_markdown(event.description),
         registration=registration,
-        can_manage=events_service.can_manage(current_user, event),
-        registration_open=events_service.registration_is_open(event),
-        requests_open=events_service.requests_are_open(event),
+        can_manage=event_rules.can_manage(current_user, event),
+        registration_open=event_rules.registration_is_open(event),
+        requests_open=event_rules.requests_are_open(event),
         places={role: registrations_service.places_left(event, role) for role in ParticipantRole},
         days=_slots_by_day(event),
         action_form=ActionForm(),
@@ -133,7 +133,7 @@ def ical(event_id: int):
 @bp.get("/manage")
 @login_required
 def manage():
-    if not events_service.can_create_events(current_user):
+    if not event_rules.can_create_events(current_user):
         abort(403)
     return render_template("events/manage.html", events=events_service.events_managed_by(current_user))
 
@@ -154,7 +154,7 @@ def _event_form(event: Event | None) -> EventForm:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
-    if not events_service.can_create_events(current_user):
+    if not event_rules.can_create_events(current_user):
         abort(403)
     form = _event_form(None)
     if form.validate_on_submit():
@@ -346,7 +346,7 @@ def dashboard(event_id: int):
         event=event,
         board=events_service.dashboard(event),
         transitions=events_service.allowed_transitions(event),
-        requests_open=events_service.requests_are_open(event),
+        requests_open=event_rules.requests_are_open(event),
         action_form=ActionForm(),
         status_form=StatusForm(),
     )
@@ -445,7 +445,7 @@ def register(event_id: int):
     event = _event(event_id)
     existing = registrations_service.registration_of(current_user, event)
     editing = existing is not None and existing.is_active
-    if not events_service.registration_is_open(event):
+    if not event_rules.registration_is_open(event):
         flash(_("Registration for this event is not open."), "warning")
         return _to_detail(event)
     roles = [existing.role] if editing else registrations_service.participant_roles(current_user)
@@ -547,7 +547,7 @@ def participants(event_id: int):
         q=directory.query,
         themes=list_themes(),
         states=requests_service.request_states_by_partner(mine) if mine else {},
-        requests_open=events_service.requests_are_open(event),
+        requests_open=event_rules.requests_are_open(event),
     )
 
 
@@ -598,7 +598,7 @@ def requests(event_id: int):
         received=received,
         sent=sent,
         open_count=requests_service.open_request_count(mine),
-        requests_open=events_service.requests_are_open(event),
+        requests_open=event_rules.requests_are_open(event),
         action_form=ActionForm(),
         pending=RequestStatus.PENDING,
     )
@@ -691,7 +691,7 @@ def event_date_filter(value, fmt: str = "full") -> str:
 @bp.app_template_filter("event_datetime")
 def event_datetime_filter(value, fmt: str = "d MMMM y, HH:mm") -> str:
     """An event-local (Europe/Brussels) naive datetime, formatted in the reader's language."""
-    return format_datetime(value.replace(tzinfo=events_service.TZ), fmt) if value else ""
+    return format_datetime(value.replace(tzinfo=event_rules.TZ), fmt) if value else ""
 
 
 @bp.app_template_filter("hm")

@@ -4,7 +4,7 @@ registrations of buyers and suppliers, and the meeting requests between them.
 Times: everything that belongs to the event's own clock — days, programme blocks, slots, the registration
 window and the request deadline — is stored as a NAIVE Europe/Brussels local datetime (what the organizer
 typed and what participants read on the programme). Bookkeeping timestamps (created_at, responded_at, ...) are
-naive UTC, as everywhere else (`utcnow`). `services.events.local_now()` gives "now" on the event's clock.
+naive UTC, as everywhere else (`utcnow`). `services.event_rules.local_now()` gives "now" on the event's clock.
 """
 
 import enum

@@ -25,8 +25,7 @@ from matchmaker.newsletter.forms import (
     SubscribeForm,
     UnsubscribeForm,
 )
-from matchmaker.services import ServiceError, antispam
-from matchmaker.services import events as events_service
+from matchmaker.services import ServiceError, antispam, event_rules
 from matchmaker.services import newsletter as service
 from matchmaker.services.accounts import normalize_email
 from matchmaker.services.themes import list_themes
@@ -173,9 +172,9 @@ def unsubscribe(token: str):
 
 def _announceable_event(event_id: int) -> Event:
     event = db.get_or_404(Event, event_id)
-    if not events_service.can_view(current_user, event):
+    if not event_rules.can_view(current_user, event):
         abort(404)
-    if not events_service.can_manage(current_user, event):
+    if not event_rules.can_manage(current_user, event):
         abort(403)
     return event
 

@@ -13,7 +13,7 @@ from matchmaker.forms import form_refused
 from matchmaker.models import Event, Role
 from matchmaker.outcomes import bp
 from matchmaker.outcomes.forms import FOLLOW_UP_LABELS, OutcomeForm
-from matchmaker.services import ServiceError
+from matchmaker.services import ServiceError, event_rules
 from matchmaker.services import events as events_service
 from matchmaker.services import outcomes as outcomes_service
 
@@ -31,7 +31,7 @@ def outcomes_open(event: Event) -> bool:
 
 def _event(event_id: int) -> Event:
     event = db.get_or_404(Event, event_id)
-    if not events_service.can_view(current_user, event):
+    if not event_rules.can_view(current_user, event):
         abort(404)
     return event
 
@@ -134,7 +134,7 @@ def organizer_overview():
 @login_required
 def summary(event_id: int):
     event = _event(event_id)
-    if not events_service.can_manage(current_user, event):
+    if not event_rules.can_manage(current_user, event):
         abort(403)
     return render_template(
         "outcomes/summary.html",

@@ -22,16 +22,15 @@ from matchmaker.schedules.forms import (
     SwapForm,
     slot_label,
 )
-from matchmaker.services import ServiceError
-from matchmaker.services import events as events_service
+from matchmaker.services import ServiceError, event_rules
 from matchmaker.services import scheduling as service
 
 
 def _managed(event_id: int) -> Event:
     event = db.get_or_404(Event, event_id)
-    if not events_service.can_view(current_user, event):
+    if not event_rules.can_view(current_user, event):
         abort(404)
-    if not events_service.can_manage(current_user, event):
+    if not event_rules.can_manage(current_user, event):
         abort(403)
     return event
 

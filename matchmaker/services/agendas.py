@@ -38,8 +38,9 @@ from matchmaker.models import (
     SlotKind,
 )
 from matchmaker.models.events import EVENT_TIMEZONE
-from matchmaker.services import events as events_service
-from matchmaker.services.events import TZ, _csv
+from matchmaker.services import event_rules
+from matchmaker.services.event_rules import TZ
+from matchmaker.services.events import _csv
 
 REMINDER_BEFORE = timedelta(minutes=15)  # calendar alarm before each meeting
 
@@ -48,7 +49,7 @@ REMINDER_BEFORE = timedelta(minutes=15)  # calendar alarm before each meeting
 
 def can_manage(user, event: Event) -> bool:
     """Table sheets, the master grid and the export are for the event's organizer and administrators."""
-    return events_service.can_manage(user, event)
+    return event_rules.can_manage(user, event)
 
 
 # --- loading -------------------------------------------------------------------------------------------

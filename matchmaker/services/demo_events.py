@@ -34,7 +34,8 @@ from matchmaker.models import (
     UserRole,
     utcnow,
 )
-from matchmaker.services.events import local_now, regenerate_slots
+from matchmaker.services.event_rules import local_now
+from matchmaker.services.events import regenerate_slots
 
 ORGANIZER_EMAIL = "organizer@example.org"
 UPCOMING_TITLE = "Meet & greet Slimme mobiliteit en digitale overheid"

@@ -2,7 +2,10 @@
 listing, the organizer's dashboard, exports and the iCalendar file.
 
 Times of the event (days, programme, slots, registration window, request deadline) are naive
-Europe/Brussels local datetimes (see models.events); `local_now()` is "now" on that clock.
+Europe/Brussels local datetimes (see models.events); `event_rules.local_now()` is "now" on that clock. The
+rules every service asks (clock, paths, permissions, windows) are in services.event_rules, a leaf; this module
+sits above the schedule and the requests (the dashboard counts requests, "publish the agenda" is the
+schedule's own publication).
 
 Life cycle: draft -> registration open -> registration closed -> agenda published -> closed. The organizer may
 reopen registration from "registration closed". Programme and tables can change until the agenda is published.
@@ -15,7 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -43,10 +45,18 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.events import EVENT_TIMEZONE
-from matchmaker.services import Invalid, ServiceError, unit_of_work
+from matchmaker.services import Invalid, ServiceError, scheduling, unit_of_work
+from matchmaker.services.event_rules import (
+    TZ,
+    can_create_events,
+    event_path,
+    local_now,
+    requests_are_open,
+    require_manager,
+)
+from matchmaker.services.meeting_requests import count_mutual_pairs, mutual_request_ids
 from matchmaker.services.notifications import notify
 
-TZ = ZoneInfo(EVENT_TIMEZONE)
 MAX_TABLES = 500
 MAX_DAYS = 14
 
@@ -59,43 +69,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     EventStatus.CLOSED: (),
 }
 PROGRAMME_EDITABLE = (EventStatus.DRAFT, EventStatus.REGISTRATION_OPEN, EventStatus.REGISTRATION_CLOSED)
-
-
-def event_path(event: Event, page: str = "") -> str:
-    """The site-relative path of an event page (services run outside requests too, e.g. in commands)."""
-    return f"/events/{event.id}/{page}" if page else f"/events/{event.id}"
-
-
-def local_now() -> datetime:
-    """Now on the events' clock: naive Europe/Brussels local time."""
-    return datetime.now(UTC).astimezone(TZ).replace(tzinfo=None)
-
-
-# --- who may do what ---------------------------------------------------------------------------------
-
-
-def can_create_events(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(Role.ORGANIZER, Role.ADMIN))
-
-
-def can_manage(user, event: Event) -> bool:
-    """The event's organizer and platform administrators manage an event."""
-    if not (user and user.is_authenticated):
-        return False
-    return user.has_role(Role.ADMIN) or (user.has_role(Role.ORGANIZER) and event.organizer_id == user.id)
-
-
-def is_public(event: Event) -> bool:
-    return event.status != EventStatus.DRAFT
-
-
-def can_view(user, event: Event) -> bool:
-    return is_public(event) or can_manage(user, event)
-
-
-def require_manager(user, event: Event) -> None:
-    if not can_manage(user, event):
-        raise ServiceError(_("Only the organizer of this event may change it."))
 
 
 # --- create and edit ---------------------------------------------------------------------------------
@@ -510,27 +483,8 @@ def publish_agenda(user: User, event: Event):
     """The dashboard's "publish the agenda": the schedule's own publication (services.scheduling.publish),
     which publishes and locks the scheduled meetings and notifies each participant with a meeting once.
     An event without meetings may be published too (so that it can be closed). Returns its PublishReport."""
-    from matchmaker.services import scheduling
-
     _check_transition(user, event, EventStatus.AGENDA_PUBLISHED)
     return scheduling.publish(user, event, allow_empty=True)
-
-
-def registration_is_open(event: Event, now: datetime | None = None) -> bool:
-    if event.status != EventStatus.REGISTRATION_OPEN:
-        return False
-    now = now or local_now()
-    if event.registration_opens_at and now < event.registration_opens_at:
-        return False
-    return not (event.registration_closes_at and now >= event.registration_closes_at)
-
-
-def requests_are_open(event: Event, now: datetime | None = None) -> bool:
-    """Participants send and answer requests until the deadline, while the agenda is not published."""
-    if event.status not in (EventStatus.REGISTRATION_OPEN, EventStatus.REGISTRATION_CLOSED):
-        return False
-    now = now or local_now()
-    return not (event.request_deadline and now >= event.request_deadline)
 
 
 # --- reading -----------------------------------------------------------------------------------------
@@ -635,8 +589,6 @@ def dashboard(event: Event) -> Dashboard:
         involved.add(from_id)
         involved.add(to_id)
     without = [r for r in registrations if r.status == RegistrationStatus.APPROVED and r.id not in involved]
-    from matchmaker.services.meeting_requests import count_mutual_pairs
-
     return Dashboard(
         registrations=dict(by_role_status),
         requests=requests,
@@ -705,8 +657,6 @@ def participants_csv(event: Event) -> str:
 
 
 def requests_csv(event: Event) -> str:
-    from matchmaker.services.meeting_requests import mutual_request_ids
-
     mutual = mutual_request_ids(event)
     rows = [
         [

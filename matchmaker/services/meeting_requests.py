@@ -31,7 +31,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.services import NotAllowed, ServiceError, commit
-from matchmaker.services.events import TZ, event_path, local_now, requests_are_open
+from matchmaker.services.event_rules import TZ, event_path, local_now, requests_are_open
 from matchmaker.services.notifications import notify
 from matchmaker.services.registrations import registration_of
 

@@ -48,7 +48,7 @@ from matchmaker.models import (
 )
 from matchmaker.services import InvalidLink, ServiceError, commit, mail
 from matchmaker.services.accounts import normalize_email
-from matchmaker.services.events import can_manage
+from matchmaker.services.event_rules import can_manage
 from matchmaker.services.tokens import absolute_url
 
 log = logging.getLogger(__name__)

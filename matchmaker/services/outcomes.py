@@ -43,7 +43,7 @@ from matchmaker.models import (
 from matchmaker.models.outcomes import PROCUREMENT_FOLLOW_UPS
 from matchmaker.services import Invalid, ServiceError
 from matchmaker.services.accounts import personal_data_exporter
-from matchmaker.services.events import local_now
+from matchmaker.services.event_rules import local_now
 from matchmaker.services.notifications import notify, register_kind
 
 log = logging.getLogger(__name__)

@@ -33,7 +33,7 @@ from matchmaker.models import (
 )
 from matchmaker.services import ServiceError, commit
 from matchmaker.services.accounts import account_deletion_hook, get_user_by_email, personal_data_exporter
-from matchmaker.services.events import can_manage, event_path, registration_is_open, require_manager
+from matchmaker.services.event_rules import can_manage, event_path, registration_is_open, require_manager
 from matchmaker.services.notifications import notify
 from matchmaker.textutil import fold
 

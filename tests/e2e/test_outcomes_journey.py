@@ -23,7 +23,8 @@ from matchmaker.models import (
 from matchmaker.services import accounts
 from matchmaker.services import events as events_service
 from matchmaker.services import registrations as registrations_service
-from matchmaker.services.events import EventInput, local_now
+from matchmaker.services.event_rules import local_now
+from matchmaker.services.events import EventInput
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import forget_intended_status, log_in
 

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from matchmaker.extensions import db
 from matchmaker.models import Event, MeetingRequest, Registration
+from matchmaker.services import event_rules
 from matchmaker.services import events as events_service
 from matchmaker.services.demo_events import PAST_TITLE, UPCOMING_TITLE, seed_demo_events
 from tests.integration.test_events_support import make_participant, request_context  # noqa: F401
@@ -21,8 +22,8 @@ def test_the_demo_events_are_seeded_once(make_user, make_participant):
     assert [e.title for e in listing.upcoming] == [UPCOMING_TITLE]
     assert [e.title for e in listing.past] == [PAST_TITLE]
     upcoming = listing.upcoming[0]
-    assert events_service.registration_is_open(upcoming)
-    assert events_service.requests_are_open(upcoming)
+    assert event_rules.registration_is_open(upcoming)
+    assert event_rules.requests_are_open(upcoming)
     assert upcoming.meeting_slots and len(upcoming.tables) == 10
     counts = (
         db.session.scalar(sa.select(sa.func.count(Event.id))),

@@ -8,7 +8,8 @@ from matchmaker.extensions import db
 from matchmaker.models import EventStatus, Need, NeedStatus, Offering, OfferingStatus, Theme
 from matchmaker.services import events as events_service
 from matchmaker.services import registrations as registrations_service
-from matchmaker.services.events import EventInput, local_now
+from matchmaker.services.event_rules import local_now
+from matchmaker.services.events import EventInput
 
 EVENT_DAY = date.today() + timedelta(days=30)
 

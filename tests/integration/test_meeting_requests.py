@@ -12,7 +12,7 @@ from matchmaker.extensions import db
 from matchmaker.models import MeetingRequest, Notification, RequestStatus, User
 from matchmaker.services import ServiceError
 from matchmaker.services import meeting_requests as requests_service
-from matchmaker.services.events import local_now
+from matchmaker.services.event_rules import local_now
 from tests.integration.test_events_support import (  # noqa: F401
     buyer,
     event,

@@ -172,7 +172,7 @@ def test_a_participant_cannot_rate_someone_elses_meeting(client, auth, event, bu
 def test_a_meeting_of_another_event_or_unpublished_or_cancelled_is_not_found(
     client, auth, event, buyer, setting, make_event, make_meeting
 ):
-    from matchmaker.services.events import local_now
+    from matchmaker.services.event_rules import local_now
 
     setting["m2"].published = False
     setting["m1"].cancelled_at = local_now()

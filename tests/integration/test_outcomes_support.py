@@ -7,7 +7,7 @@ import pytest
 
 from matchmaker.extensions import db
 from matchmaker.models import Event, Meeting, MeetingAttendee, Registration
-from matchmaker.services.events import local_now
+from matchmaker.services.event_rules import local_now
 
 
 def move_event_to(event: Event, day: date) -> None:

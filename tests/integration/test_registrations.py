@@ -22,7 +22,7 @@ from matchmaker.services import events as events_service
 from matchmaker.services import meeting_requests as requests_service
 from matchmaker.services import notifications as notifications_service
 from matchmaker.services import registrations as registrations_service
-from matchmaker.services.events import local_now
+from matchmaker.services.event_rules import local_now
 from tests.integration.test_events_support import (  # noqa: F401
     buyer,
     event,

@@ -24,7 +24,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.services import ServiceError, unit_of_work
-from matchmaker.services.events import event_path, local_now
+from matchmaker.services.event_rules import event_path, local_now
 from matchmaker.services.notifications import notify, register_kind
 from matchmaker.services.scheduling.meetings import _cancel_or_delete, absent_ids, active_meetings
 from matchmaker.services.scheduling.runs import _check_editable

@@ -13,7 +13,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.services import ServiceError, commit
-from matchmaker.services.events import event_path
+from matchmaker.services.event_rules import event_path
 from matchmaker.services.notifications import notify
 from matchmaker.services.scheduling.runs import _check_editable
 

@@ -20,7 +20,7 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.services import ServiceError
-from matchmaker.services.events import event_path, require_manager
+from matchmaker.services.event_rules import event_path, require_manager
 from matchmaker.services.notifications import notify, register_kind
 from matchmaker.services.scheduling.meetings import active_meetings, sweep_departed
 from matchmaker.services.scheduling.runs import _check_editable, _check_schedulable

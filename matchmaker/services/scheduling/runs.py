@@ -37,7 +37,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.scheduling import ACTIVE_RUN_STATUSES
 from matchmaker.services import ServiceError, commit
-from matchmaker.services.events import require_manager
+from matchmaker.services.event_rules import require_manager
 from matchmaker.services.scheduling.instance import Context, _rid, build_instance
 from matchmaker.services.scheduling.labels import PHASES, engine_phase, phase_label
 from matchmaker.services.scheduling.meetings import (
