@@ -46,7 +46,7 @@ from matchmaker.models import (
     subscriber_theme,
     utcnow,
 )
-from matchmaker.services import InvalidLink, ServiceError, commit, mail
+from matchmaker.services import Conflict, InvalidLink, ServiceError, commit, discard, mail
 from matchmaker.services.accounts import normalize_email
 from matchmaker.services.event_rules import can_manage
 from matchmaker.services.tokens import absolute_url
@@ -376,8 +376,8 @@ def resume_announcement(user: User, event: Event) -> EventAnnouncement:
         .execution_options(synchronize_session=False)
     ).rowcount
     if taken != 1:
-        db.session.rollback()
-        raise ServiceError(_("Someone else has just resumed this announcement."))
+        discard()
+        raise Conflict(_("Someone else has just resumed this announcement."))
     unknown = db.session.execute(
         sa.update(AnnouncementDelivery)
         .where(

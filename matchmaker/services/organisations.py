@@ -30,7 +30,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.organisation import is_valid_enterprise_number, normalize_enterprise_number
-from matchmaker.services import Conflict, Invalid, NotAllowed, ServiceError, commit, mail
+from matchmaker.services import Conflict, Invalid, NotAllowed, ServiceError, commit, discard, mail
 from matchmaker.services.accounts import get_user_by_email, grant_role, normalize_email
 
 log = logging.getLogger(__name__)
@@ -441,8 +441,8 @@ def accept_invitation(user: User, token: str) -> Membership:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        db.session.rollback()
-        raise ServiceError(_("This invitation is no longer valid."))
+        discard()
+        raise Conflict(_("This invitation is no longer valid."))
     membership = Membership(user=user, organisation=organisation, role=invitation.role)
     db.session.add(membership)
     # Joining a government entity makes the person a buyer, joining another organisation a supplier:

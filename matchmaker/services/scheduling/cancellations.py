@@ -23,7 +23,7 @@ from matchmaker.models import (
     User,
     utcnow,
 )
-from matchmaker.services import ServiceError, unit_of_work
+from matchmaker.services import Conflict, ServiceError, discard, unit_of_work
 from matchmaker.services.event_rules import event_path, local_now
 from matchmaker.services.notifications import notify, register_kind
 from matchmaker.services.scheduling.meetings import _cancel_or_delete, absent_ids, active_meetings
@@ -250,8 +250,8 @@ def cancel_own_meeting(user: User, meeting: Meeting, reason: str = "") -> Meetin
     when = _meeting_time(meeting)
     other = meeting.other(registration.id)
     if not _cancel_published(meeting, reason):
-        db.session.rollback()
-        raise ServiceError(_("This meeting was cancelled already."))
+        discard()
+        raise Conflict(_("This meeting was cancelled already."))
     db.session.commit()
     event = registration.event
     _tell_other_party(meeting, registration, when, reason)
