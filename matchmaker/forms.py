@@ -39,11 +39,8 @@ def form_refused(form, refusal: Refusal, field: str | None = None) -> None:
     """Show the refusal on the form: per-field problems under their fields, else the message under `field`
     (when the route knows which field a plain refusal is about) or at the top of the form."""
     message = refused(refusal)
-    problems = getattr(refusal, "problems", None)
-    if problems:
-        add_problems(form, problems)
-    else:
-        add_problems(form, {field or "": message})
+    problems = getattr(refusal, "problems", None) or {field or "": message}  # "" is no field: to the top
+    add_problems(form, problems)
 
 
 def flash_refused(refusal: Refusal, category: str = "danger") -> None:
