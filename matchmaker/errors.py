@@ -2,9 +2,11 @@
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
+from werkzeug.exceptions import NotFound as PageNotFound
 
 from matchmaker.extensions import db
+from matchmaker.services import NotAllowed, NotFound
 
 TEMPLATED = {400, 403, 404, 405, 429, 500}
 
@@ -33,6 +35,16 @@ def init_app(app: Flask) -> None:
         if error.code and error.code < 400:
             return error
         return render_error(error)
+
+    @app.errorhandler(NotAllowed)
+    def not_allowed(refusal: NotAllowed):
+        db.session.rollback()
+        return render_error(Forbidden(refusal.message))
+
+    @app.errorhandler(NotFound)
+    def not_found(refusal: NotFound):
+        db.session.rollback()
+        return render_error(PageNotFound(refusal.message))
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

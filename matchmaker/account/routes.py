@@ -13,22 +13,13 @@ from matchmaker.account.forms import ChangeEmailForm, ChangePasswordForm, Delete
 from matchmaker.auth.forms import ConfirmForm
 from matchmaker.auth.sessions import acting_user, keep_session, log_out, remember_language
 from matchmaker.extensions import limiter
+from matchmaker.forms import form_refused
 from matchmaker.models import utcnow
 from matchmaker.services import ServiceError, accounts
 
 
 def _password_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _refused(form, error: ServiceError) -> None:
-    """Show a refusal next to the field it is about."""
-    if isinstance(error, accounts.WrongPassword) and hasattr(form, "current_password"):
-        form.current_password.errors.append(error.message)
-    elif hasattr(form, "password") and not isinstance(error, accounts.WrongPassword):
-        form.password.errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
 
 
 def _render(template: str, form, **context):
@@ -43,7 +34,7 @@ def profile():
         try:
             accounts.update_profile(acting_user(), form.display_name.data, form.language.data)
         except ServiceError as error:
-            form.form_errors.append(error.message)
+            form_refused(form, error)
         else:
             remember_language(form.language.data)
             refresh()  # the confirmation is already in the language just chosen
@@ -61,8 +52,8 @@ def password():
     if form.validate_on_submit():
         try:
             accounts.change_password(acting_user(), form.current_password.data, form.password.data)
-        except ServiceError as error:
-            _refused(form, error)
+        except ServiceError as error:  # a wrong current password, or a new one the rules refuse
+            form_refused(form, error, field="password")
         else:
             keep_session(acting_user())
             flash(_("Your password has been changed. You were logged out on your other devices."), "success")
@@ -78,10 +69,8 @@ def email():
     if form.validate_on_submit():
         try:
             accounts.request_email_change(acting_user(), form.email.data, form.current_password.data)
-        except accounts.WrongPassword as error:
-            _refused(form, error)
-        except ServiceError as error:
-            form.email.errors.append(error.message)
+        except ServiceError as error:  # a wrong current password, or an address that cannot be used
+            form_refused(form, error, field="email")
         else:
             flash(
                 _(
@@ -108,7 +97,7 @@ def confirm_email_change(token: str):
         except (accounts.ExpiredLink, accounts.InvalidLink) as error:
             return _invalid_link(error)
         except ServiceError as error:
-            form.form_errors.append(error.message)
+            form_refused(form, error)
         else:
             flash(_("Your email address is now %(email)s.", email=new_email), "success")
             return redirect(url_for("account.profile"))
@@ -150,7 +139,7 @@ def delete():
         try:
             accounts.delete_account(acting_user(), form.current_password.data)
         except ServiceError as error:
-            _refused(form, error)
+            form_refused(form, error)
         else:
             log_out()
             flash(_("Your account and personal data have been deleted. Goodbye!"), "success")

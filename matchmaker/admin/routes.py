@@ -9,6 +9,7 @@ from matchmaker.admin import bp
 from matchmaker.admin.forms import ActionForm, OrganisationSearchForm, UserSearchForm
 from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db
+from matchmaker.forms import flash_refused
 from matchmaker.models import Role, User
 from matchmaker.models.user import GRANTED_ROLES
 from matchmaker.services import ServiceError
@@ -60,7 +61,7 @@ def _user_action(user_id: int, action, success):
     try:
         action(person)
     except ServiceError as refusal:
-        flash(refusal.message, "danger")
+        flash_refused(refusal)
     else:
         flash(success(person), "success")
     return redirect(url_for(".user", user_id=person.id))

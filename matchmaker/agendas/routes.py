@@ -20,6 +20,7 @@ from matchmaker.agendas.pdf import agenda_pdf, agendas_pdf
 from matchmaker.auth.sessions import acting_user
 from matchmaker.csvfiles import csv_response
 from matchmaker.extensions import db
+from matchmaker.forms import form_refused
 from matchmaker.models import Event, Registration, RegistrationStatus
 from matchmaker.services import ServiceError, event_rules
 from matchmaker.services import agendas as agendas_service
@@ -168,8 +169,7 @@ def cancel_meeting(event_id: int, meeting_id: int):
         try:
             scheduling_service.cancel_own_meeting(acting_user(), meeting, form.reason.data or "")
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(
                 _(
@@ -204,8 +204,7 @@ def withdraw(event_id: int):
             reason = form.reason.data or ""
             count = scheduling_service.withdraw_from_event(acting_user(), registration, reason)
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(
                 ngettext(

@@ -13,6 +13,7 @@ from flask_login import current_user
 from matchmaker.auth import bp, sessions
 from matchmaker.auth.forms import ConfirmForm, EmailForm, LoginForm, RegisterForm, ResetPasswordForm
 from matchmaker.extensions import limiter
+from matchmaker.forms import form_refused
 from matchmaker.i18n import current_language
 from matchmaker.pages.routes import safe_next
 from matchmaker.services import ServiceError, accounts
@@ -54,7 +55,7 @@ def login():
         try:
             user = sessions.log_in(form.email.data, form.password.data, remember=form.remember.data)
         except ServiceError as error:
-            form.form_errors.append(error.message)
+            form_refused(form, error)
         else:
             flash(_("Welcome, %(name)s. You are logged in.", name=user.display_name), "success")
             return redirect(safe_next(form.next.data, url_for("pages.home")))
@@ -95,7 +96,7 @@ def register():
                 language=form.language.data,
             )
         except ServiceError as error:
-            form.form_errors.append(error.message)
+            form_refused(form, error)
         else:
             return _check_email("register", form.email.data)
     status = 422 if form.is_submitted() else 200
@@ -168,7 +169,7 @@ def reset_password(token: str):
         except (ExpiredLink, InvalidLink) as error:
             return _invalid_link("reset", error)
         except ServiceError as error:
-            form.password.errors.append(error.message)
+            form_refused(form, error, field="password")
         else:
             if current_user.is_authenticated:  # the session of whoever was logged in here has ended
                 sessions.log_out()

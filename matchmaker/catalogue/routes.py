@@ -15,9 +15,10 @@ from matchmaker.auth.sessions import acting_user
 from matchmaker.catalogue import bp
 from matchmaker.catalogue.forms import ActionForm, NeedForm, OfferingForm, ThemeForm
 from matchmaker.extensions import db, login_manager
+from matchmaker.forms import flash_refused, form_refused
 from matchmaker.i18n import current_language
 from matchmaker.models import Need, Offering, Theme
-from matchmaker.services import ServiceError
+from matchmaker.services import EditConflict, ServiceError
 from matchmaker.services import catalogue as service
 from matchmaker.services import cpv as cpv_service
 from matchmaker.services import themes as themes_service
@@ -131,7 +132,7 @@ def new_offering():
         try:
             offering = service.create_offering(acting_user(), form.to_input())
         except ServiceError as refusal:
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("Your offering is saved as a draft. Publish it when it is ready."), "success")
             return redirect(url_for(".offering", offering_id=offering.id))
@@ -164,13 +165,12 @@ def edit_offering(offering_id: int):
     if form.validate_on_submit():
         try:
             service.update_offering(acting_user(), item, form.to_input(), form.version_number())
-        except service.EditConflict as conflict:
-            db.session.refresh(item)
-            form.form_errors.append(conflict.message)
+        except EditConflict as conflict:
+            form_refused(form, conflict)  # the rollback reloads the item as the other person saved it
             form.version.data = str(item.version)
             return _render_offering_form(form, offering=item, conflict=True), 409
         except ServiceError as refusal:
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("Your changes are saved."), "success")
             return redirect(url_for(".offering", offering_id=item.id))
@@ -184,7 +184,7 @@ def _offering_action(offering_id: int, verb, done: str):
     try:
         verb(acting_user(), item)
     except ServiceError as refusal:
-        flash(refusal.message, "danger")
+        flash_refused(refusal)
     else:
         flash(done, "success")
     return redirect(url_for(".offering", offering_id=item.id))
@@ -281,7 +281,7 @@ def new_need():
         try:
             need = service.create_need(acting_user(), form.to_input())
         except ServiceError as refusal:
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("Your need is saved as a draft. Open it when it is ready."), "success")
             return redirect(url_for(".need", need_id=need.id))
@@ -318,13 +318,12 @@ def edit_need(need_id: int):
     if form.validate_on_submit():
         try:
             service.update_need(acting_user(), item, form.to_input(), form.version_number())
-        except service.EditConflict as conflict:
-            db.session.refresh(item)
-            form.form_errors.append(conflict.message)
+        except EditConflict as conflict:
+            form_refused(form, conflict)  # the rollback reloads the item as the other person saved it
             form.version.data = str(item.version)
             return _render_need_form(form, need=item, conflict=True), 409
         except ServiceError as refusal:
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("Your changes are saved."), "success")
             return redirect(url_for(".need", need_id=item.id))
@@ -338,7 +337,7 @@ def _need_action(need_id: int, verb, done: str):
     try:
         verb(acting_user(), item)
     except ServiceError as refusal:
-        flash(refusal.message, "danger")
+        flash_refused(refusal)
     else:
         flash(done, "success")
     return redirect(url_for(".need", need_id=item.id))
@@ -441,7 +440,7 @@ def new_theme():
         try:
             theme = themes_service.create_theme(acting_user(), _theme_input(form))
         except ServiceError as refusal:
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The theme %(name)s is added.", name=theme.name(current_language())), "success")
             return redirect(url_for(".themes"))
@@ -457,8 +456,7 @@ def edit_theme(theme_id: int):
         try:
             themes_service.update_theme(acting_user(), theme, _theme_input(form))
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The theme is saved."), "success")
             return redirect(url_for(".themes"))
@@ -472,7 +470,7 @@ def _set_theme_active(theme_id: int, active: bool):
     try:
         themes_service.set_theme_active(acting_user(), theme, active)
     except ServiceError as refusal:
-        flash(refusal.message, "danger")
+        flash_refused(refusal)
     else:
         name = theme.name(current_language())
         if active:

@@ -12,6 +12,7 @@ from matchmaker.auth.sessions import acting_user
 from matchmaker.charter import bp
 from matchmaker.charter.forms import SignForm, WithdrawForm
 from matchmaker.content.routes import page_view, visible_page
+from matchmaker.forms import flash_refused, form_refused
 from matchmaker.services import ServiceError
 from matchmaker.services import charter as service
 from matchmaker.services import content as content_service
@@ -72,7 +73,7 @@ def sign():
                     ),
                 )
             except ServiceError as refusal:
-                form.form_errors.append(refusal.message)
+                form_refused(form, refusal)
             else:
                 flash(
                     _("Thank you: %(organisation)s has signed the charter.", organisation=organisation.name),
@@ -92,7 +93,7 @@ def withdraw():
     try:
         service.withdraw_signature(acting_user(), organisation)
     except ServiceError as refusal:
-        flash(refusal.message, "warning")
+        flash_refused(refusal, "warning")
     else:
         flash(_("The signature of %(organisation)s is withdrawn.", organisation=organisation.name), "success")
     return redirect(url_for(".index"))

@@ -13,10 +13,11 @@ from matchmaker.auth.sessions import acting_user
 from matchmaker.content import bp
 from matchmaker.content.forms import ActionForm, ContactForm, PageForm
 from matchmaker.extensions import db, limiter
+from matchmaker.forms import form_refused
 from matchmaker.i18n import current_language
 from matchmaker.models import Page
 from matchmaker.models.content import PAGE_LANGUAGES
-from matchmaker.services import ServiceError, antispam
+from matchmaker.services import EditConflict, ServiceError, antispam
 from matchmaker.services import charter as charter_service
 from matchmaker.services import contact as contact_service
 from matchmaker.services import content as service
@@ -115,7 +116,7 @@ def contact():
                     form.name.data, form.email.data, form.message.data, current_language()
                 )
             except ServiceError as refusal:
-                form.form_errors.append(refusal.message)
+                form_refused(form, refusal)
             else:
                 return redirect(url_for(".contact_sent"))
     form.stamp()
@@ -203,7 +204,7 @@ def admin_new_page():
         try:
             page = service.create_page(acting_user(), form.slug.data, _input(form))
         except ServiceError as refusal:
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The page is created. It is not published yet."), "success")
             return redirect(url_for(".admin_edit_page", page_id=page.id))
@@ -223,14 +224,12 @@ def admin_edit_page(page_id: int):
     if form.validate_on_submit():
         try:
             service.update_page(acting_user(), page, _input(form), form.version_number())
-        except service.EditConflict as conflict:
-            db.session.refresh(page)
-            form.form_errors.append(conflict.message)
+        except EditConflict as conflict:
+            form_refused(form, conflict)  # the rollback reloads the page as the other person saved it
             form.version.data = str(page.version)
             return _editor(form, page, 409, conflict=True)
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The page is saved."), "success")
             return redirect(url_for(".admin_pages"))

@@ -136,14 +136,6 @@ class EventForm(FlaskForm):
             table_names=(self.table_names.data or "").splitlines(),
         )
 
-    def add_problems(self, problems: dict[str, str]) -> None:
-        for name, message in problems.items():
-            field = self._fields.get(name)
-            if field is not None:
-                field.errors = [*field.errors, message]
-            else:
-                self.form_errors.append(message)
-
 
 class DayForm(FlaskForm):
     day = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date of the day."))])

@@ -25,6 +25,7 @@ from matchmaker.events.forms import (
     StatusForm,
 )
 from matchmaker.extensions import db
+from matchmaker.forms import flash_refused, form_refused
 from matchmaker.i18n import current_language
 from matchmaker.markdown import render_markdown
 from matchmaker.models import (
@@ -168,10 +169,8 @@ def create():
     if form.validate_on_submit():
         try:
             event = events_service.create_event(acting_user(), form.to_input())
-        except events_service.InvalidEvent as refusal:
-            form.add_problems(refusal.problems)
         except ServiceError as refusal:
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The event is created as a draft. Now add its days and programme."), "success")
             return redirect(url_for(".programme", event_id=event.id))
@@ -203,12 +202,8 @@ def edit(event_id: int):
         before = events_service.draft_meeting_count(event)
         try:
             events_service.update_event(acting_user(), event, form.to_input())
-        except events_service.InvalidEvent as refusal:
-            db.session.rollback()
-            form.add_problems(refusal.problems)
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The event is saved."), "success")
             _tell_dropped_meetings(event, before)
@@ -253,8 +248,7 @@ def add_day(event_id: int):
                 form.slot_minutes.data,
             )
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The day is added to the programme."), "success")
             return redirect(url_for(".programme", event_id=event.id))
@@ -273,8 +267,7 @@ def remove_day(event_id: int, day_id: int):
         try:
             events_service.remove_day(acting_user(), event_day)
         except ServiceError as refusal:
-            db.session.rollback()
-            flash(refusal.message, "danger")
+            flash_refused(refusal)
         else:
             flash(_("The day is removed from the programme."), "success")
             _tell_dropped_meetings(event, before)
@@ -301,8 +294,7 @@ def add_block(event_id: int, day_id: int):
                 form.end_time.data,
             )
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The programme is updated."), "success")
             _tell_dropped_meetings(event, before)
@@ -322,8 +314,7 @@ def remove_block(event_id: int, block_id: int):
         try:
             events_service.remove_block(acting_user(), block)
         except ServiceError as refusal:
-            db.session.rollback()
-            flash(refusal.message, "danger")
+            flash_refused(refusal)
         else:
             flash(_("The programme is updated."), "success")
             _tell_dropped_meetings(event, before)
@@ -349,8 +340,7 @@ def change_status(event_id: int):
                 events_service.change_status(acting_user(), event, form.status.data)
                 message = _("The event's stage is changed.")
         except ServiceError as refusal:
-            db.session.rollback()
-            flash(refusal.message, "danger")
+            flash_refused(refusal)
         else:
             flash(message, "success")
     return redirect(url_for(".dashboard", event_id=event.id))
@@ -383,8 +373,7 @@ def decide(event_id: int, registration_id: int, decision: str):
         try:
             registrations_service.decide_registration(acting_user(), registration, decision == "approve")
         except ServiceError as refusal:
-            db.session.rollback()
-            flash(refusal.message, "danger")
+            flash_refused(refusal)
         else:
             flash(
                 _("%(name)s is approved.", name=registration.user.display_name)
@@ -406,8 +395,7 @@ def on_behalf(event_id: int):
                 acting_user(), event, form.email.data, form.role.data, form.max_meetings.data
             )
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("%(name)s is registered.", name=registration.user.display_name), "success")
             return redirect(url_for(".dashboard", event_id=event.id))
@@ -422,7 +410,7 @@ def nudge(event_id: int):
         try:
             count = events_service.nudge_participants_without_requests(acting_user(), event)
         except ServiceError as refusal:
-            flash(refusal.message, "danger")
+            flash_refused(refusal)
         else:
             flash(
                 ngettext(
@@ -495,8 +483,7 @@ def register(event_id: int):
             else:
                 registration = registrations_service.register(acting_user(), event, data)
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             if editing:
                 flash(_("Your registration is updated."), "success")
@@ -527,8 +514,7 @@ def cancel_registration(event_id: int):
         try:
             registrations_service.cancel_registration(acting_user(), registration)
         except ServiceError as refusal:
-            db.session.rollback()
-            flash(refusal.message, "danger")
+            flash_refused(refusal)
         else:
             flash(_("Your registration is cancelled."), "success")
     return _to_detail(event)
@@ -587,11 +573,8 @@ def new_request(event_id: int):
     if form.validate_on_submit():
         try:
             requests_service.send_request(acting_user(), event, recipient.id, form.message.data or "")
-        except requests_service.NotAParticipant:
-            abort(403)
-        except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+        except ServiceError as refusal:  # NotAParticipant goes on to the 403 page
+            form_refused(form, refusal)
         else:
             flash(_("Your request is sent to %(name)s.", name=recipient.user.display_name), "success")
             return redirect(url_for(".requests", event_id=event.id))
@@ -643,8 +626,7 @@ def answer_request(event_id: int, request_id: int, action: str):
                 requests_service.cancel_request(acting_user(), meeting_request)
                 message = _("Your request is cancelled.")
         except ServiceError as refusal:
-            db.session.rollback()
-            flash(refusal.message, "danger")
+            flash_refused(refusal)
         else:
             flash(message, "success")
     return redirect(url_for(".requests", event_id=event.id))

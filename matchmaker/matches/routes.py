@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 
 from matchmaker.auth.sessions import acting_user
 from matchmaker.csvfiles import csv_response
+from matchmaker.forms import flash_refused, refused
 from matchmaker.i18n import current_language
 from matchmaker.matches import bp
 from matchmaker.matches.forms import InterestForm, OverviewFilterForm
@@ -81,15 +82,13 @@ def pair(need_id: int, offering_id: int):
     """One proposal: both items, the score and the full explanation, and the answers."""
     try:
         need, offering, side = service.check_pair(acting_user(), need_id, offering_id)
-    except service.NotFound:
-        abort(404)
-    except service.Forbidden:
+    except service.NotAllowed:
         if not service.can_see_overview(acting_user()):
             abort(403)
         need, offering = service.load_public_pair(need_id, offering_id)
         side = None
-    except ServiceError as refusal:
-        flash(refusal.message, "warning")
+    except ServiceError as refusal:  # NotFound goes on to the 404 page
+        flash_refused(refusal, "warning")
         return redirect(url_for(".index"))
     view = service.pair_view(need, offering, current_language())
     return render_template(
@@ -117,14 +116,11 @@ def interest(need_id: int, offering_id: int):
         return redirect(target)
     try:
         result = service.set_interest(acting_user(), need_id, offering_id, form.decision.data)
-    except service.NotFound:
-        abort(404)
-    except service.Forbidden:
-        abort(403)
-    except ServiceError as refusal:
+    except ServiceError as refusal:  # NotFound and NotAllowed go on to the 404 and 403 pages
+        message = refused(refusal)
         if _wants_json():
-            return jsonify(error=refusal.message), 409
-        flash(refusal.message, "warning")
+            return jsonify(error=message), 409
+        flash(message, "warning")
         return redirect(target)
     message = _messages(result)
     if _wants_json():

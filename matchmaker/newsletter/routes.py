@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from matchmaker.auth.sessions import acting_user
 from matchmaker.csvfiles import csv_response
 from matchmaker.extensions import csrf, db, limiter
+from matchmaker.forms import form_refused, refused
 from matchmaker.i18n import current_language
 from matchmaker.models import Event, Role, Subscriber
 from matchmaker.newsletter import bp
@@ -68,7 +69,7 @@ def subscribe():
                     service.SubscriptionInput(form.email.data, form.language.data, form.themes.data or [])
                 )
             except ServiceError as refusal:
-                form.form_errors.append(refusal.message)
+                form_refused(form, refusal)
             else:
                 return _check_mailbox(form.email.data)
     form.stamp()
@@ -129,7 +130,7 @@ def manage(token: str):
         try:
             service.update_preferences(subscriber, form.language.data, form.themes.data or [])
         except ServiceError as refusal:
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("Your choices are saved."), "success")
             return redirect(url_for(".manage", token=token))
@@ -190,7 +191,7 @@ def announce(event_id: int):
         try:
             announcement = service.announce_event(acting_user(), event)
         except ServiceError as refusal:
-            problem = refusal.message
+            problem = refused(refusal)
         else:
             if announcement.finished:
                 flash(
@@ -236,8 +237,7 @@ def resume(event_id: int):
     try:
         announcement = service.resume_announcement(acting_user(), event)
     except ServiceError as refusal:
-        db.session.rollback()
-        return _announce_page(event, AnnounceForm(), refusal.message)
+        return _announce_page(event, AnnounceForm(), refused(refusal))
     if announcement.finished:
         flash(
             ngettext(

@@ -10,10 +10,10 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from matchmaker.auth.sessions import acting_user
-from matchmaker.extensions import db
+from matchmaker.forms import form_refused
 from matchmaker.notifications import bp
 from matchmaker.notifications.forms import ActionForm, PreferenceForm
-from matchmaker.services import ServiceError
+from matchmaker.services import ServiceError, discard
 from matchmaker.services import notifications as service
 
 
@@ -27,7 +27,7 @@ def unread_notifications():
         try:
             return service.unread_count(acting_user())
         except SQLAlchemyError:  # never let the badge break a page (e.g. the 500 page itself)
-            db.session.rollback()
+            discard()
             return 0
 
     return {"unread_notification_count": count}
@@ -103,7 +103,7 @@ def settings():
         try:
             service.set_email_mode(acting_user(), form.email_mode.data)
         except ServiceError as refusal:
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("Your notification settings are saved."), "success")
             return redirect(url_for(".settings"))

@@ -10,19 +10,7 @@ from matchmaker.models import MembershipRole
 from matchmaker.services.organisations import OrganisationDetails
 
 
-class ServiceProblemsMixin:
-    """Show the refusals of a service (`InvalidInput.problems`) next to their fields."""
-
-    def add_problems(self, problems: dict[str, str]) -> None:
-        for name, message in problems.items():
-            field = self._fields.get(name)  # type: ignore[attr-defined]
-            if field is not None:
-                field.errors = [*field.errors, message]
-            else:
-                self.form_errors.append(message)  # type: ignore[attr-defined]
-
-
-class OrganisationForm(ServiceProblemsMixin, FlaskForm):
+class OrganisationForm(FlaskForm):
     name = StringField(
         _l("Name"),
         validators=[InputRequired(message=_l("Enter the name of the organisation.")), Length(max=200)],
@@ -65,7 +53,7 @@ class OrganisationForm(ServiceProblemsMixin, FlaskForm):
         )
 
 
-class InviteForm(ServiceProblemsMixin, FlaskForm):
+class InviteForm(FlaskForm):
     email = EmailField(
         _l("Email address"),
         validators=[

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db, limiter
+from matchmaker.forms import flash_refused, form_refused, refused
 from matchmaker.models import Invitation, Membership, MembershipRole, Organisation, OrganisationKind
 from matchmaker.organisations import bp
 from matchmaker.organisations.forms import ActionForm, InviteForm, OrganisationForm, RoleChangeForm
@@ -63,10 +64,8 @@ def create():
     if form.validate_on_submit():
         try:
             organisation = service.create_organisation(acting_user(), form.details())
-        except service.InvalidInput as refusal:
-            form.add_problems(refusal.problems)
         except ServiceError as refusal:
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(
                 _("%(name)s is registered and you are its administrator. Invite your colleagues to join it.",
@@ -107,12 +106,8 @@ def edit(organisation_id: int):
     if form.validate_on_submit():
         try:
             service.update_organisation(acting_user(), organisation, form.details())
-        except service.InvalidInput as refusal:
-            db.session.rollback()
-            form.add_problems(refusal.problems)
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The details of %(name)s were saved.", name=organisation.name), "success")
             return _back_to_mine()
@@ -143,10 +138,8 @@ def invite(organisation_id: int):
     if form.validate_on_submit():
         try:
             invitation = service.invite_member(acting_user(), organisation, form.email.data, form.role.data)
-        except service.InvalidInput as refusal:
-            form.add_problems(refusal.problems)
         except ServiceError as refusal:
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(
                 _("An invitation was sent to %(email)s. It is valid until %(date)s.",
@@ -167,7 +160,7 @@ def _invitation_action(invitation_id: int, action, success):
     try:
         action(acting_user(), invitation)
     except ServiceError as refusal:
-        flash(refusal.message, "danger")
+        flash_refused(refusal)
     else:
         flash(success(invitation.email), "success")
     return _back_to_mine()
@@ -210,7 +203,7 @@ def invitation(token: str):
             try:
                 membership = service.accept_invitation(acting_user(), token)
             except ServiceError as refusal:
-                problem = refusal.message
+                problem = refused(refusal)
             else:
                 flash(_("Welcome to %(organisation)s.", organisation=membership.organisation.name), "success")
                 return _back_to_mine()
@@ -241,7 +234,7 @@ def change_role(membership_id: int):
     try:
         service.change_member_role(acting_user(), membership, form.role.data)
     except ServiceError as refusal:
-        flash(refusal.message, "danger")
+        flash_refused(refusal)
     else:
         name = membership.user.display_name
         if membership.role == MembershipRole.ADMIN:
@@ -262,7 +255,7 @@ def remove_member(membership_id: int):
     try:
         service.remove_member(acting_user(), membership)
     except ServiceError as refusal:
-        flash(refusal.message, "danger")
+        flash_refused(refusal)
     else:
         flash(_("%(name)s is no longer a member.", name=name), "success")
     return _back_to_mine()
@@ -276,7 +269,7 @@ def leave():
     try:
         organisation = service.leave_organisation(acting_user())
     except ServiceError as refusal:
-        flash(refusal.message, "danger")
+        flash_refused(refusal)
     else:
         flash(_("You left %(organisation)s.", organisation=organisation.name), "success")
     return _back_to_mine()

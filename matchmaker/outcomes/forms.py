@@ -49,14 +49,6 @@ class OutcomeForm(FlaskForm):
         render_kw={"rows": 3},
     )
 
-    def add_problems(self, problems: dict[str, str]) -> None:
-        for name, message in problems.items():
-            field = self._fields.get(name)
-            if field is not None:
-                field.errors = [*field.errors, message]
-            else:
-                self.form_errors.append(message)
-
     def load(self, outcome) -> None:
         self.held.data = "yes" if outcome.held else "no"
         self.usefulness.data = str(outcome.usefulness) if outcome.usefulness else None

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db
+from matchmaker.forms import form_refused
 from matchmaker.models import Event, Role
 from matchmaker.models.labels import FOLLOW_UPS
 from matchmaker.outcomes import bp
@@ -89,12 +90,8 @@ def rate(event_id: int, meeting_id: int):
     if form.validate_on_submit():
         try:
             outcomes_service.save_outcome(acting_user(), event, meeting, form.to_input())
-        except outcomes_service.InvalidOutcome as refusal:
-            db.session.rollback()
-            form.add_problems(refusal.problems)
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(
                 _(

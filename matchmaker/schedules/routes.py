@@ -11,6 +11,7 @@ from flask_login import login_required
 
 from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db
+from matchmaker.forms import flash_refused, form_refused
 from matchmaker.models import Event, EventStatus, EventTable, Registration, RunMode, Slot
 from matchmaker.schedules import bp
 from matchmaker.schedules.forms import (
@@ -92,8 +93,7 @@ def start(event_id: int):
                 acting_user(), event, form.mode.data, bool(form.suggestions.data), form.time_limit.data
             )
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             if run.status == "failed":
                 flash(_("The scheduler could not finish: %(error)s", error=run.error), "danger")
@@ -205,8 +205,7 @@ def move(event_id: int, meeting_id: int):
                 db.session.get(EventTable, form.table.data),
             )
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The meeting is moved."), "success")
             return redirect(url_for(".meeting", event_id=event.id, meeting_id=meeting.id))
@@ -225,8 +224,7 @@ def swap(event_id: int, meeting_id: int):
         try:
             service.swap_meetings(acting_user(), meeting, other)
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The two meetings swapped places."), "success")
             return redirect(url_for(".meeting", event_id=event.id, meeting_id=meeting.id))
@@ -243,8 +241,7 @@ def lock(event_id: int, meeting_id: int, locked: bool):
         try:
             service.set_locked(acting_user(), meeting, locked)
         except ServiceError as refusal:
-            db.session.rollback()
-            flash(refusal.message, "danger")
+            flash_refused(refusal)
         else:
             flash(_("The meeting is locked.") if locked else _("The meeting is unlocked."), "success")
     if request.form.get("next") == "grid":
@@ -261,8 +258,7 @@ def remove(event_id: int, meeting_id: int):
         try:
             service.remove_meeting(acting_user(), meeting)
         except ServiceError as refusal:
-            db.session.rollback()
-            flash(refusal.message, "danger")
+            flash_refused(refusal)
             return redirect(url_for(".meeting", event_id=event.id, meeting_id=meeting.id))
         flash(_("The meeting is removed."), "success")
     return redirect(url_for(".grid", event_id=event.id))
@@ -289,8 +285,7 @@ def add(event_id: int):
                 db.session.get(EventTable, form.table.data),
             )
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The meeting is added and locked."), "success")
             return redirect(url_for(".meeting", event_id=event.id, meeting_id=created.id))
@@ -306,8 +301,7 @@ def publish(event_id: int):
         try:
             report = service.publish(acting_user(), event)
         except ServiceError as refusal:
-            db.session.rollback()
-            flash(refusal.message, "danger")
+            flash_refused(refusal)
         else:
             flash(
                 ngettext(
@@ -357,8 +351,7 @@ def participant_action(event_id: int, registration_id: int, action: str):
                     name=name,
                 )
         except ServiceError as refusal:
-            db.session.rollback()
-            flash(refusal.message, "danger")
+            flash_refused(refusal)
         else:
             flash(message, "success")
     return redirect(url_for(".participant", event_id=event.id, registration=registration.id))
@@ -375,8 +368,7 @@ def late(event_id: int):
                 acting_user(), event, form.email.data, form.role.data, form.max_meetings.data
             )
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(
                 _(

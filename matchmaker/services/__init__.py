@@ -1,9 +1,34 @@
-"""Use cases: load models, call engines, persist, notify. Routes and commands call these."""
+"""Use cases: load models, call engines, persist, notify. Routes and commands call these.
 
+The refusals they raise and the commit helper live in `matchmaker.services.kernel`; the names are here too.
+"""
 
-class ServiceError(Exception):
-    """A use case refused: the message is translated and safe to show to the user."""
+from matchmaker.services.kernel import (
+    Conflict,
+    EditConflict,
+    ExpiredLink,
+    Invalid,
+    InvalidLink,
+    NotAllowed,
+    NotFound,
+    Refusal,
+    ServiceError,
+    commit,
+    discard,
+    unit_of_work,
+)
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+__all__ = [
+    "Conflict",
+    "EditConflict",
+    "ExpiredLink",
+    "Invalid",
+    "InvalidLink",
+    "NotAllowed",
+    "NotFound",
+    "Refusal",
+    "ServiceError",
+    "commit",
+    "discard",
+    "unit_of_work",
+]

@@ -16,7 +16,7 @@ from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import Invitation, Membership, MembershipRole, Role, User, UserRole, utcnow
 from matchmaker.models.user import SELF_SERVICE_ROLES
-from matchmaker.services import ServiceError, tokens
+from matchmaker.services import ExpiredLink, Invalid, InvalidLink, ServiceError, commit, tokens
 from matchmaker.services.mail import send_mail
 
 # A few passwords that pass a length rule but are guessed first.
@@ -145,20 +145,14 @@ def revoke_role(user: User, role: str) -> None:
 # ---------------------------------------------------------------------------------------------------------
 
 
-class InvalidLink(ServiceError):
-    """A mailed link that was tampered with, already used, or belongs to someone else."""
-
-
 class NotYourLink(InvalidLink):
     """A genuine link of another account than the one logged in."""
 
 
-class ExpiredLink(ServiceError):
-    """A genuine mailed link that is too old."""
-
-
-class WrongPassword(ServiceError):
+class WrongPassword(Invalid):
     """The current password given to confirm an account change is not right."""
+
+    field = "current_password"
 
 
 def _hours(delta: timedelta) -> int:
@@ -426,11 +420,7 @@ def change_email(user: User, token: str) -> str:
     old_email = user.email
     user.email = new_email
     user.email_confirmed_at = utcnow()
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(_("Another account already uses this email address.")) from None
+    commit(_("Another account already uses this email address."))
     send_mail(
         old_email,
         "email_changed",

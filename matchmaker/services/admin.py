@@ -23,9 +23,8 @@ from matchmaker.models import (
 )
 from matchmaker.models.organisation import normalize_enterprise_number
 from matchmaker.models.user import GRANTED_ROLES
-from matchmaker.services import ServiceError
+from matchmaker.services import NotAllowed, ServiceError
 from matchmaker.services.accounts import grant_role, revoke_role
-from matchmaker.services.organisations import NotAllowed
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,6 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.exc import StaleDataError
 
 from matchmaker.extensions import db
 from matchmaker.markdown import markdown_to_text
@@ -38,7 +37,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.catalogue import parse_links
-from matchmaker.services import ServiceError
+from matchmaker.services import EditConflict, ServiceError, commit, unit_of_work
 from matchmaker.services import cpv as cpv_service
 from matchmaker.services.accounts import personal_data_exporter
 from matchmaker.textutil import fold
@@ -49,10 +48,6 @@ TEXT_MAX = 20_000
 KEYWORDS_MAX = 500
 LINKS_MAX = 20
 BUDGET_MAX = 10**12  # one thousand billion euros: anything above is a typing error
-
-
-class EditConflict(ServiceError):
-    """Someone else saved the item after the form was opened."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -241,14 +236,14 @@ def update_search_text(item: Offering | Need) -> None:
     item.search_text = fold(" ".join(p for p in parts if p))
 
 
-def _save(item: Offering | Need) -> None:
+def _stamp(item: Offering | Need) -> None:
     item.updated_at = utcnow()
     update_search_text(item)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise EditConflict(_conflict_message()) from None
+
+
+def _save(item: Offering | Need) -> None:
+    _stamp(item)
+    commit(_conflict_message(), EditConflict)
 
 
 def _conflict_message() -> str:
@@ -302,13 +297,9 @@ def update_offering(
     _check_version(offering, expected_version)
     if offering.status == OfferingStatus.ARCHIVED:
         raise ServiceError(_("Restore this offering before you change it."))
-    with db.session.no_autoflush:
-        try:
-            _apply_offering(offering, data)
-        except ServiceError:
-            db.session.rollback()
-            raise
-    _save(offering)
+    with unit_of_work(_conflict_message(), EditConflict), db.session.no_autoflush:
+        _apply_offering(offering, data)  # may refuse half-way: the unit of work rolls the changes back
+        _stamp(offering)
     return offering
 
 
@@ -425,13 +416,9 @@ def update_need(user: User, need: Need, data: NeedInput, expected_version: int |
     _check_version(need, expected_version)
     if need.status == NeedStatus.ARCHIVED:
         raise ServiceError(_("Restore this need before you change it."))
-    with db.session.no_autoflush:
-        try:
-            _apply_need(need, data)
-        except ServiceError:
-            db.session.rollback()
-            raise
-    _save(need)
+    with unit_of_work(_conflict_message(), EditConflict), db.session.no_autoflush:
+        _apply_need(need, data)  # may refuse half-way: the unit of work rolls the changes back
+        _stamp(need)
     return need
 
 

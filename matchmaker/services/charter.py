@@ -9,11 +9,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from matchmaker.extensions import db
 from matchmaker.models import CharterSignature, Organisation, User, utcnow
-from matchmaker.services import ServiceError
+from matchmaker.services import ServiceError, commit
 from matchmaker.services import content as content_service
 
 NAME_MAX = 200
@@ -77,13 +76,8 @@ def sign_charter(user: User, organisation: Organisation, data: SignatureInput) -
         charter_version=charter_page.version if charter_page else None,
     )
     db.session.add(signature)
-    try:
-        db.session.commit()
-    except IntegrityError:  # someone else of the organisation signed at the same moment
-        db.session.rollback()
-        raise ServiceError(
-            _("%(organisation)s has already signed the charter.", organisation=organisation.name)
-        ) from None
+    # Someone else of the organisation may have signed at the same moment.
+    commit(_("%(organisation)s has already signed the charter.", organisation=organisation.name))
     return signature
 
 

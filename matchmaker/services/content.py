@@ -13,13 +13,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from matchmaker.extensions import db
 from matchmaker.markdown import render_markdown
 from matchmaker.models import Event, Page, Role, Theme, User, utcnow
 from matchmaker.models.content import PAGE_LANGUAGES
-from matchmaker.services import ServiceError
+from matchmaker.services import EditConflict, ServiceError, commit
 
 DEFAULTS_DIR = Path(__file__).resolve().parent.parent / "content" / "defaults"
 
@@ -36,10 +35,6 @@ RESERVED_SLUGS = {"events-by-theme"}
 TITLE_MAX = 200
 BODY_MAX = 50_000
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-class EditConflict(ServiceError):
-    """Someone else saved the page since the editor loaded it."""
 
 
 @dataclass
@@ -153,11 +148,7 @@ def _apply(page: Page, data: PageInput) -> None:
 def _save(page: Page, user: User | None) -> None:
     page.updated_at = utcnow()
     page.updated_by_id = user.id if user else None
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise EditConflict(_conflict_message()) from None
+    commit(_conflict_message(), EditConflict)
 
 
 def _conflict_message() -> str:

@@ -45,7 +45,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.events import EVENT_TIMEZONE
-from matchmaker.services import ServiceError, scheduling
+from matchmaker.services import Invalid, ServiceError, scheduling, unit_of_work
 from matchmaker.services.event_rules import (
     TZ,
     can_create_events,
@@ -93,14 +93,6 @@ class EventInput:
     table_names: list[str] = field(default_factory=list)
 
 
-class InvalidEvent(ServiceError):
-    """Refused input, with one translated message per field name."""
-
-    def __init__(self, problems: dict[str, str]):
-        super().__init__(next(iter(problems.values())))
-        self.problems = problems
-
-
 def _check(data: EventInput) -> None:
     problems: dict[str, str] = {}
     if not data.title.strip():
@@ -128,7 +120,7 @@ def _check(data: EventInput) -> None:
     if data.admission not in (Admission.AUTOMATIC, Admission.APPROVAL):
         problems["admission"] = _("Choose how participants are admitted.")
     if problems:
-        raise InvalidEvent(problems)
+        raise Invalid(problems)
 
 
 def _apply(event: Event, data: EventInput) -> None:
@@ -228,10 +220,10 @@ def create_event(user: User, data: EventInput) -> Event:
     if not can_create_events(user):
         raise ServiceError(_("Only organizers create events."))
     _check(data)
-    event = Event(organizer_id=user.id, status=EventStatus.DRAFT)
-    db.session.add(event)
-    _apply(event, data)
-    db.session.commit()
+    with unit_of_work():
+        event = Event(organizer_id=user.id, status=EventStatus.DRAFT)
+        db.session.add(event)
+        _apply(event, data)
     return event
 
 
@@ -241,13 +233,13 @@ def update_event(user: User, event: Event, data: EventInput) -> Event:
         raise ServiceError(_("This event is closed and can no longer change."))
     _check(data)
     title, venue = event.title, event.venue_address
-    _apply(event, data)
-    published = event.status == EventStatus.AGENDA_PUBLISHED
-    moved = published and event.venue_address != venue
-    if moved or (published and event.title != title):
-        # The entries show the event's title and address.
-        _published_meetings_changed(Meeting.event_id == event.id)
-    db.session.commit()
+    with unit_of_work():  # the tables may refuse to change after the event's fields did
+        _apply(event, data)
+        published = event.status == EventStatus.AGENDA_PUBLISHED
+        moved = published and event.venue_address != venue
+        if moved or (published and event.title != title):
+            # The entries show the event's title and address.
+            _published_meetings_changed(Meeting.event_id == event.id)
     if moved:
         _tell_about_new_venue(event)
     return event

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -31,7 +30,7 @@ from matchmaker.models import (
     User,
     utcnow,
 )
-from matchmaker.services import ServiceError
+from matchmaker.services import NotAllowed, ServiceError, commit
 from matchmaker.services.event_rules import TZ, event_path, local_now, requests_are_open
 from matchmaker.services.notifications import notify
 from matchmaker.services.registrations import registration_of
@@ -42,8 +41,8 @@ REMINDER_BEFORE = timedelta(hours=24)
 WANTING = (RequestStatus.PENDING, RequestStatus.ACCEPTED)
 
 
-class NotAParticipant(ServiceError):
-    """The user has no approved registration for the event (routes answer 403)."""
+class NotAParticipant(NotAllowed):
+    """The user has no approved registration for the event (the web answers 403)."""
 
 
 def _my_registration(user: User, event: Event) -> Registration:
@@ -112,11 +111,7 @@ def send_request(user: User, event: Event, to_registration_id: int, message: str
         event_id=event.id, from_registration_id=sender.id, to_registration_id=recipient.id, message=message
     )
     db.session.add(request)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(_("You already sent a meeting request to %(name)s.", name=name)) from None
+    commit(_("You already sent a meeting request to %(name)s.", name=name))
     notify(
         recipient.user,
         "request_received",

@@ -47,7 +47,7 @@ from matchmaker.models import (
     subscriber_theme,
     utcnow,
 )
-from matchmaker.services import ServiceError, mail
+from matchmaker.services import Conflict, InvalidLink, ServiceError, commit, discard, mail
 from matchmaker.services.accounts import normalize_email
 from matchmaker.services.event_rules import can_manage
 
@@ -65,10 +65,6 @@ CONSENT_TEXTS = {
         "with the link in every mail."
     ),
 }
-
-
-class InvalidLink(ServiceError):
-    """A confirmation or manage link that is forged, truncated, expired or no longer valid."""
 
 
 def consent_text(version: str = CONSENT_VERSION) -> str:
@@ -226,8 +222,8 @@ def confirm(subscriber: Subscriber) -> Subscriber:
 def update_preferences(subscriber: Subscriber, language: str, theme_ids: list[int]) -> Subscriber:
     if subscriber.status == SubscriberStatus.UNSUBSCRIBED:
         raise ServiceError(_("You have unsubscribed. Subscribe again to receive the newsletter."))
-    subscriber.language = _language(language)
-    subscriber.themes = _themes(theme_ids)
+    language, themes = _language(language), _themes(theme_ids)  # refuse before anything changes
+    subscriber.language, subscriber.themes = language, themes
     db.session.commit()
     return subscriber
 
@@ -299,11 +295,7 @@ def announce_event(user: User, event: Event) -> EventAnnouncement:
         event_id=event.id, announced_by_id=user.id, announced_at=utcnow(), recipients=count_recipients(event)
     )
     db.session.add(announcement)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(_("This event has already been announced to the subscribers.")) from None
+    commit(_("This event has already been announced to the subscribers."))
     return _start_delivery(announcement)
 
 
@@ -375,8 +367,8 @@ def resume_announcement(user: User, event: Event) -> EventAnnouncement:
         .execution_options(synchronize_session=False)
     ).rowcount
     if taken != 1:
-        db.session.rollback()
-        raise ServiceError(_("Someone else has just resumed this announcement."))
+        discard()
+        raise Conflict(_("Someone else has just resumed this announcement."))
     unknown = db.session.execute(
         sa.update(AnnouncementDelivery)
         .where(

@@ -1,8 +1,8 @@
 """Organisations: registering and editing them, inviting people, managing members.
 
 Every function that changes something checks who is asking (the first argument) and commits.
-Refusals raise `ServiceError` with a translated message; `InvalidInput` carries one message per
-form field, and `NotAllowed` means the user may not touch this organisation at all (routes answer 403).
+Refusals are the kernel's (`matchmaker.services.kernel`): `Invalid` carries one message per form field, and
+`NotAllowed` means the user may not touch this organisation at all (the web answers 403).
 """
 
 import hashlib
@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from matchmaker import links
 from matchmaker.extensions import db
@@ -32,7 +31,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.organisation import is_valid_enterprise_number, normalize_enterprise_number
-from matchmaker.services import ServiceError, mail
+from matchmaker.services import Conflict, Invalid, NotAllowed, ServiceError, commit, discard, mail
 from matchmaker.services.accounts import get_user_by_email, grant_role, normalize_email
 
 log = logging.getLogger(__name__)
@@ -46,18 +45,6 @@ MAX_TOKEN_LENGTH = 100
 # Invitations send mail to addresses the platform does not know yet: keep that from being abused.
 MAX_INVITATIONS_PER_DAY = 50
 RESEND_PAUSE = timedelta(minutes=5)
-
-
-class InvalidInput(ServiceError):
-    """Refused input, with one translated message per field name (the form's field names)."""
-
-    def __init__(self, problems: dict[str, str]):
-        super().__init__(next(iter(problems.values())))
-        self.problems = problems
-
-
-class NotAllowed(ServiceError):
-    """The user may not change this organisation (routes answer 403)."""
 
 
 @dataclass
@@ -230,13 +217,12 @@ def _commit_organisation(organisation: Organisation) -> None:
     """Commit; a concurrent registration of the same number loses with a clear message."""
     number, own_id = organisation.enterprise_number, organisation.id
     try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+        commit(_("The organisation could not be saved. Please try again."))
+    except Conflict:
         other = _organisation_with_number(number) if number else None
         if other is not None and other.id != own_id:
-            raise InvalidInput({"enterprise_number": _duplicate_message(other)}) from None
-        raise ServiceError(_("The organisation could not be saved. Please try again.")) from None
+            raise Invalid({"enterprise_number": _duplicate_message(other)}) from None
+        raise
 
 
 # --- organisations --------------------------------------------------------------------------------
@@ -255,7 +241,7 @@ def create_organisation(user: User, details: OrganisationDetails) -> Organisatio
         raise ServiceError(_("Only suppliers and buyers register an organisation."))
     problems = check_details(user, details)
     if problems:
-        raise InvalidInput(problems)
+        raise Invalid(problems)
     organisation = Organisation()
     _apply(organisation, details)
     db.session.add(organisation)
@@ -269,7 +255,7 @@ def update_organisation(user: User, organisation: Organisation, details: Organis
     _require_admin(user, organisation)
     problems = check_details(user, details, organisation)
     if problems:
-        raise InvalidInput(problems)
+        raise Invalid(problems)
     _apply(organisation, details)
     _commit_organisation(organisation)
 
@@ -328,7 +314,7 @@ def _parse_membership_role(role: str) -> MembershipRole:
     try:
         return MembershipRole(role)
     except ValueError:
-        raise InvalidInput({"role": _("Choose administrator or member.")}) from None
+        raise Invalid({"role": _("Choose administrator or member.")}) from None
 
 
 def _new_token(invitation: Invitation) -> str:
@@ -345,15 +331,15 @@ def invite_member(inviter: User, organisation: Organisation, email: str, role: s
     email = normalize_email(email)
     role = _parse_membership_role(role)
     if not email or "@" not in email:
-        raise InvalidInput({"email": _("Enter an email address.")})
+        raise Invalid({"email": _("Enter an email address.")})
     invitee = get_user_by_email(email)
     if invitee is not None and invitee.membership and invitee.membership.organisation_id == organisation.id:
-        raise InvalidInput(
+        raise Invalid(
             {"email": _("%(email)s is already a member of %(organisation)s.", email=email,
                         organisation=organisation.name)}
         )
     if any(i.email == email and invitation_status(i) == "pending" for i in organisation.invitations):
-        raise InvalidInput(
+        raise Invalid(
             {"email": _("%(email)s already has a pending invitation. You can send it again from the "
                         "list of invitations.", email=email)}
         )
@@ -456,18 +442,14 @@ def accept_invitation(user: User, token: str) -> Membership:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        db.session.rollback()
-        raise ServiceError(_("This invitation is no longer valid."))
+        discard()
+        raise Conflict(_("This invitation is no longer valid."))
     membership = Membership(user=user, organisation=organisation, role=invitation.role)
     db.session.add(membership)
     # Joining a government entity makes the person a buyer, joining another organisation a supplier:
     # the organisation's administrator vouches for them.
     grant_role(user, Role.BUYER if organisation.is_government else Role.SUPPLIER)
-    try:
-        db.session.commit()
-    except IntegrityError:  # the user joined another organisation at the same moment
-        db.session.rollback()
-        raise ServiceError(_("You already belong to an organisation.")) from None
+    commit(_("You already belong to an organisation."))  # when they joined another one at the same moment
     db.session.refresh(invitation)
     log.info("User %s joined organisation %s by invitation %s", user.id, organisation.id, invitation.id)
     return membership

@@ -42,7 +42,7 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.models.outcomes import PROCUREMENT_FOLLOW_UPS
-from matchmaker.services import ServiceError
+from matchmaker.services import Invalid, ServiceError
 from matchmaker.services.accounts import personal_data_exporter
 from matchmaker.services.event_rules import local_now
 from matchmaker.services.notifications import notify, register_kind
@@ -59,12 +59,6 @@ register_kind(
 )
 SURVEY_KINDS = {1: "outcome_survey_first", 2: "outcome_survey_second"}
 COMMENT_MAX = 2000
-
-
-class InvalidOutcome(ServiceError):
-    def __init__(self, problems: dict[str, str]):
-        super().__init__(" ".join(problems.values()))
-        self.problems = problems
 
 
 # --- when --------------------------------------------------------------------------------------------------
@@ -194,7 +188,7 @@ def _check(data: OutcomeInput) -> None:
     if len(data.comment or "") > COMMENT_MAX:
         problems["comment"] = _("Keep the comment under %(max)s characters.", max=COMMENT_MAX)
     if problems:
-        raise InvalidOutcome(problems)
+        raise Invalid(problems)
 
 
 def save_outcome(user: User, event: Event, meeting: Meeting, data: OutcomeInput) -> MeetingOutcome:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -31,7 +30,7 @@ from matchmaker.models import (
     User,
     utcnow,
 )
-from matchmaker.services import ServiceError, matching
+from matchmaker.services import ServiceError, commit, matching
 from matchmaker.services.accounts import account_deletion_hook, get_user_by_email, personal_data_exporter
 from matchmaker.services.event_rules import can_manage, event_path, registration_is_open, require_manager
 from matchmaker.services.notifications import notify
@@ -196,11 +195,7 @@ def register(user: User, event: Event, data: RegistrationInput, by: User | None 
     if existing is None:
         db.session.add(registration)
     _apply(registration, items, slots, data.max_meetings)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(_("You are already registered for this event.")) from None
+    commit(_("You are already registered for this event."))
     url = event_path(event)
     if on_behalf or automatic:
         # Admitted at once: mailed as the person chose for their notifications (the page said so already).

@@ -19,7 +19,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from matchmaker.csvfiles import csv_text
 from matchmaker.extensions import db
@@ -34,18 +33,10 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.models.tracker import FIRST_YEAR, LAST_YEAR
-from matchmaker.services import ServiceError
+from matchmaker.services import Conflict, Invalid, ServiceError, commit
 
 TARGET = Decimal("0.03")  # the 3%-norm
 MAX_CENTS = 10**15  # ten thousand billion euro: far above any budget, far below BIGINT's limit
-
-
-class InvalidFigures(ServiceError):
-    """Input refused field by field: `problems` maps a field name to a translated message."""
-
-    def __init__(self, problems: dict[str, str]):
-        super().__init__(" ".join(problems.values()))
-        self.problems = problems
 
 
 # --- money -------------------------------------------------------------------------------------------------
@@ -191,7 +182,7 @@ def update_budget(user: User, row: ProcurementYear, budget_cents: int) -> Procur
     """Change the procurement budget of a year. Commits."""
     require_editor(user, row.organisation)
     if budget_cents < 0:
-        raise InvalidFigures({"budget": _("The amount cannot be negative.")})
+        raise Invalid({"budget": _("The amount cannot be negative.")})
     row.budget_cents = budget_cents
     row.updated_by_id = user.id
     db.session.commit()
@@ -203,9 +194,9 @@ def create_year(user: User, organisation: Organisation, year: int, budget_cents:
     require_editor(user, organisation)
     problem = check_year(year)
     if problem:
-        raise InvalidFigures({"year": problem})
+        raise Invalid({"year": problem})
     if get_year(organisation, year) is not None:
-        raise InvalidFigures(
+        raise Invalid(
             {"year": _("There are figures for %(year)s already: change them there.", year=year)}
         )
     row = ProcurementYear(
@@ -213,10 +204,9 @@ def create_year(user: User, organisation: Organisation, year: int, budget_cents:
     )
     db.session.add(row)
     try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise InvalidFigures(
+        commit()
+    except Conflict:
+        raise Invalid(
             {"year": _("There are figures for %(year)s already: change them there.", year=year)}
         ) from None
     return row
@@ -261,7 +251,7 @@ def _check_project(organisation: Organisation, data: ProjectInput) -> None:
         if need is None or need.organisation_id != organisation.id:
             problems["need_id"] = _("Choose one of your organisation's needs.")
     if problems:
-        raise InvalidFigures(problems)
+        raise Invalid(problems)
 
 
 def add_project(user: User, row: ProcurementYear, data: ProjectInput) -> InnovationProject:

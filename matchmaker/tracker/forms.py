@@ -30,22 +30,11 @@ class EuroField(StringField):
 AMOUNT_KW = {"inputmode": "decimal", "spellcheck": "false", "autocomplete": "off"}
 
 
-class ProblemsMixin:
-    def add_problems(self, problems: dict[str, str]) -> None:
-        """Service refusals field by field (unknown fields go to the top of the form)."""
-        for name, message in problems.items():
-            field = self._fields.get(name)
-            if field is not None:
-                field.errors = [*field.errors, message]
-            else:
-                self.form_errors.append(message)
-
-
 class ActionForm(FlaskForm):
     """A button that posts (delete): only the CSRF token."""
 
 
-class YearForm(ProblemsMixin, FlaskForm):
+class YearForm(FlaskForm):
     year = IntegerField(
         _l("Year"),
         validators=[
@@ -65,7 +54,7 @@ class YearForm(ProblemsMixin, FlaskForm):
     )
 
 
-class BudgetForm(ProblemsMixin, FlaskForm):
+class BudgetForm(FlaskForm):
     budget = EuroField(
         _l("Procurement budget of the year (EUR)"),
         validators=[InputRequired(message=_l("Enter an amount in euro.")), Length(max=40)],
@@ -73,7 +62,7 @@ class BudgetForm(ProblemsMixin, FlaskForm):
     )
 
 
-class ProjectForm(ProblemsMixin, FlaskForm):
+class ProjectForm(FlaskForm):
     title = StringField(
         _l("Title of the project"), validators=[InputRequired(message=_l("Enter a title.")), Length(max=200)]
     )

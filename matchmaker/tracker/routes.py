@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from matchmaker.auth.sessions import acting_user
 from matchmaker.csvfiles import csv_response
 from matchmaker.extensions import db
+from matchmaker.forms import flash_refused, form_refused
 from matchmaker.i18n import current_language
 from matchmaker.models import InnovationProject, Organisation, PolicyDomain, ProcurementYear
 from matchmaker.services import ServiceError
@@ -189,12 +190,8 @@ def new_year(organisation_id: int):
     if form.validate_on_submit():
         try:
             row = tracker_service.create_year(acting_user(), organisation, form.year.data, form.budget.cents)
-        except tracker_service.InvalidFigures as refusal:
-            db.session.rollback()
-            form.add_problems(refusal.problems)
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(
                 _("The figures of %(year)s are saved. Now add the projects that count.", year=row.year),
@@ -233,12 +230,8 @@ def year(organisation_id: int, year: int):
     if form.validate_on_submit():
         try:
             tracker_service.update_budget(acting_user(), row, form.budget.cents)
-        except tracker_service.InvalidFigures as refusal:
-            db.session.rollback()
-            form.add_problems(refusal.problems)
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The budget of %(year)s is saved.", year=row.year), "success")
             return redirect(url_for(".year", organisation_id=organisation.id, year=row.year))
@@ -254,8 +247,7 @@ def delete_year(organisation_id: int, year: int):
         try:
             tracker_service.delete_year(acting_user(), row)
         except ServiceError as refusal:
-            db.session.rollback()
-            flash(refusal.message, "danger")
+            flash_refused(refusal)
         else:
             flash(_("The figures of %(year)s are deleted.", year=year), "success")
     return redirect(url_for(".organisation", organisation_id=organisation.id))
@@ -285,12 +277,8 @@ def new_project(organisation_id: int, year: int):
     if form.validate_on_submit():
         try:
             tracker_service.add_project(acting_user(), row, form.to_input())
-        except tracker_service.InvalidFigures as refusal:
-            db.session.rollback()
-            form.add_problems(refusal.problems)
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The project is added to %(year)s.", year=row.year), "success")
             return redirect(url_for(".year", organisation_id=organisation.id, year=row.year))
@@ -313,12 +301,8 @@ def edit_project(organisation_id: int, year: int, project_id: int):
     if form.validate_on_submit():
         try:
             tracker_service.update_project(acting_user(), project, form.to_input())
-        except tracker_service.InvalidFigures as refusal:
-            db.session.rollback()
-            form.add_problems(refusal.problems)
         except ServiceError as refusal:
-            db.session.rollback()
-            form.form_errors.append(refusal.message)
+            form_refused(form, refusal)
         else:
             flash(_("The project is saved."), "success")
             return redirect(url_for(".year", organisation_id=organisation.id, year=row.year))
@@ -338,8 +322,7 @@ def delete_project(organisation_id: int, year: int, project_id: int):
         try:
             tracker_service.delete_project(acting_user(), project)
         except ServiceError as refusal:
-            db.session.rollback()
-            flash(refusal.message, "danger")
+            flash_refused(refusal)
         else:
             flash(_("The project is deleted."), "success")
     return redirect(url_for(".year", organisation_id=organisation.id, year=row.year))

@@ -10,7 +10,7 @@ from flask_babel import force_locale, format_date
 
 from matchmaker.extensions import db
 from matchmaker.models import Invitation, Membership, MembershipRole, Organisation, utcnow
-from matchmaker.services import ServiceError
+from matchmaker.services import Invalid, ServiceError
 from matchmaker.services import organisations as service
 
 VALID_NUMBER = "0417497106"  # passes the mod-97 check
@@ -195,7 +195,7 @@ def test_duplicate_number_without_administrator_points_to_platform_admins(
 ):
     make_organisation(enterprise_number=VALID_NUMBER)
     user = make_user()
-    with pytest.raises(service.InvalidInput) as refusal:
+    with pytest.raises(Invalid) as refusal:
         service.create_organisation(user, service.OrganisationDetails(**startup_form()))
     assert "platform administrators" in refusal.value.problems["enterprise_number"]
 
@@ -206,7 +206,7 @@ def test_a_registration_racing_another_for_the_same_number_gets_the_same_message
     # As if both passed the check before either committed: the unique constraint decides.
     monkeypatch.setattr(service, "check_details", lambda *args, **kwargs: {})
     user = make_user()
-    with pytest.raises(service.InvalidInput) as refusal:
+    with pytest.raises(Invalid) as refusal:
         service.create_organisation(user, service.OrganisationDetails(**startup_form(name="Lumen Twin")))
     assert "already registered" in refusal.value.problems["enterprise_number"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 1
@@ -221,7 +221,7 @@ def test_buyer_cannot_register_a_startup(client, auth):
 
 def test_supplier_cannot_register_a_government_entity(in_request, make_user):
     supplier = make_user(roles=("supplier",))
-    with pytest.raises(service.InvalidInput) as refusal:
+    with pytest.raises(Invalid) as refusal:
         service.create_organisation(supplier, service.OrganisationDetails(**government_form()))
     assert "kind" in refusal.value.problems
 

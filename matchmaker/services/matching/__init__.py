@@ -12,7 +12,7 @@ the public functions. Modules import their siblings directly, never through this
 - `explanations`: why a pair matches, as stored data and in the reader's language;
 - `cache`: the per-process snapshot of the catalogue and when it is rebuilt (read its docstring for why one
   cheap query notices every change made by any process);
-- `permissions`: who is who, what a user may see, the refusals NotFound and Forbidden;
+- `permissions`: who is who, what a user may see, the refusals NotFound and NotAllowed;
 - `proposals`: the best counterparts of one item, and one pair's view;
 - `interest`: an organisation's answer to a proposal, and mutual matches;
 - `overview` and `export`: the organizers' best pairs across the catalogue, and as CSV;
@@ -62,7 +62,7 @@ from matchmaker.services.matching.overview import OVERVIEW_LIMIT, PairRow, best_
 from matchmaker.services.matching.permissions import (
     BUYER,
     SUPPLIER,
-    Forbidden,
+    NotAllowed,
     NotFound,
     can_see_overview,
     check_pair,
@@ -98,12 +98,12 @@ __all__ = [
     "SUPPLIER",
     "CatalogueSnapshot",
     "CpvLink",
-    "Forbidden",
     "InterestResult",
     "ItemInfo",
     "ItemProposals",
     "MatchExplanation",
     "MutualRow",
+    "NotAllowed",
     "NotFound",
     "PairRow",
     "PairView",

@@ -13,7 +13,7 @@ from matchmaker.models import (
     Organisation,
     Role,
 )
-from matchmaker.services import ServiceError
+from matchmaker.services import NotAllowed, NotFound, ServiceError
 
 BUYER = "buyer"
 
@@ -54,16 +54,8 @@ def _load_pair(need_id: int, offering_id: int) -> tuple[Need | None, Offering | 
     return db.session.get(Need, need_id), db.session.get(Offering, offering_id)
 
 
-class NotFound(ServiceError):
-    """The object does not exist, or the user may not know it does (routes answer 404)."""
-
-
-class Forbidden(ServiceError):
-    """The user may see the object but not act on it (routes answer 403)."""
-
-
 def check_pair(user, need_id: int, offering_id: int) -> tuple[Need, Offering, str]:
-    """The pair and the user's side, or NotFound / Forbidden / ServiceError."""
+    """The pair and the user's side, or NotFound / NotAllowed / ServiceError."""
     need, offering = _load_pair(need_id, offering_id)
     if need is None or offering is None:
         raise NotFound(_("This proposal does not exist."))
@@ -71,7 +63,9 @@ def check_pair(user, need_id: int, offering_id: int) -> tuple[Need, Offering, st
     if not _visible_to(user, need) or not _visible_to(user, offering):
         raise NotFound(_("This proposal does not exist."))
     if need_side is None and offering_side is None:
-        raise Forbidden(_("Only the organisations of the need and of the offering can answer this proposal."))
+        raise NotAllowed(
+            _("Only the organisations of the need and of the offering can answer this proposal.")
+        )
     if need_side and offering_side:
         raise ServiceError(_("Your organisation owns both items: there is nobody to match with."))
     side = need_side or offering_side

@@ -9,7 +9,6 @@ fill run.
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -24,10 +23,10 @@ from matchmaker.models import (
     User,
     utcnow,
 )
-from matchmaker.services import ServiceError
+from matchmaker.services import Conflict, ServiceError, discard, unit_of_work
 from matchmaker.services.event_rules import event_path, local_now
 from matchmaker.services.notifications import notify, register_kind
-from matchmaker.services.scheduling.meetings import _cancel_or_delete, _commit, absent_ids, active_meetings
+from matchmaker.services.scheduling.meetings import _cancel_or_delete, absent_ids, active_meetings
 from matchmaker.services.scheduling.runs import _check_editable
 
 register_kind(
@@ -251,8 +250,8 @@ def cancel_own_meeting(user: User, meeting: Meeting, reason: str = "") -> Meetin
     when = _meeting_time(meeting)
     other = meeting.other(registration.id)
     if not _cancel_published(meeting, reason):
-        db.session.rollback()
-        raise ServiceError(_("This meeting was cancelled already."))
+        discard()
+        raise Conflict(_("This meeting was cancelled already."))
     db.session.commit()
     event = registration.event
     _tell_other_party(meeting, registration, when, reason)
@@ -319,14 +318,10 @@ def mark_absent(user: User, registration: Registration) -> int:
     if registration.id in absent_ids(event):
         raise ServiceError(_("%(name)s is already marked absent.", name=registration.user.display_name))
     refusal = _("%(name)s is already marked absent.", name=registration.user.display_name)
-    try:
+    with unit_of_work(refusal):  # marked absent by someone else at the same moment: the Absence row is unique
         db.session.add(Absence(event_id=event.id, registration_id=registration.id, marked_by_id=user.id))
         db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(refusal) from None
-    meetings = _meetings_of(registration, only_from=local_now())
-    told = _cancel_now(meetings, "absent")
-    _commit(refusal)
+        meetings = _meetings_of(registration, only_from=local_now())
+        told = _cancel_now(meetings, "absent")
     _tell_partners(told, registration, "meeting_cancelled_absent")
     return len(meetings)

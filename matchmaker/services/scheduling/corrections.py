@@ -7,7 +7,6 @@ for the next "publish changes", which notifies the participants affected.
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -22,11 +21,10 @@ from matchmaker.models import (
     User,
     utcnow,
 )
-from matchmaker.services import ServiceError
+from matchmaker.services import ServiceError, commit, unit_of_work
 from matchmaker.services.scheduling.meetings import (
     _add_attendees,
     _cancel_or_delete,
-    _commit,
     _insert_meeting,
     _pair,
     absent_ids,
@@ -129,7 +127,7 @@ def move_meeting(user: User, meeting: Meeting, slot: Slot | None, table: EventTa
     _check_people_free(meeting.registrations, slot, (meeting.id,))
     meeting.slot_id, meeting.table_id = slot.id, table.id
     _changed_published(meeting)
-    _commit(_conflict_text())
+    commit(_conflict_text())
     # The attendees' slot followed through ON UPDATE CASCADE; reload what the session holds.
     for attendee in meeting.attendees:
         db.session.expire(attendee)
@@ -151,12 +149,8 @@ def swap_meetings(user: User, first: Meeting, second: Meeting) -> None:
     _check_people_free(second.registrations, place_a[0], ids)
     # Attendee rows are unique per (slot, participant) and a table holds one meeting per slot: take both
     # meetings out of those indexes, move them, and put them back, all in one transaction.
-    try:
+    with unit_of_work(_conflict_text()):
         _swap(first, second, place_a, place_b, ids)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(_conflict_text()) from None
 
 
 def _swap(first: Meeting, second: Meeting, place_a, place_b, ids) -> None:
@@ -232,10 +226,6 @@ def add_meeting(
         )
     _check_people_free((first, second), slot)
     candidate = requested_pairs(event).get(pair)
-    try:
+    with unit_of_work(_conflict_text()):
         meeting = _insert_meeting(event.id, slot.id, table.id, pair, candidate, locked=True)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(_conflict_text()) from None
     return meeting

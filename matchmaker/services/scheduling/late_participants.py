@@ -12,12 +12,11 @@ from matchmaker.models import (
     User,
     utcnow,
 )
-from matchmaker.services import ServiceError
+from matchmaker.services import ServiceError, commit
 from matchmaker.services.accounts import get_user_by_email
 from matchmaker.services.event_rules import event_path
 from matchmaker.services.notifications import notify
 from matchmaker.services.registrations import eligible_items, participant_roles, registration_of
-from matchmaker.services.scheduling.meetings import _commit
 from matchmaker.services.scheduling.runs import _check_editable
 
 
@@ -58,6 +57,6 @@ def add_late_participant(
     else:
         registration.offerings, registration.needs = items, []
     registration.available_slots = list(event.meeting_slots)
-    _commit(_("%(name)s is already registered.", name=person.display_name))
+    commit(_("%(name)s is already registered.", name=person.display_name))
     notify(person, "registration_approved", url=event_path(event), event=event.title)
     return registration

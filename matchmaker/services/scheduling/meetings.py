@@ -2,7 +2,7 @@
 change shares (a meeting with its attendee rows, cancelling or deleting one, committing with a refusal).
 
 Integrity: the database is the last line (one meeting per table and slot, nobody twice in a slot through
-meeting_attendee, a pair once); an IntegrityError becomes a message.
+meeting_attendee, a pair once); the kernel turns an IntegrityError into a Conflict with a message.
 """
 
 import uuid
@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm
-from sqlalchemy.exc import IntegrityError
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -30,7 +29,6 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.scheduling import SOURCE_WEIGHTS
-from matchmaker.services import ServiceError
 
 SCHEDULABLE = (EventStatus.REGISTRATION_OPEN, EventStatus.REGISTRATION_CLOSED, EventStatus.AGENDA_PUBLISHED)
 
@@ -158,14 +156,6 @@ def _add_attendees(meeting: Meeting) -> None:
     for rid in (meeting.first_registration_id, meeting.second_registration_id):
         db.session.add(MeetingAttendee(meeting_id=meeting.id, slot_id=meeting.slot_id, registration_id=rid))
     db.session.flush()
-
-
-def _commit(conflict_message: str) -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(conflict_message) from None
 
 
 def _cancel_or_delete(meeting: Meeting, reason: str) -> None:

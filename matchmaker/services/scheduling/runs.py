@@ -36,7 +36,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.scheduling import ACTIVE_RUN_STATUSES
-from matchmaker.services import ServiceError
+from matchmaker.services import ServiceError, commit
 from matchmaker.services.event_rules import require_manager
 from matchmaker.services.scheduling.instance import Context, _rid, build_instance
 from matchmaker.services.scheduling.labels import PHASES, engine_phase, phase_label
@@ -159,13 +159,7 @@ def create_run(
         message="queued",
     )
     db.session.add(run)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(
-            _("The scheduler is already running for this event. Wait for it to finish, then try again.")
-        ) from None
+    commit(_("The scheduler is already running for this event. Wait for it to finish, then try again."))
     return run
 
 

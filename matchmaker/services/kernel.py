@@ -1,0 +1,122 @@
+"""The service kernel: the refusals every use case raises, and the one place that commits and rolls back.
+
+A use case that refuses raises a `Refusal` (`ServiceError` is the same class, under its older name) with a
+translated message that is safe to show. Its kinds say what the web layer does with it:
+
+- `Invalid`: the input is wrong; `problems` maps form field names to messages (the form shows each under its
+  field), `message` is the general one;
+- `Conflict`: the data changed under the user (someone else saved first, a unique row exists already);
+- `NotAllowed`: the user may not do this at all (403);
+- `NotFound`: what the user asked about does not exist (404).
+
+`commit()` is how a service ends its unit of work: an integrity or stale-version error rolls back and becomes
+a `Conflict`. `unit_of_work()` wraps a block that changes objects before it may refuse: on any exception the
+changes are rolled back, so a refused write never leaves half a change in the session.
+"""
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from matchmaker.extensions import db
+
+
+class Refusal(Exception):
+    """A use case refused: the message is translated and safe to show to the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+ServiceError = Refusal  # the name most services and tests know it by
+
+
+class Invalid(Refusal):
+    """Refused input: `problems` holds one message per form field name, `message` the general one.
+
+    `Invalid({"title": "Enter a title."})` refuses field by field (the message is all problems in a row);
+    `Invalid("message")` refuses the input as a whole, on the subclass's `field` if it names one.
+    """
+
+    field: str | None = None
+
+    def __init__(self, problems: Mapping[str, str] | str, message: str | None = None):
+        if isinstance(problems, str):
+            message, problems = problems, ({self.field: problems} if self.field else {})
+        problems = dict(problems)
+        if message is None:
+            if not problems:
+                raise ValueError("Invalid needs a message or at least one problem")
+            message = " ".join(problems.values())
+        super().__init__(message)
+        self.problems: dict[str, str] = problems
+
+
+class Conflict(Refusal):
+    """The data changed under the user: someone saved first, or the row exists already."""
+
+
+class NotAllowed(Refusal):
+    """The user may not do this at all (the web answers 403)."""
+
+
+class NotFound(Refusal):
+    """What was asked about does not exist, or is hidden from this user (the web answers 404)."""
+
+
+class EditConflict(Conflict):
+    """Someone else saved the item after the form was opened (optimistic locking on `version`)."""
+
+
+class InvalidLink(Refusal):
+    """A mailed link that was tampered with, truncated, already used or no longer valid."""
+
+
+class ExpiredLink(InvalidLink):
+    """A genuine mailed link that is too old."""
+
+
+def default_conflict_message() -> str:
+    return _("Someone else changed this at the same moment, so it was not saved. Please try again.")
+
+
+def commit(conflict_message: str | None = None, conflict: type[Conflict] = Conflict) -> None:
+    """Commit the unit of work; on an integrity or stale-version error roll back and raise `conflict`.
+
+    The session is usable afterwards: the failed transaction is rolled back before the refusal leaves.
+    """
+    try:
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()
+        raise conflict(conflict_message or default_conflict_message()) from None
+
+
+def discard() -> None:
+    """Forget the changes of a refused unit of work (the objects reload from the database on next use)."""
+    db.session.rollback()
+
+
+@contextmanager
+def unit_of_work(conflict_message: str | None = None, conflict: type[Conflict] = Conflict) -> Iterator[None]:
+    """Change objects inside the block, then commit; anything raised inside rolls every change back.
+
+    An integrity or stale-version error, from a flush inside the block or from the commit, becomes `conflict`
+    with the message, as in `commit()`.
+
+        with unit_of_work(_("This table is taken at that time.")):
+            apply(event, data)   # may raise Invalid after changing the event
+    """
+    try:
+        yield
+    except (IntegrityError, StaleDataError):
+        discard()
+        raise conflict(conflict_message or default_conflict_message()) from None
+    except BaseException:
+        discard()
+        raise
+    commit(conflict_message, conflict)
