@@ -96,6 +96,17 @@ def commit(conflict_message: str | None = None, conflict: type[Conflict] = Confl
         raise conflict(conflict_message or default_conflict_message()) from None
 
 
+def claimed() -> bool:
+    """Commit a row that only one of several concurrent requests may write (a delivery, a subscription, an
+    answer): False, with the session rolled back and usable, when another request wrote it first."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        discard()
+        return False
+    return True
+
+
 def discard() -> None:
     """Forget the changes of a refused unit of work (the objects reload from the database on next use)."""
     db.session.rollback()

@@ -26,7 +26,6 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from matchmaker.csvfiles import csv_text
@@ -47,7 +46,7 @@ from matchmaker.models import (
     subscriber_theme,
     utcnow,
 )
-from matchmaker.services import Conflict, InvalidLink, ServiceError, commit, discard, mail
+from matchmaker.services import Conflict, InvalidLink, ServiceError, claimed, commit, discard, mail
 from matchmaker.services.accounts import normalize_email
 from matchmaker.services.event_rules import can_manage
 
@@ -196,10 +195,7 @@ def subscribe(data: SubscriptionInput) -> None:
     subscriber.consent_at = utcnow()
     subscriber.confirmed_at = None
     subscriber.unsubscribed_at = None
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same address subscribed at the same moment: that one mails
-        db.session.rollback()
+    if not claimed():  # the same address subscribed at the same moment: that one mails
         return
     mail.send_mail(
         subscriber.email,
@@ -407,12 +403,7 @@ def _not_reached(event: Event, limit: int) -> list[Subscriber]:
 def _claim(event_id: int, subscriber_id: int) -> bool:
     """Record that this subscriber's mail goes out now; False when some sending claimed it already."""
     db.session.add(AnnouncementDelivery(event_id=event_id, subscriber_id=subscriber_id))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return False
-    return True
+    return claimed()
 
 
 def _mark(event_id: int, subscriber_id: int, status: DeliveryStatus) -> None:

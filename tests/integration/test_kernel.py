@@ -21,6 +21,7 @@ from matchmaker.services import (
     Refusal,
     ServiceError,
     accounts,
+    claimed,
     commit,
     unit_of_work,
 )
@@ -77,6 +78,16 @@ def test_commit_turns_an_integrity_error_into_a_conflict_and_the_session_goes_on
         commit("This short name is taken.")
     db.session.add(_theme("energy"))  # the failed transaction is gone: the session works again
     commit()
+    assert _themes() == ["energy", "mobility"]
+
+
+def test_a_claim_lost_to_another_writer_is_false_and_the_session_goes_on(app):
+    db.session.add(_theme("mobility"))
+    assert claimed()
+    db.session.add(_theme("mobility"))
+    assert not claimed()
+    db.session.add(_theme("energy"))
+    assert claimed()
     assert _themes() == ["energy", "mobility"]
 
 
