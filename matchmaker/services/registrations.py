@@ -225,7 +225,8 @@ def update_registration(user: User, registration: Registration, data: Registrati
     return registration
 
 
-def _close_open_requests(registration: Registration) -> None:
+def close_open_requests(registration: Registration) -> None:
+    """Cancel the registration's pending and accepted meeting requests, sent or received."""
     db.session.execute(
         sa.update(MeetingRequest)
         .where(
@@ -249,7 +250,7 @@ def cancel_registration(user: User, registration: Registration) -> None:
     if not registration_is_open(registration.event):
         raise ServiceError(_("Registration has closed: contact the organizer to withdraw."))
     registration.status = RegistrationStatus.CANCELLED
-    _close_open_requests(registration)
+    close_open_requests(registration)
     db.session.commit()
 
 
@@ -264,7 +265,7 @@ def decide_registration(organizer: User, registration: Registration, approve: bo
     registration.status = target
     registration.decided_at = utcnow()
     if not approve:
-        _close_open_requests(registration)
+        close_open_requests(registration)
     db.session.commit()
     notify(
         registration.user,

@@ -27,16 +27,14 @@ def test_rebuild_reports_what_it_indexed(runner, pair):
 
 def test_rebuild_can_refresh_the_scores_stored_in_matches(runner, pair):
     need, offering = pair
-    db.session.add(
-        Match(need_id=need.id, offering_id=offering.id, score=0.0, explanation={}, buyer_interest=True)
-    )
+    match = Match(need_id=need.id, offering_id=offering.id, score=0.0, explanation={}, buyer_interest=True)
+    db.session.add(match)
     db.session.commit()
 
     result = runner.invoke(args=["match", "rebuild", "--refresh-matches"])
 
     assert result.exit_code == 0, result.output
     assert "Refreshed the score and explanation of 1 matches." in result.output
-    match = db.session.get(Match, 1)
     db.session.refresh(match)
     assert match.score > 0
     assert ["34144910", "shared"] in match.explanation["cpv"]
@@ -72,11 +70,13 @@ def test_explain_a_draft_says_it_is_not_proposed(runner, pair, make_supplier, ma
     assert "Electric buses" in result.output
 
 
-@pytest.mark.parametrize("ids", [("999", "1"), ("1", "999")])
-def test_explain_unknown_ids_fail_with_a_message(runner, pair, ids):
+@pytest.mark.parametrize("unknown", ["need", "offering"])
+def test_explain_unknown_ids_fail_with_a_message(runner, pair, unknown):
+    need, offering = pair
+    ids = ["999999", str(offering.id)] if unknown == "need" else [str(need.id), "999999"]
     result = runner.invoke(args=["match", "explain", *ids])
     assert result.exit_code == 1
-    assert "There is no" in result.output and "999" in result.output
+    assert f"There is no {unknown} 999999" in result.output
 
 
 def test_explain_refuses_ids_that_are_not_numbers(runner, pair):

@@ -16,16 +16,15 @@ from matchmaker.models import (
     EventStatus,
     Meeting,
     MeetingAttendee,
-    MeetingRequest,
     Registration,
     RegistrationStatus,
-    RequestStatus,
     User,
     utcnow,
 )
 from matchmaker.services import Conflict, ServiceError, discard, unit_of_work
 from matchmaker.services.event_rules import event_path, local_now
 from matchmaker.services.notifications import notify, register_kind
+from matchmaker.services.registrations import close_open_requests
 from matchmaker.services.scheduling.meetings import _cancel_or_delete, absent_ids, active_meetings
 from matchmaker.services.scheduling.runs import _check_editable
 
@@ -149,18 +148,7 @@ def withdraw_participant(user: User, registration: Registration) -> int:
     if registration.status != RegistrationStatus.APPROVED:
         raise ServiceError(_("Only an approved registration can be withdrawn."))
     registration.status = RegistrationStatus.CANCELLED
-    db.session.execute(
-        sa.update(MeetingRequest)
-        .where(
-            sa.or_(
-                MeetingRequest.from_registration_id == registration.id,
-                MeetingRequest.to_registration_id == registration.id,
-            ),
-            MeetingRequest.status.in_((RequestStatus.PENDING, RequestStatus.ACCEPTED)),
-        )
-        .values(status=RequestStatus.CANCELLED, responded_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    close_open_requests(registration)
     meetings = _meetings_of(registration)
     told = _cancel_now(meetings, "registration cancelled")
     db.session.commit()
@@ -282,18 +270,7 @@ def withdraw_from_event(user: User, registration: Registration, reason: str = ""
     # would be swept out before the next run anyway.
     theirs = _meetings_of(registration)
     registration.status = RegistrationStatus.CANCELLED
-    db.session.execute(
-        sa.update(MeetingRequest)
-        .where(
-            sa.or_(
-                MeetingRequest.from_registration_id == registration.id,
-                MeetingRequest.to_registration_id == registration.id,
-            ),
-            MeetingRequest.status.in_((RequestStatus.PENDING, RequestStatus.ACCEPTED)),
-        )
-        .values(status=RequestStatus.CANCELLED, responded_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    close_open_requests(registration)
     told = _cancel_now(theirs, reason)
     db.session.commit()
     for meeting, when in told:
