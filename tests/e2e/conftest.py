@@ -32,6 +32,9 @@ CHROMIUM_ARGS = [
 ]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+# A full-page screenshot costs about 0.2 s: the journeys keep one of each page they check, for people to
+# look at, when MATCHMAKER_SCREENSHOTS is set, and one of every page that fails axe always.
+SCREENSHOTS = bool(os.environ.get("MATCHMAKER_SCREENSHOTS"))
 
 
 def _require(condition: bool, reason: str) -> None:
@@ -154,7 +157,7 @@ def check_a11y(axe_source):
             "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
             WCAG_TAGS,
         )
-        if name:
+        if name and (SCREENSHOTS or result["violations"]):
             screenshot(page, name)
         violations = [
             {

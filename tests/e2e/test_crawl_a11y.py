@@ -2,11 +2,11 @@
 
 The crawl (tests/crawl.py, with the Flask test client) finds the pages; the browser visits one page per
 Flask endpoint and runs axe on it, in English, and on a sample of ten pages in Dutch and French too
-(switched with the language form, as a visitor does). One test per role, so that the suite's workers share
-the browser work; each worker seeds the demo once for this module and plans, from every role's crawl, which
-pages each role checks: an endpoint is checked for the first role that reaches it, the home page for every
-role (the navigation differs per role), and each role's sample of two pages in every language. Every
-violation of a role is reported together, with a screenshot of each failing page under artifacts/screenshots/.
+(switched with the language form, as a visitor does). One test per role, each reporting its own
+violations, with a screenshot of each failing page under artifacts/screenshots/. The demo is seeded once for
+the module, and every role's crawl plans which pages each role checks: an endpoint for the first role that
+reaches it, the home page for every role (the navigation differs per role), and each role's sample of two
+pages in every language.
 """
 
 import re
@@ -22,6 +22,10 @@ from tests.factories import PASSWORD
 from tests.helpers import empty_tables
 
 SAMPLE_PER_ROLE = 2  # five roles: ten pages also checked in Dutch and French
+
+# One worker takes the whole module, so the demo is seeded and every role crawled once for the plan; the other
+# worker runs the rest of the suite meanwhile.
+pytestmark = pytest.mark.xdist_group("a11y-crawl")
 
 
 @dataclass
@@ -56,18 +60,27 @@ def plan_checks(app) -> dict[str, RolePlan]:
     return plans
 
 
+_DEMO: dict = {}  # this worker's seeded demo (every row) and plan, made once
+
+
 @pytest.fixture(scope="module")
 def plans(live_server) -> Iterator[dict[str, RolePlan]]:
-    """The demo, seeded once per worker for this module, and what each role checks on it."""
+    """The demo and what each role checks on it. Seeded and planned once per worker; should pytest set the
+    module up again (after another module's test emptied the tables), the rows are put back as they were."""
     app = live_server.app
-    password = app.config["DEMO_PASSWORD"]
-    # The demo accounts get the tests' password, so that log_in() works, and read English.
-    app.config["DEMO_PASSWORD"] = PASSWORD
-    try:
-        crawl.seed(app, language="en")
-    finally:
-        app.config["DEMO_PASSWORD"] = password
-    yield plan_checks(app)
+    if not _DEMO:
+        password = app.config["DEMO_PASSWORD"]
+        # The demo accounts get the tests' password, so that log_in() works, and read English.
+        app.config["DEMO_PASSWORD"] = PASSWORD
+        try:
+            crawl.seed(app, language="en")
+        finally:
+            app.config["DEMO_PASSWORD"] = password
+        _DEMO["plans"] = plan_checks(app)
+        _DEMO["rows"] = crawl.Snapshot(app)
+    else:
+        _DEMO["rows"].restore()
+    yield _DEMO["plans"]
     with app.app_context():
         db.session.rollback()
         empty_tables()
