@@ -254,7 +254,7 @@ def confirm_email(token: str) -> User:
     user = check_confirmation_token(token)
     if not user.email_confirmed:
         user.email_confirmed_at = utcnow()
-        db.session.commit()
+        commit()
     return user
 
 
@@ -289,7 +289,7 @@ def authenticate(email: str, password: str) -> User:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)  # the hash method was upgraded: rehash, sessions stay
     user.last_login_at = utcnow()
-    db.session.commit()
+    commit()
     return user
 
 
@@ -334,7 +334,7 @@ def reset_password(token: str, new_password: str) -> User:
     set_password(user, new_password)
     if not user.email_confirmed:  # the link reached the mailbox: that confirms the address too
         user.email_confirmed_at = utcnow()
-    db.session.commit()
+    commit()
     _mail_user(user, "password_changed", **_mail_links())
     return user
 
@@ -350,7 +350,7 @@ def update_profile(user: User, display_name: str, language: str) -> None:
         raise ServiceError(_("Enter the name other users will see."))
     user.display_name = display_name
     user.language = language
-    db.session.commit()
+    commit()
 
 
 def _require_password(user: User, password: str) -> None:
@@ -367,7 +367,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if verify_password(user, new_password):
         raise ServiceError(_("Choose a password that differs from your current one."))
     set_password(user, new_password)
-    db.session.commit()
+    commit()
     _mail_user(user, "password_changed", **_mail_links())
 
 
@@ -488,7 +488,7 @@ def delete_account(user: User, current_password: str) -> None:
         sa.update(Invitation).where(Invitation.invited_by_id == user.id).values(invited_by_id=None)
     )
     db.session.delete(user)
-    db.session.commit()
+    commit()
     send_mail(email, "account_deleted", language=language, display_name=name)
 
 

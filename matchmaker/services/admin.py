@@ -23,7 +23,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.organisation import normalize_enterprise_number
 from matchmaker.models.user import GRANTED_ROLES
-from matchmaker.services import NotAllowed, ServiceError
+from matchmaker.services import NotAllowed, ServiceError, commit
 from matchmaker.services.accounts import grant_role, revoke_role
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ def grant_platform_role(actor: User, user: User, role: str) -> None:
     if user.has_role(role):
         raise ServiceError(_("%(name)s already has this role.", name=user.display_name))
     grant_role(user, role, granted_by=actor)
-    db.session.commit()
+    commit()
     log.info("Admin %s granted role %s to user %s", actor.id, role, user.id)
 
 
@@ -178,7 +178,7 @@ def revoke_platform_role(actor: User, user: User, role: str) -> None:
     if not user.has_role(role):
         raise ServiceError(_("%(name)s does not have this role.", name=user.display_name))
     revoke_role(user, role)
-    db.session.commit()
+    commit()
     log.info("Admin %s revoked role %s from user %s", actor.id, role, user.id)
 
 
@@ -191,7 +191,7 @@ def deactivate_user(actor: User, user: User) -> None:
         raise ServiceError(_("%(name)s is already deactivated.", name=user.display_name))
     user.active = False
     user.auth_version += 1
-    db.session.commit()
+    commit()
     log.info("Admin %s deactivated user %s", actor.id, user.id)
 
 
@@ -200,7 +200,7 @@ def reactivate_user(actor: User, user: User) -> None:
     if user.active:
         raise ServiceError(_("%(name)s is already active.", name=user.display_name))
     user.active = True
-    db.session.commit()
+    commit()
     log.info("Admin %s reactivated user %s", actor.id, user.id)
 
 
@@ -228,7 +228,7 @@ def make_administrator(email: str, display_name: str, password: str | None) -> t
         raise ServiceError(_("This account is deactivated; reactivate it first."))
     for role in (Role.ADMIN, Role.ORGANIZER):
         grant_role(user, role)
-    db.session.commit()
+    commit()
     log.info(
         "platform administrator %s %s from the command line", user.id, "created" if created else "granted"
     )

@@ -41,7 +41,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.events import EVENT_TIMEZONE
 from matchmaker.models.labels import MEETING_SOURCES, PARTICIPANT_ROLES, label
-from matchmaker.services import event_rules
+from matchmaker.services import commit, event_rules
 from matchmaker.services.event_rules import TZ
 
 REMINDER_BEFORE = timedelta(minutes=15)  # calendar alarm before each meeting
@@ -327,14 +327,14 @@ def calendar_token(registration: Registration) -> str:
     """The registration's feed token, made on first use (an unguessable 43-character secret)."""
     if not registration.calendar_token:
         registration.calendar_token = secrets.token_urlsafe(32)
-        db.session.commit()
+        commit()
     return registration.calendar_token
 
 
 def reset_calendar_token(registration: Registration) -> str:
     """A new feed URL: the old one stops working at once."""
     registration.calendar_token = secrets.token_urlsafe(32)
-    db.session.commit()
+    commit()
     return registration.calendar_token
 
 

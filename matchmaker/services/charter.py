@@ -88,7 +88,7 @@ def withdraw_signature(user: User, organisation: Organisation) -> CharterSignatu
         raise ServiceError(_("%(organisation)s has not signed the charter.", organisation=organisation.name))
     signature.withdrawn_at = utcnow()
     signature.withdrawn_by_id = user.id
-    db.session.commit()
+    commit()
     return signature
 
 

@@ -219,5 +219,5 @@ def seed_default_pages(progress=lambda message: None) -> str:
         db.session.add(page)
         created += 1
         progress(f"      page {slug}")
-    db.session.commit()
+    commit()
     return f"pages: {created} created, {len(DEFAULT_PAGES) - created} already there"

@@ -45,7 +45,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.events import EVENT_TIMEZONE
-from matchmaker.services import Invalid, ServiceError, scheduling, unit_of_work
+from matchmaker.services import Invalid, ServiceError, commit, scheduling, unit_of_work
 from matchmaker.services.event_rules import (
     TZ,
     can_create_events,
@@ -353,7 +353,7 @@ def add_day(user: User, event: Event, day: date, start: time, end: time, slot_mi
     event.days.append(event_day)
     db.session.flush()
     regenerate_slots(event)
-    db.session.commit()
+    commit()
     return event_day
 
 
@@ -363,7 +363,7 @@ def remove_day(user: User, event_day: EventDay) -> None:
     event.days.remove(event_day)
     db.session.flush()
     regenerate_slots(event)
-    db.session.commit()
+    commit()
 
 
 def add_block(
@@ -384,7 +384,7 @@ def add_block(
     event_day.blocks.append(block)
     db.session.flush()
     regenerate_slots(event)
-    db.session.commit()
+    commit()
     return block
 
 
@@ -394,7 +394,7 @@ def remove_block(user: User, block: ProgrammeBlock) -> None:
     event_day.blocks.remove(block)
     db.session.flush()
     regenerate_slots(event_day.event)
-    db.session.commit()
+    commit()
 
 
 def regenerate_slots(event: Event) -> None:
@@ -459,7 +459,7 @@ def change_status(user: User, event: Event, status: str) -> Event:
         return event
     _check_transition(user, event, status)
     event.status = status
-    db.session.commit()
+    commit()
     return event
 
 

@@ -41,7 +41,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.catalogue import NeedCpvCode, OfferingCpvCode
 from matchmaker.models.organisation import normalize_enterprise_number
-from matchmaker.services import ServiceError
+from matchmaker.services import ServiceError, commit
 from matchmaker.services import cpv as cpv_service
 from matchmaker.services.catalogue import (
     BUDGET_MAX,
@@ -553,7 +553,7 @@ def import_csv(user: User, kind: str, data: bytes) -> ImportReport:
                 created = _apply(kind, user, entry)
                 report.created += created
                 report.updated += not created
-        db.session.commit()
+        commit()
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
         report.created = report.updated = 0

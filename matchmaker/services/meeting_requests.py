@@ -141,7 +141,7 @@ def _transition(request: MeetingRequest, from_statuses: tuple[str, ...], to_stat
         .values(status=to_status, responded_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    commit()
     db.session.refresh(request)
     return result.rowcount == 1
 
@@ -310,7 +310,7 @@ def expire_overdue(now: datetime | None = None) -> int:
         .values(status=RequestStatus.EXPIRED, responded_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    commit()
     return result.rowcount or 0
 
 
@@ -337,7 +337,7 @@ def send_expiry_reminders(now: datetime | None = None, before: timedelta = REMIN
             .values(reminder_sent_at=utcnow())
             .execution_options(synchronize_session=False)
         ).rowcount
-        db.session.commit()
+        commit()
         if not claimed:
             continue
         event = request.event

@@ -211,7 +211,7 @@ def confirm(subscriber: Subscriber) -> Subscriber:
     if subscriber.status == SubscriberStatus.PENDING:
         subscriber.status = SubscriberStatus.CONFIRMED
         subscriber.confirmed_at = utcnow()
-        db.session.commit()
+        commit()
     return subscriber
 
 
@@ -220,7 +220,7 @@ def update_preferences(subscriber: Subscriber, language: str, theme_ids: list[in
         raise ServiceError(_("You have unsubscribed. Subscribe again to receive the newsletter."))
     language, themes = _language(language), _themes(theme_ids)  # refuse before anything changes
     subscriber.language, subscriber.themes = language, themes
-    db.session.commit()
+    commit()
     return subscriber
 
 
@@ -231,7 +231,7 @@ def unsubscribe(subscriber: Subscriber) -> Subscriber:
         subscriber.status = SubscriberStatus.UNSUBSCRIBED
         subscriber.unsubscribed_at = utcnow()
         subscriber.themes = []
-        db.session.commit()
+        commit()
     return subscriber
 
 
@@ -380,7 +380,7 @@ def resume_announcement(user: User, event: Event) -> EventAnnouncement:
         .values(unknown=EventAnnouncement.unknown + unknown)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    commit()
     db.session.refresh(announcement)
     log.info("announcement of event %s resumed by user %s", event.id, user.id)
     return _start_delivery(announcement)
@@ -436,7 +436,7 @@ def _mark(event_id: int, subscriber_id: int, status: DeliveryStatus) -> None:
         .values(values)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    commit()
 
 
 def deliver_announcement(event_id: int, progress=lambda done, total: None) -> EventAnnouncement:
@@ -454,7 +454,7 @@ def deliver_announcement(event_id: int, progress=lambda done, total: None) -> Ev
     )
     announcement.recipients = already + count_unreached(event)
     announcement.progress_at = utcnow()
-    db.session.commit()
+    commit()
     total = announcement.recipients
     event_url = external_url("events.detail", event_id=event.id)
     themes_by_language = {lang: [t.name(lang) for t in event.themes] for lang in LANGUAGES}
@@ -487,7 +487,7 @@ def deliver_announcement(event_id: int, progress=lambda done, total: None) -> Ev
     db.session.refresh(announcement)
     announcement.recipients = announcement.sent + announcement.failed + announcement.unknown
     announcement.finished_at = utcnow()
-    db.session.commit()
+    commit()
     return announcement
 
 
@@ -656,7 +656,7 @@ def purge_subscribers(now=None, batch: int = 500, progress=lambda done: None) ->
             .where(Subscriber.id.in_([row[0] for row in rows]))
             .execution_options(synchronize_session=False)
         )
-        db.session.commit()
+        commit()
         erased += len(rows)
         progress(len(rows))
     return erased

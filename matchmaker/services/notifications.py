@@ -24,7 +24,7 @@ from flask_babel.speaklater import LazyString
 from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import EmailMode, Notification, NotificationPreference, User, utcnow
-from matchmaker.services import ServiceError, mail
+from matchmaker.services import ServiceError, commit, mail
 from matchmaker.services.accounts import account_deletion_hook, personal_data_exporter
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def set_email_mode(user: User, mode: str) -> None:
         preference = NotificationPreference(user_id=user.id)
         db.session.add(preference)
     preference.email_mode = mode
-    db.session.commit()
+    commit()
 
 
 # --- sending -----------------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def notify(
     db.session.flush()
     if user.active and (always_mail or email_mode(user) == EmailMode.IMMEDIATE):
         _mail_one(user, notification)
-    db.session.commit()
+    commit()
     return notification
 
 
@@ -190,7 +190,7 @@ def send_digests(now=None) -> int:
         preference = db.session.get(NotificationPreference, user.id)
         if preference:
             preference.last_digest_at = now
-        db.session.commit()
+        commit()
         sent += 1
     return sent
 
@@ -233,7 +233,7 @@ def mark_read(user: User, notification: Notification) -> None:
         raise ServiceError(_("This notification is not yours."))
     if notification.read_at is None:
         notification.read_at = utcnow()
-        db.session.commit()
+        commit()
 
 
 def mark_all_read(user: User) -> int:
@@ -242,7 +242,7 @@ def mark_all_read(user: User) -> int:
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
-    db.session.commit()
+    commit()
     return result.rowcount or 0
 
 
@@ -257,7 +257,7 @@ def delete_old_notifications(older_than: timedelta | None = None) -> int:
     result = db.session.execute(
         sa.delete(Notification).where(Notification.created_at < utcnow() - older_than)
     )
-    db.session.commit()
+    commit()
     return result.rowcount or 0
 
 

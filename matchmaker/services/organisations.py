@@ -352,7 +352,7 @@ def invite_member(inviter: User, organisation: Organisation, email: str, role: s
     invitation = Invitation(organisation=organisation, email=email, role=role, invited_by=inviter)
     token = _new_token(invitation)
     db.session.add(invitation)
-    db.session.commit()
+    commit()
     _send_invitation(invitation, token, invitee)
     log.info("User %s invited %s to organisation %s", inviter.id, email, organisation.id)
     return invitation
@@ -375,7 +375,7 @@ def resend_invitation(inviter: User, invitation: Invitation) -> None:
             )
         )
     token = _new_token(invitation)
-    db.session.commit()
+    commit()
     _send_invitation(invitation, token, get_user_by_email(invitation.email))
 
 
@@ -384,7 +384,7 @@ def revoke_invitation(inviter: User, invitation: Invitation) -> None:
     if invitation_status(invitation) in ("accepted", "revoked"):
         raise ServiceError(_("This invitation was already accepted or withdrawn."))
     invitation.revoked_at = utcnow()
-    db.session.commit()
+    commit()
 
 
 def invitation_problem(user: User, invitation: Invitation) -> str | None:
@@ -507,7 +507,7 @@ def change_member_role(actor: User, membership: Membership, role: str) -> None:
             )
         )
     membership.role = new_role
-    db.session.commit()
+    commit()
 
 
 def remove_member(actor: User, membership: Membership) -> None:
@@ -520,7 +520,7 @@ def remove_member(actor: User, membership: Membership) -> None:
     _lock_members(organisation)
     removed = membership.user
     db.session.delete(membership)
-    db.session.commit()
+    commit()
     mail.send_mail(
         removed.email,
         "membership_removed",
@@ -550,7 +550,7 @@ def leave_organisation(user: User) -> Organisation:
             )
         )
     db.session.delete(membership)
-    db.session.commit()
+    commit()
     db.session.expire(user, ["membership"])
     return organisation
 

@@ -221,7 +221,7 @@ def update_registration(user: User, registration: Registration, data: Registrati
     data.role = registration.role  # the role does not change; cancel and register again for another role
     items, slots = _check_input(user, registration.event, data)
     _apply(registration, items, slots, data.max_meetings)
-    db.session.commit()
+    commit()
     return registration
 
 
@@ -251,7 +251,7 @@ def cancel_registration(user: User, registration: Registration) -> None:
         raise ServiceError(_("Registration has closed: contact the organizer to withdraw."))
     registration.status = RegistrationStatus.CANCELLED
     close_open_requests(registration)
-    db.session.commit()
+    commit()
 
 
 def decide_registration(organizer: User, registration: Registration, approve: bool) -> Registration:
@@ -266,7 +266,7 @@ def decide_registration(organizer: User, registration: Registration, approve: bo
     registration.decided_at = utcnow()
     if not approve:
         close_open_requests(registration)
-    db.session.commit()
+    commit()
     notify(
         registration.user,
         "registration_approved" if approve else "registration_refused",

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from matchmaker.extensions import db
 from matchmaker.models import Role, Theme, User
-from matchmaker.services import ServiceError
+from matchmaker.services import ServiceError, commit
 from matchmaker.textutil import fold
 
 # (slug, Dutch, French, English): the policy fields the meet & greets are organised around.
@@ -63,7 +63,7 @@ def ensure_default_themes() -> int:
         if slug not in existing:
             db.session.add(Theme(slug=slug, name_nl=nl, name_fr=fr, name_en=en, position=position * 10))
             created += 1
-    db.session.commit()
+    commit()
     return created
 
 
@@ -104,14 +104,14 @@ def create_theme(user: User, data: ThemeInput) -> Theme:
     theme = Theme()
     _apply(theme, data)
     db.session.add(theme)
-    db.session.commit()
+    commit()
     return theme
 
 
 def update_theme(user: User, theme: Theme, data: ThemeInput) -> Theme:
     _check(user, data, theme)
     _apply(theme, data)
-    db.session.commit()
+    commit()
     return theme
 
 
@@ -120,7 +120,7 @@ def set_theme_active(user: User, theme: Theme, active: bool) -> Theme:
     if not can_manage_themes(user):
         raise ServiceError(_("Only organizers and administrators can manage themes."))
     theme.active = active
-    db.session.commit()
+    commit()
     return theme
 
 

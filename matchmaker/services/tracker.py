@@ -185,7 +185,7 @@ def update_budget(user: User, row: ProcurementYear, budget_cents: int) -> Procur
         raise Invalid({"budget": _("The amount cannot be negative.")})
     row.budget_cents = budget_cents
     row.updated_by_id = user.id
-    db.session.commit()
+    commit()
     return row
 
 
@@ -215,7 +215,7 @@ def create_year(user: User, organisation: Organisation, year: int, budget_cents:
 def delete_year(user: User, row: ProcurementYear) -> None:
     require_editor(user, row.organisation)
     db.session.delete(row)
-    db.session.commit()
+    commit()
 
 
 @dataclass
@@ -267,7 +267,7 @@ def add_project(user: User, row: ProcurementYear, data: ProjectInput) -> Innovat
     )
     db.session.add(project)
     row.updated_by_id = user.id
-    db.session.commit()
+    commit()
     return project
 
 
@@ -281,14 +281,14 @@ def update_project(user: User, project: InnovationProject, data: ProjectInput) -
     project.need_id = data.need_id
     project.note = data.note.strip()
     row.updated_by_id = user.id
-    db.session.commit()
+    commit()
     return project
 
 
 def delete_project(user: User, project: InnovationProject) -> None:
     require_editor(user, project.procurement_year.organisation)
     db.session.delete(project)
-    db.session.commit()
+    commit()
 
 
 # --- dashboards --------------------------------------------------------------------------------------------

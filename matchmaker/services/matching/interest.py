@@ -57,6 +57,7 @@ def set_interest(user, need_id: int, offering_id: int, decision: str) -> Interes
     for attempt in range(2):
         try:
             result = _record_interest(user, need, offering, side, interest, score or 0.0, data)
+            db.session.commit()
             break
         except IntegrityError:  # the other side created the row at the same moment: read it and try again
             db.session.rollback()
@@ -101,7 +102,6 @@ def _record_interest(
             became_mutual = True
     elif not match.is_mutual:
         match.mutual_since = None
-    db.session.commit()
     return InterestResult(match, side, became_mutual)
 
 

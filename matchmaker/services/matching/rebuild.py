@@ -12,7 +12,7 @@ from matchmaker.models import (
     Need,
     Offering,
 )
-from matchmaker.services import ServiceError
+from matchmaker.services import ServiceError, commit
 from matchmaker.services.matching.cache import _min_score, snapshot
 from matchmaker.services.matching.documents import need_document, offering_document
 from matchmaker.services.matching.explanations import MatchExplanation, _explanation_data, localize
@@ -42,7 +42,7 @@ def rebuild(refresh_matches: bool = False) -> RebuildReport:
             match.score = min(max(score, 0.0), 1.0)
             match.explanation = snap.explanation_data(match.need_id, match.offering_id)
             refreshed += 1
-        db.session.commit()
+        commit()
     return RebuildReport(
         needs=len(snap.needs),
         offerings=len(snap.offerings),

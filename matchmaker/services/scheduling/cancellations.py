@@ -21,7 +21,7 @@ from matchmaker.models import (
     User,
     utcnow,
 )
-from matchmaker.services import Conflict, ServiceError, discard, unit_of_work
+from matchmaker.services import Conflict, ServiceError, commit, discard, unit_of_work
 from matchmaker.services.event_rules import event_path, local_now
 from matchmaker.services.notifications import notify, register_kind
 from matchmaker.services.registrations import close_open_requests
@@ -151,7 +151,7 @@ def withdraw_participant(user: User, registration: Registration) -> int:
     close_open_requests(registration)
     meetings = _meetings_of(registration)
     told = _cancel_now(meetings, "registration cancelled")
-    db.session.commit()
+    commit()
     _tell_partners(told, registration, "meeting_cancelled_withdrawn")
     notify(registration.user, "registration_withdrawn", url=event_path(event), event=event.title)
     return len(meetings)
@@ -240,7 +240,7 @@ def cancel_own_meeting(user: User, meeting: Meeting, reason: str = "") -> Meetin
     if not _cancel_published(meeting, reason):
         discard()
         raise Conflict(_("This meeting was cancelled already."))
-    db.session.commit()
+    commit()
     event = registration.event
     _tell_other_party(meeting, registration, when, reason)
     if event.organizer is not None:
@@ -272,7 +272,7 @@ def withdraw_from_event(user: User, registration: Registration, reason: str = ""
     registration.status = RegistrationStatus.CANCELLED
     close_open_requests(registration)
     told = _cancel_now(theirs, reason)
-    db.session.commit()
+    commit()
     for meeting, when in told:
         _tell_other_party(meeting, registration, when, reason)
     if event.organizer is not None:

@@ -103,7 +103,7 @@ def set_locked(user: User, meeting: Meeting, locked: bool) -> Meeting:
     if not locked and meeting.published:
         raise ServiceError(_("A published meeting stays locked: move or cancel it instead."))
     meeting.locked = locked
-    db.session.commit()
+    commit()
     return meeting
 
 
@@ -177,7 +177,7 @@ def remove_meeting(user: User, meeting: Meeting, reason: str = "") -> None:
     if meeting.cancelled_at is not None:
         raise ServiceError(_("This meeting was cancelled already."))
     _cancel_or_delete(meeting, reason or "removed by the organizer")
-    db.session.commit()
+    commit()
 
 
 def add_meeting(

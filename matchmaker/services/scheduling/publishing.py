@@ -19,7 +19,7 @@ from matchmaker.models import (
     RegistrationStatus,
     User,
 )
-from matchmaker.services import ServiceError
+from matchmaker.services import ServiceError, commit
 from matchmaker.services.event_rules import event_path, require_manager
 from matchmaker.services.notifications import notify, register_kind
 from matchmaker.services.scheduling.meetings import active_meetings, sweep_departed
@@ -80,7 +80,7 @@ def publish(
     if not first and not affected:
         raise ServiceError(_("There are no changes to publish."))
     event.status = EventStatus.AGENDA_PUBLISHED
-    db.session.commit()
+    commit()
     notified = 0
     if send_notifications:
         registrations = db.session.scalars(

@@ -123,7 +123,7 @@ def _fail_abandoned_runs(event: Event) -> None:
             run.status = RunStatus.FAILED
             run.error = "interrupted"
             run.finished_at = utcnow()
-    db.session.commit()
+    commit()
 
 
 def create_run(
@@ -202,7 +202,7 @@ def execute_run(run_id: int, progress: Callable[[float, str], None] | None = Non
         .values(status=RunStatus.RUNNING, started_at=utcnow(), progress=0.0, message="starting")
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
+    commit()
     if not claimed:
         return None
     run = db.session.get(SchedulingRun, run_id)
@@ -216,7 +216,7 @@ def execute_run(run_id: int, progress: Callable[[float, str], None] | None = Non
         )
         sweep_departed(event)
         instance, context = build_instance(event, mode, suggestions, target)
-        db.session.commit()  # end the read transaction: the progress writes below must not wait for it
+        commit()  # end the read transaction: the progress writes below must not wait for it
         last = [0.0]
 
         def report(fraction: float, message: str) -> None:
@@ -236,14 +236,14 @@ def execute_run(run_id: int, progress: Callable[[float, str], None] | None = Non
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
-            db.session.commit()
+            commit()
 
         solution = engine.solve(instance, time_limit=time_limit, progress=report)
         report(0.99, "saving")
         skipped = _store(event, context, solution)
         run = db.session.get(SchedulingRun, run_id)
         _record(run, context, solution, skipped)
-        db.session.commit()
+        commit()
     except Exception as error:
         db.session.rollback()
         log.exception("scheduler run %s failed", run_id)
@@ -253,7 +253,7 @@ def execute_run(run_id: int, progress: Callable[[float, str], None] | None = Non
             error
         ).__name__
         run.finished_at = utcnow()
-        db.session.commit()
+        commit()
     if progress is not None:
         progress(1.0, run.status)
     return run
