@@ -5,8 +5,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
 from werkzeug.exceptions import NotFound as PageNotFound
 
-from matchmaker.extensions import db
-from matchmaker.services import NotAllowed, NotFound
+from matchmaker.services import NotAllowed, NotFound, discard
 
 TEMPLATED = {400, 403, 404, 405, 429, 500}
 
@@ -38,16 +37,16 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(NotAllowed)
     def not_allowed(refusal: NotAllowed):
-        db.session.rollback()
+        discard()
         return render_error(Forbidden(refusal.message))
 
     @app.errorhandler(NotFound)
     def not_found(refusal: NotFound):
-        db.session.rollback()
+        discard()
         return render_error(PageNotFound(refusal.message))
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
-        db.session.rollback()
+        discard()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         return render_error(InternalServerError(), 500)

@@ -16,7 +16,7 @@ from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import Invitation, Membership, MembershipRole, Role, User, UserRole, utcnow
 from matchmaker.models.user import SELF_SERVICE_ROLES
-from matchmaker.services import ExpiredLink, Invalid, InvalidLink, ServiceError, commit, tokens
+from matchmaker.services import ExpiredLink, Invalid, InvalidLink, ServiceError, commit, discard, tokens
 from matchmaker.services.mail import send_mail
 
 # A few passwords that pass a length rule but are guessed first.
@@ -191,7 +191,7 @@ def register_user(email: str, password: str, display_name: str, role: str, langu
             user = create_user(email, password, display_name, roles=(role,), language=language)
             db.session.commit()
         except (ServiceError, IntegrityError):  # registered by a concurrent request a moment ago
-            db.session.rollback()
+            discard()
             existing = get_user_by_email(email)
         else:
             send_confirmation(user)

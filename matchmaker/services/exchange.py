@@ -41,7 +41,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.catalogue import NeedCpvCode, OfferingCpvCode
 from matchmaker.models.organisation import normalize_enterprise_number
-from matchmaker.services import ServiceError, commit
+from matchmaker.services import ServiceError, commit, discard
 from matchmaker.services import cpv as cpv_service
 from matchmaker.services.catalogue import (
     BUDGET_MAX,
@@ -545,7 +545,7 @@ def import_csv(user: User, kind: str, data: bytes) -> ImportReport:
         elif organisation is not None:
             checked.append(_Checked(organisation, values, item_themes, codes))
     if not report.ok:
-        db.session.rollback()
+        discard()
         return report
     try:
         with db.session.no_autoflush:
@@ -555,7 +555,7 @@ def import_csv(user: User, kind: str, data: bytes) -> ImportReport:
                 report.updated += not created
         commit()
     except sa.exc.SQLAlchemyError:
-        db.session.rollback()
+        discard()
         report.created = report.updated = 0
         report.file_errors.append(_("The import failed while saving; nothing was imported. Try again."))
     return report

@@ -42,7 +42,7 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.models.outcomes import PROCUREMENT_FOLLOW_UPS
-from matchmaker.services import Invalid, ServiceError
+from matchmaker.services import Invalid, ServiceError, discard
 from matchmaker.services.accounts import personal_data_exporter
 from matchmaker.services.event_rules import local_now
 from matchmaker.services.notifications import notify, register_kind
@@ -215,7 +215,7 @@ def save_outcome(user: User, event: Event, meeting: Meeting, data: OutcomeInput)
     try:
         db.session.commit()
     except IntegrityError:  # the same answer sent twice at once: keep the one that came first
-        db.session.rollback()
+        discard()
         outcome = answer_of(registration, meeting, round_)
         if outcome is None:
             raise
@@ -672,7 +672,7 @@ def send_survey(registration: Registration, round_: int, now: datetime | None = 
     try:
         db.session.flush()
     except IntegrityError:
-        db.session.rollback()
+        discard()
         return False
     event = registration.event
     try:
@@ -684,7 +684,7 @@ def send_survey(registration: Registration, round_: int, now: datetime | None = 
             event=event.title,
         )  # commits the survey row with the notification
     except Exception:
-        db.session.rollback()  # not recorded: the next run tries again
+        discard()  # not recorded: the next run tries again
         raise
     return True
 

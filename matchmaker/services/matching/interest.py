@@ -18,7 +18,7 @@ from matchmaker.models import (
     User,
     utcnow,
 )
-from matchmaker.services import ServiceError, notifications
+from matchmaker.services import ServiceError, discard, notifications
 from matchmaker.services.matching.cache import snapshot
 from matchmaker.services.matching.documents import is_proposable
 from matchmaker.services.matching.explanations import MatchExplanation, localized_snapshot
@@ -60,7 +60,7 @@ def set_interest(user, need_id: int, offering_id: int, decision: str) -> Interes
             db.session.commit()
             break
         except IntegrityError:  # the other side created the row at the same moment: read it and try again
-            db.session.rollback()
+            discard()
             if attempt:
                 raise
     if result.became_mutual:

@@ -36,7 +36,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.scheduling import ACTIVE_RUN_STATUSES
-from matchmaker.services import ServiceError, commit
+from matchmaker.services import ServiceError, commit, discard
 from matchmaker.services.event_rules import require_manager
 from matchmaker.services.scheduling.instance import Context, _rid, build_instance
 from matchmaker.services.scheduling.labels import PHASES, engine_phase, phase_label
@@ -245,7 +245,7 @@ def execute_run(run_id: int, progress: Callable[[float, str], None] | None = Non
         _record(run, context, solution, skipped)
         commit()
     except Exception as error:
-        db.session.rollback()
+        discard()
         log.exception("scheduler run %s failed", run_id)
         run = db.session.get(SchedulingRun, run_id)
         run.status = RunStatus.FAILED
