@@ -70,6 +70,14 @@ class LiveServer:
     def outbox(self) -> list[mail.SentMail]:
         return self.app.extensions["mail_outbox"]
 
+    def reset(self) -> None:
+        """Empty tables and an empty outbox, for the next test."""
+        with self.app.app_context():
+            db.session.rollback()
+            empty_tables()
+            db.session.remove()
+        self.outbox.clear()
+
 
 @pytest.fixture(scope="session")
 def live_server(database) -> Iterator[LiveServer]:
@@ -87,13 +95,8 @@ def live_server(database) -> Iterator[LiveServer]:
 @pytest.fixture
 def live_app(live_server) -> Iterator:
     """The live server's app, with empty tables and an empty outbox after each test."""
-    app = live_server.app
-    yield app
-    with app.app_context():
-        db.session.rollback()
-        empty_tables()
-        db.session.remove()
-    live_server.outbox.clear()
+    yield live_server.app
+    live_server.reset()
 
 
 @pytest.fixture(scope="session")

@@ -15,11 +15,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from matchmaker.extensions import db
 from tests import crawl
 from tests.e2e.conftest import log_in, open_page, screenshot
 from tests.factories import PASSWORD
-from tests.helpers import empty_tables
 
 SAMPLE_PER_ROLE = 2  # five roles: ten pages also checked in Dutch and French
 
@@ -81,11 +79,7 @@ def plans(live_server) -> Iterator[dict[str, RolePlan]]:
     else:
         _DEMO["rows"].restore()
     yield _DEMO["plans"]
-    with app.app_context():
-        db.session.rollback()
-        empty_tables()
-        db.session.remove()
-    live_server.outbox.clear()
+    live_server.reset()
 
 
 def test_the_plan_checks_every_endpoint_and_ten_pages_in_three_languages(plans):
