@@ -11,7 +11,7 @@ from wtforms import SelectChoice, SelectField
 
 from matchmaker.auth.sessions import acting_user
 from matchmaker.catalogue import bp
-from matchmaker.csvfiles import MIMETYPE, csv_response
+from matchmaker.csvfiles import MIMETYPE, csv_stream_response
 from matchmaker.models import utcnow
 from matchmaker.services import ServiceError
 from matchmaker.services import exchange as service
@@ -64,7 +64,7 @@ def export(kind: str, fmt: str):
         abort(404)
     filename = f"matchmaker-{kind}-{utcnow():%Y%m%d-%H%M}.{fmt}"
     if fmt == "csv":
-        return csv_response(service.export_csv(acting_user(), kind), filename)
+        return csv_stream_response(service.export_csv_chunks(acting_user(), kind), filename)
     body = service.export_json(acting_user(), kind)
     return Response(
         body,

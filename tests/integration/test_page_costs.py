@@ -2,34 +2,17 @@
 request stays the same for 5 and for 40 participants a side (an N+1 query, one per participant or item, makes
 these fail), and at 500 participants each page stays under 300 KB of HTML."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 import sqlalchemy as sa
 
 from matchmaker.extensions import db
 from matchmaker.models import MeetingRequest, Registration, RequestStatus
 from tests.factories import add_crowd, add_meeting
+from tests.helpers import counting
 
 pytestmark = pytest.mark.usefixtures("request_context")
 
 MAX_HTML = 300_000
-
-
-@contextmanager
-def counting() -> Iterator[list[str]]:
-    """The SQL statements run inside the block."""
-    statements: list[str] = []
-
-    def listener(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def cost(client, url: str) -> tuple[int, int]:
