@@ -333,16 +333,17 @@ class Registration(db.Model):
 
 
 def with_items() -> tuple:
-    """Loader options for a query of many registrations: their offerings and needs with their themes, and
-    their users' roles and memberships, in one query per relation (not one per registration, which
-    `shown_items` would otherwise cost in a loop). Subquery loading, not "select IN": that one sends a query
-    per 500 parents, so its count would still grow with the event."""
+    """Loader options for a query of many registrations: their offerings and needs with their themes in one
+    query per relation (not one per registration, which `shown_items` would otherwise cost in a loop).
+    Subquery loading, not "select IN": that one sends a query per 500 parents, so its count would still grow
+    with the event. The users' roles and memberships (loaded with every user otherwise) are left out: lists of
+    participants do not show them, and the query-count tests fail if one starts to."""
     user = joinedload(Registration.user)
     return (
         subqueryload(Registration.offerings).subqueryload(Offering.themes),
         subqueryload(Registration.needs).subqueryload(Need.themes),
-        user.subqueryload(User.roles),
-        user.subqueryload(User.membership),
+        user.lazyload(User.roles),
+        user.lazyload(User.membership),
     )
 
 
