@@ -263,15 +263,27 @@ def export_csv(user: User, kind: str) -> str:
     return "".join(export_csv_chunks(user, kind))
 
 
-def export_json(user: User, kind: str) -> str:
+def export_json_chunks(user: User, kind: str) -> Iterator[str]:
+    """The JSON export as pieces of text, `EXPORT_BATCH` items at a time (like `export_csv_chunks`): one
+    document {"kind", "exported_at", "items": [...]}. Refusals are raised here, before the first piece."""
     _require(user)
     _check_kind(kind)
-    document = {
-        "kind": kind,
-        "exported_at": _iso(utcnow()) + "Z",
-        "items": list(_records(kind, user)),
-    }
-    return json.dumps(document, ensure_ascii=False, indent=1)
+    head = json.dumps({"kind": kind, "exported_at": _iso(utcnow()) + "Z"}, ensure_ascii=False, indent=1)
+    return _json_pieces(head[:-2] + ',\n "items": [', _records(kind, user))
+
+
+def _json_pieces(head: str, records: Iterator[dict]) -> Iterator[str]:
+    yield head
+    separator = "\n"
+    while batch := list(itertools.islice(records, EXPORT_BATCH)):
+        items = [json.dumps(record, ensure_ascii=False, indent=1).replace("\n", "\n  ") for record in batch]
+        yield separator + "  " + ",\n  ".join(items)
+        separator = ",\n"
+    yield ("\n ]\n}" if separator != "\n" else "]\n}")
+
+
+def export_json(user: User, kind: str) -> str:
+    return "".join(export_json_chunks(user, kind))
 
 
 # --------------------------------------------------------------------------------------------------

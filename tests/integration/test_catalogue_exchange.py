@@ -246,6 +246,18 @@ def test_the_csv_export_is_streamed_in_pieces_with_a_byte_order_mark_first(clien
     assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_the_json_export_is_streamed_as_one_document(client, organizer, catalogue):
+    _add_items("needs", catalogue["buyer"], 2500, 0)
+    response = client.get("/catalogue/exchange/export/needs.json", buffered=False)
+    assert response.is_streamed
+    pieces = list(response.response)
+    response.close()
+    assert len(pieces) >= 4
+    document = json.loads(b"".join(pieces).decode("utf-8"))
+    assert document["kind"] == "needs" and len(document["items"]) == 2501
+    assert document["items"][0]["themes"] and document["items"][0]["cpv_codes"]
+
+
 # --------------------------------------------------------------------------------------------------
 # Round trip
 
