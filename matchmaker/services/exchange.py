@@ -23,6 +23,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import defer
 
 from matchmaker.csvfiles import csv_chunks, restore
 from matchmaker.extensions import db
@@ -157,7 +158,8 @@ def _items(kind: str, user: User) -> Iterator:
     from matchmaker.services.catalogue import can_view
 
     model = _model(kind)
-    query = sa.select(model).order_by(model.organisation_id, model.id)
+    # The search text (every field folded together) is not exported: left in the database.
+    query = sa.select(model).options(defer(model.search_text)).order_by(model.organisation_id, model.id)
     query = query.execution_options(yield_per=EXPORT_BATCH)
     return (item for item in db.session.scalars(query) if can_view(user, item))
 
