@@ -4,8 +4,9 @@ loopback, beside one beat, against one database and one Redis.
 - a change made through one instance is seen through the other (PostgreSQL only: one SQLite file is not a
   database several hosts share);
 - each job runs once, although both workers consume and every message is sent twice;
-- a worker killed (kill -9 of its process group) in the middle of a job loses nothing: beat's sweeper hands the
-  job to the other worker once the lease ran out, which skips the steps already done (SQLite and PostgreSQL).
+- a worker killed (kill -9 of its process group) in the middle of a job loses nothing: beat's sweeper hands
+  the job to the other worker once the lease ran out, which skips the steps already done (SQLite and
+  PostgreSQL).
 
 Needs TEST_REDIS_URL (CI sets it); each module run has its own key prefix in Redis, deleted afterwards. The
 processes are this module's (started once, killed at its end) and run `tests/integration/worker_app.py`.
@@ -72,7 +73,7 @@ class Process:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     def kill(self) -> None:
-        """kill -9 of the whole process group (a Celery worker and its pool children, gunicorn and its worker)."""
+        """kill -9 of the process group: a Celery worker with its pool children, gunicorn with its worker."""
         if self.alive:
             os.killpg(self.popen.pid, signal.SIGKILL)
         self.popen.wait(timeout=10)
@@ -103,7 +104,16 @@ class Cluster:
     def start_worker(self, name: str) -> Process:
         return self.start(
             name,
-            *("celery", "-A", f"{WORKER_APP}:celery", "worker", "--hostname", f"{name}@%h", "--concurrency", "1"),
+            *(
+                "celery",
+                "-A",
+                f"{WORKER_APP}:celery",
+                "worker",
+                "--hostname",
+                f"{name}@%h",
+                "--concurrency",
+                "1",
+            ),
             *("--loglevel", "INFO", "--without-mingle", "--without-gossip", "--without-heartbeat"),
         )
 
@@ -125,7 +135,9 @@ class Cluster:
         return [p for p in self.processes if p.port is not None]
 
     def report(self) -> str:
-        return "\n".join(f"--- {p.name} ({'alive' if p.alive else 'dead'}):\n{p.output()[-3000:]}" for p in self.processes)
+        return "\n".join(
+            f"--- {p.name} ({'alive' if p.alive else 'dead'}):\n{p.output()[-3000:]}" for p in self.processes
+        )
 
     def wait_until_ready(self) -> None:
         deadline = time.monotonic() + STARTUP_SECONDS
@@ -134,9 +146,8 @@ class Cluster:
             for process in list(waiting):
                 if not process.alive:
                     raise AssertionError(f"{process.name} exited at start\n{self.report()}")
-                if process.port is None and READY_LINE in process.output():
-                    waiting.remove(process)
-                elif process.port is not None and answers(process.port):
+                ready = answers(process.port) if process.port else READY_LINE in process.output()
+                if ready:
                     waiting.remove(process)
             if time.monotonic() > deadline:
                 raise AssertionError(f"not ready after {STARTUP_SECONDS} s: {waiting}\n{self.report()}")
@@ -171,7 +182,9 @@ class Response:
     text: str
 
 
-def request(port: int, method: str, path: str, form: dict | None = None, cookies: dict | None = None) -> Response:
+def request(
+    port: int, method: str, path: str, form: dict | None = None, cookies: dict | None = None
+) -> Response:
     headers = {}
     body = None
     if form is not None:
@@ -229,7 +242,7 @@ def task_config(broker: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def cluster(database, broker, tmp_path_factory) -> Iterator[Cluster]:
-    """Two workers and beat; on PostgreSQL also two web instances. All started at once, ready when returned."""
+    """Two workers and beat; on PostgreSQL also two web instances. Started at once, ready when returned."""
     logs = tmp_path_factory.mktemp("cluster")
     env = {
         **os.environ,
@@ -242,7 +255,9 @@ def cluster(database, broker, tmp_path_factory) -> Iterator[Cluster]:
     try:
         cluster.start_worker("worker1")
         cluster.start_worker("worker2")
-        cluster.start("beat", "celery", "-A", f"{WORKER_APP}:celery", "beat", "-s", str(logs / "beat-schedule"))
+        cluster.start(
+            "beat", "celery", "-A", f"{WORKER_APP}:celery", "beat", "-s", str(logs / "beat-schedule")
+        )
         if database["url"].startswith("postgresql"):
             cluster.start_web("web-a")
             cluster.start_web("web-b")
@@ -276,7 +291,9 @@ def wait_for(check: Callable[[], Any], cluster: Cluster, what: str, seconds: flo
 
 
 def notes(user_id: int) -> list[dict]:
-    return [n.params for n in db.session.scalars(sa.select(Notification).where(Notification.user_id == user_id))]
+    return [
+        n.params for n in db.session.scalars(sa.select(Notification).where(Notification.user_id == user_id))
+    ]
 
 
 def jobs_finished(ids: list[int]) -> list[Job] | None:
@@ -298,7 +315,9 @@ def test_a_change_made_through_one_instance_is_seen_through_the_other(app, clust
     a, b = cluster.web
     supplier = make_supplier()
     visitor: dict = {}
-    logged_in = request(a.port, "POST", "/auth/login", {"email": supplier.user.email, "password": PASSWORD}, visitor)
+    logged_in = request(
+        a.port, "POST", "/auth/login", {"email": supplier.user.email, "password": PASSWORD}, visitor
+    )
     assert logged_in.status == 302, logged_in.text[:500]
 
     title = f"Cluster offering {secrets.token_hex(3)}"
@@ -320,7 +339,7 @@ def test_a_change_made_through_one_instance_is_seen_through_the_other(app, clust
     assert request(a.port, "GET", "/catalogue/offerings/new", cookies=visitor).status == 302  # to the login
 
 
-def test_each_job_runs_once_on_two_workers_though_every_message_is_sent_twice(app, cluster, sender, make_user):
+def test_each_job_runs_once_on_two_workers_though_each_message_is_sent_twice(app, cluster, sender, make_user):
     user_id = make_user().id
     with sender.app_context():
         jobs = [enqueue("test.mark", user_id=user_id, n=n, pause=0.05) for n in range(24)]

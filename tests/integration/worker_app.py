@@ -1,7 +1,7 @@
-"""The app of the test's own processes, built from the environment the test sets: the Celery app of the test
-workers and beat (`celery -A tests.integration.worker_app:celery worker`) and the WSGI app of the cluster test's web
-instances (`gunicorn tests.integration.worker_app:app`). The platform's app with the test job kinds, on the
-test database and a broker prefix of the test's own.
+"""The app of the test's own processes, built from the environment the test sets: the Celery app of the
+test workers and beat (`celery -A tests.integration.worker_app:celery worker`) and the WSGI app of the
+cluster test's web instances (`gunicorn tests.integration.worker_app:app`). The platform's app with the test
+job kinds, on the test database and a broker prefix of the test's own.
 
 A worker says "worker ready" on stderr once it consumes (the test waits for that line)."""
 
