@@ -291,9 +291,9 @@ def wait_for(check: Callable[[], Any], cluster: Cluster, what: str, seconds: flo
 
 
 def notes(user_id: int) -> list[dict]:
-    return [
-        n.params for n in db.session.scalars(sa.select(Notification).where(Notification.user_id == user_id))
-    ]
+    """What the test jobs did for the user (their notifications' parameters)."""
+    query = sa.select(Notification.params).where(Notification.user_id == user_id, Notification.kind == "test")
+    return list(db.session.scalars(query))
 
 
 def jobs_finished(ids: list[int]) -> list[Job] | None:
@@ -335,6 +335,16 @@ def test_a_change_made_through_one_instance_is_seen_through_the_other(app, clust
     assert published.status == 302
     assert title in request(a.port, "GET", offering).text  # published through B, public on A
 
+    # A job started by a request on A reaches a worker through the broker.
+    started = request(a.port, "POST", "/test/jobs/test.mark", {"user_id": supplier.user.id, "n": 1})
+    job_id = json.loads(started.text)["job"]
+    job = wait_for(lambda: jobs_finished([job_id]), cluster, "job started through A")[0]
+    assert (job.status, job.attempts, [note["n"] for note in notes(supplier.user.id)]) == (
+        JobStatus.DONE,
+        1,
+        [1],
+    )
+
     request(b.port, "POST", "/auth/logout", {}, visitor)
     assert request(a.port, "GET", "/catalogue/offerings/new", cookies=visitor).status == 302  # to the login
 
@@ -357,7 +367,7 @@ def test_each_job_runs_once_on_two_workers_though_each_message_is_sent_twice(app
 
 
 def test_a_killed_worker_loses_nothing(app, cluster, sender, make_user):
-    steps = 6
+    steps = 8
     user_id = make_user().id
     with sender.app_context():
         job = enqueue("test.steps", user_id=user_id, count=steps, pause=0.3)
