@@ -1,5 +1,6 @@
 """Job kinds used only by the task-queue tests (imported by them and by the test worker process)."""
 
+import os
 import time
 
 import sqlalchemy as sa
@@ -31,19 +32,28 @@ def refuses(ctx) -> None:
 
 @task("test.steps", max_attempts=5)
 def steps(ctx, user_id: int, count: int, pause: float = 0.0) -> dict:
-    """One notification per step, each committed with the step's record: a rerun must not repeat any."""
+    """One notification per step, each committed with the step's record: a rerun must not repeat any. Each
+    notes the process that made it (the cluster test kills the worker running the job)."""
     done = 0
     for step in range(count):
         key = f"step-{step}"
         if ctx.is_done(key):
             continue
         time.sleep(pause)
-        db.session.add(Notification(user_id=user_id, kind="test", params={"step": step}))
+        db.session.add(Notification(user_id=user_id, kind="test", params={"step": step, "pid": os.getpid()}))
         ctx.record(key)
         commit()
         done += 1
         ctx.progress((step + 1) / count, f"step {step + 1} of {count}")
     return {"ran": done}
+
+
+@task("test.mark")
+def mark(ctx, user_id: int, n: int, pause: float = 0.0) -> None:
+    """One notification naming `n` and the process that ran the job: a job run twice shows twice."""
+    time.sleep(pause)
+    db.session.add(Notification(user_id=user_id, kind="test", params={"n": n, "pid": os.getpid()}))
+    commit()
 
 
 @task("test.enqueues")
