@@ -2,12 +2,15 @@
 
     celery -A matchmaker.worker worker --concurrency 2 --loglevel INFO
     celery -A matchmaker.worker beat --loglevel INFO
+
+`celery -A module` takes the module's `app` attribute first (then `celery`), so `app` here is the Celery
+application; the Flask app it runs the jobs in is `flask_app`.
 """
 
 from matchmaker import create_app
 from matchmaker.tasks.celery_app import celery_of
 from matchmaker.tasks.registry import load_handlers
 
-app = create_app()
+flask_app = create_app()
 load_handlers()
-celery = celery_of(app)
+celery = app = celery_of(flask_app)

@@ -200,3 +200,42 @@ def test_the_sweeper_sends_again_a_job_whose_message_was_lost(app):
     assert sweep() == 1
     assert RAN == [("echo", "lost")]
     assert sweep() == 0
+
+
+@pytest.mark.parametrize("app_overrides", [{"TASK_MODE": "thread", "TASKS_PROPAGATE": False}], indirect=True)
+def test_the_embedded_mode_runs_jobs_in_a_thread_of_the_process(app, make_user):
+    """`make run` has no Redis: the web process runs its jobs in a thread pool, after the request's commit."""
+    import threading
+    import time
+
+    user = make_user()
+    job = enqueue("test.steps", user_id=user.id, count=3, pause=0.05)
+    commit()
+    job_id = job.id
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        db.session.rollback()  # see the other thread's commits
+        if db.session.get(Job, job_id).status == JobStatus.DONE:
+            break
+        time.sleep(0.05)
+    job = db.session.get(Job, job_id)
+    assert job.status == JobStatus.DONE and job.result == {"ran": 3}
+    assert notifications_by_step(user.id) == {0: 1, 1: 1, 2: 1}
+    assert any(thread.name.startswith("matchmaker-job") for thread in threading.enumerate()), [
+        t.name for t in threading.enumerate()
+    ]
+
+
+def test_the_embedded_ticker_enqueues_periodic_work_once_per_period_and_sweeps(app):
+    from matchmaker.tasks.periodic import tick
+
+    lost = Job(kind="test.echo", payload={"value": "lost"}, created_at=utcnow() - timedelta(minutes=5))
+    db.session.add(lost)
+    db.session.flush()
+    db.session.info.pop("tasks_flushed", None)
+    commit()
+    tick(app)
+    tick(app)
+    kinds = db.session.scalars(sa.select(Job.kind).where(Job.kind == "tasks.purge")).all()
+    assert kinds == ["tasks.purge"]
+    assert RAN == [("echo", "lost")]
