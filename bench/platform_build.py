@@ -27,7 +27,7 @@ BENCH_ITEMS = 5  # published offerings of the bench supplier, open needs of the 
 
 
 def _now() -> datetime:
-    return datetime.utcnow().replace(microsecond=0)  # noqa: DTZ003 - the models store naive UTC
+    return datetime.utcnow().replace(microsecond=0)
 
 
 def _insert(conn, table: sa.Table, rows: list[dict], batch: int = 5000) -> None:
@@ -39,11 +39,11 @@ def _copy(conn, table: sa.Table, columns: list[str], rows) -> int:
     """COPY rows (tuples in `columns` order) into a table: the search words are millions of rows."""
     raw = conn.connection.driver_connection
     count = 0
-    with raw.cursor() as cursor:
-        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-                count += 1
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
     return count
 
 
@@ -80,38 +80,55 @@ def build(url: str, items: int, log=print) -> dict:
         domains = ("kb", "ewi", "ov", "wvg", "mow", "omg", "lv", "cjsm")
         for oid in range(1, n_orgs + 1):
             gov = oid <= n_gov
-            orgs.append({
-                "id": oid,
-                "name": (f"{rng.choice(('Stad', 'Gemeente', 'Agentschap', 'Ville de'))} "
-                         f"{rng.choice(('Noord', 'Zuid', 'Oost', 'West', 'Centrum'))} {oid}")
-                if gov else f"{rng.choice(('Innova', 'Techno', 'Green', 'Data', 'Smart'))}"
-                            f"{rng.choice(('Lab', 'Works', 'Systems', 'Solutions'))} {oid} bv",
-                "kind": "government" if gov else rng.choice(kinds),
-                "policy_domain": rng.choice(domains) if gov else None,
-                "website": f"https://org{oid}.example.be",
-                "description": "",
-                "created_at": now,
-                "updated_at": now,
-            })  # fmt: skip
-            users.append({
-                "id": oid,
-                "email": f"user{oid}@bench.example",
+            orgs.append(
+                {
+                    "id": oid,
+                    "name": (
+                        f"{rng.choice(('Stad', 'Gemeente', 'Agentschap', 'Ville de'))} "
+                        f"{rng.choice(('Noord', 'Zuid', 'Oost', 'West', 'Centrum'))} {oid}"
+                    )
+                    if gov
+                    else f"{rng.choice(('Innova', 'Techno', 'Green', 'Data', 'Smart'))}"
+                    f"{rng.choice(('Lab', 'Works', 'Systems', 'Solutions'))} {oid} bv",
+                    "kind": "government" if gov else rng.choice(kinds),
+                    "policy_domain": rng.choice(domains) if gov else None,
+                    "website": f"https://org{oid}.example.be",
+                    "description": "",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            users.append(
+                {
+                    "id": oid,
+                    "email": f"user{oid}@bench.example",
+                    "password_hash": password_hash,
+                    "display_name": f"Medewerker {oid}",
+                    "language": rng.choices(("nl", "fr", "en"), (6, 3, 1))[0],
+                    "email_confirmed_at": now,
+                    "active": True,
+                    "created_at": now,
+                    "auth_version": 1,
+                }
+            )
+            roles.append({"user_id": oid, "role": "buyer" if gov else "supplier", "granted_at": now})
+            members.append(
+                {"id": oid, "user_id": oid, "organisation_id": oid, "role": "admin", "joined_at": now}
+            )
+        organizer_id = n_orgs + 1
+        users.append(
+            {
+                "id": organizer_id,
+                "email": "organizer@bench.example",
                 "password_hash": password_hash,
-                "display_name": f"Medewerker {oid}",
-                "language": rng.choices(("nl", "fr", "en"), (6, 3, 1))[0],
+                "display_name": "Bench organizer",
+                "language": "en",
                 "email_confirmed_at": now,
                 "active": True,
                 "created_at": now,
                 "auth_version": 1,
-            })
-            roles.append({"user_id": oid, "role": "buyer" if gov else "supplier", "granted_at": now})
-            members.append({"id": oid, "user_id": oid, "organisation_id": oid, "role": "admin", "joined_at": now})
-        organizer_id = n_orgs + 1
-        users.append({
-            "id": organizer_id, "email": "organizer@bench.example", "password_hash": password_hash,
-            "display_name": "Bench organizer", "language": "en", "email_confirmed_at": now, "active": True,
-            "created_at": now, "auth_version": 1,
-        })  # fmt: skip
+            }
+        )
         roles += [{"user_id": organizer_id, "role": r, "granted_at": now} for r in ("organizer", "admin")]
         _insert(conn, tables["organisation"], orgs)
         _insert(conn, tables["user_account"], users)
@@ -184,9 +201,10 @@ def build(url: str, items: int, log=print) -> dict:
                 theme_rows += [{f"{kind}_id": item_id, "theme_id": t} for t in item_themes]
                 token_buffer[kind].extend(
                     (r["token"], item_id, r["weight"])
-                    for r in token_rows(kind, item_id, row["title"], row["summary"], row["keywords"],
-                                        row["search_text"])
-                )  # fmt: skip
+                    for r in token_rows(
+                        kind, item_id, row["title"], row["summary"], row["keywords"], row["search_text"]
+                    )
+                )
             _insert(conn, tables[kind], rows, batch=2000)
             _insert(conn, tables[f"{kind}_cpv_code"], codes_rows)
             _insert(conn, tables[f"{kind}_theme"], theme_rows)
@@ -200,21 +218,35 @@ def build(url: str, items: int, log=print) -> dict:
         log(f"  {n_needs} open needs ({time.perf_counter() - started:.1f} s)")
         make_items("offering", BENCH_ITEMS, 1, lambda i: bench_supplier_org, "published")
         make_items(
-            "offering", n_offerings - BENCH_ITEMS, BENCH_ITEMS + 1,
-            lambda i: supplier_orgs[i % len(supplier_orgs)], "published",
-        )  # fmt: skip
+            "offering",
+            n_offerings - BENCH_ITEMS,
+            BENCH_ITEMS + 1,
+            lambda i: supplier_orgs[i % len(supplier_orgs)],
+            "published",
+        )
         # Drafts that copy the text of a random need: once published, that need's proposals must show them.
         targets = rng.sample(need_rows[BENCH_ITEMS:], DRAFTS)
         mirrored = [
-            {"language": n["language"], "title": n["title"], "summary": n["summary"],
-             "description": n["challenge"], "keywords": n["keywords"],
-             "cpv": [r[0] for r in conn.execute(sa.text("SELECT code FROM need_cpv_code WHERE need_id = :i"),
-                                                {"i": n["id"]})]}
+            {
+                "language": n["language"],
+                "title": n["title"],
+                "summary": n["summary"],
+                "description": n["challenge"],
+                "keywords": n["keywords"],
+                "cpv": [
+                    r[0]
+                    for r in conn.execute(
+                        sa.text("SELECT code FROM need_cpv_code WHERE need_id = :i"), {"i": n["id"]}
+                    )
+                ],
+            }
             for n in targets
-        ]  # fmt: skip
+        ]
         first_draft = n_offerings + 1
         make_items("offering", DRAFTS, first_draft, lambda i: bench_supplier_org, "draft", source=mirrored)
-        log(f"  {n_offerings} published offerings and {DRAFTS} drafts ({time.perf_counter() - started:.1f} s)")
+        log(
+            f"  {n_offerings} published offerings and {DRAFTS} drafts ({time.perf_counter() - started:.1f} s)"
+        )
         for kind, column in (("offering", "offering_id"), ("need", "need_id")):
             table = search_index.token_table(kind)
             count = _copy(conn, table, ["token", column, "weight"], token_buffer[kind])
@@ -226,10 +258,9 @@ def build(url: str, items: int, log=print) -> dict:
         # Sequences past the ids given here.
         for name in tables:
             if "id" in tables[name].c and isinstance(tables[name].c.id.type, sa.Integer):
-                conn.execute(sa.text(
-                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                    f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {name}), 1))"
-                ))  # fmt: skip
+                # The table names are the models' own, not input.
+                query = f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM {name}), 1))"  # noqa: E501, S608
+                conn.execute(sa.text(query))
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("VACUUM ANALYZE"))
     engine.dispose()
@@ -255,51 +286,95 @@ def _event(conn, tables, organizer_id: int, gov_orgs, supplier_orgs, n_offerings
     TABLES tables and a published agenda of one meeting per table and slot."""
     event_id = 1
     first_day = date.today() + timedelta(days=30)
-    _insert(conn, tables["event"], [{
-        "id": event_id, "title": "Innovatiebeurs Vlaanderen (bench)", "description": "Meet & greet.",
-        "venue_address": "Havenlaan 88, 1000 Brussel", "room_plan_note": "", "online_url": "",
-        "admission": "automatic", "max_open_requests": 10, "status": "agenda_published",
-        "organizer_id": organizer_id, "created_at": now, "updated_at": now,
-    }])  # fmt: skip
+    _insert(
+        conn,
+        tables["event"],
+        [
+            {
+                "id": event_id,
+                "title": "Innovatiebeurs Vlaanderen (bench)",
+                "description": "Meet & greet.",
+                "venue_address": "Havenlaan 88, 1000 Brussel",
+                "room_plan_note": "",
+                "online_url": "",
+                "admission": "automatic",
+                "max_open_requests": 10,
+                "status": "agenda_published",
+                "organizer_id": organizer_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
+    )
     days, slots, meeting_slots = [], [], []
     slot_id = 0
     for d in range(DAYS):
         day = first_day + timedelta(days=d)
-        days.append({"id": d + 1, "event_id": event_id, "day": day, "start_time": clock(9),
-                     "end_time": clock(17, 40), "slot_minutes": 20})  # fmt: skip
+        days.append(
+            {
+                "id": d + 1,
+                "event_id": event_id,
+                "day": day,
+                "start_time": clock(9),
+                "end_time": clock(17, 40),
+                "slot_minutes": 20,
+            }
+        )
         start = datetime.combine(day, clock(9))
         for i in range(SLOTS_PER_DAY + 1):
             slot_id += 1
             kind = "break" if i == 12 else "meeting"
-            slots.append({
-                "id": slot_id, "event_id": event_id, "day_id": d + 1,
-                "starts_at": start + timedelta(minutes=20 * i), "ends_at": start + timedelta(minutes=20 * (i + 1)),
-                "kind": kind, "label": "Lunch" if kind == "break" else "",
-            })  # fmt: skip
+            slots.append(
+                {
+                    "id": slot_id,
+                    "event_id": event_id,
+                    "day_id": d + 1,
+                    "starts_at": start + timedelta(minutes=20 * i),
+                    "ends_at": start + timedelta(minutes=20 * (i + 1)),
+                    "kind": kind,
+                    "label": "Lunch" if kind == "break" else "",
+                }
+            )
             if kind == "meeting":
                 meeting_slots.append(slot_id)
     _insert(conn, tables["event_day"], days)
     _insert(conn, tables["slot"], slots)
-    _insert(conn, tables["event_table"], [
-        {"id": t, "event_id": event_id, "number": t, "name": ""} for t in range(1, TABLES + 1)
-    ])  # fmt: skip
+    _insert(
+        conn,
+        tables["event_table"],
+        [{"id": t, "event_id": event_id, "number": t, "name": ""} for t in range(1, TABLES + 1)],
+    )
     # Registrations 1..PER_ROLE are buyers (organisation = user = 1..), then the suppliers.
     registrations, reg_needs, reg_offers, reg_slots = [], [], [], []
     need_of_org = dict(
         conn.execute(sa.text("SELECT organisation_id, MIN(id) FROM need GROUP BY organisation_id")).all()
     )
-    offer_of_org = dict(conn.execute(sa.text(
-        "SELECT organisation_id, MIN(id) FROM offering WHERE status = 'published' GROUP BY organisation_id"
-    )).all())  # fmt: skip
+    offer_of_org = dict(
+        conn.execute(
+            sa.text(
+                "SELECT organisation_id, MIN(id) FROM offering WHERE status = 'published' "
+                "GROUP BY organisation_id"
+            )
+        ).all()
+    )
     for r in range(2 * PER_ROLE):
         buyer = r < PER_ROLE
         org = gov_orgs[r] if buyer else supplier_orgs[r - PER_ROLE]
         rid = r + 1
-        registrations.append({
-            "id": rid, "event_id": event_id, "user_id": org, "organisation_id": org,
-            "role": "buyer" if buyer else "supplier", "status": "approved", "max_meetings": 12,
-            "created_at": now, "updated_at": now, "decided_at": now,
-        })  # fmt: skip
+        registrations.append(
+            {
+                "id": rid,
+                "event_id": event_id,
+                "user_id": org,
+                "organisation_id": org,
+                "role": "buyer" if buyer else "supplier",
+                "status": "approved",
+                "max_meetings": 12,
+                "created_at": now,
+                "updated_at": now,
+                "decided_at": now,
+            }
+        )
         if buyer and org in need_of_org:
             reg_needs.append({"registration_id": rid, "need_id": need_of_org[org]})
         if not buyer and org in offer_of_org:
@@ -316,13 +391,26 @@ def _event(conn, tables, organizer_id: int, gov_orgs, supplier_orgs, n_offerings
             supplier = (buyer + 7 * s_index + 1) % PER_ROLE
             first, second = buyer + 1, PER_ROLE + supplier + 1
             mid = len(meetings) + 1
-            meetings.append({
-                "id": mid, "event_id": event_id, "slot_id": slot, "table_id": t + 1,
-                "first_registration_id": first, "second_registration_id": second, "source": "mutual",
-                "weight": 3, "locked": True, "published": True, "uid": f"meeting-{uuid.uuid4()}@bench",
-                "sequence": 0, "notice_pending": False, "created_at": now, "updated_at": now,
-                "cancel_reason": "",
-            })  # fmt: skip
+            meetings.append(
+                {
+                    "id": mid,
+                    "event_id": event_id,
+                    "slot_id": slot,
+                    "table_id": t + 1,
+                    "first_registration_id": first,
+                    "second_registration_id": second,
+                    "source": "mutual",
+                    "weight": 3,
+                    "locked": True,
+                    "published": True,
+                    "uid": f"meeting-{uuid.uuid4()}@bench",
+                    "sequence": 0,
+                    "notice_pending": False,
+                    "created_at": now,
+                    "updated_at": now,
+                    "cancel_reason": "",
+                }
+            )
             attendees += [
                 {"id": 2 * mid - 1, "meeting_id": mid, "slot_id": slot, "registration_id": first},
                 {"id": 2 * mid, "meeting_id": mid, "slot_id": slot, "registration_id": second},

@@ -11,16 +11,65 @@ LANGS = ("nl", "fr", "en")
 LANG_WEIGHTS = (6, 3, 2)
 
 # CPV divisions where innovation procurement happens (equipment, IT, construction, energy, health, ...).
-DIVISIONS = ("09", "30", "31", "32", "33", "34", "35", "38", "39", "42", "43", "44", "45", "48", "50", "51",
-             "60", "64", "65", "71", "72", "73", "77", "79", "80", "85", "90", "92")  # fmt: skip
+DIVISIONS = (
+    "09",
+    "30",
+    "31",
+    "32",
+    "33",
+    "34",
+    "35",
+    "38",
+    "39",
+    "42",
+    "43",
+    "44",
+    "45",
+    "48",
+    "50",
+    "51",
+    "60",
+    "64",
+    "65",
+    "71",
+    "72",
+    "73",
+    "77",
+    "79",
+    "80",
+    "85",
+    "90",
+    "92",
+)
 
-PLACES = ("Gent", "Antwerpen", "Leuven", "Brugge", "Hasselt", "Mechelen", "Kortrijk", "Aalst", "Genk",
-          "Oostende", "Sint-Niklaas", "Turnhout", "Roeselare", "Brussel", "Liège", "Namur")  # fmt: skip
+PLACES = (
+    "Gent",
+    "Antwerpen",
+    "Leuven",
+    "Brugge",
+    "Hasselt",
+    "Mechelen",
+    "Kortrijk",
+    "Aalst",
+    "Genk",
+    "Oostende",
+    "Sint-Niklaas",
+    "Turnhout",
+    "Roeselare",
+    "Brussel",
+    "Liège",
+    "Namur",
+)
 
 NEED = {
     "nl": {
-        "title": ["Innovatieve aanpak voor {a}", "Slimme oplossing voor {a}", "Duurzame {a} voor onze diensten",
-                  "Zoektocht naar betere {a}", "Proefproject {a} in {place}"],  # fmt: skip
+        "title": [
+            "Innovatieve aanpak voor {a}",
+            "Slimme oplossing voor {a}",
+            "Duurzame {a} voor onze diensten",
+            "Zoektocht naar betere {a}",
+            "Proefproject {a} in {place}",
+        ],
         "sentences": [
             "De stad {place} zoekt een innovatieve oplossing voor {a}.",
             "Vandaag gebeurt dit grotendeels manueel, wat veel tijd en geld kost.",
@@ -38,8 +87,13 @@ NEED = {
         ],
     },
     "fr": {
-        "title": ["Approche innovante pour {a}", "Solution intelligente de {a}", "{a} durable pour nos services",
-                  "Recherche de meilleurs {a}", "Projet pilote {a} à {place}"],  # fmt: skip
+        "title": [
+            "Approche innovante pour {a}",
+            "Solution intelligente de {a}",
+            "{a} durable pour nos services",
+            "Recherche de meilleurs {a}",
+            "Projet pilote {a} à {place}",
+        ],
         "sentences": [
             "La ville de {place} cherche une solution innovante pour {a}.",
             "Aujourd'hui ce travail est surtout manuel, ce qui coûte beaucoup de temps et d'argent.",
@@ -57,8 +111,13 @@ NEED = {
         ],
     },
     "en": {
-        "title": ["Innovative approach to {a}", "Smart solution for {a}", "Sustainable {a} for our services",
-                  "Looking for better {a}", "Pilot project {a} in {place}"],  # fmt: skip
+        "title": [
+            "Innovative approach to {a}",
+            "Smart solution for {a}",
+            "Sustainable {a} for our services",
+            "Looking for better {a}",
+            "Pilot project {a} in {place}",
+        ],
         "sentences": [
             "The city of {place} is looking for an innovative solution for {a}.",
             "Today this work is mostly done by hand, which costs a lot of time and money.",
@@ -79,8 +138,13 @@ NEED = {
 
 OFFER = {
     "nl": {
-        "title": ["{a} met sensoren en open data", "Platform voor {a}", "Circulaire {a}",
-                  "Automatische opvolging van {a}", "{a} als dienst"],  # fmt: skip
+        "title": [
+            "{a} met sensoren en open data",
+            "Platform voor {a}",
+            "Circulaire {a}",
+            "Automatische opvolging van {a}",
+            "{a} als dienst",
+        ],
         "sentences": [
             "Ons bedrijf ontwikkelt {a} voor lokale besturen en zorginstellingen.",
             "De oplossing combineert sensoren, een open platform en een eenvoudige mobiele app.",
@@ -92,8 +156,13 @@ OFFER = {
         ],
     },
     "fr": {
-        "title": ["{a} avec capteurs et données ouvertes", "Plateforme de {a}", "{a} circulaire",
-                  "Suivi automatique de {a}", "{a} en tant que service"],  # fmt: skip
+        "title": [
+            "{a} avec capteurs et données ouvertes",
+            "Plateforme de {a}",
+            "{a} circulaire",
+            "Suivi automatique de {a}",
+            "{a} en tant que service",
+        ],
         "sentences": [
             "Notre entreprise développe {a} pour les pouvoirs locaux et les institutions de soins.",
             "La solution combine des capteurs, une plateforme ouverte et une application mobile simple.",
@@ -105,8 +174,13 @@ OFFER = {
         ],
     },
     "en": {
-        "title": ["{a} with sensors and open data", "Platform for {a}", "Circular {a}",
-                  "Automatic follow-up of {a}", "{a} as a service"],  # fmt: skip
+        "title": [
+            "{a} with sensors and open data",
+            "Platform for {a}",
+            "Circular {a}",
+            "Automatic follow-up of {a}",
+            "{a} as a service",
+        ],
         "sentences": [
             "Our company develops {a} for local governments and care institutions.",
             "The solution combines sensors, an open platform and a simple mobile app.",
