@@ -1,7 +1,8 @@
 """CSV files for spreadsheets: one rule against formula injection, one writer, one download response.
 
 Every CSV export goes through here: services build rows and turn them into text with `csv_text`; routes send
-the text with `csv_response`.
+the text with `csv_response`. Exports that grow with the catalogue hand a generator of rows to `csv_chunks`
+and send the pieces with `csv_stream_response`, so that no worker holds the whole file.
 
 The rule (OWASP, "CSV injection"): a spreadsheet runs a cell as a formula when its text starts with = + - or @
 (and tab or carriage return can hide such a start). Such a text gets a leading apostrophe, which spreadsheets
@@ -13,11 +14,11 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from flask import Response
+from flask import Response, stream_with_context
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
@@ -53,14 +54,27 @@ def safe_cell(value: Any) -> str:
     return neutralise(str(value))
 
 
-def csv_text(rows: Iterable[Iterable[Any]]) -> str:
+def csv_chunks(rows: Iterable[Iterable[Any]], rows_per_chunk: int = 1000) -> Iterator[str]:
     """The rows as CSV text (comma-separated, CRLF line ends as RFC 4180 says), every cell through
-    `safe_cell`. Without the byte-order mark: `csv_response` adds it."""
+    `safe_cell`, in pieces of `rows_per_chunk` rows. Without the byte-order mark: the responses add it."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    pending = 0
     for row in rows:
         writer.writerow([safe_cell(value) for value in row])
-    return buffer.getvalue()
+        pending += 1
+        if pending >= rows_per_chunk:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    if pending:
+        yield buffer.getvalue()
+
+
+def csv_text(rows: Iterable[Iterable[Any]]) -> str:
+    """The rows as one CSV text (see `csv_chunks`)."""
+    return "".join(csv_chunks(rows))
 
 
 def safe_filename(name: str) -> str:
@@ -70,14 +84,27 @@ def safe_filename(name: str) -> str:
     return f"{stem}.csv"
 
 
+def _download_headers(filename: str) -> dict[str, str]:
+    return {
+        "Content-Type": MIMETYPE,
+        "Content-Disposition": f'attachment; filename="{safe_filename(filename)}"',
+        "Cache-Control": "no-store",
+    }
+
+
 def csv_response(text: str, filename: str) -> Response:
     """A download of CSV text: UTF-8 with a byte-order mark, as an attachment, never cached (exports hold
     personal data)."""
-    return Response(
-        (BOM + text).encode("utf-8"),
-        headers={
-            "Content-Type": MIMETYPE,
-            "Content-Disposition": f'attachment; filename="{safe_filename(filename)}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return Response((BOM + text).encode("utf-8"), headers=_download_headers(filename))
+
+
+def csv_stream_response(chunks: Iterable[str], filename: str) -> Response:
+    """The same download, sent piece by piece as `chunks` (e.g. `csv_chunks` of a generator of rows) are made.
+    The request's context stays open until the last piece is sent, so the chunks may read the database."""
+
+    def body() -> Iterator[bytes]:
+        yield BOM.encode("utf-8")
+        for chunk in chunks:
+            yield chunk.encode("utf-8")
+
+    return Response(stream_with_context(body()), headers=_download_headers(filename))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -461,3 +462,123 @@ def add_year(organisation, year, budget_cents, *amounts, route="public_procureme
         )
     db.session.commit()
     return row
+
+
+# --------------------------------------------------------------------------------------------------
+# A crowd: hundreds of participants written in bulk (a few INSERT statements, not one per row), for the tests
+# that count queries and measure pages at the size of a real event.
+
+CROWD_WORDS = [
+    *("radar", "cyclists", "traffic", "lights", "sensors", "detection", "mobility", "buses", "charging"),
+    *("parking", "air", "quality", "schools", "energy", "buildings", "heating", "lighting", "water"),
+    *("drones", "bridges", "maintenance", "waste", "recycling", "data", "platform"),
+]
+
+
+def add_crowd(
+    event: Event, buyers: int, suppliers: int, theme: Theme | None = None, items: int = 1
+) -> list[int]:
+    """`buyers` buyers and `suppliers` suppliers, each with an organisation, `items` open needs or published
+    offerings (with `theme` when given) and an approved registration in `event`. Returns the registration
+    ids, buyers first."""
+    from matchmaker.models import Role, UserRole, registration_need, registration_offering
+    from matchmaker.models.catalogue import need_theme, offering_theme
+
+    tag = uuid.uuid4().hex[:8]
+    now = utcnow()
+    password_hash = accounts.hash_password(PASSWORD)
+    people = [("buyer", n) for n in range(buyers)] + [("supplier", n) for n in range(suppliers)]
+
+    def insert(model, rows):
+        statement = sa.insert(model).returning(model.id, sort_by_parameter_order=True)
+        return list(db.session.scalars(statement, rows))
+
+    user_ids = insert(
+        User,
+        [
+            {
+                "email": f"{role}{n}-{tag}@crowd.example.org",
+                "password_hash": password_hash,
+                "display_name": f"{role.title()} {n:04d}",
+                "language": "en",
+                "email_confirmed_at": now,
+            }
+            for role, n in people
+        ],
+    )
+    db.session.execute(
+        sa.insert(UserRole),
+        [
+            {"user_id": uid, "role": Role.BUYER if role == "buyer" else Role.SUPPLIER}
+            for uid, (role, _n) in zip(user_ids, people, strict=True)
+        ],
+    )
+    organisation_ids = insert(
+        Organisation,
+        [
+            {
+                "name": f"{'Agency' if role == 'buyer' else 'Start-up'} {n:04d}",
+                "kind": "government" if role == "buyer" else "startup",
+            }
+            for role, n in people
+        ],
+    )
+    db.session.execute(
+        sa.insert(Membership),
+        [
+            {"user_id": uid, "organisation_id": oid, "role": MembershipRole.ADMIN}
+            for uid, oid in zip(user_ids, organisation_ids, strict=True)
+        ],
+    )
+
+    def words(n: int) -> str:
+        return " ".join(CROWD_WORDS[(n * 7 + k * 3) % len(CROWD_WORDS)] for k in range(4))
+
+    registration_ids = insert(
+        Registration,
+        [
+            {"event_id": event.id, "user_id": uid, "organisation_id": oid, "role": role, "status": "approved"}
+            for uid, oid, (role, _n) in zip(user_ids, organisation_ids, people, strict=True)
+        ],
+    )
+    for role, model, link, theme_link, status in (
+        ("buyer", Need, registration_need, need_theme, NeedStatus.OPEN),
+        ("supplier", Offering, registration_offering, offering_theme, OfferingStatus.PUBLISHED),
+    ):
+        owners = [
+            (oid, rid, n)
+            for oid, rid, (r, n) in zip(organisation_ids, registration_ids, people, strict=True)
+            if r == role
+        ]
+        if not owners:
+            continue
+        rows = []
+        for oid, _rid, n in owners:
+            for k in range(items):
+                text = words(n + k)
+                rows.append(
+                    {
+                        "organisation_id": oid,
+                        "title": f"{text.capitalize()} {n:04d}.{k}",
+                        "summary": f"We bring {text} to the {role}s of the event.",
+                        "status": status,
+                        "published_at": now,
+                        "search_text": text,
+                    }
+                )
+        item_ids = insert(model, rows)
+        column = "need_id" if model is Need else "offering_id"
+        db.session.execute(
+            sa.insert(link),
+            [
+                {"registration_id": rid, column: item_ids[index * items + k]}
+                for index, (_oid, rid, _n) in enumerate(owners)
+                for k in range(items)
+            ],
+        )
+        if theme is not None:
+            db.session.execute(
+                sa.insert(theme_link), [{column: item_id, "theme_id": theme.id} for item_id in item_ids]
+            )
+    db.session.commit()
+    return registration_ids

@@ -1,8 +1,10 @@
 """Helpers of the tests that are neither factories nor fixtures: form data, a URL for any route, finding a
 slot, changes made behind the services' back (moving an event into the past, moving or cancelling a meeting
-as the scheduler does), and races between threads (PostgreSQL)."""
+as the scheduler does), races between threads (PostgreSQL), and counting the SQL statements a block runs."""
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -194,3 +196,22 @@ def race(
     for thread in threads:
         thread.join(timeout=timeout)
     return results
+
+
+# --------------------------------------------------------------------------------------------------
+# Counting queries
+
+
+@contextmanager
+def counting() -> Iterator[list[str]]:
+    """The SQL statements run inside the block (a `before_cursor_execute` listener on the app's engine)."""
+    statements: list[str] = []
+
+    def listener(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)

@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import Response, abort, flash, render_template, request
+from flask import Response, abort, flash, render_template, request, stream_with_context
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
@@ -11,7 +11,7 @@ from wtforms import SelectChoice, SelectField
 
 from matchmaker.auth.sessions import acting_user
 from matchmaker.catalogue import bp
-from matchmaker.csvfiles import MIMETYPE, csv_response
+from matchmaker.csvfiles import MIMETYPE, csv_stream_response
 from matchmaker.models import utcnow
 from matchmaker.services import ServiceError
 from matchmaker.services import exchange as service
@@ -64,10 +64,10 @@ def export(kind: str, fmt: str):
         abort(404)
     filename = f"matchmaker-{kind}-{utcnow():%Y%m%d-%H%M}.{fmt}"
     if fmt == "csv":
-        return csv_response(service.export_csv(acting_user(), kind), filename)
-    body = service.export_json(acting_user(), kind)
+        return csv_stream_response(service.export_csv_chunks(acting_user(), kind), filename)
+    chunks = service.export_json_chunks(acting_user(), kind)
     return Response(
-        body,
+        stream_with_context(chunk.encode("utf-8") for chunk in chunks),
         mimetype=FORMATS[fmt].split(";")[0],
         headers={
             "Content-Type": FORMATS[fmt],

@@ -91,6 +91,7 @@ def _slots_by_day(event: Event) -> list[tuple]:
 
 
 PARTICIPANTS_PER_PAGE = 40
+DASHBOARD_REGISTRATIONS_PER_PAGE = 50
 
 
 @bp.get("/")
@@ -350,10 +351,14 @@ def change_status(event_id: int):
 @login_required
 def dashboard(event_id: int):
     event = _managed(event_id)
+    board = events_service.dashboard(event)
     return render_template(
         "events/dashboard.html",
         event=event,
-        board=events_service.dashboard(event),
+        board=board,
+        registrations=paginate_list(
+            board.all_registrations, request.args.get("page", type=int), DASHBOARD_REGISTRATIONS_PER_PAGE
+        ),
         transitions=events_service.allowed_transitions(event),
         requests_open=event_rules.requests_are_open(event),
         action_form=ActionForm(),
@@ -536,12 +541,24 @@ def participants(event_id: int):
         language=current_language(),
     )
     mine = directory.mine
+    # One list, the recommendations first, cut into pages: a page shows its share of each (explanations
+    # only for the recommendations on it), whatever the size of the event.
+    page = paginate_list(
+        directory.recommendations + directory.others,
+        request.args.get("page", type=int),
+        PARTICIPANTS_PER_PAGE,
+    )
+    recommended = len(directory.recommendations)
+    first = (page.page - 1) * page.per_page
+    shown_recommendations = page.items[: max(0, recommended - first)]
     return render_template(
         "events/participants.html",
         event=event,
         mine=mine,
-        recommendations=directory.recommendations,
-        others=paginate_list(directory.others, request.args.get("page", type=int), PARTICIPANTS_PER_PAGE),
+        page=page,
+        recommendations=shown_recommendations,
+        others=page.items[len(shown_recommendations) :],
+        any_recommended=recommended > 0,
         total=directory.total,
         role=directory.role,
         theme=directory.theme_id,

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy.orm import selectinload
 
 from matchmaker import links
 from matchmaker.csvfiles import csv_text
@@ -44,7 +45,7 @@ from matchmaker.models import (
     User,
     utcnow,
 )
-from matchmaker.models.events import EVENT_TIMEZONE
+from matchmaker.models.events import EVENT_TIMEZONE, with_items
 from matchmaker.services import Invalid, ServiceError, commit, scheduling, unit_of_work
 from matchmaker.services.event_rules import (
     TZ,
@@ -539,14 +540,22 @@ class Dashboard:
     all_registrations: list[Registration]
 
 
-def dashboard(event: Event) -> Dashboard:
-    registrations = list(
+def _registrations(event: Event, *options) -> list[Registration]:
+    """Every registration of the event in the order they came, with what they bring (a query per relation)."""
+    return list(
         db.session.scalars(
-            sa.select(Registration).where(Registration.event_id == event.id).order_by(Registration.created_at)
+            sa.select(Registration)
+            .where(Registration.event_id == event.id)
+            .order_by(Registration.created_at, Registration.id)
+            .options(*with_items(), *options)
         )
         .unique()
         .all()
     )
+
+
+def dashboard(event: Event) -> Dashboard:
+    registrations = _registrations(event)
     by_role_status = Counter((r.role, r.status) for r in registrations)
     request_rows = db.session.execute(
         sa.select(MeetingRequest.status, sa.func.count())
@@ -600,7 +609,7 @@ def participants_csv(event: Event) -> str:
             _("Registered on"),
         ]
     ]
-    for r in dashboard(event).all_registrations:
+    for r in _registrations(event, selectinload(Registration.available_slots)):
         rows.append(
             [
                 r.id,
@@ -637,7 +646,8 @@ def requests_csv(event: Event) -> str:
     requests = db.session.scalars(
         sa.select(MeetingRequest)
         .where(MeetingRequest.event_id == event.id)
-        .order_by(MeetingRequest.created_at)
+        .order_by(MeetingRequest.created_at, MeetingRequest.id)
+        .options(selectinload(MeetingRequest.from_registration), selectinload(MeetingRequest.to_registration))
     ).all()
     for q in requests:
         rows.append(

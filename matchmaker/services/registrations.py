@@ -30,6 +30,7 @@ from matchmaker.models import (
     User,
     utcnow,
 )
+from matchmaker.models.events import with_items
 from matchmaker.services import ServiceError, commit, matching
 from matchmaker.services.accounts import account_deletion_hook, get_user_by_email, personal_data_exporter
 from matchmaker.services.event_rules import can_manage, event_path, registration_is_open, require_manager
@@ -349,9 +350,9 @@ def who_is_here(
     everyone = [
         r
         for r in db.session.scalars(
-            sa.select(Registration).where(
-                Registration.event_id == event.id, Registration.status == RegistrationStatus.APPROVED
-            )
+            sa.select(Registration)
+            .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.APPROVED)
+            .options(*with_items())
         ).unique()
         if not (mine and r.id == mine.id)
     ]

@@ -10,11 +10,12 @@ import sqlalchemy as sa
 
 from matchmaker.extensions import db
 from matchmaker.models import Need, Offering, Theme
-from matchmaker.models.catalogue import NeedCpvCode, OfferingCpvCode
+from matchmaker.models.catalogue import NeedCpvCode, OfferingCpvCode, need_theme, offering_theme
 from matchmaker.services import exchange
 from matchmaker.services.catalogue import update_search_text
 from matchmaker.services.search import SearchParams, search_catalogue
 from matchmaker.services.themes import ensure_default_themes
+from tests.helpers import counting
 
 FUTURE = (date.today() + timedelta(days=200)).isoformat()
 
@@ -182,6 +183,79 @@ def test_administrators_export_includes_drafts(client, auth, catalogue):
     db.session.commit()
     (row,) = _rows(client.get("/catalogue/exchange/export/offerings.csv").get_data(as_text=True))
     assert row["status"] == "draft"
+
+
+def _add_items(kind: str, organisation, count: int, start: int) -> None:
+    """`count` public items of `kind` with two themes and two CPV codes each, in bulk."""
+    model, link, cpv, column = (
+        (Offering, offering_theme, OfferingCpvCode, "offering_id")
+        if kind == "offerings"
+        else (Need, need_theme, NeedCpvCode, "need_id")
+    )
+    status = "published" if kind == "offerings" else "open"
+    ids = list(
+        db.session.scalars(
+            sa.insert(model).returning(model.id, sort_by_parameter_order=True),
+            [
+                {
+                    "organisation_id": organisation.id,
+                    "title": f"Item {n}",
+                    "status": status,
+                    "search_text": "",
+                }
+                for n in range(start, start + count)
+            ],
+        )
+    )
+    theme_ids = list(db.session.scalars(sa.select(Theme.id).order_by(Theme.id).limit(2)))
+    db.session.execute(sa.insert(link), [{column: i, "theme_id": t} for i in ids for t in theme_ids])
+    db.session.execute(
+        sa.insert(cpv), [{column: i, "code": c} for i in ids for c in ("72000000", "48000000")]
+    )
+    db.session.commit()
+
+
+@pytest.mark.parametrize("kind", ["offerings", "needs"])
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_an_export_runs_as_many_queries_for_5_items_as_for_2500(client, organizer, catalogue, kind, fmt):
+    """Themes and CPV codes are read in one query each, not once per item (2,500 items: more than two batches
+    of the streamed query)."""
+    owner = catalogue["supplier" if kind == "offerings" else "buyer"]
+    url = f"/catalogue/exchange/export/{kind}.{fmt}"
+    counts, lines = [], []
+    for count, start in ((5, 0), (2495, 5)):
+        _add_items(kind, owner, count, start)
+        with counting() as statements:
+            body = client.get(url).get_data(as_text=True)
+        counts.append(len(statements))
+        lines.append(len(_rows(body)) if fmt == "csv" else len(json.loads(body)["items"]))
+    assert lines == [6, 2501]  # the catalogue's own item too
+    assert counts[1] == counts[0]
+
+
+def test_the_csv_export_is_streamed_in_pieces_with_a_byte_order_mark_first(client, organizer, catalogue):
+    _add_items("offerings", catalogue["supplier"], 2500, 0)
+    response = client.get("/catalogue/exchange/export/offerings.csv", buffered=False)
+    assert response.is_streamed and "Content-Length" not in response.headers
+    pieces = list(response.response)
+    response.close()
+    assert pieces[0] == b"\xef\xbb\xbf" and len(pieces) >= 4  # the mark, the header with a batch, and more
+    rows = _rows(b"".join(pieces).decode("utf-8"))
+    assert len(rows) == 2501 and rows[0]["themes"] and rows[0]["cpv_codes"]
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="matchmaker-offerings-')
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_json_export_is_streamed_as_one_document(client, organizer, catalogue):
+    _add_items("needs", catalogue["buyer"], 2500, 0)
+    response = client.get("/catalogue/exchange/export/needs.json", buffered=False)
+    assert response.is_streamed
+    pieces = list(response.response)
+    response.close()
+    assert len(pieces) >= 4
+    document = json.loads(b"".join(pieces).decode("utf-8"))
+    assert document["kind"] == "needs" and len(document["items"]) == 2501
+    assert document["items"][0]["themes"] and document["items"][0]["cpv_codes"]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -7,8 +7,19 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
-from matchmaker.csvfiles import BOM, csv_response, csv_text, neutralise, restore, safe_cell, safe_filename
+from matchmaker.csvfiles import (
+    BOM,
+    csv_chunks,
+    csv_response,
+    csv_stream_response,
+    csv_text,
+    neutralise,
+    restore,
+    safe_cell,
+    safe_filename,
+)
 
 DANGEROUS = [
     "=1+1",
@@ -115,6 +126,36 @@ def test_the_response_is_an_uncached_utf8_attachment_with_a_byte_order_mark():
     assert response.headers["Cache-Control"] == "no-store"
     assert response.get_data().startswith(b"\xef\xbb\xbf")
     assert response.get_data().decode("utf-8-sig") == "naam,stad\r\nÉlise,Liège\r\n"
+
+
+def test_the_chunks_are_whole_rows_that_join_into_the_text():
+    rows = [["n", "formula"], *([n, f"=A{n}"] for n in range(7))]
+    chunks = list(csv_chunks(iter(rows), rows_per_chunk=3))
+    assert [chunk.count("\r\n") for chunk in chunks] == [3, 3, 2]
+    assert "".join(chunks) == csv_text(rows)
+    assert "'=A6" in chunks[-1]
+
+
+def test_no_rows_give_no_chunks():
+    assert list(csv_chunks([])) == [] and csv_text([]) == ""
+
+
+def test_the_streamed_response_sends_the_mark_then_each_chunk_as_it_comes():
+    made = []
+
+    def chunks():
+        for text in ("naam\r\n", "Élise\r\n"):
+            made.append(text)
+            yield text
+
+    with Flask(__name__).test_request_context():
+        response = csv_stream_response(chunks(), "deelnemers.csv")
+        assert response.is_streamed and made == []  # nothing is read before it is sent
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+        assert response.headers["Content-Disposition"] == 'attachment; filename="deelnemers.csv"'
+        assert response.headers["Cache-Control"] == "no-store"
+        pieces = list(response.response)
+    assert pieces == [BOM.encode("utf-8"), b"naam\r\n", "Élise\r\n".encode()]
 
 
 def test_no_other_module_writes_csv_or_builds_its_response():
