@@ -7,7 +7,7 @@ AXE_VERSION := 4.11.0
 AXE := .cache/node/node_modules/axe-core/axe.min.js
 export FLASK_APP := wsgi
 
-.PHONY: run test test-postgres test-fast lint bench translations extract-messages clean
+.PHONY: run test test-postgres test-fast lint bench bench-platform translations extract-messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,12 @@ lint: $(STAMP)
 
 bench: $(STAMP) translations
 	$(BIN)/python -m bench
+
+# The whole platform under load against issue 12's targets (PostgreSQL and Redis on 127.0.0.1; the machine to
+# itself): ITEMS=2000 for a quick check of the harness.
+ITEMS ?= 50000
+bench-platform: $(STAMP) translations
+	$(BIN)/python -m bench platform --items $(ITEMS)
 
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o matchmaker/translations/messages.pot --no-location --sort-output .
