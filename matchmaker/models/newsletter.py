@@ -70,9 +70,9 @@ class EventAnnouncement(db.Model):
 
     The mails go out after the row is written, by a job of the task queue stored with it; each one is
     committed with its row in `announcement_delivery`, so a sending that stopped half-way (a worker killed)
-    goes on, run again by another worker, without mailing anyone twice. `sent` and `failed` count them as they go, `progress_at` is the
-    time of the latest mail (a sending without progress for a while has stopped), `finished_at` is set when
-    every recipient has been tried."""
+    goes on, run again by another worker, without mailing anyone twice. `sent` and `failed` count them as
+    they go, `progress_at` is the time of the latest mail (a sending without progress for a while whose job
+    gave up has stopped), `finished_at` is set when every recipient has been tried."""
 
     __tablename__ = "event_announcement"
     __table_args__ = (

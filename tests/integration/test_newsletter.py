@@ -26,7 +26,7 @@ from matchmaker.models import (
 )
 from matchmaker.services import antispam
 from matchmaker.services import newsletter as service
-from matchmaker.tasks.periodic import sweep
+from matchmaker.tasks.periodic import enqueue_periodic, sweep
 
 
 @pytest.fixture
@@ -936,3 +936,12 @@ def test_purging_removes_the_erased_addresses_from_announcement_records(themes, 
     service.purge_subscribers()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AnnouncementDelivery)) == 0
     assert db.session.get(EventAnnouncement, event.id).sent == 1  # the announcement's totals stay
+
+
+def test_the_daily_purge_job_erases_addresses_past_the_retention(themes):
+    _aged("old@example.org", SubscriberStatus.UNSUBSCRIBED, 400)
+    _aged("recent@example.org", SubscriberStatus.UNSUBSCRIBED, 10)
+    job_id = enqueue_periodic("newsletter.purge")
+    assert db.session.get(Job, job_id).result == {"erased": 1}
+    assert [s.email for s in db.session.scalars(sa.select(Subscriber))] == ["recent@example.org"]
+    assert enqueue_periodic("newsletter.purge") is None
