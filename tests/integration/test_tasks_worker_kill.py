@@ -158,17 +158,17 @@ def test_a_worker_killed_mid_announcement_leaves_nobody_unmailed_or_mailed_twice
     commit()  # the job's message goes to the broker now
     job_id = job.id
 
-    _wait(lambda: _deliveries(event.id) >= 1, 30, "the first worker did not start mailing", workers, "first")
+    _wait(lambda: _deliveries(event.id) >= 1, 60, "the first worker did not start mailing", workers, "first")
     # The second worker starts while the first mails (it finds no message: the first holds the only one).
     workers.start("second", beat=True)
-    _wait(lambda: _deliveries(event.id) >= 10, 30, "the first worker stopped mailing", workers, "first")
+    _wait(lambda: _deliveries(event.id) >= 10, 60, "the first worker stopped mailing", workers, "first")
     workers.kill(first)
     killed_at = _deliveries(event.id)
     assert 10 <= killed_at < SUBSCRIBERS, killed_at  # killed in the middle
     assert db.session.get(Job, job_id).status == JobStatus.RUNNING  # it died holding the job
 
     # Its lease runs out after TASK_LEASE_SECONDS; the second worker's beat sweeps the job to it.
-    _wait(lambda: _finished(event.id), 30, "the job was not finished", workers, "second")
+    _wait(lambda: _finished(event.id), 60, "the job was not finished", workers, "second")
 
     mails = db.session.scalars(sa.select(Notification.params).where(Notification.kind == "test_mail")).all()
     per_address: dict[str, int] = {}
