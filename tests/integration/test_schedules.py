@@ -289,6 +289,34 @@ def test_a_run_whose_job_keeps_dying_is_given_up(setup: Setup, organizer):
     assert len(meetings(setup.event)) == 8
 
 
+def test_a_solver_presumed_dead_stores_nothing_once_its_run_was_taken_over(
+    setup: Setup, organizer, monkeypatch
+):
+    from matchmaker import scheduling as engine
+
+    run_row = service.create_run(organizer, setup.event, "full", False, time_limit=5)
+    real_solve = engine.solve
+
+    def solve_while_another_worker_takes_over(*args, **kwargs):
+        solution = real_solve(*args, **kwargs)
+        # Meanwhile its lease ran out and another worker claimed the run again.
+        db.session.execute(
+            sa.update(SchedulingRun)
+            .where(SchedulingRun.id == run_row.id)
+            .values(started_at=utcnow() + timedelta(seconds=1))
+        )
+        db.session.commit()
+        return solution
+
+    monkeypatch.setattr(engine, "solve", solve_while_another_worker_takes_over)
+    assert service.execute_run(run_row.id) is None
+    assert meetings(setup.event) == []
+    assert db.session.get(SchedulingRun, run_row.id).status == RunStatus.RUNNING  # the other one's
+    monkeypatch.setattr(engine, "solve", real_solve)
+    assert service.execute_run(run_row.id, takeover=True).status == RunStatus.DONE
+    assert len(meetings(setup.event)) == 8
+
+
 def test_an_old_run_with_a_live_job_is_not_failed_as_abandoned(setup: Setup, organizer):
     run_row, job = _killed_mid_solve(setup, organizer)
     db.session.execute(

@@ -236,12 +236,15 @@ def execute_run(
 
     `takeover`: the run's job is running again because its worker died; the run it left RUNNING has no
     meeting stored yet (they are committed with the run's end), so it is solved again from the start. Only
-    the job that owns the lease gets here, so nobody else is solving it."""
+    the job that owns the lease gets here; and should a solver that was presumed dead (a heartbeat that could
+    not renew the lease) still be going, its claim time (`started_at`) is no longer the run's: it stores
+    nothing (`_hold`)."""
     claimable = [RunStatus.QUEUED, RunStatus.RUNNING] if takeover else [RunStatus.QUEUED]
+    mine = utcnow()
     claimed = db.session.execute(
         sa.update(SchedulingRun)
         .where(SchedulingRun.id == run_id, SchedulingRun.status.in_(claimable))
-        .values(status=RunStatus.RUNNING, started_at=utcnow(), progress=0.0, message="starting")
+        .values(status=RunStatus.RUNNING, started_at=mine, progress=0.0, message="starting")
         .execution_options(synchronize_session=False)
     ).rowcount
     commit()
@@ -274,7 +277,7 @@ def execute_run(
                 values["message"] = phase  # the phase's code; translated when shown
             db.session.execute(
                 sa.update(SchedulingRun)
-                .where(SchedulingRun.id == run_id)
+                .where(SchedulingRun.id == run_id, SchedulingRun.started_at == mine)
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
@@ -282,6 +285,10 @@ def execute_run(
 
         solution = engine.solve(instance, time_limit=time_limit, progress=report)
         report(0.99, "saving")
+        if not _hold(run_id, mine):
+            discard()
+            log.warning("scheduler run %s was taken over by another worker: its result is not stored", run_id)
+            return None
         skipped = _store(event, context, solution)
         run = db.session.get(SchedulingRun, run_id)
         _record(run, context, solution, skipped)
@@ -289,6 +296,9 @@ def execute_run(
     except Exception as error:
         discard()
         log.exception("scheduler run %s failed", run_id)
+        if not _hold(run_id, mine):
+            discard()
+            return None
         run = db.session.get(SchedulingRun, run_id)
         run.status = RunStatus.FAILED
         run.error = (error.message if isinstance(error, ServiceError) else str(error))[:2000] or type(
@@ -299,6 +309,25 @@ def execute_run(
     if progress is not None:
         progress(1.0, run.status)
     return run
+
+
+def _hold(run_id: int, claimed_at) -> bool:
+    """Begin the run's final transaction by locking its row, if this solver's claim is still the run's: a
+    worker that took the run over meanwhile re-claimed it (a new `started_at`), and one that comes after this
+    commit finds the run finished. So only one solver ever stores meetings for a run."""
+    return (
+        db.session.execute(
+            sa.update(SchedulingRun)
+            .where(
+                SchedulingRun.id == run_id,
+                SchedulingRun.started_at == claimed_at,
+                SchedulingRun.status == RunStatus.RUNNING,
+            )
+            .values(started_at=claimed_at)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
 
 
 def _store(event: Event, context: Context, solution: engine.Solution) -> int:
