@@ -6,6 +6,7 @@ so a job that runs again after its worker died goes on from what is stored (see 
 commands call the same service functions, for running one by hand.
 """
 
+import time
 from datetime import timedelta
 
 from matchmaker.tasks.registry import task
@@ -33,9 +34,14 @@ def announce(ctx, event_id: int) -> dict:
     """Mail an announcement to the subscribers it has not reached yet (`services.newsletter`)."""
     from matchmaker.services.newsletter import deliver_announcement
 
-    announcement = deliver_announcement(
-        event_id, progress=lambda done, total: ctx.progress(done / total if total else 1.0)
-    )
+    shown = [0.0]
+
+    def progress(done: int, total: int) -> None:  # the job's own progress, twice a second at most
+        if time.monotonic() - shown[0] >= 0.5:
+            shown[0] = time.monotonic()
+            ctx.progress(done / total if total else 1.0)
+
+    announcement = deliver_announcement(event_id, progress=progress)
     return {"sent": announcement.sent, "failed": announcement.failed}
 
 
