@@ -117,13 +117,15 @@ def _deliveries(event_id: int) -> int:
     )
 
 
-def _finished(event_id: int) -> bool:
+def _finished(event_id: int, job_id: int) -> bool:
+    """The announcement is finished and its job marked done (just after the handler returns)."""
     db.session.rollback()
-    return (
-        db.session.scalar(
-            sa.select(EventAnnouncement.finished_at).where(EventAnnouncement.event_id == event_id)
-        )
-        is not None
+    announced = db.session.scalar(
+        sa.select(EventAnnouncement.finished_at).where(EventAnnouncement.event_id == event_id)
+    )
+    return announced is not None and db.session.scalar(sa.select(Job.status).where(Job.id == job_id)) in (
+        JobStatus.DONE,
+        JobStatus.FAILED,
     )
 
 
@@ -168,7 +170,7 @@ def test_a_worker_killed_mid_announcement_leaves_nobody_unmailed_or_mailed_twice
     assert db.session.get(Job, job_id).status == JobStatus.RUNNING  # it died holding the job
 
     # Its lease runs out after TASK_LEASE_SECONDS; the second worker's beat sweeps the job to it.
-    _wait(lambda: _finished(event.id), 60, "the job was not finished", workers, "second")
+    _wait(lambda: _finished(event.id, job_id), 60, "the job was not finished", workers, "second")
 
     mails = db.session.scalars(sa.select(Notification.params).where(Notification.kind == "test_mail")).all()
     per_address: dict[str, int] = {}
