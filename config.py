@@ -120,10 +120,8 @@ class Config:
     # Outcomes of meetings: the second survey goes out this many days after an event's last day.
     OUTCOME_SECOND_SURVEY_DAYS = _int("OUTCOME_SECOND_SURVEY_DAYS", 120)
 
-    # The scheduler's time budget per run (seconds); runs go in a background thread of the web process.
+    # The scheduler's time budget per run (seconds); runs are jobs of the task queue ("schedules.run").
     SCHEDULER_TIME_LIMIT = _int("SCHEDULER_TIME_LIMIT", 60)
-    # Run the scheduler in the request that starts it instead of a background thread (tests of scheduling).
-    SCHEDULER_INLINE = _bool("SCHEDULER_INLINE", False)
     # The personal agendas' PDF is compressed; tests switch it off to read the text in the file.
     AGENDA_PDF_COMPRESS = True
 
@@ -135,12 +133,11 @@ class Config:
     CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "")
     # GDPR: `flask newsletter purge` erases addresses unsubscribed (or unconfirmed) longer ago than this.
     NEWSLETTER_RETENTION_DAYS = _int("NEWSLETTER_RETENTION_DAYS", 365)
-    # An announcement without progress for this long has stopped (crash, restart) and can be resumed.
+    # An announcement without progress for this long, whose job has given up, shows as interrupted and can be
+    # resumed (a job whose worker died resumes by itself, without waiting for this).
     NEWSLETTER_STALL_MINUTES = _int("NEWSLETTER_STALL_MINUTES", 10)
     # `flask notifications purge` deletes in-app notifications older than this.
     NOTIFICATION_RETENTION_DAYS = _int("NOTIFICATION_RETENTION_DAYS", 365)
-    # Send an announcement in the request that starts it instead of a background thread (on in the tests).
-    NEWSLETTER_INLINE = _bool("NEWSLETTER_INLINE", False)
 
     # The task queue (matchmaker/tasks). "celery": Celery workers and beat with Redis as the broker (production;
     # the default when a broker is configured); "thread": a thread pool in the web process, no Redis (the
@@ -188,7 +185,6 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     WTF_CSRF_ENABLED = False
     SERVER_BASE_URL = "http://localhost"
-    NEWSLETTER_INLINE = True
     TASK_MODE = "eager"
     TASKS_PROPAGATE = True
 

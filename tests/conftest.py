@@ -7,6 +7,7 @@ The schema is created once per run by the Alembic migrations, as in production; 
 starts from empty tables.
 """
 
+import contextlib
 import os
 import secrets
 import sqlite3
@@ -76,11 +77,18 @@ def database(tmp_path_factory) -> Iterator[dict]:
 
 
 def _wait_for_background_work(seconds: float = 60) -> None:
-    """Let the app's own worker threads (scheduler runs, newsletter sendings) finish before the tables are
-    emptied and the engine closed, so no connection outlives its pool."""
-    for thread in threading.enumerate():
-        if thread.name.startswith(("scheduler-", "announce-")):
-            thread.join(timeout=seconds)
+    """Let the jobs of the embedded thread pool (TASK_MODE "thread") finish before the tables are emptied and
+    the engine closed, so no connection outlives its pool: once every thread of a pool waits at one barrier,
+    none is still running an earlier job."""
+    from matchmaker.tasks import dispatch
+
+    for executor in list(dispatch._executors.values()):
+        threads = executor._max_workers
+        barrier = threading.Barrier(threads + 1)
+        for _ in range(threads):
+            executor.submit(barrier.wait, seconds)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(seconds)
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ from matchmaker.models import Event, Meeting, MeetingAttendee, Slot, utcnow
 from matchmaker.services import ServiceError
 from matchmaker.services.event_rules import local_now
 
-# The scheduling tests run the scheduler inline (not in a thread), with a short time limit: a test module's
-# `app_overrides` fixture returns a copy of this.
-INLINE_SCHEDULER = {"SCHEDULER_INLINE": True, "SCHEDULER_TIME_LIMIT": 5}
+# The scheduling tests give the scheduler a short time limit (its job runs at once: TASK_MODE "eager"): a test
+# module's `app_overrides` fixture returns a copy of this.
+FAST_SCHEDULER = {"SCHEDULER_TIME_LIMIT": 5}
 
 # --------------------------------------------------------------------------------------------------
 # Apps and tables

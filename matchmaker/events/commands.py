@@ -10,7 +10,7 @@ cli = AppGroup("events", help="Events: expire unanswered meeting requests.")
 def expire_requests() -> None:
     """Expire unanswered requests past their event's deadline and remind recipients the day before.
 
-    Safe to run as often as you like (for example every 15 minutes from cron)."""
+    Beat runs this every hour (job kind events.expire_requests); safe to run again by hand."""
     from matchmaker.services.meeting_requests import expire_overdue, send_expiry_reminders
 
     reminded = send_expiry_reminders()

@@ -68,11 +68,11 @@ class Subscriber(db.Model):
 class EventAnnouncement(db.Model):
     """An event announced to the newsletter's subscribers: at most once per event (primary key).
 
-    The mails go out after the row is written (in the background outside tests); each one is recorded in
-    `announcement_delivery` before it is sent, so a sending that stopped half-way (crash, restart) can be
-    resumed without mailing anyone twice. `sent` and `failed` count them as they go, `progress_at` is the
-    time of the latest mail (a sending without progress for a while has stopped), `finished_at` is set when
-    every recipient has been tried."""
+    The mails go out after the row is written, by a job of the task queue stored with it; each one is
+    committed with its row in `announcement_delivery`, so a sending that stopped half-way (a worker killed)
+    goes on, run again by another worker, without mailing anyone twice. `sent` and `failed` count them as
+    they go, `progress_at` is the time of the latest mail (a sending without progress for a while whose job
+    gave up has stopped), `finished_at` is set when every recipient has been tried."""
 
     __tablename__ = "event_announcement"
     __table_args__ = (
@@ -108,9 +108,10 @@ class DeliveryStatus(enum.StrEnum):
 
 
 class AnnouncementDelivery(db.Model):
-    """One subscriber's mail of an announcement. The row is written (and committed) BEFORE the mail goes
-    out, and the primary key allows one per subscriber and announcement: a resumed or concurrent sending
-    skips every subscriber that has a row, so nobody gets the announcement twice."""
+    """One subscriber's mail of an announcement, committed in the same transaction as the mail (a row of the
+    mail outbox), and the primary key allows one per subscriber and announcement: a resumed or concurrent
+    sending skips every subscriber that has a row, so nobody gets the announcement twice. ("sending" rows
+    come from sendings of before the task queue, which claimed each mail before it went out.)"""
 
     __tablename__ = "announcement_delivery"
     __table_args__ = (enum_check("status", DeliveryStatus),)

@@ -1,4 +1,5 @@
-"""`flask newsletter purge` (also `flask purge-newsletter`): run it daily (cron). It erases the addresses of
+"""`flask newsletter purge` (also `flask purge-newsletter`): beat runs it daily (job kind
+newsletter.purge); this runs it once by hand. It erases the addresses of
 subscribers who unsubscribed (or never confirmed) longer ago than NEWSLETTER_RETENTION_DAYS (default 365),
 keeping an anonymous count of their consents."""
 

@@ -1,4 +1,5 @@
-"""`flask outcomes send-surveys` (also `flask send-outcome-surveys`): run it daily (cron). It mails the first
+"""`flask outcomes send-surveys` (also `flask send-outcome-surveys`): beat runs it daily (job kind
+outcomes.send_surveys); this runs it once by hand. It mails the first
 survey after an event and the second one OUTCOME_SECOND_SURVEY_DAYS days later, each once per participant."""
 
 import click

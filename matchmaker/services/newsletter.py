@@ -15,7 +15,6 @@ their themes.
 import logging
 import secrets
 import smtplib
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -279,69 +278,78 @@ def can_announce(user, event: Event) -> bool:
     return True
 
 
+ANNOUNCE_JOB = "newsletter.announce"
+
+
+def _job_key(event_id: int) -> str:
+    return f"announcement-{event_id}"
+
+
+def _enqueue_delivery(user: User, event_id: int) -> None:
+    from matchmaker.tasks import enqueue
+
+    enqueue(ANNOUNCE_JOB, event_id=event_id, user=user, dedupe_key=_job_key(event_id))
+
+
 def announce_event(user: User, event: Event) -> EventAnnouncement:
     """Announce the event to the confirmed subscribers of its themes, once.
 
-    The announcement is recorded first (the primary key on event_id refuses a second one, even from a
-    double click handled by another worker); then the mails go out, each in the subscriber's language: at
-    once when NEWSLETTER_INLINE is set (as in TestConfig), otherwise in a background
-    thread, while the announcement's `sent` counter shows the progress."""
+    The announcement and the job that mails it ("newsletter.announce") are stored in one transaction (the
+    primary key on event_id refuses a second announcement, even from a double click handled by another
+    worker); a worker then sends the mails, each in the subscriber's language, while the announcement's
+    `sent` counter shows the progress. A worker that dies half-way leaves the job to another one, which goes
+    on with the subscribers not reached yet."""
     _require_announceable(user, event)
     announcement = EventAnnouncement(
         event_id=event.id, announced_by_id=user.id, announced_at=utcnow(), recipients=count_recipients(event)
     )
     db.session.add(announcement)
+    _enqueue_delivery(user, event.id)
     commit(_("This event has already been announced to the subscribers."))
-    return _start_delivery(announcement)
-
-
-def _start_delivery(announcement: EventAnnouncement) -> EventAnnouncement:
-    if current_app.config["NEWSLETTER_INLINE"]:
-        deliver_announcement(announcement.event_id)
-        db.session.refresh(announcement)
-        return announcement
-    app = current_app._get_current_object()
-    threading.Thread(
-        target=_deliver_in_thread,
-        args=(app, announcement.event_id),
-        name=f"announce-{announcement.event_id}",
-        daemon=True,
-    ).start()
+    db.session.refresh(announcement)  # a job that ran at once (eager mode) has sent it
     return announcement
-
-
-def _deliver_in_thread(app, event_id: int) -> None:
-    with app.app_context():
-        try:
-            deliver_announcement(event_id)
-        except Exception:
-            log.exception("announcement of event %s failed", event_id)
-        finally:
-            db.session.remove()
 
 
 # --- interrupted sendings ----------------------------------------------------------------------------
 
 
 def stall_after() -> timedelta:
-    """A sending without progress for this long has stopped (crash, restart): it may be resumed."""
+    """A sending without progress for this long and without a job going on has stopped: it may be resumed."""
     return timedelta(minutes=int(current_app.config["NEWSLETTER_STALL_MINUTES"]))
 
 
+def _has_live_job(event_id: int) -> bool:
+    """A job queued or running for the announcement: it will go on by itself (a job whose worker died is run
+    again by another one), so there is nothing for the organizer to resume."""
+    from matchmaker.models import Job, JobStatus
+
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count(Job.id)).where(
+                Job.kind == ANNOUNCE_JOB,
+                Job.dedupe_key == _job_key(event_id),
+                Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]),
+            )
+        )
+    )
+
+
 def is_interrupted(announcement: EventAnnouncement | None, now=None) -> bool:
+    """Stopped for good: unfinished, no progress for a while, and no job left to go on with it (its job gave
+    up after its retries, or the sending started before the task queue)."""
     return bool(
         announcement is not None
         and not announcement.finished
         and announcement.progress_at < (now or utcnow()) - stall_after()
+        and not _has_live_job(announcement.event_id)
     )
 
 
 def resume_announcement(user: User, event: Event) -> EventAnnouncement:
-    """Go on sending an announcement that stopped half-way, to the subscribers it has not reached.
+    """Go on sending an announcement that stopped, to the subscribers it has not reached: a new job.
 
-    Subscribers whose mail was going out when it stopped (claimed, never confirmed as sent) are counted as
-    "unknown" and not mailed again. Taking over is a conditional update on `progress_at`, so when two
-    organizers click at once only one sending goes on."""
+    Taking over is a conditional update on `progress_at`, so when two organizers click at once only one
+    job is queued."""
     if not can_manage(user, event):
         raise ServiceError(_("Only the organizer of this event may announce it."))
     announcement = announcement_of(event)
@@ -365,25 +373,11 @@ def resume_announcement(user: User, event: Event) -> EventAnnouncement:
     if taken != 1:
         discard()
         raise Conflict(_("Someone else has just resumed this announcement."))
-    unknown = db.session.execute(
-        sa.update(AnnouncementDelivery)
-        .where(
-            AnnouncementDelivery.event_id == event.id,
-            AnnouncementDelivery.status == DeliveryStatus.SENDING,
-        )
-        .values(status=DeliveryStatus.UNKNOWN)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.execute(
-        sa.update(EventAnnouncement)
-        .where(EventAnnouncement.event_id == event.id)
-        .values(unknown=EventAnnouncement.unknown + unknown)
-        .execution_options(synchronize_session=False)
-    )
+    _enqueue_delivery(user, event.id)
     commit()
     db.session.refresh(announcement)
     log.info("announcement of event %s resumed by user %s", event.id, user.id)
-    return _start_delivery(announcement)
+    return announcement
 
 
 # --- sending -------------------------------------------------------------------------------------------
@@ -393,58 +387,75 @@ BATCH = 100  # subscribers read at a time
 
 
 def _not_reached(event: Event, limit: int) -> list[Subscriber]:
-    """The next recipients without a delivery row (never claimed by any sending), by id."""
+    """The next recipients without a delivery row (never mailed by any sending), by id."""
     claimed = sa.exists().where(
         AnnouncementDelivery.event_id == event.id, AnnouncementDelivery.subscriber_id == Subscriber.id
     )
     return list(db.session.scalars(recipients_query(event).where(~claimed).limit(limit)))
 
 
-def _claim(event_id: int, subscriber_id: int) -> bool:
-    """Record that this subscriber's mail goes out now; False when some sending claimed it already."""
-    db.session.add(AnnouncementDelivery(event_id=event_id, subscriber_id=subscriber_id))
-    return claimed()
-
-
-def _mark(event_id: int, subscriber_id: int, status: DeliveryStatus) -> None:
-    """Record how a claimed mail went, and count it. When the sending was taken over meanwhile (a mail
-    server that hung past the stall time), the row was counted as unknown: it now moves to its real count."""
-    now = utcnow()
-    values = {"progress_at": now}
-    counter = EventAnnouncement.sent if status == DeliveryStatus.SENT else EventAnnouncement.failed
-    values[counter.key] = counter + 1
-    for was in (DeliveryStatus.SENDING, DeliveryStatus.UNKNOWN):
-        changed = db.session.execute(
-            sa.update(AnnouncementDelivery)
-            .where(
-                AnnouncementDelivery.event_id == event_id,
-                AnnouncementDelivery.subscriber_id == subscriber_id,
-                AnnouncementDelivery.status == was,
-            )
-            .values(status=status, at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if changed:
-            if was == DeliveryStatus.UNKNOWN:
-                values["unknown"] = EventAnnouncement.unknown - 1
-            break
-    else:
-        values = {"progress_at": now}  # the row is gone (the subscriber was erased): nothing to count
-    db.session.execute(
-        sa.update(EventAnnouncement)
-        .where(EventAnnouncement.event_id == event_id)
-        .values(values)
+def _settle_legacy_claims(event_id: int) -> None:
+    """Rows left "sending" by a sending of before the task queue, which claimed each mail before it went
+    out: perhaps sent, so counted as unknown and never sent again. (The queue's sendings write none.)"""
+    unknown = db.session.execute(
+        sa.update(AnnouncementDelivery)
+        .where(
+            AnnouncementDelivery.event_id == event_id,
+            AnnouncementDelivery.status == DeliveryStatus.SENDING,
+        )
+        .values(status=DeliveryStatus.UNKNOWN)
         .execution_options(synchronize_session=False)
-    )
+    ).rowcount
+    if unknown:
+        db.session.execute(
+            sa.update(EventAnnouncement)
+            .where(EventAnnouncement.event_id == event_id)
+            .values(unknown=EventAnnouncement.unknown + unknown)
+            .execution_options(synchronize_session=False)
+        )
     commit()
 
 
-def deliver_announcement(event_id: int, progress=lambda done, total: None) -> EventAnnouncement:
-    """Send the announcement's mails to the recipients it has not reached yet.
+def _deliver_one(event: Event, subscriber: Subscriber, **context) -> bool:
+    """Mail one subscriber, as one transaction: the delivery row, the counter and the mail (a row of the
+    mail outbox) are committed together, so a worker killed at any moment has either done all of it or
+    none, and the job run again mails nobody twice. False when another sending got there first.
 
-    Each mail is claimed (a committed delivery row) before it is sent and marked sent or failed after, so
-    a sending that stops anywhere can be resumed without mailing anyone twice. A mail that cannot be
-    delivered is counted and logged, not fatal."""
+    (While mails are still sent over SMTP inside `send_mail`, a kill between the server's acceptance and
+    this commit, a few milliseconds, would send that one mail again.)"""
+    now = utcnow()
+    delivery = AnnouncementDelivery(
+        event_id=event.id, subscriber_id=subscriber.id, status=DeliveryStatus.SENT, at=now
+    )
+    db.session.add(delivery)
+    try:
+        mail.send_mail(
+            subscriber.email,
+            "newsletter_event",
+            language=subscriber.language,
+            headers=unsubscribe_headers(subscriber),
+            manage_url=manage_url(subscriber),
+            unsubscribe_url=unsubscribe_url(subscriber),
+            themes=context["themes_by_language"].get(subscriber.language, []),
+            event=event,
+            first_day=event.first_day,
+            event_url=context["event_url"],
+        )
+    except (OSError, smtplib.SMTPException):
+        log.warning("announcement of event %s: mail to subscriber %s failed", event.id, subscriber.id)
+        delivery.status = DeliveryStatus.FAILED
+    announcement = db.session.get(EventAnnouncement, event.id)
+    counter = EventAnnouncement.sent if delivery.status == DeliveryStatus.SENT else EventAnnouncement.failed
+    setattr(announcement, counter.key, counter + 1)  # counted in the database, at the commit
+    announcement.progress_at = now
+    return claimed()
+
+
+def deliver_announcement(event_id: int, progress=lambda done, total: None) -> EventAnnouncement:
+    """Send the announcement's mails to the recipients it has not reached yet (the job's work; safe to run
+    again at any point: every subscriber with a delivery row is skipped). A mail that cannot be delivered
+    is counted and logged, not fatal."""
+    _settle_legacy_claims(event_id)
     announcement = db.session.get(EventAnnouncement, event_id)
     event = db.session.get(Event, event_id)
     already = db.session.scalar(
@@ -456,37 +467,20 @@ def deliver_announcement(event_id: int, progress=lambda done, total: None) -> Ev
     announcement.progress_at = utcnow()
     commit()
     total = announcement.recipients
-    event_url = external_url("events.detail", event_id=event.id)
-    themes_by_language = {lang: [t.name(lang) for t in event.themes] for lang in LANGUAGES}
+    context = {
+        "event_url": external_url("events.detail", event_id=event.id),
+        "themes_by_language": {lang: [t.name(lang) for t in event.themes] for lang in LANGUAGES},
+    }
     done = already
     while batch := _not_reached(event, BATCH):
         for subscriber in batch:
-            if not _claim(event_id, subscriber.id):
-                continue
-            try:
-                mail.send_mail(
-                    subscriber.email,
-                    "newsletter_event",
-                    language=subscriber.language,
-                    headers=unsubscribe_headers(subscriber),
-                    event=event,
-                    first_day=event.first_day,
-                    themes=themes_by_language.get(subscriber.language, []),
-                    event_url=event_url,
-                    manage_url=manage_url(subscriber),
-                    unsubscribe_url=unsubscribe_url(subscriber),
-                )
-            except (OSError, smtplib.SMTPException):
-                log.warning("announcement of event %s: mail to subscriber %s failed", event_id, subscriber.id)
-                _mark(event_id, subscriber.id, DeliveryStatus.FAILED)
-            else:
-                _mark(event_id, subscriber.id, DeliveryStatus.SENT)
-            done += 1
-            progress(done, total)
+            if _deliver_one(event, subscriber, **context):
+                done += 1
+                progress(done, total)
     announcement = db.session.get(EventAnnouncement, event_id)
     db.session.refresh(announcement)
     announcement.recipients = announcement.sent + announcement.failed + announcement.unknown
-    announcement.finished_at = utcnow()
+    announcement.finished_at = announcement.finished_at or utcnow()
     commit()
     return announcement
 

@@ -32,12 +32,20 @@ def celery_of(app: Flask) -> Celery:
     return celery
 
 
+# How often beat offers a periodic kind whose period is longer. Beat counts an interval from its own start
+# (or from its schedule file), so a daily kind offered once a day would wait a day after every restart, and
+# never run if beat restarts daily; offered every few minutes, the first offer in each period (aligned to
+# UTC, see `periodic.slot_key`) runs and the others find that period's job there already.
+OFFER_EVERY = timedelta(minutes=5)
+
+
 def beat_schedule(app: Flask) -> dict:
     schedule = {
         "sweep": {"task": SWEEP, "schedule": timedelta(seconds=app.config["TASK_SWEEP_SECONDS"])},
     }
     for kind in periodic_kinds():
-        schedule[kind.name] = {"task": PERIODIC, "schedule": kind.every, "args": [kind.name]}
+        every = min(kind.every, OFFER_EVERY) if isinstance(kind.every, timedelta) else kind.every
+        schedule[kind.name] = {"task": PERIODIC, "schedule": every, "args": [kind.name]}
     return schedule
 
 

@@ -1,6 +1,7 @@
-"""In the browser: an organizer opens the schedule of an event with requests, runs the scheduler (a real
-background thread) and follows its progress, reviews the grid, locks a meeting, fills the free slots around
-it after a new request, and publishes. Every page on the way passes axe's WCAG 2.1 AA rules."""
+"""In the browser: an organizer opens the schedule of an event with requests, runs the scheduler (a job of
+the task queue, in a worker thread as under `make run`) and follows its progress, reviews the grid, locks a
+meeting, fills the free slots around it after a new request, and publishes. Every page on the way passes axe's
+WCAG 2.1 AA rules."""
 
 from datetime import date, datetime, time, timedelta
 
@@ -123,6 +124,16 @@ def event_id(live_app):
         return event.id
 
 
+@pytest.fixture
+def jobs_in_a_thread(live_app):
+    """Jobs run in the thread pool of the embedded mode, not inside the request (the tests' eager mode), so
+    the page shows a run in progress."""
+    live_app.config["TASK_MODE"] = "thread"
+    yield
+    live_app.config["TASK_MODE"] = "eager"
+
+
+@pytest.mark.usefixtures("jobs_in_a_thread")
 def test_an_organizer_schedules_reviews_and_publishes(page, check_a11y, event_id, live_app):
     page.on("dialog", lambda dialog: dialog.accept())
     log_in(page, "olivia@example.org")
@@ -132,7 +143,7 @@ def test_an_organizer_schedules_reviews_and_publishes(page, check_a11y, event_id
     page.get_by_text("The scheduler has not run for this event yet.").wait_for()
     check_a11y(page, "schedule-before-run")
 
-    # The scheduler runs in a background thread; the page shows its progress, then the result.
+    # The scheduler runs in a worker thread; the page shows its progress, then the result.
     page.get_by_label("Time limit in seconds").fill("3")
     page.get_by_role("button", name="Run the scheduler").click()
     page.locator("#run-progress").wait_for()

@@ -70,3 +70,25 @@ def notifications_by_step(user_id: int) -> dict[int, int]:
     for row in rows:
         counts[row.params["step"]] = counts.get(row.params["step"], 0) + 1
     return counts
+
+
+@task("test.slow_announce", max_attempts=5)
+def slow_announce(ctx, event_id: int, pause: float, recorder_id: int) -> dict:
+    """The announcement job ("newsletter.announce") with a pause before each mail, and each mail recorded as
+    a row of the mail's own transaction (as a row of the mail outbox is), so that a test in another process
+    can count the mails a killed worker and its successor sent between them."""
+    from matchmaker.services import mail
+    from matchmaker.tasks.work import announce
+
+    real_send = mail.send_mail
+
+    def recorded(to, template, **kwargs):
+        time.sleep(pause)
+        db.session.add(Notification(user_id=recorder_id, kind="test_mail", params={"to": to}))
+        return real_send(to, template, **kwargs)
+
+    mail.send_mail = recorded
+    try:
+        return announce(ctx, event_id=event_id)
+    finally:
+        mail.send_mail = real_send

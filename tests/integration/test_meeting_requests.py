@@ -7,10 +7,11 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from matchmaker.extensions import db
-from matchmaker.models import MeetingRequest, Notification, RequestStatus, User
+from matchmaker.models import Job, MeetingRequest, Notification, RequestStatus, User, utcnow
 from matchmaker.services import ServiceError
 from matchmaker.services import meeting_requests as requests_service
 from matchmaker.services.event_rules import local_now
+from matchmaker.tasks.periodic import enqueue_periodic
 from tests.helpers import race, require_postgres
 
 pytestmark = pytest.mark.usefixtures("request_context")
@@ -401,3 +402,22 @@ def test_meetings_are_between_a_buyer_and_a_supplier(event, pair, supplier, make
     competitor = register(make_participant("supplier", name="Competitor"), event)
     with pytest.raises(ServiceError, match="between a buyer and a supplier"):
         requests_service.send_request(supplier, event, competitor.id, "")
+
+
+def test_the_hourly_job_expires_and_reminds_once_per_hour(event, pair, buyer, supplier, outbox):
+    rb, _rs = pair
+    request = requests_service.send_request(supplier, event, rb.id, "")
+    event.request_deadline = local_now() + timedelta(hours=3)
+    db.session.commit()
+    outbox.clear()
+    now = utcnow()
+    job_id = enqueue_periodic("events.expire_requests", now=now)
+    assert db.session.get(Job, job_id).result == {"expired": 0, "reminded": 1}
+    assert [m.to for m in outbox] == [buyer.email]
+    event.request_deadline = local_now() - timedelta(minutes=1)
+    db.session.commit()
+    assert enqueue_periodic("events.expire_requests", now=now) is None  # this hour's job ran already
+    assert _status(request.id) == RequestStatus.PENDING
+    job_id = enqueue_periodic("events.expire_requests", now=now + timedelta(hours=1))
+    assert db.session.get(Job, job_id).result == {"expired": 1, "reminded": 0}
+    assert _status(request.id) == RequestStatus.EXPIRED

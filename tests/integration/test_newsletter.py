@@ -17,6 +17,8 @@ from matchmaker.models import (
     ErasedConsent,
     EventAnnouncement,
     EventStatus,
+    Job,
+    JobStatus,
     Subscriber,
     SubscriberStatus,
     Theme,
@@ -24,6 +26,7 @@ from matchmaker.models import (
 )
 from matchmaker.services import antispam
 from matchmaker.services import newsletter as service
+from matchmaker.tasks.periodic import enqueue_periodic, sweep
 
 
 @pytest.fixture
@@ -407,8 +410,8 @@ def test_one_click_needs_no_csrf_token_but_a_click_on_the_page_does(database, ap
     assert subscriber().status == SubscriberStatus.UNSUBSCRIBED
 
 
-@pytest.mark.parametrize("app_overrides", [{"NEWSLETTER_INLINE": False}])
-def test_outside_tests_the_mails_go_out_in_the_background_with_progress(
+@pytest.mark.parametrize("app_overrides", [{"TASK_MODE": "thread"}])
+def test_outside_tests_the_mails_go_out_in_a_job_with_progress(
     client, auth, outbox, themes, organizer, make_themed_event
 ):
     for n in range(3):
@@ -436,7 +439,7 @@ def test_outside_tests_the_mails_go_out_in_the_background_with_progress(
     assert b"3 subscribers received it." in client.get(f"/newsletter/announce/{event.id}").data
 
 
-@pytest.mark.parametrize("app_overrides", [{"NEWSLETTER_INLINE": False}])
+@pytest.mark.parametrize("app_overrides", [{"TASK_MODE": "thread"}])
 def test_mails_sent_in_the_background_link_to_the_public_address(
     app, client, auth, outbox, themes, organizer, make_themed_event, monkeypatch
 ):
@@ -570,21 +573,58 @@ def _statuses(event) -> dict[str, str]:
     return dict(rows)
 
 
-def test_each_mail_is_recorded_before_it_goes_out(
+def _job(event) -> Job:
+    return db.session.scalars(
+        sa.select(Job).where(Job.kind == "newsletter.announce", Job.dedupe_key == f"announcement-{event.id}")
+    ).one()
+
+
+def _lease_expired(event) -> None:
+    """The dead worker's lease runs out, as it does some seconds after a kill -9."""
+    db.session.execute(
+        sa.update(Job).where(Job.id == _job(event).id).values(lease_until=utcnow() - timedelta(seconds=1))
+    )
+    db.session.commit()
+
+
+def _given_up(event) -> None:
+    """The job failed on its last attempt (a database that stayed down, say): nothing goes on by itself."""
+    db.session.execute(
+        sa.update(Job).where(Job.id == _job(event).id).values(status=JobStatus.FAILED, owner=None)
+    )
+    db.session.commit()
+
+
+def test_each_mail_is_committed_with_its_delivery_row(
     client, auth, outbox, themes, organizer, make_themed_event, monkeypatch
 ):
     event = _announce_and_crash(
         client, auth, outbox, themes, organizer, make_themed_event, monkeypatch, good=2
     )
     assert [m.to for m in outbox] == ["s0@example.org", "s1@example.org"]
-    # The third was claimed (recorded as going out) before the crash; the others were never touched.
-    assert _statuses(event) == {
-        "s0@example.org": DeliveryStatus.SENT,
-        "s1@example.org": DeliveryStatus.SENT,
-        "s2@example.org": DeliveryStatus.SENDING,
-    }
+    # The third one died with its transaction: no row, so the job run again mails it.
+    assert _statuses(event) == {"s0@example.org": DeliveryStatus.SENT, "s1@example.org": DeliveryStatus.SENT}
     announcement = db.session.get(EventAnnouncement, event.id)
     assert (announcement.sent, announcement.recipients, announcement.finished) == (2, 5, False)
+    assert _job(event).status == JobStatus.RUNNING  # its worker died holding it
+
+
+def test_a_sending_whose_worker_died_goes_on_by_itself_and_mails_nobody_twice(
+    client, auth, outbox, themes, organizer, make_themed_event, monkeypatch
+):
+    event = _announce_and_crash(
+        client, auth, outbox, themes, organizer, make_themed_event, monkeypatch, good=2
+    )
+    assert sweep() == 0  # the lease still holds: the worker may be alive
+    _lease_expired(event)
+    assert sweep() == 1  # another worker takes the job over
+    assert sorted(m.to for m in outbox) == [f"s{n}@example.org" for n in range(5)]
+    assert set(_statuses(event).values()) == {DeliveryStatus.SENT} and len(_statuses(event)) == 5
+    announcement = db.session.get(EventAnnouncement, event.id)
+    db.session.refresh(announcement)
+    assert (announcement.sent, announcement.unknown, announcement.recipients) == (5, 0, 5)
+    assert announcement.finished and _job(event).status == JobStatus.DONE and _job(event).attempts == 2
+    assert sweep() == 0
 
 
 def test_a_sending_that_is_still_moving_is_not_interrupted(
@@ -599,15 +639,26 @@ def test_a_sending_that_is_still_moving_is_not_interrupted(
     assert len(outbox) == 2
 
 
-def test_a_stalled_sending_shows_as_interrupted_with_a_resume_button(
+def test_a_stalled_sending_whose_job_is_still_there_is_not_interrupted(
     client, auth, outbox, themes, organizer, make_themed_event, monkeypatch
 ):
     event = _announce_and_crash(client, auth, outbox, themes, organizer, make_themed_event, monkeypatch)
+    _stall(event)  # no progress for half an hour, but the job will be taken over: no button
+    assert not service.is_interrupted(db.session.get(EventAnnouncement, event.id))
+    _given_up(event)
+    assert service.is_interrupted(db.session.get(EventAnnouncement, event.id))
+
+
+def test_a_sending_whose_job_gave_up_shows_as_interrupted_with_a_resume_button(
+    client, auth, outbox, themes, organizer, make_themed_event, monkeypatch
+):
+    event = _announce_and_crash(client, auth, outbox, themes, organizer, make_themed_event, monkeypatch)
+    _given_up(event)
     _stall(event)
     html = client.get(f"/newsletter/announce/{event.id}").get_data(as_text=True)
     assert "The sending was interrupted" in html
     assert "2 of 5 subscribers have received it." in html
-    assert "2 subscribers have not been reached yet." in html  # s3, s4: the claimed s2 is not resent
+    assert "3 subscribers have not been reached yet." in html
     assert f'action="/newsletter/announce/{event.id}/resume"' in html
     assert client.get(f"/newsletter/announce/{event.id}/status").get_json()["interrupted"] is True
 
@@ -618,28 +669,53 @@ def test_resuming_sends_only_to_those_not_reached_and_never_twice(
     event = _announce_and_crash(
         client, auth, outbox, themes, organizer, make_themed_event, monkeypatch, good=2
     )
+    _given_up(event)
     _stall(event)
     late = subscribe_and_confirm(client, outbox, "late@example.org", "fr", [themes["mobility"].id])
     auth.login(organizer)
     outbox.clear()
     response = client.post(f"/newsletter/announce/{event.id}/resume")
     assert response.status_code == 302
-    # s0, s1 had it; s2 was being sent when it stopped: perhaps received, so not again.
-    assert sorted(m.to for m in outbox) == ["late@example.org", "s3@example.org", "s4@example.org"]
-    statuses = _statuses(event)
-    assert statuses["s2@example.org"] == DeliveryStatus.UNKNOWN
-    assert statuses[late.email] == DeliveryStatus.SENT
+    assert sorted(m.to for m in outbox) == [
+        "late@example.org",
+        "s2@example.org",
+        "s3@example.org",
+        "s4@example.org",
+    ]
+    assert _statuses(event)[late.email] == DeliveryStatus.SENT
     announcement = db.session.get(EventAnnouncement, event.id)
     db.session.refresh(announcement)
-    assert (announcement.sent, announcement.failed, announcement.unknown) == (5, 0, 1)
+    assert (announcement.sent, announcement.failed, announcement.unknown) == (6, 0, 0)
     assert announcement.recipients == 6 and announcement.finished and announcement.resumed_at is not None
-    html = client.get(f"/newsletter/announce/{event.id}").get_data(as_text=True)
-    assert "5 subscribers received it." in html
-    assert "For 1 mail it is not known whether it went out before the sending stopped" in html
+    page = client.get(f"/newsletter/announce/{event.id}").get_data(as_text=True)
+    assert "6 subscribers received it." in page
     # Finished: resuming again is refused and sends nothing.
     outbox.clear()
     assert client.post(f"/newsletter/announce/{event.id}/resume").status_code == 409
     assert outbox == []
+
+
+def test_a_sending_from_before_the_queue_does_not_mail_again_whom_it_had_claimed(
+    client, auth, outbox, themes, organizer, make_themed_event
+):
+    for n in range(3):
+        subscribe_and_confirm(client, outbox, f"s{n}@example.org", "nl", [themes["mobility"].id])
+    event = make_themed_event([themes["mobility"]])
+    # A thread of the web process claimed s0's mail (a "sending" row), then the process restarted.
+    db.session.add(EventAnnouncement(event_id=event.id, announced_by_id=organizer.id, recipients=3))
+    db.session.flush()
+    claimed = service.get_subscriber("s0@example.org")
+    db.session.add(AnnouncementDelivery(event_id=event.id, subscriber_id=claimed.id))
+    db.session.commit()
+    _stall(event)
+    outbox.clear()
+    auth.login(organizer)
+    assert client.post(f"/newsletter/announce/{event.id}/resume").status_code == 302
+    assert sorted(m.to for m in outbox) == ["s1@example.org", "s2@example.org"]
+    assert _statuses(event)["s0@example.org"] == DeliveryStatus.UNKNOWN
+    html = client.get(f"/newsletter/announce/{event.id}").get_data(as_text=True)
+    assert "2 subscribers received it." in html
+    assert "For 1 mail it is not known whether it went out before the sending stopped" in html
 
 
 def test_a_second_sending_at_the_same_time_skips_what_the_first_claimed(
@@ -683,6 +759,7 @@ def test_only_the_organizer_may_resume(
     client, auth, outbox, themes, organizer, make_user, make_themed_event, monkeypatch
 ):
     event = _announce_and_crash(client, auth, outbox, themes, organizer, make_themed_event, monkeypatch)
+    _given_up(event)
     _stall(event)
     outbox.clear()
     auth.login(make_user(roles=("organizer",)))
@@ -861,21 +938,10 @@ def test_purging_removes_the_erased_addresses_from_announcement_records(themes, 
     assert db.session.get(EventAnnouncement, event.id).sent == 1  # the announcement's totals stay
 
 
-def test_a_sender_that_wakes_up_after_a_resume_moves_its_mail_from_unknown_to_sent(
-    client, auth, outbox, themes, organizer, make_themed_event, monkeypatch
-):
-    event = _announce_and_crash(
-        client, auth, outbox, themes, organizer, make_themed_event, monkeypatch, good=2
-    )
-    _stall(event)
-    auth.login(organizer)
-    client.post(f"/newsletter/announce/{event.id}/resume")
-    announcement = db.session.get(EventAnnouncement, event.id)
-    db.session.refresh(announcement)
-    assert (announcement.sent, announcement.unknown) == (4, 1)
-    # The first sending was not dead, only slow: its mail to s2 went out after all.
-    s2 = service.get_subscriber("s2@example.org")
-    service._mark(event.id, s2.id, DeliveryStatus.SENT)
-    db.session.refresh(announcement)
-    assert (announcement.sent, announcement.unknown) == (5, 0)
-    assert _statuses(event)["s2@example.org"] == DeliveryStatus.SENT
+def test_the_daily_purge_job_erases_addresses_past_the_retention(themes):
+    _aged("old@example.org", SubscriberStatus.UNSUBSCRIBED, 400)
+    _aged("recent@example.org", SubscriberStatus.UNSUBSCRIBED, 10)
+    job_id = enqueue_periodic("newsletter.purge")
+    assert db.session.get(Job, job_id).result == {"erased": 1}
+    assert [s.email for s in db.session.scalars(sa.select(Subscriber))] == ["recent@example.org"]
+    assert enqueue_periodic("newsletter.purge") is None

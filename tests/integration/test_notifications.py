@@ -10,8 +10,9 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from matchmaker.extensions import db
-from matchmaker.models import EmailMode, Notification, utcnow
+from matchmaker.models import EmailMode, Job, Notification, utcnow
 from matchmaker.services import notifications as service
+from matchmaker.tasks.periodic import enqueue_periodic
 
 pytestmark = pytest.mark.usefixtures("request_context")
 
@@ -199,3 +200,31 @@ def test_read_notifications_are_not_put_in_a_digest(make_user, outbox):
     service.mark_read(user, notification)
     assert service.send_digests() == 0
     assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 1
+
+
+def test_the_daily_digest_job_mails_once_per_day(make_user, outbox):
+    daily = make_user()
+    service.set_email_mode(daily, EmailMode.DAILY)
+    service.notify(daily, "registration_approved", url="/events/1", event="Water day")
+    now = utcnow()
+    job_id = enqueue_periodic("notifications.send_digests", now=now)
+    assert db.session.get(Job, job_id).result == {"sent": 1}
+    assert [m.to for m in outbox] == [daily.email]
+    service.notify(daily, "registration_approved", url="/events/2", event="Fire day")
+    assert enqueue_periodic("notifications.send_digests", now=now) is None  # today's digest went out
+    assert len(outbox) == 1
+    enqueue_periodic("notifications.send_digests", now=now + timedelta(days=1))
+    assert len(outbox) == 2 and "Fire day" in outbox[-1].body
+
+
+@pytest.mark.parametrize("app_overrides", [{"NOTIFICATION_RETENTION_DAYS": 30}])
+def test_the_daily_purge_job_deletes_notifications_past_the_retention_period(make_user):
+    user = make_user()
+    service.notify(user, "registration_approved", event="Old day")
+    service.notify(user, "registration_approved", event="Recent day")
+    old, recent = db.session.scalars(sa.select(Notification).order_by(Notification.id)).all()
+    old.created_at = utcnow() - timedelta(days=31)
+    db.session.commit()
+    job_id = enqueue_periodic("notifications.purge")
+    assert db.session.get(Job, job_id).result == {"deleted": 1}
+    assert db.session.scalars(sa.select(Notification.id)).all() == [recent.id]

@@ -6,10 +6,11 @@ import pytest
 import sqlalchemy as sa
 
 from matchmaker.extensions import db
-from matchmaker.models import FollowUp, MeetingOutcome, Notification, OutcomeSurvey
+from matchmaker.models import FollowUp, Job, MeetingOutcome, Notification, OutcomeSurvey, utcnow
 from matchmaker.services import ServiceError
 from matchmaker.services import outcomes as outcomes_service
 from matchmaker.services import tracker as tracker_service
+from matchmaker.tasks.periodic import enqueue_periodic
 from tests.helpers import days_ago, move_event_to
 
 # Services translate their refusals: in English here, as the tests read them.
@@ -510,3 +511,13 @@ def test_the_aggregate_count_is_one_query_however_many_answers(app, event, buyer
         sa.event.remove(database.engine, "before_cursor_execute", record)
     assert len(statements) == 1
     assert "meeting_outcome" in statements[0] and "count(" in statements[0].lower()
+
+
+def test_the_daily_survey_job_invites_once(event, setting, outbox):
+    job_id = enqueue_periodic("outcomes.send_surveys")
+    assert db.session.get(Job, job_id).result == {"sent": 4, "failed": 0}
+    assert len(_survey_mails(outbox)) == 4
+    assert enqueue_periodic("outcomes.send_surveys") is None  # today's job ran
+    job_id = enqueue_periodic("outcomes.send_surveys", now=utcnow() + timedelta(days=1))
+    assert db.session.get(Job, job_id).result == {"sent": 0, "failed": 0}  # each round once
+    assert len(_survey_mails(outbox)) == 4

@@ -11,6 +11,8 @@ from matchmaker.extensions import db
 from matchmaker.models import (
     Event,
     EventStatus,
+    Job,
+    JobStatus,
     Meeting,
     MeetingAttendee,
     MeetingSource,
@@ -19,21 +21,24 @@ from matchmaker.models import (
     RequestStatus,
     RunStatus,
     SchedulingRun,
+    utcnow,
 )
 from matchmaker.scheduling import check_schedule
 from matchmaker.services import ServiceError
 from matchmaker.services import events as events_service
 from matchmaker.services import scheduling as service
 from matchmaker.services.scheduling import instance, runs
+from matchmaker.tasks.periodic import sweep
+from matchmaker.tasks.runner import run_job
 from tests.factories import Setup, add_request
-from tests.helpers import INLINE_SCHEDULER
+from tests.helpers import FAST_SCHEDULER
 
 pytestmark = pytest.mark.usefixtures("english_request_context")
 
 
 @pytest.fixture
 def app_overrides() -> dict:
-    return dict(INLINE_SCHEDULER)
+    return dict(FAST_SCHEDULER)
 
 
 def meetings(event: Event, active: bool = True) -> list[Meeting]:
@@ -207,20 +212,125 @@ def test_meetings_a_run_could_not_keep_are_counted_on_the_page(
     assert 'id="skipped-meetings"' in page and "not kept" in page
 
 
-def test_a_run_in_a_background_thread_reports_progress_until_done(app, setup: Setup, organizer):
-    app.config["SCHEDULER_INLINE"] = False
+def test_a_run_solved_by_a_worker_thread_reports_progress_until_done(app, setup: Setup, organizer):
+    app.config["TASK_MODE"] = "thread"  # the embedded mode of `make run`: a job thread, not the request
     started = service.start_run(organizer, setup.event, "full", False, time_limit=2)
     run_id = started.id
+    assert started.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+    [job] = db.session.scalars(sa.select(Job).where(Job.kind == "schedules.run")).all()
+    assert job.payload == {"run_id": run_id}
     deadline = time.monotonic() + 30
-    status = None
+    status = job_status = None
     while time.monotonic() < deadline:
         db.session.expire_all()
         status = db.session.get(SchedulingRun, run_id).status
-        if status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+        job_status = db.session.get(Job, job.id).status
+        if job_status in (JobStatus.DONE, JobStatus.FAILED):
             break
         time.sleep(0.1)
-    assert status == RunStatus.DONE
+    assert (status, job_status) == (RunStatus.DONE, JobStatus.DONE)
     assert len(meetings(setup.event)) == 8
+
+
+def test_the_run_and_its_job_are_stored_together_or_not_at_all(setup: Setup, organizer):
+    run(setup, organizer)
+    with pytest.raises(ServiceError, match="already running"):  # refused: no run, no job
+        db.session.add(SchedulingRun(event_id=setup.event.id, status=RunStatus.RUNNING))
+        db.session.commit()
+        run(setup, organizer)
+    assert db.session.scalar(sa.select(sa.func.count(Job.id)).where(Job.kind == "schedules.run")) == 1
+
+
+def _killed_mid_solve(setup: Setup, organizer) -> tuple[SchedulingRun, Job]:
+    """A run whose worker was killed while solving: the run RUNNING, its job RUNNING with a lease that ran
+    out, no meeting stored."""
+    run_row = service.create_run(organizer, setup.event, "full", False, time_limit=5)
+    run_row.status, run_row.started_at, run_row.progress = RunStatus.RUNNING, utcnow(), 0.4
+    job = Job(
+        kind="schedules.run",
+        payload={"run_id": run_row.id},
+        dedupe_key=f"scheduling-run-{run_row.id}",
+        status=JobStatus.RUNNING,
+        attempts=1,
+        max_attempts=3,
+        owner="dead-worker",
+        lease_until=utcnow() - timedelta(seconds=1),
+    )
+    db.session.add(job)
+    db.session.flush()
+    db.session.info.pop("tasks_flushed", None)  # stored by the dead worker's process: not dispatched here
+    db.session.commit()
+    return run_row, job
+
+
+def test_a_run_whose_worker_died_is_taken_over_and_completed_once(setup: Setup, organizer):
+    run_row, job = _killed_mid_solve(setup, organizer)
+    assert meetings(setup.event) == []
+    assert sweep() == 1  # the expired lease: the job runs again, in this process (eager)
+    db.session.expire_all()
+    assert db.session.get(SchedulingRun, run_row.id).status == RunStatus.DONE
+    assert (db.session.get(Job, job.id).status, db.session.get(Job, job.id).attempts) == (JobStatus.DONE, 2)
+    assert len(meetings(setup.event)) == 8
+    attendees_consistent(setup.event)
+    assert sweep() == 0  # done: nothing runs it a third time
+    assert len(meetings(setup.event)) == 8
+
+
+def test_a_run_whose_job_keeps_dying_is_given_up(setup: Setup, organizer):
+    run_row, job = _killed_mid_solve(setup, organizer)
+    db.session.execute(sa.update(Job).where(Job.id == job.id).values(attempts=3))
+    db.session.commit()
+    assert run_job(job.id) == "done"
+    db.session.expire_all()
+    run_row = db.session.get(SchedulingRun, run_row.id)
+    assert (run_row.status, run_row.error) == (RunStatus.FAILED, "interrupted")
+    assert meetings(setup.event) == []
+    run(setup, organizer)  # the event is free again
+    assert len(meetings(setup.event)) == 8
+
+
+def test_a_solver_presumed_dead_stores_nothing_once_its_run_was_taken_over(
+    setup: Setup, organizer, monkeypatch
+):
+    from matchmaker import scheduling as engine
+
+    run_row = service.create_run(organizer, setup.event, "full", False, time_limit=5)
+    real_solve = engine.solve
+
+    def solve_while_another_worker_takes_over(*args, **kwargs):
+        solution = real_solve(*args, **kwargs)
+        # Meanwhile its lease ran out and another worker claimed the run again.
+        db.session.execute(
+            sa.update(SchedulingRun)
+            .where(SchedulingRun.id == run_row.id)
+            .values(started_at=utcnow() + timedelta(seconds=1))
+        )
+        db.session.commit()
+        return solution
+
+    monkeypatch.setattr(engine, "solve", solve_while_another_worker_takes_over)
+    assert service.execute_run(run_row.id) is None
+    assert meetings(setup.event) == []
+    assert db.session.get(SchedulingRun, run_row.id).status == RunStatus.RUNNING  # the other one's
+    monkeypatch.setattr(engine, "solve", real_solve)
+    assert service.execute_run(run_row.id, takeover=True).status == RunStatus.DONE
+    assert len(meetings(setup.event)) == 8
+
+
+def test_an_old_run_with_a_live_job_is_not_failed_as_abandoned(setup: Setup, organizer):
+    run_row, job = _killed_mid_solve(setup, organizer)
+    db.session.execute(
+        sa.update(SchedulingRun)
+        .where(SchedulingRun.id == run_row.id)
+        .values(started_at=utcnow() - timedelta(hours=2))
+    )
+    db.session.commit()
+    with pytest.raises(ServiceError, match="already running"):
+        run(setup, organizer)  # its job will take it over: not abandoned
+    db.session.execute(sa.update(Job).where(Job.id == job.id).values(status=JobStatus.FAILED))
+    db.session.commit()
+    assert run(setup, organizer).status == RunStatus.DONE  # no job left: the old run was given up
+    assert db.session.get(SchedulingRun, run_row.id).error == "interrupted"
 
 
 def test_only_one_run_at_a_time(client, auth, setup: Setup, organizer):

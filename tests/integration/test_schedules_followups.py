@@ -30,14 +30,14 @@ from matchmaker.services import ServiceError
 from matchmaker.services import scheduling as service
 from matchmaker.services.scheduling import cancellations
 from tests.factories import Setup, add_request
-from tests.helpers import INLINE_SCHEDULER, race, require_postgres
+from tests.helpers import FAST_SCHEDULER, race, require_postgres
 
 pytestmark = pytest.mark.usefixtures("english_request_context")
 
 
 @pytest.fixture
 def app_overrides() -> dict:
-    return dict(INLINE_SCHEDULER)
+    return dict(FAST_SCHEDULER)
 
 
 def meetings(event: Event, active: bool = True) -> list[Meeting]:

@@ -11,14 +11,14 @@ from matchmaker.services import ServiceError
 from matchmaker.services import scheduling as service
 from matchmaker.services.scheduling import corrections
 from tests.factories import Setup
-from tests.helpers import INLINE_SCHEDULER, race, require_postgres
+from tests.helpers import FAST_SCHEDULER, race, require_postgres
 
 pytestmark = pytest.mark.usefixtures("english_request_context")
 
 
 @pytest.fixture
 def app_overrides() -> dict:
-    return dict(INLINE_SCHEDULER)
+    return dict(FAST_SCHEDULER)
 
 
 def insert_meeting(event, first, second, slot, table, attendees=True) -> Meeting:

@@ -6,7 +6,7 @@ re-exports the public functions. Modules import their siblings directly, never t
 
 - `meetings`: the stored meetings, the requested pairs and the writes every change shares;
 - `instance`: the engine's instance built from the database (`build_instance`) and read back;
-- `runs`: queued runs, solved in a background thread or at once, and their progress (`start_run`);
+- `runs`: queued runs, solved by a job of the task queue or at once, and their progress (`start_run`);
 - `labels`: the phases of a run and the reasons a request was left out, translated when shown;
 - `stats`: the schedule as it stands, for the organizer's review;
 - `corrections`: the organizer's corrections by hand (lock, move, swap, remove, add);

@@ -1,17 +1,18 @@
-"""Scheduling runs: queued, solved in a background thread (or at once), and stored.
+"""Scheduling runs: queued, solved by a job of the task queue (or at once), and stored.
 
 `start_run` records a queued SchedulingRun (at most one queued or running run per event: a partial unique
-index) and runs it in a background thread of the web process, with its own app context and session (or at
-once when SCHEDULER_INLINE is set, as in the tests, and in `flask schedules run`). `execute_run` builds the
-engine's instance, solves it while writing its progress into the row (at most every half second), and
-stores the meetings with the certificate, the statistics and the requests left out.
+index) and, in the same transaction, the "schedules.run" job that solves it in a worker (`matchmaker.tasks`);
+`flask schedules run` and the demo call `execute_run` at once instead. `execute_run` builds the engine's
+instance, solves it while writing its progress into the row (at most every half second), and stores the
+meetings with the certificate, the statistics and the requests left out, all in the one transaction that
+marks the run done: a worker killed before that commit has written no meeting, and the job, run again by
+another worker when its lease runs out, takes the run over (`takeover`) and solves it from the start.
 
 Modes. "full" replaces every meeting that is neither locked nor published; "fill" keeps every meeting and
 fills the free slots only. Once the agenda is published every run is "fill".
 """
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -36,8 +37,10 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.scheduling import ACTIVE_RUN_STATUSES
+from matchmaker.models.tasks import Job, JobStatus
 from matchmaker.services import ServiceError, commit, discard
 from matchmaker.services.event_rules import require_manager
+from matchmaker.services.kernel import unit_of_work
 from matchmaker.services.scheduling.instance import Context, _rid, build_instance
 from matchmaker.services.scheduling.labels import PHASES, engine_phase, phase_label
 from matchmaker.services.scheduling.meetings import (
@@ -110,30 +113,57 @@ def _check_schedulable(event: Event) -> None:
         )
 
 
+RUN_JOB = "schedules.run"
+
+
+def _job_key(run_id: int) -> str:
+    return f"scheduling-run-{run_id}"
+
+
 def _fail_abandoned_runs(event: Event) -> None:
-    """A run whose worker died (a restart) would block the event forever: give up on runs far past their
-    time limit."""
+    """A run nobody will finish would block the event forever: give up on runs far past their time limit
+    that have no job left to run them (started before the task queue, or their job was given up)."""
     for run in db.session.scalars(
         sa.select(SchedulingRun).where(
             SchedulingRun.event_id == event.id, SchedulingRun.status.in_(ACTIVE_RUN_STATUSES)
         )
     ):
         since = run.started_at or run.created_at
-        if utcnow() - since > timedelta(seconds=run.time_limit + 300):
+        if utcnow() - since > timedelta(seconds=run.time_limit + 300) and not _has_live_job(run.id):
             run.status = RunStatus.FAILED
             run.error = "interrupted"
             run.finished_at = utcnow()
     commit()
 
 
-def create_run(
-    user: User | None,
-    event: Event,
-    mode: str = RunMode.FULL,
-    include_suggestions: bool = False,
-    time_limit: int | None = None,
+def _has_live_job(run_id: int) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Job.id)).where(
+                Job.kind == RUN_JOB,
+                Job.dedupe_key == _job_key(run_id),
+                Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]),
+            )
+        )
+        > 0
+    )
+
+
+def give_up_run(run_id: int) -> None:
+    """Its job kept dying (a worker killed again and again): fail the run so the event can be scheduled."""
+    db.session.execute(
+        sa.update(SchedulingRun)
+        .where(SchedulingRun.id == run_id, SchedulingRun.status.in_(ACTIVE_RUN_STATUSES))
+        .values(status=RunStatus.FAILED, error="interrupted", finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    commit()
+
+
+def _new_run(
+    user: User | None, event: Event, mode: str, include_suggestions: bool, time_limit: int | None
 ) -> SchedulingRun:
-    """Record a queued run. `user` None: the command line. Refused while another run is going on."""
+    """Check the request and add a queued run to the session (not committed)."""
     if user is not None:
         require_manager(user, event)
     _check_schedulable(event)
@@ -159,7 +189,24 @@ def create_run(
         message="queued",
     )
     db.session.add(run)
-    commit(_("The scheduler is already running for this event. Wait for it to finish, then try again."))
+    return run
+
+
+def _busy() -> str:
+    return _("The scheduler is already running for this event. Wait for it to finish, then try again.")
+
+
+def create_run(
+    user: User | None,
+    event: Event,
+    mode: str = RunMode.FULL,
+    include_suggestions: bool = False,
+    time_limit: int | None = None,
+) -> SchedulingRun:
+    """Record a queued run, for the caller to execute (`execute_run`). `user` None: the command line.
+    Refused while another run is going on."""
+    run = _new_run(user, event, mode, include_suggestions, time_limit)
+    commit(_busy())
     return run
 
 
@@ -170,36 +217,34 @@ def start_run(
     include_suggestions: bool = False,
     time_limit: int | None = None,
 ) -> SchedulingRun:
-    """Create a run and start it: in a background thread, or at once when SCHEDULER_INLINE is set."""
-    run = create_run(user, event, mode, include_suggestions, time_limit)
-    if current_app.config["SCHEDULER_INLINE"]:
-        execute_run(run.id)
-        db.session.refresh(run)
-        return run
-    app = current_app._get_current_object()
-    thread = threading.Thread(
-        target=_run_in_thread, args=(app, run.id), name=f"scheduler-{run.id}", daemon=True
-    )
-    thread.start()
+    """Record a queued run and the job that solves it, in one transaction: the run is never left without
+    its job, nor the job without its run. The page polls the run's progress."""
+    from matchmaker.tasks import enqueue
+
+    with unit_of_work(_busy()):
+        run = _new_run(user, event, mode, include_suggestions, time_limit)
+        db.session.flush()  # the run's id, for the job; a second active run is refused here
+        enqueue(RUN_JOB, run_id=run.id, user=user, dedupe_key=_job_key(run.id))
+    db.session.refresh(run)  # a job that ran at once (eager mode) has finished it
     return run
 
 
-def _run_in_thread(app, run_id: int) -> None:
-    with app.app_context():
-        try:
-            execute_run(run_id)
-        except Exception:
-            log.exception("scheduler run %s failed", run_id)
-        finally:
-            db.session.remove()
+def execute_run(
+    run_id: int, progress: Callable[[float, str], None] | None = None, takeover: bool = False
+) -> SchedulingRun | None:
+    """Solve a queued run and store its meetings. Returns the run (None if another worker claimed it).
 
-
-def execute_run(run_id: int, progress: Callable[[float, str], None] | None = None) -> SchedulingRun | None:
-    """Solve a queued run and store its meetings. Returns the run (None if another worker claimed it)."""
+    `takeover`: the run's job is running again because its worker died; the run it left RUNNING has no
+    meeting stored yet (they are committed with the run's end), so it is solved again from the start. Only
+    the job that owns the lease gets here; and should a solver that was presumed dead (a heartbeat that could
+    not renew the lease) still be going, its claim time (`started_at`) is no longer the run's: it stores
+    nothing (`_hold`)."""
+    claimable = [RunStatus.QUEUED, RunStatus.RUNNING] if takeover else [RunStatus.QUEUED]
+    mine = utcnow()
     claimed = db.session.execute(
         sa.update(SchedulingRun)
-        .where(SchedulingRun.id == run_id, SchedulingRun.status == RunStatus.QUEUED)
-        .values(status=RunStatus.RUNNING, started_at=utcnow(), progress=0.0, message="starting")
+        .where(SchedulingRun.id == run_id, SchedulingRun.status.in_(claimable))
+        .values(status=RunStatus.RUNNING, started_at=mine, progress=0.0, message="starting")
         .execution_options(synchronize_session=False)
     ).rowcount
     commit()
@@ -232,7 +277,7 @@ def execute_run(run_id: int, progress: Callable[[float, str], None] | None = Non
                 values["message"] = phase  # the phase's code; translated when shown
             db.session.execute(
                 sa.update(SchedulingRun)
-                .where(SchedulingRun.id == run_id)
+                .where(SchedulingRun.id == run_id, SchedulingRun.started_at == mine)
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
@@ -240,6 +285,10 @@ def execute_run(run_id: int, progress: Callable[[float, str], None] | None = Non
 
         solution = engine.solve(instance, time_limit=time_limit, progress=report)
         report(0.99, "saving")
+        if not _hold(run_id, mine):
+            discard()
+            log.warning("scheduler run %s was taken over by another worker: its result is not stored", run_id)
+            return None
         skipped = _store(event, context, solution)
         run = db.session.get(SchedulingRun, run_id)
         _record(run, context, solution, skipped)
@@ -247,6 +296,9 @@ def execute_run(run_id: int, progress: Callable[[float, str], None] | None = Non
     except Exception as error:
         discard()
         log.exception("scheduler run %s failed", run_id)
+        if not _hold(run_id, mine):
+            discard()
+            return None
         run = db.session.get(SchedulingRun, run_id)
         run.status = RunStatus.FAILED
         run.error = (error.message if isinstance(error, ServiceError) else str(error))[:2000] or type(
@@ -257,6 +309,25 @@ def execute_run(run_id: int, progress: Callable[[float, str], None] | None = Non
     if progress is not None:
         progress(1.0, run.status)
     return run
+
+
+def _hold(run_id: int, claimed_at) -> bool:
+    """Begin the run's final transaction by locking its row, if this solver's claim is still the run's: a
+    worker that took the run over meanwhile re-claimed it (a new `started_at`), and one that comes after this
+    commit finds the run finished. So only one solver ever stores meetings for a run."""
+    return (
+        db.session.execute(
+            sa.update(SchedulingRun)
+            .where(
+                SchedulingRun.id == run_id,
+                SchedulingRun.started_at == claimed_at,
+                SchedulingRun.status == RunStatus.RUNNING,
+            )
+            .values(started_at=claimed_at)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
 
 
 def _store(event: Event, context: Context, solution: engine.Solution) -> int:
