@@ -510,16 +510,21 @@ class _Checked:
     values: dict
     themes: list[Theme]
     codes: list[str]
+    line: int = 0
 
 
-def import_csv(user: User, kind: str, data: bytes) -> ImportReport:
-    """Check every row, then write all of them in one transaction, or none when any row is refused."""
+def read_upload(user: User, kind: str, data: bytes, report: ImportReport) -> list[tuple[int, dict]] | None:
+    """The file's rows, or None with the reasons in `report.file_errors` (size, encoding, header, CSV
+    syntax, number of rows): what can be said about the file as a whole, quickly, before any row is
+    checked against the catalogue."""
     _require(user)
     _check_kind(kind)
-    report = ImportReport(kind=kind)
-    rows = _read_rows(data, kind, report)
-    if rows is None:
-        return report
+    return _read_rows(data, kind, report)
+
+
+def check_rows(kind: str, rows: list[tuple[int, dict]], report: ImportReport) -> list[_Checked]:
+    """Check every row against the platform (organisations, themes, CPV codes) and against the other rows;
+    refused rows go to `report.problems` with every reason. Writes nothing."""
     report.rows = len(rows)
     organisations = _Organisations()
     themes = {t.slug: t for t in db.session.scalars(sa.select(Theme))}
@@ -543,21 +548,38 @@ def import_csv(user: User, kind: str, data: bytes) -> ImportReport:
         if check.reasons:
             report.problems.append(RowProblem(line=line, title=_cell(row, "title"), reasons=check.reasons))
         elif organisation is not None:
-            checked.append(_Checked(organisation, values, item_themes, codes))
+            checked.append(_Checked(organisation, values, item_themes, codes, line))
+    return checked
+
+
+def write_rows(kind: str, user: User, entries: list[_Checked]) -> list[bool]:
+    """Create or update the checked items in the current transaction (the caller commits): for each, True
+    when it was created."""
+    with db.session.no_autoflush:
+        return [_apply(kind, user, entry) for entry in entries]
+
+
+def import_csv(user: User, kind: str, data: bytes) -> ImportReport:
+    """Check every row, then write all of them in one transaction, or none when any row is refused.
+
+    Synchronous: the web upload runs it as a background job instead (services/imports.py)."""
+    report = ImportReport(kind=kind)
+    rows = read_upload(user, kind, data, report)
+    if rows is None:
+        return report
+    checked = check_rows(kind, rows, report)
     if not report.ok:
         discard()
         return report
     try:
-        with db.session.no_autoflush:
-            for entry in checked:
-                created = _apply(kind, user, entry)
-                report.created += created
-                report.updated += not created
+        created = write_rows(kind, user, checked)
         commit()
     except sa.exc.SQLAlchemyError:
         discard()
-        report.created = report.updated = 0
         report.file_errors.append(_("The import failed while saving; nothing was imported. Try again."))
+        return report
+    report.created = sum(created)
+    report.updated = len(created) - report.created
     return report
 
 
