@@ -5,6 +5,7 @@ else it does not exist (NotFound), so its number tells nothing about other peopl
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import defer
 
 from matchmaker.extensions import db
 from matchmaker.models import Job, JobFile, JobStatus, Role, User
@@ -30,7 +31,7 @@ def files_of(job: Job) -> list[JobFile]:
         db.session.scalars(
             sa.select(JobFile)
             .where(JobFile.job_id == job.id)
-            .options(sa.orm.defer(JobFile.content))
+            .options(defer(JobFile.content))
             .order_by(JobFile.id)
         )
     )
