@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from matchmaker.csvfiles import BOM, csv_text, safe_filename
+from matchmaker.csvfiles import BOM, MIMETYPE, csv_text, safe_filename
 from matchmaker.extensions import db
 from matchmaker.models import Job, JobFile, User
 from matchmaker.services import exchange
@@ -24,7 +24,7 @@ KIND = "catalogue.import"
 CHUNK_ROWS = 250
 UPLOAD_PREFIX = "upload-"
 REPORT_NAME = "import-report.csv"
-CSV_MIMETYPE = "text/csv; charset=utf-8"
+CSV_MIMETYPE = MIMETYPE
 
 
 def start_import(
