@@ -90,6 +90,7 @@ def _import_once(app, client, data: bytes) -> tuple[float, float, dict]:
     if response.status_code != 303:
         raise RuntimeError(f"upload answered {response.status_code}: {response.get_data(as_text=True)[:500]}")
     job_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    print(f"    accepted in {accepted * 1000:.0f} ms, job {job_id} running…", flush=True)
     with app.app_context():
         while True:
             job = db.session.get(Job, job_id)
