@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("matchmaker.outcomes", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("matchmaker.agendas", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("matchmaker.schedules", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("matchmaker.jobs", fromlist=["bp"]).bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

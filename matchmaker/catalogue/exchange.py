@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import Response, abort, flash, render_template, request, stream_with_context
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
@@ -12,8 +12,9 @@ from wtforms import SelectChoice, SelectField
 from matchmaker.auth.sessions import acting_user
 from matchmaker.catalogue import bp
 from matchmaker.csvfiles import MIMETYPE, csv_stream_response
+from matchmaker.i18n import current_language
 from matchmaker.models import utcnow
-from matchmaker.services import ServiceError
+from matchmaker.services import ServiceError, imports
 from matchmaker.services import exchange as service
 
 FORMATS = {"csv": MIMETYPE, "json": "application/json; charset=utf-8"}
@@ -80,15 +81,20 @@ def export(kind: str, fmt: str):
 @bp.post("/exchange/import")
 @organizers_only
 def import_items():
+    """Check the file as a whole here; its rows are checked and written by a job, whose page shows the
+    progress and then the report."""
     form = ImportForm()
     if not form.validate_on_submit():
         return _render(form, status=400)
-    data = request.files["file"].read(service.MAX_FILE_BYTES + 1)
+    upload = request.files["file"]
+    data = upload.read(service.MAX_FILE_BYTES + 1)
     try:
-        report = service.import_csv(acting_user(), form.kind.data, data)
+        job, report = imports.start_import(
+            acting_user(), form.kind.data, data, upload.filename or "", current_language()
+        )
     except ServiceError as refusal:
         flash(refusal.message, "error")
         return _render(form, status=400)
-    if report.ok:
-        return _render(ImportForm(formdata=None, kind=form.kind.data), report=report)
-    return _render(form, report=report, status=422)
+    if job is None:
+        return _render(form, report=report, status=422)
+    return redirect(url_for("jobs.detail", job_id=job.id), code=303)

@@ -23,7 +23,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, selectinload
 
 from matchmaker.csvfiles import csv_chunks, restore
 from matchmaker.extensions import db
@@ -565,16 +565,21 @@ class _Checked:
     values: dict
     themes: list[Theme]
     codes: list[str]
+    line: int = 0
 
 
-def import_csv(user: User, kind: str, data: bytes) -> ImportReport:
-    """Check every row, then write all of them in one transaction, or none when any row is refused."""
+def read_upload(user: User, kind: str, data: bytes, report: ImportReport) -> list[tuple[int, dict]] | None:
+    """The file's rows, or None with the reasons in `report.file_errors` (size, encoding, header, CSV
+    syntax, number of rows): what can be said about the file as a whole, quickly, before any row is
+    checked against the catalogue."""
     _require(user)
     _check_kind(kind)
-    report = ImportReport(kind=kind)
-    rows = _read_rows(data, kind, report)
-    if rows is None:
-        return report
+    return _read_rows(data, kind, report)
+
+
+def check_rows(kind: str, rows: list[tuple[int, dict]], report: ImportReport) -> list[_Checked]:
+    """Check every row against the platform (organisations, themes, CPV codes) and against the other rows;
+    refused rows go to `report.problems` with every reason. Writes nothing."""
     report.rows = len(rows)
     organisations = _Organisations()
     themes = {t.slug: t for t in db.session.scalars(sa.select(Theme))}
@@ -598,33 +603,73 @@ def import_csv(user: User, kind: str, data: bytes) -> ImportReport:
         if check.reasons:
             report.problems.append(RowProblem(line=line, title=_cell(row, "title"), reasons=check.reasons))
         elif organisation is not None:
-            checked.append(_Checked(organisation, values, item_themes, codes))
+            checked.append(_Checked(organisation, values, item_themes, codes, line))
+    return checked
+
+
+def write_rows(kind: str, user: User, entries: list[_Checked]) -> list[bool]:
+    """Create or update the checked items in the current transaction (the caller commits): for each, True
+    when it was created."""
+    with db.session.no_autoflush:
+        created = []
+        for start in range(0, len(entries), _BATCH):
+            batch = entries[start : start + _BATCH]
+            existing = _existing_items(kind, batch)
+            created += [_apply(kind, user, entry, existing) for entry in batch]
+        return created
+
+
+_BATCH = 500
+
+
+def _existing_items(kind: str, entries: list[_Checked]) -> dict[tuple[int, str], object]:
+    """The items the entries update, by organisation and lowered title (as the database lowers it), with
+    their themes and CPV codes: one query for the batch instead of three per row."""
+    model = _model(kind)
+    lowered = sa.func.lower(model.title)
+    rows = db.session.execute(
+        sa.select(model, lowered)
+        .where(
+            model.organisation_id.in_({entry.organisation.id for entry in entries}),
+            lowered.in_({entry.values["title"].lower() for entry in entries}),
+        )
+        .options(selectinload(model.themes), selectinload(model.cpv_links))
+        .order_by(model.id)
+    )
+    found: dict[tuple[int, str], object] = {}
+    for item, title in rows:
+        found.setdefault((item.organisation_id, title), item)
+    return found
+
+
+def import_csv(user: User, kind: str, data: bytes) -> ImportReport:
+    """Check every row, then write all of them in one transaction, or none when any row is refused.
+
+    Synchronous: the web upload runs it as a background job instead (services/imports.py)."""
+    report = ImportReport(kind=kind)
+    rows = read_upload(user, kind, data, report)
+    if rows is None:
+        return report
+    checked = check_rows(kind, rows, report)
     if not report.ok:
         discard()
         return report
     try:
-        with db.session.no_autoflush:
-            for entry in checked:
-                created = _apply(kind, user, entry)
-                report.created += created
-                report.updated += not created
+        created = write_rows(kind, user, checked)
         commit()
     except sa.exc.SQLAlchemyError:
         discard()
-        report.created = report.updated = 0
         report.file_errors.append(_("The import failed while saving; nothing was imported. Try again."))
+        return report
+    report.created = sum(created)
+    report.updated = len(created) - report.created
     return report
 
 
-def _apply(kind: str, user: User, entry: _Checked) -> bool:
+def _apply(kind: str, user: User, entry: _Checked, existing: dict) -> bool:
     """Create or update one item; True when created."""
     model = _model(kind)
-    item = db.session.scalar(
-        sa.select(model).where(
-            model.organisation_id == entry.organisation.id,
-            sa.func.lower(model.title) == entry.values["title"].lower(),
-        )
-    )
+    item = existing.get((entry.organisation.id, entry.values["title"].lower()))
     created = item is None
     if created:
         item = model(organisation_id=entry.organisation.id, created_by_id=user.id)

@@ -31,6 +31,9 @@ from matchmaker.models import (
     EventAnnouncement,
     EventStatus,
     Invitation,
+    Job,
+    JobFile,
+    JobStatus,
     Meeting,
     MeetingAttendee,
     MeetingOutcome,
@@ -266,6 +269,23 @@ def _world(make_user, make_organisation) -> World:
             registrations_service.RegistrationInput(role=role, item_ids=[i.id for i in items]),
         )
     w.year_b = tracker_service.create_year(w.buyer_b, w.gov_b, 2025, 50_000_00)
+
+    # A finished background job of organizer A (an import) with its report.
+    w.job = Job(
+        kind="catalogue.import",
+        payload={"items": "offerings"},
+        status=JobStatus.DONE,
+        created_by_id=w.organizer_a.id,
+        result={"kind": "offerings", "ok": False, "problems": [{"line": 2, "title": f"{SECRET}9"}]},
+        finished_at=utcnow(),
+    )
+    db.session.add(w.job)
+    db.session.flush()
+    w.job_file = JobFile(
+        job_id=w.job.id, filename="import-report.csv", mimetype="text/csv", content=f"{SECRET}10".encode()
+    )
+    db.session.add(w.job_file)
+    db.session.commit()
     return w
 
 
@@ -293,6 +313,8 @@ DEFAULT_VALUES = {
     "notification_id": "notification.id",
     "page_id": "draft_page.id",
     "user_id": "buyer_a.id",
+    "job_id": "job.id",
+    "file_id": "job_file.id",
 }
 
 FORGED_TOKEN = "forged.token-that-was-never-issued"
@@ -336,6 +358,11 @@ EVENT_TEAM = ("buyer_a", "supplier_a", "buyer_b", "supplier_b", "organizer_b", "
 ROUTES: dict[str, list[Case]] = {
     # account
     "account.confirm_email_change": [token("signed link mailed to the new address; bound to its account")],
+    # jobs: the user who started one (and administrators); retrying is for administrators
+    "jobs.detail": [private("organizer_a")],
+    "jobs.status": [private("organizer_a")],
+    "jobs.download": [private("organizer_a")],
+    "jobs.retry": [admin_only()],
     # admin: platform administrators only
     "admin.user": [admin_only()],
     "admin.deactivate": [admin_only()],
@@ -814,6 +841,7 @@ STAFF_PAGES = [
     "/admin/organisations",
     "/admin/pages",
     "/admin/pages/new",
+    "/jobs/failed",
 ]
 
 
