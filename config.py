@@ -139,9 +139,9 @@ class Config:
     # `flask notifications purge` deletes in-app notifications older than this.
     NOTIFICATION_RETENTION_DAYS = _int("NOTIFICATION_RETENTION_DAYS", 365)
 
-    # The task queue (matchmaker/tasks). "celery": Celery workers and beat with Redis as the broker (production;
-    # the default when a broker is configured); "thread": a thread pool in the web process, no Redis (the
-    # embedded `make run`); "eager": each job runs right after the commit that stored it (tests).
+    # The task queue (matchmaker/tasks). "celery": Celery workers and beat with Redis as the broker
+    # (production; the default when a broker is configured); "thread": a thread pool in the web process, no
+    # Redis (the embedded `make run`); "eager": each job runs right after the commit that stored it (tests).
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL
     TASK_MODE = os.environ.get("TASK_MODE") or ("celery" if CELERY_BROKER_URL else "thread")
     # Prefix of the queue's keys in Redis (several platforms, or the tests, can share one Redis).
@@ -155,14 +155,15 @@ class Config:
     # before the sweeper sends another.
     TASK_SWEEP_SECONDS = _int("TASK_SWEEP_SECONDS", 15)
     TASK_REDISPATCH_SECONDS = _int("TASK_REDISPATCH_SECONDS", 60)
-    # Redis gives an unacknowledged message (its worker died) to another worker after this long; the lease above
-    # usually brings the job back sooner.
+    # Redis gives an unacknowledged message (its worker died) to another worker after this long; the lease
+    # above usually brings the job back sooner.
     TASK_VISIBILITY_TIMEOUT = _int("TASK_VISIBILITY_TIMEOUT", 3600)
     # Threads running jobs in the embedded mode.
     TASK_THREADS = _int("TASK_THREADS", 2)
     # Finished jobs (and the files they produced) are deleted after this many days.
     TASK_RETENTION_DAYS = _int("TASK_RETENTION_DAYS", 30)
-    # Re-raise a job's exception where it was dispatched (the tests' eager mode: a failing job fails the test).
+    # Re-raise a job's exception where it was dispatched (the tests' eager mode: a failing job fails the
+    # test).
     TASKS_PROPAGATE = False
 
     PAGE_SIZE = 20
