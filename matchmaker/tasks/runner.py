@@ -157,6 +157,9 @@ def run_job(job_id: int) -> str:
         return "skipped"
     job = db.session.get(Job, job_id)
     kind = kind_of(job.kind)
+    if job.attempts > job.max_attempts:  # its workers kept dying (each claim counts): stop taking it over
+        _finish(job_id, token, JobStatus.FAILED, error=f"Its worker stopped {job.attempts - 1} times")
+        return "failed"
     if kind is None:
         _finish(job_id, token, JobStatus.FAILED, error=f"No handler for the job kind {job.kind!r}")
         return "failed"

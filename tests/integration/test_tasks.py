@@ -239,3 +239,19 @@ def test_the_embedded_ticker_enqueues_periodic_work_once_per_period_and_sweeps(a
     kinds = db.session.scalars(sa.select(Job.kind).where(Job.kind == "tasks.purge")).all()
     assert kinds == ["tasks.purge"]
     assert RAN == [("echo", "lost")]
+
+
+def test_a_job_whose_workers_keep_dying_is_failed_not_taken_over_forever(app, make_user):
+    user = make_user()
+    job = enqueue("test.steps", user_id=user.id, count=1, delay=timedelta(hours=1))
+    commit()
+    for _ in range(job.max_attempts):  # each worker claims it and dies: its lease runs out
+        claim_now(job)
+        db.session.execute(
+            sa.update(Job).where(Job.id == job.id).values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+        commit()
+    assert run_job(job.id) == "failed"
+    db.session.refresh(job)
+    assert job.status == JobStatus.FAILED and "stopped 5 times" in job.error
+    assert notifications_by_step(user.id) == {}
