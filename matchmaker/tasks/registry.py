@@ -16,12 +16,17 @@ class TaskKind:
     # Periodic work: a timedelta or a celery.schedules.crontab; the beat scheduler (or the embedded ticker)
     # enqueues one job per period.
     every: Any = None
+    # Called with the payload when the job is given up because its workers kept dying (see runner.run_job),
+    # to release what the job held (a scheduling run that would block its event, say).
+    on_give_up: Callable[..., None] | None = None
 
 
 KINDS: dict[str, TaskKind] = {}
 
 
-def task(name: str, *, max_attempts: int = 5, every: Any = None) -> Callable[[Handler], Handler]:
+def task(
+    name: str, *, max_attempts: int = 5, every: Any = None, on_give_up: Callable[..., None] | None = None
+) -> Callable[[Handler], Handler]:
     """Register `handler(ctx, **payload)` as the job kind `name`.
 
     @task("newsletter.purge", every=timedelta(days=1))
@@ -32,7 +37,7 @@ def task(name: str, *, max_attempts: int = 5, every: Any = None) -> Callable[[Ha
         existing = KINDS.get(name)
         if existing is not None and existing.handler.__qualname__ != handler.__qualname__:
             raise RuntimeError(f"Two handlers for the job kind {name!r}")
-        KINDS[name] = TaskKind(name, handler, max_attempts, every)
+        KINDS[name] = TaskKind(name, handler, max_attempts, every, on_give_up)
         return handler
 
     return register

@@ -158,6 +158,8 @@ def run_job(job_id: int) -> str:
     job = db.session.get(Job, job_id)
     kind = kind_of(job.kind)
     if job.attempts > job.max_attempts:  # its workers kept dying (each claim counts): stop taking it over
+        if kind is not None and kind.on_give_up is not None:
+            kind.on_give_up(**dict(job.payload or {}))
         _finish(job_id, token, JobStatus.FAILED, error=f"Its worker stopped {job.attempts - 1} times")
         return "failed"
     if kind is None:

@@ -16,14 +16,18 @@ from matchmaker.tasks.registry import task
 MAX_TAKEOVERS = 3
 
 
-@task("schedules.run", max_attempts=MAX_TAKEOVERS)
-def run_scheduler(ctx, run_id: int) -> dict:
-    """Solve a scheduling run and store its meetings (`services.scheduling.execute_run`)."""
+def _give_up_run(run_id: int) -> None:
     from matchmaker.services.scheduling import runs
 
-    if ctx.attempt > MAX_TAKEOVERS:
-        runs.give_up_run(run_id)
-        return {"run_id": run_id, "status": "failed"}
+    runs.give_up_run(run_id)
+
+
+@task("schedules.run", max_attempts=MAX_TAKEOVERS, on_give_up=_give_up_run)
+def run_scheduler(ctx, run_id: int) -> dict:
+    """Solve a scheduling run and store its meetings (`services.scheduling.execute_run`). A run whose workers
+    died MAX_TAKEOVERS times is failed as interrupted (`on_give_up`), so the event can be scheduled again."""
+    from matchmaker.services.scheduling import runs
+
     # The run's row carries the progress the page polls; the job's heartbeat keeps its lease meanwhile.
     run = runs.execute_run(run_id, takeover=ctx.attempt > 1)
     return {"run_id": run_id, "status": run.status if run is not None else "skipped"}

@@ -635,6 +635,7 @@ def _ask(app, world: World, actor: str, method: str, url: str, case: Case):
         response = _client(app, world, actor).open(
             url, method=method, data=case.data if method == "POST" else None
         )
+        response.get_data()  # a streamed download runs (and ends its request context) here, not later
     finally:
         del session.commit
         session.rollback()

@@ -280,7 +280,8 @@ def test_a_run_whose_job_keeps_dying_is_given_up(setup: Setup, organizer):
     run_row, job = _killed_mid_solve(setup, organizer)
     db.session.execute(sa.update(Job).where(Job.id == job.id).values(attempts=3))
     db.session.commit()
-    assert run_job(job.id) == "done"
+    assert run_job(job.id) == "failed"
+    assert db.session.get(Job, job.id).status == JobStatus.FAILED
     db.session.expire_all()
     run_row = db.session.get(SchedulingRun, run_row.id)
     assert (run_row.status, run_row.error) == (RunStatus.FAILED, "interrupted")
