@@ -280,7 +280,7 @@ def deliver_mail(message_id: str) -> str:
 def _enqueue_delivery(message_id: str, delay: timedelta | None = None) -> None:
     from matchmaker.tasks import enqueue
 
-    enqueue(DELIVER, message_id=message_id, delay=delay, dedupe_key=f"mail:{message_id}"[:200])
+    enqueue(DELIVER, message_id=message_id, delay=delay)
 
 
 def transmit(mail: SentMail, created_at: datetime | None = None) -> None:
@@ -374,7 +374,7 @@ def purge_sent(now: datetime | None = None) -> int:
 def counts() -> dict[str, int]:
     """How many mails are in each status (every status present, 0 when none)."""
     rows = db.session.execute(sa.select(OutboxMail.status, sa.func.count()).group_by(OutboxMail.status))
-    found = dict(rows.tuples().all())
+    found = dict(rows.all())
     return {status.value: found.get(status.value, 0) for status in MailStatus}
 
 
