@@ -6,8 +6,6 @@ from flask_babel import ngettext
 
 from matchmaker.admin import bp
 from matchmaker.admin.forms import ActionForm
-from matchmaker.extensions import db
-from matchmaker.models import OutboxMail
 from matchmaker.services import mail as service
 
 
@@ -28,7 +26,6 @@ def _retried(count: int):
 
 @bp.post("/mails/<int:mail_id>/retry")
 def retry_mail(mail_id: int):
-    db.get_or_404(OutboxMail, mail_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     return _retried(service.retry_failed(mail_id))

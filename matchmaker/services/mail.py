@@ -169,12 +169,12 @@ def send_mail(
     from matchmaker.tasks import enqueue
 
     enqueue(DELIVER, message_id=message_id)
-    db.session.info.setdefault(UNCOMMITTED, []).append(message_id)
+    db.session.info.setdefault(UNCOMMITTED, []).append(f"{template} {message_id}")
     return _as_sent(row)
 
 
 def uncommitted() -> list[str]:
-    """Message-IDs of mails added to the session since its last commit or rollback."""
+    """The mails added to the session since its last commit or rollback ("template message-id")."""
     return list(db.session.info.get(UNCOMMITTED, []))
 
 

@@ -346,6 +346,6 @@ def test_a_mail_refused_with_its_change_is_not_reported(app, make_user):
 def test_mails_committed_with_their_change_are_delivered_to_the_memory_outbox(app, make_user, outbox):
     user = make_user()
     sent = mail.send_mail(user.email, "password_changed", user=user, login_url="x", forgot_url="y")
-    assert outbox == [] and mail.uncommitted() == [sent.message_id]
+    assert outbox == [] and mail.uncommitted() == [f"password_changed {sent.message_id}"]
     db.session.commit()
     assert [m.message_id for m in outbox] == [sent.message_id] and mail.uncommitted() == []
