@@ -349,3 +349,17 @@ def test_mails_committed_with_their_change_are_delivered_to_the_memory_outbox(ap
     assert outbox == [] and mail.uncommitted() == [f"password_changed {sent.message_id}"]
     db.session.commit()
     assert [m.message_id for m in outbox] == [sent.message_id] and mail.uncommitted() == []
+
+
+def test_a_password_reset_request_stores_the_same_job_whether_or_not_the_address_has_an_account(
+    client, make_user, outbox
+):
+    user = make_user()
+    for email in (user.email, "nobody@example.org"):
+        assert client.post("/auth/forgot-password", data={"email": email}).status_code == 302
+    jobs = db.session.scalars(
+        sa.select(Job).where(Job.kind == "accounts.password_reset").order_by(Job.id)
+    ).all()
+    assert [job.payload for job in jobs] == [{"email": user.email}, {"email": "nobody@example.org"}]
+    assert [job.result for job in jobs] == [{"mailed": True}, {"mailed": False}]  # decided by the worker
+    assert [m.to for m in outbox] == [user.email]
