@@ -153,10 +153,14 @@ def app(request, database, app_overrides, app_cache) -> Iterator[Flask]:
     config = dict(app.config)
     # The limiter is one object shared by every app: bind it to this app's settings with fresh counters.
     limiter.init_app(app)
+    dropped: list[str] = []
     try:
         with app.app_context():
             yield app
             _wait_for_background_work()
+            # A mail added after the last commit would be dropped silently: a service forgot to commit.
+            dropped = mail.uncommitted()
+            mail.forget_uncommitted()
             db.session.rollback()
             empty_tables()
             db.session.remove()
@@ -164,6 +168,7 @@ def app(request, database, app_overrides, app_cache) -> Iterator[Flask]:
                 db.engine.dispose()
     finally:
         _restore(app, config, extensions)
+    assert not dropped, f"mails added after the last commit, dropped: {dropped}"
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ from matchmaker.models.events import (
     registration_offering,
     registration_slot,
 )
+from matchmaker.models.mail import MailStatus, OutboxMail
 from matchmaker.models.matching import Match
 from matchmaker.models.newsletter import (
     AnnouncementDelivery,
@@ -99,6 +100,7 @@ __all__ = [
     "JobFile",
     "JobStatus",
     "JobStep",
+    "MailStatus",
     "Match",
     "Meeting",
     "MeetingAttendee",
@@ -117,6 +119,7 @@ __all__ = [
     "OfferingStatus",
     "Organisation",
     "OrganisationKind",
+    "OutboxMail",
     "OutcomeSurvey",
     "Page",
     "ParticipantRole",

@@ -189,12 +189,13 @@ def register_user(email: str, password: str, display_name: str, role: str, langu
     if existing is None:
         try:
             user = create_user(email, password, display_name, roles=(role,), language=language)
+            db.session.flush()  # the confirmation link needs the id; the account and its mail commit together
+            send_confirmation(user)
             db.session.commit()
         except (ServiceError, IntegrityError):  # registered by a concurrent request a moment ago
             discard()
             existing = get_user_by_email(email)
         else:
-            send_confirmation(user)
             return
     else:
         hash_password(password)  # spend the time a new account costs, so timing reveals nothing either
@@ -205,6 +206,7 @@ def register_user(email: str, password: str, display_name: str, role: str, langu
             reset_url=links.external_url("auth.reset_password", token=_reset_token(existing)),
             **_mail_links(),
         )
+        commit()
 
 
 def _confirm_token(user: User) -> str:
@@ -212,7 +214,7 @@ def _confirm_token(user: User) -> str:
 
 
 def send_confirmation(user: User) -> None:
-    """Mail a fresh link that confirms the user's address."""
+    """Mail a fresh link that confirms the user's address (the caller commits)."""
     _mail_user(
         user,
         "confirm_email",
@@ -222,10 +224,24 @@ def send_confirmation(user: User) -> None:
 
 
 def resend_confirmation(email: str) -> None:
-    """Mail a new confirmation link if the address has an active, unconfirmed account; else do nothing."""
+    """Mail a new confirmation link if the address has an active, unconfirmed account; else do nothing.
+
+    Like the password reset, the request only stores a job, the same for every address (see
+    `request_password_reset`)."""
+    from matchmaker.tasks import enqueue
+
+    enqueue("accounts.resend_confirmation", email=normalize_email(email)[:320])
+    commit()
+
+
+def mail_confirmation_again(email: str) -> bool:
+    """The worker's half of `resend_confirmation`. Returns whether a mail was written."""
     user = get_user_by_email(email)
-    if user is not None and user.active and not user.email_confirmed:
-        send_confirmation(user)
+    if user is None or not user.active or user.email_confirmed:
+        return False
+    send_confirmation(user)
+    commit()
+    return True
 
 
 def _user_from_token(purpose: str, token: str, max_age: timedelta) -> tuple[User, dict]:
@@ -280,6 +296,7 @@ def authenticate(email: str, password: str) -> User:
         )
     if not user.email_confirmed:
         send_confirmation(user)
+        commit()
         raise ServiceError(
             _(
                 "Please confirm your email address first. We have sent a new confirmation link to %(email)s.",
@@ -304,16 +321,30 @@ def _reset_token(user: User) -> str:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if the address has an active account; otherwise do nothing (same page either way)."""
+    """Mail a reset link if the address has an active account; otherwise do nothing (same page either way).
+
+    The request only stores a job, the same for every address: the worker looks the address up and writes
+    the mail, so neither the answer nor its timing tells whether the address has an account."""
+    from matchmaker.tasks import enqueue
+
+    enqueue("accounts.password_reset", email=normalize_email(email)[:320])
+    commit()
+
+
+def mail_password_reset(email: str) -> bool:
+    """The worker's half of `request_password_reset`: mail a reset link if the address has an active
+    account. Returns whether a mail was written."""
     user = get_user_by_email(email)
     if user is None or not user.active:
-        return
+        return False
     _mail_user(
         user,
         "reset_password",
         reset_url=links.external_url("auth.reset_password", token=_reset_token(user)),
         valid_hours=_hours(current_app.config["PASSWORD_RESET_MAX_AGE"]),
     )
+    commit()
+    return True
 
 
 def check_reset_token(token: str) -> User:
@@ -334,8 +365,8 @@ def reset_password(token: str, new_password: str) -> User:
     set_password(user, new_password)
     if not user.email_confirmed:  # the link reached the mailbox: that confirms the address too
         user.email_confirmed_at = utcnow()
-    commit()
     _mail_user(user, "password_changed", **_mail_links())
+    commit()
     return user
 
 
@@ -367,8 +398,8 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if verify_password(user, new_password):
         raise ServiceError(_("Choose a password that differs from your current one."))
     set_password(user, new_password)
-    commit()
     _mail_user(user, "password_changed", **_mail_links())
+    commit()
 
 
 def request_email_change(user: User, new_email: str, current_password: str) -> None:
@@ -384,6 +415,7 @@ def request_email_change(user: User, new_email: str, current_password: str) -> N
     other = get_user_by_email(new_email)
     if other is not None:
         _mail_user(other, "email_in_use", **_mail_links())
+        commit()
         return
     token = tokens.make_token(
         tokens.CHANGE_EMAIL, {"uid": user.id, "new": new_email, "fp": tokens.fingerprint(user.email)}
@@ -397,6 +429,7 @@ def request_email_change(user: User, new_email: str, current_password: str) -> N
         confirm_url=links.external_url("account.confirm_email_change", token=token),
         valid_hours=_hours(current_app.config["EMAIL_CONFIRM_MAX_AGE"]),
     )
+    commit()
 
 
 def check_email_change_token(user: User, token: str) -> str:
@@ -420,7 +453,6 @@ def change_email(user: User, token: str) -> str:
     old_email = user.email
     user.email = new_email
     user.email_confirmed_at = utcnow()
-    commit(_("Another account already uses this email address."))
     send_mail(
         old_email,
         "email_changed",
@@ -429,6 +461,7 @@ def change_email(user: User, token: str) -> str:
         new_email=new_email,
         **_mail_links(),
     )
+    commit(_("Another account already uses this email address."))
     return new_email
 
 
@@ -488,8 +521,8 @@ def delete_account(user: User, current_password: str) -> None:
         sa.update(Invitation).where(Invitation.invited_by_id == user.id).values(invited_by_id=None)
     )
     db.session.delete(user)
-    commit()
     send_mail(email, "account_deleted", language=language, display_name=name)
+    commit()
 
 
 # Personal data export ------------------------------------------------------------------------------------

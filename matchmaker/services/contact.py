@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from matchmaker.extensions import db
 from matchmaker.models import Role, User, UserRole
 from matchmaker.services import ServiceError, mail
+from matchmaker.services.kernel import commit
 
 NAME_MAX = 200
 MESSAGE_MAX = 5000
@@ -49,4 +50,5 @@ def send_contact_message(name: str, email: str, message: str, language: str) -> 
             message=message,
             language_of_visitor=language,
         )
+    commit()
     return len(recipients)

@@ -182,6 +182,7 @@ def subscribe(data: SubscriptionInput) -> None:
             language=subscriber.language,
             manage_url=manage_url(subscriber),
         )
+        commit()
         return
     if subscriber is None:
         subscriber = Subscriber(email=email)
@@ -204,6 +205,7 @@ def subscribe(data: SubscriptionInput) -> None:
         max_age_hours=int(confirm_max_age().total_seconds() // 3600),
         themes=[t.name(subscriber.language) for t in subscriber.themes],
     )
+    commit()
 
 
 def confirm(subscriber: Subscriber) -> Subscriber:

@@ -352,8 +352,8 @@ def invite_member(inviter: User, organisation: Organisation, email: str, role: s
     invitation = Invitation(organisation=organisation, email=email, role=role, invited_by=inviter)
     token = _new_token(invitation)
     db.session.add(invitation)
-    commit()
     _send_invitation(invitation, token, invitee)
+    commit()
     log.info("User %s invited %s to organisation %s", inviter.id, email, organisation.id)
     return invitation
 
@@ -375,8 +375,8 @@ def resend_invitation(inviter: User, invitation: Invitation) -> None:
             )
         )
     token = _new_token(invitation)
-    commit()
     _send_invitation(invitation, token, get_user_by_email(invitation.email))
+    commit()
 
 
 def revoke_invitation(inviter: User, invitation: Invitation) -> None:
@@ -520,7 +520,6 @@ def remove_member(actor: User, membership: Membership) -> None:
     _lock_members(organisation)
     removed = membership.user
     db.session.delete(membership)
-    commit()
     mail.send_mail(
         removed.email,
         "membership_removed",
@@ -528,6 +527,7 @@ def remove_member(actor: User, membership: Membership) -> None:
         organisation_name=organisation.name,
         user_name=removed.display_name,
     )
+    commit()
 
 
 def leave_organisation(user: User) -> Organisation:

@@ -22,6 +22,7 @@ from flask import Flask
 
 from matchmaker.extensions import db
 from matchmaker.models import Job, JobStatus, User, utcnow
+from matchmaker.tasks import dispatch  # noqa: F401  (its session listeners hand committed jobs over)
 from matchmaker.tasks.registry import kind_of, task
 from matchmaker.tasks.runner import JobContext, attach_file
 

@@ -54,7 +54,12 @@ def period_seconds(every: Any) -> float | None:
 
 
 # The modules that register job kinds: imported by every process that runs jobs.
-HANDLER_MODULES = ("matchmaker.tasks.builtin", "matchmaker.tasks.work", "matchmaker.services.imports")
+HANDLER_MODULES = (
+    "matchmaker.tasks.builtin",
+    "matchmaker.tasks.work",
+    "matchmaker.tasks.mail",
+    "matchmaker.services.imports",
+)
 
 
 def load_handlers() -> None:

@@ -48,6 +48,7 @@ from matchmaker.services import agendas as agendas_service
 from matchmaker.services import charter as charter_service
 from matchmaker.services import content as content_service
 from matchmaker.services import events as events_service
+from matchmaker.services import mail
 from matchmaker.services import newsletter as newsletter_service
 from matchmaker.services import outcomes as outcomes_service
 from matchmaker.services import registrations as registrations_service
@@ -369,6 +370,7 @@ ROUTES: dict[str, list[Case]] = {
     "admin.reactivate": [admin_only()],
     "admin.grant_role": [admin_only(role="organizer")],
     "admin.revoke_role": [admin_only(user_id="organizer_a.id", role="organizer")],
+    "admin.retry_mail": [admin_only(mail_id=1)],  # a mail that is not (or no longer) failed: nothing to do
     # agendas
     "agendas.participant_agenda": [
         own_view("the current user's own agenda; others get 404", owner="supplier_a")
@@ -630,7 +632,12 @@ def _ask(app, world: World, actor: str, method: str, url: str, case: Case):
     """One request whose writes are undone afterwards (its commits only flush), so every request sees A's
     world as it was built, whatever an earlier request (a hole, or the owner's own POST) changed."""
     session = db.session
-    session.commit = session.flush
+
+    def commit_as_flush():
+        session.flush()
+        mail.forget_uncommitted()  # as a commit would: the mails are stored (until the rollback below)
+
+    session.commit = commit_as_flush
     try:
         response = _client(app, world, actor).open(
             url, method=method, data=case.data if method == "POST" else None

@@ -327,16 +327,29 @@ def test_no_survey_before_the_event_is_over_or_without_meetings(
     assert len(_surveys()) == 4
 
 
-def test_a_failed_mail_is_not_recorded_and_is_tried_again(runner, app, event, setting, monkeypatch):
+def test_a_mail_server_that_is_down_delays_the_invitations_without_losing_them(
+    runner, app, event, setting, monkeypatch, outbox
+):
+    # The invitations are stored with their mails (the outbox); the mails wait for the server, not the survey.
+    from matchmaker.models import MailStatus, OutboxMail
     from matchmaker.services import mail
 
-    real = mail.deliver
-    monkeypatch.setattr(mail, "deliver", lambda message: (_ for _ in ()).throw(OSError("SMTP down")))
+    app.config["MAIL_RETRY_SECONDS"] = 3600
+    outbox.clear()  # the set-up's own mails
+    real = mail.transmit
+    monkeypatch.setattr(mail, "transmit", lambda *a: (_ for _ in ()).throw(OSError("SMTP down")))
     result = runner.invoke(args=["outcomes", "send-surveys"])
-    assert result.exit_code == 1 and "4 failed" in result.output
-    assert _surveys() == []
-    monkeypatch.setattr(mail, "deliver", real)
-    assert "4 survey invitation(s) sent" in runner.invoke(args=["outcomes", "send-surveys"]).output
+    assert result.exit_code == 0 and "4 survey invitation(s) sent" in result.output
+    assert len(_surveys()) == 4 and outbox == []
+    waiting = sa.select(OutboxMail.message_id).where(OutboxMail.status == MailStatus.QUEUED)
+    assert len(db.session.scalars(waiting).all()) == 4
+    monkeypatch.setattr(mail, "transmit", real)
+    db.session.execute(sa.update(OutboxMail).values(next_attempt_at=None))
+    db.session.commit()
+    for message_id in db.session.scalars(waiting).all():
+        assert mail.deliver_mail(message_id) == "sent"
+    assert len(outbox) == 4
+    assert "0 survey invitation(s) sent" in runner.invoke(args=["outcomes", "send-surveys"]).output
 
 
 def test_the_database_keeps_one_answer_per_meeting_participant_and_round(event, buyer, setting):
