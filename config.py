@@ -83,9 +83,10 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
     MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
-    # The outbox (matchmaker/services/mail.py): workers try a mail this many times, waiting MAIL_RETRY_SECONDS
-    # after the first failure and twice as long after each next one (at most 6 hours), then mark it failed
-    # for the administrators (/admin/mails). Sent mails are deleted after MAIL_RETENTION_DAYS; failed ones stay.
+    # The outbox (matchmaker/services/mail.py): workers try a mail this many times, waiting
+    # MAIL_RETRY_SECONDS after the first failure and twice as long after each next one (at most 6 hours), then
+    # mark it failed for the administrators (/admin/mails). Sent mails are deleted after MAIL_RETENTION_DAYS;
+    # failed ones stay.
     MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
     MAIL_RETRY_SECONDS = _int("MAIL_RETRY_SECONDS", 60)
     MAIL_RETENTION_DAYS = _int("MAIL_RETENTION_DAYS", 30)

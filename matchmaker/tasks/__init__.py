@@ -72,10 +72,6 @@ def enqueue(
 
 
 def init_app(app: Flask) -> None:
-    # The session listeners that hand committed jobs over: without this import a web process that never
-    # loads the periodic module (celery mode, the tests) would store jobs and never send them.
-    from matchmaker.tasks import dispatch  # noqa: F401
-
     mode = app.config["TASK_MODE"]
     if mode not in MODES:
         raise RuntimeError(f"TASK_MODE must be one of {', '.join(MODES)}, not {mode!r}")
