@@ -17,12 +17,13 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from matchmaker.models import Job
+from matchmaker.models import Job, utcnow
 
 log = logging.getLogger(__name__)
 
 PENDING = "tasks_flushed"
 READY = "tasks_ready"
+DELAYS = "tasks_delays"
 _eager = threading.local()
 
 
@@ -31,11 +32,14 @@ def _remember_new_jobs(session: Session, _context) -> None:
     for obj in session.new:
         if isinstance(obj, Job):
             session.info.setdefault(PENDING, []).append(obj.id)
+            if obj.not_before is not None:  # a delayed job: the broker holds its message until it is due
+                session.info.setdefault(DELAYS, {})[obj.id] = obj.not_before
 
 
 @event.listens_for(Session, "after_commit")
 def _dispatch_committed(session: Session) -> None:
     job_ids = session.info.pop(PENDING, None)
+    delays = session.info.pop(DELAYS, {})
     if not job_ids:
         return
     try:
@@ -45,8 +49,10 @@ def _dispatch_committed(session: Session) -> None:
     if mode(app) == "eager":  # run once the transaction is closed (see below), not inside the commit
         session.info.setdefault(READY, []).extend(job_ids)
         return
+    now = utcnow()
     for job_id in job_ids:
-        dispatch(app, job_id)
+        due = delays.get(job_id)
+        dispatch(app, job_id, countdown=(due - now).total_seconds() if due is not None else 0.0)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -63,6 +69,7 @@ def _run_ready(session: Session, transaction) -> None:
 def _forget_rolled_back(session: Session, previous_transaction) -> None:
     if not previous_transaction.nested:
         session.info.pop(PENDING, None)
+        session.info.pop(DELAYS, None)
 
 
 def mode(app: Flask) -> str:

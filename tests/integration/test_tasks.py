@@ -255,3 +255,24 @@ def test_a_job_whose_workers_keep_dying_is_failed_not_taken_over_forever(app, ma
     db.session.refresh(job)
     assert job.status == JobStatus.FAILED and "stopped 5 times" in job.error
     assert notifications_by_step(user.id) == {}
+
+
+@pytest.mark.parametrize(
+    "app_overrides",
+    [{"TASK_MODE": "celery", "CELERY_BROKER_URL": "redis://127.0.0.1:1/0"}],
+    indirect=True,
+)
+def test_the_broker_holds_a_delayed_jobs_message_until_it_is_due(app, monkeypatch):
+    from matchmaker.tasks.celery_app import celery_of
+
+    sent = []
+    monkeypatch.setattr(
+        celery_of(app), "send_task", lambda name, args, countdown=None, **_: sent.append((args, countdown))
+    )
+    now_job = enqueue("test.echo", value=1)
+    later_job = enqueue("test.echo", value=2, delay=timedelta(minutes=10))
+    commit()
+    countdowns = {args[0]: countdown for args, countdown in sent}
+    assert countdowns[now_job.id] is None
+    assert 590 <= countdowns[later_job.id] <= 600
+    assert RAN == []  # the web process only sends messages
