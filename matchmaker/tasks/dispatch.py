@@ -25,6 +25,7 @@ PENDING = "tasks_flushed"
 READY = "tasks_ready"
 DELAYS = "tasks_delays"
 _eager = threading.local()
+MAX_EAGER_DEPTH = 8
 
 
 @event.listens_for(Session, "after_flush")
@@ -114,18 +115,19 @@ def _send(app: Flask, job_id: int, countdown: float) -> None:
 
 
 def _run_eagerly(app: Flask, job_id: int) -> None:
-    """Run now, in a fresh app context (its own session), after the caller's commit. A job enqueued by a job
-    waits until the outer one returns, so jobs run one after the other, never nested."""
-    queue = getattr(_eager, "queue", None)
-    if queue is not None:
-        queue.append(job_id)
+    """Run now, in a fresh app context (its own session), after the caller's commit. A job enqueued by a
+    running job runs at the commit that stored it, as a free worker would take it at once (a mail of an
+    announcement is delivered before the announcement goes on). Past MAX_EAGER_DEPTH (a job enqueueing itself
+    again and again) jobs stay queued for the sweeper."""
+    depth = getattr(_eager, "depth", 0)
+    if depth >= MAX_EAGER_DEPTH:
+        log.warning("Job %s left queued: eager jobs nested %s deep", job_id, depth)
         return
-    _eager.queue = [job_id]
+    _eager.depth = depth + 1
     try:
-        while _eager.queue:
-            _run_in_app(app, _eager.queue.pop(0), propagate=True)
+        _run_in_app(app, job_id, propagate=True)
     finally:
-        _eager.queue = None
+        _eager.depth = depth
 
 
 def _run_in_app(app: Flask, job_id: int, propagate: bool = False) -> str | None:

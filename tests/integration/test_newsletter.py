@@ -80,11 +80,22 @@ def subscriber(email="nina@example.org") -> Subscriber | None:
     return service.get_subscriber(email)
 
 
+def mail_to(outbox, email: str, seconds: float = 10):
+    """The last mail to `email`; in the thread mode its delivery job runs beside the test, so wait for it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        mails = [mail for mail in outbox if mail.to == email]
+        if mails or time.monotonic() > deadline:
+            assert mails, f"no mail to {email}"
+            return mails[-1]
+        time.sleep(0.02)
+
+
 def subscribe_and_confirm(client, outbox, email, language="nl", theme_ids=()):
     client.post(
         "/newsletter/", data=_form(email=email, language=language, themes=[str(i) for i in theme_ids])
     )
-    confirm_path = link_in(outbox[-1], "/newsletter/confirm/")
+    confirm_path = link_in(mail_to(outbox, email), "/newsletter/confirm/")
     assert client.post(confirm_path).status_code == 302
     found = subscriber(email)
     assert found.status == SubscriberStatus.CONFIRMED
