@@ -10,6 +10,7 @@ import gc
 import math
 import multiprocessing
 import pickle
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -93,6 +94,18 @@ class MatchingConfig:
 
     def analyzer_key(self) -> tuple:
         return (self.default_language, self.detect_language, self.split_compounds)
+
+
+@dataclass(frozen=True)
+class Drift:
+    """How far an index moved from its fit: documents added, replaced or removed since (`changes`, and as a
+    share of the live documents), and the share of the live documents' weighted term occurrences that the
+    fitted vocabulary lacks (words that count for nothing until the next refit)."""
+
+    documents: int
+    changes: int
+    changed_share: float
+    unknown_share: float
 
 
 @dataclass
@@ -517,6 +530,7 @@ class Index:
 
     def _refresh(self) -> None:
         self._matrix_t = self._rows.T.tocsr()
+        self._side_masks: dict[str, np.ndarray] = {}
         self._id_rank = np.empty(len(self._analysed), dtype=np.int64)
         order = sorted(range(len(self._analysed)), key=lambda i: _id_key(self._analysed[i].document.id))
         self._id_rank[order] = np.arange(len(order))
@@ -542,8 +556,9 @@ class Index:
             raise UnknownDocument(doc_id)
         return self._analysed[self._positions[doc_id]].document
 
-    def add(self, documents: Iterable[Document]) -> None:
-        """Add documents, or replace those with the same id. Cheap: no refit unless many documents changed."""
+    def add(self, documents: Iterable[Document], refit: bool = True) -> None:
+        """Add documents, or replace those with the same id. Cheap: no refit unless many documents changed
+        (and never with `refit=False`, for callers that decide themselves when to refit: see drift())."""
         docs = list(documents)
         if not docs:
             return
@@ -569,7 +584,7 @@ class Index:
         self._counts = sp.vstack([self._counts, counts], format="csr")
         self._rows = sp.vstack([self._rows, rows], format="csr")
         self._changes += len(analysed)
-        if not self._maybe_refit():
+        if not (refit and self._maybe_refit()):
             self._refresh()
 
     def remove(self, ids: Iterable[Any], refit: bool = True) -> None:
@@ -584,6 +599,7 @@ class Index:
             self._alive[position] = False
             self._extra.pop(position, None)
             self._changes += 1
+        self._side_masks = {}
         if refit:
             self._maybe_refit()
 
@@ -610,6 +626,47 @@ class Index:
         used = np.flatnonzero(np.bincount(counts.indices, minlength=counts.shape[1]))
         counts = counts[:, used].tocsr()
         self._build([self._analysed[i] for i in live.tolist()], counts, [terms[j] for j in used.tolist()])
+
+    def drift(self) -> Drift:
+        """How far the index has moved from its last fit (see :class:`Drift`)."""
+        live = np.flatnonzero(self._alive)
+        known = float(self._counts[live].sum()) if len(live) else 0.0
+        unknown = float(sum(sum(row.values()) for row in self._extra.values()))
+        total = known + unknown
+        return Drift(
+            documents=len(live),
+            changes=self._changes,
+            changed_share=self._changes / max(len(live), 1),
+            unknown_share=unknown / total if total else 0.0,
+        )
+
+    # -- sides --
+    def _side_mask(self, side: str) -> np.ndarray:
+        """Live positions whose document is on `side` (cached until the next change)."""
+        mask = self._side_masks.get(side)
+        if mask is None:
+            mask = np.fromiter((a.document.side == side for a in self._analysed), bool, len(self._analysed))
+            mask &= self._alive
+            self._side_masks[side] = mask
+        return mask
+
+    def rows(self, ids: Sequence[Any]) -> sp.csr_matrix:
+        """The index's own rows of these indexed documents (query rows for :meth:`top_k_vectors`)."""
+        missing = [doc_id for doc_id in ids if doc_id not in self._positions]
+        if missing:
+            raise UnknownDocument(missing[0])
+        return self._rows[[self._positions[doc_id] for doc_id in ids]]
+
+    def side_scores(self, doc_id: Any, side: str) -> tuple[list[Any], np.ndarray]:
+        """Every positive score of an indexed document against the live documents of `side`: (ids, float32
+        scores), in index order. The same dot products as ranking, summed one posting list at a time."""
+        if doc_id not in self._positions:
+            raise UnknownDocument(doc_id)
+        row = self._rows[self._positions[doc_id]]
+        scores = self._scores_of(row.indices.astype(np.int64), row.data.astype(np.float64))
+        scores[~self._side_mask(side)] = 0.0
+        hits = np.flatnonzero(scores > 0)
+        return [self._analysed[i].document.id for i in hits.tolist()], np.minimum(scores[hits], 1.0)
 
     # -- queries --
     def vectorize(self, documents: Sequence[Document]) -> sp.csr_matrix:
@@ -722,8 +779,10 @@ class Index:
         progress: Progress | None = None,
         block: int = 256,
         workers: int = 1,
+        side: str | None = None,
     ) -> list[list[Match]]:
-        """Rank for query rows made by :meth:`vectorize`. Exact: equal to sorting every score, ties by id.
+        """Rank for query rows made by :meth:`vectorize` (or :meth:`rows`). Exact: equal to sorting every
+        score, ties by id. With `side`, only the documents of that side are ranked.
 
         With `workers` > 1 the blocks of queries are ranked in that many threads (the products and sorts run
         in numpy, scipy and BLAS, which release the GIL; fine inside a web worker too). The result is the
@@ -735,12 +794,28 @@ class Index:
         if exclude_ids is not None:
             excludes = [self._positions.get(doc_id) for doc_id in exclude_ids]
         starts = list(range(0, n, block))
-        plan = _ProductPlan(vectors, self._matrix_t)
         ids = [a.document.id for a in self._analysed]
+        if side is None:
+            plan = _ProductPlan(vectors, self._matrix_t)
+            select = self._select_block
+        else:
+            # Only the side's columns are multiplied; positions are mapped back to the index's.
+            columns = np.flatnonzero(self._side_mask(side))
+            plan = _ProductPlan(vectors, self._matrix_t[:, columns])
+            ids = [ids[c] for c in columns.tolist()]
+            where = {int(c): i for i, c in enumerate(columns.tolist())}
+            excludes = [where.get(position) if position is not None else None for position in excludes]
+            alive, id_rank = np.ones(len(columns), dtype=bool), self._id_rank[columns]
+
+            def select(scores, k, excludes):
+                return self._select_block(scores, k, excludes, alive, id_rank)
+
+            if not len(columns):
+                return [[] for _ in range(n)]
 
         def rank(start: int) -> list[list[Match]]:
             scores = plan.scores(start, start + block)
-            selected = self._select_block(scores, k, excludes[start : start + block])
+            selected = select(scores, k, excludes[start : start + block])
             # Made here, so that one thread builds its Matches while the other multiplies.
             return [
                 [Match(ids[p], s) for p, s in zip(pos.tolist(), np.minimum(val, 1.0).tolist(), strict=True)]
@@ -764,12 +839,19 @@ class Index:
         return ranked
 
     def _select_block(
-        self, dense: np.ndarray, k: int, excludes: Sequence[int | None]
+        self,
+        dense: np.ndarray,
+        k: int,
+        excludes: Sequence[int | None],
+        alive: np.ndarray | None = None,
+        id_rank: np.ndarray | None = None,
     ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Row-wise top k of a block of scores (modified): positions and scores, ties by id, positives
-        only."""
-        if not self._alive.all():
-            dense[:, ~self._alive] = 0.0
+        only. `alive` and `id_rank` describe the columns when they are not the index's own."""
+        alive = self._alive if alive is None else alive
+        id_rank = self._id_rank if id_rank is None else id_rank
+        if not alive.all():
+            dense[:, ~alive] = 0.0
         for r, position in enumerate(excludes):
             if position is not None:
                 dense[r, position] = 0.0
@@ -777,7 +859,7 @@ class Index:
         out = []
         if k >= n:
             for r in range(rows):
-                out.append(self._select_row(dense[r], k))
+                out.append(self._select_row(dense[r], k, id_rank))
             return out
         # A lower bound of each row's k-th best score, cheaper than a partition: cut the row into k pieces;
         # the smallest of their k maxima is reached by at least k scores. Everything at or above it is a
@@ -791,7 +873,7 @@ class Index:
         rows_hit, cols_hit = np.divmod(hits, n)
         values_hit = dense.ravel()[hits]
         # All rows' candidates sorted at once: by row, score descending, then id; the first k of each row.
-        order = np.lexsort((self._id_rank[cols_hit], -values_hit, rows_hit))
+        order = np.lexsort((id_rank[cols_hit], -values_hit, rows_hit))
         rows_hit, cols_hit, values_hit = rows_hit[order], cols_hit[order], values_hit[order]
         bounds = np.searchsorted(rows_hit, np.arange(rows + 1))
         for r in range(rows):
@@ -799,7 +881,10 @@ class Index:
             out.append((cols_hit[bounds[r] : stop], values_hit[bounds[r] : stop]))
         return out
 
-    def _select_row(self, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def _select_row(
+        self, scores: np.ndarray, k: int, id_rank: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        id_rank = self._id_rank if id_rank is None else id_rank
         n = len(scores)
         if k < n:
             # The same bound as in _select_block: the smallest of the maxima of k pieces.
@@ -809,7 +894,7 @@ class Index:
             candidates = np.flatnonzero(scores >= max(bound, np.float32(1e-12)))
         else:
             candidates = np.flatnonzero(scores > 0)
-        order = np.lexsort((self._id_rank[candidates], -scores[candidates]))[:k]
+        order = np.lexsort((id_rank[candidates], -scores[candidates]))[:k]
         chosen = candidates[order]
         return chosen, scores[chosen]
 
@@ -876,6 +961,24 @@ class Index:
             language=language,
         )
 
+    def profile(self, doc: Document | Any) -> Profile:
+        """What explaining this document needs, in this index's space, as plain data (see :class:`Profile`):
+        stored beside ranked pairs, it lets a process without the index explain them."""
+        a = self._analysed_for(doc)
+        cols, vals = self._vector_of(a)
+        n_text = len(self._terms)
+        text = {
+            self._terms[j]: v for j, v in zip(cols.tolist(), vals.tolist(), strict=True) if j < n_text
+        }
+        return Profile(
+            language=a.language,
+            text={t: (round(w, 9), a.surface.get(t, t)) for t, w in sorted(text.items())},
+            declared=a.declared,
+            inferred=tuple((code, round(conf, 9)) for code, conf in a.inferred),
+            themes=a.themes,
+            indexed_themes=tuple(t for t in a.themes if t in self.theme_vocabulary),
+        )
+
     # -- persistence --
     def save(self, path: str | Path) -> None:
         """Write the index to a file (pickle: load only files you wrote yourself)."""
@@ -889,6 +992,102 @@ class Index:
         if not isinstance(index, Index):
             raise TypeError("not a matching index")
         return index
+
+    def dumps(self) -> bytes:
+        """The index as bytes (pickle, zlib-compressed): for a shared store this application writes itself."""
+        return zlib.compress(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+    @staticmethod
+    def loads(data: bytes) -> Index:
+        index = pickle.loads(zlib.decompress(data))  # noqa: S301 - our own bytes, see dumps()
+        if not isinstance(index, Index):
+            raise TypeError("not a matching index")
+        return index
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One document as an index sees it, for explanations: its text vector (term -> (weight, as written);
+    weights already carry sqrt(text_weight)), its declared and inferred CPV codes, its themes, and those of
+    them the index's theme vocabulary holds (only they score). JSON-friendly through as_dict/from_dict."""
+
+    language: str | None
+    text: dict[str, tuple[float, str]]
+    declared: tuple[str, ...]
+    inferred: tuple[tuple[str, float], ...]
+    themes: tuple[str, ...]
+    indexed_themes: tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        return {
+            "language": self.language,
+            "text": [[term, weight, form] for term, (weight, form) in self.text.items()],
+            "declared": list(self.declared),
+            "inferred": [[code, conf] for code, conf in self.inferred],
+            "themes": list(self.themes),
+            "indexed_themes": list(self.indexed_themes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Profile:
+        return cls(
+            language=data.get("language"),
+            text={str(t): (float(w), str(f)) for t, w, f in data.get("text", [])},
+            declared=tuple(data.get("declared", [])),
+            inferred=tuple((str(c), float(conf)) for c, conf in data.get("inferred", [])),
+            themes=tuple(data.get("themes", [])),
+            indexed_themes=tuple(data.get("indexed_themes", [])),
+        )
+
+    def _analysed(self) -> Analysed:
+        surface = {term: form for term, (_weight, form) in self.text.items()}
+        return Analysed(None, self.language, None, surface, self.declared, list(self.inferred), self.themes)
+
+
+def explain_profiles(
+    a: Profile,
+    b: Profile,
+    config: MatchingConfig | None = None,
+    reader_language: str = "nl",
+    max_terms: int = 10,
+) -> Explanation:
+    """Index.explain() from two profiles made by the same index (and `config`, the index's): no index
+    needed. The components are the same dot products, so they add up to the ranked score (float rounding
+    aside)."""
+    config = config or MatchingConfig()
+    components = {"text": 0.0, "cpv": 0.0, "theme": 0.0}
+    shared = []
+    for term in sorted(set(a.text) & set(b.text)):
+        product = a.text[term][0] * b.text[term][0]
+        components["text"] += product
+        shared.append((product, term))
+    analysed_a, analysed_b = a._analysed(), b._analysed()
+    cols_a, vals_a = code_row(analysed_a.weighted_codes(config), config.cpv_levels)
+    cols_b, vals_b = code_row(analysed_b.weighted_codes(config), config.cpv_levels)
+    if cols_a and cols_b:
+        row_b = dict(zip(cols_b, vals_b.tolist(), strict=True))
+        components["cpv"] = config.cpv_weight * sum(
+            v * row_b[c] for c, v in zip(cols_a, vals_a.tolist(), strict=True) if c in row_b
+        )
+    themes_b = set(b.indexed_themes)
+    common = [t for t in a.indexed_themes if t in themes_b]
+    if common:
+        components["theme"] = (
+            len(common) * config.theme_weight / math.sqrt(len(a.indexed_themes) * len(b.indexed_themes))
+        )
+    shared.sort(key=lambda item: (-item[0], item[1]))
+    shared_terms = [
+        SharedTerm(a.text[t][1], b.text[t][1], round(w, 6)) for w, t in shared[:max_terms]
+    ]
+    language = reader_language if reader_language in LANGUAGES else "en"
+    return Explanation(
+        score=min(sum(components.values()), 1.0),
+        components=components,
+        shared_terms=shared_terms,
+        cpv=cpv_reasons(analysed_a, analysed_b, language) if config.cpv_weight > 0 else [],
+        themes=[t for t in a.themes if t in set(b.themes)] if config.theme_weight > 0 else [],
+        language=language,
+    )
 
 
 def cpv_reasons(a: Analysed, b: Analysed, language: str) -> list[CpvReason]:
