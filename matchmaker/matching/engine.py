@@ -1039,6 +1039,20 @@ class Profile:
             indexed_themes=tuple(data.get("indexed_themes", [])),
         )
 
+    def vector(self, config: MatchingConfig | None = None) -> dict[str, float]:
+        """The combined vector as a dict ("t:" terms, "c:" CPV features, "h:" themes): the score of two
+        profiles is the dot product of their vectors (use it to score many pairs; explain only the few
+        shown)."""
+        config = config or MatchingConfig()
+        out = {f"t:{term}": weight for term, (weight, _form) in self.text.items()}
+        cols, vals = code_row(self._analysed().weighted_codes(config), config.cpv_levels)
+        scale = math.sqrt(config.cpv_weight)
+        out.update({f"c:{c}": v * scale for c, v in zip(cols, vals.tolist(), strict=True)})
+        if self.indexed_themes:
+            value = math.sqrt(config.theme_weight / len(self.indexed_themes))
+            out.update({f"h:{t}": value for t in self.indexed_themes})
+        return out
+
     def _analysed(self) -> Analysed:
         surface = {term: form for term, (_weight, form) in self.text.items()}
         return Analysed(None, self.language, None, surface, self.declared, list(self.inferred), self.themes)

@@ -38,7 +38,7 @@ from matchmaker.models.events import (
     registration_offering,
     registration_slot,
 )
-from matchmaker.models.matching import Match
+from matchmaker.models.matching import Match, MatchIndexState, MatchItem, MatchModel, MatchPair
 from matchmaker.models.newsletter import (
     AnnouncementDelivery,
     DeliveryStatus,
@@ -95,6 +95,10 @@ __all__ = [
     "InnovationType",
     "Invitation",
     "Match",
+    "MatchIndexState",
+    "MatchItem",
+    "MatchModel",
+    "MatchPair",
     "Meeting",
     "MeetingAttendee",
     "MeetingOutcome",

@@ -1,0 +1,67 @@
+"""The task-queue jobs that keep the shared matching index (services.matching.index), and the one call the
+catalogue makes at each change of a need or offering.
+
+- `item_changed(item)`: in the transaction of the change, queue "matching.refresh_item" for the item. Its
+  dedupe key holds the item's version before the change, so a second edit made while the first one's job
+  runs gets a job of its own (a key per item alone would fold it into a job that already read the item).
+- "matching.refresh_item": apply the item's current state to the served generation; queue a refit when the
+  index drifted past the configured limits.
+- "matching.refit": the full refit (a new generation, switched in when complete).
+- "matching.upkeep" (periodic): queue refreshes for items whose indexed state differs from the catalogue's
+  (a job lost, a deletion the database cascaded), and a refit when the index drifted.
+"""
+
+from datetime import timedelta
+
+import matchmaker.services.matching.index as index
+from matchmaker.models import Need
+from matchmaker.services.kernel import commit
+from matchmaker.tasks import JobContext, enqueue, task
+
+REFIT_KEY = "matching.refit"
+
+
+def item_changed(item) -> None:
+    """Queue the refresh of a need or offering changed in the current transaction (not yet committed)."""
+    if item.id is None:  # a new draft: nothing to index until it is published (and then it has an id)
+        return
+    kind = index.NEED if isinstance(item, Need) else index.OFFERING
+    enqueue(
+        "matching.refresh_item",
+        kind=kind,
+        item_id=item.id,
+        dedupe_key=f"matching.refresh:{kind}:{item.id}:{item.version}",
+    )
+
+
+def queue_refit() -> None:
+    enqueue("matching.refit", dedupe_key=REFIT_KEY)
+
+
+@task("matching.refresh_item", max_attempts=5)
+def refresh_item_job(ctx: JobContext, kind: str, item_id: int) -> dict:
+    report = index.refresh_item(kind, int(item_id))
+    if not report.refit and index.needs_refit():
+        queue_refit()
+        commit()
+    return {"generation": report.generation, "live": report.live, "pairs": report.pairs,
+            "repaired": report.repaired, "refit": report.refit}  # fmt: skip
+
+
+@task("matching.refit", max_attempts=3)
+def refit_job(ctx: JobContext) -> dict:
+    report = index.refit(lambda stage, done, total: ctx.progress(done / max(total, 1), stage))
+    return {"generation": report.generation, "pairs": report.pairs, "seconds": round(report.seconds, 2)}
+
+
+@task("matching.upkeep", every=timedelta(minutes=10))
+def upkeep_job(ctx: JobContext) -> dict:
+    stale = index.out_of_date()
+    for kind, item_id in stale:
+        key = f"matching.refresh:{kind}:{item_id}:upkeep"
+        enqueue("matching.refresh_item", kind=kind, item_id=item_id, dedupe_key=key)
+    refit = index.served_generation() is None or index.needs_refit()
+    if refit:
+        queue_refit()
+    commit()
+    return {"refreshes": len(stale), "refit": refit}
