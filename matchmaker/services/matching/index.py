@@ -77,6 +77,9 @@ log = logging.getLogger(__name__)
 NEED, OFFERING = "need", "offering"
 KINDS = (NEED, OFFERING)
 STATE_ID = 1
+# Scores of one pair computed along two paths (the refit's block product, one item's posting lists) differ
+# in the last float32 digits: comparisons with a kth allow this much, so a list keeps its ties.
+EPS = 1e-6
 Progress = Callable[[str, int, int], None]
 
 
@@ -425,8 +428,8 @@ def _apply(loaded: _Loaded, generation: int, kind: str, item_id: int, seq: int, 
     for other_id, their_kth in kths.items():
         score = new.get(other_id, 0.0)
         was = old.get(other_id)
-        enters = score > 0 and score >= their_kth
-        left = was is not None and was > 0 and was >= their_kth and not enters
+        enters = score > 0 and score >= their_kth - EPS
+        left = was is not None and was > 0 and was >= their_kth - EPS and not enters
         if enters:
             write[other_id] = score
         if enters or (left and their_kth > 0):
@@ -495,23 +498,28 @@ def _recount(loaded: _Loaded, generation: int, kind: str, ids: list[int], seq: i
     for item_id in ids:
         row = items[item_id]
         listed = sorted(
-            ((o, s) for o, s in stored[item_id] if s > 0 and s >= row.kth_score), key=lambda p: (-p[1], p[0])
+            ((o, s) for o, s in stored[item_id] if s > 0 and s >= row.kth_score - EPS), key=lambda p: (-p[1], p[0])
         )
         if len(listed) >= k:
             row.kth_score = listed[k - 1][1]
         elif row.kth_score > 0:  # the list lost a member that only a full ranking can replace
-            _rerank(loaded, generation, kind, item_id, row, {o for o, _s in stored[item_id]}, k)
+            _rerank(loaded, generation, kind, item_id, row, dict(stored[item_id]), k)
             repaired += 1
     return repaired
 
 
-def _rerank(loaded: _Loaded, generation: int, kind: str, item_id: int, row: MatchItem, have: set, k: int) -> None:
+def _rerank(
+    loaded: _Loaded, generation: int, kind: str, item_id: int, row: MatchItem, have: dict[int, float], k: int
+) -> None:
+    """Rank one item against the whole index again; write the pairs of its top K not stored yet (the
+    stored ones keep their value, equal up to rounding) and its kth."""
     ids, scores = loaded.index.side_scores(_key(kind, item_id), other(kind))
     ranked = sorted(
         ((_item_id(i), float(s)) for i, s in zip(ids, scores.tolist(), strict=True)), key=lambda p: (-p[1], p[0])
     )[:k]
     _write_pairs(generation, kind, item_id, {o: s for o, s in ranked if o not in have})
-    row.kth_score = ranked[-1][1] if len(ranked) >= k else 0.0
+    ranked = [(o, have.get(o, s)) for o, s in ranked]
+    row.kth_score = min(s for _o, s in ranked) if len(ranked) >= k else 0.0
 
 
 # --------------------------------------------------------------------------------------------------

@@ -127,7 +127,7 @@ def _ranked(kind: str, item_ids: Sequence[int], logged_in: bool) -> dict[int, li
         .where(
             MatchPair.generation == index.generation_subquery(),
             own_col.in_(item_ids),
-            MatchPair.score >= MatchItem.kth_score,
+            MatchPair.score >= MatchItem.kth_score - index.EPS,
             MatchPair.score >= max(index._min_score(), 1e-9),
             other_live,
             other_model.organisation_id != own_model.organisation_id,

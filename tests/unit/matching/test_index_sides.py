@@ -110,3 +110,13 @@ def test_explaining_profiles_equals_explaining_with_the_index(index, need, offer
     assert [(t.term, t.other) for t in got.shared_terms] == [(t.term, t.other) for t in expected.shared_terms]
     assert got.cpv == expected.cpv and got.themes == expected.themes
     assert got.score == pytest.approx(brute(index, need, "offering").get(offering, 0.0), abs=1e-6)
+
+
+def test_the_dot_product_of_profile_vectors_is_the_score(index):
+    for need in ("n1", "n2", "n3"):
+        a = index.profile(need).vector(index.config)
+        expected = brute(index, need, "offering")
+        for offering in ("o1", "o2", "o3", "o4"):
+            b = index.profile(offering).vector(index.config)
+            score = sum(v * b.get(key, 0.0) for key, v in a.items())
+            assert score == pytest.approx(expected.get(offering, 0.0), abs=1e-6)
