@@ -1,9 +1,9 @@
 """The task-queue jobs that keep the shared matching index (services.matching.index), and the one call the
 catalogue makes at each change of a need or offering.
 
-- `item_changed(item)`: in the transaction of the change, queue "matching.refresh_item" for the item. Its
-  dedupe key holds the item's version before the change, so a second edit made while the first one's job
-  runs gets a job of its own (a key per item alone would fold it into a job that already read the item).
+- `item_changed(item)`: in the transaction of the change, queue "matching.refresh_item" for the item (a
+  job for the same item still waiting absorbs it: it reads the item when it starts; one already running
+  does not, so a change made meanwhile gets its own job).
 - "matching.refresh_item": apply the item's current state to the served generation; queue a refit when the
   index drifted past the configured limits.
 - "matching.refit": the full refit (a new generation, switched in when complete).
@@ -14,7 +14,9 @@ catalogue makes at each change of a need or offering.
 from datetime import timedelta
 
 import matchmaker.services.matching.index as index
+from matchmaker.extensions import db
 from matchmaker.models import Need
+from matchmaker.services.matching.documents import is_proposable
 from matchmaker.services.kernel import commit
 from matchmaker.tasks import JobContext, enqueue, task
 
@@ -23,15 +25,12 @@ REFIT_KEY = "matching.refit"
 
 def item_changed(item) -> None:
     """Queue the refresh of a need or offering changed in the current transaction (not yet committed)."""
-    if item.id is None:  # a new draft: nothing to index until it is published (and then it has an id)
-        return
+    if item.id is None:
+        if not is_proposable(item):  # a new draft: nothing to index until it is published
+            return
+        db.session.flush()  # created published (an import): the job needs its id
     kind = index.NEED if isinstance(item, Need) else index.OFFERING
-    enqueue(
-        "matching.refresh_item",
-        kind=kind,
-        item_id=item.id,
-        dedupe_key=f"matching.refresh:{kind}:{item.id}:{item.version}",
-    )
+    enqueue("matching.refresh_item", kind=kind, item_id=item.id, dedupe_key=f"matching.refresh:{kind}:{item.id}")
 
 
 def queue_refit() -> None:
@@ -58,8 +57,7 @@ def refit_job(ctx: JobContext) -> dict:
 def upkeep_job(ctx: JobContext) -> dict:
     stale = index.out_of_date()
     for kind, item_id in stale:
-        key = f"matching.refresh:{kind}:{item_id}:upkeep"
-        enqueue("matching.refresh_item", kind=kind, item_id=item_id, dedupe_key=key)
+        enqueue("matching.refresh_item", kind=kind, item_id=item_id, dedupe_key=f"matching.refresh:{kind}:{item_id}")
     refit = index.served_generation() is None or index.needs_refit()
     if refit:
         queue_refit()
