@@ -149,6 +149,32 @@ class Config:
     # Send an announcement in the request that starts it instead of a background thread (on in the tests).
     NEWSLETTER_INLINE = _bool("NEWSLETTER_INLINE", False)
 
+    # The task queue (matchmaker/tasks). "celery": Celery workers and beat with Redis as the broker (production;
+    # the default when a broker is configured); "thread": a thread pool in the web process, no Redis (the
+    # embedded `make run`); "eager": each job runs right after the commit that stored it (tests).
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL
+    TASK_MODE = os.environ.get("TASK_MODE") or ("celery" if CELERY_BROKER_URL else "thread")
+    # Prefix of the queue's keys in Redis (several platforms, or the tests, can share one Redis).
+    CELERY_KEY_PREFIX = os.environ.get("CELERY_KEY_PREFIX", "matchmaker:")
+    # A running job's worker renews its lease every third of this; a job whose lease ran out (its worker died)
+    # is run again by another worker.
+    TASK_LEASE_SECONDS = _int("TASK_LEASE_SECONDS", 60)
+    # A failed attempt is retried after this many seconds, doubling each time (at most an hour).
+    TASK_RETRY_SECONDS = _int("TASK_RETRY_SECONDS", 30)
+    # How often the sweeper looks for jobs to send again, and how long a queued job may wait for its message
+    # before the sweeper sends another.
+    TASK_SWEEP_SECONDS = _int("TASK_SWEEP_SECONDS", 15)
+    TASK_REDISPATCH_SECONDS = _int("TASK_REDISPATCH_SECONDS", 60)
+    # Redis gives an unacknowledged message (its worker died) to another worker after this long; the lease above
+    # usually brings the job back sooner.
+    TASK_VISIBILITY_TIMEOUT = _int("TASK_VISIBILITY_TIMEOUT", 3600)
+    # Threads running jobs in the embedded mode.
+    TASK_THREADS = _int("TASK_THREADS", 2)
+    # Finished jobs (and the files they produced) are deleted after this many days.
+    TASK_RETENTION_DAYS = _int("TASK_RETENTION_DAYS", 30)
+    # Re-raise a job's exception where it was dispatched (the tests' eager mode: a failing job fails the test).
+    TASKS_PROPAGATE = False
+
     PAGE_SIZE = 20
     DEMO_PASSWORD = "demo-demo-demo"  # noqa: S105 - the documented demo password
     DEMO_DATA_ALLOWED = _bool("DEMO_DATA_ALLOWED", True)
@@ -170,6 +196,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     SERVER_BASE_URL = "http://localhost"
     NEWSLETTER_INLINE = True
+    TASK_MODE = "eager"
+    TASKS_PROPAGATE = True
 
 
 class ProductionConfig(Config):

@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     __import__("matchmaker.routing", fromlist=["_"]).init_app(app)  # before the blueprints add their rules
     mail.init_app(app)
+    __import__("matchmaker.tasks", fromlist=["_"]).init_app(app)
 
     from matchmaker import models  # noqa: F401  (register the models with the metadata)
     from matchmaker.services.accounts import load_user_from_session_id

@@ -22,8 +22,9 @@ def groups() -> list[AppGroup]:
     from matchmaker.notifications.commands import cli as notifications
     from matchmaker.outcomes.commands import cli as outcomes
     from matchmaker.schedules.commands import cli as schedules
+    from matchmaker.tasks.commands import cli as tasks
 
-    return [admin, content, demo, events, match, newsletter, notifications, outcomes, schedules]
+    return [admin, content, demo, events, match, newsletter, notifications, outcomes, schedules, tasks]
 
 
 # Former top-level name -> (group, command).

@@ -84,9 +84,9 @@ def _wait_for_background_work(seconds: float = 60) -> None:
 
 
 @pytest.fixture
-def app_overrides() -> dict:
-    """Override in a test module (or with indirect parametrize) to change the test app's config."""
-    return {}
+def app_overrides(request) -> dict:
+    """Override in a test module, or parametrize it indirectly, to change the test app's config."""
+    return dict(getattr(request, "param", {}))
 
 
 def _app_key(overrides: dict) -> tuple:

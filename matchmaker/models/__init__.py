@@ -72,6 +72,7 @@ from matchmaker.models.scheduling import (
     RunStatus,
     SchedulingRun,
 )
+from matchmaker.models.tasks import Job, JobFile, JobStatus, JobStep
 from matchmaker.models.tracker import InnovationProject, ProcurementYear
 from matchmaker.models.user import Role, User, UserRole
 
@@ -94,6 +95,10 @@ __all__ = [
     "InnovationProject",
     "InnovationType",
     "Invitation",
+    "Job",
+    "JobFile",
+    "JobStatus",
+    "JobStep",
     "Match",
     "MatchIndexState",
     "MatchItem",
