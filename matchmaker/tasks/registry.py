@@ -49,7 +49,7 @@ def period_seconds(every: Any) -> float | None:
 
 
 # The modules that register job kinds: imported by every process that runs jobs.
-HANDLER_MODULES = ("matchmaker.tasks.builtin",)
+HANDLER_MODULES = ("matchmaker.tasks.builtin", "matchmaker.services.matching.jobs")
 
 
 def load_handlers() -> None:

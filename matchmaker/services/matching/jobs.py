@@ -30,7 +30,9 @@ def item_changed(item) -> None:
             return
         db.session.flush()  # created published (an import): the job needs its id
     kind = index.NEED if isinstance(item, Need) else index.OFFERING
-    enqueue("matching.refresh_item", kind=kind, item_id=item.id, dedupe_key=f"matching.refresh:{kind}:{item.id}")
+    enqueue(
+        "matching.refresh_item", item_kind=kind, item_id=item.id, dedupe_key=f"matching.refresh:{kind}:{item.id}"
+    )
 
 
 def queue_refit() -> None:
@@ -38,8 +40,9 @@ def queue_refit() -> None:
 
 
 @task("matching.refresh_item", max_attempts=5)
-def refresh_item_job(ctx: JobContext, kind: str, item_id: int) -> dict:
-    report = index.refresh_item(kind, int(item_id))
+def refresh_item_job(ctx: JobContext, item_kind: str, item_id: int) -> dict:
+    # The payload says item_kind: `kind` is enqueue()'s own first argument (the job kind).
+    report = index.refresh_item(item_kind, int(item_id))
     if not report.refit and index.needs_refit():
         queue_refit()
         commit()
@@ -57,7 +60,9 @@ def refit_job(ctx: JobContext) -> dict:
 def upkeep_job(ctx: JobContext) -> dict:
     stale = index.out_of_date()
     for kind, item_id in stale:
-        enqueue("matching.refresh_item", kind=kind, item_id=item_id, dedupe_key=f"matching.refresh:{kind}:{item_id}")
+        enqueue(
+            "matching.refresh_item", item_kind=kind, item_id=item_id, dedupe_key=f"matching.refresh:{kind}:{item_id}"
+        )
     refit = index.served_generation() is None or index.needs_refit()
     if refit:
         queue_refit()
