@@ -60,7 +60,8 @@ def fill(needs: int, offerings: int, seed: int = 7) -> None:
                 {
                     "id": item_id, "organisation_id": orgs[i % len(orgs)].id, "title": doc["title"][:200],
                     "summary": doc["description"][:300], text: doc["description"],
-                    "language": doc["language"] if doc["language"] in ("nl", "fr", "en") else "nl", "status": status, "published_at": now,
+                    "language": doc["language"] if doc["language"] in ("nl", "fr", "en") else "nl",
+                    "status": status, "published_at": now,
                     "created_at": now, "updated_at": now, "version": 1,
                 }
             )  # fmt: skip
@@ -95,7 +96,10 @@ def main(argv: list[str]) -> int:
         db.create_all()
         started = time.perf_counter()
         fill(args.needs, args.offerings)
-        print(f"filled {args.needs} needs and {args.offerings} offerings in {time.perf_counter() - started:.1f} s")
+        print(
+            f"filled {args.needs} needs and {args.offerings} offerings "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
         if args.no_index:
             return 0
         from matchmaker.models import MatchModel, Need, Offering

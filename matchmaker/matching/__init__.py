@@ -66,7 +66,11 @@ from .documents import (
 def __getattr__(name: str):
     """Load the engine (and scikit-learn) on first use, so that `python -m matchmaker.matching` starts
     fast."""
-    if name in ("Drift", "Index", "MatchingConfig", "MatchingEngine", "Profile", "explain_profiles"):
+    if name in ("Drift", "MatchingConfig", "Profile", "explain_profiles"):
+        from . import profiles  # without scikit-learn: what a web process needs to explain stored pairs
+
+        return getattr(profiles, name)
+    if name in ("Index", "MatchingEngine"):
         from . import engine
 
         return getattr(engine, name)

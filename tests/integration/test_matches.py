@@ -563,9 +563,8 @@ def test_recommendations_rank_the_other_side_best_first(catalogue, make_supplier
     assert {r.registration.id for r in ranked} == {2, 3}
     assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
     for rec in ranked:
-        expected = max(
-            _stored_score(need.id, offering.id) for need in buyer.needs for offering in rec.registration.offerings
-        )
+        pairs = [(need.id, offering.id) for need in buyer.needs for offering in rec.registration.offerings]
+        expected = max(_stored_score(*pair) for pair in pairs)
         assert rec.score == pytest.approx(expected, abs=1e-6)
         assert rec.explanation.need_id == rec.need.id and rec.explanation.offering_id == rec.offering.id
     bus_rec = next(r for r in ranked if r.registration.id == 2)

@@ -8,17 +8,18 @@ import pytest
 import sqlalchemy as sa
 
 from matchmaker.extensions import db
-from matchmaker.models import MatchItem, MatchPair, Need, NeedStatus, Offering, OfferingStatus
+from matchmaker.models import MatchItem, MatchPair, Need, NeedStatus, OfferingStatus
 from matchmaker.services import matching
 from matchmaker.services.matching import index as stored
 from tests.factories import BUS_NEED, BUS_OFFERING, FRENCH_OFFERING, SENSOR_NEED, SENSOR_OFFERING
 
-
 K = 2
 
 MORE_OFFERINGS = [
-    {"title": "Laadpalen voor bussen", "summary": "Snelle laadpalen voor elektrische bussen aan de stelplaats.",
-     "description": "Laadinfrastructuur voor elektrische stadsbussen.", "language": "nl", "cpv": ("31681500",)},
+    {"title": "Laadpalen voor bussen",
+     "summary": "Snelle laadpalen voor elektrische bussen aan de stelplaats.",
+     "description": "Laadinfrastructuur voor elektrische stadsbussen.", "language": "nl",
+     "cpv": ("31681500",)},
     {"title": "Fijnstofmeter", "summary": "Een sensor die fijnstof meet in klaslokalen.",
      "description": "Meet fijnstof en CO2 met een draadloze sensor.", "language": "nl"},
     {"title": "Batterijen voor bussen", "summary": "Batterijen die elektrische bussen 300 km laten rijden.",
@@ -107,7 +108,9 @@ def _refresh(item):
     matching.refresh_item("need" if isinstance(item, Need) else "offering", item.id)
 
 
-def test_the_invariant_holds_through_unpublishing_editing_publishing_and_deleting(shop, make_offering, make_supplier):
+def test_the_invariant_holds_through_unpublishing_editing_publishing_and_deleting(
+    shop, make_offering, make_supplier
+):
     needs, offerings = shop
     check_invariant()
     offerings[0].status = OfferingStatus.DRAFT.value  # the best bus offering leaves every list
@@ -130,9 +133,9 @@ def test_the_invariant_holds_through_unpublishing_editing_publishing_and_deletin
     _refresh(needs[2])
     check_invariant()
     assert not db.session.scalar(
-        sa.select(sa.func.count()).select_from(MatchPair).where(
-            sa.or_(MatchPair.offering_id == doomed.id, MatchPair.need_id == needs[2].id)
-        )
+        sa.select(sa.func.count())
+        .select_from(MatchPair)
+        .where(sa.or_(MatchPair.offering_id == doomed.id, MatchPair.need_id == needs[2].id))
     )
 
 
@@ -161,7 +164,9 @@ def test_incremental_pairs_equal_a_full_refit_while_the_vocabulary_stays(shop):
         for item in items:
             col = 0 if item.kind == "need" else 1
             rows = [
-                (p[1 - col], s) for p, s in pairs.items() if p[col] == item.item_id and s >= item.kth_score - stored.EPS
+                (p[1 - col], s)
+                for p, s in pairs.items()
+                if p[col] == item.item_id and s >= item.kth_score - stored.EPS
             ]
             out[(item.kind, item.item_id)] = sorted(rows, key=lambda r: (-r[1], r[0]))[:K]
         return out
@@ -178,7 +183,6 @@ def test_incremental_pairs_equal_a_full_refit_while_the_vocabulary_stays(shop):
 
 def test_added_words_count_only_after_the_refit(shop, make_offering, make_supplier):
     """A new word is unknown to the fitted vocabulary: the drift says so, and the refit makes it count."""
-    needs, _offerings = shop
     new = make_offering(make_supplier(), {**MORE_OFFERINGS[1], "title": "Zonnepanelen hybride omvormer"})
     assert matching.index.drift().unknown_share > 0
     generation = matching.served_generation()
@@ -186,7 +190,9 @@ def test_added_words_count_only_after_the_refit(shop, make_offering, make_suppli
     assert matching.served_generation() == generation + 1
     assert matching.index.drift().unknown_share == 0
     # The old generation is gone; the new one holds the new offering.
-    assert not db.session.scalar(sa.select(sa.func.count()).select_from(MatchItem).where(MatchItem.generation == generation))
+    assert not db.session.scalar(
+        sa.select(sa.func.count()).select_from(MatchItem).where(MatchItem.generation == generation)
+    )
     assert db.session.get(MatchItem, (generation + 1, "offering", new.id)).live
 
 

@@ -6,8 +6,7 @@ import sqlalchemy as sa
 
 from matchmaker.extensions import db
 from matchmaker.models import Job, MatchItem, Offering
-from matchmaker.services import catalogue, matching
-from matchmaker.services import ServiceError
+from matchmaker.services import ServiceError, catalogue, matching
 from matchmaker.services.kernel import commit
 from matchmaker.tasks import enqueue
 from tests.factories import BUS_NEED, BUS_OFFERING, SENSOR_OFFERING
@@ -89,7 +88,7 @@ def test_upkeep_refreshes_what_changed_behind_the_index(pair):
 
 
 def test_a_refresh_job_for_a_deleted_item_removes_it(pair):
-    buyer, supplier, need, draft = pair
+    _buyer, supplier, _need, draft = pair
     catalogue.publish_offering(supplier.user, draft)
     offering_id = draft.id
     db.session.delete(db.session.get(Offering, offering_id))

@@ -31,18 +31,19 @@ proposed only to logged-in viewers. Nobody is proposed their own organisation's 
 from matchmaker.services.matching.documents import is_proposable, need_document, offering_document
 from matchmaker.services.matching.explanations import (
     FAIR_SCORE,
-    explanation_datas,
     STRONG_SCORE,
     CpvLink,
     MatchExplanation,
     SharedWords,
     ThemeLink,
     displayed_terms,
+    explanation_datas,
     localize,
     localized_snapshot,
     percent,
     score_strength,
 )
+from matchmaker.services.matching.export import CSV_COLUMNS, CSV_LIMIT, best_pairs_csv
 from matchmaker.services.matching.index import (
     RefitReport,
     RefreshReport,
@@ -52,7 +53,6 @@ from matchmaker.services.matching.index import (
     refresh_item,
     served_generation,
 )
-from matchmaker.services.matching.export import CSV_COLUMNS, CSV_LIMIT, best_pairs_csv
 from matchmaker.services.matching.interest import (
     DECISIONS,
     InterestResult,
@@ -110,9 +110,9 @@ __all__ = [
     "PairView",
     "Proposal",
     "RebuildReport",
+    "Recommendation",
     "RefitReport",
     "RefreshReport",
-    "Recommendation",
     "SharedWords",
     "ThemeLink",
     "best_pairs",
@@ -129,10 +129,10 @@ __all__ = [
     "mutual_count",
     "mutual_matches",
     "mutual_view",
-    "needs_refit",
     "my_items",
     "my_proposals",
     "need_document",
+    "needs_refit",
     "offering_document",
     "organisation_of",
     "out_of_date",

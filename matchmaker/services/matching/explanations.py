@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+import matchmaker.services.matching.index as index
 from matchmaker.extensions import db
 from matchmaker.matching import Explanation, MatchingConfig, explain_profiles
 from matchmaker.models import (
@@ -15,7 +16,6 @@ from matchmaker.models import (
     Theme,
 )
 from matchmaker.reference import cpv as cpv_reference
-import matchmaker.services.matching.index as index
 from matchmaker.services.matching.documents import _theme_id
 
 
@@ -110,7 +110,9 @@ def _explanation_data(need_id: int, offering_id: int, explanation: Explanation) 
     }
 
 
-def explanation_datas(pairs: Iterable[tuple[int, int, float | None]]) -> dict[tuple[int, int], dict[str, Any]]:
+def explanation_datas(
+    pairs: Iterable[tuple[int, int, float | None]],
+) -> dict[tuple[int, int], dict[str, Any]]:
     """Explanation data of (need_id, offering_id, stored score or None) pairs whose items the served
     generation holds, from their stored profiles: two queries, no model. The score is the stored one when
     given (the same dot product, float rounding aside), else the profiles' own."""

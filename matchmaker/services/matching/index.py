@@ -52,7 +52,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from matchmaker.extensions import db
-from matchmaker.matching import Document, Index, MatchingEngine, Profile
+from matchmaker.matching import Document, Profile
 from matchmaker.models import (
     MatchIndexState,
     MatchItem,
@@ -64,7 +64,7 @@ from matchmaker.models import (
     OfferingStatus,
     utcnow,
 )
-from matchmaker.services.kernel import commit
+from matchmaker.services.kernel import commit, discard
 from matchmaker.services.matching.documents import (
     _need_key,
     _offering_key,
@@ -121,9 +121,7 @@ def served_generation() -> int | None:
 
 def generation_subquery():
     """The served generation as a scalar subquery, so that readers need no query of their own for it."""
-    return (
-        sa.select(MatchIndexState.generation).where(MatchIndexState.id == STATE_ID).scalar_subquery()
-    )
+    return sa.select(MatchIndexState.generation).where(MatchIndexState.id == STATE_ID).scalar_subquery()
 
 
 def _state(lock: bool = False) -> MatchIndexState:
@@ -201,6 +199,8 @@ def _model(generation: int) -> _Loaded | None:
     loaded = models.get(generation)
     if loaded is None or loaded.token != token:
         row = db.session.get(MatchModel, generation)
+        from matchmaker.matching.engine import Index  # workers only: web processes never load a model
+
         loaded = _Loaded(Index.loads(row.data), row.seq, token)
         models.clear()  # one generation at a time: the others are superseded
         models[generation] = loaded
@@ -266,11 +266,13 @@ def refit(progress: Progress | None = None) -> RefitReport:
     needs, offerings = _load(NEED), _load(OFFERING)
     docs = [_document(NEED, n) for n in needs] + [_document(OFFERING, o) for o in offerings]
     versions = {(NEED, n.id): n.version for n in needs} | {(OFFERING, o.id): o.version for o in offerings}
-    db.session.rollback()  # end the read transaction: the rest is computation
+    discard()  # end the read transaction (nothing was changed): the rest is computation
     index = None
     pairs: dict[tuple[int, int], float] = {}
     kth: dict[tuple[str, int], float] = {}
     if docs:
+        from matchmaker.matching.engine import MatchingEngine  # workers only (scikit-learn)
+
         index = MatchingEngine().fit(docs, progress=lambda done, total: step("fit", done, total))
         for kind in KINDS:
             keys = [d.id for d in docs if d.side == kind]
@@ -297,7 +299,8 @@ def refit(progress: Progress | None = None) -> RefitReport:
         rows.append(
             {
                 "generation": generation, "kind": kind, "item_id": item_id, "live": True,
-                "version": versions[(kind, item_id)], "seq": since, "kth_score": kth_score, "profile": profile,
+                "version": versions[(kind, item_id)], "seq": since, "kth_score": kth_score,
+                "profile": profile,
             }
         )  # fmt: skip
         if len(rows) >= 1000 or done == total:
@@ -340,7 +343,9 @@ def refit(progress: Progress | None = None) -> RefitReport:
     _purge(keep={generation})
     commit()
     seconds = time.perf_counter() - started
-    log.info("Matching index generation %d: %d items, %d pairs in %.1f s", generation, total, len(pairs), seconds)
+    log.info(
+        "Matching index generation %d: %d items, %d pairs in %.1f s", generation, total, len(pairs), seconds
+    )
     return RefitReport(generation, len(needs), len(offerings), len(pairs), seconds, caught_up)
 
 
@@ -409,7 +414,9 @@ def _apply(loaded: _Loaded, generation: int, kind: str, item_id: int, seq: int, 
         new = {_item_id(i): float(s) for i, s in zip(ids, scores.tolist(), strict=True)}
     old = dict(
         db.session.execute(
-            sa.select(other_col, MatchPair.score).where(MatchPair.generation == generation, own_col == item_id)
+            sa.select(other_col, MatchPair.score).where(
+                MatchPair.generation == generation, own_col == item_id
+            )
         ).all()
     )
     db.session.execute(sa.delete(MatchPair).where(MatchPair.generation == generation, own_col == item_id))
@@ -498,7 +505,8 @@ def _recount(loaded: _Loaded, generation: int, kind: str, ids: list[int], seq: i
     for item_id in ids:
         row = items[item_id]
         listed = sorted(
-            ((o, s) for o, s in stored[item_id] if s > 0 and s >= row.kth_score - EPS), key=lambda p: (-p[1], p[0])
+            ((o, s) for o, s in stored[item_id] if s > 0 and s >= row.kth_score - EPS),
+            key=lambda p: (-p[1], p[0]),
         )
         if len(listed) >= k:
             row.kth_score = listed[k - 1][1]
@@ -515,7 +523,8 @@ def _rerank(
     stored ones keep their value, equal up to rounding) and its kth."""
     ids, scores = loaded.index.side_scores(_key(kind, item_id), other(kind))
     ranked = sorted(
-        ((_item_id(i), float(s)) for i, s in zip(ids, scores.tolist(), strict=True)), key=lambda p: (-p[1], p[0])
+        ((_item_id(i), float(s)) for i, s in zip(ids, scores.tolist(), strict=True)),
+        key=lambda p: (-p[1], p[0]),
     )[:k]
     _write_pairs(generation, kind, item_id, {o: s for o, s in ranked if o not in have})
     ranked = [(o, have.get(o, s)) for o, s in ranked]

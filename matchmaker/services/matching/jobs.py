@@ -16,8 +16,8 @@ from datetime import timedelta
 import matchmaker.services.matching.index as index
 from matchmaker.extensions import db
 from matchmaker.models import Need
-from matchmaker.services.matching.documents import is_proposable
 from matchmaker.services.kernel import commit
+from matchmaker.services.matching.documents import is_proposable
 from matchmaker.tasks import JobContext, enqueue, task
 
 REFIT_KEY = "matching.refit"
@@ -31,7 +31,10 @@ def item_changed(item) -> None:
         db.session.flush()  # created published (an import): the job needs its id
     kind = index.NEED if isinstance(item, Need) else index.OFFERING
     enqueue(
-        "matching.refresh_item", item_kind=kind, item_id=item.id, dedupe_key=f"matching.refresh:{kind}:{item.id}"
+        "matching.refresh_item",
+        item_kind=kind,
+        item_id=item.id,
+        dedupe_key=f"matching.refresh:{kind}:{item.id}",
     )
 
 
@@ -61,7 +64,10 @@ def upkeep_job(ctx: JobContext) -> dict:
     stale = index.out_of_date()
     for kind, item_id in stale:
         enqueue(
-            "matching.refresh_item", item_kind=kind, item_id=item_id, dedupe_key=f"matching.refresh:{kind}:{item_id}"
+            "matching.refresh_item",
+            item_kind=kind,
+            item_id=item_id,
+            dedupe_key=f"matching.refresh:{kind}:{item_id}",
         )
     refit = index.served_generation() is None or index.needs_refit()
     if refit:

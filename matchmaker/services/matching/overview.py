@@ -6,8 +6,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from matchmaker.extensions import db
 import matchmaker.services.matching.index as index
+from matchmaker.extensions import db
 from matchmaker.models import (
     Match,
     MatchPair,
@@ -77,7 +77,9 @@ def best_pairs(
     matches = _matches_for(need_ids={p[0] for p in pairs})
     explained = explanation_datas(pairs)
     datas = [
-        (n, o, s, explained[(n, o)]) for n, o, s in pairs if n in needs and o in offerings and (n, o) in explained
+        (n, o, s, explained[(n, o)])
+        for n, o, s in pairs
+        if n in needs and o in offerings and (n, o) in explained
     ]
     names = _theme_names([t for *_rest, data in datas for t in data["themes"]], language)
     return [

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+import matchmaker.services.matching.index as index
 from matchmaker.extensions import db
 from matchmaker.models import (
     Match,
@@ -24,7 +25,6 @@ from matchmaker.models import (
     Offering,
     OfferingStatus,
 )
-import matchmaker.services.matching.index as index
 from matchmaker.services.matching.documents import is_proposable
 from matchmaker.services.matching.explanations import (
     MatchExplanation,
@@ -249,7 +249,12 @@ def _proposals(
             need, offering = (item, other) if side == BUYER else (other, item)
             proposals.append(
                 Proposal(
-                    need, offering, score, localize(data, language, names), matches.get((need_id, offering_id)), side
+                    need,
+                    offering,
+                    score,
+                    localize(data, language, names),
+                    matches.get((need_id, offering_id)),
+                    side,
                 )
             )
         out[position] = proposals

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 import matchmaker.services.matching.index as index
 from matchmaker.extensions import db
-from matchmaker.matching import Index, MatchingEngine, MatchingError
+from matchmaker.matching import MatchingError
 from matchmaker.models import (
     Match,
     MatchModel,
@@ -84,6 +84,8 @@ def explain_pair(need_id: int, offering_id: int, language: str) -> tuple[Need, O
     if data is None:
         # Not both indexed: explain them in the served model's space (this is a command line, not a web
         # process), or between the two alone when nothing was fitted yet.
+        from matchmaker.matching.engine import Index, MatchingEngine  # a command line may load the model
+
         generation = index.served_generation()
         row = db.session.get(MatchModel, generation) if generation is not None else None
         docs = [need_document(need), offering_document(offering)]
