@@ -199,14 +199,15 @@ def cpv_reasons(a: Analysed, b: Analysed, language: str) -> list[CpvReason]:
     codes_a = list(a.declared) + [c for c, _ in a.inferred if c not in declared_a]
     codes_b = list(b.declared) + [c for c, _ in b.inferred if c not in declared_b]
     found: dict[str, tuple[int, str]] = {}  # code shown -> (rank, relation)
+    names_b = {cb: [name for name, _ in hierarchy_features(cb)] for cb in codes_b}
     for ca in codes_a:
+        features_a = {name for name, _ in hierarchy_features(ca)}
         for cb in codes_b:
             both_declared = ca in declared_a and cb in declared_b
             if ca == cb:
                 shown, rank, relation = (ca, 0, "shared") if both_declared else (ca, 3, "inferred")
             else:
-                features_a = {name for name, _ in hierarchy_features(ca)}
-                common = [name for name, _ in hierarchy_features(cb) if name in features_a]
+                common = [name for name in names_b[cb] if name in features_a]
                 if not common:
                     continue
                 prefix = common[-1].split(":")[1]

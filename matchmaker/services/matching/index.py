@@ -304,14 +304,14 @@ def refit(progress: Progress | None = None) -> RefitReport:
             }
         )  # fmt: skip
         if len(rows) >= 1000 or done == total:
-            db.session.execute(sa.insert(MatchItem), rows)
+            db.session.execute(sa.insert(MatchItem.__table__), rows)  # Core: no ORM bookkeeping per row
             rows = []
             step("store items", done, total)
     pair_rows = [
         {"generation": generation, "need_id": n, "offering_id": o, "score": s} for (n, o), s in pairs.items()
     ]
     for start in range(0, len(pair_rows), 5000):
-        db.session.execute(sa.insert(MatchPair), pair_rows[start : start + 5000])
+        db.session.execute(sa.insert(MatchPair.__table__), pair_rows[start : start + 5000])
         step("store pairs", min(start + 5000, len(pair_rows)), len(pair_rows))
     token = uuid.uuid4().hex
     if index is not None:
@@ -459,7 +459,7 @@ def _write_pairs(generation: int, kind: str, item_id: int, scores: dict[int, flo
         for other_id, score in scores.items()
     ]
     if rows:
-        db.session.execute(sa.insert(MatchPair), rows)
+        db.session.execute(sa.insert(MatchPair.__table__), rows)
 
 
 def _upsert_item(
