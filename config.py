@@ -134,6 +134,13 @@ class Config:
 
     # The matching engine proposes pairs scoring at least this (0-1); below it a pair shares next to nothing.
     MATCHES_MIN_SCORE = _float("MATCHES_MIN_SCORE", 0.02)
+    # The shared matching index (services.matching.index) stores each item's K best counterparts; proposals
+    # show up to 50, the rest is room for the viewer's filters.
+    MATCHES_INDEX_K = _int("MATCHES_INDEX_K", 100)
+    # A full refit is queued once this share of the items changed since the last fit, or this share of the
+    # indexed words is unknown to the fitted vocabulary (they count for nothing until the refit).
+    MATCHES_REFIT_CHANGED = _float("MATCHES_REFIT_CHANGED", 0.2)
+    MATCHES_REFIT_UNKNOWN = _float("MATCHES_REFIT_UNKNOWN", 0.02)
     # Anti-spam: a public form sent sooner than this many seconds after it was shown is refused as a robot's.
     FORM_MIN_SECONDS = _float("FORM_MIN_SECONDS", 3)
     # The contact form also writes to this address (besides the platform's administrators).

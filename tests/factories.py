@@ -189,6 +189,16 @@ def _apply(item, fields: dict, themes) -> None:
     item.themes = list(themes)
 
 
+def index_item(kind: str, item_id: int) -> None:
+    """What the catalogue's services have the workers do after a change: bring the shared matching index
+    up to date with the item (and refit once the vocabulary drifted)."""
+    from matchmaker.services import matching
+
+    matching.refresh_item(kind, item_id)
+    if matching.needs_refit():
+        matching.refit()
+
+
 @pytest.fixture
 def make_need(app):
     def factory(party: Party, fields: dict = SENSOR_NEED, status="open", themes=(), **overrides) -> Need:
@@ -200,6 +210,7 @@ def make_need(app):
             need.published_at = utcnow()
         db.session.add(need)
         db.session.commit()
+        index_item("need", need.id)
         return need
 
     return factory
@@ -218,6 +229,7 @@ def make_offering(app):
             offering.published_at = utcnow()
         db.session.add(offering)
         db.session.commit()
+        index_item("offering", offering.id)
         return offering
 
     return factory
@@ -328,6 +340,7 @@ def make_participant(make_user, make_organisation):
             )
         db.session.add(item)
         db.session.commit()
+        index_item("need" if role == "buyer" else "offering", item.id)
         return user
 
     return factory

@@ -1,4 +1,4 @@
-"""`flask match ...`: rebuild the matching index and explain a pair, from the command line."""
+"""`flask match ...`: refit the shared matching index and explain a pair, from the command line."""
 
 import click
 from flask.cli import AppGroup
@@ -17,21 +17,48 @@ RELATIONS = {
 }
 
 
+class _Stages:
+    """One click progress bar per stage of a refit ("fit", "rank needs", "store pairs", ...)."""
+
+    def __init__(self):
+        self.stage, self.bar, self.done = None, None, 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.close()
+            self.stage, self.done = stage, 0
+            self.bar = click.progressbar(length=max(total, 1), label=stage.ljust(14))
+            self.bar.__enter__()
+        self.bar.update(max(done - self.done, 0))
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
 @cli.command("rebuild")
 @click.option(
     "--refresh-matches", is_flag=True, help="Store the current score and explanation in every answered match."
 )
 def rebuild(refresh_matches: bool) -> None:
-    """Build the index of open needs and published offerings now, and report on it.
+    """Refit the shared matching index now: a new generation from every open need and published offering,
+    switched in for every process once complete.
 
-    Web processes do not need this: each one notices changes in the database by itself before it proposes
-    anything (see services.matching). Use it to check that indexing works, how long it takes, and to refresh
-    the scores stored in answered matches."""
+    The workers keep the index up to date by themselves (a job per change, a refit when the vocabulary
+    drifts); use this after an upgrade of the engine, to check how long a refit takes, or to refresh the
+    scores stored in answered matches."""
+    stages = _Stages()
     with force_locale("en"):  # messages of the services need a locale outside a request
-        report = service.rebuild(refresh_matches=refresh_matches)
+        try:
+            report = service.rebuild(refresh_matches=refresh_matches, progress=stages)
+        finally:
+            stages.close()
     click.echo(
         f"Indexed {report.needs} open needs and {report.offerings} published offerings "
-        f"in {report.seconds:.2f} s; {report.pairs_above_threshold} pairs score above the proposal threshold."
+        f"in {report.seconds:.2f} s (generation {report.generation}, {report.pairs_stored} pairs stored); "
+        f"{report.pairs_above_threshold} stored pairs score above the proposal threshold."
     )
     if refresh_matches:
         click.echo(f"Refreshed the score and explanation of {report.matches_refreshed} matches.")

@@ -10,6 +10,13 @@ Use::
     index.explain_many(need, ids, "fr")         # several at once (the need is analysed once)
     index.add([doc]); index.remove([doc_id])    # cheap, visible at once; refit() refreshes vocabulary and IDF
     index.save(path); Index.load(path)          # pickle, for files this application wrote itself
+    index.dumps(); Index.loads(data)            # the same as compressed bytes (a database blob)
+
+Two sides in one index (one vocabulary, one IDF for needs and offerings): give documents a `side` and
+rank one side only: `top_k_vectors(index.rows(ids), k, side="offering")`, `side_scores(id, "need")`
+(every positive score of an indexed document). `add(docs, refit=False)` never refits by itself; `drift()`
+says how far the index moved from its fit. `profile(id)` is what explaining a document needs, as plain
+data, and `explain_profiles(a, b)` explains two profiles without the index.
 
 What is cheap: top_k (milliseconds), add/remove/replace (a document is analysed and appended, or masked; no
 other document is touched; words the index has never seen count after the next refit), refit (no text is
@@ -59,7 +66,11 @@ from .documents import (
 def __getattr__(name: str):
     """Load the engine (and scikit-learn) on first use, so that `python -m matchmaker.matching` starts
     fast."""
-    if name in ("Index", "MatchingConfig", "MatchingEngine"):
+    if name in ("Drift", "MatchingConfig", "Profile", "explain_profiles"):
+        from . import profiles  # without scikit-learn: what a web process needs to explain stored pairs
+
+        return getattr(profiles, name)
+    if name in ("Index", "MatchingEngine"):
         from . import engine
 
         return getattr(engine, name)
@@ -69,6 +80,7 @@ def __getattr__(name: str):
 __all__ = [
     "CpvReason",
     "Document",
+    "Drift",
     "EmptyIndex",
     "Explanation",
     "Index",
@@ -77,6 +89,8 @@ __all__ = [
     "MatchingConfig",
     "MatchingEngine",
     "MatchingError",
+    "Profile",
     "SharedTerm",
     "UnknownDocument",
+    "explain_profiles",
 ]

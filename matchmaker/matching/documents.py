@@ -12,7 +12,8 @@ class Document:
 
     `cpv` takes codes as '34144910' or '34144910-0' (unknown codes are ignored); `themes` are free labels or
     ids compared case- and accent-insensitively; `language` is an ISO 639-1 code ('nl', 'fr', 'en', ...) or
-    None.
+    None. `side` names the document's group when one index holds two ("need", "offering"): ranking can be
+    limited to one side; it changes no score.
     """
 
     id: Any
@@ -23,6 +24,7 @@ class Document:
     language: str | None = None
     cpv: tuple[str, ...] = ()
     themes: tuple[str, ...] = ()
+    side: str = ""
 
     @classmethod
     def from_mapping(cls, data: dict) -> Document:
@@ -50,6 +52,7 @@ class Document:
             language=language if isinstance(language, str) and language.strip() else None,
             cpv=strings("cpv"),
             themes=strings("themes"),
+            side=text("side"),
         )
 
 

@@ -10,10 +10,10 @@ import gc
 import math
 import multiprocessing
 import pickle
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,20 +22,17 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer
 from threadpoolctl import threadpool_limits
 
-from matchmaker.reference.cpv import LANGUAGES, vocabulary
+from matchmaker.reference.cpv import LANGUAGES
 
 from .analysis import COMPOUNDING, Analysis, Analyzer, fold
 from .cpvsignal import (
-    CpvWeights,
     clean_codes,
     code_row,
     code_vectors,
     feature_space,
-    hierarchy_features,
     label_index,
 )
 from .documents import (
-    CpvReason,
     Document,
     EmptyIndex,
     Explanation,
@@ -44,77 +41,16 @@ from .documents import (
     SharedTerm,
     UnknownDocument,
 )
+from .profiles import (  # noqa: F401 - re-exported: the engine's public names
+    Analysed,
+    Drift,
+    MatchingConfig,
+    Profile,
+    cpv_reasons,
+    explain_profiles,
+)
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class MatchingConfig:
-    """Everything that changes scores. The three component weights must sum to 1."""
-
-    text_weight: float = 0.75
-    cpv_weight: float = 0.2
-    theme_weight: float = 0.05
-    # How often each field's words count (with sublinear tf: 1 + log(count)).
-    title_weight: int = 3
-    summary_weight: int = 2
-    keywords_weight: int = 2
-    description_weight: int = 1
-    # The first words of a description usually name its object ("Supply of electric buses for ..."): they
-    # count like a title (lead_weight) without a title, and like a summary (lead_weight_with_title) with one.
-    lead_words: int = 8
-    lead_weight: int = 3
-    lead_weight_with_title: int = 2
-    sublinear_tf: bool = True
-    # IDF raised to this power: below 1 lets common but telling words ("supply", "works") count more.
-    idf_power: float = 0.5
-    # Inferred CPV codes count this much relative to declared ones (times their confidence).
-    inferred_weight: float = 0.5
-    # Infer codes also for documents that declare some.
-    infer_when_declared: bool = True
-    infer_top: int = 8
-    # Keep inferred codes scoring at least infer_relative of the best one, and only when the best reaches
-    # infer_min_score (IDF mass of matched label words: about one rare word and a half).
-    infer_relative: float = 0.5
-    infer_min_score: float = 1.5
-    # Inference for texts in languages without CPV labels (matched against all labels) counts this much.
-    foreign_inference: float = 0.0
-    cpv_levels: CpvWeights = field(default_factory=CpvWeights)
-    default_language: str | None = None
-    detect_language: bool = True
-    split_compounds: bool = True
-    # Refit vocabulary and IDF by itself once this share of the documents changed since the last fit.
-    refit_ratio: float = 0.25
-
-    def __post_init__(self):
-        weights = (self.text_weight, self.cpv_weight, self.theme_weight)
-        if min(weights) < 0 or not math.isclose(sum(weights), 1.0, abs_tol=1e-9):
-            raise ValueError("text_weight, cpv_weight and theme_weight must be >= 0 and sum to 1")
-
-    def analyzer_key(self) -> tuple:
-        return (self.default_language, self.detect_language, self.split_compounds)
-
-
-@dataclass
-class Analysed:
-    """A document after analysis: language, terms (stem -> weighted count; dropped once indexed), surface
-    forms (stem -> as written; only when asked for, for explanations), CPV codes and themes."""
-
-    document: Document
-    language: str | None
-    terms: dict[str, float] | None
-    surface: dict[str, str] | None
-    declared: tuple[str, ...]
-    inferred: list[tuple[str, float]]
-    themes: tuple[str, ...]
-
-    def weighted_codes(self, config: MatchingConfig) -> list[tuple[str, float]]:
-        codes = [(code, 1.0) for code in self.declared]
-        if config.infer_when_declared or not self.declared:
-            scale = config.inferred_weight * (1.0 if self.language in LANGUAGES else config.foreign_inference)
-            if scale > 0:
-                codes += [(code, scale * conf) for code, conf in self.inferred]
-        return codes
 
 
 def _id_key(value: Any) -> tuple:
@@ -517,6 +453,7 @@ class Index:
 
     def _refresh(self) -> None:
         self._matrix_t = self._rows.T.tocsr()
+        self._side_masks: dict[str, np.ndarray] = {}
         self._id_rank = np.empty(len(self._analysed), dtype=np.int64)
         order = sorted(range(len(self._analysed)), key=lambda i: _id_key(self._analysed[i].document.id))
         self._id_rank[order] = np.arange(len(order))
@@ -542,8 +479,9 @@ class Index:
             raise UnknownDocument(doc_id)
         return self._analysed[self._positions[doc_id]].document
 
-    def add(self, documents: Iterable[Document]) -> None:
-        """Add documents, or replace those with the same id. Cheap: no refit unless many documents changed."""
+    def add(self, documents: Iterable[Document], refit: bool = True) -> None:
+        """Add documents, or replace those with the same id. Cheap: no refit unless many documents changed
+        (and never with `refit=False`, for callers that decide themselves when to refit: see drift())."""
         docs = list(documents)
         if not docs:
             return
@@ -569,7 +507,7 @@ class Index:
         self._counts = sp.vstack([self._counts, counts], format="csr")
         self._rows = sp.vstack([self._rows, rows], format="csr")
         self._changes += len(analysed)
-        if not self._maybe_refit():
+        if not (refit and self._maybe_refit()):
             self._refresh()
 
     def remove(self, ids: Iterable[Any], refit: bool = True) -> None:
@@ -584,6 +522,7 @@ class Index:
             self._alive[position] = False
             self._extra.pop(position, None)
             self._changes += 1
+        self._side_masks = {}
         if refit:
             self._maybe_refit()
 
@@ -610,6 +549,47 @@ class Index:
         used = np.flatnonzero(np.bincount(counts.indices, minlength=counts.shape[1]))
         counts = counts[:, used].tocsr()
         self._build([self._analysed[i] for i in live.tolist()], counts, [terms[j] for j in used.tolist()])
+
+    def drift(self) -> Drift:
+        """How far the index has moved from its last fit (see :class:`Drift`)."""
+        live = np.flatnonzero(self._alive)
+        known = float(self._counts[live].sum()) if len(live) else 0.0
+        unknown = float(sum(sum(row.values()) for row in self._extra.values()))
+        total = known + unknown
+        return Drift(
+            documents=len(live),
+            changes=self._changes,
+            changed_share=self._changes / max(len(live), 1),
+            unknown_share=unknown / total if total else 0.0,
+        )
+
+    # -- sides --
+    def _side_mask(self, side: str) -> np.ndarray:
+        """Live positions whose document is on `side` (cached until the next change)."""
+        mask = self._side_masks.get(side)
+        if mask is None:
+            mask = np.fromiter((a.document.side == side for a in self._analysed), bool, len(self._analysed))
+            mask &= self._alive
+            self._side_masks[side] = mask
+        return mask
+
+    def rows(self, ids: Sequence[Any]) -> sp.csr_matrix:
+        """The index's own rows of these indexed documents (query rows for :meth:`top_k_vectors`)."""
+        missing = [doc_id for doc_id in ids if doc_id not in self._positions]
+        if missing:
+            raise UnknownDocument(missing[0])
+        return self._rows[[self._positions[doc_id] for doc_id in ids]]
+
+    def side_scores(self, doc_id: Any, side: str) -> tuple[list[Any], np.ndarray]:
+        """Every positive score of an indexed document against the live documents of `side`: (ids, float32
+        scores), in index order. The same dot products as ranking, summed one posting list at a time."""
+        if doc_id not in self._positions:
+            raise UnknownDocument(doc_id)
+        row = self._rows[self._positions[doc_id]]
+        scores = self._scores_of(row.indices.astype(np.int64), row.data.astype(np.float64))
+        scores[~self._side_mask(side)] = 0.0
+        hits = np.flatnonzero(scores > 0)
+        return [self._analysed[i].document.id for i in hits.tolist()], np.minimum(scores[hits], 1.0)
 
     # -- queries --
     def vectorize(self, documents: Sequence[Document]) -> sp.csr_matrix:
@@ -722,8 +702,10 @@ class Index:
         progress: Progress | None = None,
         block: int = 256,
         workers: int = 1,
+        side: str | None = None,
     ) -> list[list[Match]]:
-        """Rank for query rows made by :meth:`vectorize`. Exact: equal to sorting every score, ties by id.
+        """Rank for query rows made by :meth:`vectorize` (or :meth:`rows`). Exact: equal to sorting every
+        score, ties by id. With `side`, only the documents of that side are ranked.
 
         With `workers` > 1 the blocks of queries are ranked in that many threads (the products and sorts run
         in numpy, scipy and BLAS, which release the GIL; fine inside a web worker too). The result is the
@@ -735,12 +717,28 @@ class Index:
         if exclude_ids is not None:
             excludes = [self._positions.get(doc_id) for doc_id in exclude_ids]
         starts = list(range(0, n, block))
-        plan = _ProductPlan(vectors, self._matrix_t)
         ids = [a.document.id for a in self._analysed]
+        if side is None:
+            plan = _ProductPlan(vectors, self._matrix_t)
+            select = self._select_block
+        else:
+            # Only the side's columns are multiplied; positions are mapped back to the index's.
+            columns = np.flatnonzero(self._side_mask(side))
+            plan = _ProductPlan(vectors, self._matrix_t[:, columns])
+            ids = [ids[c] for c in columns.tolist()]
+            where = {int(c): i for i, c in enumerate(columns.tolist())}
+            excludes = [where.get(position) if position is not None else None for position in excludes]
+            alive, id_rank = np.ones(len(columns), dtype=bool), self._id_rank[columns]
+
+            def select(scores, k, excludes):
+                return self._select_block(scores, k, excludes, alive, id_rank)
+
+            if not len(columns):
+                return [[] for _ in range(n)]
 
         def rank(start: int) -> list[list[Match]]:
             scores = plan.scores(start, start + block)
-            selected = self._select_block(scores, k, excludes[start : start + block])
+            selected = select(scores, k, excludes[start : start + block])
             # Made here, so that one thread builds its Matches while the other multiplies.
             return [
                 [Match(ids[p], s) for p, s in zip(pos.tolist(), np.minimum(val, 1.0).tolist(), strict=True)]
@@ -764,12 +762,19 @@ class Index:
         return ranked
 
     def _select_block(
-        self, dense: np.ndarray, k: int, excludes: Sequence[int | None]
+        self,
+        dense: np.ndarray,
+        k: int,
+        excludes: Sequence[int | None],
+        alive: np.ndarray | None = None,
+        id_rank: np.ndarray | None = None,
     ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Row-wise top k of a block of scores (modified): positions and scores, ties by id, positives
-        only."""
-        if not self._alive.all():
-            dense[:, ~self._alive] = 0.0
+        only. `alive` and `id_rank` describe the columns when they are not the index's own."""
+        alive = self._alive if alive is None else alive
+        id_rank = self._id_rank if id_rank is None else id_rank
+        if not alive.all():
+            dense[:, ~alive] = 0.0
         for r, position in enumerate(excludes):
             if position is not None:
                 dense[r, position] = 0.0
@@ -777,7 +782,7 @@ class Index:
         out = []
         if k >= n:
             for r in range(rows):
-                out.append(self._select_row(dense[r], k))
+                out.append(self._select_row(dense[r], k, id_rank))
             return out
         # A lower bound of each row's k-th best score, cheaper than a partition: cut the row into k pieces;
         # the smallest of their k maxima is reached by at least k scores. Everything at or above it is a
@@ -791,7 +796,7 @@ class Index:
         rows_hit, cols_hit = np.divmod(hits, n)
         values_hit = dense.ravel()[hits]
         # All rows' candidates sorted at once: by row, score descending, then id; the first k of each row.
-        order = np.lexsort((self._id_rank[cols_hit], -values_hit, rows_hit))
+        order = np.lexsort((id_rank[cols_hit], -values_hit, rows_hit))
         rows_hit, cols_hit, values_hit = rows_hit[order], cols_hit[order], values_hit[order]
         bounds = np.searchsorted(rows_hit, np.arange(rows + 1))
         for r in range(rows):
@@ -799,7 +804,10 @@ class Index:
             out.append((cols_hit[bounds[r] : stop], values_hit[bounds[r] : stop]))
         return out
 
-    def _select_row(self, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def _select_row(
+        self, scores: np.ndarray, k: int, id_rank: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        id_rank = self._id_rank if id_rank is None else id_rank
         n = len(scores)
         if k < n:
             # The same bound as in _select_block: the smallest of the maxima of k pieces.
@@ -809,7 +817,7 @@ class Index:
             candidates = np.flatnonzero(scores >= max(bound, np.float32(1e-12)))
         else:
             candidates = np.flatnonzero(scores > 0)
-        order = np.lexsort((self._id_rank[candidates], -scores[candidates]))[:k]
+        order = np.lexsort((id_rank[candidates], -scores[candidates]))[:k]
         chosen = candidates[order]
         return chosen, scores[chosen]
 
@@ -876,6 +884,22 @@ class Index:
             language=language,
         )
 
+    def profile(self, doc: Document | Any) -> Profile:
+        """What explaining this document needs, in this index's space, as plain data (see :class:`Profile`):
+        stored beside ranked pairs, it lets a process without the index explain them."""
+        a = self._analysed_for(doc)
+        cols, vals = self._vector_of(a)
+        n_text = len(self._terms)
+        text = {self._terms[j]: v for j, v in zip(cols.tolist(), vals.tolist(), strict=True) if j < n_text}
+        return Profile(
+            language=a.language,
+            text={t: (round(w, 9), a.surface.get(t, t)) for t, w in sorted(text.items())},
+            declared=a.declared,
+            inferred=tuple((code, round(conf, 9)) for code, conf in a.inferred),
+            themes=a.themes,
+            indexed_themes=tuple(t for t in a.themes if t in self.theme_vocabulary),
+        )
+
     # -- persistence --
     def save(self, path: str | Path) -> None:
         """Write the index to a file (pickle: load only files you wrote yourself)."""
@@ -890,37 +914,13 @@ class Index:
             raise TypeError("not a matching index")
         return index
 
+    def dumps(self) -> bytes:
+        """The index as bytes (pickle, zlib-compressed): for a shared store this application writes itself."""
+        return zlib.compress(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL), 1)
 
-def cpv_reasons(a: Analysed, b: Analysed, language: str) -> list[CpvReason]:
-    """The CPV links between two analysed documents, most specific first, labels in `language`."""
-    vocab = vocabulary()
-    declared_a, declared_b = set(a.declared), set(b.declared)
-    codes_a = list(a.declared) + [c for c, _ in a.inferred if c not in declared_a]
-    codes_b = list(b.declared) + [c for c, _ in b.inferred if c not in declared_b]
-    found: dict[str, tuple[int, str]] = {}  # code shown -> (rank, relation)
-    for ca in codes_a:
-        for cb in codes_b:
-            both_declared = ca in declared_a and cb in declared_b
-            if ca == cb:
-                shown, rank, relation = (ca, 0, "shared") if both_declared else (ca, 3, "inferred")
-            else:
-                features_a = {name for name, _ in hierarchy_features(ca)}
-                common = [name for name, _ in hierarchy_features(cb) if name in features_a]
-                if not common:
-                    continue
-                prefix = common[-1].split(":")[1]
-                shown = prefix.ljust(8, "0")
-                if shown not in vocab:
-                    continue
-                if not both_declared:
-                    if len(prefix) < 3:  # guesses that only meet at division level say too little
-                        continue
-                    rank, relation = 3, "inferred"
-                elif len(prefix) >= 3:
-                    rank, relation = 1, "same group"
-                else:
-                    rank, relation = 2, "same division"
-            if shown not in found or rank < found[shown][0]:
-                found[shown] = (rank, relation)
-    ordered = sorted(found.items(), key=lambda item: (item[1][0], -len(item[0].rstrip("0")), item[0]))
-    return [CpvReason(code, vocab[code].label(language), relation) for code, (_, relation) in ordered]
+    @staticmethod
+    def loads(data: bytes) -> Index:
+        index = pickle.loads(zlib.decompress(data))  # noqa: S301 - our own bytes, see dumps()
+        if not isinstance(index, Index):
+            raise TypeError("not a matching index")
+        return index

@@ -39,7 +39,7 @@ from matchmaker.models.events import (
     registration_slot,
 )
 from matchmaker.models.mail import MailStatus, OutboxMail
-from matchmaker.models.matching import Match
+from matchmaker.models.matching import Match, MatchIndexState, MatchItem, MatchModel, MatchPair
 from matchmaker.models.newsletter import (
     AnnouncementDelivery,
     DeliveryStatus,
@@ -102,6 +102,10 @@ __all__ = [
     "JobStep",
     "MailStatus",
     "Match",
+    "MatchIndexState",
+    "MatchItem",
+    "MatchModel",
+    "MatchPair",
     "Meeting",
     "MeetingAttendee",
     "MeetingOutcome",

@@ -68,3 +68,76 @@ class Match(db.Model):
 
     def interest_of(self, side: str) -> Optional[bool]:
         return self.buyer_interest if side == "buyer" else self.supplier_interest
+
+
+# --------------------------------------------------------------------------------------------------
+# The shared matching index (services.matching.index): kept by the task-queue workers, read by the web.
+
+
+class MatchIndexState(db.Model):
+    """One row (id 1): which generation of the index is served, which one a refit is building, and the
+    change counter that orders every change applied to the index (workers replay changes above the one
+    their model reflects). Locked by every change, so changes apply one at a time."""
+
+    __tablename__ = "match_index_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[Optional[int]]  # served to readers; None before the first fit
+    building: Mapped[Optional[int]]  # a refit's generation until it is switched in
+    seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    fitted_at: Mapped[Optional[datetime]]
+    changed_at: Mapped[Optional[datetime]]
+
+
+class MatchModel(db.Model):
+    """The fitted engine index of one generation, as the fit left it (compressed pickle): any worker on any
+    host loads it, then replays the generation's items changed after `seq`."""
+
+    __tablename__ = "match_model"
+
+    generation: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(sa.String(32))  # tells a cached copy from another database's model
+    seq: Mapped[int] = mapped_column(sa.BigInteger)
+    items: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class MatchItem(db.Model):
+    """An item as one generation of the index holds it: indexed (`live`) at `version`, its K-th best stored
+    score (`kth_score`, 0 when every positive counterpart is stored) and what explaining it needs
+    (`profile`, matchmaker.matching.Profile.as_dict). A removed item stays as a tombstone (live false) so
+    that workers replay its removal."""
+
+    __tablename__ = "match_item"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('need', 'offering')", name="kind"),
+        sa.Index("ix_match_item_generation_seq", "generation", "seq"),
+    )
+
+    generation: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    item_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    live: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[Optional[int]]
+    seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    kth_score: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    profile: Mapped[Optional[dict[str, Any]]] = mapped_column(sa.JSON)
+
+
+class MatchPair(db.Model):
+    """A need x offering pair of one generation with its current score (see services.matching.index for
+    which pairs are stored). No foreign keys: readers join the items and their status, and the removal of
+    an item is repaired by its refresh job, which needs to read the rows it left."""
+
+    __tablename__ = "match_pair"
+    __table_args__ = (
+        sa.Index("ix_match_pair_need", "generation", "need_id", "score"),
+        sa.Index("ix_match_pair_offering", "generation", "offering_id", "score"),
+        sa.Index("ix_match_pair_score", "generation", "score"),
+    )
+
+    generation: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    need_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    offering_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    score: Mapped[float] = mapped_column(sa.Float)

@@ -40,6 +40,7 @@ from matchmaker.models.catalogue import parse_links
 from matchmaker.services import EditConflict, ServiceError, commit, unit_of_work
 from matchmaker.services import cpv as cpv_service
 from matchmaker.services.accounts import personal_data_exporter
+from matchmaker.services.matching.jobs import item_changed
 from matchmaker.textutil import fold
 
 TITLE_MAX = 200
@@ -237,8 +238,10 @@ def update_search_text(item: Offering | Need) -> None:
 
 
 def _stamp(item: Offering | Need) -> None:
+    """Every change of an item passes here, in its transaction: also queue its matching refresh."""
     item.updated_at = utcnow()
     update_search_text(item)
+    item_changed(item)
 
 
 def _save(item: Offering | Need) -> None:

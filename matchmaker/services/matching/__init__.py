@@ -1,17 +1,19 @@
 """Matching in the app: proposals for buyers and suppliers, interest, mutual matches, the organizers'
 overview, and recommendations of participants for events.
 
-The engine (`matchmaker.matching`) is pure; this package turns the catalogue into its `Document`s, keeps one
-index per process, and turns the engine's `Explanation`s into `MatchExplanation`s that the partial
-`templates/matches/_explanation.html` renders in the reader's language.
+The engine (`matchmaker.matching`) is pure; this package turns the catalogue into its `Document`s, keeps ONE
+index for the whole platform (fitted and updated by the task-queue workers, its results stored in the
+database), and turns the engine's `Explanation`s into `MatchExplanation`s that the partial
+`templates/matches/_explanation.html` renders in the reader's language. Web requests only read stored rows.
 
 One module per job; callers use the package (`from matchmaker.services import matching`), which re-exports
 the public functions. Modules import their siblings directly, never through this package.
 
 - `documents`: needs and offerings as the engine's documents; which items are proposed at all;
 - `explanations`: why a pair matches, as stored data and in the reader's language;
-- `cache`: the per-process snapshot of the catalogue and when it is rebuilt (read its docstring for why one
-  cheap query notices every change made by any process);
+- `index`: the shared index: generations, stored pairs and their invariant, incremental refresh of one item,
+  full refit, drift (read its docstring);
+- `jobs`: the task-queue jobs that keep it (refresh of an item, refit, periodic upkeep);
 - `permissions`: who is who, what a user may see, the refusals NotFound and NotAllowed;
 - `proposals`: the best counterparts of one item, and one pair's view;
 - `interest`: an organisation's answer to a proposal, and mutual matches;
@@ -26,14 +28,6 @@ in anyone's proposals (nor in explanations, which quote the texts). A need marke
 proposed only to logged-in viewers. Nobody is proposed their own organisation's items.
 """
 
-from matchmaker.services.matching.cache import (
-    EXTENSION_KEY,
-    CatalogueSnapshot,
-    ItemInfo,
-    build_snapshot,
-    catalogue_fingerprint,
-    snapshot,
-)
 from matchmaker.services.matching.documents import is_proposable, need_document, offering_document
 from matchmaker.services.matching.explanations import (
     FAIR_SCORE,
@@ -43,12 +37,22 @@ from matchmaker.services.matching.explanations import (
     SharedWords,
     ThemeLink,
     displayed_terms,
+    explanation_datas,
     localize,
     localized_snapshot,
     percent,
     score_strength,
 )
 from matchmaker.services.matching.export import CSV_COLUMNS, CSV_LIMIT, best_pairs_csv
+from matchmaker.services.matching.index import (
+    RefitReport,
+    RefreshReport,
+    needs_refit,
+    out_of_date,
+    refit,
+    refresh_item,
+    served_generation,
+)
 from matchmaker.services.matching.interest import (
     DECISIONS,
     InterestResult,
@@ -89,17 +93,14 @@ __all__ = [
     "CSV_COLUMNS",
     "CSV_LIMIT",
     "DECISIONS",
-    "EXTENSION_KEY",
     "FAIR_SCORE",
     "MAX_PROPOSALS_PER_ITEM",
     "OVERVIEW_LIMIT",
     "PROPOSALS_PER_ITEM",
     "STRONG_SCORE",
     "SUPPLIER",
-    "CatalogueSnapshot",
     "CpvLink",
     "InterestResult",
-    "ItemInfo",
     "ItemProposals",
     "MatchExplanation",
     "MutualRow",
@@ -110,16 +111,17 @@ __all__ = [
     "Proposal",
     "RebuildReport",
     "Recommendation",
+    "RefitReport",
+    "RefreshReport",
     "SharedWords",
     "ThemeLink",
     "best_pairs",
     "best_pairs_csv",
-    "build_snapshot",
     "can_see_overview",
-    "catalogue_fingerprint",
     "check_pair",
     "displayed_terms",
     "explain_pair",
+    "explanation_datas",
     "is_proposable",
     "load_public_pair",
     "localize",
@@ -130,15 +132,19 @@ __all__ = [
     "my_items",
     "my_proposals",
     "need_document",
+    "needs_refit",
     "offering_document",
     "organisation_of",
+    "out_of_date",
     "pair_view",
     "percent",
     "proposals_for",
     "rebuild",
     "recommend_participants",
+    "refit",
+    "refresh_item",
     "score_strength",
+    "served_generation",
     "set_interest",
     "side_of",
-    "snapshot",
 ]

@@ -8,8 +8,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+import matchmaker.services.matching.index as index
 from matchmaker.extensions import db
-from matchmaker.matching import Explanation
+from matchmaker.matching import Explanation, MatchingConfig, explain_profiles
 from matchmaker.models import (
     Match,
     Theme,
@@ -107,6 +108,28 @@ def _explanation_data(need_id: int, offering_id: int, explanation: Explanation) 
         "cpv": [[reason.code, reason.relation] for reason in explanation.cpv],
         "themes": themes,
     }
+
+
+def explanation_datas(
+    pairs: Iterable[tuple[int, int, float | None]],
+) -> dict[tuple[int, int], dict[str, Any]]:
+    """Explanation data of (need_id, offering_id, stored score or None) pairs whose items the served
+    generation holds, from their stored profiles: two queries, no model. The score is the stored one when
+    given (the same dot product, float rounding aside), else the profiles' own."""
+    pairs = list(pairs)
+    needs = index.profiles(index.NEED, {p[0] for p in pairs})
+    offerings = index.profiles(index.OFFERING, {p[1] for p in pairs})
+    config = MatchingConfig()
+    out = {}
+    for need_id, offering_id, score in pairs:
+        if need_id not in needs or offering_id not in offerings:
+            continue
+        explanation = explain_profiles(needs[need_id], offerings[offering_id], config, "en")
+        data = _explanation_data(need_id, offering_id, explanation)
+        if score is not None:
+            data["score"] = round(float(score), 6)
+        out[(need_id, offering_id)] = data
+    return out
 
 
 def _theme_names(theme_ids: Iterable[int], language: str) -> dict[int, str]:

@@ -19,9 +19,8 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.services import ServiceError, discard, notifications
-from matchmaker.services.matching.cache import snapshot
 from matchmaker.services.matching.documents import is_proposable
-from matchmaker.services.matching.explanations import MatchExplanation, localized_snapshot
+from matchmaker.services.matching.explanations import MatchExplanation, explanation_datas, localized_snapshot
 from matchmaker.services.matching.permissions import BUYER, _visible_to, check_pair, organisation_of
 
 DECISIONS = {"interested": True, "not_interested": False, "undecided": None}
@@ -50,10 +49,9 @@ def set_interest(user, need_id: int, offering_id: int, decision: str) -> Interes
             _("You can answer proposals only while the need is open and the offering is published.")
         )
     interest = DECISIONS[decision]
-    # Score and explanation first: a rebuild of the index must not happen while the row is locked.
-    snap = snapshot()
-    score = snap.score(need.id, offering.id)
-    data = snap.explanation_data(need.id, offering.id) if score is not None else {}
+    # Score and explanation first (from the stored profiles), before the row is locked.
+    data = explanation_datas([(need.id, offering.id, None)]).get((need.id, offering.id), {})
+    score = data.get("score")
     for attempt in range(2):
         try:
             result = _record_interest(user, need, offering, side, interest, score or 0.0, data)

@@ -3,17 +3,25 @@
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
+import matchmaker.services.matching.index as index
 from matchmaker.extensions import db
 from matchmaker.models import (
     Match,
+    MatchPair,
     Need,
     Offering,
+    Theme,
 )
-from matchmaker.services.matching.cache import _min_score, snapshot
-from matchmaker.services.matching.explanations import MatchExplanation, _theme_names, localize, percent
+from matchmaker.services.matching.explanations import (
+    MatchExplanation,
+    _theme_names,
+    explanation_datas,
+    localize,
+    percent,
+)
 from matchmaker.services.matching.proposals import _matches_for
 
 OVERVIEW_LIMIT = 100
@@ -41,31 +49,38 @@ def best_pairs(
     """The best need x offering pairs of the whole catalogue, best first (ties by need, then offering id).
 
     With a theme: only pairs where the need or the offering is filed under that theme. Pairs within one
-    organisation are left out."""
-    snap = snapshot()
-    if not snap.needs or not snap.offerings:
-        return []
-    min_score = _min_score() if min_score is None else min_score
-    scores = snap.scores.copy()
-    need_orgs = np.asarray([info.organisation_id for info in snap.needs])
-    offering_orgs = np.asarray([info.organisation_id for info in snap.offerings])
-    scores[need_orgs[:, None] == offering_orgs[None, :]] = 0.0
+    organisation are left out. One query on the stored pairs (index (generation, score)): every pair of the
+    whole catalogue's top `limit` is in both items' top K when K >= limit; with filters, a pair whose items
+    have K better pairs that the filters hide is missed."""
+    min_score = index._min_score() if min_score is None else min_score
+    query = (
+        sa.select(MatchPair.need_id, MatchPair.offering_id, MatchPair.score)
+        .join(Need, Need.id == MatchPair.need_id)
+        .join(Offering, Offering.id == MatchPair.offering_id)
+        .where(
+            MatchPair.generation == index.generation_subquery(),
+            MatchPair.score >= max(min_score, 1e-9),
+            index._proposable(index.NEED)[1],
+            index._proposable(index.OFFERING)[1],
+            Need.organisation_id != Offering.organisation_id,
+        )
+        .order_by(MatchPair.score.desc(), MatchPair.need_id, MatchPair.offering_id)
+        .limit(max(1, int(limit)))
+    )
     if theme_id is not None:
-        need_in = np.asarray([theme_id in info.theme_ids for info in snap.needs])
-        offering_in = np.asarray([theme_id in info.theme_ids for info in snap.offerings])
-        scores[~(need_in[:, None] | offering_in[None, :])] = 0.0
-    flat = scores.ravel()
-    candidates = np.flatnonzero(flat >= max(min_score, 1e-9))
-    if len(candidates) > limit:
-        kth = np.partition(flat[candidates], len(candidates) - limit)[len(candidates) - limit]
-        candidates = candidates[flat[candidates] >= kth]
-    order = np.lexsort((candidates, -flat[candidates]))[:limit]
-    cells = [divmod(int(c), scores.shape[1]) for c in candidates[order]]
-    pairs = [(snap.needs[i].id, snap.offerings[j].id, float(scores[i, j])) for i, j in cells]
+        query = query.where(
+            sa.or_(Need.themes.any(Theme.id == theme_id), Offering.themes.any(Theme.id == theme_id))
+        )
+    pairs = [(n, o, float(s)) for n, o, s in db.session.execute(query)]
     needs = _by_id(Need, {p[0] for p in pairs})
     offerings = _by_id(Offering, {p[1] for p in pairs})
     matches = _matches_for(need_ids={p[0] for p in pairs})
-    datas = [(n, o, s, snap.explanation_data(n, o)) for n, o, s in pairs if n in needs and o in offerings]
+    explained = explanation_datas(pairs)
+    datas = [
+        (n, o, s, explained[(n, o)])
+        for n, o, s in pairs
+        if n in needs and o in offerings and (n, o) in explained
+    ]
     names = _theme_names([t for *_rest, data in datas for t in data["themes"]], language)
     return [
         PairRow(needs[n], offerings[o], s, localize(data, language, names), matches.get((n, o)))
@@ -76,4 +91,5 @@ def best_pairs(
 def _by_id(model, ids: set[int]) -> dict[int, Any]:
     if not ids:
         return {}
-    return {obj.id: obj for obj in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
+    query = sa.select(model).where(model.id.in_(ids)).options(selectinload(model.organisation))
+    return {obj.id: obj for obj in db.session.scalars(query)}

@@ -1,5 +1,8 @@
 """Proposals: the best counterparts of one need or offering, as a viewer may see them, and one pair's view.
 
+They are read from the shared index's stored pairs (services.matching.index) with a fixed number of queries;
+explanations are computed from the items' stored profiles, for the few pairs shown.
+
 A need marked `registered_only` is proposed only to logged-in viewers. Nobody is proposed their own
 organisation's items.
 """
@@ -7,23 +10,26 @@ organisation's items.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
+import matchmaker.services.matching.index as index
 from matchmaker.extensions import db
 from matchmaker.models import (
     Match,
+    MatchItem,
+    MatchPair,
     Need,
     NeedStatus,
     Offering,
     OfferingStatus,
 )
-from matchmaker.services.matching.cache import CatalogueSnapshot, _min_score, snapshot
 from matchmaker.services.matching.documents import is_proposable
 from matchmaker.services.matching.explanations import (
     MatchExplanation,
     _theme_names,
+    explanation_datas,
     localize,
     localized_snapshot,
     percent,
@@ -86,16 +92,6 @@ class ItemProposals:
     declined: int = 0  # proposals the organisation marked "not interested", left out of `proposals`
 
 
-def _ranked(row: np.ndarray, ids: Sequence[int], min_score: float) -> list[int]:
-    """Positions with a score of at least `min_score`, best first, ties by id."""
-    candidates = np.flatnonzero(row >= max(min_score, 1e-9))
-    if not len(candidates):
-        return []
-    id_array = np.asarray([ids[c] for c in candidates])
-    order = np.lexsort((id_array, -row[candidates]))
-    return [int(candidates[k]) for k in order]
-
-
 def _matches_for(
     need_ids: Iterable[int] = (), offering_ids: Iterable[int] = ()
 ) -> dict[tuple[int, int], Match]:
@@ -109,85 +105,159 @@ def _matches_for(
     return {(m.need_id, m.offering_id): m for m in db.session.scalars(sa.select(Match).where(condition))}
 
 
+def _ranked(kind: str, item_ids: Sequence[int], logged_in: bool) -> dict[int, list[tuple[int, float]]]:
+    """Each item's stored top-K counterparts that may be proposed (published or open, of another
+    organisation, registered-only needs only when logged in), best first, ties by id: ONE indexed query
+    (see services.matching.index for why the rows at or above an item's kth are its true top K)."""
+    own_col, other_col = index._pair_columns(kind)
+    own_model, other_model = (Need, Offering) if kind == index.NEED else (Offering, Need)
+    other_live = index._proposable(index.other(kind))[1]
+    query = (
+        sa.select(own_col, other_col, MatchPair.score)
+        .join(
+            MatchItem,
+            sa.and_(
+                MatchItem.generation == MatchPair.generation,
+                MatchItem.kind == kind,
+                MatchItem.item_id == own_col,
+            ),
+        )
+        .join(own_model, own_model.id == own_col)
+        .join(other_model, other_model.id == other_col)
+        .where(
+            MatchPair.generation == index.generation_subquery(),
+            own_col.in_(item_ids),
+            MatchPair.score >= MatchItem.kth_score - index.EPS,
+            MatchPair.score >= max(index._min_score(), 1e-9),
+            other_live,
+            other_model.organisation_id != own_model.organisation_id,
+        )
+        .order_by(own_col, MatchPair.score.desc(), other_col)
+    )
+    if kind == index.OFFERING and not logged_in:
+        query = query.where(Need.registered_only.is_(False))
+    ranked: dict[int, list[tuple[int, float]]] = {item_id: [] for item_id in item_ids}
+    for own, theirs, score in db.session.execute(query):
+        ranked[own].append((theirs, float(score)))
+    return ranked
+
+
 def proposals_for(
     item: Need | Offering,
     viewer=None,
     limit: int = PROPOSALS_PER_ITEM,
     language: str = "en",
     include_declined: bool = False,
-    snap: CatalogueSnapshot | None = None,
 ) -> ItemProposals:
     """The best counterparts for one need (offerings) or offering (needs), as `viewer` may see them.
 
     A viewer who is not logged in is never proposed registered-only needs. Items of the item's own
     organisation are never proposed to it. When the item's side marked a counterpart "not interested", it is
     left out (and counted) unless `include_declined`."""
+    return _proposals_many([item], viewer, limit, language, include_declined)[0]
+
+
+def _proposals_many(
+    items: Sequence[Need | Offering], viewer, limit: int, language: str, include_declined: bool
+) -> list[ItemProposals]:
+    """proposals_for() of several items at once, in a fixed number of queries."""
     limit = max(1, min(int(limit), MAX_PROPOSALS_PER_ITEM))
-    if not is_proposable(item):
-        return ItemProposals(item, False, [])
-    snap = snap or snapshot()
-    is_need = isinstance(item, Need)
-    side = BUYER if is_need else SUPPLIER
-    position = (snap.need_position if is_need else snap.offering_position).get(item.id)
-    if position is None:  # committed after the snapshot's fingerprint was read: next request sees it
-        return ItemProposals(item, True, [])
-    others = snap.offerings if is_need else snap.needs
-    row = snap.scores[position, :] if is_need else snap.scores[:, position]
-    ranked = _ranked(row, [info.id for info in others], _min_score())
-    matches = _matches_for(need_ids=[item.id]) if is_need else _matches_for(offering_ids=[item.id])
-    logged_in = viewer is not None
-    chosen: list[tuple[int, float]] = []
-    declined = 0
-    for k in ranked:
-        info = others[k]
-        if info.organisation_id == item.organisation_id:
+    live = [item for item in items if is_proposable(item)]
+    ranked: dict[tuple[str, int], list[tuple[int, float]]] = {}
+    matches: dict[tuple[int, int], Match] = {}
+    for kind in (index.NEED, index.OFFERING):
+        ids = [item.id for item in live if _kind(item) == kind]
+        if ids:
+            for item_id, rows in _ranked(kind, ids, viewer is not None).items():
+                ranked[(kind, item_id)] = rows
+            matches |= _matches_for(**{f"{kind}_ids": ids})
+    chosen: dict[int, tuple[list[tuple[int, float]], int]] = {}
+    for position, item in enumerate(items):
+        if not is_proposable(item):
             continue
-        if info.registered_only and not logged_in:
-            continue
-        pair = (item.id, info.id) if is_need else (info.id, item.id)
-        match = matches.get(pair)
-        if match is not None and match.interest_of(side) is False and not include_declined:
-            declined += 1
-            continue
-        if len(chosen) < limit:
-            chosen.append((info.id, float(row[k])))
-    return ItemProposals(item, True, _proposals(snap, item, chosen, matches, side, language), declined)
+        side = BUYER if isinstance(item, Need) else SUPPLIER
+        picked, declined = [], 0
+        for other_id, score in ranked.get((_kind(item), item.id), []):
+            pair = (item.id, other_id) if side == BUYER else (other_id, item.id)
+            match = matches.get(pair)
+            if match is not None and match.interest_of(side) is False and not include_declined:
+                declined += 1
+                continue
+            if len(picked) < limit:
+                picked.append((other_id, score))
+        chosen[position] = (picked, declined)
+    built = _proposals(items, chosen, matches, language)
+    out = []
+    for position, item in enumerate(items):
+        if position not in chosen:
+            out.append(ItemProposals(item, False, []))
+        else:
+            out.append(ItemProposals(item, True, built[position], chosen[position][1]))
+    return out
+
+
+def _kind(item: Need | Offering) -> str:
+    return index.NEED if isinstance(item, Need) else index.OFFERING
 
 
 def _proposals(
-    snap: CatalogueSnapshot,
-    item: Need | Offering,
-    chosen: list[tuple[int, float]],
+    items: Sequence[Need | Offering],
+    chosen: dict[int, tuple[list[tuple[int, float]], int]],
     matches: dict[tuple[int, int], Match],
-    side: str,
     language: str,
-) -> list[Proposal]:
-    ids = [other_id for other_id, _score in chosen]
-    model = Offering if side == BUYER else Need
-    loaded = (
-        {obj.id: obj for obj in db.session.scalars(sa.select(model).where(model.id.in_(ids)))} if ids else {}
-    )
-    datas = []
-    for other_id, score in chosen:
-        if other_id not in loaded:  # deleted since the snapshot
-            continue
-        need_id, offering_id = (item.id, other_id) if side == BUYER else (other_id, item.id)
-        datas.append((need_id, offering_id, score, snap.explanation_data(need_id, offering_id)))
-    names = _theme_names([t for *_rest, data in datas for t in data["themes"]], language)
-    out = []
-    for need_id, offering_id, score, data in datas:
-        other = loaded[offering_id if side == BUYER else need_id]
-        need, offering = (item, other) if side == BUYER else (other, item)
-        out.append(
-            Proposal(
-                need,
-                offering,
-                score,
-                localize(data, language, names),
-                matches.get((need_id, offering_id)),
-                side,
+) -> dict[int, list[Proposal]]:
+    """The Proposal objects of the chosen pairs: counterparts loaded with their organisations, explanations
+    from the stored profiles (a fixed number of queries whatever the number of items)."""
+    wanted: dict[str, set[int]] = {index.NEED: set(), index.OFFERING: set()}
+    pairs = []
+    for position, (picked, _declined) in chosen.items():
+        item = items[position]
+        for other_id, score in picked:
+            if isinstance(item, Need):
+                pairs.append((item.id, other_id, score))
+                wanted[index.OFFERING].add(other_id)
+            else:
+                pairs.append((other_id, item.id, score))
+                wanted[index.NEED].add(other_id)
+    loaded = {
+        kind: {
+            obj.id: obj
+            for obj in db.session.scalars(
+                sa.select(model).where(model.id.in_(ids)).options(selectinload(model.organisation))
             )
+        }
+        if ids
+        else {}
+        for kind, model, ids in (
+            (index.NEED, Need, wanted[index.NEED]),
+            (index.OFFERING, Offering, wanted[index.OFFERING]),
         )
+    }
+    datas = explanation_datas(pairs)
+    names = _theme_names([t for data in datas.values() for t in data["themes"]], language)
+    out: dict[int, list[Proposal]] = {}
+    for position, (picked, _declined) in chosen.items():
+        item = items[position]
+        side = BUYER if isinstance(item, Need) else SUPPLIER
+        proposals = []
+        for other_id, score in picked:
+            need_id, offering_id = (item.id, other_id) if side == BUYER else (other_id, item.id)
+            other = loaded[index.OFFERING if side == BUYER else index.NEED].get(other_id)
+            data = datas.get((need_id, offering_id))
+            if other is None or data is None:  # deleted, or not indexed any more, since the pair was read
+                continue
+            need, offering = (item, other) if side == BUYER else (other, item)
+            proposals.append(
+                Proposal(
+                    need,
+                    offering,
+                    score,
+                    localize(data, language, names),
+                    matches.get((need_id, offering_id)),
+                    side,
+                )
+            )
+        out[position] = proposals
     return out
 
 
@@ -212,14 +282,7 @@ def my_items(user) -> list[Need | Offering]:
 def my_proposals(
     user, language: str, limit: int = PROPOSALS_PER_ITEM, include_declined: bool = False
 ) -> list[ItemProposals]:
-    items = my_items(user)
-    snap = snapshot() if any(is_proposable(item) for item in items) else None
-    return [
-        proposals_for(
-            item, user, limit=limit, language=language, include_declined=include_declined, snap=snap
-        )
-        for item in items
-    ]
+    return _proposals_many(my_items(user), user, limit, language, include_declined)
 
 
 @dataclass
@@ -247,12 +310,9 @@ def pair_view(need: Need, offering: Offering, language: str) -> PairView:
         sa.select(Match).where(Match.need_id == need.id, Match.offering_id == offering.id)
     )
     if is_proposable(need) and is_proposable(offering):
-        snap = snapshot()
-        score = snap.score(need.id, offering.id)
-        if score is not None:
-            return PairView(
-                score, localize(snap.explanation_data(need.id, offering.id), language), match, True
-            )
+        data = explanation_datas([(need.id, offering.id, None)]).get((need.id, offering.id))
+        if data is not None:
+            return PairView(data["score"], localize(data, language), match, True)
     if match is not None:
         return PairView(match.score, localized_snapshot(match, language), match, False)
     return PairView(0.0, None, None, False)

@@ -4,18 +4,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
+import matchmaker.services.matching.index as index
+from matchmaker.matching import MatchingConfig
 from matchmaker.models import (
     Need,
     Offering,
 )
-from matchmaker.services.matching.cache import CatalogueSnapshot, snapshot
-from matchmaker.services.matching.documents import is_proposable, need_document, offering_document
+from matchmaker.services.matching.documents import is_proposable
 from matchmaker.services.matching.explanations import (
     MatchExplanation,
-    _explanation_data,
     _theme_names,
+    explanation_datas,
     localize,
     percent,
 )
@@ -47,7 +46,8 @@ def recommend_participants(registration, candidates: Iterable, reader_language: 
     A buyer's registration is offered suppliers and vice versa. The score of two registrations is the best
     score between the buyer's needs and the supplier's offerings; the explanation is that pair's. Only open
     needs and published offerings count (nobody's drafts are compared or quoted). Candidates without any
-    positive score are left out."""
+    positive score are left out. Scores come from the items' stored profiles (the same dot products as the
+    index), so a fixed number of queries serves any number of candidates."""
     role = str(getattr(registration, "role", ""))
     if role not in (BUYER, SUPPLIER):
         return []
@@ -58,17 +58,17 @@ def recommend_participants(registration, candidates: Iterable, reader_language: 
     mine = _brought(registration, "needs" if role == BUYER else "offerings")
     if not mine:
         return []
-    snap = snapshot()
-    if snap.index is None:
-        return []
+    theirs_of = {id(c): _brought(c, "offerings" if role == BUYER else "needs") for c in others}
+    need_ids = {n.id for n in (mine if role == BUYER else [i for c in others for i in theirs_of[id(c)]])}
+    offering_ids = {o.id for o in ([i for c in others for i in theirs_of[id(c)]] if role == BUYER else mine)}
+    vectors = _vectors(need_ids, offering_ids)
     best: list[tuple[float, Any, Need, Offering]] = []
     for candidate in others:
-        theirs = _brought(candidate, "offerings" if role == BUYER else "needs")
         top: tuple[float, Need, Offering] | None = None
         for own in mine:
-            for other in theirs:
+            for other in theirs_of[id(candidate)]:
                 need, offering = (own, other) if role == BUYER else (other, own)
-                score = _pair_score(snap, need, offering)
+                score = _pair_score(vectors, need.id, offering.id)
                 if score > 0 and (
                     top is None
                     or score > top[0]
@@ -78,7 +78,9 @@ def recommend_participants(registration, candidates: Iterable, reader_language: 
         if top is not None:
             best.append((top[0], candidate, top[1], top[2]))
     best.sort(key=lambda item: (-item[0], getattr(item[1], "id", 0) or 0))
-    datas = [_pair_explanation(snap, need, offering) for _s, _c, need, offering in best]
+    explained = explanation_datas([(need.id, offering.id, score) for score, _c, need, offering in best])
+    best = [row for row in best if (row[2].id, row[3].id) in explained]
+    datas = [explained[(need.id, offering.id)] for _s, _c, need, offering in best]
     names = _theme_names([t for data in datas for t in data["themes"]], reader_language)
     return [
         Recommendation(candidate, score, localize(data, reader_language, names), need, offering)
@@ -86,17 +88,21 @@ def recommend_participants(registration, candidates: Iterable, reader_language: 
     ]
 
 
-def _pair_score(snap: CatalogueSnapshot, need: Need, offering: Offering) -> float:
-    score = snap.score(need.id, offering.id)
-    if score is not None:
-        return score
-    # Proposable, but committed after this snapshot's fingerprint: score it in the index's space.
-    rows = snap.index.vectorize([need_document(need), offering_document(offering)])
-    return float(np.clip((rows[0] @ rows[1].T).toarray()[0, 0], 0.0, 1.0))
+def _vectors(need_ids: set[int], offering_ids: set[int]) -> dict[tuple[str, int], dict[str, float]]:
+    """The items' vectors from the served generation's stored profiles (two queries)."""
+    config = MatchingConfig()
+    out = {}
+    for kind, ids in ((index.NEED, need_ids), (index.OFFERING, offering_ids)):
+        for item_id, profile in index.profiles(kind, ids).items():
+            out[(kind, item_id)] = profile.vector(config)
+    return out
 
 
-def _pair_explanation(snap: CatalogueSnapshot, need: Need, offering: Offering) -> dict[str, Any]:
-    if snap.score(need.id, offering.id) is not None:
-        return snap.explanation_data(need.id, offering.id)
-    explanation = snap.index.explain(need_document(need), offering_document(offering), "en")
-    return _explanation_data(need.id, offering.id, explanation)
+def _pair_score(vectors: dict[tuple[str, int], dict[str, float]], need_id: int, offering_id: int) -> float:
+    """The engine's score of an indexed pair (0 when either item is not in the index)."""
+    a, b = vectors.get((index.NEED, need_id)), vectors.get((index.OFFERING, offering_id))
+    if a is None or b is None:
+        return 0.0
+    if len(b) < len(a):
+        a, b = b, a
+    return min(max(sum(value * b.get(key, 0.0) for key, value in a.items()), 0.0), 1.0)

@@ -1,0 +1,143 @@
+"""The engine's additions for a shared, incrementally kept index: sides, one document's scores, drift,
+bytes, and explanations from stored profiles."""
+
+import zlib
+
+import numpy as np
+import pytest
+
+from matchmaker.matching import Document, MatchingEngine, UnknownDocument
+from matchmaker.matching.engine import Index, Profile, explain_profiles
+
+NEEDS = [
+    Document(
+        "n1",
+        "Elektrische bussen",
+        description="Levering van elektrische stadsbussen met laadpalen.",
+        language="nl",
+        themes=("mobility",),
+        side="need",
+    ),
+    Document(
+        "n2",
+        "School meals",
+        description="Healthy local meals delivered to school canteens.",
+        language="en",
+        cpv=("15894200",),
+        side="need",
+    ),
+    Document(
+        "n3",
+        "Street lighting",
+        description="Smart LED street lighting that dims at night.",
+        language="en",
+        themes=("energy", "mobility"),
+        side="need",
+    ),
+]
+OFFERINGS = [
+    Document("o1", "Electric buses", description="Battery electric city buses with fast charging.",
+             language="en", themes=("mobility",), side="offering"),
+    Document("o2", "Repas scolaires", description="Livraison de repas sains aux cantines scolaires.",
+             language="fr", cpv=("15894200",), side="offering"),
+    Document("o3", "Slimme straatverlichting",
+             description="LED-straatverlichting die dimt als niemand op straat is.",
+             language="nl", themes=("energy",), side="offering"),
+    Document("o4", "Bus charging stations", description="Fast chargers for electric buses at the depot.",
+             language="en", side="offering"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def index() -> Index:
+    return MatchingEngine().fit(NEEDS + OFFERINGS)
+
+
+def brute(index: Index, query_id: str, side: str) -> dict[str, float]:
+    rows = index.rows([query_id])
+    ids = [doc.id for doc in NEEDS + OFFERINGS if doc.side == side and doc.id in index]
+    scores = (index.rows(ids) @ rows.T).toarray()[:, 0]
+    return {doc_id: float(s) for doc_id, s in zip(ids, scores, strict=True) if s > 0}
+
+
+def test_top_k_vectors_with_a_side_ranks_only_that_side(index):
+    ranked = index.top_k_vectors(index.rows(["n1", "n2", "n3"]), k=10, side="offering")
+    for need, matches in zip(["n1", "n2", "n3"], ranked, strict=True):
+        expected = brute(index, need, "offering")
+        assert {m.id for m in matches} == set(expected)
+        for m in matches:
+            assert m.score == pytest.approx(expected[m.id], abs=1e-6)
+        assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+    assert ranked[0][0].id in ("o1", "o4")
+
+
+def test_side_scores_are_the_dot_products_of_the_rows(index):
+    ids, scores = index.side_scores("o1", "need")
+    expected = brute(index, "o1", "need")
+    assert dict(zip(ids, scores.tolist(), strict=True)) == pytest.approx(expected, abs=1e-6)
+    assert all(doc_id.startswith("n") for doc_id in ids)
+
+
+def test_side_scores_leave_out_removed_documents(index):
+    index.remove(["o4"], refit=False)
+    ids, _scores = index.side_scores("n1", "offering")
+    assert "o4" not in ids and "o1" in ids
+    with pytest.raises(UnknownDocument):
+        index.side_scores("o4", "need")
+
+
+def test_add_without_refit_keeps_the_fit_and_reports_drift(index):
+    idf = index.tfidf.idf_.copy()
+    assert index.drift().changes == 0
+    new = Document("o5", "Quantum annealing", description="Quantum annealing for timetables.",
+                   language="en", side="offering")  # fmt: skip
+    index.add([new], refit=False)
+    drift = index.drift()
+    assert np.array_equal(index.tfidf.idf_, idf)  # no refit, whatever the share of changes
+    assert drift.changes == 1 and drift.documents == 8
+    assert drift.changed_share == pytest.approx(1 / 8)
+    assert drift.unknown_share > 0  # "quantum", "annealing" and "timetables" are new words
+    index.refit()
+    assert index.drift().changes == 0 and index.drift().unknown_share == 0
+
+
+def test_an_added_document_scores_as_after_a_fit_when_its_words_are_known(index):
+    doc = Document("o6", "Electric city buses", description="Buses with fast charging.", language="en",
+                   side="offering")  # fmt: skip
+    index.add([doc], refit=False)
+    ids, scores = index.side_scores("o6", "need")
+    assert "n1" in ids
+    # Scores of an added document use the fitted IDF: equal to the row made by vectorize().
+    expected = (index.vectorize([doc]) @ index.rows(["n1"]).T).toarray()[0, 0]
+    assert scores[ids.index("n1")] == pytest.approx(expected, abs=1e-6)
+
+
+def test_bytes_round_trip_keeps_scores(index):
+    again = Index.loads(index.dumps())
+    assert again.side_scores("n1", "offering")[0] == index.side_scores("n1", "offering")[0]
+    with pytest.raises(zlib.error):
+        Index.loads(b"not an index")
+
+
+@pytest.mark.parametrize(("need", "offering"), [("n1", "o1"), ("n2", "o2"), ("n3", "o3"), ("n1", "o4")])
+def test_explaining_profiles_equals_explaining_with_the_index(index, need, offering):
+    a = Profile.from_dict(index.profile(need).as_dict())
+    b = Profile.from_dict(index.profile(offering).as_dict())
+    expected = index.explain(need, offering, "nl")
+    got = explain_profiles(a, b, index.config, "nl")
+    assert got.score == pytest.approx(expected.score, abs=1e-6)
+    for name in ("text", "cpv", "theme"):
+        assert got.components[name] == pytest.approx(expected.components[name], abs=1e-6)
+    assert [(t.term, t.other) for t in got.shared_terms] == [(t.term, t.other) for t in expected.shared_terms]
+    assert got.cpv == expected.cpv and got.themes == expected.themes
+    assert got.score == pytest.approx(brute(index, need, "offering").get(offering, 0.0), abs=1e-6)
+
+
+def test_the_dot_product_of_profile_vectors_is_the_score(index):
+    for need in ("n1", "n2", "n3"):
+        a = index.profile(need).vector(index.config)
+        expected = brute(index, need, "offering")
+        for offering in ("o1", "o2", "o3", "o4"):
+            b = index.profile(offering).vector(index.config)
+            score = sum(v * b.get(key, 0.0) for key, v in a.items())
+            assert score == pytest.approx(expected.get(offering, 0.0), abs=1e-6)
