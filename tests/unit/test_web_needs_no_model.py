@@ -17,5 +17,7 @@ print(sorted({m.split(".")[0] for m in sys.modules if m.startswith(("sklearn", "
 
 
 def test_the_app_and_explanations_load_no_scikit_learn():
-    result = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=120, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=120, check=True
+    )
     assert result.stdout.strip().splitlines()[-1] == "[]"
