@@ -611,15 +611,33 @@ def write_rows(kind: str, user: User, entries: list[_Checked]) -> list[bool]:
     """Create or update the checked items in the current transaction (the caller commits): for each, True
     when it was created."""
     with db.session.no_autoflush:
-        created = []
+        created, items = [], []
         for start in range(0, len(entries), _BATCH):
             batch = entries[start : start + _BATCH]
             existing = _existing_items(kind, batch)
-            created += [_apply(kind, user, entry, existing) for entry in batch]
-        return created
+            for entry in batch:
+                item, was_created = _apply(kind, user, entry, existing)
+                items.append(item)
+                created.append(was_created)
+    _reindex(items)
+    return created
 
 
 _BATCH = 500
+# An import of more items than this refits the matching index once instead of refreshing item by item.
+_REFIT_ABOVE = 100
+
+
+def _reindex(items: list) -> None:
+    """Queue the matching index's upkeep for the imported items, in the import's transaction."""
+    from matchmaker.services.matching import jobs
+
+    if len(items) > _REFIT_ABOVE:
+        jobs.queue_refit()
+        return
+    db.session.flush()
+    for item in items:
+        jobs.item_changed(item)
 
 
 def _existing_items(kind: str, entries: list[_Checked]) -> dict[tuple[int, str], object]:
@@ -666,8 +684,8 @@ def import_csv(user: User, kind: str, data: bytes) -> ImportReport:
     return report
 
 
-def _apply(kind: str, user: User, entry: _Checked, existing: dict) -> bool:
-    """Create or update one item; True when created."""
+def _apply(kind: str, user: User, entry: _Checked, existing: dict) -> tuple[object, bool]:
+    """Create or update one item; the item, and True when it was created."""
     model = _model(kind)
     item = existing.get((entry.organisation.id, entry.values["title"].lower()))
     created = item is None
@@ -689,4 +707,4 @@ def _apply(kind: str, user: User, entry: _Checked, existing: dict) -> bool:
         item.closed_at = utcnow()
     item.updated_at = utcnow()
     update_search_text(item)
-    return created
+    return item, created

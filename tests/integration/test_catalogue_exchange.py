@@ -427,3 +427,36 @@ def test_a_row_with_more_cells_than_columns_is_refused(client, organizer, catalo
     page = response.get_data(as_text=True)
     assert "more cells than the header has columns" in page and "Nothing was imported" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Offering)) == 1
+
+
+def _pairs_of_offering(title: str) -> list[int]:
+    from matchmaker.models import MatchPair
+
+    offering = db.session.scalars(sa.select(Offering).where(Offering.title == title)).one()
+    return db.session.scalars(sa.select(MatchPair.need_id).where(MatchPair.offering_id == offering.id)).all()
+
+
+WATER_OFFERING = (
+    "organisation_enterprise_number,title,summary,description,status,cpv_codes,themes\n"
+    "0260763912,Meetboeien voor beken,Continue meting van waterkwaliteit in beken.,"
+    "Sensoren meten waterkwaliteit.,published,35125100,water\n"
+)
+
+
+def test_imported_items_enter_the_matching_index(client, organizer, catalogue):
+    from matchmaker.services.matching import index
+
+    index.refit()  # the fixture's items were stored behind the catalogue service's back
+    assert _import(client, "offerings", WATER_OFFERING).status_code == 200
+    assert _pairs_of_offering("Meetboeien voor beken") == [catalogue["need"].id]
+
+
+def test_a_large_import_refits_the_matching_index_once(client, organizer, catalogue, monkeypatch):
+    from matchmaker.models import Job
+    from matchmaker.services import exchange
+
+    monkeypatch.setattr(exchange, "_REFIT_ABOVE", 0)
+    assert _import(client, "offerings", WATER_OFFERING).status_code == 200
+    kinds = db.session.scalars(sa.select(Job.kind).where(Job.kind.like("matching.%"))).all()
+    assert kinds == ["matching.refit"]
+    assert _pairs_of_offering("Meetboeien voor beken") == [catalogue["need"].id]
