@@ -23,15 +23,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.common import POSTGRES_URL, int_option, postgres_reachable
+
 TARGET_MEDIAN_MS = 50.0
-POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def _option(argv: list[str], name: str, default: int) -> int:
-    for arg in argv:
-        if arg.startswith(f"--{name}="):
-            return int(arg.split("=", 1)[1])
-    return default
 
 
 # --------------------------------------------------------------------------------------------------
@@ -359,20 +353,9 @@ def _bench(label: str, url: str, options: dict, total: int, repeat: int) -> floa
     return _report(label, built, build_seconds, results)
 
 
-def _postgres_reachable() -> bool:
-    try:
-        engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:  # noqa: BLE001  (any failure means: not available here)
-        return False
-
-
 def main(argv: list[str]) -> int:
-    total = _option(argv, "items", 50_000)
-    repeat = _option(argv, "repeat", 5)
+    total = int_option(argv, "items", 50_000)
+    repeat = int_option(argv, "repeat", 5)
     medians = []
     keep = next((a.split("=", 1)[1] for a in argv if a.startswith("--keep=")), None)
     if "--postgres-only" not in argv:
@@ -383,7 +366,7 @@ def main(argv: list[str]) -> int:
                 url = f"sqlite:///{Path(directory) / 'bench.db'}"
                 medians.append(_bench("SQLite", url, {}, total, repeat))
     if "--sqlite-only" not in argv:
-        if _postgres_reachable():
+        if postgres_reachable():
             # --pg-schema=NAME keeps (and reuses) a schema: for working on the queries.
             kept = next((a.split("=", 1)[1] for a in argv if a.startswith("--pg-schema=")), None)
             schema = kept or f"bench_{secrets.token_hex(4)}"

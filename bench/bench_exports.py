@@ -21,15 +21,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.common import POSTGRES_URL, int_option, postgres_reachable
+
 TARGET_SECONDS = 10.0
-POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def _option(argv: list[str], name: str, default: int) -> int:
-    for arg in argv:
-        if arg.startswith(f"--{name}="):
-            return int(arg.split("=", 1)[1])
-    return default
 
 
 def _build(total: int, seed: int = 2026) -> dict:
@@ -199,26 +193,15 @@ def _bench(label: str, url: str, options: dict, total: int, repeat: int) -> floa
     return worst
 
 
-def _postgres_reachable() -> bool:
-    try:
-        engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:  # noqa: BLE001  (any failure means: not available here)
-        return False
-
-
 def main(argv: list[str]) -> int:
-    total = _option(argv, "items", 50_000)
-    repeat = _option(argv, "repeat", 2)
+    total = int_option(argv, "items", 50_000)
+    repeat = int_option(argv, "repeat", 2)
     worst = []
     if "--postgres-only" not in argv:
         with tempfile.TemporaryDirectory() as directory:
             worst.append(_bench("SQLite", f"sqlite:///{Path(directory) / 'bench.db'}", {}, total, repeat))
     if "--postgres" in argv or "--postgres-only" in argv:
-        if _postgres_reachable():
+        if postgres_reachable():
             schema = f"bench_{secrets.token_hex(4)}"
             engine = sa.create_engine(POSTGRES_URL)
             with engine.begin() as connection:

@@ -14,7 +14,6 @@ Fails (exit status 1) when an upload takes 1 s or more to be accepted, or a job 
 """
 
 import io
-import os
 import secrets
 import sys
 import tempfile
@@ -23,17 +22,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.common import POSTGRES_URL, int_option, postgres_reachable
+
 TARGET_ACCEPT_S = 1.0
 FINISH_TIMEOUT_S = 900.0
-POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "bench-password-1234"  # noqa: S105 - a throwaway account in a throwaway database
-
-
-def _option(argv: list[str], name: str, default: int) -> int:
-    for arg in argv:
-        if arg.startswith(f"--{name}="):
-            return int(arg.split("=", 1)[1])
-    return default
 
 
 def _csv(rows: int, organisations: list[str]) -> bytes:
@@ -151,25 +144,14 @@ def _bench(label: str, url: str, options: dict, rows: int) -> bool:
     return ok
 
 
-def _postgres_reachable() -> bool:
-    try:
-        engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:  # noqa: BLE001  (any failure means: not available here)
-        return False
-
-
 def main(argv: list[str]) -> int:
-    rows = _option(argv, "rows", 5000)
+    rows = int_option(argv, "rows", 5000)
     results = []
     if "--postgres-only" not in argv:
         with tempfile.TemporaryDirectory() as directory:
             results.append(_bench("SQLite", f"sqlite:///{Path(directory) / 'bench.db'}", {}, rows))
     if "--sqlite-only" not in argv:
-        if _postgres_reachable():
+        if postgres_reachable():
             schema = f"bench_{secrets.token_hex(4)}"
             engine = sa.create_engine(POSTGRES_URL)
             with engine.begin() as connection:
