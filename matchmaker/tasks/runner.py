@@ -11,6 +11,8 @@ import logging
 import secrets
 import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -76,7 +78,7 @@ def _renew(job_id: int, token: str, **values: Any) -> None:
     """Extend the lease (and write `values`) on a separate connection; LeaseLost when the job is no longer
     ours. A busy SQLite file only delays the renewal to the next beat."""
     try:
-        with db.engine.begin() as connection:
+        with db.engine.connect() as connection, _short_wait(connection), connection.begin():
             matched = connection.execute(
                 sa.update(Job)
                 .where(Job.id == job_id, Job.owner == token, Job.status == JobStatus.RUNNING)
@@ -87,6 +89,22 @@ def _renew(job_id: int, token: str, **values: Any) -> None:
         return
     if not matched:
         raise LeaseLost(job_id)
+
+
+@contextmanager
+def _short_wait(connection) -> Iterator[None]:
+    """On SQLite, where one writer locks the whole file, give up at once when the handler's own transaction
+    holds the lock (the renewal comes again at the next beat) instead of waiting the busy timeout out."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.dbapi_connection  # a PRAGMA here opens no SQLAlchemy transaction
+    previous = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+    raw.execute("PRAGMA busy_timeout = 50")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(previous)}")
 
 
 class _Heartbeat:
