@@ -14,8 +14,9 @@ from matchmaker.catalogue import bp
 from matchmaker.csvfiles import MIMETYPE, csv_stream_response
 from matchmaker.i18n import current_language
 from matchmaker.models import utcnow
-from matchmaker.services import ServiceError, imports
+from matchmaker.services import ServiceError, exports, imports
 from matchmaker.services import exchange as service
+from matchmaker.services.kernel import NotFound
 
 FORMATS = {"csv": MIMETYPE, "json": "application/json; charset=utf-8"}
 
@@ -76,6 +77,17 @@ def export(kind: str, fmt: str):
             "Cache-Control": "no-store",
         },
     )
+
+
+@bp.post("/exchange/export/<kind>.<fmt>/background")
+@organizers_only
+def export_in_background(kind: str, fmt: str):
+    """Prepare the file in a job (a large catalogue, a slow connection); its page offers it when ready."""
+    try:
+        job = exports.start_export(acting_user(), kind, fmt)
+    except NotFound:
+        abort(404)
+    return redirect(url_for("jobs.detail", job_id=job.id), code=303)
 
 
 @bp.post("/exchange/import")

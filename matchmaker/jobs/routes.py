@@ -20,6 +20,7 @@ from matchmaker.tasks.admin import retry_job
 # What people read for a job kind; a kind missing here shows its technical name.
 KIND_LABELS = {
     "catalogue.import": _l("Catalogue import"),
+    "catalogue.export": _l("Catalogue export"),
     "tasks.purge": _l("Removal of old jobs"),
 }
 STATUS_LABELS = {

@@ -460,3 +460,38 @@ def test_a_large_import_refits_the_matching_index_once(client, organizer, catalo
     kinds = db.session.scalars(sa.select(Job.kind).where(Job.kind.like("matching.%"))).all()
     assert kinds == ["matching.refit"]
     assert _pairs_of_offering("Meetboeien voor beken") == [catalogue["need"].id]
+
+
+@pytest.mark.parametrize("kind, fmt", [("offerings", "csv"), ("needs", "json")])
+def test_an_export_prepared_in_the_background_is_the_streamed_file(client, organizer, catalogue, kind, fmt):
+    from matchmaker.models import JobFile
+
+    streamed = client.get(f"/catalogue/exchange/export/{kind}.{fmt}").get_data()
+    response = client.post(f"/catalogue/exchange/export/{kind}.{fmt}/background")
+    assert response.status_code == 303 and response.headers["Location"].startswith("/jobs/")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Catalogue export" in page and "Done" in page
+    job_file = db.session.scalars(sa.select(JobFile)).one()
+    assert job_file.filename.startswith(f"matchmaker-{kind}-") and job_file.filename.endswith(f".{fmt}")
+    download = client.get(f"{response.headers['Location']}/files/{job_file.id}")
+    assert download.status_code == 200
+    prepared = download.get_data()
+    if fmt == "json":  # the two files were made seconds apart: only their export time differs
+        assert {k: v for k, v in json.loads(prepared).items() if k != "exported_at"} == {
+            k: v for k, v in json.loads(streamed).items() if k != "exported_at"
+        }
+    else:
+        assert prepared == streamed
+    assert f"/files/{job_file.id}" in page
+
+
+def test_a_background_export_is_for_organizers_only_and_its_file_for_its_starter(
+    client, auth, organizer, catalogue
+):
+    response = client.post("/catalogue/exchange/export/offerings.csv/background")
+    job_page = response.headers["Location"]
+    assert client.post("/catalogue/exchange/export/nothing.csv/background").status_code == 404
+    auth.login_as("organizer")  # another organizer: the job and its file are not theirs
+    assert client.get(job_page).status_code == 404
+    auth.login_as("supplier")
+    assert client.post("/catalogue/exchange/export/offerings.csv/background").status_code == 403
