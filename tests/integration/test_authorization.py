@@ -435,6 +435,14 @@ ROUTES: dict[str, list[Case]] = {
             fmt="csv",
         )
     ],
+    "catalogue.export_in_background": [
+        private(
+            "organizer_a",
+            ("buyer_a", "supplier_a", "buyer_b", "supplier_b", "anonymous"),
+            kind="offerings",
+            fmt="csv",
+        )
+    ],
     # themes: managed by organizers and admins, so only suppliers, buyers and visitors are refused
     "catalogue.edit_theme": [private("organizer_a", ("buyer_b", "supplier_b", "anonymous"))],
     "catalogue.activate_theme": [private("organizer_a", ("buyer_b", "supplier_b", "anonymous"))],

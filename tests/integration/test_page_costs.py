@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from matchmaker.extensions import db
 from matchmaker.models import MeetingRequest, Registration, RequestStatus
+from matchmaker.services.matching import index
 from tests.factories import add_crowd, add_meeting
 from tests.helpers import counting
 
@@ -52,6 +53,7 @@ class Crowd:
             ],
         )
         db.session.commit()
+        index.refit()  # the crowd was written in bulk, behind the catalogue service's back
         self.buyers += new_buyers
         self.suppliers += new_suppliers
         slots, tables = self.event.meeting_slots, self.event.tables

@@ -96,7 +96,7 @@ def _item_id(key: str) -> int:
 
 
 def top_k() -> int:
-    return max(1, int(current_app.config.get("MATCHES_INDEX_K", 100)))
+    return max(1, int(current_app.config["MATCHES_INDEX_K"]))
 
 
 def _min_score() -> float:
@@ -548,8 +548,8 @@ def needs_refit() -> bool:
     if measured is None:
         return False
     config = current_app.config
-    return measured.changed_share > float(config.get("MATCHES_REFIT_CHANGED", 0.2)) or (
-        measured.unknown_share > float(config.get("MATCHES_REFIT_UNKNOWN", 0.02))
+    return measured.changed_share > float(config["MATCHES_REFIT_CHANGED"]) or (
+        measured.unknown_share > float(config["MATCHES_REFIT_UNKNOWN"])
     )
 
 
