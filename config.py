@@ -141,6 +141,9 @@ class Config:
     # indexed words is unknown to the fitted vocabulary (they count for nothing until the refit).
     MATCHES_REFIT_CHANGED = _float("MATCHES_REFIT_CHANGED", 0.2)
     MATCHES_REFIT_UNKNOWN = _float("MATCHES_REFIT_UNKNOWN", 0.02)
+    # A change queues that refit only once this many items changed since the fit (the upkeep job, every ten
+    # minutes, refits a drifted small catalogue without waiting for them).
+    MATCHES_REFIT_MIN_CHANGES = _int("MATCHES_REFIT_MIN_CHANGES", 50)
     # Anti-spam: a public form sent sooner than this many seconds after it was shown is refused as a robot's.
     FORM_MIN_SECONDS = _float("FORM_MIN_SECONDS", 3)
     # The contact form also writes to this address (besides the platform's administrators).

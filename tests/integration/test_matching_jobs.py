@@ -67,7 +67,11 @@ def test_drift_past_the_limit_queues_a_refit(app, pair):
     app.config["MATCHES_REFIT_CHANGED"] = 0.1
     generation = matching.served_generation()
 
+    # One more change is not enough, however large its share: two more are.
+    app.config["MATCHES_REFIT_MIN_CHANGES"] = matching.index.drift().changes + 2
     catalogue.publish_offering(supplier.user, draft)
+    assert _jobs("matching.refit") == []
+    catalogue.unpublish_offering(supplier.user, draft)
 
     assert [j.status for j in _jobs("matching.refit")] == ["done"]
     assert matching.served_generation() == generation + 1

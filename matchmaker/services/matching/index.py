@@ -542,10 +542,12 @@ def drift():
     return loaded.index.drift() if loaded is not None else None
 
 
-def needs_refit() -> bool:
-    """Has the vocabulary drifted past the configured limits since the last fit?"""
+def needs_refit(min_changes: int = 0) -> bool:
+    """Has the vocabulary drifted past the configured limits since the last fit? With `min_changes`, only
+    once at least that many items changed (a refresh asks so: on a small catalogue every few changes would
+    refit; the periodic upkeep asks without, so a small platform is refitted within its period)."""
     measured = drift()
-    if measured is None:
+    if measured is None or measured.changes < min_changes:
         return False
     config = current_app.config
     return measured.changed_share > float(config["MATCHES_REFIT_CHANGED"]) or (

@@ -13,6 +13,8 @@ catalogue makes at each change of a need or offering.
 
 from datetime import timedelta
 
+from flask import current_app
+
 import matchmaker.services.matching.index as index
 from matchmaker.extensions import db
 from matchmaker.models import Need
@@ -46,7 +48,7 @@ def queue_refit() -> None:
 def refresh_item_job(ctx: JobContext, item_kind: str, item_id: int) -> dict:
     # The payload says item_kind: `kind` is enqueue()'s own first argument (the job kind).
     report = index.refresh_item(item_kind, int(item_id))
-    if not report.refit and index.needs_refit():
+    if not report.refit and index.needs_refit(current_app.config["MATCHES_REFIT_MIN_CHANGES"]):
         queue_refit()
         commit()
     return {"generation": report.generation, "live": report.live, "pairs": report.pairs,
