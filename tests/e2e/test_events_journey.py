@@ -9,6 +9,7 @@ import pytest
 from matchmaker.extensions import db
 from matchmaker.models import Need, NeedStatus, Offering, OfferingStatus
 from matchmaker.services import accounts
+from matchmaker.services.matching import index
 from matchmaker.services.themes import ensure_default_themes
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD
@@ -57,6 +58,7 @@ def people(live_app):
             )
         )
         db.session.commit()
+        index.refit()  # the items were stored behind the catalogue service's back
     return {"organizer": "olivia@example.org", "buyer": "bart@example.org", "supplier": "sofie@example.org"}
 
 

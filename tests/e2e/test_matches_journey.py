@@ -18,6 +18,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.services import accounts
+from matchmaker.services.matching import index
 from tests.e2e.conftest import log_in
 from tests.factories import BUS_NEED, BUS_OFFERING, PASSWORD, SENSOR_NEED
 
@@ -61,6 +62,7 @@ def _catalogue(live_app) -> dict:
         offering.cpv_links = [OfferingCpvCode(code="34144910")]
         db.session.add_all([need, other_need, offering])
         db.session.commit()
+        index.refit()  # the items were stored behind the catalogue service's back
         return {"need": need.id, "offering": offering.id, "theme": mobility.id}
 
 
