@@ -192,10 +192,12 @@ def _apply(item, fields: dict, themes) -> None:
 def index_item(kind: str, item_id: int) -> None:
     """What the catalogue's services have the workers do after a change: bring the shared matching index
     up to date with the item (and refit once the vocabulary drifted)."""
+    from flask import current_app
+
     from matchmaker.services import matching
 
     matching.refresh_item(kind, item_id)
-    if matching.needs_refit():
+    if matching.needs_refit(current_app.config["MATCHES_REFIT_MIN_CHANGES"]):
         matching.refit()
 
 

@@ -133,6 +133,7 @@ def test_words_shared_across_languages_are_shown_as_each_text_writes_them(
     catalogue, make_supplier, make_offering
 ):
     french = make_offering(make_supplier(), FRENCH_OFFERING)
+    matching.refit()  # its French words are learnt by a fit (a refresh scores with the fitted vocabulary)
     proposals = matching.proposals_for(catalogue.sensor_need, catalogue.buyer.user, limit=10, language="fr")
     french_proposal = next(p for p in proposals.proposals if p.offering.id == french.id)
     assert "CO2" in {t.need for t in french_proposal.explanation.shared_terms}
