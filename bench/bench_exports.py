@@ -13,7 +13,6 @@ Fails (exit status 1) when an offerings export takes more than 10 s.
 
 import os
 import random
-import secrets
 import sys
 import tempfile
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.common import POSTGRES_URL, int_option, postgres_reachable
+from bench.common import POSTGRES_URL, int_option, postgres_reachable, throwaway_schema
 
 TARGET_SECONDS = 10.0
 
@@ -202,17 +201,8 @@ def main(argv: list[str]) -> int:
             worst.append(_bench("SQLite", f"sqlite:///{Path(directory) / 'bench.db'}", {}, total, repeat))
     if "--postgres" in argv or "--postgres-only" in argv:
         if postgres_reachable():
-            schema = f"bench_{secrets.token_hex(4)}"
-            engine = sa.create_engine(POSTGRES_URL)
-            with engine.begin() as connection:
-                connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-            try:
-                options = {"connect_args": {"options": f"-csearch_path={schema}"}}
+            with throwaway_schema() as options:
                 worst.append(_bench("PostgreSQL", POSTGRES_URL, options, total, repeat))
-            finally:
-                with engine.begin() as connection:
-                    connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-                engine.dispose()
         else:
             print("PostgreSQL: not reachable at 127.0.0.1:5432, skipped.")
     return 0 if all(w <= TARGET_SECONDS for w in worst) else 1

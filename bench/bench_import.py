@@ -14,15 +14,12 @@ Fails (exit status 1) when an upload takes 1 s or more to be accepted, or a job 
 """
 
 import io
-import secrets
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
-
-from bench.common import POSTGRES_URL, int_option, postgres_reachable
+from bench.common import POSTGRES_URL, int_option, postgres_reachable, throwaway_schema
 
 TARGET_ACCEPT_S = 1.0
 FINISH_TIMEOUT_S = 900.0
@@ -152,17 +149,8 @@ def main(argv: list[str]) -> int:
             results.append(_bench("SQLite", f"sqlite:///{Path(directory) / 'bench.db'}", {}, rows))
     if "--sqlite-only" not in argv:
         if postgres_reachable():
-            schema = f"bench_{secrets.token_hex(4)}"
-            engine = sa.create_engine(POSTGRES_URL)
-            with engine.begin() as connection:
-                connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-            try:
-                options = {"connect_args": {"options": f"-csearch_path={schema}"}}
+            with throwaway_schema() as options:
                 results.append(_bench("PostgreSQL", POSTGRES_URL, options, rows))
-            finally:
-                with engine.begin() as connection:
-                    connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-                engine.dispose()
         else:
             print("PostgreSQL: not reachable at 127.0.0.1:5432, skipped.")
     return 0 if results and all(results) else 1

@@ -1,6 +1,9 @@
 """What several benchmarks share: their PostgreSQL database, and integer options given as --name=value."""
 
 import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 
@@ -23,3 +26,19 @@ def postgres_reachable() -> bool:
         return True
     except Exception:  # noqa: BLE001  (any failure means: not available here)
         return False
+
+
+@contextmanager
+def throwaway_schema() -> Iterator[dict]:
+    """A fresh schema in the benchmarks' PostgreSQL database, dropped afterwards; yields the engine options
+    that put it first on the search path."""
+    schema = f"bench_{secrets.token_hex(4)}"
+    engine = sa.create_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield {"connect_args": {"options": f"-csearch_path={schema}"}}
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
