@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from playwright.sync_api import Error as PlaywrightError
+
 from matchmaker.extensions import db
 from matchmaker.services import mail
 from tests.factories import PASSWORD
@@ -30,6 +32,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+# What Playwright says when a page navigates away while a script runs in it.
+NAVIGATION_SIGNS = ("documentElement", "Execution context was destroyed", "navigat", "Target closed")
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 # A full-page screenshot costs about 0.2 s: the journeys keep one of each page they check, for people to
@@ -151,15 +155,29 @@ def axe_source() -> str:
 def check_a11y(axe_source):
     """Run axe-core's WCAG 2.1 A/AA rules on the page; fail with a readable list of violations."""
 
-    def check(page, name: str | None = None) -> None:
+    def run_axe(page) -> dict:
         # Evaluated through the DevTools protocol, so the page's Content-Security-Policy stays in force.
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             page.evaluate(axe_source)
-        result = page.evaluate(
+        return page.evaluate(
             "(tags) => axe.run(document, "
             "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
             WCAG_TAGS,
         )
+
+    def check(page, name: str | None = None) -> None:
+        # A click on a form's button may still be navigating when the check starts: axe then loses its
+        # document halfway ("reading 'documentElement'", "Execution context was destroyed"). The check
+        # waits for the page to load and runs again on the page that arrived.
+        for attempt in range(3):
+            page.wait_for_load_state("load")
+            try:
+                result = run_axe(page)
+                break
+            except PlaywrightError as exc:
+                if attempt == 2 or not any(sign in str(exc) for sign in NAVIGATION_SIGNS):
+                    raise
+                page.wait_for_timeout(100)
         if name and (SCREENSHOTS or result["violations"]):
             screenshot(page, name)
         violations = [

@@ -118,6 +118,7 @@ def test_from_a_new_event_to_an_accepted_meeting_request(page, check_a11y, peopl
     assert "Sofie Supplier" in page.locator(".notification-list").inner_text()
     check_a11y(page, "notifications")
     page.locator(".notification-item", has_text="Sofie Supplier").get_by_role("button", name="View").click()
+    page.wait_for_url("**/requests")
     check_a11y(page, "events-requests")
     assert "We detect cyclists with radar." in page.locator(".request-list").inner_text()
     page.get_by_role("button", name="Accept").click()
