@@ -6,6 +6,7 @@ Headings start at <h3> so that user text never competes with the page's own <h1>
 """
 
 import html
+import threading
 
 import markdown as md
 import nh3
@@ -29,6 +30,23 @@ LINK_REL = "nofollow noopener noreferrer"
 _HEADING_SHIFT = {f"h{n}": f"h{min(n + 2, 6)}" for n in range(1, 7)}
 
 
+# Building a Markdown converter (its parsers and extensions) costs more than converting a short text: each
+# thread keeps one per kind and resets it between texts (a converter is not safe to share between threads).
+_converters = threading.local()
+
+
+def _convert(text: str, extensions: tuple[str, ...], output_format: str = "xhtml") -> str:
+    key = (extensions, output_format)
+    cache = _converters.__dict__.setdefault("by_kind", {})
+    converter = cache.get(key)
+    if converter is None:
+        converter = cache[key] = md.Markdown(extensions=list(extensions), output_format=output_format)
+    try:
+        return converter.convert(text)
+    finally:
+        converter.reset()
+
+
 def _shift_headings(markup: str) -> str:
     for level in range(6, 0, -1):  # from h6 down so a shifted tag is not shifted twice
         new = _HEADING_SHIFT[f"h{level}"]
@@ -40,7 +58,7 @@ def render_markdown(text: str | None) -> Markup:
     """Markdown source -> sanitised HTML, safe to insert in a template."""
     if not text or not text.strip():
         return Markup("")
-    rendered = md.markdown(text, extensions=["sane_lists", "tables", "fenced_code"], output_format="html")
+    rendered = _convert(text, ("sane_lists", "tables", "fenced_code"), output_format="html")
     cleaned = nh3.clean(
         rendered,
         tags=ALLOWED_TAGS | {"h1", "h2"},  # shifted below; nh3 runs first so shifting sees only safe markup
@@ -56,5 +74,5 @@ def markdown_to_text(text: str | None) -> str:
     """The visible words of a Markdown text, without markup (for summaries and search)."""
     if not text:
         return ""
-    stripped = nh3.clean(md.markdown(text, extensions=["sane_lists", "tables"]), tags=set())
+    stripped = nh3.clean(_convert(text, ("sane_lists", "tables")), tags=set())
     return html.unescape(stripped).strip()

@@ -52,7 +52,11 @@ def rebuild(refresh_matches: bool) -> None:
     stages = _Stages()
     with force_locale("en"):  # messages of the services need a locale outside a request
         try:
-            report = service.rebuild(refresh_matches=refresh_matches, progress=stages)
+            report = service.rebuild(
+                refresh_matches=refresh_matches,
+                progress=stages,
+                waiting=lambda: click.echo("Another refit is running: this one starts when it is done."),
+            )
         finally:
             stages.close()
     click.echo(

@@ -11,7 +11,7 @@ import math
 import multiprocessing
 import pickle
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -711,6 +711,27 @@ class Index:
         in numpy, scipy and BLAS, which release the GIL; fine inside a web worker too). The result is the
         same.
         """
+        ranked: list[list[Match]] = []
+        for _start, ids, selected in self.ranked_blocks(vectors, k, exclude_ids, progress, block, workers, side):
+            ranked.extend(
+                [Match(ids[p], s) for p, s in zip(pos.tolist(), val.tolist(), strict=True)]
+                for pos, val in selected
+            )
+        return ranked
+
+    def ranked_blocks(
+        self,
+        vectors: sp.csr_matrix,
+        k: int,
+        exclude_ids: Sequence[Any] | None = None,
+        progress: Progress | None = None,
+        block: int = 256,
+        workers: int = 1,
+        side: str | None = None,
+    ) -> Iterator[tuple[int, list[Any], list[tuple[np.ndarray, np.ndarray]]]]:
+        """:meth:`top_k_vectors` as plain arrays, one block of queries at a time, for rankings too large to
+        hold as Match objects: (first query row of the block, the ranked documents' ids, and for each query of
+        the block the positions in those ids and the scores of its top k, capped at 1)."""
         self._check_k(k)
         n = vectors.shape[0]
         excludes: list[int | None] = [None] * n
@@ -724,6 +745,10 @@ class Index:
         else:
             # Only the side's columns are multiplied; positions are mapped back to the index's.
             columns = np.flatnonzero(self._side_mask(side))
+            if not len(columns):
+                for start in starts:
+                    yield start, [], [(np.zeros(0, np.int64), np.zeros(0, np.float32))] * min(block, n - start)
+                return
             plan = _ProductPlan(vectors, self._matrix_t[:, columns])
             ids = [ids[c] for c in columns.tolist()]
             where = {int(c): i for i, c in enumerate(columns.tolist())}
@@ -733,33 +758,24 @@ class Index:
             def select(scores, k, excludes):
                 return self._select_block(scores, k, excludes, alive, id_rank)
 
-            if not len(columns):
-                return [[] for _ in range(n)]
-
-        def rank(start: int) -> list[list[Match]]:
+        def rank(start: int) -> list[tuple[np.ndarray, np.ndarray]]:
             scores = plan.scores(start, start + block)
             selected = select(scores, k, excludes[start : start + block])
-            # Made here, so that one thread builds its Matches while the other multiplies.
-            return [
-                [Match(ids[p], s) for p, s in zip(pos.tolist(), np.minimum(val, 1.0).tolist(), strict=True)]
-                for pos, val in selected
-            ]
+            return [(pos, np.minimum(val, np.float32(1.0))) for pos, val in selected]
 
-        ranked: list[list[Match]] = []
         with _gc_paused():
             if workers > 1 and len(starts) > 1:
                 # One BLAS thread per worker: the workers already keep the cores busy.
                 with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
-                    for done, part in enumerate(pool.map(rank, starts), 1):
-                        ranked.extend(part)
+                    for start, part in zip(starts, pool.map(rank, starts), strict=True):
+                        yield start, ids, part
                         if progress:
-                            progress(min(done * block, n), n)
+                            progress(min(start + block, n), n)
             else:
                 for start in starts:
-                    ranked.extend(rank(start))
+                    yield start, ids, rank(start)
                     if progress:
                         progress(min(start + block, n), n)
-        return ranked
 
     def _select_block(
         self,
@@ -887,7 +903,14 @@ class Index:
     def profile(self, doc: Document | Any) -> Profile:
         """What explaining this document needs, in this index's space, as plain data (see :class:`Profile`):
         stored beside ranked pairs, it lets a process without the index explain them."""
-        a = self._analysed_for(doc)
+        return self._profile_of(self._analysed_for(doc))
+
+    def profiles(self, docs: Sequence[Document | Any]) -> list[Profile]:
+        """:meth:`profile` of many documents with one analysis (the CPV inference runs once for all)."""
+        documents = [doc if isinstance(doc, Document) else self.document(doc) for doc in docs]
+        return [self._profile_of(a) for a in self.engine.analyse(documents, surface=True)]
+
+    def _profile_of(self, a: Analysed) -> Profile:
         cols, vals = self._vector_of(a)
         n_text = len(self._terms)
         text = {self._terms[j]: v for j, v in zip(cols.tolist(), vals.tolist(), strict=True) if j < n_text}

@@ -1,9 +1,12 @@
 """`flask match rebuild` and `flask match explain NEED_ID OFFERING_ID`."""
 
+import threading
+
 import pytest
 
 from matchmaker.extensions import db
 from matchmaker.models import Match
+from matchmaker.services.matching import index as stored
 from tests.factories import BUS_NEED, BUS_OFFERING, SENSOR_NEED, SENSOR_OFFERING
 
 
@@ -23,6 +26,29 @@ def test_rebuild_reports_what_it_indexed(runner, pair):
     assert result.exit_code == 0, result.output
     assert "Indexed 2 open needs and 1 published offerings" in result.output
     assert "pairs score above the proposal threshold" in result.output
+
+
+def test_rebuild_waits_for_a_refit_already_running_and_says_so(app, runner, pair):
+    """The command line's refit queues behind a worker's instead of fitting the catalogue twice at once."""
+    holding, release = threading.Event(), threading.Event()
+
+    def another_refit():
+        with app.app_context(), stored._exclusive_refit(wait=True):
+            holding.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=another_refit)
+    worker.start()
+    holding.wait(10)
+    threading.Timer(0.3, release.set).start()
+    try:
+        result = runner.invoke(args=["match", "rebuild"])
+    finally:
+        release.set()
+        worker.join(10)
+    assert result.exit_code == 0, result.output
+    assert "Another refit is running" in result.output
+    assert "Indexed 2 open needs and 1 published offerings" in result.output
 
 
 def test_rebuild_can_refresh_the_scores_stored_in_matches(runner, pair):

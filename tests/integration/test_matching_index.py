@@ -205,6 +205,47 @@ def test_a_refresh_before_any_fit_fits_everything(make_buyer, make_supplier, mak
     assert proposals[0].explanation.cpv  # explained from the stored profiles
 
 
+def test_the_refit_stores_each_pair_once_with_both_directions_lists(shop):
+    """A pair in both the need's and the offering's top K is one row, and every item's top K is stored."""
+    check_invariant()
+    rows = db.session.execute(
+        sa.select(MatchPair.need_id, MatchPair.offering_id).where(
+            MatchPair.generation == matching.served_generation()
+        )
+    ).all()
+    assert len(rows) == len(set(rows)) > 0
+
+
+def test_a_refit_steps_aside_while_another_runs(shop):
+    before = matching.served_generation()
+    with stored._exclusive_refit(wait=True) as mine:
+        assert mine
+        report = stored.refit(wait=False)
+    assert report.skipped and report.generation is None
+    assert matching.served_generation() == before
+    assert not stored.refit(wait=False).skipped  # free again
+    assert matching.served_generation() > before
+
+
+def test_on_postgresql_a_refit_steps_aside_while_another_process_refits(app, shop):
+    """The guard between processes: another connection holding the refit lock (as a refit in a worker on
+    another host does) makes the job's refit step aside."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the lock between processes is PostgreSQL's advisory lock")
+    before = matching.served_generation()
+    key = {"key": stored._REFIT_LOCK_KEY}
+    with db.engine.connect() as elsewhere:
+        elsewhere.execute(sa.text("SELECT pg_advisory_lock(:key)"), key)
+        elsewhere.commit()
+        try:
+            assert stored.refit(wait=False).skipped
+            assert matching.served_generation() == before
+        finally:
+            elsewhere.execute(sa.text("SELECT pg_advisory_unlock(:key)"), key)
+            elsewhere.commit()
+    assert not stored.refit(wait=False).skipped
+
+
 def test_bad_kind_is_refused(app):
     with pytest.raises(ValueError):
         matching.refresh_item("event", 1)

@@ -6,7 +6,8 @@ catalogue makes at each change of a need or offering.
   does not, so a change made meanwhile gets its own job).
 - "matching.refresh_item": apply the item's current state to the served generation; queue a refit when the
   index drifted past the configured limits.
-- "matching.refit": the full refit (a new generation, switched in when complete).
+- "matching.refit": the full refit (a new generation, switched in when complete); it steps aside when another
+  refit is running.
 - "matching.upkeep" (periodic): queue refreshes for items whose indexed state differs from the catalogue's
   (a job lost, a deletion the database cascaded), and a refit when the index drifted.
 """
@@ -57,8 +58,11 @@ def refresh_item_job(ctx: JobContext, item_kind: str, item_id: int) -> dict:
 
 @task("matching.refit", max_attempts=3)
 def refit_job(ctx: JobContext) -> dict:
-    report = index.refit(lambda stage, done, total: ctx.progress(done / max(total, 1), stage))
-    return {"generation": report.generation, "pairs": report.pairs, "seconds": round(report.seconds, 2)}
+    # A refit already running elsewhere (the command line's, or a worker's) catches up with every change
+    # made before it switches: this one steps aside rather than fit the same catalogue a second time.
+    report = index.refit(lambda stage, done, total: ctx.progress(done / max(total, 1), stage), wait=False)
+    return {"generation": report.generation, "pairs": report.pairs, "seconds": round(report.seconds, 2),
+            "skipped": report.skipped}  # fmt: skip
 
 
 @task("matching.upkeep", every=timedelta(minutes=10))

@@ -39,11 +39,18 @@ class RebuildReport:
 
 
 def rebuild(
-    refresh_matches: bool = False, progress: Callable[[str, int, int], None] | None = None
+    refresh_matches: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+    waiting: Callable[[], None] | None = None,
 ) -> RebuildReport:
     """The full refit of the shared index, now (what the background refit job runs); optionally refresh
-    the stored score and explanation of every match whose need is open and offering published."""
-    report = index.refit(progress)
+    the stored score and explanation of every match whose need is open and offering published. While
+    another refit runs, say so through `waiting` and start once it is done."""
+    report = index.refit(progress, wait=False)
+    if report.skipped:
+        if waiting:
+            waiting()
+        report = index.refit(progress, wait=True)
     refreshed = 0
     if refresh_matches:
         matches = list(db.session.scalars(sa.select(Match)))

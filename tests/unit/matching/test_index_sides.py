@@ -141,3 +141,19 @@ def test_the_dot_product_of_profile_vectors_is_the_score(index):
             b = index.profile(offering).vector(index.config)
             score = sum(v * b.get(key, 0.0) for key, v in a.items())
             assert score == pytest.approx(expected.get(offering, 0.0), abs=1e-6)
+
+
+def test_profiles_of_many_documents_equal_their_profiles_one_by_one(index):
+    ids = ["n1", "n2", "n3", "o1", "o2", "o3", "o4"]
+    assert [p.as_dict() for p in index.profiles(ids)] == [index.profile(i).as_dict() for i in ids]
+
+
+def test_ranked_blocks_hold_the_same_ranking_as_matches(index):
+    rows = index.rows(["n1", "n2", "n3"])
+    expected = index.top_k_vectors(rows, k=2, side="offering")
+    got = []
+    for start, ids, selected in index.ranked_blocks(rows, 2, side="offering", block=2):
+        assert start == len(got)
+        got.extend([(ids[p], s) for p, s in zip(pos.tolist(), val.tolist(), strict=True)] for pos, val in selected)
+    assert got == [[(m.id, m.score) for m in ms] for ms in expected]
+    assert all(ms for ms in got)
