@@ -76,8 +76,10 @@ def _stored(generation):
     return {(n, o): s for n, o, s in rows}
 
 
-def check_invariant():
-    """Every stored row holds the model's score; each live item's rows at or above its kth are its top K."""
+def check_invariant(k: int = K):
+    """Every stored row holds the model's score; each live item's list (its rows at or above its kth) is an
+    exact prefix of its ranking, of at least the low-water mark's length (or every positive counterpart),
+    and at most K (ties aside) once counted."""
     db.session.expire_all()
     generation = matching.served_generation()
     model = _model()
@@ -89,7 +91,7 @@ def check_invariant():
         kind = item.kind
         ids, scores = model.side_scores(stored._key(kind, item.item_id), stored.other(kind))
         truth = {stored._item_id(i): float(s) for i, s in zip(ids, scores.tolist(), strict=True)}
-        best = sorted(truth.items(), key=lambda p: (-p[1], p[0]))[:K]
+        ranking = sorted(truth.items(), key=lambda p: (-p[1], p[0]))
         mine = {
             (o if kind == "need" else n): s
             for (n, o), s in pairs.items()
@@ -98,8 +100,14 @@ def check_invariant():
         for other_id, score in mine.items():  # 1. every stored row is true
             assert score == pytest.approx(truth.get(other_id, 0.0), abs=1e-6), (kind, item.item_id, other_id)
         listed = {o for o, s in mine.items() if s >= item.kth_score - stored.EPS and s > 0}
-        assert listed >= {o for o, _s in best}, (kind, item.item_id)  # 2. the top K is stored
-        assert item.kth_score == pytest.approx(best[-1][1] if len(best) >= K else 0.0, abs=1e-6)
+        above = {o for o, s in ranking if s >= item.kth_score + stored.EPS}
+        assert listed >= above, (kind, item.item_id)  # 2. an exact prefix
+        if item.kth_score == 0:
+            assert listed == set(truth), (kind, item.item_id)
+        else:
+            assert len(listed) >= stored.low_water(k), (kind, item.item_id)  # 3. long enough
+        ties = sum(1 for _o, s in ranking if abs(s - item.kth_score) <= stored.EPS)
+        assert len(listed) <= k + ties, (kind, item.item_id)
     live = {(i.kind, i.item_id) for i in items}
     assert all(("need", n) in live and ("offering", o) in live for n, o in pairs)
 
