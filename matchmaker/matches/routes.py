@@ -60,13 +60,18 @@ def index():
     per_item = per_item if per_item in PER_ITEM_CHOICES else PER_ITEM_CHOICES[0]
     include_declined = request.args.get("declined") == "1"
     organisation = current_user.organisation
-    groups = service.my_proposals(
-        acting_user(), current_language(), limit=per_item, include_declined=include_declined
+    page = service.my_proposals(
+        acting_user(),
+        current_language(),
+        limit=per_item,
+        include_declined=include_declined,
+        page=request.args.get("page", 1, type=int),
     )
     return render_template(
         "matches/index.html",
         organisation=organisation,
-        groups=groups,
+        groups=page.items,
+        page=page,
         per_item=per_item,
         per_item_choices=PER_ITEM_CHOICES,
         include_declined=include_declined,

@@ -48,7 +48,7 @@ def _stored_score(need_id: int, offering_id: int) -> float:
 
 
 def test_buyer_is_proposed_the_best_offering_for_each_need(catalogue):
-    groups = {g.item.id: g for g in matching.my_proposals(catalogue.buyer.user, "en")}
+    groups = {g.item.id: g for g in matching.my_proposals(catalogue.buyer.user, "en").items}
 
     bus = groups[catalogue.bus_need.id].proposals
     sensor = groups[catalogue.sensor_need.id].proposals
@@ -60,7 +60,7 @@ def test_buyer_is_proposed_the_best_offering_for_each_need(catalogue):
 
 
 def test_supplier_is_proposed_the_best_need_for_each_offering(catalogue):
-    groups = matching.my_proposals(catalogue.sensor_supplier.user, "en")
+    groups = matching.my_proposals(catalogue.sensor_supplier.user, "en").items
 
     assert [g.item.id for g in groups] == [catalogue.sensor_offering.id]
     proposals = groups[0].proposals
@@ -599,3 +599,25 @@ def test_recommendations_render_with_the_explanation_partial(app, catalogue):
             '{% include "matches/_explanation.html" %}', explanation=rec.explanation
         )
     assert "Electric buses" in html and "Mobility" in html
+
+
+def test_an_organisation_with_many_items_gets_its_proposals_a_page_at_a_time(
+    client, auth, catalogue, make_offering
+):
+    """Ten items a page, in the order of the list, with a pager that keeps the other choices."""
+    for n in range(11):
+        make_offering(catalogue.bus_supplier, BUS_OFFERING, title=f"Elektrische bus model {n:02d}")
+    matching.refit()
+    auth.login(catalogue.bus_supplier.user)
+    first = client.get("/matches/?per_item=10").get_data(as_text=True)
+    assert first.count('class="match-group"') == 10
+    assert "Items 1 to 10 of 12" in first
+    assert 'href="/matches/?per_item=10&amp;page=2"' in first
+    second = client.get("/matches/?per_item=10&page=2").get_data(as_text=True)
+    assert second.count('class="match-group"') == 2
+    assert "Items 11 to 12 of 12" in second
+    # Every item appears on exactly one of the pages.
+    titles = [f"Elektrische bus model {n:02d}" for n in range(11)] + [BUS_OFFERING["title"]]
+    assert all((first + second).count(t) >= 1 and not (t in first and t in second) for t in titles)
+    beyond = client.get("/matches/?page=99").get_data(as_text=True)
+    assert "Items 11 to 12 of 12" in beyond  # out of range: the last page

@@ -8,7 +8,7 @@ organisation's items.
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 import matchmaker.services.matching.index as index
 from matchmaker.extensions import db
+from matchmaker.pagination import ListPage, paginate_list
 from matchmaker.models import (
     Match,
     MatchItem,
@@ -126,7 +127,11 @@ def _ranked(kind: str, item_ids: Sequence[int], logged_in: bool) -> dict[int, li
         .join(other_model, other_model.id == other_col)
         .where(
             MatchPair.generation == index.generation_subquery(),
+            # The same ids on each joined table: PostgreSQL does not carry an IN list across the join
+            # conditions, and without them read every indexed item of the kind (15,000 rows: 50 ms).
             own_col.in_(item_ids),
+            MatchItem.item_id.in_(item_ids),
+            own_model.id.in_(item_ids),
             MatchPair.score >= MatchItem.kth_score - index.EPS,
             MatchPair.score >= max(index._min_score(), 1e-9),
             other_live,
@@ -279,10 +284,22 @@ def my_items(user) -> list[Need | Offering]:
     )
 
 
+ITEMS_PER_PAGE = 10
+
+
 def my_proposals(
-    user, language: str, limit: int = PROPOSALS_PER_ITEM, include_declined: bool = False
-) -> list[ItemProposals]:
-    return _proposals_many(my_items(user), user, limit, language, include_declined)
+    user,
+    language: str,
+    limit: int = PROPOSALS_PER_ITEM,
+    include_declined: bool = False,
+    page: int | None = 1,
+    per_page: int = ITEMS_PER_PAGE,
+) -> ListPage:
+    """One page of the user's organisation's items (`per_page` of them) with their proposals: an
+    organisation with a hundred offerings gets a page of the usual size, not a hundred lists at once."""
+    items = paginate_list(my_items(user), page, per_page)
+    groups = _proposals_many(items.items, user, limit, language, include_declined)
+    return replace(items, items=groups)
 
 
 @dataclass
