@@ -50,8 +50,10 @@ class User(UserMixin, db.Model):
         lazy="selectin",
         foreign_keys="UserRole.user_id",
     )
+    # Joined, with its organisation: every request loads the current user, and a second SELECT for the
+    # membership (the selectin loader's own overhead included) cost more than the outer join.
     membership: Mapped[Optional["Membership"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", uselist=False, lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan", uselist=False, lazy="joined"
     )
 
     def __repr__(self) -> str:
