@@ -107,6 +107,24 @@ def pair(need_id: int, offering_id: int):
     )
 
 
+@bp.get("/<int:need_id>/<int:offering_id>/why")
+@login_required
+def why(need_id: int, offering_id: int):
+    """The explanation of one proposal as an HTML fragment: the proposals page loads it when its reader opens
+    "Why this proposal?" (explaining every proposal of a page up front cost more than the rest of the page).
+    The same access rules as the proposal's page."""
+    try:
+        need, offering, _side = service.check_pair(acting_user(), need_id, offering_id)
+    except service.NotAllowed:
+        if not service.can_see_overview(acting_user()):
+            abort(403)
+        need, offering = service.load_public_pair(need_id, offering_id)
+    except ServiceError:  # the user's organisation owns both: nothing to explain to it
+        abort(404)
+    view = service.pair_view(need, offering, current_language())
+    return render_template("matches/_why.html", need=need, offering=offering, view=view)
+
+
 @bp.post("/<int:need_id>/<int:offering_id>/interest")
 @login_required
 def interest(need_id: int, offering_id: int):

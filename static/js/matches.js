@@ -38,6 +38,30 @@
     announce(data.message);
   }
 
+  // "Why this proposal?": the explanation is fetched when the reader first opens it (the page does not
+  // compute every proposal's explanation up front). Without this file the details link to the proposal.
+  document.querySelectorAll("details[data-why-url]").forEach(function (details) {
+    details.addEventListener("toggle", function () {
+      var target = details.querySelector("[data-why-target]");
+      if (!details.open || !target || details.hasAttribute("data-why-loaded") || !window.fetch) { return; }
+      details.setAttribute("data-why-loaded", "");
+      target.setAttribute("aria-busy", "true");
+      window.fetch(details.getAttribute("data-why-url"), {
+        credentials: "same-origin",
+        headers: { "Accept": "text/html" }
+      }).then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.text();
+      }).then(function (html) {
+        target.innerHTML = html;  // our own server's fragment, escaped by its templates
+      }).catch(function () {
+        details.removeAttribute("data-why-loaded");  // try again at the next opening
+      }).then(function () {
+        target.removeAttribute("aria-busy");
+      });
+    });
+  });
+
   document.querySelectorAll("form[data-interest-form]").forEach(function (form) {
     var clicked = null;
     form.querySelectorAll("button[data-decision]").forEach(function (button) {

@@ -86,9 +86,32 @@ def test_proposals_page_shows_score_explanation_and_answer_buttons(client, auth,
     assert f"{round(score * 100)}%" in bus_section
     assert f"score-{round(score * 100)}" in bus_section  # the bar
     assert "Why this proposal?" in bus_section
-    assert "34144910" in bus_section  # the shared CPV code
+    why = f"/matches/{catalogue.bus_need.id}/{catalogue.bus_offering.id}/why"
+    assert f'data-why-url="{why}"' in bus_section  # loaded when opened
+    assert "34144910" not in bus_section
     assert 'value="interested"' in bus_section and 'value="not_interested"' in bus_section
     assert "css/matches.css" in html and "js/matches.js" in html
+    fragment = client.get(why)
+    assert fragment.status_code == 200
+    text = fragment.get_data(as_text=True)
+    assert "34144910" in text and "match-explanation" in text  # the shared CPV code
+    assert "<html" not in text  # a fragment, without the layout
+
+
+def test_why_follows_the_proposals_access_rules(client, auth, catalogue, make_supplier):
+    why = f"/matches/{catalogue.bus_need.id}/{catalogue.bus_offering.id}/why"
+    assert client.get(why).status_code == 302  # to the login page
+    auth.login(make_supplier().user)  # neither side's organisation
+    assert client.get(why).status_code == 403
+    auth.login(catalogue.bus_supplier.user)  # the offering's side
+    assert "Words they share" in client.get(why).get_data(as_text=True)
+    auth.login_as("organizer")  # organizers see every public pair, as on the overview
+    assert client.get(why).status_code == 200
+    catalogue.bus_offering.status = "draft"
+    db.session.commit()
+    auth.login(catalogue.buyer.user)  # the draft is not visible to the buyer
+    assert client.get(why).status_code == 404
+    assert client.get("/matches/999999/999999/why").status_code == 404
 
 
 def test_explanation_names_shared_words_cpv_codes_and_themes(catalogue):
@@ -121,9 +144,10 @@ def test_explanation_is_in_the_readers_language(client, auth, catalogue, languag
     db.session.commit()
     auth.login(catalogue.buyer.user)
 
-    html = client.get("/matches/").get_data(as_text=True)
+    assert f'<html lang="{language}">' in client.get("/matches/").get_data(as_text=True)
+    why = f"/matches/{catalogue.bus_need.id}/{catalogue.bus_offering.id}/why"
+    html = client.get(why).get_data(as_text=True)
 
-    assert f'<html lang="{language}">' in html
     assert cpv_label in html
     assert theme_name in html
     assert "bussen" in html  # shared words stay as written

@@ -54,7 +54,7 @@ class Proposal:
     need: Need
     offering: Offering
     score: float
-    explanation: MatchExplanation
+    explanation: MatchExplanation | None  # None where the page loads it on demand (my_proposals)
     match: Match | None
     side: str  # the viewer's side: "buyer" or "supplier"
 
@@ -163,9 +163,15 @@ def proposals_for(
 
 
 def _proposals_many(
-    items: Sequence[Need | Offering], viewer, limit: int, language: str, include_declined: bool
+    items: Sequence[Need | Offering],
+    viewer,
+    limit: int,
+    language: str,
+    include_declined: bool,
+    explain: bool = True,
 ) -> list[ItemProposals]:
-    """proposals_for() of several items at once, in a fixed number of queries."""
+    """proposals_for() of several items at once, in a fixed number of queries; without `explain`, the
+    proposals carry no explanation."""
     limit = max(1, min(int(limit), MAX_PROPOSALS_PER_ITEM))
     live = [item for item in items if is_proposable(item)]
     ranked: dict[tuple[str, int], list[tuple[int, float]]] = {}
@@ -191,7 +197,7 @@ def _proposals_many(
             if len(picked) < limit:
                 picked.append((other_id, score))
         chosen[position] = (picked, declined)
-    built = _proposals(items, chosen, matches, language)
+    built = _proposals(items, chosen, matches, language, explain)
     out = []
     for position, item in enumerate(items):
         if position not in chosen:
@@ -210,6 +216,7 @@ def _proposals(
     chosen: dict[int, tuple[list[tuple[int, float]], int]],
     matches: dict[tuple[int, int], Match],
     language: str,
+    explain: bool = True,
 ) -> dict[int, list[Proposal]]:
     """The Proposal objects of the chosen pairs: counterparts loaded with their organisations, explanations
     from the stored profiles (a fixed number of queries whatever the number of items)."""
@@ -238,7 +245,7 @@ def _proposals(
             (index.OFFERING, Offering, wanted[index.OFFERING]),
         )
     }
-    datas = explanation_datas(pairs)
+    datas = explanation_datas(pairs) if explain else {}
     names = _theme_names([t for data in datas.values() for t in data["themes"]], language)
     out: dict[int, list[Proposal]] = {}
     for position, (picked, _declined) in chosen.items():
@@ -249,7 +256,7 @@ def _proposals(
             need_id, offering_id = (item.id, other_id) if side == BUYER else (other_id, item.id)
             other = loaded[index.OFFERING if side == BUYER else index.NEED].get(other_id)
             data = datas.get((need_id, offering_id))
-            if other is None or data is None:  # deleted, or not indexed any more, since the pair was read
+            if other is None or (explain and data is None):  # deleted, or not indexed any more, since read
                 continue
             need, offering = (item, other) if side == BUYER else (other, item)
             proposals.append(
@@ -257,7 +264,7 @@ def _proposals(
                     need,
                     offering,
                     score,
-                    localize(data, language, names),
+                    localize(data, language, names) if explain else None,
                     matches.get((need_id, offering_id)),
                     side,
                 )
@@ -298,7 +305,9 @@ def my_proposals(
     """One page of the user's organisation's items (`per_page` of them) with their proposals: an
     organisation with a hundred offerings gets a page of the usual size, not a hundred lists at once."""
     items = paginate_list(my_items(user), page, per_page)
-    groups = _proposals_many(items.items, user, limit, language, include_declined)
+    # The explanations are loaded when a reader opens one (matches.why): computing every one of a page
+    # cost more than the rest of the page.
+    groups = _proposals_many(items.items, user, limit, language, include_declined, explain=False)
     return replace(items, items=groups)
 
 
