@@ -508,6 +508,14 @@ ROUTES: dict[str, list[Case]] = {
             offering_id="published_offering.id",
         )
     ],
+    "matches.why": [
+        private(
+            "buyer_a",
+            ("buyer_b", "supplier_b", "anonymous"),
+            need_id="open_need.id",
+            offering_id="published_offering.id",
+        )
+    ],
     "matches.interest": [
         Case(
             PRIVATE,
