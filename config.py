@@ -144,6 +144,8 @@ class Config:
     # A change queues that refit only once this many items changed since the fit (the upkeep job, every ten
     # minutes, refits a drifted small catalogue without waiting for them).
     MATCHES_REFIT_MIN_CHANGES = _int("MATCHES_REFIT_MIN_CHANGES", 50)
+    # The home page's counts of published offerings and open needs are kept this long in each process.
+    HOME_FIGURES_SECONDS = _int("HOME_FIGURES_SECONDS", 60)
     # Anti-spam: a public form sent sooner than this many seconds after it was shown is refused as a robot's.
     FORM_MIN_SECONDS = _float("FORM_MIN_SECONDS", 3)
     # The contact form also writes to this address (besides the platform's administrators).
@@ -205,6 +207,7 @@ class TestConfig(Config):
     SERVER_BASE_URL = "http://localhost"
     TASK_MODE = "eager"
     TASKS_PROPAGATE = True
+    HOME_FIGURES_SECONDS = 0  # tests count what they just made (test_home checks the cache)
 
 
 class ProductionConfig(Config):

@@ -649,10 +649,12 @@ def proposal_link(need_id: int, offering_id: int) -> str:
     return re.escape(f"/matches/{need_id}/{offering_id}") + r"\b"
 
 
-def wait_for(client: Client, path: str, pattern: str, timeout: float) -> float | None:
+def wait_for(
+    client: Client, path: str, pattern: str, timeout: float, started: float | None = None
+) -> float | None:
     """Seconds until the regular expression `pattern` matches the page (polled every 0.25 s), None after
-    `timeout`."""
-    started = time.perf_counter()
+    `timeout`; counted from `started` (a perf_counter reading: when the change was answered) if given."""
+    started = time.perf_counter() if started is None else started
     while time.perf_counter() - started < timeout:
         try:
             status, _, html, *_ = client.get(path)
@@ -662,6 +664,18 @@ def wait_for(client: Client, path: str, pattern: str, timeout: float) -> float |
             pass
         time.sleep(0.25)
     return None
+
+
+def proposals_page_of(client: Client, offering_id: int, pages: int = 50) -> str:
+    """The page of the supplier's proposals (ten items a page) that lists this offering."""
+    for number in range(1, pages + 1):
+        path = f"/matches/?per_item=5&page={number}"
+        status, _, html, *_ = client.get(path)
+        if status == 200 and f'id="item-offering-{offering_id}"' in html:
+            return path
+        if status != 200 or f"page={number + 1}" not in html:
+            break
+    raise RuntimeError(f"offering {offering_id} is on none of the supplier's proposals pages")
 
 
 def need_text(opts: dict, need_id: int) -> dict:
@@ -696,17 +710,23 @@ def writes_and_updates(supplier: Client, meta: dict, opts: dict, log) -> dict:
     drafts = [tuple(d) for d in meta["drafts"]]
     supplier.token("/catalogue/offerings/mine")
     latencies, update_times, statuses, notes = [], [], {}, []
-    page = "/matches/?per_item=5"
 
     def note(status):
         statuses[str(status)] = statuses.get(str(status), 0) + 1
 
     for i, (offering_id, need_id) in enumerate(drafts[:writes]):
         status, _, _, seconds, _, _ = supplier.post(f"/catalogue/offerings/{offering_id}/publish")
+        answered = time.perf_counter()
         latencies.append(seconds)
         note(status)
         if i < updates:
-            waited = wait_for(supplier, page, proposal_link(need_id, offering_id), timeout)
+            try:
+                page = proposals_page_of(supplier, offering_id)
+            except RuntimeError as error:
+                notes.append(str(error))
+                update_times.append(None)
+                continue
+            waited = wait_for(supplier, page, proposal_link(need_id, offering_id), timeout, answered)
             update_times.append(waited)
             log(
                 f"  published offering {offering_id}: {seconds * 1000:.0f} ms; in the proposals after "
@@ -720,13 +740,20 @@ def writes_and_updates(supplier: Client, meta: dict, opts: dict, log) -> dict:
     for i, offering_id in enumerate((meta["supplier_offerings"] * writes)[:writes]):
         try:
             seconds, status = edit_offering(supplier, offering_id, need_text(opts, targets[i]))
+            answered = time.perf_counter()
         except RuntimeError as error:
             notes.append(str(error))
             continue
         latencies.append(seconds)
         note(status)
         if i < updates:
-            waited = wait_for(supplier, page, proposal_link(targets[i], offering_id), timeout)
+            try:
+                page = proposals_page_of(supplier, offering_id)
+            except RuntimeError as error:
+                notes.append(str(error))
+                update_times.append(None)
+                continue
+            waited = wait_for(supplier, page, proposal_link(targets[i], offering_id), timeout, answered)
             update_times.append(waited)
             log(
                 f"  edited offering {offering_id}: {seconds * 1000:.0f} ms; in the proposals after "

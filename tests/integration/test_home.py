@@ -57,3 +57,25 @@ def test_a_logged_in_reader_counts_the_needs_for_registered_users_and_gets_their
     assert _figures(html)["open needs of public buyers"] == 2
     assert "For public buyers" not in html
     assert 'class="btn btn-primary" href="/catalogue/needs/mine"' in html
+
+
+def test_each_process_keeps_the_counts_for_home_figures_seconds(app, client, make_organisation, monkeypatch):
+    """Counting the catalogue on every visit cost the database more than the rest of the page: the counts are
+    kept for HOME_FIGURES_SECONDS, apart for visitors and logged-in readers, then counted again."""
+    import matchmaker.services.home as home
+
+    app.config["HOME_FIGURES_SECONDS"] = 60
+    clock = [1000.0]
+    monkeypatch.setattr(home.time, "monotonic", lambda: clock[0])
+    assert _figures(client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)) == {
+        "innovative offerings": 0,
+        "open needs of public buyers": 0,
+        "upcoming meet & greets": 0,
+    }
+    _add_catalogue(make_organisation)
+    clock[0] += 59
+    kept = _figures(client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True))
+    assert kept["innovative offerings"] == 0  # still the counts of a minute ago
+    clock[0] += 2
+    fresh = _figures(client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True))
+    assert fresh["innovative offerings"] == 2 and fresh["open need of a public buyer"] == 1
