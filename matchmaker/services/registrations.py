@@ -324,6 +324,8 @@ class Directory:
 
 
 def _matches_query(registration: Registration, words: list[str]) -> bool:
+    if not words:  # no search: folding every participant's texts cost most of a large event's list
+        return True
     text = fold(
         " ".join(
             [registration.user.display_name, registration.organisation_name]
