@@ -37,7 +37,7 @@ def home_figures(logged_in: bool, event_limit: int = 3) -> HomeFigures:
 
 
 def _counts(logged_in: bool) -> tuple[int, int]:
-    seconds = float(current_app.config.get("HOME_FIGURES_SECONDS", 0))
+    seconds = float(current_app.config["HOME_FIGURES_SECONDS"])
     cache = current_app.extensions.setdefault("home_figures", {})
     kept = cache.get(logged_in)
     now = time.monotonic()
