@@ -6,6 +6,7 @@ refuses registrations (when admission needs approval) and may register people on
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from matchmaker.models import (
     NeedStatus,
     Offering,
     OfferingStatus,
+    Organisation,
     ParticipantRole,
     Registration,
     RegistrationStatus,
@@ -316,7 +318,7 @@ class Directory:
 
     mine: Registration | None  # the reader's approved registration (None for the organizer)
     recommendations: list[matching.Recommendation]
-    others: list[Registration]
+    others: Sequence[Registration]  # a LazyRegistrations for the organizer's unfiltered list
     total: int  # participants other than the reader, before filters
     role: str
     theme_id: int | None
@@ -349,6 +351,13 @@ def who_is_here(
     mine = registration_of(user, event)
     if mine is not None and mine.status != RegistrationStatus.APPROVED:
         mine = None
+    query = (query or "").strip()[:200]
+    words = fold(query).split()
+    if mine is None and not theme_id and not words:
+        # The organizer's list without filters on what participants bring: sorted and counted from one light
+        # query; what they bring is loaded for the page shown only (a 500-participant event loaded every
+        # participant's offerings and needs on each request).
+        return _directory_of_names(event, role if role in tuple(ParticipantRole) else "")
     everyone = [
         r
         for r in db.session.scalars(
@@ -366,8 +375,6 @@ def who_is_here(
         )
     if role not in ("", *ParticipantRole):
         role = ""
-    query = (query or "").strip()[:200]
-    words = fold(query).split()
 
     def keep(r: Registration) -> bool:
         if role and r.role != role:
@@ -392,6 +399,47 @@ def who_is_here(
         key=lambda r: (r.organisation_name.casefold(), r.user.display_name.casefold()),
     )
     return Directory(mine, recommendations, others, len(everyone), role, theme_id, query)
+
+
+class LazyRegistrations(Sequence):
+    """Registrations in a fixed order, loaded with what they bring only for the part asked for (a slice: the
+    page shown)."""
+
+    def __init__(self, ids: list[int]):
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1 or None][0]
+        ids = self.ids[index]
+        if not ids:
+            return []
+        loaded = {
+            r.id: r
+            for r in db.session.scalars(
+                sa.select(Registration).where(Registration.id.in_(ids)).options(*with_items())
+            ).unique()
+        }
+        return [loaded[i] for i in ids if i in loaded]
+
+
+def _directory_of_names(event: Event, role: str) -> Directory:
+    """who_is_here() for a reader who is not a participant, without filters on items: every approved
+    participant by organisation and name, from one query of ids and names."""
+    rows = db.session.execute(
+        sa.select(Registration.id, Registration.role, Organisation.name, User.display_name)
+        .join(User, User.id == Registration.user_id)
+        .outerjoin(Organisation, Organisation.id == Registration.organisation_id)
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.APPROVED)
+    ).all()
+    shown = sorted(
+        (row for row in rows if not role or row.role == role),
+        key=lambda row: ((row.name or "").casefold(), row.display_name.casefold()),
+    )
+    return Directory(None, [], LazyRegistrations([row.id for row in shown]), len(rows), role, None, "")
 
 
 def can_see_participants(user, event: Event) -> bool:

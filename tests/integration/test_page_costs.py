@@ -120,7 +120,8 @@ def test_the_number_of_queries_does_not_grow_with_the_participants(
     small, _ = cost(client, url)
     crowd.grow(40, theme)
     large, _ = cost(client, url)
-    assert large == small, f"{url}: {small} statements with 5 participants a side, {large} with 40"
+    # Never more; one fewer where the page shown holds only one side (no themes to load for the other).
+    assert large <= small, f"{url}: {small} statements with 5 participants a side, {large} with 40"
 
 
 def test_at_500_participants_the_pages_stay_small_and_cost_no_more_queries(
@@ -143,7 +144,7 @@ def test_at_500_participants_the_pages_stay_small_and_cost_no_more_queries(
         auth.login(user)
         statements, size = cost(client, url)
         assert size < MAX_HTML, f"{url}: {size} bytes"
-        assert statements == small[user.id, url], url
+        assert statements <= small[user.id, url], url
 
 
 def test_the_recommendations_of_a_big_event_are_spread_over_pages(client, auth, crowd, theme):

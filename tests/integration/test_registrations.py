@@ -394,3 +394,27 @@ def test_the_last_place_goes_to_one_of_two_simultaneous_registrations(app, make_
     assert results.count("ok") == 1
     assert "full" in next(r for r in results if r != "ok").message
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
+
+
+def test_the_organizers_list_is_sorted_paged_and_filtered_without_loading_everyone(
+    client, auth, event, organizer, make_participant, register, monkeypatch
+):
+    """The organizer's unfiltered list is ordered by organisation and name from one light query; what people
+    bring is loaded for the page shown, and the role filter still applies."""
+    import matchmaker.events.routes as routes
+
+    monkeypatch.setattr(routes, "PARTICIPANTS_PER_PAGE", 2)
+    for role, name in [("supplier", "Zoë Zele"), ("buyer", "bart Beveren"), ("buyer", "Anna Aalst")]:
+        register(make_participant(role, name=name, title=f"Item of {name}"), event)
+    directory = registrations_service.who_is_here(organizer, event)
+    assert isinstance(directory.others, registrations_service.LazyRegistrations)
+    # "Agency of Anna Aalst" < "Agency of bart Beveren" < "Start-up of Zoë Zele", whatever the case.
+    assert [r.user.display_name for r in directory.others[0:3]] == ["Anna Aalst", "bart Beveren", "Zoë Zele"]
+    assert directory.others[2].user.display_name == "Zoë Zele" and len(directory.others) == 3
+    auth.login(organizer)
+    first = client.get(f"/events/{event.id}/participants").get_data(as_text=True)
+    assert "Item of Anna Aalst" in first and "Item of bart Beveren" in first and "Zoë Zele" not in first
+    second = client.get(f"/events/{event.id}/participants?page=2").get_data(as_text=True)
+    assert "Item of Zoë Zele" in second
+    suppliers = client.get(f"/events/{event.id}/participants?role=supplier").get_data(as_text=True)
+    assert "Zoë Zele" in suppliers and "Anna Aalst" not in suppliers
