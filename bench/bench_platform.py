@@ -679,6 +679,8 @@ def proposals_page_of(client: Client, offering_id: int, pages: int = 50) -> str:
 
 
 def need_text(opts: dict, need_id: int) -> dict:
+    """What the need says and declares (text, CPV codes, themes): an offering edited to say the same becomes
+    that need's best proposal (the text alone did not always: the CPV and theme parts of the score differ)."""
     import sqlalchemy as sa
 
     engine = sa.create_engine(opts["database"])
@@ -686,8 +688,14 @@ def need_text(opts: dict, need_id: int) -> dict:
         row = conn.execute(
             sa.text("SELECT title, summary, challenge FROM need WHERE id = :i"), {"i": need_id}
         ).one()
+        codes = conn.execute(sa.text("SELECT code FROM need_cpv_code WHERE need_id = :i"), {"i": need_id})
+        themes = conn.execute(sa.text("SELECT theme_id FROM need_theme WHERE need_id = :i"), {"i": need_id})
+        cpv, theme_ids = " ".join(r[0] for r in codes), [str(r[0]) for r in themes]
     engine.dispose()
-    return {"title": row.title, "summary": row.summary, "description": row.challenge}
+    return {
+        "title": row.title, "summary": row.summary, "description": row.challenge,
+        "cpv_codes": cpv, "themes": theme_ids,
+    }  # fmt: skip
 
 
 def edit_offering(client: Client, offering_id: int, text: dict) -> tuple[float, int]:
@@ -697,7 +705,8 @@ def edit_offering(client: Client, offering_id: int, text: dict) -> tuple[float, 
     form = next((f for f in forms_of(html) if any(n == "title" for n, _ in f["fields"])), None)
     if form is None:
         raise RuntimeError(f"no edit form at {path} (HTTP {status})")
-    fields = [(n, text.get(n, v)) for n, v in form["fields"]]
+    fields = [(n, text.get(n, v)) for n, v in form["fields"] if n != "themes"]
+    fields += [("themes", theme) for theme in text.get("themes", [])]
     status, _, _, seconds, _, _ = client.request("POST", form["action"] or path, fields, follow=False)
     return seconds, status
 
