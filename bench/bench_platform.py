@@ -723,20 +723,25 @@ def writes_and_updates(supplier: Client, meta: dict, opts: dict, log) -> dict:
     def note(status):
         statuses[str(status)] = statuses.get(str(status), 0) + 1
 
+    def shown_after(need_id: int, offering_id: int, answered: float) -> float | None:
+        """Seconds from the change's answer until the supplier's proposals page lists the pair."""
+        try:
+            page = proposals_page_of(supplier, offering_id)
+        except RuntimeError as error:
+            notes.append(str(error))
+            waited = None
+        else:
+            waited = wait_for(supplier, page, proposal_link(need_id, offering_id), timeout, answered)
+        update_times.append(waited)
+        return waited
+
     for i, (offering_id, need_id) in enumerate(drafts[:writes]):
         status, _, _, seconds, _, _ = supplier.post(f"/catalogue/offerings/{offering_id}/publish")
         answered = time.perf_counter()
         latencies.append(seconds)
         note(status)
         if i < updates:
-            try:
-                page = proposals_page_of(supplier, offering_id)
-            except RuntimeError as error:
-                notes.append(str(error))
-                update_times.append(None)
-                continue
-            waited = wait_for(supplier, page, proposal_link(need_id, offering_id), timeout, answered)
-            update_times.append(waited)
+            waited = shown_after(need_id, offering_id, answered)
             log(
                 f"  published offering {offering_id}: {seconds * 1000:.0f} ms; in the proposals after "
                 f"{f'{waited:.1f} s' if waited is not None else f'more than {timeout:.0f} s'}"
@@ -756,14 +761,7 @@ def writes_and_updates(supplier: Client, meta: dict, opts: dict, log) -> dict:
         latencies.append(seconds)
         note(status)
         if i < updates:
-            try:
-                page = proposals_page_of(supplier, offering_id)
-            except RuntimeError as error:
-                notes.append(str(error))
-                update_times.append(None)
-                continue
-            waited = wait_for(supplier, page, proposal_link(targets[i], offering_id), timeout, answered)
-            update_times.append(waited)
+            waited = shown_after(targets[i], offering_id, answered)
             log(
                 f"  edited offering {offering_id}: {seconds * 1000:.0f} ms; in the proposals after "
                 f"{f'{waited:.1f} s' if waited is not None else f'more than {timeout:.0f} s'}"

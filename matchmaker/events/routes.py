@@ -543,7 +543,9 @@ def participants(event_id: int):
     mine = directory.mine
     # One list, the recommendations first, cut into pages: a page shows its share of each (explanations
     # only for the recommendations on it), whatever the size of the event.
-    listing = [*directory.recommendations, *directory.others] if directory.recommendations else directory.others
+    listing = directory.others
+    if directory.recommendations:
+        listing = [*directory.recommendations, *directory.others]
     page = paginate_list(
         listing,
         request.args.get("page", type=int),

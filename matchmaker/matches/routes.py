@@ -81,17 +81,24 @@ def index():
     )
 
 
+def _readable_pair(need_id: int, offering_id: int):
+    """The pair and the reader's side: the pair's organisations, or (side None) an organizer reading a public
+    pair as the overview shows it; 403 for anybody else. NotFound and other refusals are the caller's."""
+    try:
+        return service.check_pair(acting_user(), need_id, offering_id)
+    except service.NotAllowed:
+        if not service.can_see_overview(acting_user()):
+            abort(403)
+        need, offering = service.load_public_pair(need_id, offering_id)
+        return need, offering, None
+
+
 @bp.get("/<int:need_id>/<int:offering_id>")
 @login_required
 def pair(need_id: int, offering_id: int):
     """One proposal: both items, the score and the full explanation, and the answers."""
     try:
-        need, offering, side = service.check_pair(acting_user(), need_id, offering_id)
-    except service.NotAllowed:
-        if not service.can_see_overview(acting_user()):
-            abort(403)
-        need, offering = service.load_public_pair(need_id, offering_id)
-        side = None
+        need, offering, side = _readable_pair(need_id, offering_id)
     except ServiceError as refusal:  # NotFound goes on to the 404 page
         flash_refused(refusal, "warning")
         return redirect(url_for(".index"))
@@ -114,12 +121,8 @@ def why(need_id: int, offering_id: int):
     "Why this proposal?" (explaining every proposal of a page up front cost more than the rest of the page).
     The same access rules as the proposal's page."""
     try:
-        need, offering, _side = service.check_pair(acting_user(), need_id, offering_id)
-    except service.NotAllowed:
-        if not service.can_see_overview(acting_user()):
-            abort(403)
-        need, offering = service.load_public_pair(need_id, offering_id)
-    except ServiceError:  # the user's organisation owns both: nothing to explain to it
+        need, offering, _side = _readable_pair(need_id, offering_id)
+    except ServiceError:  # missing, hidden, or both the user's organisation's: nothing to explain to it
         abort(404)
     view = service.pair_view(need, offering, current_language())
     return render_template("matches/_why.html", need=need, offering=offering, view=view)

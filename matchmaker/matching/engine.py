@@ -712,7 +712,8 @@ class Index:
         same.
         """
         ranked: list[list[Match]] = []
-        for _start, ids, selected in self.ranked_blocks(vectors, k, exclude_ids, progress, block, workers, side):
+        blocks = self.ranked_blocks(vectors, k, exclude_ids, progress, block, workers, side)
+        for _start, ids, selected in blocks:
             ranked.extend(
                 [Match(ids[p], s) for p, s in zip(pos.tolist(), val.tolist(), strict=True)]
                 for pos, val in selected
@@ -747,7 +748,8 @@ class Index:
             columns = np.flatnonzero(self._side_mask(side))
             if not len(columns):
                 for start in starts:
-                    yield start, [], [(np.zeros(0, np.int64), np.zeros(0, np.float32))] * min(block, n - start)
+                    nothing = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+                    yield start, [], [nothing] * min(block, n - start)
                 return
             plan = _ProductPlan(vectors, self._matrix_t[:, columns])
             ids = [ids[c] for c in columns.tolist()]

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
-
 from playwright.sync_api import Error as PlaywrightError
+from werkzeug.serving import make_server
 
 from matchmaker.extensions import db
 from matchmaker.services import mail

@@ -121,6 +121,16 @@ def _pair_columns(kind: str):
 # State
 
 
+def item_of_pair(kind: str):
+    """The join condition of match_pair to the match_item of its `kind` side (which holds that item's kth)."""
+    own_col, _other_col = _pair_columns(kind)
+    return sa.and_(
+        MatchItem.generation == MatchPair.generation,
+        MatchItem.kind == kind,
+        MatchItem.item_id == own_col,
+    )
+
+
 def served_generation() -> int | None:
     """The generation readers use (None before the first fit)."""
     return db.session.scalar(sa.select(MatchIndexState.generation).where(MatchIndexState.id == STATE_ID))
@@ -364,7 +374,8 @@ def _refit(step: Progress) -> RefitReport:
         commit()
     seconds = time.perf_counter() - started
     log.info(
-        "Matching index generation %d: %d items, %d pairs in %.1f s", generation, len(kth), len(scores), seconds
+        "Matching index generation %d: %d items, %d pairs in %.1f s",
+        generation, len(kth), len(scores), seconds,
     )
     return RefitReport(generation, counts[NEED], counts[OFFERING], len(scores), seconds, caught_up)
 
@@ -389,7 +400,9 @@ def _exclusive_refit(wait: bool) -> Iterator[bool]:
                 connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": _REFIT_LOCK_KEY})
                 got = True
             else:
-                got = connection.scalar(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": _REFIT_LOCK_KEY})
+                got = connection.scalar(
+                    sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": _REFIT_LOCK_KEY}
+                )
             connection.commit()
             try:
                 yield bool(got)
@@ -645,14 +658,7 @@ def _recount(loaded: _Loaded, generation: int, kind: str, ids: list[int], seq: i
                 .label("rank"),
                 sa.func.count().over(partition_by=own_col).label("listed"),
             )
-            .join(
-                MatchItem,
-                sa.and_(
-                    MatchItem.generation == MatchPair.generation,
-                    MatchItem.kind == kind,
-                    MatchItem.item_id == own_col,
-                ),
-            )
+            .join(MatchItem, item_of_pair(kind))
             .where(
                 MatchPair.generation == generation,
                 own_col.in_(chunk),
@@ -704,7 +710,9 @@ def _rerank(loaded: _Loaded, generation: int, kind: str, item_id: int, k: int) -
     own_col, other_col = _pair_columns(kind)
     have = dict(
         db.session.execute(
-            sa.select(other_col, MatchPair.score).where(MatchPair.generation == generation, own_col == item_id)
+            sa.select(other_col, MatchPair.score).where(
+                MatchPair.generation == generation, own_col == item_id
+            )
         ).all()
     )
     ids, scores = loaded.index.side_scores(_key(kind, item_id), other(kind))

@@ -16,7 +16,6 @@ from sqlalchemy.orm import selectinload
 
 import matchmaker.services.matching.index as index
 from matchmaker.extensions import db
-from matchmaker.pagination import ListPage, paginate_list
 from matchmaker.models import (
     Match,
     MatchItem,
@@ -26,6 +25,7 @@ from matchmaker.models import (
     Offering,
     OfferingStatus,
 )
+from matchmaker.pagination import ListPage, paginate_list
 from matchmaker.services.matching.documents import is_proposable
 from matchmaker.services.matching.explanations import (
     MatchExplanation,
@@ -115,14 +115,7 @@ def _ranked(kind: str, item_ids: Sequence[int], logged_in: bool) -> dict[int, li
     other_live = index._proposable(index.other(kind))[1]
     query = (
         sa.select(own_col, other_col, MatchPair.score)
-        .join(
-            MatchItem,
-            sa.and_(
-                MatchItem.generation == MatchPair.generation,
-                MatchItem.kind == kind,
-                MatchItem.item_id == own_col,
-            ),
-        )
+        .join(MatchItem, index.item_of_pair(kind))
         .join(own_model, own_model.id == own_col)
         .join(other_model, other_model.id == other_col)
         .where(

@@ -154,6 +154,8 @@ def test_ranked_blocks_hold_the_same_ranking_as_matches(index):
     got = []
     for start, ids, selected in index.ranked_blocks(rows, 2, side="offering", block=2):
         assert start == len(got)
-        got.extend([(ids[p], s) for p, s in zip(pos.tolist(), val.tolist(), strict=True)] for pos, val in selected)
+        got.extend(
+            [(ids[p], s) for p, s in zip(pos.tolist(), val.tolist(), strict=True)] for pos, val in selected
+        )
     assert got == [[(m.id, m.score) for m in ms] for ms in expected]
     assert all(ms for ms in got)
