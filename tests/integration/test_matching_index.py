@@ -241,15 +241,20 @@ def test_on_postgresql_a_refit_steps_aside_while_another_process_refits(app, sho
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the lock between processes is PostgreSQL's advisory lock")
     before = matching.served_generation()
-    key = {"key": stored._REFIT_LOCK_KEY}
     with db.engine.connect() as elsewhere:
-        elsewhere.execute(sa.text("SELECT pg_advisory_lock(:key)"), key)
+        elsewhere.execute(stored.refit_lock_sql("pg_advisory_lock"))
         elsewhere.commit()
         try:
             assert stored.refit(wait=False).skipped
             assert matching.served_generation() == before
+            # A platform in another schema of the same database (another connection) is not held up by it.
+            key = f"{stored._REFIT_LOCK_KEY}, hashtext('another_schema')"
+            with db.engine.connect() as third:
+                assert third.scalar(sa.text(f"SELECT pg_try_advisory_lock({key})"))
+                third.execute(sa.text(f"SELECT pg_advisory_unlock({key})"))
+                third.commit()
         finally:
-            elsewhere.execute(sa.text("SELECT pg_advisory_unlock(:key)"), key)
+            elsewhere.execute(stored.refit_lock_sql("pg_advisory_unlock"))
             elsewhere.commit()
     assert not stored.refit(wait=False).skipped
 

@@ -380,9 +380,17 @@ def _refit(step: Progress) -> RefitReport:
     return RefitReport(generation, counts[NEED], counts[OFFERING], len(scores), seconds, caught_up)
 
 
-# A PostgreSQL advisory lock key: "matc" in ASCII. Held on a connection of its own for a whole refit, so a
-# refit in another process waits or steps aside; released when the refit ends or its process dies.
+# A PostgreSQL advisory lock, held on a connection of its own for a whole refit, so a refit in another process
+# waits or steps aside; released when the refit ends or its process dies. Its two keys: "matc" in ASCII, and
+# the schema's name hashed (platforms, or test runs, in schemas of one database must not lock each other out).
 _REFIT_LOCK_KEY = 0x6D617463
+
+
+def refit_lock_sql(function: str) -> sa.TextClause:
+    """SELECT pg_advisory_lock / pg_try_advisory_lock / pg_advisory_unlock of the refit lock."""
+    return sa.text(f"SELECT {function}({_REFIT_LOCK_KEY}, hashtext(current_schema()))")
+
+
 _refit_running = threading.Lock()  # the same within one process (and the only guard on SQLite)
 
 
@@ -397,18 +405,16 @@ def _exclusive_refit(wait: bool) -> Iterator[bool]:
             return
         with db.engine.connect() as connection:
             if wait:
-                connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": _REFIT_LOCK_KEY})
+                connection.execute(refit_lock_sql("pg_advisory_lock"))
                 got = True
             else:
-                got = connection.scalar(
-                    sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": _REFIT_LOCK_KEY}
-                )
+                got = connection.scalar(refit_lock_sql("pg_try_advisory_lock"))
             connection.commit()
             try:
                 yield bool(got)
             finally:
                 if got:
-                    connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": _REFIT_LOCK_KEY})
+                    connection.execute(refit_lock_sql("pg_advisory_unlock"))
                     connection.commit()
     finally:
         _refit_running.release()
