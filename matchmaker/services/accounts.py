@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from matchmaker import links
@@ -94,7 +95,9 @@ def load_user_from_session_id(session_id: str) -> User | None:
     user_id, _, version = (session_id or "").partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    # The roles joined to the user's row: every request loads the current user, and a second query for them
+    # (the selectin loader's own overhead included) cost more than the join.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
     if user is None or user.auth_version != int(version) or not user.active:
         return None
     return user
