@@ -13,6 +13,7 @@ from matchmaker.services import antispam
 from matchmaker.services import content as service
 from matchmaker.services import events as events_service
 from matchmaker.services.events import EventInput
+from tests.helpers import counting
 
 SLUGS = ("wat-en-waarom", "hoe-het-werkt", "initiatiefnemers", "charter", "contact")
 
@@ -362,26 +363,6 @@ def test_events_are_grouped_by_theme_without_drafts(client, make_user):
     assert "General meetup" in html[html.index('id="theme-other"') :]
 
 
-def _count_statements():
-    """Count the SQL statements the engine runs inside the `with` block."""
-    import contextlib
-
-    @contextlib.contextmanager
-    def counting():
-        statements = []
-
-        def record(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            yield statements
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", record)
-
-    return counting()
-
-
 def test_events_by_theme_runs_the_same_number_of_queries_for_more_events(client, make_user):
     from datetime import date, time, timedelta
 
@@ -412,7 +393,7 @@ def test_events_by_theme_runs_the_same_number_of_queries_for_more_events(client,
 
     def queries_for_the_page():
         db.session.expire_all()  # as in a new request: nothing loaded yet
-        with _count_statements() as statements:
+        with counting() as statements:
             response = client.get("/initiative/events-by-theme")
         assert response.status_code == 200
         return len(statements), response.get_data(as_text=True)

@@ -2,8 +2,6 @@
 deletions; incremental updates equal a full refit while the vocabulary stays; the proposals page runs a
 fixed number of queries whatever the catalogue's size."""
 
-from contextlib import contextmanager
-
 import pytest
 import sqlalchemy as sa
 
@@ -12,6 +10,7 @@ from matchmaker.models import MatchItem, MatchPair, Need, NeedStatus, OfferingSt
 from matchmaker.services import matching
 from matchmaker.services.matching import index as stored
 from tests.factories import BUS_NEED, BUS_OFFERING, FRENCH_OFFERING, SENSOR_NEED, SENSOR_OFFERING
+from tests.helpers import counting
 
 K = 2
 
@@ -25,21 +24,6 @@ MORE_OFFERINGS = [
     {"title": "Batterijen voor bussen", "summary": "Batterijen die elektrische bussen 300 km laten rijden.",
      "description": "Lading in tien minuten aan de laadpaal.", "language": "nl"},
 ]  # fmt: skip
-
-
-@contextmanager
-def count_queries():
-    """The SQL statements run meanwhile (a list, filled as they run)."""
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture
@@ -287,7 +271,7 @@ def test_the_proposals_page_runs_as_many_queries_for_a_larger_catalogue(
     matching.refit()
     auth.login(buyer.user)
     client.get("/matches/")  # warm up (session, translations)
-    with count_queries() as small:
+    with counting() as small:
         assert client.get("/matches/").status_code == 200
     for i in range(6):
         make_offering(make_supplier(), MORE_OFFERINGS[i % 3])
@@ -295,7 +279,7 @@ def test_the_proposals_page_runs_as_many_queries_for_a_larger_catalogue(
     make_need(buyer, BUS_NEED, title="Nog meer bussen")
     matching.refit()
     client.get("/matches/")  # the same warm-up as above
-    with count_queries() as large:
+    with counting() as large:
         html = client.get("/matches/").get_data(as_text=True)
     assert "Laadpalen voor bussen" in html
     assert len(large) == len(small), "\n".join(q[:150] for q in large)
