@@ -77,3 +77,33 @@ def test_unexpected_error_gets_the_500_page_without_a_trace(app, client):
     assert response.status_code == 500
     assert b"secret internals" not in response.data
     assert b"Something went wrong" in response.data
+
+
+def test_template_translations_follow_the_request_and_forced_locale(app):
+    # Templates translate through matchmaker.i18n's own callables, which keep the catalogue once per request:
+    # a language forced for a mail inside a request, and the next request in another language, must not
+    # reuse the catalogue that was kept.
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = "{{ _('Interested') }}|{{ ngettext('%(num)d failed job', '%(num)d failed jobs', 3) }}"
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        french = render_template_string(page)
+        with force_locale("nl"):
+            dutch = render_template_string(page)
+        again = render_template_string(page)
+    with app.test_request_context("/", headers={"Accept-Language": "nl"}):
+        next_request = render_template_string(page)
+    assert french == "Intéressé|3 tâches échouées"
+    assert dutch == "Geïnteresseerd|3 mislukte taken"
+    assert again == french
+    assert next_request == dutch
+
+
+def test_template_translations_escape_their_arguments_only_when_autoescaping(app):
+    page = (
+        "{{ _('%(n)s <b>', n='<i>') }}|"
+        "{% autoescape false %}{{ _('%(n)s <b>', n='<i>') }}{% endautoescape %}"
+    )
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert app.jinja_env.from_string(page).render() == "&lt;i&gt; <b>|<i> <b>"
