@@ -332,13 +332,27 @@ class Registration(db.Model):
         return self.status in (RegistrationStatus.PENDING, RegistrationStatus.APPROVED)
 
 
-def with_items() -> tuple:
+def with_items(themes: bool = True) -> tuple:
     """Loader options for a query of many registrations: their offerings and needs with their themes in one
     query per relation (not one per registration, which `shown_items` would otherwise cost in a loop).
     Subquery loading, not "select IN": that one sends a query per 500 parents, so its count would still grow
     with the event. The users' roles and memberships (loaded with every user otherwise) are left out: lists of
-    participants do not show them, and the query-count tests fail if one starts to."""
+    participants do not show them, and the query-count tests fail if one starts to.
+
+    Without `themes`, for a list that only shows the items: their titles, summaries and status, without
+    their themes, their organisations (the registration's own) or their long texts."""
     user = joinedload(Registration.user)
+    if not themes:
+        return (
+            *(
+                subqueryload(relation).load_only(model.title, model.summary, model.status).lazyload(
+                    model.organisation
+                )
+                for relation, model in ((Registration.offerings, Offering), (Registration.needs, Need))
+            ),
+            user.lazyload(User.roles),
+            user.lazyload(User.membership),
+        )
     return (
         subqueryload(Registration.offerings).subqueryload(Offering.themes),
         subqueryload(Registration.needs).subqueryload(Need.themes),

@@ -420,7 +420,7 @@ class LazyRegistrations(Sequence):
         loaded = {
             r.id: r
             for r in db.session.scalars(
-                sa.select(Registration).where(Registration.id.in_(ids)).options(*with_items())
+                sa.select(Registration).where(Registration.id.in_(ids)).options(*with_items(themes=False))
             ).unique()
         }
         return [loaded[i] for i in ids if i in loaded]
