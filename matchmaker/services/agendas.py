@@ -22,7 +22,8 @@ from typing import Optional
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload, subqueryload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from matchmaker import links
 from matchmaker.csvfiles import csv_text
@@ -33,11 +34,14 @@ from matchmaker.models import (
     EventStatus,
     EventTable,
     Meeting,
+    Need,
+    Offering,
     ParticipantRole,
     Registration,
     RegistrationStatus,
     Slot,
     SlotKind,
+    User,
 )
 from matchmaker.models.events import EVENT_TIMEZONE
 from matchmaker.models.labels import MEETING_SOURCES, PARTICIPANT_ROLES, label
@@ -58,14 +62,33 @@ def can_manage(user, event: Event) -> bool:
 
 
 def _meeting_query():
-    return sa.select(Meeting).options(
-        selectinload(Meeting.slot),
-        selectinload(Meeting.table),
-        selectinload(Meeting.first_registration).selectinload(Registration.offerings),
-        selectinload(Meeting.first_registration).selectinload(Registration.needs),
-        selectinload(Meeting.second_registration).selectinload(Registration.offerings),
-        selectinload(Meeting.second_registration).selectinload(Registration.needs),
-    )
+    return sa.select(Meeting).options(selectinload(Meeting.slot), selectinload(Meeting.table))
+
+
+def _load_meetings(query) -> list[Meeting]:
+    """The meetings of `query` with their slots and tables, and both participants with what they bring, in
+    a fixed number of queries: the participants of every meeting in one query (loading each side through
+    its relation took two queries per relation and side, each with the users' roles)."""
+    meetings = db.session.scalars(query).all()
+    ids = {rid for m in meetings for rid in (m.first_registration_id, m.second_registration_id)}
+    if ids:
+        user = joinedload(Registration.user)
+        loaded = db.session.scalars(
+            sa.select(Registration)
+            .where(Registration.id.in_(ids))
+            .options(
+                # An item's organisation is its registration's, loaded with it.
+                subqueryload(Registration.offerings).lazyload(Offering.organisation),
+                subqueryload(Registration.needs).lazyload(Need.organisation),
+                user.lazyload(User.roles),
+                user.lazyload(User.membership),
+            )
+        ).unique()
+        by_id = {r.id: r for r in loaded}
+        for m in meetings:
+            set_committed_value(m, "first_registration", by_id.get(m.first_registration_id))
+            set_committed_value(m, "second_registration", by_id.get(m.second_registration_id))
+    return meetings
 
 
 def meetings_of(registration: Registration, include_cancelled: bool = False) -> list[Meeting]:
@@ -80,15 +103,14 @@ def meetings_of(registration: Registration, include_cancelled: bool = False) -> 
     )
     if not include_cancelled:
         query = query.where(Meeting.cancelled_at.is_(None))
-    meetings = db.session.scalars(query).all()
-    return sorted(meetings, key=lambda m: (m.slot.starts_at, m.id))
+    return sorted(_load_meetings(query), key=lambda m: (m.slot.starts_at, m.id))
 
 
 def active_meetings(event: Event) -> list[Meeting]:
     """Every active meeting of an event, published or not (the organizer's view)."""
-    meetings = db.session.scalars(
+    meetings = _load_meetings(
         _meeting_query().where(Meeting.event_id == event.id, Meeting.cancelled_at.is_(None))
-    ).all()
+    )
     return sorted(meetings, key=lambda m: (m.slot.starts_at, m.table.number, m.id))
 
 
@@ -220,9 +242,9 @@ def event_agendas(event: Event, registration_id: int | None = None) -> list[Agen
     published = is_published(event)
     by_registration: dict[int, list[Meeting]] = {r.id: [] for r in registrations}
     if published and registrations:
-        meetings = db.session.scalars(
+        meetings = _load_meetings(
             _meeting_query().where(Meeting.event_id == event.id, Meeting.published.is_(True))
-        ).all()
+        )
         for meeting in sorted(meetings, key=lambda m: (m.slot.starts_at, m.id)):
             for rid in (meeting.first_registration_id, meeting.second_registration_id):
                 if rid in by_registration:
