@@ -351,6 +351,31 @@ def test_mutual_matches_page_shows_the_other_sides_contact(client, auth, catalog
     assert BUS_NEED["title"] not in outsider_view and "No mutual matches yet" in outsider_view
 
 
+def _mutual_badge(html: str) -> str:
+    return html.split('match-count">', 1)[1].split("<", 1)[0]
+
+
+def test_mutual_matches_count_only_those_whose_other_side_is_still_public(client, auth, catalogue):
+    auth.login(catalogue.buyer.user)
+    _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested")
+    auth.login(catalogue.bus_supplier.user)
+    _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested")
+    auth.login(catalogue.buyer.user)
+    assert _mutual_badge(client.get("/matches/").get_data(as_text=True)) == "1"
+    assert len(matching.mutual_matches(catalogue.buyer.user)) == 1
+
+    # The supplier takes its offering back to draft: the buyer no longer sees the pair, nor counts it.
+    catalogue.bus_offering.status = "draft"
+    db.session.commit()
+    assert _mutual_badge(client.get("/matches/").get_data(as_text=True)) == "0"
+    assert matching.mutual_matches(catalogue.buyer.user) == []
+    assert BUS_OFFERING["title"] not in client.get("/matches/mutual").get_data(as_text=True)
+    # Its own side still lists it: the offering is theirs, the need still open.
+    auth.login(catalogue.bus_supplier.user)
+    assert matching.mutual_count(catalogue.bus_supplier.user) == 1
+    assert _mutual_badge(client.get("/matches/").get_data(as_text=True)) == "1"
+
+
 def test_mutual_match_is_highlighted_among_the_proposals(client, auth, catalogue):
     auth.login(catalogue.buyer.user)
     _interest(client, catalogue.bus_need, catalogue.bus_offering, "interested")

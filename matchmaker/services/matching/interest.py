@@ -21,7 +21,12 @@ from matchmaker.models import (
 from matchmaker.services import ServiceError, discard, notifications
 from matchmaker.services.matching.documents import is_proposable
 from matchmaker.services.matching.explanations import MatchExplanation, explanation_datas, localized_snapshot
-from matchmaker.services.matching.permissions import BUYER, _visible_to, check_pair, organisation_of
+from matchmaker.services.matching.permissions import (
+    BUYER,
+    check_pair,
+    organisation_of,
+    visible_condition,
+)
 
 DECISIONS = {"interested": True, "not_interested": False, "undecided": None}
 
@@ -141,27 +146,37 @@ def _notify_mutual(match: Match) -> int:
     return count
 
 
-def mutual_matches(user) -> list[Match]:
-    """The organisation's mutual matches whose other side is still public, newest first."""
+def _mutual(user, *columns):
+    """A query of the organisation's mutual matches whose other side is still visible to the user."""
     organisation = organisation_of(user)
-    if organisation is None:
-        return []
-    rows = db.session.scalars(
-        sa.select(Match)
+    return (
+        sa.select(*columns)
         .join(Need, Need.id == Match.need_id)
         .join(Offering, Offering.id == Match.offering_id)
         .where(
             Match.buyer_interest.is_(True),
             Match.supplier_interest.is_(True),
             sa.or_(Need.organisation_id == organisation.id, Offering.organisation_id == organisation.id),
+            visible_condition(user, Need),
+            visible_condition(user, Offering),
         )
-        .order_by(Match.mutual_since.desc(), Match.id.desc())
-    ).all()
-    return [m for m in rows if _visible_to(user, m.need) and _visible_to(user, m.offering)]
+    )
+
+
+def mutual_matches(user) -> list[Match]:
+    """The organisation's mutual matches whose other side is still public, newest first."""
+    if organisation_of(user) is None:
+        return []
+    return list(
+        db.session.scalars(_mutual(user, Match).order_by(Match.mutual_since.desc(), Match.id.desc()))
+    )
 
 
 def mutual_count(user) -> int:
-    return len(mutual_matches(user))
+    """len(mutual_matches(user)), counted by the database."""
+    if organisation_of(user) is None:
+        return 0
+    return db.session.scalar(_mutual(user, sa.func.count(Match.id)))
 
 
 @dataclass

@@ -2,6 +2,7 @@
 may not know of or act on.
 """
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from matchmaker.extensions import db
@@ -48,6 +49,19 @@ def _visible_to(user, item: Need | Offering) -> bool:
             return False
         return not item.registered_only or user is not None
     return item.status == OfferingStatus.PUBLISHED
+
+
+def visible_condition(user, model: type[Need] | type[Offering]):
+    """_visible_to() as an SQL condition on the rows of `model`."""
+    organisation = organisation_of(user)
+    own = model.organisation_id == organisation.id if organisation is not None else sa.false()
+    if model is Need:
+        public = Need.status.in_((NeedStatus.OPEN.value, NeedStatus.CLOSED.value))
+        if user is None:
+            public = sa.and_(public, Need.registered_only.is_(False))
+    else:
+        public = Offering.status == OfferingStatus.PUBLISHED.value
+    return sa.or_(own, public)
 
 
 def _load_pair(need_id: int, offering_id: int) -> tuple[Need | None, Offering | None]:
