@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, load_only, selectinload
 
 import matchmaker.services.matching.index as index
 from matchmaker.extensions import db
@@ -103,7 +103,9 @@ def _matches_for(
         Match.need_id.in_(need_ids) if need_ids else sa.false(),
         Match.offering_id.in_(offering_ids) if offering_ids else sa.false(),
     )
-    return {(m.need_id, m.offering_id): m for m in db.session.scalars(sa.select(Match).where(condition))}
+    # Without the pair's items: the callers have them (a match's need and offering are otherwise joined in).
+    query = sa.select(Match).where(condition).options(lazyload(Match.need), lazyload(Match.offering))
+    return {(m.need_id, m.offering_id): m for m in db.session.scalars(query)}
 
 
 def _ranked(kind: str, item_ids: Sequence[int], logged_in: bool) -> dict[int, list[tuple[int, float]]]:
@@ -228,7 +230,14 @@ def _proposals(
         kind: {
             obj.id: obj
             for obj in db.session.scalars(
-                sa.select(model).where(model.id.in_(ids)).options(selectinload(model.organisation))
+                sa.select(model)
+                .where(model.id.in_(ids))
+                .options(
+                    selectinload(model.organisation),
+                    # The proposals page shows a counterpart's title, summary and organisation; its long
+                    # texts (the search text is the longest) would be read for 50 cards and never shown.
+                    *(() if explain else (load_only(*_CARD_COLUMNS[kind]),)),
+                )
             )
         }
         if ids
@@ -264,6 +273,18 @@ def _proposals(
             )
         out[position] = proposals
     return out
+
+
+_CARD_COLUMNS = {
+    index.NEED: (Need.title, Need.summary, Need.language, Need.organisation_id, Need.status),
+    index.OFFERING: (
+        Offering.title,
+        Offering.summary,
+        Offering.language,
+        Offering.organisation_id,
+        Offering.status,
+    ),
+}
 
 
 def my_items(user) -> list[Need | Offering]:
