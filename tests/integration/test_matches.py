@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from matchmaker.extensions import db
 from matchmaker.models import Match, Membership, MembershipRole, Notification
 from matchmaker.services import matching
+from matchmaker.services.matching import proposals
 from tests.factories import BUS_NEED, BUS_OFFERING, FRENCH_OFFERING, SENSOR_NEED, SENSOR_OFFERING
 
 
@@ -670,3 +671,42 @@ def test_an_organisation_with_many_items_gets_its_proposals_a_page_at_a_time(
     assert all((first + second).count(t) >= 1 and not (t in first and t in second) for t in titles)
     beyond = client.get("/matches/?page=99").get_data(as_text=True)
     assert "Items 11 to 12 of 12" in beyond  # out of range: the last page
+
+
+@pytest.fixture
+def bus_market(make_buyer, make_supplier, make_need, make_offering):
+    """One need and six offerings that all answer it, each of another supplier."""
+    buyer = make_buyer()
+    need = make_need(buyer, BUS_NEED)
+    offerings = [
+        make_offering(make_supplier(), {**BUS_OFFERING, "title": f"{BUS_OFFERING['title']} {n}",
+                                        "summary": BUS_OFFERING["summary"] + " laadpaal" * n})
+        for n in range(6)
+    ]  # fmt: skip
+    return buyer, need, offerings
+
+
+def test_each_items_first_proposals_are_the_head_of_its_whole_list(bus_market):
+    # A page reads only each item's first few proposals (on PostgreSQL through a lateral subquery that stops
+    # there): they must be the head of what the whole list holds, in the same order, on both databases.
+    _buyer, need, offerings = bus_market
+    for kind, ids in (("need", [need.id]), ("offering", [o.id for o in offerings])):
+        whole = proposals._ranked(kind, ids, True)
+        for per_item in (1, 2, 3):
+            assert proposals._ranked(kind, ids, True, per_item) == {
+                item_id: rows[:per_item] for item_id, rows in whole.items()
+            }
+    assert len(proposals._ranked("need", [need.id], True)[need.id]) == 6
+
+
+def test_proposals_turned_down_make_room_for_the_next_ones(bus_market):
+    buyer, need, _offerings = bus_market
+    ranking = [other for other, _score in proposals._ranked("need", [need.id], True)[need.id]]
+    for declined in ranking[:2]:
+        matching.set_interest(buyer.user, need.id, declined, "not_interested")
+
+    shown = matching.proposals_for(need, buyer.user, limit=2)
+    assert [p.offering.id for p in shown.proposals] == ranking[2:4]
+    assert shown.declined == 2
+    with_declined = matching.proposals_for(need, buyer.user, limit=2, include_declined=True)
+    assert [p.offering.id for p in with_declined.proposals] == ranking[:2]

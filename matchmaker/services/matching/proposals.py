@@ -7,6 +7,7 @@ A need marked `registered_only` is proposed only to logged-in viewers. Nobody is
 organisation's items.
 """
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -108,37 +109,66 @@ def _matches_for(
     return {(m.need_id, m.offering_id): m for m in db.session.scalars(query)}
 
 
-def _ranked(kind: str, item_ids: Sequence[int], logged_in: bool) -> dict[int, list[tuple[int, float]]]:
+def _ranked(
+    kind: str, item_ids: Sequence[int], logged_in: bool, per_item: int | None = None
+) -> dict[int, list[tuple[int, float]]]:
     """Each item's stored top-K counterparts that may be proposed (published or open, of another
     organisation, registered-only needs only when logged in), best first, ties by id: ONE indexed query
-    (see services.matching.index for why the rows at or above an item's kth are its true top K)."""
+    (see services.matching.index for why the rows at or above an item's kth are its true top K).
+
+    With `per_item`, only each item's first `per_item` of them. On PostgreSQL each item then reads its
+    index backwards and stops there (a lateral subquery): the whole top K is 100 rows an item, each joined
+    to its counterpart, for the five a page shows (3.6 ms against 0.7 for ten items)."""
     own_col, other_col = index._pair_columns(kind)
     own_model, other_model = (Need, Offering) if kind == index.NEED else (Offering, Need)
     other_live = index._proposable(index.other(kind))[1]
-    query = (
-        sa.select(own_col, other_col, MatchPair.score)
-        .join(MatchItem, index.item_of_pair(kind))
-        .join(own_model, own_model.id == own_col)
-        .join(other_model, other_model.id == other_col)
-        .where(
-            MatchPair.generation == index.generation_subquery(),
-            # The same ids on each joined table: PostgreSQL does not carry an IN list across the join
-            # conditions, and without them read every indexed item of the kind (15,000 rows: 50 ms).
-            own_col.in_(item_ids),
-            MatchItem.item_id.in_(item_ids),
-            own_model.id.in_(item_ids),
-            MatchPair.score >= MatchItem.kth_score - index.EPS,
-            MatchPair.score >= max(index._min_score(), 1e-9),
-            other_live,
-            other_model.organisation_id != own_model.organisation_id,
-        )
-        .order_by(own_col, MatchPair.score.desc(), other_col)
-    )
+    conditions = [
+        MatchPair.generation == index.generation_subquery(),
+        MatchPair.score >= MatchItem.kth_score - index.EPS,
+        MatchPair.score >= max(index._min_score(), 1e-9),
+        other_live,
+        other_model.organisation_id != own_model.organisation_id,
+    ]
     if kind == index.OFFERING and not logged_in:
-        query = query.where(Need.registered_only.is_(False))
+        conditions.append(Need.registered_only.is_(False))
     ranked: dict[int, list[tuple[int, float]]] = {item_id: [] for item_id in item_ids}
+    if per_item is not None and db.session.get_bind().dialect.name == "postgresql":
+        best = (
+            sa.select(other_col.label("other_id"), MatchPair.score.label("score"))
+            .join(MatchItem, index.item_of_pair(kind))
+            .join(other_model, other_model.id == other_col)
+            .where(own_col == own_model.id, *conditions)
+            .order_by(MatchPair.score.desc(), other_col)
+            .limit(per_item)
+            .lateral()
+        )
+        query = (
+            sa.select(own_model.id, best.c.other_id, best.c.score)
+            .select_from(own_model)
+            .join(best, sa.true())
+            .where(own_model.id.in_(item_ids))
+            .order_by(own_model.id, best.c.score.desc(), best.c.other_id)
+        )
+    else:
+        query = (
+            sa.select(own_col, other_col, MatchPair.score)
+            .join(MatchItem, index.item_of_pair(kind))
+            .join(own_model, own_model.id == own_col)
+            .join(other_model, other_model.id == other_col)
+            .where(
+                # The same ids on each joined table: PostgreSQL does not carry an IN list across the join
+                # conditions, and without them read every indexed item of the kind (15,000 rows: 50 ms).
+                own_col.in_(item_ids),
+                MatchItem.item_id.in_(item_ids),
+                own_model.id.in_(item_ids),
+                *conditions,
+            )
+            .order_by(own_col, MatchPair.score.desc(), other_col)
+        )
     for own, theirs, score in db.session.execute(query):
-        ranked[own].append((theirs, float(score)))
+        rows = ranked[own]
+        if per_item is None or len(rows) < per_item:
+            rows.append((theirs, float(score)))
     return ranked
 
 
@@ -174,9 +204,18 @@ def _proposals_many(
     for kind in (index.NEED, index.OFFERING):
         ids = [item.id for item in live if _kind(item) == kind]
         if ids:
-            for item_id, rows in _ranked(kind, ids, viewer is not None).items():
+            found = _matches_for(**{f"{kind}_ids": ids})
+            matches |= found
+            # Enough of each item's best counterparts to fill `limit` after those its side turned down.
+            side = BUYER if kind == index.NEED else SUPPLIER
+            declined = Counter(
+                pair[0] if kind == index.NEED else pair[1]
+                for pair, match in found.items()
+                if match.interest_of(side) is False
+            )
+            per_item = limit + (0 if include_declined else max(declined.values(), default=0))
+            for item_id, rows in _ranked(kind, ids, viewer is not None, per_item).items():
                 ranked[(kind, item_id)] = rows
-            matches |= _matches_for(**{f"{kind}_ids": ids})
     chosen: dict[int, tuple[list[tuple[int, float]], int]] = {}
     for position, item in enumerate(items):
         if not is_proposable(item):
