@@ -105,7 +105,8 @@ class MatchModel(db.Model):
 
 class MatchItem(db.Model):
     """An item as one generation of the index holds it: indexed (`live`) at `version`, its K-th best stored
-    score (`kth_score`, 0 when every positive counterpart is stored) and what explaining it needs
+    score (`kth_score`, 0 when every positive counterpart is stored), how many stored rows its list holds
+    (`listed`, ties at the kth aside; see services.matching.index) and what explaining it needs
     (`profile`, matchmaker.matching.Profile.as_dict). A removed item stays as a tombstone (live false) so
     that workers replay its removal."""
 
@@ -122,6 +123,7 @@ class MatchItem(db.Model):
     version: Mapped[Optional[int]]
     seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     kth_score: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    listed: Mapped[int] = mapped_column(default=0, server_default="0")
     profile: Mapped[Optional[dict[str, Any]]] = mapped_column(sa.JSON)
 
 

@@ -63,7 +63,7 @@ def _stored(generation):
 def check_invariant(k: int = K):
     """Every stored row holds the model's score; each live item's list (its rows at or above its kth) is an
     exact prefix of its ranking, of at least the low-water mark's length (or every positive counterpart),
-    and at most K (ties aside) once counted."""
+    at most the high-water mark's (ties aside), and `listed` counts it."""
     db.session.expire_all()
     generation = matching.served_generation()
     model = _model()
@@ -91,7 +91,8 @@ def check_invariant(k: int = K):
         else:
             assert len(listed) >= stored.low_water(k), (kind, item.item_id)  # 3. long enough
         ties = sum(1 for _o, s in ranking if abs(s - item.kth_score) <= stored.EPS)
-        assert len(listed) <= k + ties, (kind, item.item_id)
+        assert len(listed) <= stored.high_water(k) + ties, (kind, item.item_id)  # 3. not too long
+        assert abs(item.listed - len(listed)) <= ties, (kind, item.item_id, item.listed)  # 4. counted
     live = {(i.kind, i.item_id) for i in items}
     assert all(("need", n) in live and ("offering", o) in live for n, o in pairs)
 

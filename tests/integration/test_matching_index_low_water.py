@@ -9,6 +9,7 @@ from matchmaker.extensions import db
 from matchmaker.models import MatchItem, MatchPair, OfferingStatus
 from matchmaker.services import matching
 from matchmaker.services.matching import index as stored
+from tests.factories import BUS_OFFERING
 from tests.integration.test_matching_index import check_invariant, shop  # noqa: F401 - a fixture
 
 K = 3
@@ -65,4 +66,34 @@ def test_a_list_is_re_ranked_only_below_the_low_water_mark(shop):  # noqa: F811 
     assert report.repaired >= 1
     after = _list_of(need.id)
     assert after[0] == first[2] and not {first[0], first[1]} & set(after)
+    check_invariant(K)
+
+
+def _item(need_id: int) -> MatchItem:
+    db.session.expire_all()
+    return db.session.get(MatchItem, (matching.served_generation(), "need", need_id))
+
+
+def test_a_list_grows_to_the_high_water_mark_before_it_is_counted_and_cut_back(
+    shop, make_supplier, make_offering  # noqa: F811 - the fixture
+):
+    needs, _offerings = shop
+    need = needs[0]
+    assert stored.high_water(K) == 4
+    kth = _item(need.id).kth_score  # (values: _item() refreshes the one MatchItem object)
+    assert (_item(need.id).listed, len(_list_of(need.id))) == (K, K)
+
+    # Offerings as good as the best one enter the list: it is only counted one longer...
+    first = make_offering(make_supplier(), {**BUS_OFFERING, "title": "Elektrische stadsbus A"})
+    grown = _item(need.id)
+    assert first.id in _list_of(need.id)
+    assert (grown.listed, grown.kth_score) == (K + 1, kth)
+    assert len(_list_of(need.id)) == K + 1
+    check_invariant(K)
+
+    # ... until it passes the high-water mark: then it is counted and cut back to its K best.
+    make_offering(make_supplier(), {**BUS_OFFERING, "title": "Elektrische stadsbus B"})
+    cut = _item(need.id)
+    assert cut.kth_score > kth
+    assert cut.listed == K == len(_list_of(need.id))
     check_invariant(K)
