@@ -83,7 +83,10 @@ def dispatch(app: Flask, job_id: int, countdown: float = 0.0) -> None:
         _send(app, job_id, countdown)
     elif kind == "thread":
         if countdown <= 0:
-            _executor(app).submit(_run_in_app, app, job_id)
+            try:
+                _executor(app).submit(_run_in_app, app, job_id)
+            except RuntimeError:  # the pool is shut down: the process is stopping
+                log.info("Job %s stays queued: this process is stopping; the next start runs it", job_id)
         # a later attempt is found by the ticker's sweep when it is due
     elif kind == "eager":
         if countdown <= 0:

@@ -226,6 +226,24 @@ def test_the_embedded_mode_runs_jobs_in_a_thread_of_the_process(app, make_user):
     ]
 
 
+@pytest.mark.parametrize("app_overrides", [{"TASK_MODE": "thread", "TASKS_PROPAGATE": False}], indirect=True)
+def test_a_job_stored_while_the_embedded_pool_shuts_down_stays_queued_and_the_commit_holds(app, monkeypatch):
+    # A process stopping (its thread pool shut down) while a request or a job still commits: the commit must
+    # not fail after the fact, and the job waits in the database for the next start's sweep.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from matchmaker.tasks import dispatch
+
+    stopped = ThreadPoolExecutor(1)
+    stopped.shutdown()
+    monkeypatch.setattr(dispatch, "_executor", lambda _app: stopped)
+    job = enqueue("test.echo", value="later")
+    commit()
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).status == JobStatus.QUEUED
+    assert RAN == []
+
+
 def test_the_embedded_ticker_enqueues_periodic_work_once_per_period_and_sweeps(app):
     from matchmaker.tasks.periodic import tick
 
