@@ -107,3 +107,27 @@ def test_template_translations_escape_their_arguments_only_when_autoescaping(app
     )
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert app.jinja_env.from_string(page).render() == "&lt;i&gt; <b>|<i> <b>"
+
+
+def test_template_links_are_the_links_url_for_makes(app):
+    # Templates build links with integer values from a learnt pattern (matchmaker.templating): the same links
+    # url_for makes, under a path prefix too, with query values, anchors and values of other types.
+    from flask import url_for
+
+    from matchmaker.templating import template_url_for
+
+    calls = [
+        ("matches.why", {"need_id": 12, "offering_id": 3}),
+        ("matches.why", {"need_id": 7, "offering_id": 123456}),
+        ("catalogue.need", {"need_id": 5, "page": 2}),  # a value that is not part of the path: the query
+        ("catalogue.need", {"need_id": 5, "_anchor": "top"}),
+        ("catalogue.browse_offerings", {"q": "bus {1}", "page": 3}),
+        ("catalogue.browse_offerings", {"page": 3, "theme": 9}),
+        ("catalogue.offering", {"offering_id": True}),
+        ("matches.index", {}),
+    ]
+    for prefix in ("", "/matchmaker"):
+        with app.test_request_context("/", base_url=f"http://localhost{prefix}/"):
+            for endpoint, values in calls * 2:  # the second time from the learnt pattern
+                assert template_url_for(endpoint, **values) == url_for(endpoint, **values), (prefix, endpoint)
+            assert template_url_for("matches.why", need_id=1, offering_id=2) == f"{prefix}/matches/1/2/why"
