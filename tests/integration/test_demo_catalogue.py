@@ -39,27 +39,38 @@ def test_demo_content_is_rich_and_valid():
     assert len({code[:2] for item in offerings + needs for code in item["cpv"]}) >= 20
 
 
-def test_seeding_creates_everything_once(app):
+def test_seeding_creates_everything_once_mostly_published_and_searchable(app):
+    # One seeding for these checks: the catalogue takes seconds to seed.
     content = demo_content()
     seed_demo_catalogue()
     offerings = db.session.scalar(sa.select(sa.func.count()).select_from(Offering))
     needs = db.session.scalar(sa.select(sa.func.count()).select_from(Need))
     assert offerings == len(content["offerings"]) and needs == len(content["needs"])
 
-    report = seed_demo_catalogue()
-    assert "0 organisations, 0 offerings and 0 needs" in report
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Offering)) == offerings
-    names = [o["name"] for o in content["suppliers"] + content["buyers"]]
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == len(set(names))
-
-
-def test_seeding_publishes_most_and_keeps_a_few_drafts(app):
-    seed_demo_catalogue()
+    # Most are published or open, a few kept as drafts.
     statuses = list(db.session.scalars(sa.select(Offering.status)))
     assert statuses.count("draft") >= 1
     assert statuses.count("published") > 0.8 * len(statuses)
     need_statuses = list(db.session.scalars(sa.select(Need.status)))
     assert need_statuses.count("draft") >= 1 and need_statuses.count("open") > 0.8 * len(need_statuses)
+
+    # Indexed for search: an offering's own words, and the French and English labels of its CPV code
+    # 35125100 (Sensoren/Capteurs/Sensors).
+    offering = db.session.scalar(sa.select(Offering).where(Offering.title.like("IoT-sensornetwerk%")))
+    tokens = set(
+        db.session.scalars(
+            sa.select(offering_search_token.c.token).where(offering_search_token.c.offering_id == offering.id)
+        )
+    )
+    assert {"sensornetwerk", "waterkwaliteit", "capteurs", "sensors"} <= tokens
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(need_search_token)) > 0
+
+    # Seeding again adds nothing.
+    report = seed_demo_catalogue()
+    assert "0 organisations, 0 offerings and 0 needs" in report
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Offering)) == offerings
+    names = [o["name"] for o in content["suppliers"] + content["buyers"]]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == len(set(names))
 
 
 def test_seeding_reuses_an_existing_organisation_and_gives_each_a_member(app, make_organisation, make_user):
@@ -70,16 +81,3 @@ def test_seeding_reuses_an_existing_organisation_and_gives_each_a_member(app, ma
     assert vmm_needs and all(need.created_by_id == owner.id for need in vmm_needs)
     for organisation in db.session.scalars(sa.select(Organisation)):
         assert organisation.memberships, organisation.name
-
-
-def test_seeded_items_are_indexed_for_search(app):
-    seed_demo_catalogue()
-    offering = db.session.scalar(sa.select(Offering).where(Offering.title.like("IoT-sensornetwerk%")))
-    tokens = set(
-        db.session.scalars(
-            sa.select(offering_search_token.c.token).where(offering_search_token.c.offering_id == offering.id)
-        )
-    )
-    # Its own words, and the French and English labels of its CPV code 35125100 (Sensoren/Capteurs/Sensors).
-    assert {"sensornetwerk", "waterkwaliteit", "capteurs", "sensors"} <= tokens
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(need_search_token)) > 0
