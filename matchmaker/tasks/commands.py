@@ -19,7 +19,10 @@ def list_jobs(status: str | None, limit: int) -> None:
     query = sa.select(Job).order_by(Job.id.desc()).limit(limit)
     if status:
         query = query.where(Job.status == status)
-    for job in db.session.scalars(query):
+    jobs = db.session.scalars(query).all()
+    if not jobs:
+        click.echo(f"No {status} jobs." if status else "No jobs.")
+    for job in jobs:
         line = (
             f"{job.id:>7} {job.status:<8} {job.kind:<32} attempts={job.attempts} "
             f"{job.progress:>4.0%} {job.message}"

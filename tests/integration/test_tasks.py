@@ -294,3 +294,12 @@ def test_the_broker_holds_a_delayed_jobs_message_until_it_is_due(app, monkeypatc
     assert countdowns[now_job.id] is None
     assert 590 <= countdowns[later_job.id] <= 600
     assert RAN == []  # the web process only sends messages
+
+
+def test_the_tasks_command_lists_jobs_and_says_when_there_are_none(app, runner):
+    assert runner.invoke(args=["tasks", "list"]).output == "No jobs.\n"
+    job = enqueue("test.echo", value="listed")
+    commit()
+    listed = runner.invoke(args=["tasks", "list"]).output
+    assert f"{job.id} done" in " ".join(listed.split()) and "test.echo" in listed
+    assert runner.invoke(args=["tasks", "list", "--status", "failed"]).output == "No failed jobs.\n"
