@@ -585,6 +585,10 @@ def domain_codes() -> list[str]:
 
 # --- charts ------------------------------------------------------------------------------------------------
 
+AXIS_MAX = Decimal(100)  # a share above 100% (spend beyond the whole budget) is off the scale
+AXIS_INTERVALS = 6  # the most steps on the axis
+AXIS_STEPS = tuple(Decimal(step) for step in (1, 2, 5, 10, 20, 25))
+
 
 @dataclass
 class Bar:
@@ -596,6 +600,7 @@ class Bar:
     label: str  # the percentage as shown
     meets_target: bool
     label_y: float
+    off_scale: bool = False  # beyond the axis: drawn to its top
 
 
 @dataclass
@@ -628,16 +633,11 @@ def build_chart(
     left, top, right, bottom = 64, 24, 16, 44
     plot_width, plot_height = width - left - right, height - top - bottom
     percents = [row.share_percent for row in rows if row.share_percent is not None]
-    top_value = max([Decimal(4), *[p * Decimal("1.15") for p in percents]])
-    step = (
-        Decimal(1)
-        if top_value <= 8
-        else Decimal(2)
-        if top_value <= 16
-        else Decimal(5)
-        if top_value <= 40
-        else Decimal(10)
-    )
+    # The axis ends a little above the highest share, at AXIS_MAX at most, in a few round steps whatever the
+    # figures: a share typed in error (or in bad faith) of millions of percent once drew a gridline per
+    # step, 2.4 million of them. A bar beyond the axis reaches its top and is marked as off the scale.
+    top_value = min(AXIS_MAX, max([Decimal(4), *[p * Decimal("1.15") for p in percents]]))
+    step = next(s for s in AXIS_STEPS if top_value / s <= AXIS_INTERVALS)
     top_value = (top_value / step).to_integral_value(rounding="ROUND_CEILING") * step
 
     def y_of(value: Decimal) -> float:
@@ -680,6 +680,7 @@ def build_chart(
                 format_percent(p),
                 row.meets_target,
                 y - 6,
+                off_scale=p > top_value,
             )
         )
     return Chart(

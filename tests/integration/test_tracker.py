@@ -357,3 +357,22 @@ def test_a_project_of_another_organisation_is_not_found_through_ones_own_url(
     url = f"/tracker/organisations/{agency.id}/years/2024/projects/{foreign.projects[0].id}/edit"
     assert client.get(url).status_code == 404
     assert client.get(f"/tracker/organisations/{agency.id}/years/2019").status_code == 404
+
+
+# --- bounded whatever the figures ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spend", [100 * M, 9_000_000_000_000 * 100])  # 10,000% and 900,000,000%
+def test_absurd_figures_keep_every_public_page_small(client, agency, spend):
+    # Anyone could once make the public tracker page weigh 431 MB (a gridline per tick up to the absurd
+    # share) and cost a worker a minute per visitor. The chart keeps a few ticks, and an extreme bar is drawn
+    # as extreme.
+    add_year(agency, 2024, 10 * M, 200 * K)
+    add_year(agency, 2025, 1 * M, spend)
+    for path in ("/tracker/", f"/tracker/organisations/{agency.id}", "/tracker/domains/mow", "/"):
+        page = client.get(path)
+        assert page.status_code == 200
+        assert len(page.data) < 150_000, (path, len(page.data))
+        assert page.text.count('class="chart-gridline"') <= 8, path
+    chart = client.get(f"/tracker/organisations/{agency.id}").text
+    assert "chart-bar-off-scale" in chart  # the 2025 bar reaches the top of the axis, marked as beyond it
