@@ -376,3 +376,4 @@ def test_absurd_figures_keep_every_public_page_small(client, agency, spend):
         assert page.text.count('class="chart-gridline"') <= 8, path
     chart = client.get(f"/tracker/organisations/{agency.id}").text
     assert "chart-bar-off-scale" in chart  # the 2025 bar reaches the top of the axis, marked as beyond it
+    assert "goes beyond the scale" in chart
