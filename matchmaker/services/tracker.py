@@ -36,7 +36,9 @@ from matchmaker.models.tracker import FIRST_YEAR, LAST_YEAR
 from matchmaker.services import Conflict, Invalid, ServiceError, commit
 
 TARGET = Decimal("0.03")  # the 3%-norm
-MAX_CENTS = 10**15  # ten thousand billion euro: far above any budget, far below BIGINT's limit
+# 100 billion euro: above any Flemish organisation's yearly procurement budget (the whole Flemish budget is
+# about 60 billion). Larger amounts are typing errors, or figures made up to move the public shares.
+MAX_CENTS = 100_000_000_000 * 100
 
 
 # --- money -------------------------------------------------------------------------------------------------
@@ -91,8 +93,8 @@ def parse_euro(text: str | None) -> int:
     except InvalidOperation:
         raise ValueError(_("Enter an amount in euro, for example 1.234.567,89.")) from None
     cents = int((value * 100).to_integral_value(rounding=ROUND_HALF_UP))
-    if cents >= MAX_CENTS:
-        raise ValueError(_("This amount is too large."))
+    if cents > MAX_CENTS:
+        raise ValueError(_("An amount can be at most 100 billion euro."))
     return cents
 
 

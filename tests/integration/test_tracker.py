@@ -362,6 +362,18 @@ def test_a_project_of_another_organisation_is_not_found_through_ones_own_url(
 # --- bounded whatever the figures ------------------------------------------------------------------------
 
 
+def test_amounts_beyond_100_billion_euro_are_refused(client, auth, agency, admin):
+    assert tracker_service.parse_euro("100.000.000.000") == 100_000_000_000 * 100
+    with pytest.raises(ValueError, match="at most 100 billion euro"):
+        tracker_service.parse_euro("100.000.000.000,01")
+    auth.login(admin)
+    response = client.post(
+        f"/tracker/organisations/{agency.id}/years/new", data={"year": "2025", "budget": "9.000.000.000.000"}
+    )
+    assert response.status_code == 422 and "at most 100 billion euro" in response.text
+    assert tracker_service.get_year(agency, 2025) is None
+
+
 @pytest.mark.parametrize("spend", [100 * M, 9_000_000_000_000 * 100])  # 10,000% and 900,000,000%
 def test_absurd_figures_keep_every_public_page_small(client, agency, spend):
     # Anyone could once make the public tracker page weigh 431 MB (a gridline per tick up to the absurd
