@@ -17,6 +17,7 @@ from matchmaker.models.labels import (
     ORGANISATION_KINDS,
     PLATFORM_ROLES,
     POLICY_DOMAINS,
+    VERIFICATIONS,
     label,
 )
 
@@ -27,6 +28,7 @@ __all__ = [
     "ORGANISATION_KINDS",
     "PLATFORM_ROLES",
     "POLICY_DOMAINS",
+    "VERIFICATIONS",
     "choices",
     "init_app",
     "label",
@@ -48,6 +50,7 @@ FILTERS: dict[str, Mapping[str, LazyString]] = {
     "membership_role": MEMBERSHIP_ROLES,
     "platform_role": PLATFORM_ROLES,
     "invitation_status": INVITATION_STATUSES,
+    "verification": VERIFICATIONS,
 }
 
 

@@ -82,7 +82,9 @@ def make_organisation(app) -> Callable[..., Organisation]:
 
     def factory(members: tuple[User, ...] = (), admins: tuple[User, ...] = (), **overrides) -> Organisation:
         n = next(counter)
+        # Verified unless a test says otherwise: most tests are about what happens on a checked platform.
         values = {"name": f"Organisation {n}", "kind": "startup", "description": ""}
+        values["verification"] = "verified"
         values.update(overrides)
         organisation = Organisation(**values)
         db.session.add(organisation)

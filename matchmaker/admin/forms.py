@@ -3,8 +3,8 @@
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SearchField, SelectChoice, SelectField
-from wtforms.validators import Length, Optional
+from wtforms import RadioField, SearchField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
 
 from matchmaker import vocab
 
@@ -48,10 +48,24 @@ class UserSearchForm(_SearchForm):
 class OrganisationSearchForm(_SearchForm):
     q = SearchField(_l("Name or enterprise number"), validators=[Optional(), Length(max=200)])
     kind = SelectField(_l("Kind"), validators=[Optional()])
+    verification = SelectField(_l("Verification"), validators=[Optional()])
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.kind.choices = [SelectChoice("", _l("All kinds")), *vocab.choices(vocab.ORGANISATION_KINDS)]
+        self.verification.choices = [SelectChoice("", _l("Any")), *vocab.choices(vocab.VERIFICATIONS)]
+
+
+class VerificationForm(FlaskForm):
+    state = RadioField(
+        _l("Verification"),
+        choices=vocab.choices(vocab.VERIFICATIONS),
+        validators=[InputRequired(message=_l("Choose verified, suspended or waiting for verification."))],
+    )
+    reason = TextAreaField(
+        _l("Why (required to suspend; kept with the decision)"),
+        validators=[Optional(), Length(max=2000, message=_l("Keep the reason under 2,000 characters."))],
+    )
 
 
 class ActionForm(FlaskForm):

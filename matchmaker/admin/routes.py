@@ -6,11 +6,11 @@ from flask_login import current_user, login_required
 
 from matchmaker import vocab
 from matchmaker.admin import bp
-from matchmaker.admin.forms import ActionForm, OrganisationSearchForm, UserSearchForm
+from matchmaker.admin.forms import ActionForm, OrganisationSearchForm, UserSearchForm, VerificationForm
 from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db
-from matchmaker.forms import flash_refused
-from matchmaker.models import Role, User
+from matchmaker.forms import flash_refused, form_refused
+from matchmaker.models import Organisation, Role, User
 from matchmaker.models.user import GRANTED_ROLES
 from matchmaker.services import ServiceError
 from matchmaker.services import admin as service
@@ -119,11 +119,46 @@ def organisations():
     page = service.search_organisations(
         query=form.value("q"),
         kind=form.value("kind"),
+        verification=form.value("verification"),
         page=_page(),
         per_page=current_app.config["PAGE_SIZE"],
     )
-    filtered = any(form.value(name) for name in ("q", "kind"))
+    filtered = any(form.value(name) for name in ("q", "kind", "verification"))
     counts = service.member_counts([organisation.id for organisation in page.items])
     return render_template(
         "admin/organisations.html", form=form, page=page, filtered=filtered, member_counts=counts
+    )
+
+
+@bp.route("/organisations/<int:organisation_id>/verification", methods=["GET", "POST"])
+def verification(organisation_id: int):
+    """Verify, suspend or put back in the queue one organisation, with the reason."""
+    organisation = db.get_or_404(Organisation, organisation_id)
+    form = VerificationForm(state=organisation.verification)
+    if form.validate_on_submit():
+        try:
+            service.set_verification(acting_user(), organisation, form.state.data, form.reason.data or "")
+        except ServiceError as refusal:
+            form_refused(form, refusal, "reason")
+        else:
+            flash(
+                _(
+                    "%(name)s: %(state)s.",
+                    name=organisation.name,
+                    state=vocab.label(vocab.VERIFICATIONS, organisation.verification),
+                ),
+                "success",
+            )
+            return redirect(url_for(".organisations", verification="unverified"))
+    status = 422 if request.method == "POST" else 200
+    decided_by = db.session.get(User, organisation.verified_by_id) if organisation.verified_by_id else None
+    return (
+        render_template(
+            "admin/verification.html",
+            organisation=organisation,
+            form=form,
+            decided_by=decided_by,
+            members=service.member_counts([organisation.id]).get(organisation.id, 0),
+        ),
+        status,
     )

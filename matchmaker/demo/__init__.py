@@ -26,6 +26,7 @@ from matchmaker.models import (
     Role,
     User,
     UserRole,
+    Verification,
     utcnow,
 )
 from matchmaker.models.organisation import is_valid_enterprise_number, normalize_enterprise_number
@@ -55,6 +56,7 @@ class DemoOrganisation:
     policy_domain: str | None = None
     email_domain: str = ""
     people: tuple[DemoPerson, ...] = field(default_factory=tuple)
+    verified: bool = True  # one demo organisation waits in the administrators' verification queue
 
 
 @dataclass(frozen=True)
@@ -219,6 +221,13 @@ ORGANISATIONS: tuple[DemoOrganisation, ...] = (
         email_domain="innovatiehuiskempen.example.org",
         people=(DemoPerson("Hilde Van Gorp", admin=True), DemoPerson("Rik Vos")),
     ),
+    DemoOrganisation(
+        "Gemeentelijk Havenbedrijf Voorbeeldstad", GOV, "0718453660", "https://havenbedrijf.example",
+        "Pas geregistreerd: wacht tot de beheerders van het platform de organisatie verifiëren.",
+        policy_domain="mow", email_domain="havenbedrijf.example.org",
+        people=(DemoPerson("Yasmine El Idrissi", admin=True), DemoPerson("Tom Peeters")),
+        verified=False,
+    ),
 )
 
 
@@ -334,6 +343,9 @@ def ensure_organisation(spec: DemoOrganisation) -> tuple[Organisation, bool]:
         website=spec.website,
         description=spec.description,
         policy_domain=spec.policy_domain if spec.kind == GOV else None,
+        verification=Verification.VERIFIED if spec.verified else Verification.UNVERIFIED,
+        verified_at=utcnow() if spec.verified else None,
+        verification_reason="Demo data." if spec.verified else "",
     )
     db.session.add(organisation)
     db.session.flush()

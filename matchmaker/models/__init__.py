@@ -57,6 +57,7 @@ from matchmaker.models.organisation import (
     Organisation,
     OrganisationKind,
     PolicyDomain,
+    Verification,
 )
 from matchmaker.models.outcomes import (
     FollowUp,
@@ -145,6 +146,7 @@ __all__ = [
     "Theme",
     "User",
     "UserRole",
+    "Verification",
     "event_theme",
     "meeting_outcome_need",
     "need_theme",

@@ -27,7 +27,7 @@ from matchmaker.models.events import (
     RequestStatus,
 )
 from matchmaker.models.notifications import EmailMode
-from matchmaker.models.organisation import MembershipRole, OrganisationKind, PolicyDomain
+from matchmaker.models.organisation import MembershipRole, OrganisationKind, PolicyDomain, Verification
 from matchmaker.models.outcomes import FollowUp
 from matchmaker.models.scheduling import MeetingSource, RunMode
 from matchmaker.models.user import Role
@@ -41,6 +41,12 @@ ORGANISATION_KINDS: dict[str, LazyString] = {
     OrganisationKind.RESEARCH_CENTRE: _l("Research centre"),
     OrganisationKind.GOVERNMENT: _l("Government entity"),
     OrganisationKind.OTHER: _l("Other organisation"),
+}
+
+VERIFICATIONS: dict[str, LazyString] = {
+    Verification.UNVERIFIED: _l("Waiting for verification"),
+    Verification.VERIFIED: _l("Verified"),
+    Verification.SUSPENDED: _l("Suspended"),
 }
 
 # The policy domains of the Flemish government, with the Dutch abbreviation people know them by.

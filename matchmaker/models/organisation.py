@@ -39,6 +39,15 @@ class PolicyDomain(enum.StrEnum):
     JH = "jh"  # Justitie en Handhaving
 
 
+class Verification(enum.StrEnum):
+    """Whether the platform's administrators checked that an organisation is who it says it is. Only
+    verified organisations count in the public figures (the 3%-norm dashboards, the charter's list)."""
+
+    UNVERIFIED = "unverified"
+    VERIFIED = "verified"
+    SUSPENDED = "suspended"
+
+
 class MembershipRole(enum.StrEnum):
     ADMIN = "admin"
     MEMBER = "member"
@@ -73,6 +82,7 @@ class Organisation(db.Model):
     __tablename__ = "organisation"
     __table_args__ = (
         enum_check("kind", OrganisationKind),
+        enum_check("verification", Verification),
         sa.CheckConstraint(
             "policy_domain IS NULL OR kind = 'government'", name="policy_domain_only_government"
         ),
@@ -88,6 +98,15 @@ class Organisation(db.Model):
     policy_domain: Mapped[Optional[str]] = mapped_column(sa.String(10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The administrators' check: its state, and who set it, when and why.
+    verification: Mapped[str] = mapped_column(
+        sa.String(10), default=Verification.UNVERIFIED, server_default=Verification.UNVERIFIED, index=True
+    )
+    verified_at: Mapped[Optional[datetime]]
+    verified_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    verification_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"
@@ -102,6 +121,10 @@ class Organisation(db.Model):
     @property
     def is_government(self) -> bool:
         return self.kind == OrganisationKind.GOVERNMENT
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification == Verification.VERIFIED
 
     @property
     def enterprise_number_display(self) -> str:

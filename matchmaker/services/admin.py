@@ -19,6 +19,7 @@ from matchmaker.models import (
     Role,
     User,
     UserRole,
+    Verification,
     utcnow,
 )
 from matchmaker.models.organisation import normalize_enterprise_number
@@ -50,6 +51,7 @@ class Dashboard:
     organisations: int = 0
     organisations_by_kind: dict[str, int] = field(default_factory=dict)
     organisations_without_members: int = 0
+    organisations_waiting: int = 0  # for verification
     pending_invitations: int = 0
 
 
@@ -79,6 +81,14 @@ def dashboard() -> Dashboard:
             sa.select(count)
             .select_from(Organisation)
             .where(~sa.exists().where(Membership.organisation_id == Organisation.id))
+        )
+        or 0
+    )
+    board.organisations_waiting = (
+        db.session.scalar(
+            sa.select(count)
+            .select_from(Organisation)
+            .where(Organisation.verification == Verification.UNVERIFIED)
         )
         or 0
     )
@@ -125,7 +135,9 @@ def search_users(
     return db.paginate(statement, page=page, per_page=per_page, error_out=False)
 
 
-def search_organisations(query: str = "", kind: str = "", page: int = 1, per_page: int = 20) -> Pagination:
+def search_organisations(
+    query: str = "", kind: str = "", page: int = 1, per_page: int = 20, verification: str = ""
+) -> Pagination:
     """Organisations whose name contains `query` or whose enterprise number matches it (any notation)."""
     statement = sa.select(Organisation)
     query = (query or "").strip()
@@ -137,8 +149,29 @@ def search_organisations(query: str = "", kind: str = "", page: int = 1, per_pag
         statement = statement.where(sa.or_(*conditions))
     if kind in set(OrganisationKind):
         statement = statement.where(Organisation.kind == kind)
+    if verification in set(Verification):
+        statement = statement.where(Organisation.verification == verification)
     statement = statement.order_by(sa.func.lower(Organisation.name), Organisation.id)
     return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+
+
+def set_verification(actor: User, organisation: Organisation, state: str, reason: str = "") -> None:
+    """Verify or suspend an organisation (or put it back in the queue), recording who, when and why. A
+    suspension needs its reason; only verified organisations count in the public figures."""
+    _require_platform_admin(actor)
+    if state not in set(Verification):
+        raise ServiceError(_("Choose verified, suspended or waiting for verification."))
+    reason = (reason or "").strip()
+    if len(reason) > 2000:
+        raise ServiceError(_("Keep the reason under 2,000 characters."))
+    if state == Verification.SUSPENDED and not reason:
+        raise ServiceError(_("Say why the organisation is suspended."))
+    organisation.verification = state
+    organisation.verified_at = utcnow()
+    organisation.verified_by_id = actor.id
+    organisation.verification_reason = reason
+    commit()
+    log.info("organisation %s set to %s by user %s", organisation.id, state, actor.id)
 
 
 def member_counts(organisation_ids: list[int]) -> dict[int, int]:

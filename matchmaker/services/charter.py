@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from matchmaker.extensions import db
-from matchmaker.models import CharterSignature, Organisation, User, utcnow
+from matchmaker.models import CharterSignature, Organisation, User, Verification, utcnow
 from matchmaker.services import ServiceError, commit
 from matchmaker.services import content as content_service
 
@@ -93,12 +93,15 @@ def withdraw_signature(user: User, organisation: Organisation) -> CharterSignatu
 
 
 def public_signatories() -> list[CharterSignature]:
-    """Active signatures, oldest first, with their organisations."""
+    """Active signatures of verified organisations, oldest first, with their organisations (others wait for
+    their organisation's verification)."""
     return list(
         db.session.scalars(
             sa.select(CharterSignature)
             .join(Organisation, Organisation.id == CharterSignature.organisation_id)
-            .where(CharterSignature.withdrawn_at.is_(None))
+            .where(
+                CharterSignature.withdrawn_at.is_(None), Organisation.verification == Verification.VERIFIED
+            )
             .order_by(CharterSignature.signed_at, CharterSignature.id)
             .options(sa.orm.contains_eager(CharterSignature.organisation))
         )
@@ -110,7 +113,10 @@ def signatory_count() -> int:
         db.session.scalar(
             sa.select(sa.func.count())
             .select_from(CharterSignature)
-            .where(CharterSignature.withdrawn_at.is_(None))
+            .join(Organisation, Organisation.id == CharterSignature.organisation_id)
+            .where(
+                CharterSignature.withdrawn_at.is_(None), Organisation.verification == Verification.VERIFIED
+            )
         )
         or 0
     )

@@ -31,6 +31,7 @@ from matchmaker.models import (
     ProcurementRoute,
     ProcurementYear,
     User,
+    Verification,
 )
 from matchmaker.models.tracker import FIRST_YEAR, LAST_YEAR
 from matchmaker.services import Conflict, Invalid, ServiceError, commit
@@ -127,10 +128,15 @@ def percent(share: Decimal | None, places: int = 2) -> Decimal | None:
 
 # --- who may do what ---------------------------------------------------------------------------------------
 
+# The organisations whose figures are public: government entities that the administrators verified.
+_COUNTED = sa.and_(
+    Organisation.kind == OrganisationKind.GOVERNMENT, Organisation.verification == Verification.VERIFIED
+)
+
 
 def is_tracked(organisation: Organisation) -> bool:
-    """Only government organisations have 3%-norm figures."""
-    return organisation.kind == OrganisationKind.GOVERNMENT
+    """Only verified government organisations have 3%-norm figures (kept and shown)."""
+    return organisation.kind == OrganisationKind.GOVERNMENT and organisation.is_verified
 
 
 def can_edit(user, organisation: Organisation) -> bool:
@@ -385,7 +391,7 @@ def _year_rows(where: Iterable) -> list[YearRow]:
         )
         .join(Organisation, Organisation.id == ProcurementYear.organisation_id)
         .outerjoin(spend, spend.c.year_id == ProcurementYear.id)
-        .where(Organisation.kind == OrganisationKind.GOVERNMENT, *where)
+        .where(_COUNTED, *where)
         .group_by(ProcurementYear.year)
         .order_by(ProcurementYear.year)
     )
@@ -412,7 +418,7 @@ def _group_rows(key_column, where: Iterable) -> list[tuple]:
         )
         .join(Organisation, Organisation.id == ProcurementYear.organisation_id)
         .outerjoin(spend, spend.c.year_id == ProcurementYear.id)
-        .where(Organisation.kind == OrganisationKind.GOVERNMENT, *where)
+        .where(_COUNTED, *where)
         .group_by(key_column)
     )
     return db.session.execute(query).all()
@@ -442,7 +448,7 @@ def domain_dashboard(domain: str) -> Dashboard:
     ids = list(
         db.session.scalars(
             sa.select(Organisation.id).where(
-                Organisation.kind == OrganisationKind.GOVERNMENT, Organisation.policy_domain == domain
+                _COUNTED, Organisation.policy_domain == domain
             )
         ).all()
     )
@@ -468,7 +474,7 @@ def overall_dashboard(label_of=lambda code: code) -> Dashboard:
     rows = _year_rows([])
     ids = list(
         db.session.scalars(
-            sa.select(Organisation.id).where(Organisation.kind == OrganisationKind.GOVERNMENT)
+            sa.select(Organisation.id).where(_COUNTED)
         ).all()
     )
     rows = _add_meeting_counts(rows, procurements_begun_by_year(organisation_ids=ids))
@@ -516,7 +522,7 @@ def domain_organisations(domain: str) -> list[OrganisationLatest]:
     organisations = list(
         db.session.scalars(
             sa.select(Organisation)
-            .where(Organisation.kind == OrganisationKind.GOVERNMENT, Organisation.policy_domain == domain)
+            .where(_COUNTED, Organisation.policy_domain == domain)
             .order_by(Organisation.name)
         ).all()
     )
@@ -575,7 +581,7 @@ def reporting_organisations() -> list[Organisation]:
     return list(
         db.session.scalars(
             sa.select(Organisation)
-            .where(Organisation.kind == OrganisationKind.GOVERNMENT)
+            .where(_COUNTED)
             .order_by(Organisation.name)
         ).all()
     )

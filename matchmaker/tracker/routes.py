@@ -111,7 +111,16 @@ def index():
         organisations=tracker_service.reporting_organisations(),
         domains=[(code, _domain_label(code)) for code in tracker_service.domain_codes()],
         my_organisation=_my_trackable_organisation(),
+        waiting=_my_organisation_waiting(),
     )
+
+
+def _my_organisation_waiting() -> Organisation | None:
+    """The reader's government organisation when it is not verified (yet): its figures wait for that."""
+    organisation = current_user.organisation if current_user.is_authenticated else None
+    if organisation is not None and organisation.is_government and not organisation.is_verified:
+        return organisation
+    return None
 
 
 def _my_trackable_organisation() -> Organisation | None:

@@ -371,6 +371,7 @@ ROUTES: dict[str, list[Case]] = {
     "admin.grant_role": [admin_only(role="organizer")],
     "admin.revoke_role": [admin_only(user_id="organizer_a.id", role="organizer")],
     "admin.retry_mail": [admin_only(mail_id=1)],  # a mail that is not (or no longer) failed: nothing to do
+    "admin.verification": [admin_only(organisation_id="sup_a.id")],
     # agendas
     "agendas.participant_agenda": [
         own_view("the current user's own agenda; others get 404", owner="supplier_a")

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COVERED = {
     "ORGANISATION_KINDS": models.OrganisationKind,
     "POLICY_DOMAINS": models.PolicyDomain,
+    "VERIFICATIONS": models.Verification,
     "MEMBERSHIP_ROLES": models.MembershipRole,
     "PLATFORM_ROLES": models.Role,
     "INVITATION_STATUSES": None,
