@@ -21,6 +21,7 @@ def agency(live_app):
             kind="government",
             enterprise_number="0974638776",
             policy_domain="mow",
+            verification="verified",  # checked by the platform's administrators
         )
         db.session.add(organisation)
         db.session.add(Membership(user=admin, organisation=organisation, role=MembershipRole.ADMIN))
@@ -99,3 +100,46 @@ def test_an_admin_enters_a_year_and_a_project_and_the_dashboard_follows(page, ch
     check_a11y(page, "home-norm")
     page.locator("section[aria-labelledby=norm-heading] a[href='/tracker/']").click()
     page.wait_for_url("**/tracker/")
+
+
+def test_an_administrator_verifies_a_new_government_organisation_before_its_figures_count(
+    page, check_a11y, live_app
+):
+    with live_app.app_context():
+        accounts.create_user(
+            "ilse@example.org", PASSWORD, "Ilse Admin", ("admin",), language="en", confirmed=True
+        )
+        newcomer = accounts.create_user(
+            "nick@example.org", PASSWORD, "Nick New", ("buyer",), language="en", confirmed=True
+        )
+        organisation = Organisation(name="Haven Voorbeeldstad", kind="government", policy_domain="mow")
+        db.session.add(organisation)
+        db.session.add(Membership(user=newcomer, organisation=organisation, role=MembershipRole.ADMIN))
+        db.session.commit()
+        organisation_id = organisation.id
+
+    # The new organisation's administrator is told to wait.
+    log_in(page, "nick@example.org", "/tracker/")
+    assert "once the platform's administrators have verified it" in page.locator(".alert-info").inner_text()
+    assert page.get_by_role("link", name="Enter the figures of Haven Voorbeeldstad").count() == 0
+
+    # The platform's administrator finds it in the queue, tries to suspend it without a reason, verifies it.
+    log_in(page, "ilse@example.org", "/admin/")
+    page.get_by_role("link", name="waiting for verification").click()
+    page.get_by_role("link", name="Waiting for verification · Haven Voorbeeldstad").click()
+    check_a11y(page, "admin-verification")
+    page.get_by_label("Suspended").check()
+    page.get_by_role("button", name="Save the decision").click()
+    assert "Say why the organisation is suspended." in page.locator(".error-summary").inner_text()
+    forget_intended_status(page, 422)
+    page.get_by_label("Verified").check()
+    page.get_by_label("Why (required to suspend; kept with the decision)").fill("Matches the KBO: Haven.")
+    page.get_by_role("button", name="Save the decision").click()
+    assert "Haven Voorbeeldstad: Verified." in page.locator(".flash-messages").inner_text()
+    check_a11y(page, "admin-verification-queue")
+    page.goto(f"/admin/organisations/{organisation_id}/verification")
+    assert "Matches the KBO: Haven." in page.locator("main").inner_text()
+
+    # Now its administrator can enter figures.
+    log_in(page, "nick@example.org", "/tracker/")
+    assert page.get_by_role("link", name="Enter the figures of Haven Voorbeeldstad").count() == 1
