@@ -754,6 +754,6 @@ def _dashboard_rows(dashboard: Dashboard, title: str) -> Iterator[list]:
                     project.title,
                     project.procurement_route,
                     euros(project.amount_cents),
-                    project.need.title if project.need else "",
+                    project.need.title if project.need and project.need.is_public else "",  # not drafts
                     project.note,
                 ]

@@ -11,7 +11,7 @@ from matchmaker.extensions import db
 from matchmaker.models import InnovationProject, Need, NeedStatus, ProcurementYear
 from matchmaker.services import ServiceError
 from matchmaker.services import tracker as tracker_service
-from tests.factories import K, M, add_year
+from tests.factories import K, M, Party, add_year
 
 
 @pytest.fixture(autouse=True)
@@ -138,6 +138,23 @@ def test_the_csv_exports_hold_the_figures_and_defuse_formulas(client, agency):
                 assert not cell.startswith(("=", "@", "+")), (url, cell)
     text = client.get(f"/tracker/organisations/{agency.id}/export.csv").data.decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "'@Agency" in text
+
+
+@pytest.mark.parametrize("status", ["draft", "archived"])
+def test_a_project_linked_to_a_need_that_is_not_public_does_not_show_its_title(
+    client, agency, admin, make_need, status
+):
+    need = make_need(Party(admin, agency), status=status, title="Geheim plan voor de ring")
+    row = add_year(agency, 2025, 10 * M, 300 * K)
+    row.projects[0].need_id = need.id
+    db.session.commit()
+    csv_text = client.get(f"/tracker/organisations/{agency.id}/export.csv").data.decode("utf-8-sig")
+    assert "Geheim plan" not in csv_text and "Project 0" in csv_text
+    assert "Geheim plan" not in client.get(f"/tracker/organisations/{agency.id}").text
+    need.status = NeedStatus.OPEN.value
+    db.session.commit()
+    opened = client.get(f"/tracker/organisations/{agency.id}/export.csv").data.decode("utf-8-sig")
+    assert "Geheim plan" in opened
 
 
 # --- editing -------------------------------------------------------------------------------------------
