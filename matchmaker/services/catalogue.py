@@ -343,6 +343,14 @@ def allowed_actions(item: Offering | Need) -> list[str]:
     return [action for action, (sources, _target) in table.items() if item.status in sources]
 
 
+def waiting_for_verification(organisation: Organisation) -> str:
+    """Why an organisation's need cannot be opened (or imported open) yet."""
+    return _(
+        "%(organisation)s can open needs once the platform's administrators have verified it.",
+        organisation=organisation.name,
+    )
+
+
 def _transition(user: User, item: Offering | Need, action: str) -> None:
     _require_editor(user, item)
     table = OFFERING_TRANSITIONS if isinstance(item, Offering) else NEED_TRANSITIONS
@@ -353,6 +361,8 @@ def _transition(user: User, item: Offering | Need, action: str) -> None:
         if isinstance(item, Offering):
             _ready_to_publish_offering(item)
         else:
+            if not item.organisation.is_verified:  # a need speaks for a government (issue 13)
+                raise ServiceError(waiting_for_verification(item.organisation))
             _ready_to_open_need(item)
         item.published_at = utcnow()
     if target == NeedStatus.CLOSED:

@@ -53,6 +53,7 @@ from matchmaker.services.catalogue import (
     TEXT_MAX,
     TITLE_MAX,
     update_search_text,
+    waiting_for_verification,
 )
 
 KINDS = ("offerings", "needs")
@@ -591,6 +592,9 @@ def check_rows(kind: str, rows: list[tuple[int, dict]], report: ImportReport) ->
             check.refuse(_("This row has more cells than the header has columns."))
         organisation = check.organisation(row)
         values = (_check_offering if kind == "offerings" else _check_need)(check, row)
+        opens = kind == "needs" and values["status"] == NeedStatus.OPEN
+        if opens and organisation is not None and not organisation.is_verified:
+            check.refuse(waiting_for_verification(organisation))
         item_themes = check.theme_list(row)
         codes = check.cpv_list(row)
         if organisation is not None and values["title"]:

@@ -124,3 +124,45 @@ def test_the_administrators_queue_and_decision_page(client, auth, admin, newcome
     assert db.session.scalar(
         sa.select(Organisation.verification).where(Organisation.id == organisation.id)
     ) == "verified"
+
+
+def test_an_unverified_organisation_keeps_its_needs_in_draft(client, auth, admin, newcomer, make_need):
+    from matchmaker.models import Need
+    from matchmaker.services import catalogue as catalogue_service
+    from tests.factories import Party
+
+    user, organisation = newcomer
+    need = make_need(Party(user, organisation), status="draft")
+    with pytest.raises(ServiceError, match="once the platform's administrators have verified it"):
+        catalogue_service.open_need(user, need)
+    auth.login(user)
+    client.post(f"/catalogue/needs/{need.id}/open")
+    db.session.expire_all()
+    assert db.session.get(Need, need.id).status == "draft"
+
+    admin_service.set_verification(admin, organisation, "verified")
+    catalogue_service.open_need(user, db.session.get(Need, need.id))
+    assert db.session.get(Need, need.id).status == "open"
+
+
+def test_an_import_does_not_open_needs_of_an_unverified_organisation(client, auth, newcomer):
+    import io
+
+    from matchmaker.models import Need
+
+    _user, organisation = newcomer
+    auth.login_as("organizer")
+    csv_text = (
+        "organisation,title,summary,challenge,status\n"
+        f"{organisation.name},Open zonder verificatie,S,C,open\n"
+        f"{organisation.name},Ontwerp mag wel,S,C,draft\n"  # a draft would be accepted
+    )
+    upload = client.post(
+        "/catalogue/exchange/import",
+        data={"kind": "needs", "file": (io.BytesIO(csv_text.encode()), "needs.csv")},
+        content_type="multipart/form-data",
+    )
+    report = client.get(upload.headers["Location"]).text.replace("&#39;", "'")
+    assert "Agentschap Verzonnen can open needs once the platform's administrators have verified" in report
+    assert "Nothing was imported." in report  # an import is whole or nothing
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Need)) == 0
