@@ -15,6 +15,7 @@ Decisions:
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -32,6 +33,7 @@ from matchmaker.models import (
     ProcurementYear,
     User,
     Verification,
+    utcnow,
 )
 from matchmaker.models.tracker import FIRST_YEAR, LAST_YEAR
 from matchmaker.services import Conflict, Invalid, ServiceError, commit
@@ -186,13 +188,20 @@ def check_year(year: int | None) -> str | None:
     return None
 
 
+def _touch(row: ProcurementYear, user: User) -> None:
+    """A change to a year or one of its projects: the year says who changed its figures last, and when (the
+    public dashboards show it)."""
+    row.updated_by_id = user.id
+    row.updated_at = utcnow()
+
+
 def update_budget(user: User, row: ProcurementYear, budget_cents: int) -> ProcurementYear:
     """Change the procurement budget of a year. Commits."""
     require_editor(user, row.organisation)
     if budget_cents < 0:
         raise Invalid({"budget": _("The amount cannot be negative.")})
     row.budget_cents = budget_cents
-    row.updated_by_id = user.id
+    _touch(row, user)
     commit()
     return row
 
@@ -274,7 +283,7 @@ def add_project(user: User, row: ProcurementYear, data: ProjectInput) -> Innovat
         note=data.note.strip(),
     )
     db.session.add(project)
-    row.updated_by_id = user.id
+    _touch(row, user)
     commit()
     return project
 
@@ -288,13 +297,14 @@ def update_project(user: User, project: InnovationProject, data: ProjectInput) -
     project.amount_cents = data.amount_cents
     project.need_id = data.need_id
     project.note = data.note.strip()
-    row.updated_by_id = user.id
+    _touch(row, user)
     commit()
     return project
 
 
 def delete_project(user: User, project: InnovationProject) -> None:
     require_editor(user, project.procurement_year.organisation)
+    _touch(project.procurement_year, user)
     db.session.delete(project)
     commit()
 
@@ -351,6 +361,7 @@ class Dashboard:
     breakdown: list[GroupRow] = field(default_factory=list)
     organisation: Organisation | None = None
     domain: str | None = None
+    last_change: tuple[datetime, str] | None = None  # when the figures last changed, and whose they are
 
     @property
     def total(self) -> YearRow:
@@ -438,7 +449,12 @@ def organisation_dashboard(organisation: Organisation) -> Dashboard:
 
     rows = _year_rows([Organisation.id == organisation.id])
     rows = _add_meeting_counts(rows, procurements_begun_by_year(organisation_ids=[organisation.id]))
-    return Dashboard(scope="organisation", rows=rows, organisation=organisation)
+    return Dashboard(
+        scope="organisation",
+        rows=rows,
+        organisation=organisation,
+        last_change=_last_change([Organisation.id == organisation.id]),
+    )
 
 
 def domain_dashboard(domain: str) -> Dashboard:
@@ -465,7 +481,13 @@ def domain_dashboard(domain: str) -> Dashboard:
         )
     ]
     breakdown.sort(key=lambda g: g.label.lower())
-    return Dashboard(scope="domain", rows=rows, breakdown=breakdown, domain=domain)
+    return Dashboard(
+        scope="domain",
+        rows=rows,
+        breakdown=breakdown,
+        domain=domain,
+        last_change=_last_change([Organisation.policy_domain == domain]),
+    )
 
 
 def overall_dashboard(label_of=lambda code: code) -> Dashboard:
@@ -489,7 +511,19 @@ def overall_dashboard(label_of=lambda code: code) -> Dashboard:
         for domain, budget, spent, latest in _group_rows(Organisation.policy_domain, [])
     ]
     breakdown.sort(key=lambda g: g.label.lower())
-    return Dashboard(scope="overall", rows=rows, breakdown=breakdown)
+    return Dashboard(scope="overall", rows=rows, breakdown=breakdown, last_change=_last_change([]))
+
+
+def _last_change(where: list) -> tuple[datetime, str] | None:
+    """The latest change to the counted figures within `where`, and the organisation that made it."""
+    found = db.session.execute(
+        sa.select(ProcurementYear.updated_at, Organisation.name)
+        .join(Organisation, Organisation.id == ProcurementYear.organisation_id)
+        .where(_COUNTED, *where)
+        .order_by(ProcurementYear.updated_at.desc(), ProcurementYear.id.desc())
+        .limit(1)
+    ).first()
+    return (found[0], found[1]) if found else None
 
 
 @dataclass

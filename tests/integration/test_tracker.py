@@ -406,3 +406,27 @@ def test_absurd_figures_keep_every_public_page_small(client, agency, spend):
     chart = client.get(f"/tracker/organisations/{agency.id}").text
     assert "chart-bar-off-scale" in chart  # the 2025 bar reaches the top of the axis, marked as beyond it
     assert "goes beyond the scale" in chart
+
+
+def test_the_dashboards_say_when_the_figures_last_changed_and_whose_they_are(
+    client, auth, agency, admin, make_organisation
+):
+    from datetime import datetime
+
+    other = make_organisation(kind="government", name="Departement Test", policy_domain="omg")
+    old = add_year(agency, 2024, 10 * M, 300 * K)
+    newer = add_year(other, 2024, 5 * M, 100 * K)
+    old.updated_at, newer.updated_at = datetime(2025, 3, 1, 9), datetime(2025, 6, 2, 9)
+    db.session.commit()
+    assert "Figures last changed on Jun 2, 2025, by Departement Test." in client.get("/tracker/").text
+    domain = client.get("/tracker/domains/mow").text
+    assert "Figures last changed on Mar 1, 2025, by Agentschap Test." in domain
+
+    # Deleting a project is a change of the year's figures too.
+    auth.login(admin)
+    project = old.projects[0]
+    assert client.post(
+        f"/tracker/organisations/{agency.id}/years/2024/projects/{project.id}/delete"
+    ).status_code == 302
+    page = client.get("/tracker/").text
+    assert "by Agentschap Test." in page and "Jun 2, 2025" not in page
