@@ -343,10 +343,9 @@ def ensure_organisation(spec: DemoOrganisation) -> tuple[Organisation, bool]:
         website=spec.website,
         description=spec.description,
         policy_domain=spec.policy_domain if spec.kind == GOV else None,
-        verification=Verification.VERIFIED if spec.verified else Verification.UNVERIFIED,
-        verified_at=utcnow() if spec.verified else None,
-        verification_reason="Demo data." if spec.verified else "",
     )
+    if spec.verified:
+        organisation.record_verification(Verification.VERIFIED, None, "Demo data.")
     db.session.add(organisation)
     db.session.flush()
     return organisation, True

@@ -64,10 +64,8 @@ def _ensure_organisation(spec: dict) -> tuple[Organisation, bool]:
         website=spec.get("website"),
         description=spec.get("description", ""),
         policy_domain=spec.get("policy_domain") if spec["kind"] == OrganisationKind.GOVERNMENT else None,
-        verification=Verification.VERIFIED,
-        verified_at=utcnow(),
-        verification_reason="Demo data.",
     )
+    organisation.record_verification(Verification.VERIFIED, None, "Demo data.")
     db.session.add(organisation)
     db.session.flush()
     return organisation, True

@@ -126,6 +126,13 @@ class Organisation(db.Model):
     def is_verified(self) -> bool:
         return self.verification == Verification.VERIFIED
 
+    def record_verification(self, state: str, by_id: int | None, reason: str = "") -> None:
+        """The administrators' decision: the state, who took it (None: the platform itself), when and why."""
+        self.verification = state
+        self.verified_at = utcnow()
+        self.verified_by_id = by_id
+        self.verification_reason = reason
+
     @property
     def enterprise_number_display(self) -> str:
         return format_enterprise_number(self.enterprise_number or "")

@@ -166,10 +166,7 @@ def set_verification(actor: User, organisation: Organisation, state: str, reason
         raise ServiceError(_("Keep the reason under 2,000 characters."))
     if state == Verification.SUSPENDED and not reason:
         raise ServiceError(_("Say why the organisation is suspended."))
-    organisation.verification = state
-    organisation.verified_at = utcnow()
-    organisation.verified_by_id = actor.id
-    organisation.verification_reason = reason
+    organisation.record_verification(state, actor.id, reason)
     commit()
     log.info("organisation %s set to %s by user %s", organisation.id, state, actor.id)
 

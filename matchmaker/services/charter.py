@@ -92,6 +92,10 @@ def withdraw_signature(user: User, organisation: Organisation) -> CharterSignatu
     return signature
 
 
+# Signatures the public sees: not withdrawn, of an organisation the administrators verified.
+_PUBLIC = sa.and_(CharterSignature.withdrawn_at.is_(None), Organisation.verification == Verification.VERIFIED)
+
+
 def public_signatories() -> list[CharterSignature]:
     """Active signatures of verified organisations, oldest first, with their organisations (others wait for
     their organisation's verification)."""
@@ -99,9 +103,7 @@ def public_signatories() -> list[CharterSignature]:
         db.session.scalars(
             sa.select(CharterSignature)
             .join(Organisation, Organisation.id == CharterSignature.organisation_id)
-            .where(
-                CharterSignature.withdrawn_at.is_(None), Organisation.verification == Verification.VERIFIED
-            )
+            .where(_PUBLIC)
             .order_by(CharterSignature.signed_at, CharterSignature.id)
             .options(sa.orm.contains_eager(CharterSignature.organisation))
         )
@@ -114,9 +116,7 @@ def signatory_count() -> int:
             sa.select(sa.func.count())
             .select_from(CharterSignature)
             .join(Organisation, Organisation.id == CharterSignature.organisation_id)
-            .where(
-                CharterSignature.withdrawn_at.is_(None), Organisation.verification == Verification.VERIFIED
-            )
+            .where(_PUBLIC)
         )
         or 0
     )

@@ -138,7 +138,7 @@ _COUNTED = sa.and_(
 
 def is_tracked(organisation: Organisation) -> bool:
     """Only verified government organisations have 3%-norm figures (kept and shown)."""
-    return organisation.kind == OrganisationKind.GOVERNMENT and organisation.is_verified
+    return organisation.is_government and organisation.is_verified
 
 
 def can_edit(user, organisation: Organisation) -> bool:

@@ -121,3 +121,10 @@ def test_seed_demo_command_prints_progress(runner, foundation_only):
     assert result.exit_code == 0, result.output
     assert "[1/" in result.output
     assert "buyer@example.org" in result.output
+
+
+def test_the_demo_has_verified_organisations_and_one_waiting_for_verification(seeded):
+    states = dict(db.session.execute(sa.select(Organisation.name, Organisation.verification)).all())
+    waiting = [name for name, state in states.items() if state == "unverified"]
+    assert waiting == ["Gemeentelijk Havenbedrijf Voorbeeldstad"]
+    assert all(state == "verified" for name, state in states.items() if name not in waiting)
