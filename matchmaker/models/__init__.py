@@ -38,6 +38,7 @@ from matchmaker.models.events import (
     registration_offering,
     registration_slot,
 )
+from matchmaker.models.joining import JoinRequest, JoinRequestStatus, MailDomain
 from matchmaker.models.mail import MailStatus, OutboxMail
 from matchmaker.models.matching import Match, MatchIndexState, MatchItem, MatchModel, MatchPair
 from matchmaker.models.newsletter import (
@@ -101,6 +102,9 @@ __all__ = [
     "JobFile",
     "JobStatus",
     "JobStep",
+    "JoinRequest",
+    "JoinRequestStatus",
+    "MailDomain",
     "MailStatus",
     "Match",
     "MatchIndexState",
