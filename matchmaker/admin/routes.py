@@ -10,10 +10,12 @@ from matchmaker.admin.forms import ActionForm, OrganisationSearchForm, UserSearc
 from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db
 from matchmaker.forms import flash_refused, form_refused
-from matchmaker.models import Organisation, Role, User
+from matchmaker.models import Organisation, ProcurementYear, Role, User
 from matchmaker.models.user import GRANTED_ROLES
 from matchmaker.services import ServiceError
 from matchmaker.services import admin as service
+from matchmaker.services import history as history_service
+from matchmaker.services import tracker as tracker_service
 
 
 @bp.before_request
@@ -162,3 +164,61 @@ def verification(organisation_id: int):
         ),
         status,
     )
+
+
+# --- the history of an organisation's public record, and reviews of the 3%-norm figures ---------------------
+
+
+@bp.get("/organisations/<int:organisation_id>/history")
+def history(organisation_id: int):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    page = history_service.history_of(organisation, _page(), current_app.config["PAGE_SIZE"])
+    return render_template(
+        "admin/history.html",
+        organisation=organisation,
+        page=page,
+        can_undo=history_service.can_undo,
+        action_form=ActionForm(),
+    )
+
+
+@bp.post("/organisations/<int:organisation_id>/history/<int:record_id>/undo")
+def undo_change(organisation_id: int, record_id: int):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    entry = history_service.get_record(organisation, record_id)
+    if entry is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        history_service.undo(acting_user(), entry)
+    except ServiceError as refusal:
+        flash_refused(refusal)
+    else:
+        flash(_("The change is undone. The undo is in the history too."), "success")
+    return redirect(url_for(".history", organisation_id=organisation.id))
+
+
+@bp.get("/reviews")
+def reviews():
+    return render_template(
+        "admin/reviews.html", years=tracker_service.years_to_review(), action_form=ActionForm()
+    )
+
+
+@bp.post("/reviews/<int:year_id>/accept")
+def accept_review(year_id: int):
+    row = db.get_or_404(ProcurementYear, year_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        tracker_service.accept_review(acting_user(), row)
+    except ServiceError as refusal:
+        flash_refused(refusal)
+    else:
+        flash(
+            _("The figures of %(organisation)s for %(year)s count in the public figures.",
+              organisation=row.organisation.name, year=row.year),
+            "success",
+        )
+    return redirect(url_for(".reviews"))

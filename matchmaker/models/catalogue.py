@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.extensions import db
 from matchmaker.models.base import enum_check, utcnow
-from matchmaker.models.organisation import Organisation
+from matchmaker.models.organisation import Organisation, not_suspended
 from matchmaker.models.user import User
 
 
@@ -178,7 +178,12 @@ class Offering(db.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.status == OfferingStatus.PUBLISHED
+        return self.status == OfferingStatus.PUBLISHED and not owner_suspended(self)
+
+    @classmethod
+    def public_condition(cls):
+        """`is_public` in SQL."""
+        return sa.and_(cls.status == OfferingStatus.PUBLISHED.value, not_suspended(cls.organisation_id))
 
 
 class Need(db.Model):
@@ -246,8 +251,23 @@ class Need(db.Model):
 
     @property
     def is_public(self) -> bool:
-        """Open or closed needs are shown (closed ones marked as such); drafts and archived ones are not."""
-        return self.status in (NeedStatus.OPEN, NeedStatus.CLOSED)
+        """Open or closed needs are shown (closed ones marked as such); drafts and archived ones are not,
+        nor the needs of a suspended organisation."""
+        return self.status in (NeedStatus.OPEN, NeedStatus.CLOSED) and not owner_suspended(self)
+
+    @classmethod
+    def public_condition(cls):
+        """`is_public` in SQL."""
+        shown = cls.status.in_((NeedStatus.OPEN.value, NeedStatus.CLOSED.value))
+        return sa.and_(shown, not_suspended(cls.organisation_id))
+
+
+def owner_suspended(item: Offering | Need) -> bool:
+    """Is the organisation of the item suspended? (Also for an item whose relationship is not loaded yet.)"""
+    organisation = item.organisation
+    if organisation is None and item.organisation_id is not None:
+        organisation = db.session.get(Organisation, item.organisation_id)
+    return organisation is not None and organisation.is_suspended
 
 
 def parse_links(text: str) -> list[tuple[str, str]]:

@@ -126,6 +126,12 @@ class Organisation(db.Model):
     def is_verified(self) -> bool:
         return self.verification == Verification.VERIFIED
 
+    @property
+    def is_suspended(self) -> bool:
+        """A suspended organisation's items, registrations and signatures are hidden from public view (not
+        changed: they come back as they were when the suspension is lifted)."""
+        return self.verification == Verification.SUSPENDED
+
     def record_verification(self, state: str, by_id: int | None, reason: str = "") -> None:
         """The administrators' decision: the state, who took it (None: the platform itself), when and why."""
         self.verification = state
@@ -136,6 +142,17 @@ class Organisation(db.Model):
     @property
     def enterprise_number_display(self) -> str:
         return format_enterprise_number(self.enterprise_number or "")
+
+
+def not_suspended(organisation_id):
+    """SQL: the organisation of `organisation_id` (a column) is not suspended. A NULL organisation passes."""
+    suspended = (
+        sa.select(Organisation.id)
+        .where(Organisation.verification == Verification.SUSPENDED.value)
+        .correlate(None)
+        .scalar_subquery()
+    )
+    return sa.or_(organisation_id.is_(None), organisation_id.not_in(suspended))
 
 
 class Membership(db.Model):

@@ -40,6 +40,14 @@ class ProcurementYear(db.Model):
     )
     year: Mapped[int]
     budget_cents: Mapped[int] = mapped_column(sa.BigInteger)  # total procurement budget, euro cents
+    # Innovation spend above the budget is refused unless the organisation explains it; the year then waits
+    # for a platform administrator's review and stays out of the public figures until it is accepted.
+    explanation: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    needs_review: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    reviewed_at: Mapped[Optional[datetime]]
+    reviewed_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     updated_by_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
@@ -47,7 +55,7 @@ class ProcurementYear(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
-    updated_by: Mapped[Optional[User]] = relationship()
+    updated_by: Mapped[Optional[User]] = relationship(foreign_keys=[updated_by_id])
     projects: Mapped[list["InnovationProject"]] = relationship(
         back_populates="procurement_year",
         cascade="all, delete-orphan",

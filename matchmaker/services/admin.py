@@ -12,10 +12,17 @@ from flask_sqlalchemy.pagination import Pagination
 
 from matchmaker.extensions import db
 from matchmaker.models import (
+    ChangeAction,
+    ChangeSubject,
     Invitation,
     Membership,
+    Need,
+    NeedStatus,
+    Offering,
+    OfferingStatus,
     Organisation,
     OrganisationKind,
+    ProcurementYear,
     Role,
     User,
     UserRole,
@@ -26,6 +33,7 @@ from matchmaker.models.organisation import normalize_enterprise_number
 from matchmaker.models.user import GRANTED_ROLES
 from matchmaker.services import NotAllowed, ServiceError, commit
 from matchmaker.services.accounts import grant_role, revoke_role
+from matchmaker.services.matching.jobs import item_changed
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +60,7 @@ class Dashboard:
     organisations_by_kind: dict[str, int] = field(default_factory=dict)
     organisations_without_members: int = 0
     organisations_waiting: int = 0  # for verification
+    years_to_review: int = 0  # 3%-norm years whose spend exceeds the budget, explained
     pending_invitations: int = 0
 
 
@@ -89,6 +98,12 @@ def dashboard() -> Dashboard:
             sa.select(count)
             .select_from(Organisation)
             .where(Organisation.verification == Verification.UNVERIFIED)
+        )
+        or 0
+    )
+    board.years_to_review = (
+        db.session.scalar(
+            sa.select(count).select_from(ProcurementYear).where(ProcurementYear.needs_review.is_(True))
         )
         or 0
     )
@@ -166,9 +181,37 @@ def set_verification(actor: User, organisation: Organisation, state: str, reason
         raise ServiceError(_("Keep the reason under 2,000 characters."))
     if state == Verification.SUSPENDED and not reason:
         raise ServiceError(_("Say why the organisation is suspended."))
-    organisation.record_verification(state, actor.id, reason)
+    apply_verification(actor, organisation, state, reason)
     commit()
     log.info("organisation %s set to %s by user %s", organisation.id, state, actor.id)
+
+
+def apply_verification(
+    actor: User, organisation: Organisation, state: str, reason: str, undo_of=None
+) -> None:
+    """Record the decision and its history (not committed). A suspension, and its lifting, take the
+    organisation's open needs and published offerings out of the matching index and back."""
+    from matchmaker.services import history
+
+    before = history.verification_state(organisation)
+    was_suspended = organisation.is_suspended
+    organisation.record_verification(state, actor.id, reason)
+    history.record(
+        organisation.id,
+        ChangeSubject.VERIFICATION,
+        ChangeAction.CHANGED,
+        actor=actor,
+        old=before,
+        new=history.verification_state(organisation),
+        label=organisation.name,
+        undo_of=undo_of,
+    )
+    if was_suspended != organisation.is_suspended:
+        for model, live in ((Need, NeedStatus.OPEN), (Offering, OfferingStatus.PUBLISHED)):
+            for item in db.session.scalars(
+                sa.select(model).where(model.organisation_id == organisation.id, model.status == live)
+            ):
+                item_changed(item)
 
 
 def member_counts(organisation_ids: list[int]) -> dict[int, int]:

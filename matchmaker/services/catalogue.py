@@ -516,8 +516,11 @@ class OrganisationItems:
 def published_items_of(organisation: Organisation, viewer=None) -> OrganisationItems:
     """What an organisation's public page shows: published offerings, open (then closed) needs.
 
-    Needs for registered users only are left out unless the viewer is logged in.
+    Needs for registered users only are left out unless the viewer is logged in; a suspended organisation
+    shows nothing.
     """
+    if organisation.is_suspended:
+        return OrganisationItems(offerings=[], needs=[])
     offerings = db.session.scalars(
         sa.select(Offering)
         .where(Offering.organisation_id == organisation.id, Offering.status == OfferingStatus.PUBLISHED)

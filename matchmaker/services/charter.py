@@ -9,10 +9,19 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from matchmaker.extensions import db
-from matchmaker.models import CharterSignature, Organisation, User, Verification, utcnow
-from matchmaker.services import ServiceError, commit
+from matchmaker.models import (
+    ChangeAction,
+    ChangeSubject,
+    CharterSignature,
+    Organisation,
+    User,
+    Verification,
+    utcnow,
+)
+from matchmaker.services import Conflict, ServiceError, commit, discard, history
 from matchmaker.services import content as content_service
 
 NAME_MAX = 200
@@ -77,7 +86,14 @@ def sign_charter(user: User, organisation: Organisation, data: SignatureInput) -
     )
     db.session.add(signature)
     # Someone else of the organisation may have signed at the same moment.
-    commit(_("%(organisation)s has already signed the charter.", organisation=organisation.name))
+    already = _("%(organisation)s has already signed the charter.", organisation=organisation.name)
+    try:
+        db.session.flush()  # the record names the signature
+    except IntegrityError:
+        discard()
+        raise Conflict(already) from None
+    _record(user, signature, ChangeAction.CREATED, None)
+    commit(already)
     return signature
 
 
@@ -86,10 +102,25 @@ def withdraw_signature(user: User, organisation: Organisation) -> CharterSignatu
     signature = active_signature(organisation)
     if signature is None:
         raise ServiceError(_("%(organisation)s has not signed the charter.", organisation=organisation.name))
+    before = history.signature_state(signature)
     signature.withdrawn_at = utcnow()
     signature.withdrawn_by_id = user.id
+    _record(user, signature, ChangeAction.CHANGED, before)  # a withdrawal is kept and recorded
     commit()
     return signature
+
+
+def _record(user: User, signature: CharterSignature, action: ChangeAction, before: dict | None) -> None:
+    history.record(
+        signature.organisation_id,
+        ChangeSubject.SIGNATURE,
+        action,
+        actor=user,
+        subject_id=signature.id,
+        old=before,
+        new=history.signature_state(signature),
+        label=signature.signatory_name,
+    )
 
 
 # Signatures the public sees: not withdrawn, of an organisation the administrators verified.

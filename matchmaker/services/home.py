@@ -8,7 +8,8 @@ from flask import current_app
 
 from matchmaker.extensions import db
 from matchmaker.models import Need, Offering
-from matchmaker.models.catalogue import NeedStatus, OfferingStatus
+from matchmaker.models.catalogue import NeedStatus
+from matchmaker.models.organisation import not_suspended
 from matchmaker.services import events as events_service
 
 
@@ -44,9 +45,11 @@ def _counts(logged_in: bool) -> tuple[int, int]:
     if seconds > 0 and kept is not None and now < kept[0]:
         return kept[1]
     offerings = db.session.scalar(
-        sa.select(sa.func.count(Offering.id)).where(Offering.status == OfferingStatus.PUBLISHED)
+        sa.select(sa.func.count(Offering.id)).where(Offering.public_condition())
     )
-    need_query = sa.select(sa.func.count(Need.id)).where(Need.status == NeedStatus.OPEN)
+    need_query = sa.select(sa.func.count(Need.id)).where(
+        Need.status == NeedStatus.OPEN, not_suspended(Need.organisation_id)
+    )
     if not logged_in:
         need_query = need_query.where(Need.registered_only.is_(False))
     counts = (offerings or 0, db.session.scalar(need_query) or 0)

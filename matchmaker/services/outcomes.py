@@ -29,6 +29,8 @@ from sqlalchemy.orm import aliased
 from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import (
+    ChangeAction,
+    ChangeSubject,
     Event,
     EventDay,
     FollowUp,
@@ -42,7 +44,7 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.models.outcomes import PROCUREMENT_FOLLOW_UPS
-from matchmaker.services import Invalid, ServiceError, discard
+from matchmaker.services import Invalid, ServiceError, discard, history
 from matchmaker.services.accounts import personal_data_exporter
 from matchmaker.services.event_rules import local_now
 from matchmaker.services.notifications import notify, register_kind
@@ -202,9 +204,12 @@ def save_outcome(user: User, event: Event, meeting: Meeting, data: OutcomeInput)
         raise ServiceError(_("You can rate your meetings once the event is over."))
     _check(data)
     outcome = answer_of(registration, meeting, round_)
+    before = None
     if outcome is None:
         outcome = MeetingOutcome(meeting_id=meeting.id, registration_id=registration.id, round=round_)
         db.session.add(outcome)
+    else:
+        before = history.outcome_state(outcome)
     outcome.held = bool(data.held)
     outcome.usefulness = data.usefulness if data.held else None
     # A meeting that did not take place has no follow-up.
@@ -213,6 +218,18 @@ def save_outcome(user: User, event: Event, meeting: Meeting, data: OutcomeInput)
     buyer = buyer_side(meeting)
     outcome.needs = list(buyer.needs) if buyer is not None else []
     try:
+        if registration.organisation_id is not None:  # the history of the organisation's public record
+            db.session.flush()
+            history.record(
+                registration.organisation_id,
+                ChangeSubject.OUTCOME,
+                ChangeAction.CREATED if before is None else ChangeAction.CHANGED,
+                actor=user,
+                subject_id=outcome.id,
+                old=before,
+                new=history.outcome_state(outcome),
+                label=f"{event.title} ({round_})",
+            )
         db.session.commit()
     except IntegrityError:  # the same answer sent twice at once: keep the one that came first
         discard()
@@ -285,10 +302,14 @@ class BegunProcurement:
     year: int
     buyer_organisation_id: int | None
     follow_up: str  # the furthest follow-up reported: contract awarded, else procurement launched
+    # Stated by the buyer's side: only then is it a public claim about the buyer (the tracker, the public
+    # summaries); a claim of the supplier's side alone is shown to organizers as reported by one side.
+    confirmed: bool = True
 
 
 def begun_procurements(where: Iterable = ()) -> list[BegunProcurement]:
-    """Meetings whose participants' latest answers say a procurement of innovation began, once each."""
+    """Meetings whose participants' latest answers say a procurement of innovation began, once each; the
+    furthest follow-up is the buyer's when the buyer's side states one (`confirmed`), else the other's."""
     first = aliased(Registration)
     second = aliased(Registration)
     rows = db.session.execute(
@@ -303,6 +324,8 @@ def begun_procurements(where: Iterable = ()) -> list[BegunProcurement]:
             first.organisation_id,
             second.role,
             second.organisation_id,
+            first.id,
+            second.id,
         )
         .join(Meeting, Meeting.id == MeetingOutcome.meeting_id)
         .join(Slot, Slot.id == Meeting.slot_id)
@@ -312,36 +335,48 @@ def begun_procurements(where: Iterable = ()) -> list[BegunProcurement]:
     ).all()
     latest: dict[tuple[int, int], tuple[int, str]] = {}
     meetings: dict[int, tuple] = {}
-    for meeting_id, registration_id, round_, follow_up, event_id, starts_at, r1, o1, r2, o2 in rows:
+    buyers: set[tuple[int, int]] = set()  # (meeting, registration) of the buyer's side
+    for meeting_id, registration_id, round_, follow_up, event_id, starts_at, r1, o1, r2, o2, id1, id2 in rows:
         key = (meeting_id, registration_id)
         if key not in latest or latest[key][0] < round_:
             latest[key] = (round_, follow_up)
         buyer_org = o1 if r1 == ParticipantRole.BUYER else o2 if r2 == ParticipantRole.BUYER else None
         meetings[meeting_id] = (event_id, starts_at.year, buyer_org)
+        if (registration_id == id1 and r1 == ParticipantRole.BUYER) or (
+            registration_id == id2 and r2 == ParticipantRole.BUYER
+        ):
+            buyers.add(key)
     follow_ups: dict[int, set[str]] = {}
-    for (meeting_id, _registration_id), (_round, follow_up) in latest.items():
-        follow_ups.setdefault(meeting_id, set()).add(follow_up)
+    stated: dict[int, set[str]] = {}  # by the buyer's side
+    for key, (_round, follow_up) in latest.items():
+        follow_ups.setdefault(key[0], set()).add(follow_up)
+        if key in buyers:
+            stated.setdefault(key[0], set()).add(follow_up)
     begun = []
     for meeting_id, answers in follow_ups.items():
         if not answers.intersection(PROCUREMENT_FOLLOW_UPS):
             continue
+        confirmed = bool(stated.get(meeting_id, set()).intersection(PROCUREMENT_FOLLOW_UPS))
+        if confirmed:
+            answers = stated[meeting_id]
         event_id, year, buyer_org = meetings[meeting_id]
         furthest = (
             FollowUp.CONTRACT_AWARDED
             if FollowUp.CONTRACT_AWARDED in answers
             else FollowUp.PROCUREMENT_LAUNCHED
         )
-        begun.append(BegunProcurement(meeting_id, event_id, year, buyer_org, furthest))
+        begun.append(BegunProcurement(meeting_id, event_id, year, buyer_org, furthest, confirmed))
     begun.sort(key=lambda b: (b.year, b.meeting_id))
     return begun
 
 
 def _begun_subquery(where: Iterable = ()):
     """One row per meeting that began a procurement of innovation: (meeting_id, event_id, year, buyer
-    organisation), computed in SQL. A meeting counts when the latest answer (highest round) of at least one
-    of its participants says procurement launched or contract awarded, as `begun_procurements` does."""
+    organisation), computed in SQL. A meeting counts when the latest answer (highest round) of its buyer's
+    side says procurement launched or contract awarded: the confirmed ones of `begun_procurements`."""
     first = aliased(Registration)
     second = aliased(Registration)
+    answering = aliased(Registration)
     latest_round = (
         sa.select(
             MeetingOutcome.meeting_id,
@@ -361,7 +396,11 @@ def _begun_subquery(where: Iterable = ()):
                 latest_round.c.round == MeetingOutcome.round,
             ),
         )
-        .where(MeetingOutcome.follow_up.in_([f.value for f in PROCUREMENT_FOLLOW_UPS]))
+        .join(answering, answering.id == MeetingOutcome.registration_id)
+        .where(
+            MeetingOutcome.follow_up.in_([f.value for f in PROCUREMENT_FOLLOW_UPS]),
+            answering.role == ParticipantRole.BUYER.value,
+        )
     )
     buyer_organisation = sa.case(
         (first.role == ParticipantRole.BUYER.value, first.organisation_id),
@@ -416,7 +455,7 @@ def begun_for_organisation(organisation_id: int) -> list[BegunDetail]:
     """The organisation's procurements begun at a meet & greet, with the event and the needs behind them."""
     details = []
     for begun in begun_procurements():
-        if begun.buyer_organisation_id != organisation_id:
+        if begun.buyer_organisation_id != organisation_id or not begun.confirmed:
             continue
         meeting = db.session.get(Meeting, begun.meeting_id)
         needs = {}
@@ -442,8 +481,9 @@ class EventSummary:
     not_held: int = 0
     average_usefulness: float | None = None
     follow_ups: dict[str, int] = field(default_factory=dict)  # latest answer per participant and meeting
-    procurements_begun: int = 0
+    procurements_begun: int = 0  # stated by the buyer's side
     contracts_awarded: int = 0
+    reported_by_one_side: int = 0  # reported by the supplier's side only, not (yet) by the buyer's
     surveys_sent: dict[int, int] = field(default_factory=dict)
     rounds: dict[int, int] = field(default_factory=dict)  # answers per round
     average_by_round: dict[int, float] = field(default_factory=dict)
@@ -499,8 +539,10 @@ def event_summary(event: Event) -> EventSummary:
     for outcome in latest.values():
         summary.follow_ups[outcome.follow_up] += 1
     begun = begun_procurements([Meeting.event_id == event.id])
-    summary.procurements_begun = len(begun)
-    summary.contracts_awarded = sum(1 for b in begun if b.follow_up == FollowUp.CONTRACT_AWARDED)
+    confirmed = [b for b in begun if b.confirmed]
+    summary.procurements_begun = len(confirmed)
+    summary.contracts_awarded = sum(1 for b in confirmed if b.follow_up == FollowUp.CONTRACT_AWARDED)
+    summary.reported_by_one_side = len(begun) - len(confirmed)
     for round_, count in db.session.execute(
         sa.select(OutcomeSurvey.round, sa.func.count(OutcomeSurvey.id))
         .join(Registration, Registration.id == OutcomeSurvey.registration_id)

@@ -33,6 +33,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.events import with_items
+from matchmaker.models.organisation import not_suspended
 from matchmaker.services import ServiceError, commit, matching
 from matchmaker.services.accounts import account_deletion_hook, get_user_by_email, personal_data_exporter
 from matchmaker.services.event_rules import can_manage, event_path, registration_is_open, require_manager
@@ -358,11 +359,14 @@ def who_is_here(
         # query; what they bring is loaded for the page shown only (a 500-participant event loaded every
         # participant's offerings and needs on each request).
         return _directory_of_names(event, role if role in tuple(ParticipantRole) else "")
+    approved = [Registration.event_id == event.id, Registration.status == RegistrationStatus.APPROVED]
+    if mine is not None:  # participants do not see a suspended organisation's people; the organizers do
+        approved.append(not_suspended(Registration.organisation_id))
     everyone = [
         r
         for r in db.session.scalars(
             sa.select(Registration)
-            .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.APPROVED)
+            .where(*approved)
             .options(*with_items())
         ).unique()
         if not (mine and r.id == mine.id)

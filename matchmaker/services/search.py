@@ -188,7 +188,7 @@ def _visible(model, kind: str, viewer):
     """The condition for the items a viewer may see."""
     if sees_everything(viewer):
         return sa.true()
-    public = model.status.in_([s.value for s in PUBLIC_STATUSES[kind]])
+    public = model.public_condition()  # the statuses of PUBLIC_STATUSES, of organisations not suspended
     if kind == "need" and not viewer is not None:
         public = sa.and_(public, model.registered_only.is_(False))
     organisation = viewer.organisation if viewer is not None else None

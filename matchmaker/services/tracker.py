@@ -19,11 +19,14 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from flask_babel import format_currency
 from flask_babel import gettext as _
 
 from matchmaker.csvfiles import csv_text
 from matchmaker.extensions import db
 from matchmaker.models import (
+    ChangeAction,
+    ChangeSubject,
     InnovationProject,
     Need,
     Organisation,
@@ -31,12 +34,13 @@ from matchmaker.models import (
     PolicyDomain,
     ProcurementRoute,
     ProcurementYear,
+    Role,
     User,
     Verification,
     utcnow,
 )
 from matchmaker.models.tracker import FIRST_YEAR, LAST_YEAR
-from matchmaker.services import Conflict, Invalid, ServiceError, commit
+from matchmaker.services import Conflict, Invalid, NotAllowed, ServiceError, commit, history
 
 TARGET = Decimal("0.03")  # the 3%-norm
 # 100 billion euro: above any Flemish organisation's yearly procurement budget (the whole Flemish budget is
@@ -136,6 +140,10 @@ _COUNTED = sa.and_(
 )
 
 
+# The years whose figures are public: of counted organisations, and not waiting for an administrator's review.
+_COUNTED_YEAR = sa.and_(_COUNTED, ProcurementYear.needs_review.is_(False))
+
+
 def is_tracked(organisation: Organisation) -> bool:
     """Only verified government organisations have 3%-norm figures (kept and shown)."""
     return organisation.is_government and organisation.is_verified
@@ -195,13 +203,68 @@ def _touch(row: ProcurementYear, user: User) -> None:
     row.updated_at = utcnow()
 
 
-def update_budget(user: User, row: ProcurementYear, budget_cents: int) -> ProcurementYear:
+EXPLANATION_MAX = 2000
+
+
+def _settle_spend(row: ProcurementYear, spend_cents: int, explanation: str) -> None:
+    """Innovation spend above the year's budget is refused unless explained; explained, the year waits for a
+    platform administrator's review and leaves the public figures until then (Invalid names the field
+    `explanation`). Back within the budget, the explanation and the flag go."""
+    if spend_cents <= row.budget_cents:
+        row.explanation = ""
+        row.needs_review = False
+        return
+    explanation = (explanation or "").strip()
+    if not explanation:
+        raise Invalid(
+            {
+                "explanation": _(
+                    "The innovation spend of %(year)s would be %(spend)s, more than the year's procurement "
+                    "budget of %(budget)s. Correct the amount, or explain why (for example a contract of "
+                    "several years paid in one): the figures of %(year)s are then public once an "
+                    "administrator has reviewed them.",
+                    year=row.year,
+                    spend=format_currency(euros(spend_cents), "EUR"),
+                    budget=format_currency(euros(row.budget_cents), "EUR"),
+                )
+            }
+        )
+    if len(explanation) > EXPLANATION_MAX:
+        raise Invalid({"explanation": _("Keep the explanation under 2,000 characters.")})
+    row.explanation = explanation
+    row.needs_review = True
+    row.reviewed_at = None
+    row.reviewed_by_id = None
+
+
+def _record_year(user: User, row: ProcurementYear, action: ChangeAction, old=None, new=None) -> None:
+    history.record(
+        row.organisation_id, ChangeSubject.YEAR, action, actor=user, subject_id=row.id, old=old, new=new,
+        label=str(row.year),
+    )
+
+
+def _record_project(user: User, project: InnovationProject, action: ChangeAction, old=None, new=None) -> None:
+    row = project.procurement_year
+    history.record(
+        row.organisation_id, ChangeSubject.PROJECT, action,
+        actor=user, subject_id=project.id, old=old, new=new,
+        label=f"{row.year}: {project.title}",
+    )
+
+
+def update_budget(
+    user: User, row: ProcurementYear, budget_cents: int, explanation: str = ""
+) -> ProcurementYear:
     """Change the procurement budget of a year. Commits."""
     require_editor(user, row.organisation)
     if budget_cents < 0:
         raise Invalid({"budget": _("The amount cannot be negative.")})
+    before = history.year_state(row)
     row.budget_cents = budget_cents
+    _settle_spend(row, row.spend_cents, explanation)
     _touch(row, user)
+    _record_year(user, row, ChangeAction.CHANGED, before, history.year_state(row))
     commit()
     return row
 
@@ -221,6 +284,8 @@ def create_year(user: User, organisation: Organisation, year: int, budget_cents:
     )
     db.session.add(row)
     try:
+        db.session.flush()
+        _record_year(user, row, ChangeAction.CREATED, new=history.year_state(row))
         commit()
     except Conflict:
         raise Invalid(
@@ -231,6 +296,7 @@ def create_year(user: User, organisation: Organisation, year: int, budget_cents:
 
 def delete_year(user: User, row: ProcurementYear) -> None:
     require_editor(user, row.organisation)
+    _record_year(user, row, ChangeAction.DELETED, old=history.year_state(row, with_projects=True))
     db.session.delete(row)
     commit()
 
@@ -242,6 +308,7 @@ class ProjectInput:
     amount_cents: int
     need_id: int | None = None
     note: str = ""
+    explanation: str = ""  # why the year's innovation spend may exceed its budget (see _settle_spend)
 
 
 def eligible_needs(organisation: Organisation) -> list[Need]:
@@ -282,8 +349,12 @@ def add_project(user: User, row: ProcurementYear, data: ProjectInput) -> Innovat
         need_id=data.need_id,
         note=data.note.strip(),
     )
+    _settle_spend(row, row.spend_cents + project.amount_cents, data.explanation)
+    project.procurement_year = row
     db.session.add(project)
     _touch(row, user)
+    db.session.flush()
+    _record_project(user, project, ChangeAction.CREATED, new=history.project_state(project))
     commit()
     return project
 
@@ -292,20 +363,55 @@ def update_project(user: User, project: InnovationProject, data: ProjectInput) -
     row = project.procurement_year
     require_editor(user, row.organisation)
     _check_project(row.organisation, data)
+    _settle_spend(row, row.spend_cents - project.amount_cents + data.amount_cents, data.explanation)
+    before = history.project_state(project)
     project.title = data.title.strip()
     project.procurement_route = data.procurement_route
     project.amount_cents = data.amount_cents
     project.need_id = data.need_id
     project.note = data.note.strip()
     _touch(row, user)
+    _record_project(user, project, ChangeAction.CHANGED, before, history.project_state(project))
     commit()
     return project
 
 
 def delete_project(user: User, project: InnovationProject) -> None:
-    require_editor(user, project.procurement_year.organisation)
-    _touch(project.procurement_year, user)
+    row = project.procurement_year
+    require_editor(user, row.organisation)
+    if row.spend_cents - project.amount_cents <= row.budget_cents:  # less spend never needs a new review
+        _settle_spend(row, row.spend_cents - project.amount_cents, "")
+    _touch(row, user)
+    _record_project(user, project, ChangeAction.DELETED, old=history.project_state(project))
     db.session.delete(project)
+    commit()
+
+
+# --- reviews by the platform's administrators ---------------------------------------------------------------
+
+
+def years_to_review() -> list[ProcurementYear]:
+    """Years whose innovation spend exceeds the budget, explained, waiting for an administrator."""
+    return list(
+        db.session.scalars(
+            sa.select(ProcurementYear)
+            .where(ProcurementYear.needs_review.is_(True))
+            .order_by(ProcurementYear.updated_at, ProcurementYear.id)
+        ).all()
+    )
+
+
+def accept_review(actor: User, row: ProcurementYear) -> None:
+    """A platform administrator accepts the explanation: the year counts in the public figures. Commits."""
+    if actor is None or not actor.active or not actor.has_role(Role.ADMIN):
+        raise NotAllowed(_("Only platform administrators can do this."))
+    if not row.needs_review:
+        raise ServiceError(_("These figures do not wait for a review (any more)."))
+    before = history.year_state(row)
+    row.needs_review = False
+    row.reviewed_at = utcnow()
+    row.reviewed_by_id = actor.id
+    _record_year(actor, row, ChangeAction.CHANGED, before, history.year_state(row))
     commit()
 
 
@@ -402,7 +508,7 @@ def _year_rows(where: Iterable) -> list[YearRow]:
         )
         .join(Organisation, Organisation.id == ProcurementYear.organisation_id)
         .outerjoin(spend, spend.c.year_id == ProcurementYear.id)
-        .where(_COUNTED, *where)
+        .where(_COUNTED_YEAR, *where)
         .group_by(ProcurementYear.year)
         .order_by(ProcurementYear.year)
     )
@@ -429,7 +535,7 @@ def _group_rows(key_column, where: Iterable) -> list[tuple]:
         )
         .join(Organisation, Organisation.id == ProcurementYear.organisation_id)
         .outerjoin(spend, spend.c.year_id == ProcurementYear.id)
-        .where(_COUNTED, *where)
+        .where(_COUNTED_YEAR, *where)
         .group_by(key_column)
     )
     return db.session.execute(query).all()
@@ -519,7 +625,7 @@ def _last_change(where: list) -> tuple[datetime, str] | None:
     found = db.session.execute(
         sa.select(ProcurementYear.updated_at, Organisation.name)
         .join(Organisation, Organisation.id == ProcurementYear.organisation_id)
-        .where(_COUNTED, *where)
+        .where(_COUNTED_YEAR, *where)
         .order_by(ProcurementYear.updated_at.desc(), ProcurementYear.id.desc())
         .limit(1)
     ).first()
@@ -565,7 +671,7 @@ def domain_organisations(domain: str) -> list[OrganisationLatest]:
         return []
     latest = (
         sa.select(ProcurementYear.organisation_id, sa.func.max(ProcurementYear.year).label("year"))
-        .where(ProcurementYear.organisation_id.in_(ids))
+        .where(ProcurementYear.organisation_id.in_(ids), ProcurementYear.needs_review.is_(False))
         .group_by(ProcurementYear.organisation_id)
         .subquery()
     )

@@ -54,12 +54,21 @@ class YearForm(FlaskForm):
     )
 
 
+def explanation_field() -> TextAreaField:
+    return TextAreaField(
+        _l("Why the innovation spend is more than the budget (only then)"),
+        validators=[Optional(), Length(max=2000)],
+        render_kw={"rows": 3},
+    )
+
+
 class BudgetForm(FlaskForm):
     budget = EuroField(
         _l("Procurement budget of the year (EUR)"),
         validators=[InputRequired(message=_l("Enter an amount in euro.")), Length(max=40)],
         render_kw=AMOUNT_KW,
     )
+    explanation = explanation_field()
 
 
 class ProjectForm(FlaskForm):
@@ -80,6 +89,7 @@ class ProjectForm(FlaskForm):
     note = TextAreaField(
         _l("Note (optional)"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}
     )
+    explanation = explanation_field()
 
     def set_need_choices(self, needs) -> None:
         self.need_id.choices = [
@@ -94,4 +104,5 @@ class ProjectForm(FlaskForm):
             amount_cents=self.amount.cents or 0,
             need_id=int(self.need_id.data) if self.need_id.data else None,
             note=self.note.data or "",
+            explanation=self.explanation.data or "",
         )

@@ -215,6 +215,7 @@ def _year_page(organisation, row, budget_form=None, status=200):
     if budget_form is None:
         budget_form = BudgetForm(formdata=None)
         budget_form.budget.data = tracker_service.euro_input(row.budget_cents, current_language())
+        budget_form.explanation.data = row.explanation
     return (
         render_template(
             "tracker/year.html",
@@ -238,7 +239,7 @@ def year(organisation_id: int, year: int):
     form = BudgetForm()
     if form.validate_on_submit():
         try:
-            tracker_service.update_budget(acting_user(), row, form.budget.cents)
+            tracker_service.update_budget(acting_user(), row, form.budget.cents, form.explanation.data or "")
         except ServiceError as refusal:
             form_refused(form, refusal)
         else:
@@ -262,10 +263,11 @@ def delete_year(organisation_id: int, year: int):
     return redirect(url_for(".organisation", organisation_id=organisation.id))
 
 
-def _project_form(organisation, project=None) -> ProjectForm:
+def _project_form(organisation, row, project=None) -> ProjectForm:
     form = ProjectForm()
     form.set_need_choices(tracker_service.eligible_needs(organisation))
     if request.method == "GET":
+        form.explanation.data = row.explanation
         if project is not None:
             form.title.data = project.title
             form.procurement_route.data = project.procurement_route
@@ -282,7 +284,7 @@ def _project_form(organisation, project=None) -> ProjectForm:
 def new_project(organisation_id: int, year: int):
     organisation = _editable(organisation_id)
     row = _year(organisation, year)
-    form = _project_form(organisation)
+    form = _project_form(organisation, row)
     if form.validate_on_submit():
         try:
             tracker_service.add_project(acting_user(), row, form.to_input())
@@ -306,7 +308,7 @@ def edit_project(organisation_id: int, year: int, project_id: int):
     organisation = _editable(organisation_id)
     row = _year(organisation, year)
     project = _project(row, project_id)
-    form = _project_form(organisation, project)
+    form = _project_form(organisation, row, project)
     if form.validate_on_submit():
         try:
             tracker_service.update_project(acting_user(), project, form.to_input())

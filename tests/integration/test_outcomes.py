@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from matchmaker.extensions import db
 from matchmaker.models import FollowUp, Job, MeetingOutcome, Notification, OutcomeSurvey, utcnow
@@ -218,7 +219,8 @@ def test_a_procurement_counts_once_per_meeting_for_the_buyers_organisation(event
     _answer(buyer, event, setting["m1"], "procurement_launched")
     _answer(supplier, event, setting["m1"], "contract_awarded")  # the same meeting: still one
     begun = outcomes_service.begun_procurements()
-    assert len(begun) == 1 and begun[0].follow_up == "contract_awarded"
+    # Confirmed by the buyer's side, whose word decides what it was: the supplier's "award" is not public.
+    assert len(begun) == 1 and begun[0].confirmed and begun[0].follow_up == "procurement_launched"
     year = setting["m1"].slot.starts_at.year
     agency = buyer.organisation
     assert outcomes_service.procurements_begun_by_year([agency.id]) == {year: 1}
@@ -482,7 +484,7 @@ def _reference_by_year(organisation_ids=None):
         Counter(
             b.year
             for b in outcomes_service.begun_procurements()
-            if wanted is None or b.buyer_organisation_id in wanted
+            if b.confirmed and (wanted is None or b.buyer_organisation_id in wanted)
         )
     )
 
@@ -500,10 +502,12 @@ def test_the_aggregate_count_agrees_with_the_answers(app, event, buyer, supplier
     assert outcomes_service.procurements_begun_by_year() == {year: 2}
     move_event_to(event, days_ago(130))
     _answer(buyer, event, setting["m1"], "further_contact")  # round 2 of the buyer; the supplier's stays
-    _answer(other_buyer, event, setting["m3"], "further_contact")  # the latest round decides: stopped
+    _answer(other_buyer, event, setting["m3"], "contract_awarded")  # round 2 confirms the award
     for wanted in (None, ids, ids[:1], ids[1:]):
         assert outcomes_service.procurements_begun_by_year(wanted) == _reference_by_year(wanted), wanted
-    assert outcomes_service.procurements_begun_by_year() == {setting["m1"].slot.starts_at.year: 1}
+    # The supplier's award alone is no longer the buyer's word: only m3 counts.
+    assert outcomes_service.procurements_begun_by_year() == {setting["m3"].slot.starts_at.year: 1}
+    assert outcomes_service.procurements_begun_by_year([buyer.organisation.id]) == {}
 
 
 def test_the_aggregate_count_is_one_query_however_many_answers(app, event, buyer, supplier, setting):
@@ -534,3 +538,29 @@ def test_the_daily_survey_job_invites_once(event, setting, outbox):
     job_id = enqueue_periodic("outcomes.send_surveys", now=utcnow() + timedelta(days=1))
     assert db.session.get(Job, job_id).result == {"sent": 0, "failed": 0}  # each round once
     assert len(_survey_mails(outbox)) == 4
+
+
+def test_a_claim_of_the_supplier_alone_stays_with_the_organizers(
+    client, auth, event, organizer, buyer, supplier, setting
+):
+    """Issue 13: a supplier's "contract awarded" put a public claim about an agency on its tracker page while
+    the agency answered "nothing yet". It is now reported to organizers as one side's claim only."""
+    _answer(buyer, event, setting["m1"], "none")
+    _answer(supplier, event, setting["m1"], "contract_awarded")
+    agency = buyer.organisation
+    assert outcomes_service.procurements_begun_by_year([agency.id]) == {}
+    assert outcomes_service.begun_for_organisation(agency.id) == []
+    assert [r.from_meetings for r in tracker_service.organisation_dashboard(agency).rows] == []
+    page = client.get(f"/tracker/organisations/{agency.id}")
+    assert page.status_code == 200 and str(escape(event.title)) not in page.text
+    summary = outcomes_service.event_summary(event)
+    assert (summary.procurements_begun, summary.contracts_awarded, summary.reported_by_one_side) == (0, 0, 1)
+    auth.login(organizer)
+    page = client.get(f"/outcomes/events/{event.id}/summary")
+    assert 'id="reported-by-one-side">1<' in page.text and 'id="procurements-begun">0<' in page.text
+    # The buyer's side confirms: now it is public, as the buyer states it.
+    _answer(buyer, event, setting["m1"], "procurement_launched")
+    assert outcomes_service.procurements_begun_by_year([agency.id]) == {setting["m1"].slot.starts_at.year: 1}
+    details = outcomes_service.begun_for_organisation(agency.id)
+    assert [d.begun.follow_up for d in details] == ["procurement_launched"]
+    assert str(escape(event.title)) in client.get(f"/tracker/organisations/{agency.id}").text

@@ -10,6 +10,7 @@ from matchmaker.models import (
     Offering,
     OfferingStatus,
 )
+from matchmaker.models.catalogue import owner_suspended
 
 
 def _need_key(need_id: int) -> str:
@@ -59,7 +60,9 @@ def offering_document(offering: Offering) -> Document:
 
 
 def is_proposable(item: Need | Offering) -> bool:
-    """Only open needs and published offerings are proposed."""
+    """Only open needs and published offerings are proposed, of organisations that are not suspended."""
+    if owner_suspended(item):
+        return False
     if isinstance(item, Need):
         return item.status == NeedStatus.OPEN
     return item.status == OfferingStatus.PUBLISHED

@@ -74,6 +74,7 @@ from matchmaker.models import (
     OfferingStatus,
     utcnow,
 )
+from matchmaker.models.organisation import not_suspended
 from matchmaker.services.kernel import commit, discard
 from matchmaker.services.matching.documents import (
     _need_key,
@@ -167,9 +168,12 @@ _lock = threading.RLock()
 
 
 def _proposable(kind: str):
+    """(model, condition) of the items of `kind` that are proposed: documents.is_proposable in SQL."""
     if kind == NEED:
-        return Need, Need.status == NeedStatus.OPEN.value
-    return Offering, Offering.status == OfferingStatus.PUBLISHED.value
+        return Need, sa.and_(Need.status == NeedStatus.OPEN.value, not_suspended(Need.organisation_id))
+    return Offering, sa.and_(
+        Offering.status == OfferingStatus.PUBLISHED.value, not_suspended(Offering.organisation_id)
+    )
 
 
 def _load(kind: str, ids: Iterable[int] | None = None) -> list[Need | Offering]:

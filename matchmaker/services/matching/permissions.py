@@ -8,9 +8,7 @@ from flask_babel import gettext as _
 from matchmaker.extensions import db
 from matchmaker.models import (
     Need,
-    NeedStatus,
     Offering,
-    OfferingStatus,
     Organisation,
     Role,
 )
@@ -44,23 +42,18 @@ def _visible_to(user, item: Need | Offering) -> bool:
     organisation = organisation_of(user)
     if organisation is not None and organisation.id == item.organisation_id:
         return True
-    if isinstance(item, Need):
-        if item.status not in (NeedStatus.OPEN, NeedStatus.CLOSED):
-            return False
-        return not item.registered_only or user is not None
-    return item.status == OfferingStatus.PUBLISHED
+    if not item.is_public:
+        return False
+    return not (isinstance(item, Need) and item.registered_only) or user is not None
 
 
 def visible_condition(user, model: type[Need] | type[Offering]):
     """_visible_to() as an SQL condition on the rows of `model`."""
     organisation = organisation_of(user)
     own = model.organisation_id == organisation.id if organisation is not None else sa.false()
-    if model is Need:
-        public = Need.status.in_((NeedStatus.OPEN.value, NeedStatus.CLOSED.value))
-        if user is None:
-            public = sa.and_(public, Need.registered_only.is_(False))
-    else:
-        public = Offering.status == OfferingStatus.PUBLISHED.value
+    public = model.public_condition()
+    if model is Need and user is None:
+        public = sa.and_(public, Need.registered_only.is_(False))
     return sa.or_(own, public)
 
 

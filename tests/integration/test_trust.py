@@ -1,0 +1,206 @@
+"""Issue 13: what a suspension hides (and brings back), spend above the budget, and the history of an
+organisation's public record with its undo."""
+
+import pytest
+import sqlalchemy as sa
+
+from matchmaker.extensions import db
+from matchmaker.models import ChangeRecord, InnovationProject, ProcurementYear
+from matchmaker.services import Conflict, Invalid, ServiceError, matching
+from matchmaker.services import admin as admin_service
+from matchmaker.services import charter as charter_service
+from matchmaker.services import history as history_service
+from matchmaker.services import tracker as tracker_service
+from tests.factories import K, M
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user(roles=("admin",), display_name="Ilse Admin", language="en")
+
+
+def _records(organisation) -> list[ChangeRecord]:
+    return list(
+        db.session.scalars(
+            sa.select(ChangeRecord)
+            .where(ChangeRecord.organisation_id == organisation.id)
+            .order_by(ChangeRecord.id)
+        )
+    )
+
+
+# --- suspension -------------------------------------------------------------------------------------
+
+
+def test_a_suspension_hides_items_pages_and_proposals_and_lifting_it_brings_them_back(
+    client, auth, admin, make_buyer, make_supplier, make_need, make_offering
+):
+    buyer, supplier = make_buyer(), make_supplier()
+    need = make_need(buyer, title="Sensoren voor bruggen")
+    offering = make_offering(supplier, title="Brugsensor met LoRa")
+    assert [p.offering.id for p in matching.proposals_for(need, buyer.user).proposals] == [offering.id]
+    pages = (f"/catalogue/offerings/{offering.id}", f"/organisations/{supplier.organisation.id}")
+    assert all(client.get(path).status_code == 200 for path in pages)
+    assert "Brugsensor met LoRa" in client.get("/catalogue/offerings").text
+
+    admin_service.set_verification(admin, supplier.organisation, "suspended", "Not who it says it is.")
+    db.session.expire_all()
+    assert all(client.get(path).status_code == 404 for path in pages)
+    assert "Brugsensor met LoRa" not in client.get("/catalogue/offerings").text
+    assert "Brugsensor met LoRa" not in client.get("/catalogue/search?q=brugsensor").text
+    assert matching.proposals_for(need, buyer.user).proposals == []
+    # Its own members still see (and keep) their offering; nothing about it changed.
+    auth.login(supplier.user)
+    assert client.get(f"/catalogue/offerings/{offering.id}").status_code == 200
+    auth.logout()
+
+    admin_service.set_verification(admin, supplier.organisation, "verified", "Checked again.")
+    db.session.expire_all()
+    assert all(client.get(path).status_code == 200 for path in pages)
+    assert [p.offering.id for p in matching.proposals_for(need, buyer.user).proposals] == [offering.id]
+
+
+def test_a_suspended_organisations_people_leave_the_participant_list_but_not_the_organizers(
+    client, auth, admin, event, buyer, supplier, register
+):
+    register(buyer, event)
+    register(supplier, event)
+    auth.login(buyer)
+    assert supplier.display_name in client.get(f"/events/{event.id}/participants").text
+    admin_service.set_verification(admin, supplier.organisation, "suspended", "Fake company.")
+    assert supplier.display_name not in client.get(f"/events/{event.id}/participants").text
+    auth.login(event.organizer)
+    assert supplier.display_name in client.get(f"/events/{event.id}/participants").text
+
+
+# --- spend above the budget -------------------------------------------------------------------------
+
+
+def test_spend_above_the_budget_needs_an_explanation_and_waits_for_review(
+    client, auth, admin, make_buyer
+):
+    buyer = make_buyer()
+    row = tracker_service.create_year(buyer.user, buyer.organisation, 2025, 1 * M)
+    project = tracker_service.ProjectInput("Slimme sluizen", "pre_commercial_procurement", 2 * M)
+    with pytest.raises(Invalid) as refused:
+        tracker_service.add_project(buyer.user, row, project)
+    assert "more than the year's procurement budget" in refused.value.problems["explanation"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(InnovationProject)) == 0
+
+    project.explanation = "A three-year contract paid at once."
+    tracker_service.add_project(buyer.user, row, project)
+    assert row.needs_review and row.explanation == "A three-year contract paid at once."
+    # Out of the public figures until an administrator accepts it; the page says why.
+    assert tracker_service.organisation_dashboard(buyer.organisation).rows == []
+    assert "wait for a review" in client.get(f"/tracker/organisations/{buyer.organisation.id}").text
+    with pytest.raises(ServiceError):
+        tracker_service.accept_review(buyer.user, row)
+
+    auth.login(admin)
+    listed = client.get("/admin/reviews")
+    assert "A three-year contract paid at once." in listed.text
+    response = client.post(f"/admin/reviews/{row.id}/accept", data={})
+    assert response.status_code == 302
+    db.session.expire_all()
+    row = db.session.get(ProcurementYear, row.id)
+    assert not row.needs_review and row.reviewed_by_id == admin.id
+    rows = tracker_service.organisation_dashboard(buyer.organisation).rows
+    assert [(r.year, r.spend_cents) for r in rows] == [(2025, 2 * M)]
+    # A higher budget brings the year within it: the explanation has served.
+    tracker_service.update_budget(buyer.user, row, 5 * M)
+    assert (row.needs_review, row.explanation) == (False, "")
+
+
+# --- history and undo -------------------------------------------------------------------------------
+
+
+def test_every_change_to_the_public_record_is_recorded_with_old_and_new_values(admin, make_buyer):
+    buyer = make_buyer(display_name="Bea Buyer")
+    row = tracker_service.create_year(buyer.user, buyer.organisation, 2025, 10 * M)
+    tracker_service.update_budget(buyer.user, row, 12 * M)
+    project = tracker_service.add_project(
+        buyer.user, row, tracker_service.ProjectInput("Drones", "pre_commercial_procurement", 300 * K)
+    )
+    tracker_service.update_project(
+        buyer.user, project, tracker_service.ProjectInput("Drones", "pre_commercial_procurement", 400 * K)
+    )
+    charter_service.sign_charter(
+        buyer.user,
+        buyer.organisation,
+        charter_service.SignatureInput("Bea Buyer", "Director", pledge_three_percent=True),
+    )
+    charter_service.withdraw_signature(buyer.user, buyer.organisation)
+    tracker_service.delete_project(buyer.user, project)
+    admin_service.set_verification(admin, buyer.organisation, "suspended", "Checking.")
+
+    summary = [(r.subject, r.action, r.actor_name) for r in _records(buyer.organisation)]
+    assert summary == [
+        ("year", "created", "Bea Buyer"),
+        ("year", "changed", "Bea Buyer"),
+        ("project", "created", "Bea Buyer"),
+        ("project", "changed", "Bea Buyer"),
+        ("signature", "created", "Bea Buyer"),
+        ("signature", "changed", "Bea Buyer"),
+        ("project", "deleted", "Bea Buyer"),
+        ("verification", "changed", "Ilse Admin"),
+    ]
+    records = _records(buyer.organisation)
+    assert (records[1].old["budget_cents"], records[1].new["budget_cents"]) == (10 * M, 12 * M)
+    assert (records[3].old["amount_cents"], records[3].new["amount_cents"]) == (300 * K, 400 * K)
+    assert records[5].new["withdrawn"] is True
+    assert records[6].old["title"] == "Drones" and records[6].new is None
+    assert (records[7].old["state"], records[7].new["state"]) == ("verified", "suspended")
+
+
+def test_an_administrator_undoes_changes_in_order(client, auth, admin, make_buyer):
+    buyer = make_buyer()
+    row = tracker_service.create_year(buyer.user, buyer.organisation, 2025, 10 * M)
+    project = tracker_service.add_project(
+        buyer.user, row, tracker_service.ProjectInput("Drones", "pre_commercial_procurement", 300 * K)
+    )
+    tracker_service.update_budget(buyer.user, row, 90 * M)  # a suspicious change
+    created, _added, changed = _records(buyer.organisation)
+
+    # Undoing the creation of the year while it has a project and a later budget is refused.
+    with pytest.raises(Conflict):
+        history_service.undo(admin, created)
+    with pytest.raises(ServiceError):
+        history_service.undo(buyer.user, changed)  # only platform administrators undo
+
+    auth.login(admin)
+    page = client.get(f"/admin/organisations/{buyer.organisation.id}/history")
+    assert page.status_code == 200 and "Undo" in page.text
+    response = client.post(
+        f"/admin/organisations/{buyer.organisation.id}/history/{changed.id}/undo",
+        data={},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ProcurementYear, row.id).budget_cents == 10 * M
+    undo = _records(buyer.organisation)[-1]
+    assert (undo.undo_of_id, undo.new["budget_cents"], undo.actor_id) == (changed.id, 10 * M, admin.id)
+    assert db.session.get(ChangeRecord, changed.id).undone_at is not None
+    with pytest.raises(ServiceError, match="undone already"):
+        history_service.undo(admin, db.session.get(ChangeRecord, changed.id))
+
+    # A deleted project comes back; a deleted year comes back with its projects.
+    tracker_service.delete_project(buyer.user, db.session.get(InnovationProject, project.id))
+    history_service.undo(admin, _records(buyer.organisation)[-1])
+    assert [p.title for p in db.session.get(ProcurementYear, row.id).projects] == ["Drones"]
+    tracker_service.delete_year(buyer.user, db.session.get(ProcurementYear, row.id))
+    history_service.undo(admin, _records(buyer.organisation)[-1])
+    restored = tracker_service.get_year(buyer.organisation, 2025)
+    assert (restored.budget_cents, [p.amount_cents for p in restored.projects]) == (10 * M, [300 * K])
+
+
+def test_another_organisations_history_entry_is_not_found_through_this_one(client, auth, admin, make_buyer):
+    first, second = make_buyer(), make_buyer()
+    tracker_service.create_year(second.user, second.organisation, 2025, 10 * M)
+    entry = _records(second.organisation)[0]
+    auth.login(admin)
+    response = client.post(
+        f"/admin/organisations/{first.organisation.id}/history/{entry.id}/undo",
+        data={},
+    )
+    assert response.status_code == 404
+    assert tracker_service.get_year(second.organisation, 2025) is not None
