@@ -39,6 +39,14 @@ from matchmaker.models.events import (
     registration_slot,
 )
 from matchmaker.models.joining import JoinRequest, JoinRequestStatus, MailDomain
+from matchmaker.models.kbo import (
+    KboAddress,
+    KboCode,
+    KboDenomination,
+    KboEnterprise,
+    KboImport,
+    KboImportStatus,
+)
 from matchmaker.models.mail import MailStatus, OutboxMail
 from matchmaker.models.matching import Match, MatchIndexState, MatchItem, MatchModel, MatchPair
 from matchmaker.models.newsletter import (
@@ -104,6 +112,12 @@ __all__ = [
     "JobStep",
     "JoinRequest",
     "JoinRequestStatus",
+    "KboAddress",
+    "KboCode",
+    "KboDenomination",
+    "KboEnterprise",
+    "KboImport",
+    "KboImportStatus",
     "MailDomain",
     "MailStatus",
     "Match",
