@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from matchmaker.extensions import db
-from matchmaker.models import ChangeRecord, InnovationProject, ProcurementYear
+from matchmaker.models import ChangeRecord, InnovationProject, Organisation, ProcurementYear
 from matchmaker.services import Conflict, Invalid, ServiceError, matching
 from matchmaker.services import admin as admin_service
 from matchmaker.services import charter as charter_service
@@ -76,9 +76,7 @@ def test_a_suspended_organisations_people_leave_the_participant_list_but_not_the
 # --- spend above the budget -------------------------------------------------------------------------
 
 
-def test_spend_above_the_budget_needs_an_explanation_and_waits_for_review(
-    client, auth, admin, make_buyer
-):
+def test_spend_above_the_budget_needs_an_explanation_and_waits_for_review(client, auth, admin, make_buyer):
     buyer = make_buyer()
     row = tracker_service.create_year(buyer.user, buyer.organisation, 2025, 1 * M)
     project = tracker_service.ProjectInput("Slimme sluizen", "pre_commercial_procurement", 2 * M)
@@ -204,3 +202,119 @@ def test_another_organisations_history_entry_is_not_found_through_this_one(clien
     )
     assert response.status_code == 404
     assert tracker_service.get_year(second.organisation, 2025) is not None
+
+
+# --- the attack of issue 13, replayed through the app ------------------------------------------------
+
+
+def test_the_attack_of_issue_13_replayed_through_the_app_leaves_every_public_figure_as_it_was(
+    app, client, outbox, admin, make_organisation
+):
+    """Register as a buyer, create a "government entity" (MOW, an enterprise number with right check digits),
+    a year of 1,000,000 with a project of 9,000,000,000,000, sign the charter: nothing public may change.
+    Then a careless administrator verifies it: the absurd amount is refused, a large one waits for review."""
+    from tests.integration.test_auth import link_in, page, registration
+
+    agency = make_organisation(kind="government", name="Agentschap Echt", policy_domain="mow")
+    db.session.add(ProcurementYear(organisation_id=agency.id, year=2025, budget_cents=10 * M))
+    db.session.flush()
+    year = tracker_service.get_year(agency, 2025)
+    db.session.add(
+        InnovationProject(
+            procurement_year_id=year.id,
+            title="Echt",
+            procurement_route="pre_commercial_procurement",
+            amount_cents=268 * K,
+        )
+    )
+    db.session.commit()
+    en = {"Accept-Language": "en"}
+    public = (
+        "/",
+        "/tracker/",
+        "/tracker/domains/mow",
+        "/tracker/export.csv",
+        "/tracker/domains/mow/export.csv",
+        "/charter/",
+    )
+
+    visitor = app.test_client()  # what the public sees
+
+    def snapshot():
+        return {path: page(visitor.get(path, headers=en)) for path in public}
+
+    before = snapshot()
+    assert b"2.68%" in before["/tracker/"]
+
+    client.post("/auth/register", data=registration(role="buyer", email="mal@fake.example", language="en"))
+    client.post(link_in(outbox[-1]), data={})  # the confirmation link's button
+    client.post(
+        "/auth/login", data={"email": "mal@fake.example", "password": "several words make a password"}
+    )
+    created = client.post(
+        "/organisations/new",
+        data={
+            "name": "Agentschap Verzonnen",
+            "kind": "government",
+            "enterprise_number": "0718.453.660",
+            "policy_domain": "mow",
+        },
+    )
+    assert created.status_code == 302
+    fake = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Agentschap Verzonnen"))
+    assert fake.verification == "unverified"
+    refused = client.post(
+        f"/tracker/organisations/{fake.id}/years/new", data={"year": "2025", "budget": "1000000"}
+    )
+    assert refused.status_code in (403, 404)
+    client.post(
+        "/charter/sign",
+        data={
+            "signatory_name": "Mal Icious",
+            "signatory_function": "Director",
+            "pledge_three_percent": "y",
+            "on_behalf": "y",
+        },
+    )
+    assert snapshot() == before
+
+    # A careless administrator verifies it. Absurd amounts are refused; a project above the budget needs an
+    # explanation and then waits for review: the public figures still do not move.
+    admin_service.set_verification(admin, fake, "verified", "Looked fine.")
+    client.post(f"/tracker/organisations/{fake.id}/years/new", data={"year": "2025", "budget": "1000000"})
+    absurd = client.post(
+        f"/tracker/organisations/{fake.id}/years/2025/projects/new",
+        data={"title": "X", "procurement_route": "pre_commercial_procurement", "amount": "9000000000000"},
+    )
+    assert absurd.status_code == 422 and "at most 100 billion euro" in absurd.text
+    unexplained = client.post(
+        f"/tracker/organisations/{fake.id}/years/2025/projects/new",
+        data={
+            "title": "X",
+            "procurement_route": "pre_commercial_procurement",
+            "amount": "90000000000",
+            "need_id": "",
+        },
+    )
+    assert unexplained.status_code == 422 and "procurement budget of €1,000,000.00" in unexplained.text
+    explained = client.post(
+        f"/tracker/organisations/{fake.id}/years/2025/projects/new",
+        data={
+            "title": "X",
+            "procurement_route": "pre_commercial_procurement",
+            "amount": "90000000000",
+            "explanation": "Trust me.",
+            "need_id": "",
+        },
+    )
+    assert explained.status_code == 302
+    after = snapshot()
+    # The organisation is now listed as verified (that is what verifying means), but no figure moved: the
+    # exports are the same to the byte, and the home page and the dashboards still show 2.68%.
+    for path in ("/tracker/export.csv", "/tracker/domains/mow/export.csv"):
+        assert after[path] == before[path], path
+    assert all(b"2.68%" in after[path] for path in ("/", "/tracker/", "/tracker/domains/mow"))
+    assert b"Agentschap Verzonnen" in after["/charter/"]
+    # Every public page stays small whatever was attempted.
+    assert all(len(body) < 200_000 for body in after.values())
+    assert len(visitor.get(f"/tracker/organisations/{fake.id}").data) < 200_000
