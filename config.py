@@ -110,6 +110,9 @@ class Config:
     NEWSLETTER_RATE_LIMIT = os.environ.get("NEWSLETTER_RATE_LIMIT", "5 per minute;20 per hour")
     # Invitations are mailed to any address an organisation's administrator types: counted per inviter.
     INVITE_RATE_LIMIT = os.environ.get("INVITE_RATE_LIMIT", "10 per minute;50 per day")
+    # Each request to join an organisation mails all its administrators: counted per person (the service also
+    # allows 5 a day, counted in the database).
+    JOIN_REQUEST_RATE_LIMIT = os.environ.get("JOIN_REQUEST_RATE_LIMIT", "5 per minute;20 per day")
 
     # Behind a reverse proxy or load balancer: how many proxies set X-Forwarded-For/-Proto. Without it every
     # client has the proxy's address, so one person's failed logins would lock everybody out. 0: no proxy

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
-from matchmaker.organisations import routes  # noqa: E402,F401
+from matchmaker.organisations import joining, routes  # noqa: E402,F401

@@ -76,3 +76,36 @@ class ActionForm(FlaskForm):
 
 class RoleChangeForm(FlaskForm):
     role = HiddenField(validators=[AnyOf([role.value for role in MembershipRole])])
+
+
+class JoinRequestForm(FlaskForm):
+    message = TextAreaField(
+        _l("Message to the administrators (optional)"),
+        # The length is checked by the service, on the text with its line breaks as one character each, as
+        # the browser counts them against maxlength.
+        render_kw={"rows": 4, "maxlength": 1000},
+    )
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why (optional; we send it to the person who asked)"),
+        render_kw={"rows": 3, "maxlength": 1000},  # the length is checked by the service, as the message
+    )
+
+
+class MailDomainForm(FlaskForm):
+    domain = StringField(
+        _l("Mail domain"),
+        validators=[
+            InputRequired(message=_l("Enter a mail domain, for example mow.vlaanderen.be.")),
+            Length(max=253, message=_l("A domain name has at most 253 characters.")),
+        ],
+        render_kw={"spellcheck": "false", "autocapitalize": "none", "placeholder": "mow.vlaanderen.be"},
+    )
+
+
+class DomainJoinForm(FlaskForm):
+    """The button that joins the organisation of the user's mail domain: says which one the page offered."""
+
+    organisation_id = HiddenField(validators=[InputRequired()])

@@ -13,6 +13,7 @@ from matchmaker.forms import flash_refused, form_refused, refused
 from matchmaker.models import Invitation, Membership, MembershipRole, Organisation, OrganisationKind
 from matchmaker.organisations import bp
 from matchmaker.organisations.forms import ActionForm, InviteForm, OrganisationForm, RoleChangeForm
+from matchmaker.organisations.joining import mine_context
 from matchmaker.services import ServiceError
 from matchmaker.services import organisations as service
 
@@ -37,7 +38,9 @@ def _form_page(template: str, form, **context):
 def mine():
     organisation = current_user.organisation
     if organisation is None:
-        return render_template("organisations/none.html", kinds=service.allowed_kinds(acting_user()))
+        return render_template(
+            "organisations/none.html", kinds=service.allowed_kinds(acting_user()), **mine_context(None)
+        )
     is_admin = service.can_manage(acting_user(), organisation)
     return render_template(
         "organisations/mine.html",
@@ -47,6 +50,7 @@ def mine():
         invitation_status=service.invitation_status,
         is_admin=is_admin,
         action_form=ActionForm(),
+        **mine_context(organisation, is_admin),
     )
 
 

@@ -34,6 +34,8 @@ from matchmaker.models import (
     Job,
     JobFile,
     JobStatus,
+    JoinRequest,
+    MailDomain,
     Meeting,
     MeetingAttendee,
     MeetingOutcome,
@@ -198,6 +200,14 @@ def _world(make_user, make_organisation) -> World:
         expires_at=utcnow() + timedelta(days=7),
     )
     db.session.add(w.invitation)
+    # Joining: a person without organisation asks to join start-up A; agency A's mail domain.
+    w.newcomer = make_user(roles=(), display_name="Nora Newcomer")
+    db.session.flush()
+    w.join_request = JoinRequest(
+        user_id=w.newcomer.id, organisation_id=w.sup_a.id, message=f"Private join message {SECRET}11"
+    )
+    w.mail_domain = MailDomain(organisation_id=w.gov_a.id, domain="agency-a.example.be")
+    db.session.add_all([w.join_request, w.mail_domain])
     w.notification = Notification(
         user_id=w.supplier_a.id,
         kind="mutual_match",
@@ -315,6 +325,8 @@ DEFAULT_VALUES = {
     "page_id": "draft_page.id",
     "user_id": "buyer_a.id",
     "job_id": "job.id",
+    "join_request_id": "join_request.id",
+    "domain_id": "mail_domain.id",
     "file_id": "job_file.id",
 }
 
@@ -544,6 +556,14 @@ ROUTES: dict[str, list[Case]] = {
     "organisations.resend_invitation": [private("supplier_a", ("member_a", *INTRUDERS))],
     "organisations.revoke_invitation": [private("supplier_a", ("member_a", *INTRUDERS))],
     "organisations.invitation": [token("the invitation's token, stored hashed")],
+    "organisations.ask_to_join": [
+        own_view("the current user's own request form (an organisation's name is public)", owner="newcomer")
+    ],
+    "organisations.withdraw_request": [private("newcomer", ("supplier_a", "member_a", *INTRUDERS))],
+    "organisations.accept_request": [private("supplier_a", ("member_a", "newcomer", *INTRUDERS))],
+    "organisations.decline_request": [private("supplier_a", ("member_a", "newcomer", *INTRUDERS))],
+    "organisations.domains": [private("buyer_a")],
+    "organisations.remove_domain": [private("buyer_a")],
     # outcomes
     "outcomes.event": [own_view("the current user's own meetings to rate", owner="buyer_a")],
     "outcomes.rate": [

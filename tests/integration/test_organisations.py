@@ -77,11 +77,11 @@ def test_mine_without_organisation_offers_registration(client, auth):
     assert b'href="/organisations/new"' in response.data
 
 
-def test_mine_for_organizer_explains_joining_by_invitation(client, auth):
+def test_mine_for_organizer_explains_joining_an_existing_organisation(client, auth):
     auth.login_as("organizer", language="en")
     page = client.get("/organisations/mine").get_data(as_text=True)
     assert 'href="/organisations/new"' not in page
-    assert "you can join an organisation by invitation only" in page
+    assert "you join an organisation that is already registered: ask to join it" in page
 
 
 def test_mine_requires_login(client):
