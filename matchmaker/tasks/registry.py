@@ -59,6 +59,7 @@ HANDLER_MODULES = (
     "matchmaker.tasks.work",
     "matchmaker.tasks.mail",
     "matchmaker.services.imports",
+    "matchmaker.services.kbo.register",
     "matchmaker.services.exports",
     "matchmaker.services.matching.jobs",
 )
