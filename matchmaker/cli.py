@@ -17,6 +17,7 @@ def groups() -> list[AppGroup]:
     from matchmaker.content.commands import cli as content
     from matchmaker.demo.commands import cli as demo
     from matchmaker.events.commands import cli as events
+    from matchmaker.kbo.commands import cli as kbo
     from matchmaker.matches.commands import cli as match
     from matchmaker.newsletter.commands import cli as newsletter
     from matchmaker.notifications.commands import cli as notifications
@@ -24,7 +25,7 @@ def groups() -> list[AppGroup]:
     from matchmaker.schedules.commands import cli as schedules
     from matchmaker.tasks.commands import cli as tasks
 
-    return [admin, content, demo, events, match, newsletter, notifications, outcomes, schedules, tasks]
+    return [admin, content, demo, events, kbo, match, newsletter, notifications, outcomes, schedules, tasks]
 
 
 # Former top-level name -> (group, command).
