@@ -10,9 +10,10 @@ from matchmaker.admin.forms import ActionForm, OrganisationSearchForm, UserSearc
 from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db
 from matchmaker.forms import flash_refused, form_refused
+from matchmaker.i18n import current_language
 from matchmaker.models import Organisation, ProcurementYear, Role, User
 from matchmaker.models.user import GRANTED_ROLES
-from matchmaker.services import ServiceError
+from matchmaker.services import ServiceError, kbo
 from matchmaker.services import admin as service
 from matchmaker.services import history as history_service
 from matchmaker.services import tracker as tracker_service
@@ -127,8 +128,15 @@ def organisations():
     )
     filtered = any(form.value(name) for name in ("q", "kind", "verification"))
     counts = service.member_counts([organisation.id for organisation in page.items])
+    checks = kbo.check_many(page.items, current_language())
     return render_template(
-        "admin/organisations.html", form=form, page=page, filtered=filtered, member_counts=counts
+        "admin/organisations.html",
+        form=form,
+        page=page,
+        filtered=filtered,
+        member_counts=counts,
+        kbo_checks=checks,
+        kbo_loaded=any(check.outcome != kbo.Outcome.NOT_CHECKED for check in checks.values()),
     )
 
 
@@ -161,6 +169,7 @@ def verification(organisation_id: int):
             form=form,
             decided_by=decided_by,
             members=service.member_counts([organisation.id]).get(organisation.id, 0),
+            kbo_check=kbo.check(organisation, current_language()),
         ),
         status,
     )
