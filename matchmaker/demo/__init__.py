@@ -285,6 +285,7 @@ def seed_accounts(progress: Progress) -> str:
 from matchmaker.demo.agenda import seed_demo_agenda  # noqa: E402
 from matchmaker.demo.catalogue import seed_demo_catalogue  # noqa: E402
 from matchmaker.demo.events import seed_demo_events  # noqa: E402
+from matchmaker.demo.kbo import seed_demo_kbo  # noqa: E402
 from matchmaker.demo.tracker import seed_demo_tracker  # noqa: E402
 
 # The order matters: later steps find the organisations and people of earlier ones.
@@ -302,6 +303,7 @@ STEPS: list[tuple[str, DemoStep]] = [
     ("agenda", seed_demo_agenda),
     ("pages", seed_default_pages),
     ("tracker", seed_demo_tracker),
+    ("kbo", seed_demo_kbo),
 ]
 
 
