@@ -39,6 +39,7 @@ from matchmaker.models.events import (
     registration_slot,
 )
 from matchmaker.models.joining import JoinRequest, JoinRequestStatus, MailDomain
+from matchmaker.models.history import ChangeAction, ChangeRecord, ChangeSubject
 from matchmaker.models.kbo import (
     KboAddress,
     KboCode,
@@ -92,6 +93,9 @@ __all__ = [
     "Admission",
     "AnnouncementDelivery",
     "BlockKind",
+    "ChangeAction",
+    "ChangeRecord",
+    "ChangeSubject",
     "CharterSignature",
     "ContentLanguage",
     "DeliveryStatus",

@@ -87,6 +87,8 @@ def detail(organisation_id: int):
         current_user.organisation.id == organisation.id
     )
     sees_members = is_member or (current_user.is_authenticated and current_user.has_role("admin"))
+    if organisation.is_suspended and not sees_members:
+        abort(404)  # a suspended organisation disappears from public view until the suspension is lifted
     return render_template(
         "organisations/detail.html",
         organisation=organisation,

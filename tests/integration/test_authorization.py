@@ -24,10 +24,12 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 import pytest
+import sqlalchemy as sa
 from flask import g
 
 from matchmaker.extensions import db
 from matchmaker.models import (
+    ChangeRecord,
     EventAnnouncement,
     EventStatus,
     Invitation,
@@ -233,6 +235,9 @@ def _world(make_user, make_organisation) -> World:
             title="Smart lights", procurement_route="pre_commercial_procurement", amount_cents=5_000_00
         ),
     )
+    w.change = db.session.scalars(
+        sa.select(ChangeRecord).where(ChangeRecord.organisation_id == w.gov_a.id).order_by(ChangeRecord.id)
+    ).first()  # the year's creation, in agency A's history
 
     # The charter, signed by agency A; a newsletter subscriber; a draft page.
     w.signature = charter_service.sign_charter(
@@ -384,6 +389,9 @@ ROUTES: dict[str, list[Case]] = {
     "admin.revoke_role": [admin_only(user_id="organizer_a.id", role="organizer")],
     "admin.retry_mail": [admin_only(mail_id=1)],  # a mail that is not (or no longer) failed: nothing to do
     "admin.verification": [admin_only(organisation_id="sup_a.id")],
+    "admin.history": [admin_only()],
+    "admin.undo_change": [admin_only(record_id="change.id")],
+    "admin.accept_review": [admin_only(year_id="year.id")],
     # agendas
     "agendas.participant_agenda": [
         own_view("the current user's own agenda; others get 404", owner="supplier_a")
