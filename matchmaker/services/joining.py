@@ -50,7 +50,17 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.organisation import normalize_enterprise_number
-from matchmaker.services import Conflict, Invalid, NotAllowed, NotFound, ServiceError, commit, discard, mail
+from matchmaker.services import (
+    Conflict,
+    Invalid,
+    NotAllowed,
+    NotFound,
+    ServiceError,
+    commit,
+    discard,
+    mail,
+    unit_of_work,
+)
 from matchmaker.services.accounts import grant_role
 
 log = logging.getLogger(__name__)
@@ -244,23 +254,26 @@ def join_by_mail_domain(user: User, organisation_id: int) -> Membership:
             if user.email_confirmed
             else _("Confirm your email address first: the link is in the mail we sent you.")
         )
-    membership = Membership(user=user, organisation=organisation, role=MembershipRole.MEMBER)
-    db.session.add(membership)
-    grant_role(user, Role.BUYER)
-    _close_pending_request(user)
-    for admin in _admins(organisation):
-        mail.send_mail(
-            admin.email,
-            "organisation_joined_by_domain",
-            language=admin.language,
-            organisation_name=organisation.name,
-            admin_name=admin.display_name,
-            member_name=user.display_name,
-            member_email=user.email,
-            domain=email_domain(user.email),
-            url=links.external_url("organisations.mine"),
-        )
-    commit(_("You already belong to an organisation."))
+    admins = _admins(organisation)
+    # A flush inside (the pending request's update, a mail) may meet a membership stored at this very moment:
+    # the unit of work turns that into the same refusal as the commit.
+    with unit_of_work(_("You already belong to an organisation.")):
+        membership = Membership(user=user, organisation=organisation, role=MembershipRole.MEMBER)
+        db.session.add(membership)
+        grant_role(user, Role.BUYER)
+        _close_pending_request(user)
+        for admin in admins:
+            mail.send_mail(
+                admin.email,
+                "organisation_joined_by_domain",
+                language=admin.language,
+                organisation_name=organisation.name,
+                admin_name=admin.display_name,
+                member_name=user.display_name,
+                member_email=user.email,
+                domain=email_domain(user.email),
+                url=links.external_url("organisations.mine"),
+            )
     log.info("User %s joined organisation %s by mail domain", user.id, organisation.id)
     return membership
 
@@ -401,22 +414,23 @@ def request_to_join(user: User, organisation: Organisation, message: str = "") -
                 count=MAX_REQUESTS_PER_DAY,
             )
         )
-    join_request = JoinRequest(user=user, organisation=organisation, message=message)
-    db.session.add(join_request)
-    for admin in _admins(organisation):
-        mail.send_mail(
-            admin.email,
-            "join_request_received",
-            language=admin.language,
-            organisation_name=organisation.name,
-            admin_name=admin.display_name,
-            requester_name=user.display_name,
-            requester_email=user.email,
-            message=message,
-            url=links.external_url("organisations.mine"),
-        )
-    # Two requests at the same moment: the partial unique index keeps one.
-    commit(_("You already asked to join an organisation. Withdraw that request first."))
+    admins = _admins(organisation)
+    # Two requests at the same moment: the partial unique index keeps one (at a flush inside, or the commit).
+    with unit_of_work(_("You already asked to join an organisation. Withdraw that request first.")):
+        join_request = JoinRequest(user=user, organisation=organisation, message=message)
+        db.session.add(join_request)
+        for admin in admins:
+            mail.send_mail(
+                admin.email,
+                "join_request_received",
+                language=admin.language,
+                organisation_name=organisation.name,
+                admin_name=admin.display_name,
+                requester_name=user.display_name,
+                requester_email=user.email,
+                message=message,
+                url=links.external_url("organisations.mine"),
+            )
     log.info("User %s asked to join organisation %s (request %s)", user.id, organisation.id, join_request.id)
     return join_request
 
@@ -488,14 +502,15 @@ def accept_request(actor: User, join_request: JoinRequest) -> Membership:
         )
     if not _claim(join_request, JoinRequestStatus.ACCEPTED, actor):
         raise _already_decided(join_request)
-    membership = Membership(user=requester, organisation=organisation, role=MembershipRole.MEMBER)
-    db.session.add(membership)
-    grant_role(requester, Role.BUYER if organisation.is_government else Role.SUPPLIER)
-    _send_decision(join_request, accepted=True)
-    # The unique membership per user: if they joined elsewhere at this very moment, nothing is changed.
-    commit(
+    # The unique membership per user: if they joined elsewhere at this very moment, nothing is changed (the
+    # claim is rolled back with the rest).
+    with unit_of_work(
         _("%(name)s joined another organisation meanwhile. Nothing was changed.", name=requester.display_name)
-    )
+    ):
+        membership = Membership(user=requester, organisation=organisation, role=MembershipRole.MEMBER)
+        db.session.add(membership)
+        grant_role(requester, Role.BUYER if organisation.is_government else Role.SUPPLIER)
+        _send_decision(join_request, accepted=True)
     db.session.refresh(join_request)
     log.info("User %s accepted join request %s", actor.id, join_request.id)
     return membership

@@ -18,6 +18,7 @@ from matchmaker.models import (
 )
 from matchmaker.services import Conflict, NotFound, ServiceError
 from matchmaker.services import joining as service
+from tests.helpers import race, require_postgres
 
 GOV_NUMBER = "0316380940"  # passes the mod-97 check
 
@@ -587,3 +588,87 @@ def test_a_decided_request_cannot_be_withdrawn(in_request, startup, pending):
     service.decline_request(startup[1], pending)
     with pytest.raises(Conflict):
         service.withdraw_request(db.session.get(User, pending.user_id), pending)
+
+
+# --- races (PostgreSQL) ---------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_two_administrators_accepting_at_the_same_moment_let_the_person_in_once(app, startup, make_user):
+    require_postgres()
+    organisation, admin, second = startup
+    rita = make_user(roles=(), display_name="Rita Request")
+    with app.test_request_context():
+        request_id = service.request_to_join(rita, organisation).id
+
+    def accept(by):
+        return lambda: service.accept_request(
+            db.session.get(User, by), db.session.get(JoinRequest, request_id)
+        )
+
+    results = race(app, accept(admin.id), accept(second.id), language="en")
+    assert results.count("ok") == 1, results
+    assert "already accepted" in next(r for r in results if r != "ok").message
+    assert db.session.scalar(sa.select(sa.func.count()).where(Membership.user_id == rita.id)) == 1
+
+
+@pytest.mark.postgres
+def test_accepting_and_declining_at_the_same_moment_leaves_one_decision(app, startup, make_user):
+    require_postgres()
+    organisation, admin, second = startup
+    rita = make_user(roles=())
+    with app.test_request_context():
+        request_id = service.request_to_join(rita, organisation).id
+    results = race(
+        app,
+        lambda: service.accept_request(
+            db.session.get(User, admin.id), db.session.get(JoinRequest, request_id)
+        ),
+        lambda: service.decline_request(
+            db.session.get(User, second.id), db.session.get(JoinRequest, request_id)
+        ),
+        language="en",
+    )
+    assert results.count("ok") == 1, results
+    db.session.expire_all()
+    final = db.session.get(JoinRequest, request_id).status
+    joined = db.session.get(User, rita.id).membership is not None
+    assert (final, joined) in (("accepted", True), ("declined", False))
+
+
+@pytest.mark.postgres
+def test_two_requests_of_one_person_at_the_same_moment_leave_one_pending(app, startup, agency, make_user):
+    require_postgres()
+    rita_id = make_user(roles=()).id
+    ids = (startup[0].id, agency[0].id)
+
+    def ask(organisation_id):
+        return lambda: service.request_to_join(
+            db.session.get(User, rita_id), db.session.get(type(startup[0]), organisation_id)
+        )
+
+    results = race(app, *(ask(i) for i in ids), language="en")
+    assert results.count("ok") == 1, results
+    assert count(JoinRequest) == 1
+
+
+@pytest.mark.postgres
+def test_two_organisations_declaring_one_domain_at_the_same_moment_get_it_once(
+    app, make_user, make_organisation
+):
+    require_postgres()
+    admins = [make_user(roles=(), email=f"a{i}@mow.vlaanderen.be") for i in range(2)]
+    organisations = [make_organisation(admins=(a,), kind="government") for a in admins]
+    pairs = [(a.id, o.id) for a, o in zip(admins, organisations, strict=True)]
+
+    def declare_as(user_id, organisation_id):
+        return lambda: service.declare_mail_domain(
+            db.session.get(User, user_id),
+            db.session.get(type(organisations[0]), organisation_id),
+            "mow.vlaanderen.be",
+        )
+
+    results = race(app, *(declare_as(*p) for p in pairs), language="en")
+    assert results.count("ok") == 1, results
+    assert "already declared by" in next(r for r in results if r != "ok").message
+    assert count(MailDomain) == 1
