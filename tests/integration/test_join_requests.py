@@ -524,6 +524,8 @@ def test_a_request_decided_twice_is_decided_once_with_a_clear_message(client, au
     _organisation, admin, second = startup
     auth.login(admin)
     client.post(f"/organisations/join-requests/{pending.id}/accept")
+    second.language = "en"  # (the page speaks the language of whoever is logged in)
+    db.session.commit()
     auth.login(second)  # the other administrator clicks on the same request a moment later
     page = client.post(f"/organisations/join-requests/{pending.id}/accept", follow_redirects=True).get_data(
         as_text=True
