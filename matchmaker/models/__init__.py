@@ -38,8 +38,8 @@ from matchmaker.models.events import (
     registration_offering,
     registration_slot,
 )
-from matchmaker.models.joining import JoinRequest, JoinRequestStatus, MailDomain
 from matchmaker.models.history import ChangeAction, ChangeRecord, ChangeSubject
+from matchmaker.models.joining import JoinRequest, JoinRequestStatus, MailDomain
 from matchmaker.models.kbo import (
     KboAddress,
     KboCode,

@@ -263,8 +263,10 @@ class Need(db.Model):
 
 
 def owner_suspended(item: Offering | Need) -> bool:
-    """Is the organisation of the item suspended? (Also for an item whose relationship is not loaded yet.)"""
-    organisation = item.organisation
+    """Is the organisation of the item suspended? The organisation is taken as loaded, else from the session's
+    identity map (lists that load items without their organisations, whose participants' organisations are
+    loaded, ask no query per item)."""
+    organisation = item.__dict__.get("organisation")
     if organisation is None and item.organisation_id is not None:
         organisation = db.session.get(Organisation, item.organisation_id)
     return organisation is not None and organisation.is_suspended

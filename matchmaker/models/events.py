@@ -340,14 +340,15 @@ def with_items(themes: bool = True) -> tuple:
     participants do not show them, and the query-count tests fail if one starts to.
 
     Without `themes`, for a list that only shows the items: their titles, summaries and status, without
-    their themes, their organisations (the registration's own) or their long texts."""
+    their themes, their organisations (the registration's own, in the identity map for `is_public`) or their
+    long texts."""
     user = joinedload(Registration.user)
     if not themes:
         return (
             *(
-                subqueryload(relation).load_only(model.title, model.summary, model.status).lazyload(
-                    model.organisation
-                )
+                subqueryload(relation)
+                .load_only(model.title, model.summary, model.status, model.organisation_id)
+                .lazyload(model.organisation)
                 for relation, model in ((Registration.offerings, Offering), (Registration.needs, Need))
             ),
             user.lazyload(User.roles),

@@ -31,7 +31,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.organisation import normalize_enterprise_number
 from matchmaker.models.user import GRANTED_ROLES
-from matchmaker.services import NotAllowed, ServiceError, commit
+from matchmaker.services import Conflict, NotAllowed, ServiceError, commit, history
 from matchmaker.services.accounts import grant_role, revoke_role
 from matchmaker.services.matching.jobs import item_changed
 
@@ -186,13 +186,19 @@ def set_verification(actor: User, organisation: Organisation, state: str, reason
     log.info("organisation %s set to %s by user %s", organisation.id, state, actor.id)
 
 
+@history.undoes(ChangeSubject.VERIFICATION)
+def _undo_verification(entry, actor: User) -> None:
+    organisation = db.session.get(Organisation, entry.organisation_id)
+    if history.verification_state(organisation) != entry.new:
+        raise Conflict(_("This was changed again since: undo the later change first."))
+    apply_verification(actor, organisation, entry.old["state"], entry.old.get("reason", ""), undo_of=entry)
+
+
 def apply_verification(
     actor: User, organisation: Organisation, state: str, reason: str, undo_of=None
 ) -> None:
     """Record the decision and its history (not committed). A suspension, and its lifting, take the
     organisation's open needs and published offerings out of the matching index and back."""
-    from matchmaker.services import history
-
     before = history.verification_state(organisation)
     was_suspended = organisation.is_suspended
     organisation.record_verification(state, actor.id, reason)

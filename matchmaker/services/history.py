@@ -360,22 +360,23 @@ def _undo_outcome(entry: ChangeRecord, actor: User) -> None:
     )
 
 
-def _undo_verification(entry: ChangeRecord, actor: User) -> None:
-    from matchmaker.services.admin import apply_verification
-
-    organisation = db.session.get(Organisation, entry.organisation_id)
-    if verification_state(organisation) != entry.new:
-        raise _changed_since()
-    apply_verification(actor, organisation, entry.old["state"], entry.old.get("reason", ""), undo_of=entry)
-
-
 _UNDO = {
     ChangeSubject.YEAR.value: _undo_year,
     ChangeSubject.PROJECT.value: _undo_project,
     ChangeSubject.SIGNATURE.value: _undo_signature,
     ChangeSubject.OUTCOME.value: _undo_outcome,
-    ChangeSubject.VERIFICATION.value: _undo_verification,
 }
+
+
+def undoes(subject: ChangeSubject):
+    """Register how a kind of change is undone, from the service that owns it (services.admin undoes
+    verifications: this module cannot import it, since it records them)."""
+
+    def register(handler):
+        _UNDO[subject.value] = handler
+        return handler
+
+    return register
 
 
 def undo(actor: User, entry: ChangeRecord) -> None:
