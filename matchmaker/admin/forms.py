@@ -3,7 +3,7 @@
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SearchField, SelectChoice, SelectField, TextAreaField
+from wtforms import HiddenField, RadioField, SearchField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from matchmaker import vocab
@@ -70,3 +70,13 @@ class VerificationForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token to check."""
+
+
+class MergeSearchForm(_SearchForm):
+    q = SearchField(
+        _l("Name or enterprise number of the organisation to keep"), validators=[Optional(), Length(max=200)]
+    )
+
+
+class MergeForm(FlaskForm):
+    kept_id = HiddenField(validators=[InputRequired()])

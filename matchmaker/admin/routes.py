@@ -6,7 +6,14 @@ from flask_login import current_user, login_required
 
 from matchmaker import vocab
 from matchmaker.admin import bp
-from matchmaker.admin.forms import ActionForm, OrganisationSearchForm, UserSearchForm, VerificationForm
+from matchmaker.admin.forms import (
+    ActionForm,
+    MergeForm,
+    MergeSearchForm,
+    OrganisationSearchForm,
+    UserSearchForm,
+    VerificationForm,
+)
 from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db
 from matchmaker.forms import flash_refused, form_refused
@@ -231,3 +238,51 @@ def accept_review(year_id: int):
             "success",
         )
     return redirect(url_for(".reviews"))
+
+
+@bp.route("/organisations/<int:organisation_id>/merge", methods=["GET", "POST"])
+def merge(organisation_id: int):
+    """Merge a duplicate into the organisation kept: find that one, then confirm."""
+    duplicate = db.get_or_404(Organisation, organisation_id)
+    search = MergeSearchForm()
+    form = MergeForm()
+    if form.validate_on_submit():
+        kept = db.session.get(Organisation, int(form.kept_id.data)) if form.kept_id.data.isdigit() else None
+        if kept is None:
+            abort(404)
+        try:
+            report = service.merge_organisations(acting_user(), duplicate, kept)
+        except ServiceError as refusal:
+            flash_refused(refusal)
+        else:
+            flash(
+                _(
+                    "%(duplicate)s is merged into %(kept)s: %(members)d members, %(items)d offerings and "
+                    "needs, %(registrations)d registrations and %(years)d years of figures moved.",
+                    duplicate=report.name,
+                    kept=kept.name,
+                    members=report.members,
+                    items=report.offerings + report.needs,
+                    registrations=report.registrations,
+                    years=report.years,
+                ),
+                "success",
+            )
+            return redirect(url_for(".verification", organisation_id=kept.id))
+    query = search.value("q")
+    candidates = []
+    if query:
+        candidates = [
+            candidate
+            for candidate in service.search_organisations(query=query, page=1, per_page=10).items
+            if candidate.id != duplicate.id
+        ]
+    return render_template(
+        "admin/merge.html",
+        duplicate=duplicate,
+        search=search,
+        query=query,
+        candidates=candidates,
+        problems={c.id: service.merge_problem(duplicate, c) for c in candidates},
+        form=form,
+    )

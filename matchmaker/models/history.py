@@ -1,7 +1,8 @@
 """The history of an organisation's public record: every change to its 3%-norm figures (a year's budget, a
-project), its charter signature, its meeting outcomes and its verification, with who made it, when, and the
-values before and after. Platform administrators read it per organisation and can undo a change; an undo is a
-change of its own (`undo_of_id`), and the change it reverses says when and by whom (`undone_at`).
+project), its charter signature, its meeting outcomes, its verification and (by the platform's administrators)
+its details or a merge, with who made it, when, and the values before and after. Platform administrators read
+it per organisation and can undo a change; an undo is a change of its own (`undo_of_id`), and the change it
+reverses says when and by whom (`undone_at`).
 
 `old` and `new` are JSON snapshots of the fields that matter (None for a creation's `old` and a deletion's
 `new`); `label` names the subject for people ("2025", a project's title) as it was at the time.
@@ -25,6 +26,7 @@ class ChangeSubject(enum.StrEnum):
     SIGNATURE = "signature"
     OUTCOME = "outcome"
     VERIFICATION = "verification"
+    ORGANISATION = "organisation"  # its details changed by a platform administrator, or a duplicate merged in
 
 
 class ChangeAction(enum.StrEnum):

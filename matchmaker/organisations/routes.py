@@ -102,7 +102,9 @@ def detail(organisation_id: int):
 @bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(organisation_id: int):
-    organisation = _managed(db.get_or_404(Organisation, organisation_id))
+    organisation = db.get_or_404(Organisation, organisation_id)
+    if not service.can_edit_details(acting_user(), organisation):
+        abort(403)
     allowed = set(service.allowed_kinds(acting_user())) | {organisation.kind}
     kinds = [str(kind) for kind in OrganisationKind if kind in allowed]
     form = OrganisationForm(obj=organisation, kinds=kinds)
@@ -116,6 +118,8 @@ def edit(organisation_id: int):
             form_refused(form, refusal)
         else:
             flash(_("The details of %(name)s were saved.", name=organisation.name), "success")
+            if not service.can_manage(acting_user(), organisation):  # a platform administrator's correction
+                return redirect(url_for("admin.verification", organisation_id=organisation.id))
             return _back_to_mine()
     return _form_page("organisations/form.html", form, organisation=organisation, kinds=kinds)
 

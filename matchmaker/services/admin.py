@@ -13,8 +13,12 @@ from flask_sqlalchemy.pagination import Pagination
 from matchmaker.extensions import db
 from matchmaker.models import (
     ChangeAction,
+    ChangeRecord,
     ChangeSubject,
+    CharterSignature,
     Invitation,
+    JoinRequest,
+    MailDomain,
     Membership,
     Need,
     NeedStatus,
@@ -23,6 +27,7 @@ from matchmaker.models import (
     Organisation,
     OrganisationKind,
     ProcurementYear,
+    Registration,
     Role,
     User,
     UserRole,
@@ -33,6 +38,7 @@ from matchmaker.models.organisation import normalize_enterprise_number
 from matchmaker.models.user import GRANTED_ROLES
 from matchmaker.services import Conflict, NotAllowed, ServiceError, commit, history
 from matchmaker.services.accounts import grant_role, revoke_role
+from matchmaker.services.charter import active_signature
 from matchmaker.services.matching.jobs import item_changed
 
 log = logging.getLogger(__name__)
@@ -218,6 +224,114 @@ def apply_verification(
                 sa.select(model).where(model.organisation_id == organisation.id, model.status == live)
             ):
                 item_changed(item)
+
+
+# --- merging duplicates ------------------------------------------------------------------------------------
+
+
+@dataclass
+class MergeReport:
+    name: str = ""  # of the organisation merged in (it no longer exists)
+    members: int = 0
+    offerings: int = 0
+    needs: int = 0
+    registrations: int = 0
+    years: int = 0
+    signatures: int = 0
+
+
+def merge_problem(duplicate: Organisation, kept: Organisation) -> str | None:
+    """Why these two organisations cannot be merged (translated), or None."""
+    if duplicate.id == kept.id:
+        return _("Choose another organisation to keep: an organisation cannot be merged into itself.")
+    if duplicate.is_government != kept.is_government:
+        return _(
+            "A government entity is merged with a government entity only: its needs and figures speak for a "
+            "government."
+        )
+    both = sorted(
+        db.session.scalars(
+            sa.select(ProcurementYear.year).where(
+                ProcurementYear.organisation_id == duplicate.id,
+                ProcurementYear.year.in_(
+                    sa.select(ProcurementYear.year).where(ProcurementYear.organisation_id == kept.id)
+                ),
+            )
+        )
+    )
+    if both:
+        return _(
+            "Both organisations have 3%%-norm figures for %(years)s. Keep one of each year (delete the "
+            "other: the history keeps it), then merge.",
+            years=", ".join(str(year) for year in both),
+        )
+    return None
+
+
+def merge_organisations(actor: User, duplicate: Organisation, kept: Organisation) -> MergeReport:
+    """Move everything of `duplicate` to `kept` (members, invitations, join requests, mail domains, offerings,
+    needs, event registrations, 3%-norm figures, charter signatures, history), then delete it. The kept
+    organisation's own active signature wins over the duplicate's, which is withdrawn. Commits."""
+    _require_platform_admin(actor)
+    problem = merge_problem(duplicate, kept)
+    if problem:
+        raise ServiceError(problem)
+    report = MergeReport(name=duplicate.name)
+
+    def move(model) -> int:
+        return db.session.execute(
+            sa.update(model)
+            .where(model.organisation_id == duplicate.id)
+            .values(organisation_id=kept.id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+
+    if active_signature(kept) is not None:
+        for signature in db.session.scalars(
+            sa.select(CharterSignature).where(
+                CharterSignature.organisation_id == duplicate.id, CharterSignature.withdrawn_at.is_(None)
+            )
+        ):
+            signature.withdrawn_at = utcnow()
+            signature.withdrawn_by_id = actor.id
+        db.session.flush()
+    live = [
+        item
+        for model, status in ((Need, NeedStatus.OPEN), (Offering, OfferingStatus.PUBLISHED))
+        for item in db.session.scalars(
+            sa.select(model).where(model.organisation_id == duplicate.id, model.status == status)
+        )
+    ]
+    report.members = move(Membership)
+    move(Invitation)
+    move(JoinRequest)
+    move(MailDomain)
+    report.offerings = move(Offering)
+    report.needs = move(Need)
+    report.registrations = move(Registration)
+    report.years = move(ProcurementYear)
+    report.signatures = move(CharterSignature)
+    move(ChangeRecord)
+    number = duplicate.enterprise_number
+    name = duplicate.name
+    history.record(
+        kept.id,
+        ChangeSubject.ORGANISATION,
+        ChangeAction.DELETED,
+        actor=actor,
+        old={"merged_into": kept.name, "enterprise_number": number, **report.__dict__},
+        label=name,
+    )
+    db.session.delete(duplicate)
+    db.session.flush()
+    if kept.enterprise_number is None and number:
+        kept.enterprise_number = number  # the duplicate's is free now
+    db.session.expire_all()
+    for item in live:  # their organisation's suspension may differ: the index looks again
+        item_changed(item)
+    commit()
+    log.info("Admin %s merged organisation %s (%s) into %s", actor.id, duplicate.id, name, kept.id)
+    return report
 
 
 def member_counts(organisation_ids: list[int]) -> dict[int, int]:

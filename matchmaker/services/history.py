@@ -175,6 +175,19 @@ def _new_project(row: ProcurementYear, state: dict) -> InnovationProject:
     return project
 
 
+def _record_undo(entry: ChangeRecord, action: ChangeAction, actor: User, **values) -> None:
+    """Record an undo: a change of the same subject, naming the change it reverses."""
+    record(
+        entry.organisation_id,
+        ChangeSubject(entry.subject),
+        action,
+        actor=actor,
+        label=entry.label,
+        undo_of=entry,
+        **values,
+    )
+
+
 def _undo_year(entry: ChangeRecord, actor: User) -> None:
     organisation_id = entry.organisation_id
     if entry.action == ChangeAction.DELETED:
@@ -190,15 +203,8 @@ def _undo_year(entry: ChangeRecord, actor: User) -> None:
         for state in entry.old.get("projects", []):
             _new_project(row, state)
         _settle_year(row, actor)
-        record(
-            organisation_id,
-            ChangeSubject.YEAR,
-            ChangeAction.CREATED,
-            actor=actor,
-            subject_id=row.id,
-            new=year_state(row, with_projects=True),
-            label=entry.label,
-            undo_of=entry,
+        _record_undo(
+            entry, ChangeAction.CREATED, actor, subject_id=row.id, new=year_state(row, with_projects=True)
         )
         return
     row = db.session.get(ProcurementYear, entry.subject_id)
@@ -207,15 +213,8 @@ def _undo_year(entry: ChangeRecord, actor: User) -> None:
     if entry.action == ChangeAction.CREATED:
         if row.projects:
             raise _changed_since()
-        record(
-            organisation_id,
-            ChangeSubject.YEAR,
-            ChangeAction.DELETED,
-            actor=actor,
-            subject_id=row.id,
-            old=year_state(row, with_projects=True),
-            label=entry.label,
-            undo_of=entry,
+        _record_undo(
+            entry, ChangeAction.DELETED, actor, subject_id=row.id, old=year_state(row, with_projects=True)
         )
         db.session.delete(row)
         return
@@ -224,17 +223,7 @@ def _undo_year(entry: ChangeRecord, actor: User) -> None:
     _settle_year(row, actor)
     if entry.old.get("needs_review") is False and row.explanation == entry.new["explanation"]:
         row.needs_review = False  # an accepted review comes back with what was accepted
-    record(
-        organisation_id,
-        ChangeSubject.YEAR,
-        ChangeAction.CHANGED,
-        actor=actor,
-        subject_id=row.id,
-        old=entry.new,
-        new=year_state(row),
-        label=entry.label,
-        undo_of=entry,
-    )
+    _record_undo(entry, ChangeAction.CHANGED, actor, subject_id=row.id, old=entry.new, new=year_state(row))
 
 
 def _undo_project(entry: ChangeRecord, actor: User) -> None:
@@ -245,16 +234,7 @@ def _undo_project(entry: ChangeRecord, actor: User) -> None:
             raise Conflict(_("The year of this project was deleted: undo that deletion first."))
         project = _new_project(row, entry.old)
         _settle_year(row, actor)
-        record(
-            organisation_id,
-            ChangeSubject.PROJECT,
-            ChangeAction.CREATED,
-            actor=actor,
-            subject_id=project.id,
-            new=project_state(project),
-            label=entry.label,
-            undo_of=entry,
-        )
+        _record_undo(entry, ChangeAction.CREATED, actor, subject_id=project.id, new=project_state(project))
         return
     project = db.session.get(InnovationProject, entry.subject_id)
     if (
@@ -265,32 +245,15 @@ def _undo_project(entry: ChangeRecord, actor: User) -> None:
         raise _changed_since()
     row = project.procurement_year
     if entry.action == ChangeAction.CREATED:
-        record(
-            organisation_id,
-            ChangeSubject.PROJECT,
-            ChangeAction.DELETED,
-            actor=actor,
-            subject_id=project.id,
-            old=entry.new,
-            label=entry.label,
-            undo_of=entry,
-        )
+        _record_undo(entry, ChangeAction.DELETED, actor, subject_id=project.id, old=entry.new)
         db.session.delete(project)
         _settle_year(row, actor)
         return
     for name in ("title", "procurement_route", "amount_cents", "need_id", "note"):
         setattr(project, name, entry.old[name])
     _settle_year(row, actor)
-    record(
-        organisation_id,
-        ChangeSubject.PROJECT,
-        ChangeAction.CHANGED,
-        actor=actor,
-        subject_id=project.id,
-        old=entry.new,
-        new=project_state(project),
-        label=entry.label,
-        undo_of=entry,
+    _record_undo(
+        entry, ChangeAction.CHANGED, actor, subject_id=project.id, old=entry.new, new=project_state(project)
     )
 
 
@@ -315,16 +278,13 @@ def _undo_signature(entry: ChangeRecord, actor: User) -> None:
     else:  # a signature: it is withdrawn (kept, as every withdrawal is)
         signature.withdrawn_at = utcnow()
         signature.withdrawn_by_id = actor.id
-    record(
-        entry.organisation_id,
-        ChangeSubject.SIGNATURE,
+    _record_undo(
+        entry,
         ChangeAction.CHANGED,
-        actor=actor,
+        actor,
         subject_id=signature.id,
         old=before,
         new=signature_state(signature),
-        label=entry.label,
-        undo_of=entry,
     )
 
 
@@ -333,30 +293,13 @@ def _undo_outcome(entry: ChangeRecord, actor: User) -> None:
     if outcome is None or outcome_state(outcome) != entry.new:
         raise _changed_since()
     if entry.action == ChangeAction.CREATED:
-        record(
-            entry.organisation_id,
-            ChangeSubject.OUTCOME,
-            ChangeAction.DELETED,
-            actor=actor,
-            subject_id=outcome.id,
-            old=entry.new,
-            label=entry.label,
-            undo_of=entry,
-        )
+        _record_undo(entry, ChangeAction.DELETED, actor, subject_id=outcome.id, old=entry.new)
         db.session.delete(outcome)
         return
     for name in ("held", "usefulness", "follow_up", "comment"):
         setattr(outcome, name, entry.old[name])
-    record(
-        entry.organisation_id,
-        ChangeSubject.OUTCOME,
-        ChangeAction.CHANGED,
-        actor=actor,
-        subject_id=outcome.id,
-        old=entry.new,
-        new=outcome_state(outcome),
-        label=entry.label,
-        undo_of=entry,
+    _record_undo(
+        entry, ChangeAction.CHANGED, actor, subject_id=outcome.id, old=entry.new, new=outcome_state(outcome)
     )
 
 

@@ -20,6 +20,8 @@ from flask_babel import gettext as _
 from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import (
+    ChangeAction,
+    ChangeSubject,
     Invitation,
     Membership,
     MembershipRole,
@@ -31,7 +33,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.organisation import is_valid_enterprise_number, normalize_enterprise_number
-from matchmaker.services import Conflict, Invalid, NotAllowed, ServiceError, commit, discard, mail
+from matchmaker.services import Conflict, Invalid, NotAllowed, ServiceError, commit, discard, history, mail
 from matchmaker.services.accounts import get_user_by_email, grant_role, normalize_email
 
 log = logging.getLogger(__name__)
@@ -82,9 +84,12 @@ def can_manage(user: User, organisation: Organisation) -> bool:
 def can_invite(user: User, organisation: Organisation) -> bool:
     """Organisation administrators invite; platform administrators may too (for example to give an
     organisation whose members all left a new administrator)."""
-    return can_manage(user, organisation) or bool(
-        user is not None and user.has_role(Role.ADMIN)
-    )
+    return can_manage(user, organisation) or bool(user is not None and user.has_role(Role.ADMIN))
+
+
+def can_edit_details(user: User, organisation: Organisation) -> bool:
+    """The organisation's administrators edit its details; so do platform administrators (corrections)."""
+    return can_manage(user, organisation) or bool(user is not None and user.has_role(Role.ADMIN))
 
 
 def has_administrator(organisation: Organisation) -> bool:
@@ -251,12 +256,35 @@ def create_organisation(user: User, details: OrganisationDetails) -> Organisatio
     return organisation
 
 
+def details_state(organisation: Organisation) -> dict:
+    """What the history records of an organisation's details."""
+    return {
+        "name": organisation.name,
+        "kind": organisation.kind,
+        "enterprise_number": organisation.enterprise_number,
+        "policy_domain": organisation.policy_domain,
+        "website": organisation.website,
+    }
+
+
 def update_organisation(user: User, organisation: Organisation, details: OrganisationDetails) -> None:
-    _require_admin(user, organisation)
+    if not can_edit_details(user, organisation):
+        _require_admin(user, organisation)
     problems = check_details(user, details, organisation)
     if problems:
         raise Invalid(problems)
+    before = details_state(organisation)
     _apply(organisation, details)
+    if not can_manage(user, organisation):  # a platform administrator's correction is on the record
+        history.record(
+            organisation.id,
+            ChangeSubject.ORGANISATION,
+            ChangeAction.CHANGED,
+            actor=user,
+            old=before,
+            new=details_state(organisation),
+            label=organisation.name,
+        )
     _commit_organisation(organisation)
 
 
@@ -335,19 +363,33 @@ def invite_member(inviter: User, organisation: Organisation, email: str, role: s
     invitee = get_user_by_email(email)
     if invitee is not None and invitee.membership and invitee.membership.organisation_id == organisation.id:
         raise Invalid(
-            {"email": _("%(email)s is already a member of %(organisation)s.", email=email,
-                        organisation=organisation.name)}
+            {
+                "email": _(
+                    "%(email)s is already a member of %(organisation)s.",
+                    email=email,
+                    organisation=organisation.name,
+                )
+            }
         )
     if any(i.email == email and invitation_status(i) == "pending" for i in organisation.invitations):
         raise Invalid(
-            {"email": _("%(email)s already has a pending invitation. You can send it again from the "
-                        "list of invitations.", email=email)}
+            {
+                "email": _(
+                    "%(email)s already has a pending invitation. You can send it again from the "
+                    "list of invitations.",
+                    email=email,
+                )
+            }
         )
     since = utcnow() - timedelta(days=1)
     if sum(1 for i in organisation.invitations if i.created_at >= since) >= MAX_INVITATIONS_PER_DAY:
         raise ServiceError(
-            _("%(organisation)s sent %(count)d invitations in the last 24 hours, the most we allow. "
-              "Please try again tomorrow.", organisation=organisation.name, count=MAX_INVITATIONS_PER_DAY)
+            _(
+                "%(organisation)s sent %(count)d invitations in the last 24 hours, the most we allow. "
+                "Please try again tomorrow.",
+                organisation=organisation.name,
+                count=MAX_INVITATIONS_PER_DAY,
+            )
         )
     invitation = Invitation(organisation=organisation, email=email, role=role, invited_by=inviter)
     token = _new_token(invitation)
@@ -477,9 +519,7 @@ def _send_invitation(invitation: Invitation, token: str, invitee: User | None) -
 def _lock_members(organisation: Organisation) -> list[Membership]:
     """Lock the organisation row (PostgreSQL) and read its memberships afresh, so that two
     administrators demoting each other at the same moment cannot leave it without one."""
-    db.session.execute(
-        sa.select(Organisation.id).where(Organisation.id == organisation.id).with_for_update()
-    )
+    db.session.execute(sa.select(Organisation.id).where(Organisation.id == organisation.id).with_for_update())
     return list(
         db.session.scalars(
             sa.select(Membership)
@@ -553,4 +593,3 @@ def leave_organisation(user: User) -> Organisation:
     commit()
     db.session.expire(user, ["membership"])
     return organisation
-

@@ -40,7 +40,7 @@ def upgrade():
         sa.Column("undone_at", sa.DateTime(), nullable=True),
         sa.Column("undone_by_id", sa.Integer(), nullable=True),
         sa.CheckConstraint(
-            "subject IN ('year', 'project', 'signature', 'outcome', 'verification')",
+            "subject IN ('year', 'project', 'signature', 'outcome', 'verification', 'organisation')",
             name=op.f("ck_change_record_subject_valid"),
         ),
         sa.CheckConstraint(

@@ -392,6 +392,7 @@ ROUTES: dict[str, list[Case]] = {
     "admin.history": [admin_only()],
     "admin.undo_change": [admin_only(record_id="change.id")],
     "admin.accept_review": [admin_only(year_id="year.id")],
+    "admin.merge": [admin_only(organisation_id="sup_a.id")],
     # agendas
     "agendas.participant_agenda": [
         own_view("the current user's own agenda; others get 404", owner="supplier_a")

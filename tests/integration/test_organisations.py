@@ -574,10 +574,17 @@ def test_platform_admin_gives_an_abandoned_organisation_a_new_administrator(clie
     assert (membership.organisation_id, membership.role) == (organisation.id, "admin")
 
 
-def test_platform_admin_cannot_edit_an_organisation(client, auth, org_with_admin):
-    organisation, _ = org_with_admin
+def test_platform_admin_corrects_an_organisation_but_does_not_manage_its_members(
+    client, auth, org_with_admin
+):
+    """Issue 13: platform administrators correct an organisation's details (on the record, see test_trust);
+    its members stay its own administrators' business."""
+    organisation, admin_user = org_with_admin
     auth.login_as("admin")
-    assert client.get(f"/organisations/{organisation.id}/edit").status_code == 403
+    assert client.get(f"/organisations/{organisation.id}/edit").status_code == 200
+    membership = admin_user.membership
+    response = client.post(f"/organisations/members/{membership.id}/role", data={"role": "member"})
+    assert response.status_code == 403
 
 
 # --- members -----------------------------------------------------------------------------------------

@@ -318,3 +318,72 @@ def test_the_attack_of_issue_13_replayed_through_the_app_leaves_every_public_fig
     # Every public page stays small whatever was attempted.
     assert all(len(body) < 200_000 for body in after.values())
     assert len(visitor.get(f"/tracker/organisations/{fake.id}").data) < 200_000
+
+
+# --- administrators correct and merge organisations ---------------------------------------------------
+
+
+def test_an_administrator_corrects_an_organisations_details_on_the_record(client, auth, admin, make_buyer):
+    buyer = make_buyer()
+    auth.login(admin)
+    form = client.get(f"/organisations/{buyer.organisation.id}/edit")
+    assert form.status_code == 200
+    response = client.post(
+        f"/organisations/{buyer.organisation.id}/edit",
+        data={
+            "name": "Agentschap Wegen en Verkeer",
+            "kind": "government",
+            "policy_domain": "mow",
+            "enterprise_number": "0200.065.765",
+        },
+    )
+    assert response.status_code == 302 and "/admin/organisations/" in response.location
+    (entry,) = _records(buyer.organisation)
+    assert (entry.subject, entry.actor_id, entry.new["name"]) == (
+        "organisation",
+        admin.id,
+        "Agentschap Wegen en Verkeer",
+    )
+    auth.login(make_buyer().user)  # another organisation's administrator
+    assert client.get(f"/organisations/{buyer.organisation.id}/edit").status_code == 403
+
+
+def test_merging_a_duplicate_moves_everything_to_the_organisation_kept(
+    client, auth, admin, make_user, make_organisation, make_need
+):
+    from tests.factories import Party
+
+    first, second = make_user(roles=("buyer",)), make_user(roles=("buyer",))
+    kept = make_organisation(admins=(first,), kind="government", name="Departement MOW")
+    duplicate = make_organisation(
+        admins=(second,), kind="government", name="Dep. MOW", enterprise_number=None
+    )
+    need = make_need(Party(second, duplicate), title="Slimme verkeerslichten")
+    tracker_service.create_year(first, kept, 2024, 10 * M)
+    tracker_service.create_year(second, duplicate, 2025, 20 * M)
+    charter_service.sign_charter(
+        second, duplicate, charter_service.SignatureInput("S", "Director", pledge_three_percent=True)
+    )
+    company = make_organisation(kind="startup")
+    with pytest.raises(ServiceError, match="government entity is merged with a government entity"):
+        admin_service.merge_organisations(admin, duplicate, company)
+    tracker_service.create_year(first, kept, 2025, 1 * M)
+    with pytest.raises(ServiceError, match="figures for 2025"):
+        admin_service.merge_organisations(admin, duplicate, kept)
+    tracker_service.delete_year(first, tracker_service.get_year(kept, 2025))
+
+    auth.login(admin)
+    page = client.get(f"/admin/organisations/{duplicate.id}/merge?q=Departement")
+    assert "Merge into this one" in page.text and "Departement MOW" in page.text
+    response = client.post(f"/admin/organisations/{duplicate.id}/merge", data={"kept_id": str(kept.id)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Organisation, duplicate.id) is None
+    assert {m.user_id for m in db.session.get(Organisation, kept.id).memberships} == {first.id, second.id}
+    assert db.session.get(type(need), need.id).organisation_id == kept.id
+    assert [r.year for r in tracker_service.years_of(kept)] == [2024, 2025]
+    assert charter_service.active_signature(kept).signatory_name == "S"
+    subjects = [(r.subject, r.action) for r in _records(kept)]
+    assert subjects[-1] == ("organisation", "deleted") and ("signature", "created") in subjects
+    # The need of the merged organisation is public as before, now as the kept organisation's.
+    assert client.get(f"/catalogue/needs/{need.id}").status_code == 200
