@@ -114,6 +114,7 @@ def rate(event_id: int, meeting_id: int):
         other=meeting.other(registration.id),
         round=round_,
         earlier=answers.get(1) if round_ == 2 else None,
+        claim=outcomes_service.claim_to_confirm(registration, meeting),
         form=form,
         progress=outcomes_service.progress_of(registration, round_, meetings),
     ), (422 if form.is_submitted() else 200)

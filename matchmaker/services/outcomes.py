@@ -179,6 +179,28 @@ def answer_of(registration: Registration, meeting: Meeting, round_: int) -> Meet
     )
 
 
+def claim_to_confirm(registration: Registration, meeting: Meeting) -> str | None:
+    """The procurement the other side of a meeting reports (its latest answer), when `registration` is the
+    buyer's side and has not stated one itself: only the buyer's word makes the claim public, so the buyer's
+    survey shows it to confirm or not."""
+    if registration.role != ParticipantRole.BUYER:
+        return None
+    latest: dict[int, MeetingOutcome] = {}
+    for outcome in db.session.scalars(
+        sa.select(MeetingOutcome)
+        .where(MeetingOutcome.meeting_id == meeting.id)
+        .order_by(MeetingOutcome.round)
+    ):
+        latest[outcome.registration_id] = outcome
+    own = latest.pop(registration.id, None)
+    if own is not None and own.follow_up in PROCUREMENT_FOLLOW_UPS:
+        return None
+    claims = [o.follow_up for o in latest.values() if o.follow_up in PROCUREMENT_FOLLOW_UPS]
+    if not claims:
+        return None
+    return FollowUp.CONTRACT_AWARDED if FollowUp.CONTRACT_AWARDED in claims else FollowUp.PROCUREMENT_LAUNCHED
+
+
 def _check(data: OutcomeInput) -> None:
     problems = {}
     try:

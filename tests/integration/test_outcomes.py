@@ -558,6 +558,12 @@ def test_a_claim_of_the_supplier_alone_stays_with_the_organizers(
     auth.login(organizer)
     page = client.get(f"/outcomes/events/{event.id}/summary")
     assert 'id="reported-by-one-side">1<' in page.text and 'id="procurements-begun">0<' in page.text
+    # The buyer's survey shows the claim to confirm; the supplier's does not.
+    auth.login(buyer)
+    rate = client.get(f"/outcomes/events/{event.id}/meetings/{setting['m1'].id}")
+    assert "reports: a contract was awarded." in rate.text
+    auth.login(supplier)
+    assert "outcome-claim" not in client.get(f"/outcomes/events/{event.id}/meetings/{setting['m1'].id}").text
     # The buyer's side confirms: now it is public, as the buyer states it.
     _answer(buyer, event, setting["m1"], "procurement_launched")
     assert outcomes_service.procurements_begun_by_year([agency.id]) == {setting["m1"].slot.starts_at.year: 1}
