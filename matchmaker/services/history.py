@@ -153,13 +153,29 @@ def _year(organisation_id: int, year: int) -> ProcurementYear | None:
     )
 
 
-def _settle_year(row: ProcurementYear, actor: User) -> None:
-    """After an undo: the year is dated, and spend above its budget waits for review again."""
+def _settle_year(row: ProcurementYear, actor: User, recorded: bool = True) -> None:
+    """After an undo: the year is dated, spend above its budget waits for review again, and back within it the
+    explanation goes (as services.tracker does); a change this makes to the year is recorded too, unless the
+    caller records the year itself (`recorded=False`)."""
+    before = year_state(row) if recorded and row.id is not None else None
     db.session.flush()
     db.session.refresh(row, ["projects"])
     row.updated_by_id = actor.id
     row.updated_at = utcnow()
     row.needs_review = row.spend_cents > row.budget_cents
+    if not row.needs_review:
+        row.explanation = ""
+    if before is not None:
+        record(
+            row.organisation_id,
+            ChangeSubject.YEAR,
+            ChangeAction.CHANGED,
+            actor=actor,
+            subject_id=row.id,
+            old=before,
+            new=year_state(row),
+            label=str(row.year),
+        )
 
 
 def _new_project(row: ProcurementYear, state: dict) -> InnovationProject:
@@ -202,7 +218,7 @@ def _undo_year(entry: ChangeRecord, actor: User) -> None:
         db.session.add(row)
         for state in entry.old.get("projects", []):
             _new_project(row, state)
-        _settle_year(row, actor)
+        _settle_year(row, actor, recorded=False)
         _record_undo(
             entry, ChangeAction.CREATED, actor, subject_id=row.id, new=year_state(row, with_projects=True)
         )
@@ -220,7 +236,7 @@ def _undo_year(entry: ChangeRecord, actor: User) -> None:
         return
     row.budget_cents = entry.old["budget_cents"]
     row.explanation = entry.old.get("explanation", "")
-    _settle_year(row, actor)
+    _settle_year(row, actor, recorded=False)
     if entry.old.get("needs_review") is False and row.explanation == entry.new["explanation"]:
         row.needs_review = False  # an accepted review comes back with what was accepted
     _record_undo(entry, ChangeAction.CHANGED, actor, subject_id=row.id, old=entry.new, new=year_state(row))

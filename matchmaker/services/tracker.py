@@ -349,12 +349,14 @@ def add_project(user: User, row: ProcurementYear, data: ProjectInput) -> Innovat
         need_id=data.need_id,
         note=data.note.strip(),
     )
+    year_before = history.year_state(row)
     _settle_spend(row, row.spend_cents + project.amount_cents, data.explanation)
     project.procurement_year = row
     db.session.add(project)
     _touch(row, user)
     db.session.flush()
     _record_project(user, project, ChangeAction.CREATED, new=history.project_state(project))
+    _record_year(user, row, ChangeAction.CHANGED, year_before, history.year_state(row))
     commit()
     return project
 
@@ -363,6 +365,7 @@ def update_project(user: User, project: InnovationProject, data: ProjectInput) -
     row = project.procurement_year
     require_editor(user, row.organisation)
     _check_project(row.organisation, data)
+    year_before = history.year_state(row)
     _settle_spend(row, row.spend_cents - project.amount_cents + data.amount_cents, data.explanation)
     before = history.project_state(project)
     project.title = data.title.strip()
@@ -372,6 +375,7 @@ def update_project(user: User, project: InnovationProject, data: ProjectInput) -
     project.note = data.note.strip()
     _touch(row, user)
     _record_project(user, project, ChangeAction.CHANGED, before, history.project_state(project))
+    _record_year(user, row, ChangeAction.CHANGED, year_before, history.year_state(row))
     commit()
     return project
 
@@ -379,10 +383,12 @@ def update_project(user: User, project: InnovationProject, data: ProjectInput) -
 def delete_project(user: User, project: InnovationProject) -> None:
     row = project.procurement_year
     require_editor(user, row.organisation)
+    year_before = history.year_state(row)
     if row.spend_cents - project.amount_cents <= row.budget_cents:  # less spend never needs a new review
         _settle_spend(row, row.spend_cents - project.amount_cents, "")
     _touch(row, user)
     _record_project(user, project, ChangeAction.DELETED, old=history.project_state(project))
+    _record_year(user, row, ChangeAction.CHANGED, year_before, history.year_state(row))
     db.session.delete(project)
     commit()
 

@@ -143,3 +143,49 @@ def test_an_administrator_verifies_a_new_government_organisation_before_its_figu
     # Now its administrator can enter figures.
     log_in(page, "nick@example.org", "/tracker/")
     assert page.get_by_role("link", name="Enter the figures of Haven Voorbeeldstad").count() == 1
+
+
+def test_an_administrator_accepts_an_explained_overspend_and_undoes_a_change(
+    page, check_a11y, agency, live_app
+):
+    """Spend above the budget is refused until explained, then waits for review; the administrator accepts it
+    from the queue and undoes a later change from the organisation's history."""
+    with live_app.app_context():
+        accounts.create_user(
+            "ilse@example.org", PASSWORD, "Ilse Admin", ("admin",), language="en", confirmed=True
+        )
+        db.session.commit()
+
+    log_in(page, "sarah@example.org", f"/tracker/organisations/{agency}/years/new")
+    page.locator("#year").fill("2025")
+    page.get_by_label("Procurement budget of the year (EUR)").fill("1.000.000")
+    page.get_by_role("button", name="Save the year").click()
+    page.get_by_role("link", name="Add a project").click()
+    page.get_by_label("Title of the project").fill("Digital twin of the port")
+    page.get_by_label("Amount spent in the year (EUR)").fill("3.000.000")
+    page.get_by_role("button", name="Save the project").click()
+    assert "more than the year's procurement budget" in page.locator(".error-summary").inner_text()
+    forget_intended_status(page, 422)
+    page.get_by_label("Why the innovation spend is more than the budget (only then)").fill(
+        "A three-year contract, paid in one go."
+    )
+    page.get_by_role("button", name="Save the project").click()
+    assert "waits for a review" in page.locator(".alert-warning").first.inner_text()
+
+    log_in(page, "ilse@example.org", "/admin/")
+    page.get_by_role("link", name="3% figures waiting for review").click()
+    check_a11y(page, "admin-reviews")
+    assert "A three-year contract, paid in one go." in page.locator("main").inner_text()
+    page.get_by_role("button", name="Accept").click()
+    assert "count in the public figures" in page.locator(".flash-messages").inner_text()
+
+    page.goto(f"/admin/organisations/{agency}/history")
+    check_a11y(page, "admin-history")
+    rows = page.locator("table.history-table tbody tr")
+    assert "Waits for review" in rows.first.inner_text()  # the acceptance, newest first
+    page.once("dialog", lambda dialog: dialog.accept())
+    rows.first.get_by_role("button", name="Undo").click()
+    assert "The change is undone" in page.locator(".flash-messages").inner_text()
+    assert "undone on" in page.locator("table.history-table").inner_text()
+    page.goto("/admin/reviews")
+    assert "A three-year contract, paid in one go." in page.locator("main").inner_text()

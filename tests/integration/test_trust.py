@@ -88,6 +88,12 @@ def test_spend_above_the_budget_needs_an_explanation_and_waits_for_review(client
     project.explanation = "A three-year contract paid at once."
     tracker_service.add_project(buyer.user, row, project)
     assert row.needs_review and row.explanation == "A three-year contract paid at once."
+    year_change = _records(buyer.organisation)[-1]  # the explanation and the flag are on the record too
+    assert (year_change.subject, year_change.new["needs_review"], year_change.new["explanation"]) == (
+        "year",
+        True,
+        "A three-year contract paid at once.",
+    )
     # Out of the public figures until an administrator accepts it; the page says why.
     assert tracker_service.organisation_dashboard(buyer.organisation).rows == []
     assert "wait for a review" in client.get(f"/tracker/organisations/{buyer.organisation.id}").text
