@@ -261,7 +261,7 @@ def join_by_mail_domain(user: User, organisation_id: int) -> Membership:
         membership = Membership(user=user, organisation=organisation, role=MembershipRole.MEMBER)
         db.session.add(membership)
         grant_role(user, Role.BUYER)
-        _close_pending_request(user)
+        close_pending_request(user)
         for admin in admins:
             mail.send_mail(
                 admin.email,
@@ -475,7 +475,7 @@ def _already_decided(join_request: JoinRequest) -> Conflict:
     return Conflict(_("%(name)s's request was changed meanwhile. Please try again.", name=name))
 
 
-def _close_pending_request(user: User) -> None:
+def close_pending_request(user: User) -> None:
     """The user joined an organisation another way: a pending request is no longer wanted."""
     db.session.execute(
         sa.update(JoinRequest)
@@ -492,7 +492,7 @@ def accept_request(actor: User, join_request: JoinRequest) -> Membership:
     db.session.refresh(requester, ["membership"])
     if requester.membership is not None and join_request.is_pending:
         # They joined an organisation another way meanwhile: the request is closed, nobody is let in.
-        _close_pending_request(requester)
+        close_pending_request(requester)
         commit()
         raise Conflict(
             _(

@@ -33,7 +33,17 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.organisation import is_valid_enterprise_number, normalize_enterprise_number
-from matchmaker.services import Conflict, Invalid, NotAllowed, ServiceError, commit, discard, history, mail
+from matchmaker.services import (
+    Conflict,
+    Invalid,
+    NotAllowed,
+    ServiceError,
+    commit,
+    discard,
+    history,
+    joining,
+    mail,
+)
 from matchmaker.services.accounts import get_user_by_email, grant_role, normalize_email
 
 log = logging.getLogger(__name__)
@@ -491,6 +501,7 @@ def accept_invitation(user: User, token: str) -> Membership:
     # Joining a government entity makes the person a buyer, joining another organisation a supplier:
     # the organisation's administrator vouches for them.
     grant_role(user, Role.BUYER if organisation.is_government else Role.SUPPLIER)
+    joining.close_pending_request(user)  # a request to join elsewhere is no longer wanted
     commit(_("You already belong to an organisation."))  # when they joined another one at the same moment
     db.session.refresh(invitation)
     log.info("User %s joined organisation %s by invitation %s", user.id, organisation.id, invitation.id)

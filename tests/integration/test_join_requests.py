@@ -674,3 +674,19 @@ def test_two_organisations_declaring_one_domain_at_the_same_moment_get_it_once(
     assert results.count("ok") == 1, results
     assert "already declared by" in next(r for r in results if r != "ok").message
     assert count(MailDomain) == 1
+
+
+def test_joining_by_invitation_closes_a_pending_request_elsewhere(in_request, agency, startup, make_user):
+    from matchmaker.services import organisations as organisations_service
+
+    organisation, admin = agency
+    company, _, _ = startup
+    person = make_user(display_name="Pia Person", language="en")
+    pending = service.request_to_join(person, company, "Hello")
+    invitation = organisations_service.invite_member(admin, organisation, person.email, "member")
+    token = "x"
+    invitation.token_hash = organisations_service.hash_token(token)
+    db.session.commit()
+    organisations_service.accept_invitation(person, token)
+    assert reload(pending).status == JoinRequestStatus.WITHDRAWN
+    assert service.pending_requests(company) == []
