@@ -393,3 +393,63 @@ def test_merging_a_duplicate_moves_everything_to_the_organisation_kept(
     assert subjects[-1] == ("organisation", "deleted") and ("signature", "created") in subjects
     # The need of the merged organisation is public as before, now as the kept organisation's.
     assert client.get(f"/catalogue/needs/{need.id}").status_code == 200
+
+
+# --- nothing of a draft, archived or suspended item in any public page or export ---------------------
+
+
+def test_no_public_page_or_export_shows_a_draft_archived_or_suspended_item(
+    app, admin, make_buyer, make_supplier, make_need, make_offering, make_event
+):
+    agency, suspended_agency, company, suspended_company = (
+        make_buyer(),
+        make_buyer(),
+        make_supplier(),
+        make_supplier(),
+    )
+    draft_need = make_need(agency, title="Hidden-draft need", status="draft")
+    archived_need = make_need(agency, title="Hidden-archived need", status="archived")
+    make_need(agency, title="Shown-open need")
+    make_offering(company, title="Hidden-draft offering", status="draft")
+    make_offering(company, title="Shown-published offering")
+    make_offering(suspended_company, title="Hidden-suspended offering")
+    make_need(suspended_agency, title="Hidden-suspended need")
+    row = tracker_service.create_year(agency.user, agency.organisation, 2025, 10 * M)
+    for need in (draft_need, archived_need):
+        tracker_service.add_project(
+            agency.user,
+            row,
+            tracker_service.ProjectInput("Linked", "pre_commercial_procurement", 10 * K, need_id=need.id),
+        )
+    admin_service.set_verification(admin, suspended_company.organisation, "suspended", "Fake.")
+    admin_service.set_verification(admin, suspended_agency.organisation, "suspended", "Fake.")
+    make_event(title="Meet and greet")
+
+    visitor = app.test_client()
+    agency_id = agency.organisation.id
+    paths = [
+        "/",
+        "/catalogue/offerings",
+        "/catalogue/needs",
+        "/catalogue/needs?status=closed",
+        "/catalogue/offerings?q=hidden",
+        "/catalogue/needs?q=hidden",
+        "/tracker/",
+        "/tracker/export.csv",
+        "/tracker/domains/mow",
+        "/tracker/domains/mow/export.csv",
+        f"/tracker/organisations/{agency_id}",
+        f"/tracker/organisations/{agency_id}/export.csv",
+        "/charter/",
+        "/events/",
+        *(f"/organisations/{party.organisation.id}" for party in (agency, company)),
+    ]
+    shown = {}
+    for path in paths:
+        response = visitor.get(path, headers={"Accept-Language": "en"})
+        assert response.status_code == 200, path
+        shown[path] = response.get_data(as_text=True)
+    leaks = [path for path, text in shown.items() if "Hidden-" in text]
+    assert not leaks, leaks
+    assert "Shown-published offering" in shown["/catalogue/offerings"]
+    assert "Shown-open need" in shown["/catalogue/needs"]
