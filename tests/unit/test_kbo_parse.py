@@ -235,3 +235,28 @@ def test_a_legal_form_is_left_out_at_either_end_only():
     assert name_key("NV Bekaert") == name_key("Bekaert NV") == "bekaert"
     assert name_key("Vereniging zonder winstoogmerk Luistervink") == "luistervink"
     assert name_key("De BV van Jan") == "de bv van jan"
+
+
+@pytest.mark.parametrize(
+    ("code", "labels", "public"),
+    [
+        ("124", {}, True),  # listed
+        ("400", {"NL": "Provincie", "FR": "Province"}, True),
+        ("411", {"NL": "Stad/gemeente", "FR": "Ville/commune"}, True),
+        (
+            "413",
+            {"NL": "Openbaar centrum voor maatschappelijk welzijn", "FR": "Centre public d'action sociale"},
+            True,
+        ),
+        ("999", {"NL": "Politiezone", "FR": "Zone de police"}, True),
+        ("014", {"NL": "Naamloze vennootschap", "FR": "Société anonyme"}, False),
+        ("017", {"NL": "Vereniging zonder winstoogmerk", "FR": "Association sans but lucratif"}, False),
+        ("026", {"NL": "Private stichting", "FR": "Fondation privée"}, False),
+        ("029", {"NL": "Stichting van openbaar nut", "FR": "Fondation d'utilité publique"}, False),
+        ("610", {}, False),  # not listed and no label: not known to be public
+    ],
+)
+def test_public_law_forms_are_known_by_code_or_by_the_registers_labels(code, labels, public):
+    from matchmaker.services.kbo.checks import is_public_form
+
+    assert is_public_form(code, labels) is public

@@ -17,6 +17,7 @@ codes come from its code.csv, in Dutch or French (English readers get Dutch, the
 """
 
 import enum
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -48,6 +49,26 @@ NATURAL_PERSON = "1"
 # associations among the register's published example rows (Veneco, SOLVA; Farys; "Intercommunale Sociale du
 # Brabant wallon"). Extend it from a loaded register's code.csv (`flask kbo status` counts each form's rows).
 PUBLIC_SECTOR_FORMS = frozenset({"124", "416", "417", "706"})
+# Other forms are recognised by the register's own labels (code.csv, Dutch and French), so that a full
+# register classes the public-law forms (municipalities, provinces, OCMW/CPAS, police zones, public
+# institutions ...) without a list kept here; foundations "of public utility" are private and not matched.
+_PUBLIC_LABEL = re.compile(
+    r"\b(openba\w*|publiek\w*|overheid\w*|gemeente\w*|gemeenschap\w*|provinci\w*|ocmw|intergemeentelijk\w*|"
+    r"politiezone|hulpverleningszone|polder\w*|watering\w*|public|publique|publics|publiques|commune\w*|"
+    r"communaut\w*|cpas|intercommunal\w*|zone de police|zone de secours|régie)\b",
+    re.IGNORECASE,
+)
+_PRIVATE_LABEL = re.compile(r"openbaar nut|utilité publique", re.IGNORECASE)
+
+
+def is_public_form(code: str, labels: dict[str, str]) -> bool:
+    """Is the juridical form `code` (with its labels by language) one of public law?"""
+    if code in PUBLIC_SECTOR_FORMS:
+        return True
+    texts = [text for text in labels.values() if text]
+    return bool(texts) and any(_PUBLIC_LABEL.search(t) for t in texts) and not any(
+        _PRIVATE_LABEL.search(t) for t in texts
+    )
 
 NAME_TYPES = ("001", "002", "003")
 # The register's language codes in denomination.csv.
@@ -240,7 +261,7 @@ def _check_one(organisation, latest, enterprises, names, seats, labels, language
     )
     matched = matching_name(organisation.name, [name.text for name in own_names])
     form = enterprise.juridical_form or ""
-    public = form in PUBLIC_SECTOR_FORMS
+    public = is_public_form(form, labels.get(("JuridicalForm", form), {})) if form else False
     result = KboCheck(
         Outcome.FOUND,
         number=number,
