@@ -68,6 +68,9 @@ class Config:
     # Passwords: a slow, salted hash (scrypt through Werkzeug).
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
     PASSWORD_MIN_LENGTH = 12
+    # zxcvbn's estimate (0-4) a new password must reach: 3 is "safely unguessable" for an online attack and
+    # most offline ones against a slow hash.
+    PASSWORD_MIN_SCORE = int(os.environ.get("PASSWORD_MIN_SCORE", "3"))
 
     # Signed links sent by mail.
     EMAIL_CONFIRM_MAX_AGE = timedelta(days=2)
@@ -105,6 +108,9 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_KEY_PREFIX = "matchmaker"
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # Failed logins per account from anywhere (many addresses guessing one password): short windows, so that
+    # nobody can lock another person out for longer than a quarter of an hour.
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;15 per 15 minutes")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
     CONTACT_RATE_LIMIT = os.environ.get("CONTACT_RATE_LIMIT", "5 per minute;20 per hour")
     NEWSLETTER_RATE_LIMIT = os.environ.get("NEWSLETTER_RATE_LIMIT", "5 per minute;20 per hour")

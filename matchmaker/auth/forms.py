@@ -64,7 +64,8 @@ class PasswordPolicyMixin:
 
     def validate_password(self, field) -> None:
         email = self.email.data if hasattr(self, "email") and self.email.data else self.policy_email
-        problems = password_problems(field.data or "", email or "")
+        name = self.display_name.data if hasattr(self, "display_name") else ""
+        problems = password_problems(field.data or "", email or "", (name or "",))
         if problems:
             raise ValidationError(" ".join(problems))
 

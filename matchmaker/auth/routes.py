@@ -26,6 +26,19 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _account_login_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _login_account() -> str:
+    """Rate-limit key of failed logins per account (the address typed), wherever they come from."""
+    return "login:" + accounts.normalize_email(request.form.get("email", ""))
+
+
+def _failed(response) -> bool:
+    return response.status_code == 422  # the form shown again: a refused login (a success redirects)
+
+
 def _reset_limit() -> str:
     return current_app.config["RESET_RATE_LIMIT"]
 
@@ -45,6 +58,7 @@ AFTER_CONFIRM_KEY = "after_confirm_next"
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_account_login_limit, methods=["POST"], key_func=_login_account, deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next"), url_for("pages.home")))

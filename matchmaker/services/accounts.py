@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from matchmaker import links
 from matchmaker.extensions import db
@@ -41,8 +42,27 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def password_problems(password: str, email: str = "") -> list[str]:
-    """Reasons a password is refused, translated; empty when it is acceptable."""
+# Words a guesser tries first here besides zxcvbn's own (English-leaning) lists: the platform, the region,
+# Dutch and French words for "password" and "welcome", keyboard rows of Belgian keyboards.
+LOCAL_WORDS = (
+    "matchmaker", "innovatie", "innovation", "overheid", "vlaanderen", "vlaams", "flanders", "belgie",
+    "belgië", "belgique", "belgium", "brussel", "bruxelles", "antwerpen", "gent", "leuven", "brugge",
+    "wachtwoord", "paswoord", "motdepasse", "welkom", "bienvenue", "azerty", "azertyuiop", "qsdfghjklm",
+)  # fmt: skip
+# What made a password easy to guess, by zxcvbn's pattern, to say why in the user's language.
+_PATTERN_REASONS = {
+    "dictionary": lambda: _("it is built on a common word, name or password"),
+    "spatial": lambda: _("it follows the keys of a keyboard"),
+    "repeat": lambda: _("it repeats characters or words"),
+    "sequence": lambda: _("it contains a sequence such as abc or 123"),
+    "regex": lambda: _("it contains a recent year"),
+    "date": lambda: _("it contains a date"),
+}
+
+
+def password_problems(password: str, email: str = "", names: tuple[str, ...] = ()) -> list[str]:
+    """Reasons a password is refused, translated; empty when it is acceptable. The strength estimate is
+    zxcvbn's (PASSWORD_MIN_SCORE of 0-4), told about the user's address and names and the LOCAL_WORDS."""
     problems = []
     min_length = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < min_length:
@@ -50,12 +70,36 @@ def password_problems(password: str, email: str = "") -> list[str]:
     if len(password) > 128:
         problems.append(_("Use at most 128 characters."))
     lowered = password.lower()
-    if lowered in COMMON_PASSWORDS or len(set(lowered)) < 4:
-        problems.append(_("This password is too easy to guess."))
     local_part = normalize_email(email).split("@")[0]
     if local_part and len(local_part) >= 4 and local_part in lowered:
         problems.append(_("Do not use your email address in your password."))
+    elif lowered in COMMON_PASSWORDS or len(set(lowered)) < 4:
+        problems.append(_("This password is too easy to guess."))
+    elif len(password) >= min_length and len(password) <= 128:
+        reason = _guessable(password, email, names)
+        if reason:
+            problems.append(
+                _(
+                    "This password is too easy to guess: %(reason)s. A few unrelated words, or a longer "
+                    "password, are much harder.",
+                    reason=reason,
+                )
+            )
     return problems
+
+
+def _guessable(password: str, email: str, names: tuple[str, ...]) -> str | None:
+    """Why zxcvbn finds the password guessable (translated), or None when it scores high enough."""
+    email = normalize_email(email)
+    inputs = [*LOCAL_WORDS, email, *email.replace("@", ".").split("."), *(n for n in names if n)]
+    inputs += [word for name in names if name for word in name.lower().split()]
+    result = zxcvbn(password[:64], user_inputs=[i for i in inputs if len(i) >= 3])
+    if result["score"] >= current_app.config["PASSWORD_MIN_SCORE"]:
+        return None
+    weakest = sorted(
+        (m for m in result["sequence"] if m["pattern"] in _PATTERN_REASONS), key=lambda m: float(m["guesses"])
+    )
+    return _PATTERN_REASONS[weakest[0]["pattern"]]() if weakest else _("it is short for how simple it is")
 
 
 def hash_password(password: str) -> str:
@@ -362,7 +406,7 @@ def check_reset_token(token: str) -> User:
 def reset_password(token: str, new_password: str) -> User:
     """Set a new password from a reset link: every other session and remember-me cookie ends."""
     user = check_reset_token(token)
-    problems = password_problems(new_password, user.email)
+    problems = password_problems(new_password, user.email, (user.display_name,))
     if problems:
         raise ServiceError(problems[0])
     set_password(user, new_password)
@@ -395,7 +439,7 @@ def _require_password(user: User, password: str) -> None:
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """Other sessions end (auth_version is bumped); the route keeps its own (sessions.keep_session)."""
     _require_password(user, current_password)
-    problems = password_problems(new_password, user.email)
+    problems = password_problems(new_password, user.email, (user.display_name,))
     if problems:
         raise ServiceError(problems[0])
     if verify_password(user, new_password):

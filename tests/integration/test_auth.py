@@ -83,7 +83,7 @@ def test_register_page_offers_only_supplier_and_buyer(client):
 
 def test_register_language_defaults_to_the_current_locale(client):
     body = client.get("/auth/register", headers={"Accept-Language": "fr"}).get_data(as_text=True)
-    (selected,) = re.findall(r'<option[^>]*\bselected\b[^>]*>', body)
+    (selected,) = re.findall(r"<option[^>]*\bselected\b[^>]*>", body)
     assert 'value="fr"' in selected
 
 
@@ -265,9 +265,7 @@ def test_tampered_confirmation_link_is_refused(client, outbox, damage):
 def test_a_confirmation_token_cannot_be_used_to_reset_a_password(client, outbox):
     client.post("/auth/register", data=registration())
     token = link_in(outbox[0]).rsplit("/", 1)[1]
-    response = client.post(
-        f"/auth/reset-password/{token}", data=NEW_PASSWORD_FORM
-    )
+    response = client.post(f"/auth/reset-password/{token}", data=NEW_PASSWORD_FORM)
     assert response.status_code == 400
 
 
@@ -647,3 +645,37 @@ def test_reset_mails_to_one_address_are_limited_even_from_many_addresses(client,
     ]
     assert statuses == [302] * 5 + [429]
     assert len(outbox) == 5
+
+
+@pytest.mark.parametrize("path", ["/auth/forgot-password", "/auth/confirm/new-link"])
+def test_mail_forms_do_the_same_work_for_known_and_unknown_addresses(
+    client, make_user, outbox, monkeypatch, path
+):
+    """Issue 14, finding 5: password reset and "send the confirmation again" answered measurably slower for an
+    existing address (the mail went out in the request). The request now does the same work, statement for
+    statement, whoever the address belongs to: the worker decides later whether there is anything to mail."""
+    import sqlalchemy as sa
+
+    from matchmaker.extensions import db
+    from matchmaker.tasks import dispatch
+
+    monkeypatch.setattr(dispatch, "_run_eagerly", lambda app, job_id: None)  # jobs wait for a worker
+    make_user(email="known@example.org", confirmed=False)
+
+    def statements_for(email: str) -> list[str]:
+        seen = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            seen.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            response = client.post(path, data={"email": email})
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+        assert response.status_code == 302
+        return seen
+
+    known, unknown = statements_for("known@example.org"), statements_for("nobody@example.org")
+    assert known == unknown and known  # the same statements (their parameters differ, not their number)
+    assert outbox == []

@@ -9,6 +9,7 @@ from werkzeug.security import generate_password_hash
 from config import Config, ProductionConfig
 from matchmaker.extensions import db, limiter
 from matchmaker.pages.routes import safe_next
+from matchmaker.services import accounts
 from tests.factories import PASSWORD
 from tests.helpers import sample_url
 
@@ -177,6 +178,44 @@ def test_login_limit_counts_per_address_behind_the_proxy(database):
 
         assert [attempt("198.51.100.1") for _ in range(3)] == [422, 422, 429]
         assert attempt("198.51.100.2") == 422  # another client is not locked out by the first one
+        limiter.reset()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_failed_logins_are_limited_per_account_from_any_address(database):
+    """Issue 14, finding 8: failed logins were limited per client address only, so guesses spread over many
+    addresses were never stopped. Now an account takes a few failures a minute from anywhere; successful
+    logins do not count, and another account is not affected."""
+    from tests.factories import PASSWORD
+    from tests.helpers import make_test_app
+
+    app = make_test_app(
+        database, RATELIMIT_ENABLED=True, PROXY_FIX_X_FOR=1, LOGIN_ACCOUNT_RATE_LIMIT="3 per minute"
+    )
+    with app.app_context():
+        limiter.reset()
+        client = app.test_client()
+        for email in ("target@example.org", "other@example.org"):
+            accounts.create_user(email, PASSWORD, "Someone", ("buyer",), language="en", confirmed=True)
+        db.session.commit()
+
+        def attempt(email: str, password: str, n: int) -> int:
+            data = {"email": email, "password": password}
+            headers = {"X-Forwarded-For": f"203.0.113.{n}"}
+            status = client.post("/auth/login", data=data, headers=headers).status_code
+            client.post("/auth/logout", headers=headers)
+            return status
+
+        assert attempt("target@example.org", PASSWORD, 1) == 302  # a success is not counted
+        assert [attempt("target@example.org", "wrong guess number", n) for n in range(2, 6)] == [
+            422,
+            422,
+            422,
+            429,
+        ]
+        assert attempt("target@example.org", PASSWORD, 9) == 429  # locked for now, from a new address too
+        assert attempt("other@example.org", "wrong guess number", 10) == 422
         limiter.reset()
         db.session.remove()
         db.engine.dispose()
