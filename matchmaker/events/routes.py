@@ -451,8 +451,14 @@ def register(event_id: int):
     event = _event(event_id)
     existing = registrations_service.registration_of(acting_user(), event)
     editing = existing is not None and existing.is_active
+    returning = registrations_service.comes_back(existing)
     if not event_rules.registration_is_open(event):
         flash(_("Registration for this event is not open."), "warning")
+        return _to_detail(event)
+    try:
+        registrations_service.check_not_refused(existing)
+    except ServiceError as refusal:
+        flash_refused(refusal, "warning")
         return _to_detail(event)
     roles = [existing.role] if editing else registrations_service.participant_roles(acting_user())
     if not roles:
@@ -494,6 +500,11 @@ def register(event_id: int):
                 flash(_("Your registration is updated."), "success")
             elif registration.status == RegistrationStatus.APPROVED:
                 flash(_("You are registered. See who is here and send your meeting requests."), "success")
+            elif returning:
+                flash(
+                    _("You cancelled your registration earlier: the organizer confirms your return."),
+                    "success",
+                )
             else:
                 flash(_("Your registration is received. The organizer will confirm it."), "success")
             return _to_detail(event)

@@ -166,9 +166,33 @@ def _apply(registration: Registration, items: list, slots: list[Slot], max_meeti
     registration.max_meetings = max_meetings
 
 
+def check_not_refused(registration: Registration | None) -> None:
+    """A participant the organizer refused does not register again by themselves: only the organizer admits
+    them (approving the refused registration, or registering them on their behalf)."""
+    if registration is not None and registration.status == RegistrationStatus.REFUSED:
+        raise ServiceError(
+            _(
+                "The organizer refused your registration for this event. Contact the organizer if you still "
+                "wish to take part."
+            )
+        )
+
+
+def comes_back(registration: Registration | None) -> bool:
+    """Does registering again bring back a cancelled registration? It then waits for the organizer."""
+    return registration is not None and registration.status == RegistrationStatus.CANCELLED
+
+
 def register(user: User, event: Event, data: RegistrationInput, by: User | None = None) -> Registration:
     """Register `user`; `by` is the organizer when they register someone on their behalf
-    (allowed while the event is not closed; the registration is approved at once)."""
+    (allowed while the event is not closed; the registration is approved at once).
+
+    Registering again after the registration ended (issue 14): a REFUSED participant is refused
+    (`check_not_refused`) until the organizer admits them. A CANCELLED one (who withdrew themselves, or whom
+    the organizer withdrew: the registration does not tell them apart) may ask again, but waits for the
+    organizer's approval even where admission is automatic: a participant who withdrew is not admitted again
+    behind the organizer's back, and cancelling and registering again is no way to start over (their open
+    requests were cancelled; sending them all again would notify everyone once more)."""
     on_behalf = by is not None and by.id != user.id
     if on_behalf:
         require_manager(by, event)
@@ -178,10 +202,12 @@ def register(user: User, event: Event, data: RegistrationInput, by: User | None 
             )
     elif not registration_is_open(event):
         raise ServiceError(_("Registration for this event is not open."))
-    items, slots = _check_input(user, event, data)
     existing = registration_of(user, event)
     if existing is not None and existing.is_active:
         raise ServiceError(_("You are already registered for this event."))
+    if not on_behalf:
+        check_not_refused(existing)
+    items, slots = _check_input(user, event, data)
     # Serialize registrations per event (PostgreSQL): two late ones cannot both take the last place.
     db.session.execute(sa.select(Event.id).where(Event.id == event.id).with_for_update())
     left = places_left(event, data.role)
@@ -189,7 +215,7 @@ def register(user: User, event: Event, data: RegistrationInput, by: User | None 
         raise ServiceError(
             _("This event is full for your role. Contact the organizer to join a waiting list.")
         )
-    automatic = on_behalf or event.admission == Admission.AUTOMATIC
+    automatic = on_behalf or (event.admission == Admission.AUTOMATIC and not comes_back(existing))
     registration = existing or Registration(event_id=event.id, user_id=user.id)
     registration.role = data.role
     registration.organisation_id = user.organisation.id

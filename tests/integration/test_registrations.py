@@ -152,11 +152,12 @@ def test_cancelling_withdraws_open_requests(client, auth, event, buyer, supplier
     db.session.expire_all()
     assert db.session.get(Registration, rs.id).status == RegistrationStatus.CANCELLED
     assert db.session.get(MeetingRequest, request.id).status == "cancelled"
-    # and may register again afterwards, reusing the same row (event x user is unique)
+    # and may register again afterwards, reusing the same row (event x user is unique), to wait for the
+    # organizer's approval (see test_a_participant_who_withdrew_comes_back_pending_...)
     again = registrations_service.register(
         supplier, event, registrations_service.RegistrationInput("supplier", [rs.offerings[0].id])
     )
-    assert again.id == rs.id and again.status == RegistrationStatus.APPROVED
+    assert again.id == rs.id and again.status == RegistrationStatus.PENDING
 
 
 def test_only_the_participant_changes_their_registration(event, supplier, buyer, register):
@@ -245,6 +246,114 @@ def test_registering_an_unknown_email_on_behalf_explains_why(client, auth, event
     assert response.status_code == 422
     assert "No active account uses this email address." in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
+
+
+# --- coming back after a refusal or a withdrawal ----------------------------------------------------------
+
+
+def _register_form(event, registration) -> dict:
+    return {
+        "role": registration.role,
+        "items": [i.id for i in registration.items],
+        "slots": [s.id for s in event.meeting_slots],
+        "max_meetings": "4",
+    }
+
+
+@pytest.mark.parametrize("admission", ["automatic", "approval"])
+def test_a_refused_participant_cannot_register_again(
+    client, auth, make_event, organizer, supplier, register, outbox, admission
+):
+    """Issue 14, finding 3: a participant the organizer refused registered again and, where admission is
+    automatic, was approved at once. They stay refused until the organizer admits them, and are told so."""
+    event = make_event(admission=admission)
+    registration = register(supplier, event)
+    registrations_service.decide_registration(organizer, registration, approve=False)
+    outbox.clear()
+    auth.login(supplier)
+    response = client.post(
+        f"/events/{event.id}/register", data=_register_form(event, registration), follow_redirects=True
+    )
+    assert "The organizer refused your registration for this event." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Registration, registration.id).status == RegistrationStatus.REFUSED
+    assert outbox == []
+    with pytest.raises(ServiceError, match="refused your registration"):
+        register(supplier, event)
+
+
+def test_a_refused_participant_is_told_instead_of_offered_the_form(
+    client, auth, make_event, organizer, supplier, register
+):
+    """Issue 14, finding 3: the event's page and the registration page say the organizer refused, and offer
+    no registration form."""
+    event = make_event()
+    registrations_service.decide_registration(organizer, register(supplier, event), approve=False)
+    auth.login(supplier)
+    response = client.get(f"/events/{event.id}/register", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.request.path == f"/events/{event.id}"
+    assert "The organizer refused your registration for this event." in page
+    assert "Register for this event" not in page
+
+
+def test_the_organizer_admits_a_refused_participant_again(
+    client, auth, make_event, organizer, supplier, register
+):
+    event = make_event()
+    registration = register(supplier, event)
+    registrations_service.decide_registration(organizer, registration, approve=False)
+    auth.login(organizer)
+    assert client.post(f"/events/{event.id}/registrations/{registration.id}/approve").status_code == 302
+    db.session.refresh(registration)
+    assert registration.status == RegistrationStatus.APPROVED
+
+
+def test_the_organizer_registers_a_refused_participant_on_their_behalf(
+    make_event, organizer, buyer, register
+):
+    event = make_event()
+    registrations_service.decide_registration(organizer, register(buyer, event), approve=False)
+    again = registrations_service.register_on_behalf(organizer, event, buyer.email, "buyer")
+    assert again.status == RegistrationStatus.APPROVED and again.registered_by_id == organizer.id
+
+
+def test_a_participant_who_withdrew_comes_back_pending_where_admission_is_automatic(
+    client, auth, make_event, organizer, supplier, register, outbox
+):
+    """Issue 14, finding 3: a participant who cancelled their registration and registers again waits for
+    the organizer, even where admission is automatic (they were approved at once). The organizer is told and
+    approves as for any pending registration."""
+    event = make_event(admission="automatic")
+    registration = register(supplier, event)
+    registrations_service.cancel_registration(supplier, registration)
+    outbox.clear()
+    auth.login(supplier)
+    response = client.post(
+        f"/events/{event.id}/register", data=_register_form(event, registration), follow_redirects=True
+    )
+    assert (
+        "You cancelled your registration earlier: the organizer confirms your return."
+        in response.get_data(as_text=True)
+    )
+    db.session.expire_all()
+    registration = db.session.get(Registration, registration.id)
+    assert registration.status == RegistrationStatus.PENDING and registration.decided_at is None
+    assert [m.to for m in outbox] == [organizer.email]
+    registrations_service.decide_registration(organizer, registration, approve=True)
+    assert registration.status == RegistrationStatus.APPROVED
+
+
+def test_a_participant_the_organizer_withdrew_comes_back_pending(make_event, organizer, supplier, register):
+    """Issue 14, finding 3: the organizer's withdrawal (from the schedule, while registration is open) does
+    not let the participant back in by registering again: they wait for the organizer's approval."""
+    from matchmaker.services import scheduling as scheduling_service
+
+    event = make_event(admission="automatic")
+    registration = register(supplier, event)
+    scheduling_service.withdraw_participant(organizer, registration)
+    again = register(supplier, event)
+    assert again.id == registration.id and again.status == RegistrationStatus.PENDING
 
 
 # --- who is here ---------------------------------------------------------------------------------------
