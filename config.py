@@ -52,8 +52,12 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    REMEMBER_COOKIE_DURATION = timedelta(days=30)
-    REMEMBER_COOKIE_REFRESH_EACH_REQUEST = False  # 30 days from logging in, not from the last visit
+    # Every login is a session on the server (matchmaker/services/user_sessions.py), which checks its expiry:
+    # with "remember me" it ends REMEMBER_DAYS after logging in (not after the last visit); without, it ends
+    # with the browser or after SESSION_IDLE_MINUTES without a request, whichever comes first.
+    REMEMBER_COOKIE_DURATION = timedelta(days=_int("REMEMBER_DAYS", 30))
+    REMEMBER_COOKIE_REFRESH_EACH_REQUEST = False
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=_int("SESSION_IDLE_MINUTES", 8 * 60))
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     # Flask-Login's check of the client (address and browser) behind a session: "basic" marks a session seen
     # from elsewhere as not fresh; "strong" would end it and its remember-me cookie, which logs out everyone

@@ -186,8 +186,9 @@ def main(argv: list[str]) -> int:
         for user_id in [users[-1], *users[:: max(1, len(users) // rounds)][:rounds]]:
             with app.app_context():
                 from matchmaker.models import User
+                from matchmaker.services.user_sessions import start_session
 
-                session_id = db.session.get(User, user_id).get_id()
+                session_id = start_session(db.session.get(User, user_id))
             with client.session_transaction() as session:
                 session["_user_id"] = session_id
             results["agenda"] += _time(lambda: get(f"/events/{event_id}/agenda", "agenda"), 1)
@@ -202,8 +203,9 @@ def main(argv: list[str]) -> int:
                 warm_up = False
         with app.app_context():
             from matchmaker.models import User
+            from matchmaker.services.user_sessions import start_session
 
-            session_id = db.session.get(User, organizer_id).get_id()
+            session_id = start_session(db.session.get(User, organizer_id))
         with client.session_transaction() as session:
             session["_user_id"] = session_id
         results["grid"] = _time(lambda: get(f"/events/{event_id}/agenda/grid", "grid"), 3)

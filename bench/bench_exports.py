@@ -142,7 +142,7 @@ def _bench(label: str, url: str, options: dict, total: int, repeat: int) -> floa
     from config import TestConfig
     from matchmaker import create_app
     from matchmaker.extensions import db
-    from matchmaker.services import accounts
+    from matchmaker.services import accounts, user_sessions
 
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS=options)
     with app.app_context():
@@ -158,7 +158,7 @@ def _bench(label: str, url: str, options: dict, total: int, repeat: int) -> floa
             confirmed=True,
         )
         db.session.commit()
-        user_id = organizer.get_id()
+        user_id = user_sessions.start_session(organizer)
         public = {"offerings": "offering WHERE status = 'published'", "needs": "need WHERE status = 'open'"}
         expected = {k: db.session.scalar(sa.text(f"SELECT count(*) FROM {v}")) for k, v in public.items()}  # noqa: S608
         db.session.remove()

@@ -108,7 +108,6 @@ def build(url: str, items: int, log=print) -> dict:
                     "email_confirmed_at": now,
                     "active": True,
                     "created_at": now,
-                    "auth_version": 1,
                 }
             )
             roles.append({"user_id": oid, "role": "buyer" if gov else "supplier", "granted_at": now})
@@ -126,7 +125,6 @@ def build(url: str, items: int, log=print) -> dict:
                 "email_confirmed_at": now,
                 "active": True,
                 "created_at": now,
-                "auth_version": 1,
             }
         )
         roles += [{"user_id": organizer_id, "role": r, "granted_at": now} for r in ("organizer", "admin")]

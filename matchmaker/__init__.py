@@ -56,10 +56,11 @@ def register_extensions(app: Flask) -> None:
     __import__("matchmaker.tasks", fromlist=["_"]).init_app(app)
 
     from matchmaker import models  # noqa: F401  (register the models with the metadata)
-    from matchmaker.services.accounts import load_user_from_session_id
+    from matchmaker.auth import sessions
 
     login_manager.init_app(app)
-    login_manager.user_loader(load_user_from_session_id)
+    login_manager.user_loader(sessions.load_user)  # a login is a server-side session (services/user_sessions)
+    sessions.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     # Flask-Login reads SESSION_PROTECTION from each app's configuration (config.py, default "basic").

@@ -24,7 +24,7 @@ from config import TestConfig
 from matchmaker import create_app
 from matchmaker.extensions import db, limiter
 from matchmaker.models import User
-from matchmaker.services import mail
+from matchmaker.services import mail, user_sessions
 from tests.helpers import empty_tables, make_test_app
 
 pytest_plugins = ("tests.factories",)
@@ -195,8 +195,10 @@ class Auth:
         self.make_organisation = make_organisation
 
     def login(self, user: User) -> User:
+        """As the login form does: a new server-side session, whose secret the session cookie holds."""
+        secret = user_sessions.start_session(user)
         with self.client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = secret
             session["_fresh"] = True
         return user
 

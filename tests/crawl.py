@@ -22,7 +22,7 @@ from werkzeug.routing import RequestRedirect
 
 from matchmaker import demo
 from matchmaker.extensions import db
-from matchmaker.services import accounts
+from matchmaker.services import accounts, user_sessions
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def seed(app: Flask, language: str | None = None) -> None:
 
 def user_id(app: Flask, email: str) -> str:
     with app.app_context():
-        found = accounts.get_user_by_email(email).get_id()
+        found = user_sessions.start_session(accounts.get_user_by_email(email))
         db.session.remove()
         return found
 

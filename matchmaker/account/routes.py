@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from matchmaker.account import bp
 from matchmaker.account.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, ProfileForm
 from matchmaker.auth.forms import ConfirmForm
-from matchmaker.auth.sessions import acting_user, keep_session, log_out, remember_language
+from matchmaker.auth.sessions import acting_user, current_session, keep_session, log_out, remember_language
 from matchmaker.extensions import limiter
 from matchmaker.forms import form_refused
 from matchmaker.models import utcnow
@@ -51,11 +51,13 @@ def password():
     form.policy_email = current_user.email
     if form.validate_on_submit():
         try:
-            accounts.change_password(acting_user(), form.current_password.data, form.password.data)
+            accounts.change_password(
+                acting_user(), form.current_password.data, form.password.data, keep_session=current_session()
+            )
         except ServiceError as error:  # a wrong current password, or a new one the rules refuse
             form_refused(form, error, field="password")
         else:
-            keep_session(acting_user())
+            keep_session()
             flash(_("Your password has been changed. You were logged out on your other devices."), "success")
             return redirect(url_for("account.profile"))
     return _render("account/password.html", form)

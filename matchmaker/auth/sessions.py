@@ -2,13 +2,44 @@
 
 Services take a `User` (or None for an anonymous visitor) and never see Flask-Login, the session or cookies;
 routes use the helpers below around the service calls.
+
+Every login is a row on the server (matchmaker.services.user_sessions): Flask-Login's identity, kept in the
+session cookie and the remember-me cookie, is that row's random secret (User.get_id), and `load_user` finds the
+user through it, so ending the row logs out every copy of the cookies.
 """
 
-from flask import current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
 
-from matchmaker.models import User
-from matchmaker.services import accounts
+from matchmaker.models import User, UserSession
+from matchmaker.services import accounts, user_sessions
+
+# Flask-WTF keeps the CSRF token's secret under this name, in the session and (signed) on `g`.
+CSRF_KEY = "csrf_token"
+# What Flask-Login keeps of a login in the session.
+LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember_seconds")
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def note_session_activity() -> None:
+        """Load the user first, before the request changes anything, and note that the session is in use (at
+        most one write a minute). Anonymous visitors without a session cost nothing here."""
+        if request.endpoint == "static":
+            return
+        if current_user.is_authenticated and current_user.current_session is not None:
+            user_sessions.note_activity(current_user.current_session)
+
+
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's user loader: the user of the live session this secret names. A session that ended is
+    forgotten by this browser, remember-me cookie included, so it is not looked up again."""
+    user = user_sessions.user_for_token(session_id)
+    if user is None:
+        session.pop("_user_id", None)
+        if current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies:
+            session["_remember"] = "clear"
+    return user
 
 
 def acting_user() -> User | None:
@@ -20,22 +51,43 @@ def acting_user() -> User | None:
     return None
 
 
+def current_session() -> UserSession | None:
+    """The session (the login) this request belongs to, or None for an anonymous visitor."""
+    return current_user.current_session if current_user.is_authenticated else None
+
+
 def log_in(email: str, password: str, remember: bool = False) -> User:
-    """Check the credentials (refusals as accounts.authenticate) and start the session."""
+    """Check the credentials (refusals as accounts.authenticate) and start a new session: a new secret, and a
+    new CSRF token, so nothing of the anonymous visit (a token someone planted or read) carries over."""
     user = accounts.authenticate(email, password)
+    _forget_login_state()
+    user_sessions.start_session(
+        user, remember=remember, user_agent=request.user_agent.string, ip_address=request.remote_addr or ""
+    )
     login_user(user, remember=remember)
     return user
 
 
+def keep_session() -> None:
+    """After a new password: this session goes on under the new secret the service gave it (set_password),
+    in the session cookie and, if it had one, the remember-me cookie."""
+    user = acting_user()
+    if user is not None and user.current_session is not None:
+        login_user(user, remember=user.current_session.remember)
+
+
 def log_out() -> None:
+    """End this session on the server (every copy of its cookies stops working) and in this browser."""
+    if current_user.is_authenticated:
+        user_sessions.end_session(current_user.session_token)
     logout_user()
+    _forget_login_state()
 
 
-def keep_session(user: User) -> None:
-    """Sign the current session again after the account's auth_version changed (a new password): every
-    other session ends, this one continues, with its remember-me cookie if it had one."""
-    had_cookie = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
-    login_user(user, remember=had_cookie)
+def _forget_login_state() -> None:
+    for key in (*LOGIN_KEYS, CSRF_KEY):
+        session.pop(key, None)
+    g.pop(CSRF_KEY, None)
 
 
 def remember_language(language: str) -> None:

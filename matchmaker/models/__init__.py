@@ -86,7 +86,7 @@ from matchmaker.models.scheduling import (
 )
 from matchmaker.models.tasks import Job, JobFile, JobStatus, JobStep
 from matchmaker.models.tracker import InnovationProject, ProcurementYear
-from matchmaker.models.user import Role, User, UserRole
+from matchmaker.models.user import Role, User, UserRole, UserSession
 
 __all__ = [
     "Absence",
@@ -168,6 +168,7 @@ __all__ = [
     "Theme",
     "User",
     "UserRole",
+    "UserSession",
     "Verification",
     "event_theme",
     "meeting_outcome_need",

@@ -40,9 +40,6 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[Optional[datetime]]
-    # Bumped when the password changes or the account is deactivated: every session and
-    # remember-me cookie carries it, so old ones stop working.
-    auth_version: Mapped[int] = mapped_column(default=1)
 
     roles: Mapped[list["UserRole"]] = relationship(
         back_populates="user",
@@ -59,13 +56,29 @@ class User(UserMixin, db.Model):
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
 
-    # Flask-Login
+    # Flask-Login. A logged-in user's identity is the secret of the login's UserSession, never the user's id:
+    # the session and remember-me cookies name that row only, which ends at logout and goes with the account.
+    # Set by matchmaker.services.user_sessions when a login starts or a request's session is looked up.
+    # (Plain attributes, not columns: the declarative mapping would read an annotation as a column.)
+    session_token = None  # str | None
+    current_session = None  # UserSession | None
+
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.auth_version}"
+        if self.session_token is None:
+            raise RuntimeError("This user has no session: start one with user_sessions.start_session.")
+        return self.session_token
+
+    def __eq__(self, other: object) -> bool:
+        """The same account (Flask-Login's UserMixin would compare session secrets)."""
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    __hash__ = object.__hash__
 
     @property
     def email_confirmed(self) -> bool:
@@ -106,3 +119,32 @@ class UserRole(db.Model):
     )
 
     user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
+
+
+class UserSession(db.Model):
+    """One login, on one device: the session cookie and the remember-me cookie carry a random secret whose
+    SHA-256 is `token_hash`. Logging out, signing the session out from the sessions page, a new password,
+    deactivation and deleting the account delete the row, and with it every copy of those cookies.
+
+    `expires_at` is checked on every request: a fixed REMEMBER_COOKIE_DURATION after logging in with
+    "remember me"; without it SESSION_IDLE_TIMEOUT after the last request (moved on with `last_seen_at`,
+    which is written at most once a minute), and never later than a remembered one would end."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    # What the person recognises on the sessions page ("Firefox", "Windows"), not the whole User-Agent header.
+    browser: Mapped[str] = mapped_column(sa.String(40), default="")
+    system: Mapped[str] = mapped_column(sa.String(40), default="")
+    ip_address: Mapped[str] = mapped_column(sa.String(45), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"

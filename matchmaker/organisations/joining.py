@@ -83,7 +83,7 @@ def _request_limit() -> str:
 
 def _requester() -> str:
     """Each request mails every administrator of the organisation: counted per person."""
-    return f"joiner:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr or ""
+    return f"joiner:{current_user.id}" if current_user.is_authenticated else request.remote_addr or ""
 
 
 @bp.route("/<int:organisation_id>/join", methods=["GET", "POST"])

@@ -133,7 +133,7 @@ def _invite_limit() -> str:
 
 def _inviter() -> str:
     """Invitations are mailed to any address typed in: counted per inviter, whatever their address."""
-    return f"inviter:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr or ""
+    return f"inviter:{current_user.id}" if current_user.is_authenticated else request.remote_addr or ""
 
 
 @bp.route("/<int:organisation_id>/invitations/new", methods=["GET", "POST"])

@@ -10,15 +10,32 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from matchmaker import links
 from matchmaker.extensions import db
-from matchmaker.models import Invitation, Membership, MembershipRole, Role, User, UserRole, utcnow
+from matchmaker.models import (
+    Invitation,
+    Membership,
+    MembershipRole,
+    Role,
+    User,
+    UserRole,
+    UserSession,
+    utcnow,
+)
 from matchmaker.models.user import SELF_SERVICE_ROLES
-from matchmaker.services import ExpiredLink, Invalid, InvalidLink, ServiceError, commit, discard, tokens
+from matchmaker.services import (
+    ExpiredLink,
+    Invalid,
+    InvalidLink,
+    ServiceError,
+    commit,
+    discard,
+    tokens,
+    user_sessions,
+)
 from matchmaker.services.mail import send_mail
 
 # A few passwords that pass a length rule but are guessed first.
@@ -134,19 +151,6 @@ def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
 
 
-def load_user_from_session_id(session_id: str) -> User | None:
-    """Flask-Login loader: the id carries the user's auth_version, so sessions end on password change."""
-    user_id, _, version = (session_id or "").partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    # The roles joined to the user's row: every request loads the current user, and a second query for them
-    # (the selectin loader's own overhead included) cost more than the join.
-    user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
-    if user is None or user.auth_version != int(version) or not user.active:
-        return None
-    return user
-
-
 def create_user(
     email: str,
     password: str,
@@ -171,9 +175,13 @@ def create_user(
     return user
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str, keep_session: UserSession | None = None) -> None:
+    """A new password ends every session of the user but `keep_session` (the one that changed it), which gets
+    a new secret: a copy of its cookies taken before the change stops working too."""
     user.password_hash = hash_password(password)
-    user.auth_version += 1
+    user_sessions.end_all_sessions(user, keep=keep_session)
+    if keep_session is not None:
+        user_sessions.renew_secret(user, keep_session)
 
 
 def grant_role(user: User, role: str, granted_by: User | None = None) -> None:
@@ -436,15 +444,18 @@ def _require_password(user: User, password: str) -> None:
         raise WrongPassword(_("Your current password is not correct."))
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Other sessions end (auth_version is bumped); the route keeps its own (sessions.keep_session)."""
+def change_password(
+    user: User, current_password: str, new_password: str, keep_session: UserSession | None = None
+) -> None:
+    """Every other session ends; `keep_session`, the one the change was made in, goes on with a new secret
+    (the route hands it to the cookies: matchmaker.auth.sessions.keep_session)."""
     _require_password(user, current_password)
     problems = password_problems(new_password, user.email, (user.display_name,))
     if problems:
         raise ServiceError(problems[0])
     if verify_password(user, new_password):
         raise ServiceError(_("Choose a password that differs from your current one."))
-    set_password(user, new_password)
+    set_password(user, new_password, keep_session=keep_session)
     _mail_user(user, "password_changed", **_mail_links())
     commit()
 

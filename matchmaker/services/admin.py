@@ -36,7 +36,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.organisation import normalize_enterprise_number
 from matchmaker.models.user import GRANTED_ROLES
-from matchmaker.services import Conflict, NotAllowed, ServiceError, commit, history
+from matchmaker.services import Conflict, NotAllowed, ServiceError, commit, history, user_sessions
 from matchmaker.services.accounts import grant_role, revoke_role
 from matchmaker.services.charter import active_signature
 from matchmaker.services.matching.jobs import item_changed
@@ -383,7 +383,7 @@ def deactivate_user(actor: User, user: User) -> None:
     if not user.active:
         raise ServiceError(_("%(name)s is already deactivated.", name=user.display_name))
     user.active = False
-    user.auth_version += 1
+    user_sessions.end_all_sessions(user)
     commit()
     log.info("Admin %s deactivated user %s", actor.id, user.id)
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from matchmaker.extensions import db
 from matchmaker.models import User, UserRole, utcnow
 from matchmaker.services import admin as service
+from matchmaker.services import user_sessions
 
 
 def reload(user: User) -> User:
@@ -232,14 +233,16 @@ def test_only_organizer_and_admin_roles_are_granted_here(client, admin, make_use
 
 def test_deactivation_blocks_the_account_and_ends_its_sessions(app, client, admin, make_user):
     target = make_user()
-    version = target.auth_version
-    client.post(f"/admin/users/{target.id}/deactivate")
-    target = reload(target)
-    assert not target.active and target.auth_version == version + 1
     other_client = app.test_client()
     with other_client.session_transaction() as session:
-        session["_user_id"] = f"{target.id}:{version}"
-    assert other_client.get("/organisations/mine").status_code == 302
+        session["_user_id"] = user_sessions.start_session(target)
+    assert other_client.get("/account/").status_code == 200
+    client.post(f"/admin/users/{target.id}/deactivate")
+    target = reload(target)
+    assert not target.active and user_sessions.active_sessions(target) == []
+    assert other_client.get("/account/").status_code == 302
+    client.post(f"/admin/users/{target.id}/reactivate")
+    assert other_client.get("/account/").status_code == 302  # reactivating brings no session back
 
 
 def test_admin_cannot_deactivate_themselves(client, admin):

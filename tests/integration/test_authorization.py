@@ -52,7 +52,7 @@ from matchmaker.services import agendas as agendas_service
 from matchmaker.services import charter as charter_service
 from matchmaker.services import content as content_service
 from matchmaker.services import events as events_service
-from matchmaker.services import mail
+from matchmaker.services import mail, user_sessions
 from matchmaker.services import newsletter as newsletter_service
 from matchmaker.services import outcomes as outcomes_service
 from matchmaker.services import registrations as registrations_service
@@ -659,7 +659,7 @@ def _client(app, world: World, actor: str):
     if actor != "anonymous":
         user = getattr(world, actor)
         with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = user_sessions.start_session(user)
             session["_fresh"] = True
     return client
 

@@ -4,6 +4,7 @@ import pytest
 from werkzeug.routing import Rule
 
 from matchmaker.extensions import db
+from matchmaker.services import user_sessions
 from tests.helpers import make_test_app, sample_url
 
 
@@ -33,7 +34,7 @@ def test_every_write_route_refuses_a_request_without_csrf_token(csrf_app, make_u
     client = csrf_app.test_client()
     user = make_user()
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = user_sessions.start_session(user)
     unprotected = []
     for rule in _write_rules(csrf_app):
         method = sorted(rule.methods & {"POST", "PUT", "PATCH", "DELETE"})[0]

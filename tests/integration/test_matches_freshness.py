@@ -12,7 +12,7 @@ from flask_babel import refresh as refresh_babel
 
 from matchmaker.extensions import db
 from matchmaker.models import Offering, User
-from matchmaker.services import matching
+from matchmaker.services import matching, user_sessions
 from tests.factories import BUS_NEED, BUS_OFFERING, SENSOR_NEED, SENSOR_OFFERING
 from tests.helpers import make_test_app
 
@@ -47,8 +47,8 @@ def ids(*objects) -> list:
 
 
 def logins(*users: User) -> list[str]:
-    """What a session cookie holds for these users (see Auth.login)."""
-    return [user.get_id() for user in users]
+    """What a session cookie holds for these users: the secrets of new sessions (see Auth.login)."""
+    return [user_sessions.start_session(user) for user in users]
 
 
 @contextmanager
