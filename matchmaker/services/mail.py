@@ -19,12 +19,12 @@ Backends (config MAIL_BACKEND), used by the workers:
 - "console": recorded and printed to the log (development);
 - "smtp": sent through the SMTP server configured by the environment (production).
 
-Header values are made safe before they reach the mail library: control characters (CR, LF, tabs...) are
-folded to spaces, so a name with a line break in it can neither inject a header nor make sending fail.
+Header values are made safe before they reach the mail library, by the platform's one rule for one-line text
+(`textutil.one_line`): control characters (CR, LF, tabs...) become spaces, so a name with a line break in it
+can neither inject a header nor make sending fail, whatever was stored.
 """
 
 import logging
-import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from matchmaker.extensions import db
 from matchmaker.models import MailStatus, OutboxMail, utcnow
 from matchmaker.services.kernel import commit
+from matchmaker.textutil import one_line
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +89,9 @@ def outbox() -> list[SentMail]:
 # ---------------------------------------------------------------------------------------------------------
 # Header safety
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-
-
 def clean_header(value: object) -> str:
     """A header value on one line: every run of control characters (CR, LF, tab, ...) becomes one space."""
-    return " ".join(_CONTROL.sub(" ", str(value)).split())
+    return one_line(str(value))
 
 
 # ---------------------------------------------------------------------------------------------------------
