@@ -1,4 +1,5 @@
-"""How a route shows a service's refusal: in one line, on its form or as a flash message.
+"""How a route shows a service's refusal: in one line, on its form or as a flash message; and the field of
+every one-line text (`OneLineField`).
 
     try:
         service.update_thing(acting_user(), thing, form.to_input())
@@ -13,8 +14,23 @@ on to the error pages (403, 404) of `matchmaker.errors`.
 from collections.abc import Mapping
 
 from flask import flash
+from wtforms import StringField
 
 from matchmaker.services import NotAllowed, NotFound, Refusal, discard
+from matchmaker.textutil import one_line
+
+
+class OneLineField(StringField):
+    """The field of every one-line text a person types (names, titles, subjects, places, search words):
+    line breaks and other control characters become spaces as the form reads them (`textutil.one_line`), so
+    the person sees what is kept, and lengths are checked on it. Only multi-line texts (TextAreaField),
+    passwords, hidden tokens, the honeypot and email addresses (which their validator refuses with a
+    control character in them) are other StringFields. Pass `widget=SearchInput()` for a search box."""
+
+    def process_formdata(self, valuelist) -> None:
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = one_line(self.data)
 
 
 def refused(refusal: Refusal) -> str:

@@ -3,17 +3,19 @@
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SearchField, SelectChoice, SelectField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import SearchInput
 
 from matchmaker import vocab
+from matchmaker.forms import OneLineField
 
 
 class _SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Search"), validators=[Optional(), Length(max=200)])
+    q = OneLineField(_l("Search"), validators=[Optional(), Length(max=200)], widget=SearchInput())
 
     def __init__(self, **kwargs):
         super().__init__(formdata=request.args, **kwargs)
@@ -27,7 +29,9 @@ class _SearchForm(FlaskForm):
 
 
 class UserSearchForm(_SearchForm):
-    q = SearchField(_l("Name or email address"), validators=[Optional(), Length(max=200)])
+    q = OneLineField(
+        _l("Name or email address"), validators=[Optional(), Length(max=200)], widget=SearchInput()
+    )
     role = SelectField(_l("Role"), validators=[Optional()])
     status = SelectField(
         _l("Status"),
@@ -46,7 +50,9 @@ class UserSearchForm(_SearchForm):
 
 
 class OrganisationSearchForm(_SearchForm):
-    q = SearchField(_l("Name or enterprise number"), validators=[Optional(), Length(max=200)])
+    q = OneLineField(
+        _l("Name or enterprise number"), validators=[Optional(), Length(max=200)], widget=SearchInput()
+    )
     kind = SelectField(_l("Kind"), validators=[Optional()])
     verification = SelectField(_l("Verification"), validators=[Optional()])
 
@@ -73,8 +79,10 @@ class ActionForm(FlaskForm):
 
 
 class MergeSearchForm(_SearchForm):
-    q = SearchField(
-        _l("Name or enterprise number of the organisation to keep"), validators=[Optional(), Length(max=200)]
+    q = OneLineField(
+        _l("Name or enterprise number of the organisation to keep"),
+        validators=[Optional(), Length(max=200)],
+        widget=SearchInput(),
     )
 
 

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
 from wtforms.validators import Length, Optional
+
+from matchmaker.forms import OneLineField
 
 REASON_MAX = 200
 
@@ -13,7 +14,7 @@ class ResetCalendarLinkForm(FlaskForm):
 class CancelForm(FlaskForm):
     """A participant cancels a meeting, or their participation: a short reason, if they wish."""
 
-    reason = StringField(
+    reason = OneLineField(
         _l("Reason (optional)"),
         validators=[
             Optional(),

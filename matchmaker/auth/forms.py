@@ -2,10 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
+from matchmaker.forms import OneLineField
 from matchmaker.i18n import LANGUAGE_NAMES
 from matchmaker.services.accounts import password_problems
 
@@ -22,14 +23,13 @@ def email_field(label=None) -> EmailField:
     )
 
 
-def display_name_field() -> StringField:
-    return StringField(
+def display_name_field() -> OneLineField:
+    return OneLineField(
         _l("Your name"),
         validators=[
             DataRequired(message=_l("Enter the name other users will see.")),
             Length(max=120, message=_l("Use at most %(max)d characters.")),
         ],
-        filters=[lambda value: " ".join(value.split()) if isinstance(value, str) else value],
     )
 
 

@@ -13,7 +13,6 @@ from wtforms import (
     IntegerField,
     SelectField,
     SelectMultipleField,
-    StringField,
     TextAreaField,
     ValidationError,
     widgets,
@@ -21,6 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from matchmaker.forms import OneLineField
 from matchmaker.models import utcnow
 from matchmaker.models.labels import CONTENT_LANGUAGES, INNOVATION_TYPES, PROCUREMENT_ROUTES, TRL_LEVELS
 from matchmaker.services import ServiceError
@@ -66,9 +66,9 @@ def _links(form, field) -> None:
 class _ItemForm(FlaskForm):
     """What offerings and needs share."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=catalogue_service.TITLE_MAX)])
+    title = OneLineField(_l("Title"), validators=[DataRequired(), Length(max=catalogue_service.TITLE_MAX)])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=catalogue_service.SUMMARY_MAX)])
-    keywords = StringField(
+    keywords = OneLineField(
         _l("Keywords"), validators=[Optional(), Length(max=catalogue_service.KEYWORDS_MAX)]
     )
     language = SelectField(
@@ -76,7 +76,7 @@ class _ItemForm(FlaskForm):
         choices=[SelectChoice(lang.value, label) for lang, label in CONTENT_LANGUAGES.items()],
     )
     themes = MultiCheckboxField(_l("Themes"), coerce=int, validate_choice=True)
-    cpv_codes = StringField(_l("CPV codes"), validators=[Optional(), _cpv_codes])
+    cpv_codes = OneLineField(_l("CPV codes"), validators=[Optional(), _cpv_codes])
     version = HiddenField()
 
     def set_theme_choices(self, themes, language: str) -> None:
@@ -174,13 +174,13 @@ class NeedForm(_ItemForm):
 
 
 class ThemeForm(FlaskForm):
-    slug = StringField(
+    slug = OneLineField(
         _l("Short name (in web addresses)"),
         validators=[DataRequired(), Length(max=60)],
     )
-    name_nl = StringField(_l("Name in Dutch"), validators=[DataRequired(), Length(max=120)])
-    name_fr = StringField(_l("Name in French"), validators=[DataRequired(), Length(max=120)])
-    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
+    name_nl = OneLineField(_l("Name in Dutch"), validators=[DataRequired(), Length(max=120)])
+    name_fr = OneLineField(_l("Name in French"), validators=[DataRequired(), Length(max=120)])
+    name_en = OneLineField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
     position = IntegerField(
         _l("Position in lists"), default=0, validators=[InputRequired(), NumberRange(min=0, max=10_000)]

@@ -15,7 +15,6 @@ from wtforms import (
     SelectChoice,
     SelectField,
     SelectMultipleField,
-    StringField,
     ValidationError,
     widgets,
 )
@@ -23,6 +22,7 @@ from wtforms.validators import Length, Optional
 
 from matchmaker.auth.sessions import acting_user
 from matchmaker.catalogue import bp
+from matchmaker.forms import OneLineField
 from matchmaker.i18n import current_language
 from matchmaker.models.labels import (
     CATALOGUE_STATUSES,
@@ -61,7 +61,7 @@ class BrowseForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(
+    q = OneLineField(
         _l("Search words"),
         validators=[Optional(), Length(max=search_service.MAX_QUERY_LENGTH)],
         render_kw={"type": "search", "autocomplete": "off"},

@@ -2,21 +2,22 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from matchmaker.forms import OneLineField
 from matchmaker.services.charter import NAME_MAX, PLEDGE_TEXT_MAX
 
 
 class SignForm(FlaskForm):
-    signatory_name = StringField(
+    signatory_name = OneLineField(
         _l("Name of the signatory"),
         validators=[
             InputRequired(message=_l("Enter the name of the person who signs.")),
             Length(max=NAME_MAX),
         ],
     )
-    signatory_function = StringField(
+    signatory_function = OneLineField(
         _l("Function of the signatory"),
         validators=[
             InputRequired(message=_l("Enter the function of the person who signs.")),

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
+from matchmaker.forms import OneLineField
 from matchmaker.services import antispam
 from matchmaker.services.content import BODY_MAX, TITLE_MAX
 
@@ -29,7 +30,7 @@ class SpamTrapForm(FlaskForm):
 
 
 class ContactForm(SpamTrapForm):
-    name = StringField(
+    name = OneLineField(
         _l("Your name"), validators=[InputRequired(message=_l("Enter your name.")), Length(max=200)]
     )
     email = EmailField(
@@ -51,7 +52,7 @@ class ContactForm(SpamTrapForm):
 
 
 class PageForm(FlaskForm):
-    slug = StringField(
+    slug = OneLineField(
         _l("Web address"),
         validators=[Optional(), Length(max=60)],
         render_kw={"spellcheck": "false", "autocapitalize": "off"},
@@ -59,14 +60,14 @@ class PageForm(FlaskForm):
     position = IntegerField(
         _l("Position in the menu"), default=0, validators=[Optional(), NumberRange(min=0, max=100000)]
     )
-    title_nl = StringField(
+    title_nl = OneLineField(
         _l("Title in Dutch"),
         validators=[InputRequired(message=_l("Enter a Dutch title.")), Length(max=TITLE_MAX)],
     )
     body_nl = TextAreaField(_l("Text in Dutch"), validators=[Length(max=BODY_MAX)], render_kw={"rows": 14})
-    title_fr = StringField(_l("Title in French"), validators=[Optional(), Length(max=TITLE_MAX)])
+    title_fr = OneLineField(_l("Title in French"), validators=[Optional(), Length(max=TITLE_MAX)])
     body_fr = TextAreaField(_l("Text in French"), validators=[Length(max=BODY_MAX)], render_kw={"rows": 14})
-    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=TITLE_MAX)])
+    title_en = OneLineField(_l("Title in English"), validators=[Optional(), Length(max=TITLE_MAX)])
     body_en = TextAreaField(_l("Text in English"), validators=[Length(max=BODY_MAX)], render_kw={"rows": 14})
     version = HiddenField()
 

@@ -11,7 +11,6 @@ from wtforms import (
     RadioField,
     SelectField,
     SelectMultipleField,
-    StringField,
     TextAreaField,
     TimeField,
     widgets,
@@ -19,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from matchmaker.forms import OneLineField
 from matchmaker.models import Admission
 from matchmaker.models.labels import ADMISSIONS, BLOCK_KINDS, PARTICIPANT_ROLES
 from matchmaker.services.events import EventInput
@@ -38,18 +38,18 @@ def _choices(labels) -> list[SelectChoice]:
 
 
 class EventForm(FlaskForm):
-    title = StringField(
+    title = OneLineField(
         _l("Title"), validators=[InputRequired(message=_l("Enter a title.")), Length(max=200)]
     )
     description = TextAreaField(
         _l("Description"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 6}
     )
     themes = MultiCheckboxField(_l("Themes"), coerce=int, validate_choice=True)
-    venue_address = StringField(_l("Venue address"), validators=[Optional(), Length(max=300)])
+    venue_address = OneLineField(_l("Venue address"), validators=[Optional(), Length(max=300)])
     room_plan_note = TextAreaField(
         _l("Rooms and directions"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3}
     )
-    online_url = StringField(
+    online_url = OneLineField(
         _l("Online link"),
         validators=[Optional(), Length(max=500)],
         render_kw={"inputmode": "url", "spellcheck": "false", "placeholder": "https://"},
@@ -152,7 +152,7 @@ class DayForm(FlaskForm):
 
 class BlockForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=_choices(BLOCK_KINDS))
-    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
+    title = OneLineField(_l("Title"), validators=[Optional(), Length(max=200)])
     start_time = TimeField(_l("Starts at"), validators=[InputRequired(message=_l("Enter when it starts."))])
     end_time = TimeField(_l("Ends at"), validators=[InputRequired(message=_l("Enter when it ends."))])
 

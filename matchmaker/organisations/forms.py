@@ -2,16 +2,17 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import AnyOf, Email, InputRequired, Length
 
 from matchmaker import vocab
+from matchmaker.forms import OneLineField
 from matchmaker.models import MembershipRole
 from matchmaker.services.organisations import OrganisationDetails
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField(
+    name = OneLineField(
         _l("Name"),
         validators=[InputRequired(message=_l("Enter the name of the organisation.")), Length(max=200)],
     )
@@ -19,12 +20,12 @@ class OrganisationForm(FlaskForm):
         _l("Kind of organisation"),
         validators=[InputRequired(message=_l("Choose the kind of organisation."))],
     )
-    enterprise_number = StringField(
+    enterprise_number = OneLineField(
         _l("Enterprise number (KBO/BCE)"),
         validators=[Length(max=20)],
         render_kw={"inputmode": "numeric", "spellcheck": "false", "class": "input-enterprise-number"},
     )
-    website = StringField(
+    website = OneLineField(
         _l("Website"),
         validators=[Length(max=300)],
         render_kw={"inputmode": "url", "spellcheck": "false", "placeholder": "https://"},
@@ -95,7 +96,7 @@ class DeclineForm(FlaskForm):
 
 
 class MailDomainForm(FlaskForm):
-    domain = StringField(
+    domain = OneLineField(
         _l("Mail domain"),
         validators=[
             InputRequired(message=_l("Enter a mail domain, for example mow.vlaanderen.be.")),

@@ -37,6 +37,7 @@ from matchmaker.services import (
     user_sessions,
 )
 from matchmaker.services.mail import send_mail
+from matchmaker.textutil import one_line
 
 # A few passwords that pass a length rule but are guessed first.
 COMMON_PASSWORDS = {
@@ -165,7 +166,7 @@ def create_user(
     user = User(
         email=email,
         password_hash=hash_password(password),
-        display_name=display_name.strip(),
+        display_name=one_line(display_name),
         language=language,
         email_confirmed_at=utcnow() if confirmed else None,
     )
@@ -431,7 +432,7 @@ def reset_password(token: str, new_password: str) -> User:
 def update_profile(user: User, display_name: str, language: str) -> None:
     if language not in current_app.config["LANGUAGES"]:
         raise ServiceError(_("Choose one of the offered languages."))
-    display_name = (display_name or "").strip()
+    display_name = one_line(display_name)
     if not display_name:
         raise ServiceError(_("Enter the name other users will see."))
     user.display_name = display_name

@@ -47,6 +47,7 @@ from matchmaker.models.events import EVENT_TIMEZONE
 from matchmaker.models.labels import MEETING_SOURCES, PARTICIPANT_ROLES, label
 from matchmaker.services import commit, event_rules
 from matchmaker.services.event_rules import TZ
+from matchmaker.textutil import multi_line, one_line
 
 REMINDER_BEFORE = timedelta(minutes=15)  # calendar alarm before each meeting
 
@@ -390,11 +391,11 @@ def meeting_location(event: Event, meeting: Meeting) -> str:
 
 
 def meeting_description(event: Event, meeting: Meeting, other: Party, agenda_url: str) -> str:
-    lines = [event.title, ""]
-    lines.append(f"{other.name}" + (f", {other.organisation}" if other.organisation else ""))
+    lines = [one_line(event.title), ""]
+    lines.append(one_line(other.name) + (f", {one_line(other.organisation)}" if other.organisation else ""))
     if other.items:
         heading = _("Needs") if other.role == ParticipantRole.BUYER else _("Offerings")
-        lines.append(f"{heading}: " + "; ".join(item.title for item in other.items))
+        lines.append(f"{heading}: " + "; ".join(one_line(item.title) for item in other.items))
     if other.email:
         lines.append(_("Email: %(email)s", email=other.email))
     if other.website:
@@ -413,7 +414,9 @@ def agenda_ical(
 
     UID and SEQUENCE come from the meeting, so a calendar that subscribed updates the same entry when a
     meeting moves and removes it when it is cancelled. Texts are in `language` (the participant's own, for
-    the feed that is fetched without a session). Each meeting carries a reminder 15 minutes before it."""
+    the feed that is fetched without a session). Each meeting carries a reminder 15 minutes before it.
+    One-line texts are written with `one_line` and descriptions with `multi_line` whatever is stored (a name
+    or title saved with a line break before the rule would otherwise start a line of its own, or fail)."""
     if language:
         with force_locale(language):
             return _agenda_ical(registration, meetings)
@@ -433,7 +436,7 @@ def _agenda_ical(registration: Registration, meetings: list[Meeting] | None) -> 
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", _("Agenda: %(title)s", title=event.title))
+    calendar.add("x-wr-calname", one_line(_("Agenda: %(title)s", title=event.title)))
     calendar.add("x-wr-timezone", EVENT_TIMEZONE)
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
@@ -448,9 +451,9 @@ def _agenda_ical(registration: Registration, meetings: list[Meeting] | None) -> 
         entry.add("last-modified", _utc(meeting.updated_at))
         entry.add("dtstart", _aware(meeting.slot.starts_at))
         entry.add("dtend", _aware(meeting.slot.ends_at))
-        entry.add("summary", meeting_summary(other))
-        entry.add("location", meeting_location(event, meeting))
-        entry.add("description", meeting_description(event, meeting, other, agenda_url))
+        entry.add("summary", one_line(meeting_summary(other)))
+        entry.add("location", one_line(meeting_location(event, meeting)))
+        entry.add("description", multi_line(meeting_description(event, meeting, other, agenda_url)))
         entry.add("url", agenda_url)
         entry.add("status", "CANCELLED" if meeting.cancelled_at else "CONFIRMED")
         entry.add("transp", "OPAQUE")
@@ -468,7 +471,7 @@ def _reminder(summary: str):
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("trigger", -REMINDER_BEFORE)
-    alarm.add("description", summary)
+    alarm.add("description", one_line(summary))
     return alarm
 
 

@@ -41,7 +41,7 @@ from matchmaker.services import EditConflict, ServiceError, commit, unit_of_work
 from matchmaker.services import cpv as cpv_service
 from matchmaker.services.accounts import personal_data_exporter
 from matchmaker.services.matching.jobs import item_changed
-from matchmaker.textutil import fold
+from matchmaker.textutil import fold, one_line
 
 TITLE_MAX = 200
 SUMMARY_MAX = 500
@@ -139,8 +139,11 @@ def _without_nul(value: str | None) -> str:
     return (value or "").replace("\x00", "")
 
 
-def _clean_text(value: str | None, label: str, maximum: int, required: bool = False) -> str:
-    text = _without_nul(value).strip()
+def _clean_text(
+    value: str | None, label: str, maximum: int, required: bool = False, single_line: bool = False
+) -> str:
+    """The text trimmed, or on one line (`textutil.one_line`) for a title; refused when missing or long."""
+    text = one_line(value) if single_line else _without_nul(value).strip()
     if required and not text:
         raise ServiceError(_("%(field)s is required.", field=label))
     if len(text) > maximum:
@@ -200,7 +203,7 @@ def _check_deadline(deadline: date | None, previous: date | None = None) -> None
 
 
 def _keywords(text: str) -> str:
-    words = [w.strip() for w in _without_nul(text).replace(";", ",").split(",") if w.strip()]
+    words = [w for w in (one_line(w) for w in (text or "").replace(";", ",").split(",")) if w]
     cleaned = ", ".join(dict.fromkeys(words))
     if len(cleaned) > KEYWORDS_MAX:
         raise ServiceError(_("Keywords are too long (at most %(n)d characters).", n=KEYWORDS_MAX))
@@ -266,7 +269,7 @@ def _check_version(item: Offering | Need, expected_version: int | None) -> None:
 
 
 def _apply_offering(offering: Offering, data: OfferingInput) -> None:
-    offering.title = _clean_text(data.title, _l("Title"), TITLE_MAX, required=True)
+    offering.title = _clean_text(data.title, _l("Title"), TITLE_MAX, required=True, single_line=True)
     offering.summary = _clean_text(data.summary, _l("Summary"), SUMMARY_MAX)
     offering.description = _clean_text(data.description, _l("Description"), TEXT_MAX)
     offering.innovation_type = _check_choice(data.innovation_type, InnovationType, _l("innovation type"))
@@ -396,7 +399,7 @@ def restore_offering(user: User, offering: Offering) -> Offering:
 
 
 def _apply_need(need: Need, data: NeedInput) -> None:
-    need.title = _clean_text(data.title, _l("Title"), TITLE_MAX, required=True)
+    need.title = _clean_text(data.title, _l("Title"), TITLE_MAX, required=True, single_line=True)
     need.summary = _clean_text(data.summary, _l("Summary"), SUMMARY_MAX)
     need.challenge = _clean_text(data.challenge, _l("Challenge"), TEXT_MAX)
     need.expected_outcome = _clean_text(data.expected_outcome, _l("Expected outcome"), TEXT_MAX)

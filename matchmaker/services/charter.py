@@ -23,6 +23,7 @@ from matchmaker.models import (
 )
 from matchmaker.services import Conflict, ServiceError, commit, discard, history
 from matchmaker.services import content as content_service
+from matchmaker.textutil import one_line
 
 NAME_MAX = 200
 PLEDGE_TEXT_MAX = 1000
@@ -61,8 +62,8 @@ def _require_admin(user, organisation: Organisation | None) -> None:
 
 def sign_charter(user: User, organisation: Organisation, data: SignatureInput) -> CharterSignature:
     _require_admin(user, organisation)
-    name = (data.signatory_name or "").strip()
-    function = (data.signatory_function or "").strip()
+    name = one_line(data.signatory_name)
+    function = one_line(data.signatory_function)
     pledge_text = (data.pledge_text or "").strip()
     if not name or not function:
         raise ServiceError(_("Give the name and the function of the person who signs."))

@@ -8,6 +8,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Role, User, UserRole
 from matchmaker.services import ServiceError, mail
 from matchmaker.services.kernel import commit
+from matchmaker.textutil import one_line
 
 NAME_MAX = 200
 MESSAGE_MAX = 5000
@@ -31,7 +32,7 @@ def contact_recipients() -> list[tuple[str, str]]:
 
 def send_contact_message(name: str, email: str, message: str, language: str) -> int:
     """Mail the message to the recipients; returns how many got it. Replies go to the visitor."""
-    name, email, message = (name or "").strip(), (email or "").strip(), (message or "").strip()
+    name, email, message = one_line(name), one_line(email), (message or "").strip()
     if not name or not email or not message:
         raise ServiceError(_("Fill in your name, your email address and your message."))
     if len(name) > NAME_MAX or len(message) > MESSAGE_MAX:

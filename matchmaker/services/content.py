@@ -19,6 +19,7 @@ from matchmaker.markdown import render_markdown
 from matchmaker.models import Event, Page, Role, Theme, User, utcnow
 from matchmaker.models.content import PAGE_LANGUAGES
 from matchmaker.services import EditConflict, ServiceError, commit
+from matchmaker.textutil import one_line
 
 DEFAULTS_DIR = Path(__file__).resolve().parent.parent / "content" / "defaults"
 
@@ -126,7 +127,7 @@ def _require_editor(user: User) -> None:
 
 
 def _clean(data: PageInput) -> PageInput:
-    titles = {lang: (data.titles.get(lang) or "").strip() for lang in PAGE_LANGUAGES}
+    titles = {lang: one_line(data.titles.get(lang)) for lang in PAGE_LANGUAGES}
     bodies = {lang: (data.bodies.get(lang) or "").replace("\r\n", "\n").strip() for lang in PAGE_LANGUAGES}
     if not titles["nl"]:
         raise ServiceError(_("Every page needs a Dutch title: it is shown when a translation is missing."))

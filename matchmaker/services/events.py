@@ -57,6 +57,7 @@ from matchmaker.services.event_rules import (
 )
 from matchmaker.services.meeting_requests import count_mutual_pairs, mutual_request_ids
 from matchmaker.services.notifications import notify
+from matchmaker.textutil import multi_line, one_line
 
 MAX_TABLES = 500
 MAX_DAYS = 14
@@ -96,12 +97,12 @@ class EventInput:
 
 def _check(data: EventInput) -> None:
     problems: dict[str, str] = {}
-    if not data.title.strip():
+    if not one_line(data.title):
         problems["title"] = _("Enter a title.")
-    if not data.venue_address.strip() and not data.online_url.strip():
+    if not one_line(data.venue_address) and not one_line(data.online_url):
         problems["venue_address"] = _("Give a venue address, an online link, or both.")
-    if data.online_url.strip():
-        parts = urlsplit(data.online_url.strip())
+    if one_line(data.online_url):
+        parts = urlsplit(one_line(data.online_url))
         if parts.scheme not in ("http", "https") or not parts.netloc:
             problems["online_url"] = _("Enter a full web address that starts with https://.")
     if (
@@ -125,11 +126,12 @@ def _check(data: EventInput) -> None:
 
 
 def _apply(event: Event, data: EventInput) -> None:
-    event.title = data.title.strip()
+    # Names, titles and places are one line whoever writes them (textutil.one_line).
+    event.title = one_line(data.title)
     event.description = data.description.strip()
-    event.venue_address = data.venue_address.strip()
+    event.venue_address = one_line(data.venue_address)
     event.room_plan_note = data.room_plan_note.strip()
-    event.online_url = data.online_url.strip()
+    event.online_url = one_line(data.online_url)
     event.registration_opens_at = data.registration_opens_at
     event.registration_closes_at = data.registration_closes_at
     event.request_deadline = data.request_deadline
@@ -147,7 +149,7 @@ def _apply(event: Event, data: EventInput) -> None:
 
 
 def _sync_tables(event: Event, count: int, names: list[str]) -> None:
-    names = [n.strip()[:100] for n in names]
+    names = [one_line(n)[:100] for n in names]
     by_number = {t.number: t for t in event.tables}
     if count < len(by_number) and event.status not in PROGRAMME_EDITABLE:
         raise ServiceError(_("Tables cannot be removed once the agenda is published."))
@@ -381,7 +383,7 @@ def add_block(
     for other in event_day.blocks:
         if start < other.end_time and other.start_time < end:
             raise ServiceError(_("This overlaps another break or session of the day."))
-    block = ProgrammeBlock(kind=kind, title=title.strip()[:200], start_time=start, end_time=end)
+    block = ProgrammeBlock(kind=kind, title=one_line(title)[:200], start_time=start, end_time=end)
     event_day.blocks.append(block)
     db.session.flush()
     regenerate_slots(event)
@@ -671,7 +673,10 @@ def requests_csv(event: Event) -> str:
 
 
 def event_ical(event: Event) -> bytes:
-    """An iCalendar file with one VEVENT per event day, in Europe/Brussels time (with its VTIMEZONE)."""
+    """An iCalendar file with one VEVENT per event day, in Europe/Brussels time (with its VTIMEZONE).
+
+    One-line texts are written with `one_line` and descriptions with `multi_line` whatever is stored (a title
+    saved with a line break before the rule would otherwise start a line of its own, or fail)."""
     from icalendar import Calendar
     from icalendar import Event as CalendarEvent
 
@@ -680,21 +685,21 @@ def event_ical(event: Event) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", event.title)
+    calendar.add("x-wr-calname", one_line(event.title))
     calendar.add("x-wr-timezone", EVENT_TIMEZONE)
     page = links.external_url("events.detail", event_id=event.id)
-    location = event.venue_address or event.online_url
+    location = one_line(event.venue_address or event.online_url)
     for event_day in event.days:
         entry = CalendarEvent()
         entry.add("uid", f"event-{event.id}-{event_day.day.isoformat()}@matchmaker")
-        entry.add("summary", event.title)
+        entry.add("summary", one_line(event.title))
         entry.add("dtstart", datetime.combine(event_day.day, event_day.start_time, tzinfo=TZ))
         entry.add("dtend", datetime.combine(event_day.day, event_day.end_time, tzinfo=TZ))
         entry.add("dtstamp", datetime.now(UTC))
         if location:
             entry.add("location", location)
         description = "\n\n".join(p for p in (event.description, event.online_url, page) if p)
-        entry.add("description", description)
+        entry.add("description", multi_line(description))
         entry.add("url", page)
         entry.add("status", "CANCELLED" if event.status == EventStatus.DRAFT else "CONFIRMED")
         calendar.add_component(entry)

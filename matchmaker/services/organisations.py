@@ -45,6 +45,7 @@ from matchmaker.services import (
     mail,
 )
 from matchmaker.services.accounts import get_user_by_email, grant_role, normalize_email
+from matchmaker.textutil import one_line
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ def enterprise_number_problem(raw: str, kind: str) -> str | None:
 
 def clean_website(raw: str) -> str | None:
     """'www.vito.be' -> 'https://www.vito.be'; raises ValueError for something that is not a web address."""
-    value = (raw or "").strip()
+    value = one_line(raw)
     if not value:
         return None
     if "://" not in value:
@@ -170,7 +171,7 @@ def check_details(
 ) -> dict[str, str]:
     """Every problem with the details, by field name; empty when they can be saved."""
     problems: dict[str, str] = {}
-    if not details.name.strip():
+    if not one_line(details.name):
         problems["name"] = _("Enter the name of the organisation.")
     kind_problem = _kind_problem(user, details.kind, organisation.kind if organisation else None)
     if kind_problem:
@@ -217,9 +218,9 @@ def _duplicate_message(other: Organisation) -> str:
 
 
 def _apply(organisation: Organisation, details: OrganisationDetails) -> None:
-    organisation.name = details.name.strip()
+    organisation.name = one_line(details.name)  # one line whoever writes it (textutil.one_line)
     organisation.kind = details.kind
-    number = details.enterprise_number.strip()
+    number = one_line(details.enterprise_number)
     organisation.enterprise_number = normalize_enterprise_number(number) if number else None
     organisation.website = clean_website(details.website)
     organisation.description = (details.description or "").strip()

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from matchmaker.extensions import db
 from matchmaker.models import Role, Theme, User
 from matchmaker.services import ServiceError, commit
-from matchmaker.textutil import fold
+from matchmaker.textutil import fold, one_line
 
 # (slug, Dutch, French, English): the policy fields the meet & greets are organised around.
 DEFAULT_THEMES: tuple[tuple[str, str, str, str], ...] = (
@@ -82,7 +82,7 @@ def _check(user: User, data: ThemeInput, theme: Theme | None = None) -> None:
     clash = db.session.scalar(sa.select(Theme).where(Theme.slug == data.slug))
     if clash is not None and clash is not theme:
         raise ServiceError(_("Another theme already uses this short name."))
-    if not all(_clean(name) for name in (data.name_nl, data.name_fr, data.name_en)):
+    if not all(one_line(name) for name in (data.name_nl, data.name_fr, data.name_en)):
         raise ServiceError(_("Give the theme a name in Dutch, French and English."))
 
 
@@ -92,9 +92,9 @@ def _clean(text: str | None) -> str:
 
 def _apply(theme: Theme, data: ThemeInput) -> None:
     theme.slug = data.slug
-    theme.name_nl = _clean(data.name_nl)
-    theme.name_fr = _clean(data.name_fr)
-    theme.name_en = _clean(data.name_en)
+    theme.name_nl = one_line(data.name_nl)
+    theme.name_fr = one_line(data.name_fr)
+    theme.name_en = one_line(data.name_en)
     theme.description = _clean(data.description)
     theme.position = data.position or 0
 

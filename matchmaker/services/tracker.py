@@ -41,6 +41,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.tracker import FIRST_YEAR, LAST_YEAR
 from matchmaker.services import Conflict, Invalid, NotAllowed, ServiceError, commit, history
+from matchmaker.textutil import one_line
 
 TARGET = Decimal("0.03")  # the 3%-norm
 # 100 billion euro: above any Flemish organisation's yearly procurement budget (the whole Flemish budget is
@@ -322,7 +323,7 @@ def eligible_needs(organisation: Organisation) -> list[Need]:
 
 def _check_project(organisation: Organisation, data: ProjectInput) -> None:
     problems = {}
-    if not data.title.strip():
+    if not one_line(data.title):
         problems["title"] = _("Enter a title.")
     try:
         ProcurementRoute(data.procurement_route)
@@ -343,7 +344,7 @@ def add_project(user: User, row: ProcurementYear, data: ProjectInput) -> Innovat
     _check_project(row.organisation, data)
     project = InnovationProject(
         procurement_year_id=row.id,
-        title=data.title.strip(),
+        title=one_line(data.title),
         procurement_route=data.procurement_route,
         amount_cents=data.amount_cents,
         need_id=data.need_id,
@@ -368,7 +369,7 @@ def update_project(user: User, project: InnovationProject, data: ProjectInput) -
     year_before = history.year_state(row)
     _settle_spend(row, row.spend_cents - project.amount_cents + data.amount_cents, data.explanation)
     before = history.project_state(project)
-    project.title = data.title.strip()
+    project.title = one_line(data.title)
     project.procurement_route = data.procurement_route
     project.amount_cents = data.amount_cents
     project.need_id = data.need_id

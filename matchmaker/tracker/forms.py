@@ -3,16 +3,17 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from matchmaker.forms import OneLineField
 from matchmaker.models.labels import PROCUREMENT_ROUTES
 from matchmaker.models.tracker import FIRST_YEAR, LAST_YEAR
 from matchmaker.services.tracker import ProjectInput, parse_euro
 
 
-class EuroField(StringField):
+class EuroField(OneLineField):
     """A euro amount typed as people type it; `.cents` holds the parsed value after validation."""
 
     cents: int | None = None
@@ -72,7 +73,7 @@ class BudgetForm(FlaskForm):
 
 
 class ProjectForm(FlaskForm):
-    title = StringField(
+    title = OneLineField(
         _l("Title of the project"), validators=[InputRequired(message=_l("Enter a title.")), Length(max=200)]
     )
     procurement_route = SelectField(
