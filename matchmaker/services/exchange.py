@@ -4,6 +4,14 @@ An import is all or nothing: every row is checked first and, if any row is refus
 the report lists every refused row with its reasons. Rows are matched to existing items by organisation and
 title: an existing item is updated, a new one created, so importing an export gives the same items back.
 
+Organizers and administrators import on behalf of organisations (loading a catalogue kept in another tool,
+or their own export corrected in a spreadsheet), so a row may create an item for any organisation. It updates
+only an item the importer may change that way (`_changeable`): one of the public catalogue (what their export
+holds), one of their own organisation, or one they created themselves (a draft an earlier import of theirs
+made). Another organisation's draft or archived item (or a suspended organisation's) is never changed (issue
+14): for an importer who cannot see it, the row makes a new item as if it did not exist, so the counts and the
+report do not tell whether it does; an administrator, who sees it anyway, is told why the row is refused.
+
 CSV conventions (export and import alike): UTF-8 (a byte-order mark is accepted), comma-separated
 (semicolons are recognised too, as Excel writes them in Belgium), one header row; lists (themes, CPV codes)
 separated by semicolons inside their cell. Cells that a spreadsheet would run as a formula (starting with
@@ -55,7 +63,6 @@ from matchmaker.services.catalogue import (
     update_search_text,
     waiting_for_verification,
 )
-from matchmaker.textutil import one_line
 
 KINDS = ("offerings", "needs")
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -391,17 +398,8 @@ class _RowChecker:
     def refuse(self, message: str) -> None:
         self.reasons.append(message)
 
-    def text(
-        self,
-        row: dict,
-        name: str,
-        label: str,
-        maximum: int,
-        required: bool = False,
-        single_line: bool = False,
-    ) -> str:
-        """The cell's text; on one line (`textutil.one_line`) for a title or keywords, as the forms do."""
-        value = one_line(_cell(row, name)) if single_line else _cell(row, name)
+    def text(self, row: dict, name: str, label: str, maximum: int, required: bool = False) -> str:
+        value = _cell(row, name)
         if required and not value:
             self.refuse(_("%(field)s is required.", field=label))
         elif len(value) > maximum:
@@ -423,10 +421,7 @@ class _RowChecker:
         return value
 
     def organisation(self, row: dict) -> Organisation | None:
-        number, name = (
-            one_line(_cell(row, "organisation_enterprise_number")),
-            one_line(_cell(row, "organisation")),
-        )
+        number, name = _cell(row, "organisation_enterprise_number"), _cell(row, "organisation")
         organisation = self.organisations.find(number, name)
         if organisation is None:
             if number:
@@ -514,14 +509,14 @@ class _Organisations:
 
 def _check_offering(check: _RowChecker, row: dict) -> dict:
     values = {
-        "title": check.text(row, "title", _("Title"), TITLE_MAX, required=True, single_line=True),
+        "title": check.text(row, "title", _("Title"), TITLE_MAX, required=True),
         "summary": check.text(row, "summary", _("Summary"), SUMMARY_MAX),
         "description": check.text(row, "description", _("Description"), TEXT_MAX),
         "innovation_type": check.choice(
             row, "innovation_type", InnovationType, "product", _("Innovation type")
         ),
         "trl": check.integer(row, "trl", "TRL", 1, 9),
-        "keywords": check.text(row, "keywords", _("Keywords"), KEYWORDS_MAX, single_line=True),
+        "keywords": check.text(row, "keywords", _("Keywords"), KEYWORDS_MAX),
         "language": check.choice(row, "language", ContentLanguage, "nl", _("Language")),
         "status": check.choice(row, "status", OfferingStatus, "draft", _("Status")),
         "reference_projects": check.text(row, "reference_projects", _("References and pilots"), TEXT_MAX),
@@ -534,11 +529,11 @@ def _check_offering(check: _RowChecker, row: dict) -> dict:
 
 def _check_need(check: _RowChecker, row: dict) -> dict:
     values = {
-        "title": check.text(row, "title", _("Title"), TITLE_MAX, required=True, single_line=True),
+        "title": check.text(row, "title", _("Title"), TITLE_MAX, required=True),
         "summary": check.text(row, "summary", _("Summary"), SUMMARY_MAX),
         "challenge": check.text(row, "challenge", _("Challenge"), TEXT_MAX),
         "expected_outcome": check.text(row, "expected_outcome", _("Expected outcome"), TEXT_MAX),
-        "keywords": check.text(row, "keywords", _("Keywords"), KEYWORDS_MAX, single_line=True),
+        "keywords": check.text(row, "keywords", _("Keywords"), KEYWORDS_MAX),
         "budget_min": check.integer(row, "budget_min", _("Lowest budget"), 0, BUDGET_MAX),
         "budget_max": check.integer(row, "budget_max", _("Highest budget"), 0, BUDGET_MAX),
         "procurement_route": check.choice(
@@ -591,9 +586,10 @@ def read_upload(user: User, kind: str, data: bytes, report: ImportReport) -> lis
     return _read_rows(data, kind, report)
 
 
-def check_rows(kind: str, rows: list[tuple[int, dict]], report: ImportReport) -> list[_Checked]:
-    """Check every row against the platform (organisations, themes, CPV codes) and against the other rows;
-    refused rows go to `report.problems` with every reason. Writes nothing."""
+def check_rows(kind: str, user: User, rows: list[tuple[int, dict]], report: ImportReport) -> list[_Checked]:
+    """Check every row against the platform (organisations, themes, CPV codes, the items `user` sees but may
+    not change) and against the other rows; refused rows go to `report.problems` with every reason. Writes
+    nothing."""
     report.rows = len(rows)
     organisations = _Organisations()
     themes = {t.slug: t for t in db.session.scalars(sa.select(Theme))}
@@ -621,7 +617,68 @@ def check_rows(kind: str, rows: list[tuple[int, dict]], report: ImportReport) ->
             report.problems.append(RowProblem(line=line, title=_cell(row, "title"), reasons=check.reasons))
         elif organisation is not None:
             checked.append(_Checked(organisation, values, item_themes, codes, line))
-    return checked
+    return _refuse_seen_but_unchangeable(kind, user, checked, report)
+
+
+def _changeable(model, user: User):
+    """SQL: the items an import by `user` may update (see the module's docstring); `_may_change` in Python."""
+    conditions = [model.public_condition(), model.created_by_id == user.id]
+    if user.organisation is not None:
+        conditions.append(model.organisation_id == user.organisation.id)
+    return sa.or_(*conditions)
+
+
+def _may_change(user: User, item) -> bool:
+    """`_changeable` for one loaded item."""
+    own = user.organisation is not None and item.organisation_id == user.organisation.id
+    return own or item.created_by_id == user.id or item.is_public
+
+
+def _matching(model, entries: list[_Checked]):
+    """SQL: the lowered title (as the database lowers it), and the conditions of the items of the entries'
+    organisations with one of their titles (a superset of the pairs, which the callers pick from)."""
+    lowered = sa.func.lower(model.title)
+    return lowered, (
+        model.organisation_id.in_({entry.organisation.id for entry in entries}),
+        lowered.in_({entry.values["title"].lower() for entry in entries}),
+    )
+
+
+def _refuse_seen_but_unchangeable(
+    kind: str, user: User, checked: list[_Checked], report: ImportReport
+) -> list[_Checked]:
+    """Refuse the rows that would update an item `user` sees but may not change (an administrator, and another
+    organisation's draft). The items the user does not see are left alone without a word: the row makes a new
+    item, as it would if they did not exist. One query per batch of rows; the organisations are in the
+    session already (`_Organisations`), so `is_public` asks none per item."""
+    from matchmaker.services.catalogue import can_view
+
+    model = _model(kind)
+    refused: set[int] = set()
+    for start in range(0, len(checked), _BATCH):
+        batch = checked[start : start + _BATCH]
+        lowered, match = _matching(model, batch)
+        found: dict[tuple[int, str], list] = defaultdict(list)
+        for item, title in db.session.execute(sa.select(model, lowered).where(*match)):
+            found[(item.organisation_id, title)].append(item)
+        for entry in batch:
+            items = found.get((entry.organisation.id, entry.values["title"].lower()), [])
+            seen_but_unchangeable = any(can_view(user, item) for item in items) and not any(
+                _may_change(user, item) for item in items
+            )
+            if seen_but_unchangeable:
+                refused.add(entry.line)
+    for entry in checked:
+        if entry.line in refused:
+            reason = _(
+                "'%(title)s' of %(organisation)s is not in the public catalogue: only the organisation's "
+                "members change it. Remove the row or give it another title.",
+                title=entry.values["title"],
+                organisation=entry.organisation.name,
+            )
+            report.problems.append(RowProblem(line=entry.line, title=entry.values["title"], reasons=[reason]))
+    report.problems.sort(key=lambda problem: problem.line)
+    return [entry for entry in checked if entry.line not in refused]
 
 
 def write_rows(kind: str, user: User, entries: list[_Checked]) -> list[bool]:
@@ -631,7 +688,7 @@ def write_rows(kind: str, user: User, entries: list[_Checked]) -> list[bool]:
         created, items = [], []
         for start in range(0, len(entries), _BATCH):
             batch = entries[start : start + _BATCH]
-            existing = _existing_items(kind, batch)
+            existing = _existing_items(kind, user, batch)
             for entry in batch:
                 item, was_created = _apply(kind, user, entry, existing)
                 items.append(item)
@@ -657,17 +714,15 @@ def _reindex(items: list) -> None:
         jobs.item_changed(item)
 
 
-def _existing_items(kind: str, entries: list[_Checked]) -> dict[tuple[int, str], object]:
+def _existing_items(kind: str, user: User, entries: list[_Checked]) -> dict[tuple[int, str], object]:
     """The items the entries update, by organisation and lowered title (as the database lowers it), with
-    their themes and CPV codes: one query for the batch instead of three per row."""
+    their themes and CPV codes: one query for the batch instead of three per row. Only items `user` may change
+    are found: a row naming another one makes a new item."""
     model = _model(kind)
-    lowered = sa.func.lower(model.title)
+    lowered, match = _matching(model, entries)
     rows = db.session.execute(
         sa.select(model, lowered)
-        .where(
-            model.organisation_id.in_({entry.organisation.id for entry in entries}),
-            lowered.in_({entry.values["title"].lower() for entry in entries}),
-        )
+        .where(*match, _changeable(model, user))
         .options(selectinload(model.themes), selectinload(model.cpv_links))
         .order_by(model.id)
     )
@@ -685,7 +740,7 @@ def import_csv(user: User, kind: str, data: bytes) -> ImportReport:
     rows = read_upload(user, kind, data, report)
     if rows is None:
         return report
-    checked = check_rows(kind, rows, report)
+    checked = check_rows(kind, user, rows, report)
     if not report.ok:
         discard()
         return report

@@ -123,7 +123,7 @@ def _import(ctx: JobContext, kind: str) -> dict:
     upload = _upload_of(ctx.job_id)
     report = exchange.ImportReport(kind=kind)
     rows = exchange.read_upload(user, kind, upload.content, report)
-    checked = exchange.check_rows(kind, rows, report) if rows is not None else []
+    checked = exchange.check_rows(kind, user, rows, report) if rows is not None else []
     # A rerun continues from the tally its predecessor committed with its last chunk.
     previous = db.session.scalar(sa.select(Job.result).where(Job.id == ctx.job_id)) or {}
     tally = {

@@ -495,3 +495,128 @@ def test_a_background_export_is_for_organizers_only_and_its_file_for_its_starter
     assert client.get(job_page).status_code == 404
     auth.login_as("supplier")
     assert client.post("/catalogue/exchange/export/offerings.csv/background").status_code == 403
+
+
+# --------------------------------------------------------------------------------------------------
+# What an import may change: never another organisation's items that are not public
+
+
+HIDDEN_TITLE = "Geheim prototype"
+
+
+def _hidden_item(kind: str, catalogue, status: str):
+    """A draft or archived item of an organisation the importing organizer does not belong to."""
+    model = Offering if kind == "offerings" else Need
+    organisation = catalogue["supplier" if kind == "offerings" else "buyer"]
+    item = model(
+        organisation_id=organisation.id, title=HIDDEN_TITLE, summary="Nog niet klaar.", status=status
+    )
+    update_search_text(item)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def _guessing_row(kind: str, catalogue) -> str:
+    """An import row that names the hidden item by a guessed title (another case, as the match ignores it)."""
+    organisation = catalogue["supplier" if kind == "offerings" else "buyer"]
+    return (
+        "organisation_enterprise_number,title,summary\n"
+        f"{organisation.enterprise_number},{HIDDEN_TITLE.upper()},Overschreven door een import.\n"
+    )
+
+
+def _state(item) -> dict:
+    db.session.expire_all()
+    item = db.session.get(type(item), item.id)
+    return {**exchange.item_record(item), "version": item.version}
+
+
+def _answer(client, kind: str, content: str) -> tuple[dict, list[dict], str]:
+    """What the importer is told: the job's result, its report file and the summary on its page."""
+    from matchmaker.models import Job, JobFile
+    from matchmaker.services import imports
+
+    response = _upload(client, kind, content)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    job_id = int(response.headers["Location"].split("/")[2])
+    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    report = db.session.scalars(
+        sa.select(JobFile.content).where(JobFile.job_id == job_id, JobFile.filename == imports.REPORT_NAME)
+    ).one()
+    summary = page[page.index("rows imported") - 20 : page.index("rows imported") + 40]
+    return db.session.get(Job, job_id).result, _rows(report.decode("utf-8")), summary
+
+
+@pytest.mark.parametrize("kind", ["offerings", "needs"])
+@pytest.mark.parametrize("status", ["draft", "archived"])
+def test_an_import_leaves_another_organisations_hidden_item_alone(client, organizer, catalogue, kind, status):
+    """Issue 14, finding 4: an organizer's import matched by enterprise number and title overwrote another
+    organisation's draft. An item the importer may not see is left as it was; the row makes a new item."""
+    hidden = _hidden_item(kind, catalogue, status)
+    before = _state(hidden)
+    page = _import(client, kind, _guessing_row(kind, catalogue)).get_data(as_text=True)
+    assert "1 created, 0 updated" in page
+    assert _state(hidden) == before
+    model = type(hidden)
+    titles = db.session.execute(
+        sa.select(model.id, model.summary).where(sa.func.lower(model.title) == HIDDEN_TITLE.lower())
+    ).all()
+    assert sorted(summary for _, summary in titles) == ["Nog niet klaar.", "Overschreven door een import."]
+
+
+@pytest.mark.parametrize("kind", ["offerings", "needs"])
+def test_an_import_answers_the_same_whether_or_not_a_hidden_item_has_the_title(
+    client, organizer, catalogue, kind
+):
+    """Issue 14, finding 4: the counts of created and updated rows told whether a draft with a guessed title
+    exists. The answer (result, report, page) is now the same with and without it."""
+    model = Offering if kind == "offerings" else Need
+    without = _answer(client, kind, _guessing_row(kind, catalogue))
+    for item in db.session.scalars(
+        sa.select(model).where(sa.func.lower(model.title) == HIDDEN_TITLE.lower())
+    ):
+        db.session.delete(item)
+    db.session.commit()
+    _hidden_item(kind, catalogue, "draft")
+    with_hidden = _answer(client, kind, _guessing_row(kind, catalogue))
+    assert with_hidden == without
+    assert without[0]["created"] == 1 and without[0]["updated"] == 0
+
+
+def test_an_administrator_is_told_that_a_row_names_another_organisations_draft(client, auth, catalogue):
+    """Administrators see drafts (their export lists them) but do not change them: the row is refused with
+    the reason, and nothing is imported."""
+    auth.login_as("admin")
+    hidden = _hidden_item("offerings", catalogue, "draft")
+    before = _state(hidden)
+    page = _import(client, "offerings", _guessing_row("offerings", catalogue)).get_data(as_text=True)
+    page = page.replace("&#39;", "'")
+    assert "Nothing was imported" in page
+    assert "'GEHEIM PROTOTYPE' of Hydrosense is not in the public catalogue" in page
+    assert _state(hidden) == before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Offering)) == 2
+
+
+def test_an_organizer_updates_the_drafts_of_their_own_organisation(client, auth, catalogue, make_user):
+    from matchmaker.models import Membership, MembershipRole
+
+    member = make_user(roles=("organizer",))
+    db.session.add(Membership(user=member, organisation=catalogue["supplier"], role=MembershipRole.MEMBER))
+    db.session.commit()
+    auth.login(member)
+    hidden = _hidden_item("offerings", catalogue, "draft")
+    page = _import(client, "offerings", _guessing_row("offerings", catalogue)).get_data(as_text=True)
+    assert "0 created, 1 updated" in page
+    assert _state(hidden)["summary"] == "Overschreven door een import."
+
+
+def test_an_organizer_corrects_the_drafts_their_own_import_made(client, organizer, catalogue):
+    """Loading an organisation's catalogue as drafts, then the corrected file: the drafts are updated, not
+    doubled (the organizer made them, so nothing is revealed)."""
+    first = "organisation,title,summary\nHydrosense,Nieuwe boei,Eerste versie.\n"
+    assert "1 created, 0 updated" in _import(client, "offerings", first).get_data(as_text=True)
+    second = "organisation,title,summary\nHydrosense,Nieuwe boei,Verbeterd.\n"
+    assert "0 created, 1 updated" in _import(client, "offerings", second).get_data(as_text=True)
+    draft = db.session.scalars(sa.select(Offering).where(Offering.title == "Nieuwe boei")).one()
+    assert (draft.status, draft.summary) == ("draft", "Verbeterd.")
