@@ -63,6 +63,7 @@ from matchmaker.services.catalogue import (
     update_search_text,
     waiting_for_verification,
 )
+from matchmaker.textutil import one_line
 
 KINDS = ("offerings", "needs")
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -398,8 +399,17 @@ class _RowChecker:
     def refuse(self, message: str) -> None:
         self.reasons.append(message)
 
-    def text(self, row: dict, name: str, label: str, maximum: int, required: bool = False) -> str:
-        value = _cell(row, name)
+    def text(
+        self,
+        row: dict,
+        name: str,
+        label: str,
+        maximum: int,
+        required: bool = False,
+        single_line: bool = False,
+    ) -> str:
+        """The cell's text; on one line (`textutil.one_line`) for a title or keywords, as the forms do."""
+        value = one_line(_cell(row, name)) if single_line else _cell(row, name)
         if required and not value:
             self.refuse(_("%(field)s is required.", field=label))
         elif len(value) > maximum:
@@ -421,7 +431,10 @@ class _RowChecker:
         return value
 
     def organisation(self, row: dict) -> Organisation | None:
-        number, name = _cell(row, "organisation_enterprise_number"), _cell(row, "organisation")
+        number, name = (
+            one_line(_cell(row, "organisation_enterprise_number")),
+            one_line(_cell(row, "organisation")),
+        )
         organisation = self.organisations.find(number, name)
         if organisation is None:
             if number:
@@ -509,14 +522,14 @@ class _Organisations:
 
 def _check_offering(check: _RowChecker, row: dict) -> dict:
     values = {
-        "title": check.text(row, "title", _("Title"), TITLE_MAX, required=True),
+        "title": check.text(row, "title", _("Title"), TITLE_MAX, required=True, single_line=True),
         "summary": check.text(row, "summary", _("Summary"), SUMMARY_MAX),
         "description": check.text(row, "description", _("Description"), TEXT_MAX),
         "innovation_type": check.choice(
             row, "innovation_type", InnovationType, "product", _("Innovation type")
         ),
         "trl": check.integer(row, "trl", "TRL", 1, 9),
-        "keywords": check.text(row, "keywords", _("Keywords"), KEYWORDS_MAX),
+        "keywords": check.text(row, "keywords", _("Keywords"), KEYWORDS_MAX, single_line=True),
         "language": check.choice(row, "language", ContentLanguage, "nl", _("Language")),
         "status": check.choice(row, "status", OfferingStatus, "draft", _("Status")),
         "reference_projects": check.text(row, "reference_projects", _("References and pilots"), TEXT_MAX),
@@ -529,11 +542,11 @@ def _check_offering(check: _RowChecker, row: dict) -> dict:
 
 def _check_need(check: _RowChecker, row: dict) -> dict:
     values = {
-        "title": check.text(row, "title", _("Title"), TITLE_MAX, required=True),
+        "title": check.text(row, "title", _("Title"), TITLE_MAX, required=True, single_line=True),
         "summary": check.text(row, "summary", _("Summary"), SUMMARY_MAX),
         "challenge": check.text(row, "challenge", _("Challenge"), TEXT_MAX),
         "expected_outcome": check.text(row, "expected_outcome", _("Expected outcome"), TEXT_MAX),
-        "keywords": check.text(row, "keywords", _("Keywords"), KEYWORDS_MAX),
+        "keywords": check.text(row, "keywords", _("Keywords"), KEYWORDS_MAX, single_line=True),
         "budget_min": check.integer(row, "budget_min", _("Lowest budget"), 0, BUDGET_MAX),
         "budget_max": check.integer(row, "budget_max", _("Highest budget"), 0, BUDGET_MAX),
         "procurement_route": check.choice(
