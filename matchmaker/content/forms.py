@@ -12,7 +12,8 @@ from matchmaker.services.content import BODY_MAX, TITLE_MAX
 
 
 class SpamTrapForm(FlaskForm):
-    """A honeypot field (hidden with CSS; people leave it empty) and the signed time the form was shown."""
+    """A honeypot field (hidden with CSS; people leave it empty) and the signed, one-use stamp of the time the
+    form was shown."""
 
     website = StringField(
         _l("Leave this field empty"),
@@ -27,6 +28,11 @@ class SpamTrapForm(FlaskForm):
 
     def spam_verdict(self) -> antispam.Verdict:
         return antispam.check(self.website.data, self.form_stamp.data)
+
+    def spend_stamp(self) -> bool:
+        """Use the form's stamp as the route acts on the form: False when this form was sent before (a replay
+        or a double click), which the route answers as it answered the first sending, doing nothing."""
+        return antispam.spend(self.form_stamp.data)
 
 
 class ContactForm(SpamTrapForm):

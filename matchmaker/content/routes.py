@@ -111,6 +111,9 @@ def contact():
                 else _("This form has expired. Please send it again.")
             )
         elif valid:
+            if not form.spend_stamp():
+                # This form was sent already (a replay, a double click): answered as before, nothing is sent.
+                return redirect(url_for(".contact_sent"))
             try:
                 contact_service.send_contact_message(
                     form.name.data, form.email.data, form.message.data, current_language()

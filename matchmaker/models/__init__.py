@@ -1,6 +1,7 @@
 """Domain models, one module per aggregate. Import them from here."""
 
 from matchmaker.models import search_index  # noqa: F401  (the catalogue search index and its upkeep)
+from matchmaker.models.antispam import UsedStamp
 from matchmaker.models.base import utcnow
 from matchmaker.models.catalogue import (
     ContentLanguage,
@@ -166,6 +167,7 @@ __all__ = [
     "Subscriber",
     "SubscriberStatus",
     "Theme",
+    "UsedStamp",
     "User",
     "UserRole",
     "UserSession",

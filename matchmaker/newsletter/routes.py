@@ -64,6 +64,9 @@ def subscribe():
                 else _("This form has expired. Please send it again.")
             )
         elif valid:
+            if not form.spend_stamp():
+                # This form was sent already (a replay, a double click): answered as before, nothing is sent.
+                return _check_mailbox(form.email.data)
             try:
                 service.subscribe(
                     service.SubscriptionInput(form.email.data, form.language.data, form.themes.data or [])

@@ -84,3 +84,11 @@ def purge_newsletter(ctx) -> dict:
     from matchmaker.services.newsletter import purge_subscribers
 
     return {"erased": purge_subscribers()}
+
+
+@task("antispam.purge", every=timedelta(days=1))
+def purge_used_stamps(ctx) -> dict:
+    """Forget the public forms' used anti-spam stamps once no stamp that old is accepted any more."""
+    from matchmaker.services.antispam import purge_used_stamps as purge
+
+    return {"deleted": purge()}

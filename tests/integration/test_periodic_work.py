@@ -18,6 +18,7 @@ PERIODS = {
     "notifications.purge": timedelta(days=1),
     "outcomes.send_surveys": timedelta(days=1),
     "newsletter.purge": timedelta(days=1),
+    "antispam.purge": timedelta(days=1),
 }
 
 
