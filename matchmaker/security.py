@@ -1,11 +1,14 @@
-"""Security headers on every response, and the client's real address behind a proxy."""
+"""Security headers on every response, no server software banner, and the client's real address behind a
+proxy."""
 
 from flask import Flask, Response, request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.serving import WSGIRequestHandler
 
 
 def init_app(app: Flask) -> None:
+    hide_development_server_banner()
     hops = app.config["PROXY_FIX_X_FOR"]
     if hops:
         # Rate limits count per client address and url_for(_external) needs the scheme the client used.
@@ -52,3 +55,20 @@ def _without_nul(values: MultiDict) -> ImmutableMultiDict | None:
     # The request's own class: matchmaker.routing.BoundedArgs keeps numbers in the database's range.
     storage = type(values) if isinstance(values, ImmutableMultiDict) else ImmutableMultiDict
     return storage([(key.replace("\x00", ""), value.replace("\x00", "")) for key, value in pairs])
+
+
+def hide_development_server_banner() -> None:
+    """Werkzeug's development server (`flask run`, `make run`) writes `Server: Werkzeug/<version>
+    Python/<version>` on every answer, its own error answers included, before the app's headers and whatever
+    the app says: its request handler drops that header here. (gunicorn's is dropped by gunicorn.conf.py.)
+    Idempotent: every app the process creates calls it."""
+    send_header = WSGIRequestHandler.send_header
+    if getattr(send_header, "drops_server_header", False):
+        return
+
+    def send_header_but_server(self, keyword: str, value: str) -> None:
+        if keyword.lower() != "server":
+            send_header(self, keyword, value)
+
+    send_header_but_server.drops_server_header = True  # type: ignore[attr-defined]
+    WSGIRequestHandler.send_header = send_header_but_server  # type: ignore[method-assign]
