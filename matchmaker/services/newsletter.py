@@ -3,7 +3,8 @@ their themes.
 
 - Subscribing answers the same way whatever the address's state (no enumeration): a new or pending address
   gets a confirmation link (signed, expiring), an address that is already confirmed gets a mail with its
-  manage link, so only the owner of the mailbox learns anything.
+  manage link, so only the owner of the mailbox learns anything. Asking again for a pending address mails
+  another link and leaves the earlier ones valid (a third party cannot void the owner's link).
 - Consent: the version of the consent text shown on the form and the time are recorded; the confirmation
   time is recorded separately (double opt-in).
 - Every newsletter mail carries a per-subscriber link to manage themes and unsubscribe (a signed token
@@ -187,10 +188,14 @@ def subscribe(data: SubscriptionInput) -> None:
     if subscriber is None:
         subscriber = Subscriber(email=email)
         db.session.add(subscriber)
+    if subscriber.status != SubscriberStatus.PENDING or not subscriber.token_nonce:
+        # New links for a new opt-in. A pending address keeps its nonce: anyone may type it into the form,
+        # and a new nonce voided the link its owner had been sent (issue 14). Both links confirm; the
+        # confirmation page shows the choices it confirms.
+        subscriber.token_nonce = secrets.token_hex(16)
     subscriber.status = SubscriberStatus.PENDING
     subscriber.language = language
     subscriber.themes = themes
-    subscriber.token_nonce = secrets.token_hex(16)
     subscriber.consent_version = CONSENT_VERSION
     subscriber.consent_at = utcnow()
     subscriber.confirmed_at = None

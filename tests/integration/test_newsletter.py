@@ -162,14 +162,25 @@ def test_an_address_already_subscribed_gets_the_same_answer_and_nothing_changes(
     assert "/newsletter/manage/" in mail.body and "/newsletter/confirm/" not in mail.body
 
 
-def test_a_pending_address_can_ask_again_and_the_old_link_stops_working(client, outbox, themes):
+def test_a_pending_address_asked_for_again_keeps_the_link_mailed_before(client, outbox, themes):
+    """Issue 14, finding 9 (d): anyone who typed a pending address into the form again voided the
+    confirmation link its owner had been sent. The earlier link stays valid, and the owner gets a new mail."""
     client.post("/newsletter/", data=_form())
-    old_path = link_in(outbox[-1], "/newsletter/confirm/")
+    first_path = link_in(outbox[-1], "/newsletter/confirm/")
+    client.post("/newsletter/", data=_form(email="NINA@example.org", language="nl"))  # someone else
+    assert [m.to for m in outbox] == ["nina@example.org", "nina@example.org"]  # the owner hears of it
+    assert client.post(first_path).status_code == 302
+    assert subscriber().status == SubscriberStatus.CONFIRMED
+
+
+def test_either_confirmation_link_of_a_pending_address_confirms_it(client, outbox, themes):
     client.post("/newsletter/", data=_form())
-    new_path = link_in(outbox[-1], "/newsletter/confirm/")
-    assert old_path != new_path
-    assert client.post(old_path).status_code == 404
-    assert client.post(new_path).status_code == 302
+    client.post("/newsletter/", data=_form(themes=[str(themes["energy"].id)]))
+    second_path = link_in(outbox[-1], "/newsletter/confirm/")
+    assert client.post(second_path).status_code == 302
+    confirmed = subscriber()
+    assert confirmed.status == SubscriberStatus.CONFIRMED
+    assert [t.slug for t in confirmed.themes] == ["energy"]  # the last choices, shown on the confirm page
 
 
 @pytest.mark.parametrize("app_overrides", [{"NEWSLETTER_CONFIRM_MAX_AGE": timedelta(seconds=-1)}])
