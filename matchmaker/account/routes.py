@@ -1,11 +1,12 @@
-"""Routes of the account area: profile, password, email, personal data, deletion.
+"""Routes of the account area: profile, password, sessions, email, personal data, deletion.
 
-Every route acts on the logged-in user only: no route takes a user id.
+Every route acts on the logged-in user only: no route takes a user id (a session's id is looked up among the
+user's own sessions).
 """
 
 from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import refresh
+from flask_babel import ngettext, refresh
 from flask_login import current_user, login_required
 
 from matchmaker.account import bp
@@ -15,7 +16,7 @@ from matchmaker.auth.sessions import acting_user, current_session, keep_session,
 from matchmaker.extensions import limiter
 from matchmaker.forms import form_refused
 from matchmaker.models import utcnow
-from matchmaker.services import ServiceError, accounts
+from matchmaker.services import ServiceError, accounts, user_sessions
 
 
 def _password_limit() -> str:
@@ -61,6 +62,45 @@ def password():
             flash(_("Your password has been changed. You were logged out on your other devices."), "success")
             return redirect(url_for("account.profile"))
     return _render("account/password.html", form)
+
+
+@bp.get("/sessions")
+@login_required
+def sessions():
+    """Where the account is logged in: each device, its address, when it was last used."""
+    return render_template(
+        "account/sessions.html",
+        sessions=user_sessions.active_sessions(acting_user()),
+        current_id=current_session().id,
+    )
+
+
+@bp.post("/sessions/<int:session_id>/sign-out")
+@login_required
+def sign_out_session(session_id: int):
+    current_id = current_session().id
+    user_sessions.sign_out_session(acting_user(), session_id)  # another user's session: not found
+    if session_id == current_id:
+        log_out()
+        flash(_("You have been logged out."), "info")
+        return redirect(url_for("pages.home"))
+    flash(_("That session has been signed out: the device it was on is logged out."), "success")
+    return redirect(url_for("account.sessions"))
+
+
+@bp.post("/sessions/sign-out-others")
+@login_required
+def sign_out_other_sessions():
+    ended = user_sessions.sign_out_other_sessions(acting_user(), current_session())
+    flash(
+        ngettext(
+            "%(num)d other session has been signed out.",
+            "%(num)d other sessions have been signed out.",
+            ended,
+        ),
+        "success",
+    )
+    return redirect(url_for("account.sessions"))
 
 
 @bp.route("/email", methods=["GET", "POST"])

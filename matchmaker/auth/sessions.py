@@ -4,8 +4,8 @@ Services take a `User` (or None for an anonymous visitor) and never see Flask-Lo
 routes use the helpers below around the service calls.
 
 Every login is a row on the server (matchmaker.services.user_sessions): Flask-Login's identity, kept in the
-session cookie and the remember-me cookie, is that row's random secret (User.get_id), and `load_user` finds the
-user through it, so ending the row logs out every copy of the cookies.
+session cookie and the remember-me cookie, is that row's random secret (User.get_id), and `load_user` finds
+the user through it, so ending the row logs out every copy of the cookies.
 """
 
 from flask import Flask, current_app, g, request, session

@@ -602,6 +602,10 @@ def personal_data_exporter(name: str) -> Callable[[PersonalDataExporter], Person
     return lambda exporter: register_personal_data_exporter(name, exporter)
 
 
+# Where the account is logged in (user_sessions cannot register itself: this module imports it).
+register_personal_data_exporter("sessions", user_sessions.export_sessions)
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") + "Z" if value else None
 

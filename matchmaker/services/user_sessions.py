@@ -172,6 +172,25 @@ def sign_out_other_sessions(user: User, current: UserSession | None) -> int:
     return ended
 
 
+def export_sessions(user: User) -> list[dict]:
+    """The user's part of "download my data": every stored login (never its secret or the secret's hash)."""
+    rows = db.session.scalars(
+        sa.select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.created_at)
+    )
+    return [
+        {
+            "browser": row.browser,
+            "system": row.system,
+            "ip_address": row.ip_address,
+            "remember": row.remember,
+            "created_at": row.created_at,
+            "last_seen_at": row.last_seen_at,
+            "expires_at": row.expires_at,
+        }
+        for row in rows
+    ]
+
+
 def purge_expired_sessions() -> int:
     """Delete the rows of sessions that ran out (a periodic job): they open nothing already."""
     deleted = db.session.execute(sa.delete(UserSession).where(UserSession.expires_at <= utcnow())).rowcount

@@ -57,6 +57,14 @@ def expire_requests(ctx) -> dict:
     return {"expired": expire_overdue(), "reminded": reminded}
 
 
+@task("sessions.purge", every=timedelta(hours=1))
+def purge_sessions(ctx) -> dict:
+    """Delete the rows of logins that ran out (they open nothing already: every request checks the expiry)."""
+    from matchmaker.services.user_sessions import purge_expired_sessions
+
+    return {"deleted": purge_expired_sessions()}
+
+
 @task("notifications.send_digests", every=timedelta(days=1))
 def send_digests(ctx) -> dict:
     from matchmaker.services.notifications import send_digests as send

@@ -302,6 +302,9 @@ def _world(make_user, make_organisation) -> World:
     )
     db.session.add(w.job_file)
     db.session.commit()
+    # A login of A's supplier, listed on its account's sessions page.
+    user_sessions.start_session(w.supplier_a, user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0")
+    w.login_a = w.supplier_a.current_session
     return w
 
 
@@ -376,6 +379,7 @@ EVENT_TEAM = ("buyer_a", "supplier_a", "buyer_b", "supplier_b", "organizer_b", "
 ROUTES: dict[str, list[Case]] = {
     # account
     "account.confirm_email_change": [token("signed link mailed to the new address; bound to its account")],
+    "account.sign_out_session": [private("supplier_a", session_id="login_a.id")],
     # jobs: the user who started one (and administrators); retrying is for administrators
     "jobs.detail": [private("organizer_a")],
     "jobs.status": [private("organizer_a")],

@@ -14,6 +14,7 @@ from matchmaker.tasks.registry import kind_of, periodic_kinds
 
 PERIODS = {
     "events.expire_requests": timedelta(hours=1),
+    "sessions.purge": timedelta(hours=1),
     "notifications.send_digests": timedelta(days=1),
     "notifications.purge": timedelta(days=1),
     "outcomes.send_surveys": timedelta(days=1),
