@@ -20,6 +20,7 @@ from matchmaker.forms import flash_refused, form_refused
 from matchmaker.i18n import current_language
 from matchmaker.models import Organisation, ProcurementYear, Role, User
 from matchmaker.models.user import GRANTED_ROLES
+from matchmaker.routing import parse_id
 from matchmaker.services import ServiceError, kbo
 from matchmaker.services import admin as service
 from matchmaker.services import history as history_service
@@ -247,7 +248,8 @@ def merge(organisation_id: int):
     search = MergeSearchForm()
     form = MergeForm()
     if form.validate_on_submit():
-        kept = db.session.get(Organisation, int(form.kept_id.data)) if form.kept_id.data.isdigit() else None
+        kept_id = parse_id(form.kept_id.data)
+        kept = db.session.get(Organisation, kept_id) if kept_id else None
         if kept is None:
             abort(404)
         try:

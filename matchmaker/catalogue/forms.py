@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from matchmaker.forms import OneLineField
 from matchmaker.models import utcnow
 from matchmaker.models.labels import CONTENT_LANGUAGES, INNOVATION_TYPES, PROCUREMENT_ROUTES, TRL_LEVELS
+from matchmaker.routing import parse_id
 from matchmaker.services import ServiceError
 from matchmaker.services import catalogue as catalogue_service
 from matchmaker.services import cpv as cpv_service
@@ -83,8 +84,7 @@ class _ItemForm(FlaskForm):
         self.themes.choices = [SelectChoice(theme.id, theme.name(language)) for theme in themes]
 
     def version_number(self) -> int | None:
-        value = (self.version.data or "").strip()
-        return int(value) if value.isdigit() else None
+        return parse_id(self.version.data)
 
 
 class OfferingForm(_ItemForm):

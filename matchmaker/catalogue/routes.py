@@ -18,6 +18,7 @@ from matchmaker.extensions import db, login_manager
 from matchmaker.forms import flash_refused, form_refused
 from matchmaker.i18n import current_language
 from matchmaker.models import Need, Offering, Theme
+from matchmaker.routing import parse_int
 from matchmaker.services import EditConflict, ServiceError
 from matchmaker.services import catalogue as service
 from matchmaker.services import cpv as cpv_service
@@ -386,8 +387,8 @@ def cpv_search():
     language = request.args.get("lang") or current_language()
     if language not in ("nl", "fr", "en"):
         language = current_language()
-    limit = request.args.get("limit", "15")
-    limit = min(max(int(limit), 1), 50) if limit.isdigit() else 15
+    limit = parse_int(request.args.get("limit", ""), low=0, high=None)
+    limit = 15 if limit is None else min(max(limit, 1), 50)
     results = cpv_service.search(query, language, limit=limit)
     response = jsonify(query=query, language=language, results=results)
     response.cache_control.private = True

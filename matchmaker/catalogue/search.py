@@ -31,6 +31,7 @@ from matchmaker.models.labels import (
     PROCUREMENT_ROUTES,
 )
 from matchmaker.reference.cpv import vocabulary
+from matchmaker.routing import parse_int
 from matchmaker.services import search as search_service
 from matchmaker.services.themes import list_themes
 from matchmaker.vocab import ORGANISATION_KINDS
@@ -169,11 +170,11 @@ def _divisions() -> list:
 
 
 def _page_number(messages: list[str]) -> int:
-    raw = request.args.get("page", "1").strip()
-    if not raw.isdigit() or int(raw) < 1:
+    page = parse_int(request.args.get("page", "1"), low=1, high=None)
+    if page is None:
         messages.append(_("Page numbers are whole numbers from 1; showing the first page."))
         return 1
-    return min(int(raw), search_service.MAX_PAGE)
+    return min(page, search_service.MAX_PAGE)
 
 
 def _browse(kind: str):

@@ -7,6 +7,7 @@ from wtforms import EmailField, HiddenField, IntegerField, StringField, TextArea
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from matchmaker.forms import OneLineField
+from matchmaker.routing import parse_id
 from matchmaker.services import antispam
 from matchmaker.services.content import BODY_MAX, TITLE_MAX
 
@@ -78,8 +79,7 @@ class PageForm(FlaskForm):
     version = HiddenField()
 
     def version_number(self) -> int | None:
-        value = (self.version.data or "").strip()
-        return int(value) if value.isdigit() else None
+        return parse_id(self.version.data)
 
 
 class ActionForm(FlaskForm):
