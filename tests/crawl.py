@@ -314,6 +314,11 @@ def crawl(
 HUGE_NUMBER = "9" * 23
 # Besides the parameters the crawled links use: names list pages commonly read.
 COMMON_PARAMETERS = ("page", "q", "sort", "order", "status", "theme", "kind", "type", "language", "year")
+# Query parameters that pages read as ids or counts (issue 14, finding 7: ?to= reached the database).
+ID_PARAMETERS = ("to", "from", "event", "need", "offering", "need_id", "offering_id", "registration", "table")
+ID_PARAMETERS += ("buyer", "supplier", "organisation", "per_page", "per_item", "limit", "min_score")
+# Beyond PostgreSQL's INTEGER, beyond 64 bits (SQLite), and a digit that isdigit() accepts but int() refuses.
+OUT_OF_RANGE = ("2147483648", "9223372036854775808", "99999999999999999999", "²")
 
 
 def garbage_urls(crawl_result: Crawl) -> list[tuple[str, str]]:
@@ -332,8 +337,8 @@ def garbage_urls(crawl_result: Crawl) -> list[tuple[str, str]]:
         names_per_endpoint.setdefault(page.endpoint, set()).update(name for name, _ in parse_qsl(query))
     urls = []
     for endpoint, path in base_per_endpoint.items():
-        names = sorted(names_per_endpoint[endpoint] | set(COMMON_PARAMETERS))
-        for value in ("-1", HUGE_NUMBER):
+        names = sorted(names_per_endpoint[endpoint] | set(COMMON_PARAMETERS) | set(ID_PARAMETERS))
+        for value in ("-1", HUGE_NUMBER, *OUT_OF_RANGE):
             urls.append((endpoint, f"{path}?{urlencode(dict.fromkeys(names, value))}"))
         urls.append((endpoint, f"{path}?{urlencode({**dict.fromkeys(names, 'abc'), 'q': 'x' * 5000})}"))
         twice = [(name, value) for name in names for value in ("", "zz-unknown' OR 1=1 --\x00")]
