@@ -169,7 +169,7 @@ def test_an_organizer_schedules_reviews_and_publishes(page, check_a11y, event_id
     # A participant's day.
     page.get_by_role("link", name="Participant's day").click()
     page.get_by_label("Participant").select_option(label="Buyer 0 (Buyer 0 org, buyer)")
-    page.get_by_role("button", name="Show").click()
+    page.get_by_role("button", name="Show", exact=True).click()
     page.get_by_role("table").wait_for()
     check_a11y(page, "schedule-participant")
 
