@@ -19,6 +19,15 @@ from matchmaker.models.catalogue import (
 )
 from matchmaker.models.charter import CharterSignature
 from matchmaker.models.content import Page
+from matchmaker.models.conversations import (
+    Conversation,
+    ConversationBlock,
+    ConversationRead,
+    ConversationReport,
+    ConversationStatus,
+    Message,
+    NeedQuestion,
+)
 from matchmaker.models.events import (
     Admission,
     BlockKind,
@@ -99,6 +108,11 @@ __all__ = [
     "ChangeSubject",
     "CharterSignature",
     "ContentLanguage",
+    "Conversation",
+    "ConversationBlock",
+    "ConversationRead",
+    "ConversationReport",
+    "ConversationStatus",
     "DeliveryStatus",
     "EmailMode",
     "ErasedConsent",
@@ -137,8 +151,10 @@ __all__ = [
     "MeetingSource",
     "Membership",
     "MembershipRole",
+    "Message",
     "Need",
     "NeedCpvCode",
+    "NeedQuestion",
     "NeedStatus",
     "Notification",
     "NotificationPreference",

@@ -220,6 +220,9 @@ class Need(db.Model):
     language: Mapped[str] = mapped_column(sa.String(2), default=ContentLanguage.NL)
     status: Mapped[str] = mapped_column(sa.String(10), default=NeedStatus.DRAFT)
     registered_only: Mapped[bool] = mapped_column(default=False)
+    # The buyer answers questions about this need publicly (models.conversations.NeedQuestion), as a prior
+    # market consultation must treat every market player equally; private conversations are then refused.
+    public_questions: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     published_at: Mapped[Optional[datetime]]
     closed_at: Mapped[Optional[datetime]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
