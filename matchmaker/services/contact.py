@@ -45,6 +45,7 @@ def send_contact_message(name: str, email: str, message: str, language: str) -> 
             address,
             "contact_message",
             language=recipient_language,
+            automatic=False,  # a person's message, relayed: not auto-submitted (RFC 3834)
             headers={"Reply-To": email},
             name=name,
             email=email,

@@ -21,10 +21,22 @@ Backends (config MAIL_BACKEND), used by the workers:
 
 Header values are made safe before they reach the mail library, by the platform's one rule for one-line text
 (`textutil.one_line`): control characters (CR, LF, tabs...) become spaces, so a name with a line break in it
-can neither inject a header nor make sending fail, whatever was stored.
+can neither inject a header nor make sending fail, whatever was stored. Subjects longer than SUBJECT_MAX are
+shortened at a word boundary with an ellipsis (`shorten_subject`), never in the middle of a word.
+
+What a mail carries:
+- a plain-text part (the template) and an HTML alternative: `templates/email/<template>.html` when there is
+  one, otherwise the text itself in `email/_layout.html` (paragraphs, lists and links, no images), so every
+  mail reads the same in both parts;
+- `Auto-Submitted: auto-generated` (RFC 3834) on every mail the platform writes by itself, so vacation
+  responders stay quiet. The one exception is the contact form's message to the team (`automatic=False`): it
+  carries a person's words, and replies to that person go through Reply-To;
+- attachments (`Attachment`, e.g. a meeting's .ics), kept in the outbox row's JSON `headers` under the
+  private key ATTACHMENTS (no column of their own), so a retry sends the same file.
 """
 
 import logging
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -34,8 +46,9 @@ from email.utils import format_datetime, make_msgid
 
 import sqlalchemy as sa
 from flask import Flask, current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from jinja2 import TemplateNotFound
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -50,6 +63,33 @@ DELIVER = "mail.deliver"
 SMTP_TIMEOUT = 20  # seconds for each SMTP command
 SENDING_LEASE = timedelta(minutes=5)  # a mail "sending" for longer than this: its worker died, try again
 UNCOMMITTED = "mail_uncommitted"
+SUBJECT_MAX = 120  # characters; a longer subject is shortened at a word boundary
+ELLIPSIS = "\u2026"
+AUTO_SUBMITTED = {"Auto-Submitted": "auto-generated"}
+ATTACHMENTS = "__attachments__"  # private key of OutboxMail.headers: the attachments, never a header
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a mail: `content` is text (an .ics), `params` extra Content-Type parameters
+    (`{"method": "REQUEST"}` for an invitation)."""
+
+    filename: str
+    content_type: str
+    content: str
+    params: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "content": self.content,
+            "params": dict(self.params),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Attachment":
+        return cls(data["filename"], data["content_type"], data["content"], dict(data.get("params") or {}))
 
 
 @dataclass
@@ -60,6 +100,7 @@ class SentMail:
     html: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     message_id: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
 
 
 class UncommittedMail(RuntimeError):
@@ -89,9 +130,57 @@ def outbox() -> list[SentMail]:
 # ---------------------------------------------------------------------------------------------------------
 # Header safety
 
+
 def clean_header(value: object) -> str:
     """A header value on one line: every run of control characters (CR, LF, tab, ...) becomes one space."""
     return one_line(str(value))
+
+
+def shorten_subject(subject: str, limit: int = SUBJECT_MAX) -> str:
+    """The subject on one line, at most `limit` characters: a longer one is cut after its last whole word
+    that fits, and ends with an ellipsis. Only a single word longer than the limit is cut inside."""
+    subject = clean_header(subject)
+    if len(subject) <= limit:
+        return subject
+    room = subject[: limit - len(ELLIPSIS) + 1]  # one more: a space right after the cut keeps the word
+    cut = room.rsplit(" ", 1)[0] if " " in room else room[:-1]
+    return cut.rstrip(" ,;:.-\u2013\u2014") + ELLIPSIS
+
+
+_URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]]")
+
+
+def _linked(line: str) -> Markup:
+    """One line of text as HTML: escaped, with its web addresses as links."""
+    result, last = Markup(""), 0
+    for found in _URL.finditer(line):
+        result += line[last : found.start()]  # Markup escapes what is added to it
+        result += Markup('<a href="{0}">{0}</a>').format(found.group(0))
+        last = found.end()
+    return result + line[last:]
+
+
+def text_blocks(body: str) -> list[tuple[str, list[Markup]]]:
+    """The text body as blocks for the HTML layout: ("p", lines) for a paragraph, ("ul", items) for lines
+    that start with "- " (a continuation line, indented, stays with its item)."""
+    blocks: list[tuple[str, list[Markup]]] = []
+    for paragraph in re.split(r"\n\s*\n", body.strip("\n")):
+        lines = [line for line in paragraph.split("\n") if line.strip()]
+        if not lines:
+            continue
+        if lines[0].startswith("- "):
+            items: list[str] = []
+            for line in lines:
+                if line.startswith("- ") or not items:
+                    items.append(line.removeprefix("- "))
+                else:
+                    items[-1] += "\n" + line.strip()
+            blocks.append(
+                ("ul", [Markup("<br>").join(_linked(x) for x in item.split("\n")) for item in items])
+            )
+        else:
+            blocks.append(("p", [_linked(line.strip()) for line in lines]))
+    return blocks
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -121,12 +210,15 @@ def _render(template: str, context: dict) -> tuple[str, str, str | None]:
         body = text[len(subject_line) :]
     else:  # a template without a subject line of its own
         subject_line, _, body = text.partition("\n")
+    subject = shorten_subject(subject_line.removeprefix("Subject:"))
+    body = body.strip("\r\n") + "\n"
     try:
         html = render_template(f"email/{template}.html", **context)
-    except TemplateNotFound:  # the HTML part is optional
-        html = None
-    subject = clean_header(subject_line.removeprefix("Subject:"))
-    return subject, body.strip("\r\n") + "\n", html
+    except TemplateNotFound:  # the text itself, in the plain layout
+        html = render_template(
+            "email/_layout.html", subject=subject, blocks=text_blocks(body), lang=str(get_locale() or "en")
+        )
+    return subject, body, html
 
 
 def _domain() -> str:
@@ -138,17 +230,24 @@ def send_mail(
     template: str,
     language: str | None = None,
     headers: dict[str, str] | None = None,
+    attachments: list[Attachment] | None = None,
+    automatic: bool = True,
     **context,
 ) -> SentMail:
     """Render `templates/email/<template>.txt` (first line `Subject: ...`) and put it in the outbox.
 
+    `automatic`: the mail says `Auto-Submitted: auto-generated` (all but a person's own message relayed).
     The mail is added to the current session with its delivery job and goes out only when the caller
     commits (the caller must: a mail added after the last commit is dropped, and a check at the end of each
     request and test says so). Never talks to a mail server; never commits."""
     language = language or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(language):
         subject, body, html = _render(template, context)
-    safe_headers = {clean_header(name): clean_header(value) for name, value in (headers or {}).items()}
+    all_headers = {**(AUTO_SUBMITTED if automatic else {}), **(headers or {})}
+    safe_headers: dict = {clean_header(name): clean_header(value) for name, value in all_headers.items()}
+    safe_headers.pop(ATTACHMENTS, None)
+    if attachments:
+        safe_headers[ATTACHMENTS] = [attachment.as_json() for attachment in attachments]
     message_id = make_msgid(domain=_domain())
     row = OutboxMail(
         message_id=message_id,
@@ -192,13 +291,16 @@ def _mails_rolled_back(session: Session, previous_transaction) -> None:
 
 
 def _as_sent(row: OutboxMail) -> SentMail:
+    headers = dict(row.headers or {})
+    attachments = [Attachment.from_json(data) for data in headers.pop(ATTACHMENTS, None) or []]
     return SentMail(
         to=row.to,
         subject=row.subject,
         body=row.body,
         html=row.html,
-        headers=dict(row.headers or {}),
+        headers=headers,
         message_id=row.message_id,
+        attachments=attachments,
     )
 
 
@@ -296,7 +398,8 @@ def transmit(mail: SentMail, created_at: datetime | None = None) -> None:
 
 def build_message(mail: SentMail, created_at: datetime | None = None) -> EmailMessage:
     """The MIME message: From, To, Subject, Date, the mail's own Message-ID and its extra headers, a text
-    part and, when there is one, an HTML alternative. Every header value is cleaned again here."""
+    part and, when there is one, an HTML alternative (multipart/alternative, text first), then the
+    attachments (the whole in multipart/mixed). Every header value is cleaned again here."""
     cfg = current_app.config
     message = EmailMessage()
     message["From"] = clean_header(cfg["MAIL_SENDER"])
@@ -311,6 +414,16 @@ def build_message(mail: SentMail, created_at: datetime | None = None) -> EmailMe
     message.set_content(mail.body)
     if mail.html:
         message.add_alternative(mail.html, subtype="html")
+    for attachment in mail.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        if maintype != "text":
+            raise ValueError(f"Only text attachments are supported, not {attachment.content_type}")
+        message.add_attachment(
+            attachment.content,
+            subtype=subtype,
+            filename=clean_header(attachment.filename),
+            params={clean_header(k): clean_header(v) for k, v in attachment.params.items()},
+        )
     return message
 
 

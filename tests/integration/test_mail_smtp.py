@@ -363,3 +363,91 @@ def test_a_password_reset_request_stores_the_same_job_whether_or_not_the_address
     assert [job.payload for job in jobs] == [{"email": user.email}, {"email": "nobody@example.org"}]
     assert [job.result for job in jobs] == [{"mailed": True}, {"mailed": False}]  # decided by the worker
     assert [m.to for m in outbox] == [user.email]
+
+
+# --------------------------------------------------------------------------------------------------
+# Subjects, the HTML alternative, Auto-Submitted and attachments (issue 15)
+
+
+@pytest.mark.parametrize(
+    ("subject", "limit", "expected"),
+    [
+        ("Short enough", 20, "Short enough"),
+        ("Exactly twenty chars", 20, "Exactly twenty chars"),
+        ("A meeting with Anne Dupont at the fair", 20, "A meeting with Anne\u2026"),
+        ("Meeting, moved: with Anne", 16, "Meeting, moved\u2026"),
+        ("Supercalifragilistic expialidocious", 25, "Supercalifragilistic\u2026"),
+        ("Onewordthatiswaytoolongforanysubject", 10, "Onewordth\u2026"),
+        ("Line\r\nbreak", 20, "Line break"),
+    ],
+)
+def test_a_long_subject_is_cut_at_a_word_boundary_with_an_ellipsis(subject, limit, expected):
+    shortened = mail.shorten_subject(subject, limit)
+    assert shortened == expected and len(shortened) <= limit
+
+
+def test_a_notification_subject_keeps_its_words_whole(app, english, make_user, outbox):
+    from matchmaker.services import notifications
+
+    user = make_user(display_name="Anne")
+    notifications.notify(
+        user,
+        "event_venue_changed",
+        url="/events/1",
+        event="The international fair of sustainable procurement and circular construction",
+        venue="Boulevard du Roi Albert II 20, 1000 Bruxelles",
+    )
+    [sent] = outbox
+    assert len(sent.subject) <= mail.SUBJECT_MAX and sent.subject.endswith("\u2026")
+    words = sent.subject.removesuffix("\u2026").split()
+    assert all(word in sent.body for word in words)  # every word of the subject is whole
+    assert "Bruxelles" in sent.body  # the body says it all
+
+
+def test_every_automatic_mail_is_auto_submitted_with_an_html_part_readable_without_images(
+    smtp, english, make_user
+):
+    user = make_user(display_name="Anne <b>")
+    mail.send_mail(
+        user.email, "password_changed", user=user, login_url="x", forgot_url="https://mm.example/f?a=1&b=2."
+    )
+    db.session.commit()
+    [message] = smtp.messages
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message.get_content_type() == "multipart/alternative"
+    plain_part, html_part = message.iter_parts()
+    assert plain_part.get_content_type() == "text/plain" and html_part.get_content_type() == "text/html"
+    plain, html = plain_part.get_content(), html_part.get_content()
+    assert "Anne <b>" in plain
+    assert "Anne &lt;b&gt;" in html and "<b>" not in html  # the text is escaped, never markup
+    assert '<a href="https://mm.example/f?a=1&amp;b=2">https://mm.example/f?a=1&amp;b=2</a>.' in html
+    assert '<html lang="en">' in html and "<img" not in html and "<p" in html
+    assert "<title>Your Matchmaker password was changed</title>" in html
+
+
+def test_a_contact_message_is_a_person_s_message_and_not_auto_submitted(smtp, english, make_user):
+    make_user(roles=("admin",), email="admin@matchmaker.example")
+    contact.send_contact_message("Anne", "anne@example.org", "Hello", "en")
+    [message] = smtp.messages
+    assert message["Auto-Submitted"] is None
+    assert message.get_body(("html",)) is not None
+
+
+def test_an_attachment_travels_with_the_mail_in_a_mixed_message(smtp, english, make_user):
+    user = make_user()
+    invite = mail.Attachment(
+        "meeting.ics", "text/calendar", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", {"method": "REQUEST"}
+    )
+    sent = mail.send_mail(
+        user.email, "password_changed", user=user, login_url="x", forgot_url="y", attachments=[invite]
+    )
+    db.session.commit()
+    assert sent.attachments == [invite] and mail.ATTACHMENTS not in sent.headers
+    [message] = smtp.messages
+    assert message.get_content_type() == "multipart/mixed"
+    assert message.get_body(("plain",)).get_content().startswith("Hello")
+    [attached] = list(message.iter_attachments())
+    assert attached.get_content_type() == "text/calendar"
+    assert attached.get_param("method") == "REQUEST" and attached.get_filename() == "meeting.ics"
+    assert "BEGIN:VCALENDAR" in attached.get_content()
+    assert message[mail.ATTACHMENTS] is None
