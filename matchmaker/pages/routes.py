@@ -5,10 +5,11 @@ from urllib.parse import urlsplit
 from flask import abort, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db
 from matchmaker.pages import bp
 from matchmaker.pages.forms import LanguageForm
-from matchmaker.services.home import home_figures
+from matchmaker.services.home import home_figures, next_steps
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -28,6 +29,9 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 @bp.get("/")
 def home():
+    if current_user.is_authenticated:
+        # A logged-in user came to work: what waits for them, by role, instead of the marketing page.
+        return render_template("pages/next_steps.html", steps=next_steps(acting_user()))
     # What is on the platform now and the next meet & greets: a visitor sees at once that it is alive.
     figures = home_figures(logged_in=current_user.is_authenticated)
     return render_template("pages/home.html", figures=figures, upcoming_events=figures.upcoming_events)

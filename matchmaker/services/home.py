@@ -1,16 +1,37 @@
-"""The home page's figures: what a visitor can find on the platform right now."""
+"""The home page: for a visitor, what can be found on the platform right now (figures); for a logged-in
+user, what to do next for their role(s) (next_steps), in a handful of counting queries."""
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
 
 from matchmaker.extensions import db
-from matchmaker.models import Need, Offering
-from matchmaker.models.catalogue import NeedStatus
+from matchmaker.models import (
+    Event,
+    EventStatus,
+    Meeting,
+    MeetingOutcome,
+    MeetingRequest,
+    Need,
+    Offering,
+    Organisation,
+    ProcurementYear,
+    Registration,
+    RegistrationStatus,
+    RequestStatus,
+    Role,
+    Slot,
+    Verification,
+)
+from matchmaker.models.catalogue import NeedStatus, OfferingStatus
 from matchmaker.models.organisation import not_suspended
 from matchmaker.services import events as events_service
+from matchmaker.services import matching
+from matchmaker.services.event_rules import local_now
+from matchmaker.services.outcomes import round_after
 
 
 @dataclass(frozen=True)
@@ -44,9 +65,7 @@ def _counts(logged_in: bool) -> tuple[int, int]:
     now = time.monotonic()
     if seconds > 0 and kept is not None and now < kept[0]:
         return kept[1]
-    offerings = db.session.scalar(
-        sa.select(sa.func.count(Offering.id)).where(Offering.public_condition())
-    )
+    offerings = db.session.scalar(sa.select(sa.func.count(Offering.id)).where(Offering.public_condition()))
     need_query = sa.select(sa.func.count(Need.id)).where(
         Need.status == NeedStatus.OPEN, not_suspended(Need.organisation_id)
     )
@@ -55,3 +74,246 @@ def _counts(logged_in: bool) -> tuple[int, int]:
     counts = (offerings or 0, db.session.scalar(need_query) or 0)
     cache[logged_in] = (now + seconds, counts)
     return counts
+
+
+# --- the logged-in home: what to do next -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventCount:
+    """A count about one event (requests received, meetings coming up, registrations waiting)."""
+
+    event_id: int
+    title: str
+    count: int
+    first_at: datetime | None = None  # the first upcoming meeting's start, where it applies
+    more: int = 0  # a second count where it applies (an organizer's pending meeting requests)
+
+
+@dataclass
+class NextSteps:
+    organisation: Organisation | None = None
+    side: str | None = None  # "buyer" (a government organisation's needs) or "supplier" (offerings)
+    has_live_item: bool = False  # a published offering or an open need
+    awaiting_verification: bool = False  # a government organisation the administrators have not verified
+    new_proposals: int = 0
+    mutual: int = 0
+    requests: list[EventCount] = field(default_factory=list)  # meeting requests received, not answered
+    meetings: list[EventCount] = field(default_factory=list)  # upcoming published meetings
+    surveys: list[EventCount] = field(default_factory=list)  # outcome surveys not finished (count: rated)
+    organised: list[EventCount] = field(default_factory=list)  # organizer: registrations waiting
+    organisations_waiting: int | None = None  # administrators only
+    years_to_review: int | None = None
+
+    @property
+    def requests_total(self) -> int:
+        return sum(item.count for item in self.requests)
+
+    @property
+    def meetings_total(self) -> int:
+        return sum(item.count for item in self.meetings)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing waits for the user: the page shows a helpful empty state."""
+        return not (
+            (self.organisation is None and self.side is not None)
+            or (self.side and not self.has_live_item)
+            or self.new_proposals
+            or self.requests
+            or self.meetings
+            or self.surveys
+            or any(item.count or item.more for item in self.organised)
+            or self.organisations_waiting
+            or self.years_to_review
+        )
+
+
+def _side(user, organisation: Organisation | None) -> str | None:
+    if organisation is not None:
+        return "buyer" if organisation.is_government else "supplier"
+    if user.has_role(Role.BUYER):
+        return "buyer"
+    if user.has_role(Role.SUPPLIER):
+        return "supplier"
+    return None
+
+
+def _has_live_item(organisation: Organisation) -> bool:
+    if organisation.is_government:
+        live = sa.select(Need.id).where(
+            Need.organisation_id == organisation.id, Need.status == NeedStatus.OPEN.value
+        )
+    else:
+        live = sa.select(Offering.id).where(
+            Offering.organisation_id == organisation.id, Offering.status == OfferingStatus.PUBLISHED.value
+        )
+    return bool(db.session.scalar(sa.select(sa.exists(live))))
+
+
+def _requests_received(user) -> list[EventCount]:
+    """Pending meeting requests to the user's approved registrations, per event (one query)."""
+    rows = db.session.execute(
+        sa.select(Event.id, Event.title, sa.func.count(MeetingRequest.id))
+        .select_from(MeetingRequest)
+        .join(Registration, Registration.id == MeetingRequest.to_registration_id)
+        .join(Event, Event.id == MeetingRequest.event_id)
+        .where(
+            Registration.user_id == user.id,
+            Registration.status == RegistrationStatus.APPROVED.value,
+            MeetingRequest.status == RequestStatus.PENDING.value,
+        )
+        .group_by(Event.id, Event.title)
+        .order_by(Event.id)
+    )
+    return [EventCount(event_id, title, count) for event_id, title, count in rows]
+
+
+def _meetings(user, now: datetime) -> tuple[list[EventCount], int]:
+    """(the user's upcoming published meetings per event, how many of their meetings are past): one query."""
+    upcoming = Slot.starts_at >= now
+    rows = db.session.execute(
+        sa.select(
+            Event.id,
+            Event.title,
+            sa.func.count(Meeting.id).filter(upcoming),
+            sa.func.min(Slot.starts_at).filter(upcoming),
+            sa.func.count(Meeting.id).filter(~upcoming),
+        )
+        .select_from(Meeting)
+        .join(Slot, Slot.id == Meeting.slot_id)
+        .join(Event, Event.id == Meeting.event_id)
+        .join(
+            Registration,
+            sa.or_(
+                Registration.id == Meeting.first_registration_id,
+                Registration.id == Meeting.second_registration_id,
+            ),
+        )
+        .where(
+            Registration.user_id == user.id,
+            Meeting.published.is_(True),
+            Meeting.cancelled_at.is_(None),
+        )
+        .group_by(Event.id, Event.title)
+    )
+    coming, past = [], 0
+    for event_id, title, count, first_at, done in rows:
+        past += done or 0
+        if count:
+            coming.append(EventCount(event_id, title, count, first_at))
+    coming.sort(key=lambda item: (item.first_at, item.event_id))
+    return coming, past
+
+
+def _surveys(user) -> list[EventCount]:
+    """outcomes.events_to_rate() in one query, without the finished ones: the user's events that are over,
+    with their meetings (`more`) and how many of them the user rated in the round open now (`count`)."""
+    last_day = events_service._last_day_subquery()
+    rated = sa.func.count(sa.distinct(MeetingOutcome.meeting_id))
+    rows = db.session.execute(
+        sa.select(
+            Event.id,
+            Event.title,
+            last_day,
+            sa.func.count(sa.distinct(Meeting.id)),
+            rated.filter(MeetingOutcome.round == 1),
+            rated.filter(MeetingOutcome.round == 2),
+        )
+        .select_from(Registration)
+        .join(Event, Event.id == Registration.event_id)
+        .join(
+            Meeting,
+            sa.and_(
+                Meeting.event_id == Registration.event_id,
+                sa.or_(
+                    Meeting.first_registration_id == Registration.id,
+                    Meeting.second_registration_id == Registration.id,
+                ),
+                Meeting.published.is_(True),
+                Meeting.cancelled_at.is_(None),
+            ),
+        )
+        .outerjoin(
+            MeetingOutcome,
+            sa.and_(
+                MeetingOutcome.meeting_id == Meeting.id, MeetingOutcome.registration_id == Registration.id
+            ),
+        )
+        .where(Registration.user_id == user.id, Registration.status == RegistrationStatus.APPROVED.value)
+        .group_by(Event.id, Event.title)
+    )
+    found = []
+    for event_id, title, last, meetings, first_round, second_round in rows:
+        round_ = round_after(last)
+        rated_now = first_round if round_ == 1 else second_round
+        if round_ is not None and rated_now < meetings:
+            found.append((last, EventCount(event_id, title, rated_now, more=meetings)))
+    found.sort(key=lambda pair: pair[0], reverse=True)
+    return [item for _last, item in found]
+
+
+def _organised(user) -> list[EventCount]:
+    """The organizer's events still running, with their registrations waiting for approval and their
+    meeting requests not answered yet (one query)."""
+    waiting = (
+        sa.select(sa.func.count(Registration.id))
+        .where(Registration.event_id == Event.id, Registration.status == RegistrationStatus.PENDING.value)
+        .correlate(Event)
+        .scalar_subquery()
+    )
+    pending = (
+        sa.select(sa.func.count(MeetingRequest.id))
+        .where(MeetingRequest.event_id == Event.id, MeetingRequest.status == RequestStatus.PENDING.value)
+        .correlate(Event)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Event.id, Event.title, waiting, pending)
+        .where(Event.organizer_id == user.id, Event.status != EventStatus.CLOSED.value)
+        .order_by(Event.created_at.desc(), Event.id.desc())
+    )
+    return [EventCount(event_id, title, count or 0, more=more or 0) for event_id, title, count, more in rows]
+
+
+def _admin_counts() -> tuple[int, int]:
+    """(organisations waiting for verification, 3%-norm years waiting for review): one query."""
+    count = sa.func.count()
+    waiting = (
+        sa.select(count)
+        .select_from(Organisation)
+        .where(Organisation.verification == Verification.UNVERIFIED.value)
+        .scalar_subquery()
+    )
+    years = (
+        sa.select(count)
+        .select_from(ProcurementYear)
+        .where(ProcurementYear.needs_review.is_(True))
+        .scalar_subquery()
+    )
+    waiting_count, years_count = db.session.execute(sa.select(waiting, years)).one()
+    return waiting_count or 0, years_count or 0
+
+
+def next_steps(user) -> NextSteps:
+    """What waits for the user, by role: the organisation to complete, a first item to publish, proposals
+    not answered, meeting requests received, meetings coming up, surveys to fill in, an organizer's events
+    and an administrator's queue. A few counting queries whatever the size of the platform."""
+    organisation = user.organisation
+    steps = NextSteps(organisation=organisation, side=_side(user, organisation))
+    if organisation is not None:
+        steps.has_live_item = _has_live_item(organisation)
+        steps.awaiting_verification = (
+            organisation.is_government and organisation.verification == Verification.UNVERIFIED
+        )
+        if steps.has_live_item:
+            steps.new_proposals = matching.unanswered_count(user)
+    steps.requests = _requests_received(user)
+    steps.meetings, past_meetings = _meetings(user, local_now())
+    if past_meetings:  # only then can a survey wait
+        steps.surveys = _surveys(user)
+    if user.has_role(Role.ORGANIZER):
+        steps.organised = _organised(user)
+    if user.has_role(Role.ADMIN):
+        steps.organisations_waiting, steps.years_to_review = _admin_counts()
+    return steps

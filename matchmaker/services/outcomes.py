@@ -82,9 +82,15 @@ def is_over(event: Event, on: date | None = None) -> bool:
 
 def current_round(event: Event, on: date | None = None) -> int | None:
     """The survey round open now: None before the event is over, 1 after it, 2 from N days after it."""
-    if not is_over(event, on):
+    return round_after(event.last_day, on)
+
+
+def round_after(last_day: date | None, on: date | None = None) -> int | None:
+    """current_round() of an event whose last day is `last_day`."""
+    on = on or today()
+    if last_day is None or not last_day < on:
         return None
-    return 2 if (on or today()) >= event.last_day + timedelta(days=second_round_days()) else 1
+    return 2 if on >= last_day + timedelta(days=second_round_days()) else 1
 
 
 def second_round_opens(event: Event) -> date | None:

@@ -48,14 +48,15 @@ def test_the_figures_count_published_offerings_and_open_needs_a_visitor_may_see(
     assert "No upcoming events for now." in html
 
 
-def test_a_logged_in_reader_counts_the_needs_for_registered_users_and_gets_their_own_actions(
+def test_a_logged_in_reader_gets_what_to_do_next_instead_of_the_marketing_page(
     client, auth, make_organisation
 ):
+    """The logged-in home is tests/integration/test_home_next_steps.py's: no audience cards, no figures."""
     _add_catalogue(make_organisation)
     auth.login_as("buyer")
     html = client.get("/").get_data(as_text=True)
-    assert _figures(html)["open needs of public buyers"] == 2
-    assert "For public buyers" not in html
+    assert "For public buyers" not in html and _figures(html) == {}
+    assert "What to do next" in html
     assert 'class="btn btn-primary" href="/catalogue/needs/mine"' in html
 
 

@@ -84,6 +84,7 @@ from matchmaker.services.matching.proposals import (
     my_proposals,
     pair_view,
     proposals_for,
+    unanswered_count,
 )
 from matchmaker.services.matching.rebuild import RebuildReport, explain_pair, rebuild
 from matchmaker.services.matching.recommendations import Recommendation, recommend_participants
@@ -147,4 +148,5 @@ __all__ = [
     "served_generation",
     "set_interest",
     "side_of",
+    "unanswered_count",
 ]

@@ -344,6 +344,53 @@ def my_items(user) -> list[Need | Offering]:
     )
 
 
+def unanswered_count(user, per_item: int = PROPOSALS_PER_ITEM) -> int:
+    """How many of the proposals the proposals page shows the user's organisation (each proposable item's
+    first `per_item`, after those its side turned down) its side has not answered yet: ONE counting query
+    over the stored top K (a window per item), for the home page."""
+    organisation = organisation_of(user)
+    if organisation is None:
+        return 0
+    kind = index.NEED if organisation.is_government else index.OFFERING
+    own_col, other_col = index._pair_columns(kind)
+    own_model, other_model = (Need, Offering) if kind == index.NEED else (Offering, Need)
+    interest = Match.buyer_interest if kind == index.NEED else Match.supplier_interest
+    rank = (
+        sa.func.row_number()
+        .over(partition_by=own_col, order_by=(MatchPair.score.desc(), other_col))
+        .label("rank")
+    )
+    shown = (
+        sa.select(rank, interest.label("interest"))
+        .select_from(MatchPair)
+        .join(MatchItem, index.item_of_pair(kind))
+        .join(own_model, own_model.id == own_col)
+        .join(other_model, other_model.id == other_col)
+        .outerjoin(
+            Match, sa.and_(Match.need_id == MatchPair.need_id, Match.offering_id == MatchPair.offering_id)
+        )
+        .where(
+            MatchPair.generation == index.generation_subquery(),
+            MatchPair.score >= MatchItem.kth_score - index.EPS,
+            MatchPair.score >= max(index._min_score(), 1e-9),
+            own_model.organisation_id == organisation.id,
+            index._proposable(kind)[1],
+            index._proposable(index.other(kind))[1],
+            other_model.organisation_id != organisation.id,
+            sa.or_(interest.is_(None), interest.is_(True)),  # the declined ones make room for the next
+        )
+        .subquery()
+    )
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(shown)
+            .where(shown.c.rank <= per_item, shown.c.interest.is_(None))
+        )
+        or 0
+    )
+
+
 ITEMS_PER_PAGE = 10
 
 
