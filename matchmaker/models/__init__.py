@@ -76,6 +76,7 @@ from matchmaker.models.organisation import (
     MembershipRole,
     Organisation,
     OrganisationKind,
+    OrganisationLogo,
     PolicyDomain,
     Verification,
 )
@@ -163,6 +164,7 @@ __all__ = [
     "OfferingStatus",
     "Organisation",
     "OrganisationKind",
+    "OrganisationLogo",
     "OutboxMail",
     "OutcomeSurvey",
     "Page",

@@ -107,6 +107,9 @@ class Organisation(db.Model):
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     verification_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The content hash of the logo (OrganisationLogo.content_hash), None without one: pages that list
+    # organisations show their logos, and version the logo's address, without a query per row.
+    logo_version: Mapped[Optional[str]] = mapped_column(sa.String(64))
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"
@@ -153,6 +156,25 @@ def not_suspended(organisation_id):
         .scalar_subquery()
     )
     return sa.or_(organisation_id.is_(None), organisation_id.not_in(suspended))
+
+
+class OrganisationLogo(db.Model):
+    """An organisation's logo, as the platform re-encoded it (services.logos): never the uploaded bytes.
+    Kept in the database, so that every web server serves the same one."""
+
+    __tablename__ = "organisation_logo"
+    __table_args__ = (sa.CheckConstraint("width > 0 AND height > 0", name="dimensions_positive"),)
+
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    mime_type: Mapped[str] = mapped_column(sa.String(40))
+    width: Mapped[int]
+    height: Mapped[int]
+    # SHA-256 of `data`, in hex: the ETag and the version in the logo's address.
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Membership(db.Model):

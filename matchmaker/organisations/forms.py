@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import AnyOf, Email, InputRequired, Length
 
@@ -52,6 +53,16 @@ class OrganisationForm(FlaskForm):
             description=self.description.data or "",
             policy_domain=self.policy_domain.data or "",
         )
+
+
+class LogoForm(FlaskForm):
+    """The logo upload of the organisation's edit page; what the file must be is checked by services.logos."""
+
+    logo = FileField(
+        _l("Logo"),
+        validators=[FileRequired(_l("Choose an image file."))],
+        render_kw={"accept": "image/png,image/jpeg,image/webp,image/gif"},
+    )
 
 
 class InviteForm(FlaskForm):

@@ -12,9 +12,9 @@ from matchmaker.extensions import db, limiter
 from matchmaker.forms import flash_refused, form_refused, refused
 from matchmaker.models import Invitation, Membership, MembershipRole, Organisation, OrganisationKind
 from matchmaker.organisations import bp
-from matchmaker.organisations.forms import ActionForm, InviteForm, OrganisationForm, RoleChangeForm
+from matchmaker.organisations.forms import ActionForm, InviteForm, LogoForm, OrganisationForm, RoleChangeForm
 from matchmaker.organisations.joining import mine_context
-from matchmaker.services import ServiceError
+from matchmaker.services import ServiceError, logos
 from matchmaker.services import organisations as service
 
 
@@ -80,13 +80,19 @@ def create():
     return _form_page("organisations/form.html", form, organisation=None, kinds=kinds)
 
 
-@bp.get("/<int:organisation_id>")
-def detail(organisation_id: int):
-    organisation = db.get_or_404(Organisation, organisation_id)
+def _sees_members(organisation: Organisation) -> bool:
+    """Members of the organisation and platform administrators: they see its members, and the organisation
+    while it is suspended."""
     is_member = current_user.is_authenticated and current_user.organisation is not None and (
         current_user.organisation.id == organisation.id
     )
-    sees_members = is_member or (current_user.is_authenticated and current_user.has_role("admin"))
+    return is_member or (current_user.is_authenticated and current_user.has_role("admin"))
+
+
+@bp.get("/<int:organisation_id>")
+def detail(organisation_id: int):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    sees_members = _sees_members(organisation)
     if organisation.is_suspended and not sees_members:
         abort(404)  # a suspended organisation disappears from public view until the suspension is lifted
     return render_template(
@@ -99,18 +105,48 @@ def detail(organisation_id: int):
     )
 
 
-@bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit(organisation_id: int):
+def _editable(organisation_id: int) -> Organisation:
     organisation = db.get_or_404(Organisation, organisation_id)
     if not service.can_edit_details(acting_user(), organisation):
         abort(403)
+    return organisation
+
+
+def _edit_kinds(organisation: Organisation) -> list[str]:
     allowed = set(service.allowed_kinds(acting_user())) | {organisation.kind}
-    kinds = [str(kind) for kind in OrganisationKind if kind in allowed]
-    form = OrganisationForm(obj=organisation, kinds=kinds)
-    if request.method == "GET":
-        form.enterprise_number.data = organisation.enterprise_number_display
-        form.policy_domain.data = organisation.policy_domain or ""
+    return [str(kind) for kind in OrganisationKind if kind in allowed]
+
+
+def _details_form(organisation: Organisation, kinds: list[str], fresh: bool) -> OrganisationForm:
+    """The details form: as submitted, or (`fresh`) as the organisation is now."""
+    if not fresh:
+        return OrganisationForm(obj=organisation, kinds=kinds)
+    form = OrganisationForm(obj=organisation, formdata=None, kinds=kinds)
+    form.enterprise_number.data = organisation.enterprise_number_display
+    form.policy_domain.data = organisation.policy_domain or ""
+    return form
+
+
+def _edit_page(organisation: Organisation, form: OrganisationForm, logo_form: LogoForm, kinds: list[str]):
+    """The edit page: the details form and the logo's; a refused submission of either answers 422."""
+    refused_submission = form.is_submitted() or logo_form.is_submitted()
+    page = render_template(
+        "organisations/form.html",
+        form=form,
+        logo_form=logo_form,
+        remove_logo_form=ActionForm(prefix="remove-logo"),
+        organisation=organisation,
+        kinds=kinds,
+    )
+    return page, 422 if refused_submission else 200
+
+
+@bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(organisation_id: int):
+    organisation = _editable(organisation_id)
+    kinds = _edit_kinds(organisation)
+    form = _details_form(organisation, kinds, fresh=request.method == "GET")
     if form.validate_on_submit():
         try:
             service.update_organisation(acting_user(), organisation, form.details())
@@ -121,7 +157,72 @@ def edit(organisation_id: int):
             if not service.can_manage(acting_user(), organisation):  # a platform administrator's correction
                 return redirect(url_for("admin.verification", organisation_id=organisation.id))
             return _back_to_mine()
-    return _form_page("organisations/form.html", form, organisation=organisation, kinds=kinds)
+    return _edit_page(organisation, form, LogoForm(prefix="logo", formdata=None), kinds)
+
+
+@bp.post("/<int:organisation_id>/logo")
+@login_required
+def upload_logo(organisation_id: int):
+    organisation = _editable(organisation_id)
+    logo_form = LogoForm(prefix="logo")
+    if logo_form.validate_on_submit():
+        upload = logo_form.logo.data
+        try:
+            data = upload.read(logos.MAX_UPLOAD_BYTES + 1)  # one byte more than allowed is enough to refuse
+        finally:
+            upload.close()  # a large upload is a temporary file
+        try:
+            logos.set_logo(acting_user(), organisation, data)
+        except ServiceError as refusal:
+            form_refused(logo_form, refusal)
+        else:
+            flash(_("The logo of %(name)s was saved.", name=organisation.name), "success")
+            return redirect(url_for(".edit", organisation_id=organisation.id) + "#logo-heading")
+    kinds = _edit_kinds(organisation)
+    return _edit_page(organisation, _details_form(organisation, kinds, fresh=True), logo_form, kinds)
+
+
+@bp.post("/<int:organisation_id>/logo/remove")
+@login_required
+def remove_logo(organisation_id: int):
+    organisation = _editable(organisation_id)
+    if not ActionForm(prefix="remove-logo").validate_on_submit():
+        abort(400)
+    try:
+        logos.remove_logo(acting_user(), organisation)
+    except ServiceError as refusal:
+        flash_refused(refusal)
+    else:
+        flash(_("The logo of %(name)s was removed.", name=organisation.name), "success")
+    return redirect(url_for(".edit", organisation_id=organisation.id))
+
+
+# A year: the address changes with the logo (?v=its hash), so what a browser or proxy keeps is never stale.
+LOGO_MAX_AGE = 365 * 24 * 3600
+
+
+@bp.get("/<int:organisation_id>/logo.png")
+def logo(organisation_id: int):
+    """The organisation's logo, as the platform re-encoded it (never the uploaded bytes): 404 without one, and
+    while the organisation is suspended for all but its members and the platform's administrators."""
+    organisation = db.get_or_404(Organisation, organisation_id)
+    if organisation.is_suspended and not _sees_members(organisation):
+        abort(404)
+    stored = logos.logo_of(organisation)
+    if stored is None:
+        abort(404)
+    response = current_app.response_class(stored.data, content_type=stored.mime_type)
+    response.set_etag(stored.content_hash)
+    response.last_modified = stored.updated_at
+    if organisation.is_suspended:
+        response.headers["Cache-Control"] = "private, no-cache"
+    elif request.args.get("v") == stored.content_hash:
+        response.headers["Cache-Control"] = f"public, max-age={LOGO_MAX_AGE}, immutable"
+    else:
+        response.headers["Cache-Control"] = "public, no-cache"  # the unversioned address: revalidate (ETag)
+    response.headers["Content-Disposition"] = 'inline; filename="logo.png"'
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response.make_conditional(request)
 
 
 # --- invitations ----------------------------------------------------------------------------------
