@@ -71,7 +71,11 @@ def login():
         except ServiceError as error:
             form_refused(form, error)
         else:
-            flash(_("Welcome, %(name)s. You are logged in.", name=user.display_name), "success")
+            if sessions.is_first_visit():
+                welcome = _("Welcome to Matchmaker, %(name)s. You are logged in.", name=user.display_name)
+            else:
+                welcome = _("Welcome, %(name)s. You are logged in.", name=user.display_name)
+            flash(welcome, "success")
             return redirect(safe_next(form.next.data, url_for("pages.home")))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
@@ -97,6 +101,10 @@ def register():
         # Coming from an invitation: the invited address is filled in, and after confirming the address and
         # logging in the person lands back on the invitation.
         form.email.data = request.args.get("email", "")[:254]
+        # The home page's "Register as a supplier" and "as a public buyer" links choose the role.
+        role = request.args.get("role", "")
+        if role in {choice.value for choice in form.role.choices}:
+            form.role.data = role
         follow = safe_next(request.args.get("next"), "")
         if follow:
             session[AFTER_CONFIRM_KEY] = follow
@@ -136,11 +144,41 @@ def confirm_email(token: str):
         return redirect(url_for("auth.login"))
     if form.validate_on_submit():
         try:
-            accounts.confirm_email(token)
+            user = accounts.confirm_email(token)
         except ServiceError as error:
             return _invalid_link("confirm", error)
-        flash(_("Thank you: your email address is confirmed. You can now log in."), "success")
-        return redirect(url_for("auth.login", next=session.pop(AFTER_CONFIRM_KEY, None)))
+        follow = session.pop(AFTER_CONFIRM_KEY, None)
+        if not user.active:
+            flash(
+                _(
+                    "Your email address is confirmed, but this account has been deactivated, so you cannot "
+                    "log in. Contact the platform administrators if you think this is a mistake."
+                ),
+                "warning",
+            )
+            return redirect(url_for("pages.home"))
+        if current_user.is_authenticated:
+            # Someone else is logged in in this browser: their session is not switched under them.
+            flash(
+                _(
+                    "The email address %(email)s is confirmed. You are still logged in as %(name)s: log out, "
+                    "then log in with the confirmed address.",
+                    email=user.email,
+                    name=current_user.display_name,
+                ),
+                "info",
+            )
+            return redirect(url_for("pages.home"))
+        # Confirming logs the person in, also in another browser than the one they registered in: the link
+        # is a secret mailed to the address, as a password reset's is, and it works once (a confirmed
+        # address's link only says so and sends to the login page).
+        sessions.log_in_user(user)
+        flash(
+            _("Your email address is confirmed. Welcome to Matchmaker, %(name)s: you are logged in.",
+              name=user.display_name),
+            "success",
+        )
+        return redirect(safe_next(follow, url_for("pages.home")))
     return render_template("auth/confirm_email.html", form=form, user=user)
 
 

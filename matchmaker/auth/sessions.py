@@ -18,6 +18,8 @@ from matchmaker.services import accounts, user_sessions
 CSRF_KEY = "csrf_token"
 # What Flask-Login keeps of a login in the session.
 LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember_seconds")
+# Set for the session of an account's first login: its pages welcome the person to Matchmaker, not back.
+FIRST_VISIT_KEY = "first_visit"
 
 
 def init_app(app: Flask) -> None:
@@ -60,12 +62,26 @@ def log_in(email: str, password: str, remember: bool = False) -> User:
     """Check the credentials (refusals as accounts.authenticate) and start a new session: a new secret, and a
     new CSRF token, so nothing of the anonymous visit (a token someone planted or read) carries over."""
     user = accounts.authenticate(email, password)
+    log_in_user(user, remember=remember)
+    return user
+
+
+def log_in_user(user: User, remember: bool = False) -> None:
+    """Start a new session for `user`, who has just proved who they are (their password, or the confirmation
+    link mailed to them), as log_in does; note whether it is the account's first login (is_first_visit)."""
+    first = accounts.record_login(user)
     _forget_login_state()
     user_sessions.start_session(
         user, remember=remember, user_agent=request.user_agent.string, ip_address=request.remote_addr or ""
     )
     login_user(user, remember=remember)
-    return user
+    if first:
+        session[FIRST_VISIT_KEY] = True
+
+
+def is_first_visit() -> bool:
+    """This session is the account's first login: welcome the person to Matchmaker rather than back."""
+    return current_user.is_authenticated and bool(session.get(FIRST_VISIT_KEY))
 
 
 def keep_session() -> None:
@@ -85,7 +101,7 @@ def log_out() -> None:
 
 
 def _forget_login_state() -> None:
-    for key in (*LOGIN_KEYS, CSRF_KEY):
+    for key in (*LOGIN_KEYS, CSRF_KEY, FIRST_VISIT_KEY):
         session.pop(key, None)
     g.pop(CSRF_KEY, None)
 

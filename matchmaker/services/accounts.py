@@ -361,9 +361,16 @@ def authenticate(email: str, password: str) -> User:
         )
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)  # the hash method was upgraded: rehash, sessions stay
+        commit()
+    return user
+
+
+def record_login(user: User) -> bool:
+    """Note the time of a login (matchmaker.auth.sessions); True when it is the account's first."""
+    first = user.last_login_at is None
     user.last_login_at = utcnow()
     commit()
-    return user
+    return first
 
 
 # Password reset ------------------------------------------------------------------------------------------

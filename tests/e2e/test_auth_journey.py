@@ -15,9 +15,11 @@ def _last_link(live_server) -> str:
 
 
 def test_registration_confirmation_and_login_journey(page, check_a11y, live_server):
-    page.goto("/auth/register")
+    page.goto("/")
+    page.get_by_role("link", name="Register as a public buyer").click()
+    page.wait_for_url("**/auth/register?role=buyer")
     check_a11y(page, "auth-register")
-    page.locator("input[name=role][value=buyer]").check()
+    assert page.locator("input[name=role][value=buyer]").is_checked()  # chosen by the home page's link
     page.locator("#email").fill("an.peeters@omgeving.example.be")
     page.locator("#display_name").fill("An Peeters")
     page.locator("#password").fill("short")
@@ -38,6 +40,15 @@ def test_registration_confirmation_and_login_journey(page, check_a11y, live_serv
     page.goto(_last_link(live_server))
     check_a11y(page, "auth-confirm")
     page.get_by_role("button", name="Confirm my email address").click()
+    # Confirming logs the new user in, and welcomes them to Matchmaker (not back).
+    page.wait_for_url(live_server.url + "/")
+    assert page.get_by_role("heading", level=1, name="Welcome to Matchmaker, An Peeters.").is_visible()
+    check_a11y(page, "auth-confirmed-home")
+    page.get_by_role("button", name="An Peeters").click()
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(live_server.url + "/")
+    navigation = page.get_by_role("navigation", name="Main navigation")
+    navigation.get_by_role("link", name="Log in").click()
     page.wait_for_url("**/auth/login")
     check_a11y(page, "auth-login")
 
@@ -45,10 +56,10 @@ def test_registration_confirmation_and_login_journey(page, check_a11y, live_serv
     page.locator("#password").fill("drie bruine beren in Gent")
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(live_server.url + "/")
+    assert page.get_by_role("heading", level=1, name="Welcome back, An Peeters.").is_visible()
     page.get_by_role("button", name="An Peeters").click()
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(live_server.url + "/")
-    navigation = page.get_by_role("navigation", name="Main navigation")
     assert navigation.get_by_role("link", name="Log in").is_visible()
 
 

@@ -209,24 +209,63 @@ def test_opening_the_confirmation_link_asks_for_a_click_and_changes_nothing(clie
     assert not accounts.get_user_by_email("an.peeters@startup.be").email_confirmed
 
 
-def test_confirming_the_address_activates_the_account(client, outbox):
-    client.post("/auth/register", data=registration())
+def test_confirming_the_address_activates_the_account_and_logs_in(client, outbox):
+    client.post("/auth/register", data=registration(language="en"))
     response = client.post(link_in(outbox[0]))
     assert response.status_code == 302
-    assert response.location == "/auth/login"
+    assert response.location == "/"
+    user = accounts.get_user_by_email("an.peeters@startup.be")
+    assert user.email_confirmed and user.last_login_at is not None
+    home = client.get("/").get_data(as_text=True)
+    assert "Welcome to Matchmaker, An Peeters: you are logged in." in home
+    assert "Welcome to Matchmaker, An Peeters." in home and "Welcome back" not in home
+
+
+def test_confirming_in_another_browser_logs_in_there(app, client, outbox):
+    client.post("/auth/register", data=registration())
+    other_browser = app.test_client()
+    assert other_browser.post(link_in(outbox[0])).location == "/"
+    assert other_browser.get("/account/").status_code == 200
+
+
+def test_the_confirmation_link_logs_in_only_once(app, client, outbox):
+    client.post("/auth/register", data=registration())
+    link = link_in(outbox[0])
+    client.post(link)
+    stranger = app.test_client()
+    response = stranger.post(link)
+    assert response.location == "/auth/login"  # "already confirmed: you can log in"
+    assert stranger.get("/account/").status_code == 302
+
+
+def test_confirming_a_deactivated_account_says_why_it_is_not_logged_in(client, outbox):
+    client.post("/auth/register", data=registration(language="en"))
+    user = accounts.get_user_by_email("an.peeters@startup.be")
+    user.active = False
+    db.session.commit()
+    response = client.post(link_in(outbox[0]), follow_redirects=True)
+    assert "this account has been deactivated, so you cannot log in" in response.get_data(as_text=True)
+    assert client.get("/account/").status_code == 302
     assert accounts.get_user_by_email("an.peeters@startup.be").email_confirmed
-    assert log_in(client, "an.peeters@startup.be", registration()["password"]).status_code == 302
 
 
-def test_coming_from_an_invitation_fills_the_address_and_returns_there_after_login(client, outbox):
+def test_confirming_while_someone_else_is_logged_in_keeps_their_session(client, auth, outbox):
+    client.post("/auth/register", data=registration())
+    other = auth.login_as("supplier", display_name="Other Person", language="en")
+    response = client.post(link_in(outbox[0]), follow_redirects=True)
+    assert "You are still logged in as Other Person" in response.get_data(as_text=True)
+    assert client.get("/account/").status_code == 200
+    assert accounts.get_user_by_email("an.peeters@startup.be").email_confirmed
+    assert other.email != "an.peeters@startup.be"
+
+
+def test_coming_from_an_invitation_fills_the_address_and_returns_there_after_confirming(client, outbox):
     invitation = "/organisations/invitations/some-token"
     response = client.get(f"/auth/register?email=an.peeters@startup.be&next={invitation}")
     assert b'value="an.peeters@startup.be"' in response.data
     client.post("/auth/register", data=registration())
     response = client.post(link_in(outbox[0]))
     assert response.status_code == 302
-    assert response.location == f"/auth/login?next={invitation}"
-    response = log_in(client, "an.peeters@startup.be", registration()["password"], next=invitation)
     assert response.location == invitation
 
 
@@ -234,7 +273,33 @@ def test_register_never_follows_a_next_to_another_site(client, outbox):
     client.get("/auth/register?next=https://evil.example/phish")
     client.post("/auth/register", data=registration())
     response = client.post(link_in(outbox[0]))
-    assert response.location == "/auth/login"
+    assert response.location == "/"
+
+
+@pytest.mark.parametrize("role", ["supplier", "buyer"])
+def test_the_home_pages_register_links_choose_the_role(client, role):
+    assert f'href="/auth/register?role={role}"' in client.get("/").get_data(as_text=True)
+    page = client.get(f"/auth/register?role={role}").get_data(as_text=True)
+    assert re.search(rf'<input[^>]*checked[^>]*value="{role}"|<input[^>]*value="{role}"[^>]*checked', page)
+
+
+def test_an_unknown_role_in_the_register_link_chooses_none(client):
+    page = client.get("/auth/register?role=admin").get_data(as_text=True)
+    assert "checked" not in page
+
+
+def test_the_first_login_welcomes_to_matchmaker_and_later_ones_back(client, make_user):
+    make_user(email="first@example.org", display_name="Fien First", language="en")
+    response = log_in(client, "first@example.org")
+    home = client.get(response.location).get_data(as_text=True)
+    assert "Welcome to Matchmaker, Fien First. You are logged in." in home
+    assert "Welcome back" not in home
+    assert "Welcome to Matchmaker, Fien First." in client.get("/").get_data(as_text=True)  # the whole session
+    client.post("/auth/logout")
+    log_in(client, "first@example.org")
+    home = client.get("/").get_data(as_text=True)
+    assert "Welcome, Fien First. You are logged in." in home
+    assert "Welcome back, Fien First." in home
 
 
 def test_expired_confirmation_link_explains_and_offers_a_new_one(client, outbox, issued_days_ago):
