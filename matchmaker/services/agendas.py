@@ -425,7 +425,6 @@ def agenda_ical(
 
 def _agenda_ical(registration: Registration, meetings: list[Meeting] | None) -> bytes:
     from icalendar import Calendar
-    from icalendar import Event as CalendarEvent
 
     event = registration.event
     if meetings is None:
@@ -441,25 +440,61 @@ def _agenda_ical(registration: Registration, meetings: list[Meeting] | None) -> 
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     for meeting in meetings:
-        if not meeting.published:
-            continue
-        other = party(meeting.other(registration.id))
-        entry = CalendarEvent()
-        entry.add("uid", meeting.uid)
-        entry.add("sequence", meeting.sequence)
-        entry.add("dtstamp", _utc(meeting.updated_at))
-        entry.add("last-modified", _utc(meeting.updated_at))
-        entry.add("dtstart", _aware(meeting.slot.starts_at))
-        entry.add("dtend", _aware(meeting.slot.ends_at))
-        entry.add("summary", one_line(meeting_summary(other)))
-        entry.add("location", one_line(meeting_location(event, meeting)))
-        entry.add("description", multi_line(meeting_description(event, meeting, other, agenda_url)))
-        entry.add("url", agenda_url)
-        entry.add("status", "CANCELLED" if meeting.cancelled_at else "CONFIRMED")
-        entry.add("transp", "OPAQUE")
-        if not meeting.cancelled_at:
-            entry.add_component(_reminder(entry["summary"]))
-        calendar.add_component(entry)
+        if meeting.published:
+            calendar.add_component(_meeting_entry(registration, meeting, agenda_url))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def _meeting_entry(registration: Registration, meeting: Meeting, agenda_url: str):
+    """The VEVENT of one meeting as `registration` sees it: the same in the feed and in a mailed invitation
+    (UID from the meeting, SEQUENCE its change counter, so both speak of the same calendar entry)."""
+    from icalendar import Event as CalendarEvent
+
+    event = meeting.event
+    other = party(meeting.other(registration.id))
+    entry = CalendarEvent()
+    entry.add("uid", meeting.uid)
+    entry.add("sequence", meeting.sequence)
+    entry.add("dtstamp", _utc(meeting.updated_at))
+    entry.add("last-modified", _utc(meeting.updated_at))
+    entry.add("dtstart", _aware(meeting.slot.starts_at))
+    entry.add("dtend", _aware(meeting.slot.ends_at))
+    entry.add("summary", one_line(meeting_summary(other)))
+    entry.add("location", one_line(meeting_location(event, meeting)))
+    entry.add("description", multi_line(meeting_description(event, meeting, other, agenda_url)))
+    entry.add("url", agenda_url)
+    entry.add("status", "CANCELLED" if meeting.cancelled_at else "CONFIRMED")
+    entry.add("transp", "OPAQUE")
+    if not meeting.cancelled_at:
+        entry.add_component(_reminder(entry["summary"]))
+    return entry
+
+
+def meeting_invitation(registration: Registration, meeting: Meeting, organizer_address: str) -> bytes:
+    """A one-meeting iCalendar file for a mail (iTIP, RFC 5546): METHOD:REQUEST for a meeting that is added
+    or moved, METHOD:CANCEL for one that is cancelled. Its VEVENT is the feed's (same UID, same SEQUENCE,
+    which every change raises), with the organizer (`organizer_address`, the platform's sender) and the
+    participant as attendee, so a calendar adds, updates or removes the entry it already has."""
+    from icalendar import Calendar, vCalAddress
+
+    agenda_url = links.external_url("agendas.participant_agenda", event_id=meeting.event_id)
+    calendar = Calendar()
+    calendar.add("prodid", "-//Matchmaker//Agenda//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "CANCEL" if meeting.cancelled_at else "REQUEST")
+    entry = _meeting_entry(registration, meeting, agenda_url)
+    organizer = vCalAddress(f"mailto:{organizer_address}")
+    organizer.params["cn"] = "Matchmaker"
+    entry.add("organizer", organizer)
+    attendee = vCalAddress(f"mailto:{registration.user.email}")
+    attendee.params["cn"] = one_line(registration.user.display_name)
+    attendee.params["role"] = "REQ-PARTICIPANT"
+    attendee.params["partstat"] = "ACCEPTED"
+    attendee.params["rsvp"] = "FALSE"
+    entry.add("attendee", attendee)
+    calendar.add_component(entry)
     calendar.add_missing_timezones()
     return calendar.to_ical()
 

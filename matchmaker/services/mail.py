@@ -161,25 +161,23 @@ def _linked(line: str) -> Markup:
 
 
 def text_blocks(body: str) -> list[tuple[str, list[Markup]]]:
-    """The text body as blocks for the HTML layout: ("p", lines) for a paragraph, ("ul", items) for lines
-    that start with "- " (a continuation line, indented, stays with its item)."""
+    """The text body as blocks for the HTML layout: ("p", lines) for the lines of a paragraph, ("ul", items)
+    for a run of lines that start with "- " (an indented line after an item stays with it)."""
     blocks: list[tuple[str, list[Markup]]] = []
+    new_block = True
     for paragraph in re.split(r"\n\s*\n", body.strip("\n")):
-        lines = [line for line in paragraph.split("\n") if line.strip()]
-        if not lines:
-            continue
-        if lines[0].startswith("- "):
-            items: list[str] = []
-            for line in lines:
-                if line.startswith("- ") or not items:
-                    items.append(line.removeprefix("- "))
-                else:
-                    items[-1] += "\n" + line.strip()
-            blocks.append(
-                ("ul", [Markup("<br>").join(_linked(x) for x in item.split("\n")) for item in items])
-            )
-        else:
-            blocks.append(("p", [_linked(line.strip()) for line in lines]))
+        for line in paragraph.split("\n"):
+            if not line.strip():
+                continue
+            kind = "ul" if line.startswith("- ") else "p"
+            if kind == "p" and line.startswith(" ") and blocks and blocks[-1][0] == "ul" and not new_block:
+                blocks[-1][1][-1] += Markup("<br>") + _linked(line.strip())
+                continue
+            if not blocks or blocks[-1][0] != kind or new_block:
+                blocks.append((kind, []))
+            blocks[-1][1].append(_linked(line.removeprefix("- ").strip()))
+            new_block = False
+        new_block = True
     return blocks
 
 

@@ -114,23 +114,36 @@ def set_email_mode(user: User, mode: str) -> None:
 
 
 def notify(
-    user: User, kind: str, url: str | None = None, always_mail: bool = False, **params: Any
+    user: User,
+    kind: str,
+    url: str | None = None,
+    always_mail: bool = False,
+    mail_context: dict[str, Any] | None = None,
+    attachments: list[mail.Attachment] | None = None,
+    **params: Any,
 ) -> Notification:
     """Store a notification for `user` and mail it now if they chose immediate mail (or `always_mail`).
 
-    Parameters must be JSON values (strings, numbers). Commits."""
+    Parameters must be JSON values (strings, numbers). `mail_context` (more for the kind's mail template,
+    e.g. a meeting's details) and `attachments` (e.g. its .ics) go with the immediate mail only; the daily
+    digest lists the text. Commits."""
     if kind not in KINDS:
         raise ValueError(f"Unknown notification kind {kind!r}; add it with register_kind()")
     notification = Notification(user_id=user.id, kind=kind, params=dict(params), url=url)
     db.session.add(notification)
     db.session.flush()
     if user.active and (always_mail or email_mode(user) == EmailMode.IMMEDIATE):
-        _mail_one(user, notification)
+        _mail_one(user, notification, mail_context, attachments)
     commit()
     return notification
 
 
-def _mail_one(user: User, notification: Notification) -> None:
+def _mail_one(
+    user: User,
+    notification: Notification,
+    mail_context: dict[str, Any] | None = None,
+    attachments: list[mail.Attachment] | None = None,
+) -> None:
     kind = KINDS[notification.kind]
     with force_locale(user.language):
         text = render_text(notification)
@@ -143,6 +156,8 @@ def _mail_one(user: User, notification: Notification) -> None:
         text=text,
         url=links.absolute(notification.url),
         settings_url=links.external_url("notifications.settings"),
+        attachments=attachments,
+        **(mail_context or {}),
     )
     notification.emailed_at = utcnow()
 

@@ -451,3 +451,19 @@ def test_an_attachment_travels_with_the_mail_in_a_mixed_message(smtp, english, m
     assert attached.get_param("method") == "REQUEST" and attached.get_filename() == "meeting.ics"
     assert "BEGIN:VCALENDAR" in attached.get_content()
     assert message[mail.ATTACHMENTS] is None
+
+
+def test_the_html_part_keeps_the_paragraphs_lists_and_links_of_the_text():
+    body = "Hello <Anne>,\n\nMeeting 1\n- When: 9:20\n- Where: https://x.example/a?b=1&c=2\n  more\n\nBye\n"
+    assert mail.text_blocks(body) == [
+        ("p", ["Hello &lt;Anne&gt;,"]),
+        ("p", ["Meeting 1"]),
+        (
+            "ul",
+            [
+                "When: 9:20",
+                'Where: <a href="https://x.example/a?b=1&amp;c=2">https://x.example/a?b=1&amp;c=2</a><br>more',
+            ],
+        ),
+        ("p", ["Bye"]),
+    ]

@@ -718,8 +718,21 @@ def test_changes_after_publishing_are_published_and_notified_to_those_concerned(
         new[0].first_registration_id,
         new[0].second_registration_id,
     }
-    changed = db.session.scalars(sa.select(Notification).where(Notification.kind == "agenda_changed")).all()
+    changed = db.session.scalars(
+        sa.select(Notification).where(Notification.kind.in_(("meeting_moved", "meeting_added")))
+    ).all()
     assert {n.user_id for n in changed} == {r.user_id for r in setup.everyone if r.id in concerned}
+    user_of = {r.id: r.user_id for r in setup.everyone}
+    assert sorted((n.kind, n.user_id) for n in changed) == sorted(
+        [
+            ("meeting_moved", user_of[rid])
+            for rid in (moved.first_registration_id, moved.second_registration_id)
+        ]
+        + [
+            ("meeting_added", user_of[rid])
+            for rid in (new[0].first_registration_id, new[0].second_registration_id)
+        ]
+    )
     assert not any(m.notice_pending for m in meetings(setup.event))
 
 

@@ -540,7 +540,8 @@ def test_a_late_participant_gets_suggested_meetings_and_those_concerned_are_told
     report = service.publish(organizer, setup.event)
     concerned = {rid for m in new for rid in (m.first_registration_id, m.second_registration_id)}
     user_of = {r.id: r.user_id for r in db.session.scalars(sa.select(Registration))}
-    assert {n.user_id for n in notifications("agenda_changed")} == {user_of[r] for r in concerned}
+    assert {n.user_id for n in notifications("meeting_added")} == {user_of[r] for r in concerned}
+    assert len(notifications("meeting_added")) == 4  # one per new meeting and participant
     assert report.notified == 3
 
 

@@ -26,11 +26,13 @@ from matchmaker.services.event_rules import event_path, local_now
 from matchmaker.services.notifications import notify, register_kind
 from matchmaker.services.registrations import close_open_requests
 from matchmaker.services.scheduling.meetings import _cancel_or_delete, absent_ids, active_meetings
+from matchmaker.services.scheduling.notices import NOTICE_TEMPLATE, tell_about_meeting
 from matchmaker.services.scheduling.runs import _check_editable
 
 register_kind(
     "meeting_cancelled",
     _l("%(name)s cancelled your meeting of %(time)s at %(event)s. The slot is free in your agenda."),
+    NOTICE_TEMPLATE,
 )
 
 
@@ -40,6 +42,7 @@ register_kind(
         "%(name)s cancelled your meeting of %(time)s at %(event)s, saying: %(reason)s. "
         "The slot is free in your agenda."
     ),
+    NOTICE_TEMPLATE,
 )
 
 
@@ -67,6 +70,7 @@ register_kind(
         "%(name)s is not at %(event)s: your meeting of %(time)s is cancelled. "
         "The slot is free in your agenda."
     ),
+    NOTICE_TEMPLATE,
 )
 
 
@@ -76,6 +80,7 @@ register_kind(
         "%(name)s no longer takes part in %(event)s: your meeting of %(time)s is cancelled. "
         "The slot is free in your agenda."
     ),
+    NOTICE_TEMPLATE,
 )
 
 
@@ -127,17 +132,10 @@ def _cancel_now(meetings: list[Meeting], reason: str) -> list[tuple[Meeting, str
 
 
 def _tell_partners(told: list[tuple[Meeting, str]], registration: Registration, kind: str) -> None:
-    event = registration.event
-    for meeting, when in told:
-        other = meeting.other(registration.id)
-        notify(
-            other.user,
-            kind,
-            url=event_path(event, "agenda"),
-            name=registration.user.display_name,
-            time=when,
-            event=event.title,
-        )
+    """The other party of each cancelled meeting hears which one (when, where, with whom), with the .ics
+    that takes it out of their calendar."""
+    for meeting, _when in told:
+        tell_about_meeting(meeting.other(registration.id), meeting, kind)
 
 
 def withdraw_participant(user: User, registration: Registration) -> int:
@@ -211,15 +209,11 @@ def _cancel_published(meeting: Meeting, reason: str) -> bool:
 
 
 def _tell_other_party(meeting: Meeting, registration: Registration, when: str, reason: str) -> None:
-    event = registration.event
     other = meeting.other(registration.id)
-    params = {"name": registration.user.display_name, "time": when, "event": event.title}
     if reason:
-        notify(
-            other.user, "meeting_cancelled_reason", url=event_path(event, "agenda"), reason=reason, **params
-        )
+        tell_about_meeting(other, meeting, "meeting_cancelled_reason", reason=reason)
     else:
-        notify(other.user, "meeting_cancelled", url=event_path(event, "agenda"), **params)
+        tell_about_meeting(other, meeting, "meeting_cancelled")
 
 
 def cancel_own_meeting(user: User, meeting: Meeting, reason: str = "") -> Meeting:

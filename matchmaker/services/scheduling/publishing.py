@@ -4,9 +4,10 @@ Publishing has one way: `publish`, whether from the schedule page or the dashboa
 (services.events.publish_agenda), so meetings are always published and locked and nobody is told twice.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -23,11 +24,17 @@ from matchmaker.services import ServiceError, commit
 from matchmaker.services.event_rules import event_path, require_manager
 from matchmaker.services.notifications import notify, register_kind
 from matchmaker.services.scheduling.meetings import active_meetings, sweep_departed
+from matchmaker.services.scheduling.notices import invitation, meeting_details, tell_about_meeting
 from matchmaker.services.scheduling.runs import _check_editable, _check_schedulable
 
-register_kind(
+register_kind(  # no longer sent (each change is told with its meeting, see notices): kept for old ones
     "agenda_changed",
     _l("Your agenda for %(event)s has changed: a meeting was added, moved or cancelled. See your agenda."),
+)
+register_kind(
+    "agenda_published",
+    _l("The agenda of %(event)s is published. See your meetings and their tables."),
+    "agenda_published",
 )
 
 
@@ -64,12 +71,14 @@ def publish(
         db.session.expire_all()
         meetings = active_meetings(event)
     affected: set[int] = set()
+    changes: dict[int, tuple[Meeting, str]] = {}  # after the first publication: what happened to each
     published = 0
     for meeting in meetings:
         if not meeting.published or first:
             affected.update((meeting.first_registration_id, meeting.second_registration_id))
         if not meeting.published:
             published += 1
+            changes[meeting.id] = (meeting, "meeting_added")
         meeting.published = True
         meeting.locked = True
     for meeting in db.session.scalars(
@@ -77,6 +86,8 @@ def publish(
     ):
         affected.update((meeting.first_registration_id, meeting.second_registration_id))
         meeting.notice_pending = False
+        if meeting.id not in changes:
+            changes[meeting.id] = (meeting, "meeting_removed" if meeting.cancelled_at else "meeting_moved")
     if not first and not affected:
         raise ServiceError(_("There are no changes to publish."))
     event.status = EventStatus.AGENDA_PUBLISHED
@@ -88,16 +99,41 @@ def publish(
                 Registration.id.in_(affected), Registration.status == RegistrationStatus.APPROVED
             )
         ).unique()
-        url = event_path(event, "agenda")
-        for registration in registrations:
-            notify(
-                registration.user,
-                "agenda_published" if first else "agenda_changed",
-                url=url,
-                event=event.title,
-            )
-            notified += 1
+        told = {registration.id: registration for registration in registrations}
+        if first:
+            for registration in told.values():
+                _tell_agenda(registration, [m for m in meetings if registration.id in _parties(m)])
+        else:
+            # One notice per meeting and participant: which meeting, when, where, with whom, and its .ics.
+            for meeting, kind in changes.values():
+                for registration_id in _parties(meeting):
+                    if registration_id in told:
+                        tell_about_meeting(told[registration_id], meeting, kind)
+        notified = len(told)
     return PublishReport(published, notified, first)
+
+
+def _parties(meeting: Meeting) -> tuple[int, int]:
+    return meeting.first_registration_id, meeting.second_registration_id
+
+
+def _tell_agenda(registration: Registration, meetings: list[Meeting]) -> None:
+    """The first publication: the participant's meetings, each with its details and its own .ics."""
+    meetings = sorted(meetings, key=lambda m: m.slot.starts_at)
+    with force_locale(registration.user.language):
+        listed = [meeting_details(registration, m) for m in meetings]
+        attachments = [invitation(registration, m) for m in meetings]
+    for number, attachment in enumerate(attachments, start=1):
+        attachments[number - 1] = replace(attachment, filename=f"meeting-{number}.ics")
+    event = registration.event
+    notify(
+        registration.user,
+        "agenda_published",
+        url=event_path(event, "agenda"),
+        mail_context={"meetings": listed},
+        attachments=attachments,
+        event=event.title,
+    )
 
 
 def _claim_first_publication(event: Event) -> bool:

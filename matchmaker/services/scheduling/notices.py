@@ -1,0 +1,148 @@
+"""Telling a participant that one of their meetings was added, moved or cancelled: who, what, when, where.
+
+The notification's text names the time, the table and the other party; its mail (`email/meeting_notice.txt`)
+adds the details (date and time in the reader's language and the event's timezone, venue and table, the other
+party and their organisation, the needs and offerings concerned) and an .ics file: METHOD:REQUEST for an
+added or moved meeting, METHOD:CANCEL for a cancelled one, with the UID and SEQUENCE of the calendar feed
+(`agendas.meeting_invitation`), so a calendar updates the entry it has.
+"""
+
+from email.utils import parseaddr
+
+from babel.dates import format_date, format_time
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from matchmaker.models import Meeting, ParticipantRole, Registration
+from matchmaker.services import agendas, mail
+from matchmaker.services.event_rules import TZ, event_path
+from matchmaker.services.notifications import notify, register_kind
+from matchmaker.textutil import one_line
+
+NOTICE_TEMPLATE = "meeting_notice"
+
+register_kind(
+    "meeting_added",
+    _l("New meeting at %(event)s: %(time)s, table %(table)s, with %(name)s%(organisation)s."),
+    NOTICE_TEMPLATE,
+)
+register_kind(
+    "meeting_moved",
+    _l("Your meeting with %(name)s%(organisation)s at %(event)s has moved: now %(time)s, table %(table)s."),
+    NOTICE_TEMPLATE,
+)
+register_kind(
+    "meeting_removed",
+    _l(
+        "Your meeting of %(time)s, table %(table)s, with %(name)s%(organisation)s at %(event)s is cancelled. "
+        "The slot is free in your agenda."
+    ),
+    NOTICE_TEMPLATE,
+)
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def meeting_time(meeting: Meeting) -> str:
+    """ "Tuesday 12 May 2026, 10:00–10:20" in the current language, in the event's timezone."""
+    starts, ends = meeting.slot.starts_at.replace(tzinfo=TZ), meeting.slot.ends_at.replace(tzinfo=TZ)
+    locale = _locale()
+    day = format_date(starts.date(), "full", locale=locale)
+    return f"{day}, {format_time(starts, 'short', tzinfo=TZ, locale=locale)}\u2013" + format_time(
+        ends, "short", tzinfo=TZ, locale=locale
+    )
+
+
+def _other_items(other: agendas.Party) -> tuple[str, str]:
+    if not other.items:
+        return "", ""
+    label = _("Their needs") if other.role == ParticipantRole.BUYER else _("Their offerings")
+    return label, "; ".join(one_line(item.title) for item in other.items)
+
+
+def meeting_details(registration: Registration, meeting: Meeting) -> list[tuple[str, str]]:
+    """(label, value) lines in the current language: when, where, with whom, about what, your own items."""
+    event = meeting.event
+    other = agendas.party(meeting.other(registration.id))
+    who = one_line(other.name) + (f" ({one_line(other.organisation)})" if other.organisation else "")
+    table = _("table %(table)s", table=meeting.table.label)
+    where = ", ".join(p for p in (one_line(event.venue_address), table) if p)
+    details = [
+        (_("Event"), one_line(event.title)),
+        (_("When"), meeting_time(meeting) + f" ({TZ.key})"),
+        (_("Where"), where),
+        (_("With"), who),
+    ]
+    label, items = _other_items(other)
+    if items:
+        details.append((label, items))
+    mine = agendas.party(registration)
+    label, items = _other_items(mine)
+    if items:
+        details.append(
+            (_("Your needs") if mine.role == ParticipantRole.BUYER else _("Your offerings"), items)
+        )
+    return details
+
+
+def invitation(registration: Registration, meeting: Meeting) -> mail.Attachment:
+    sender = parseaddr(current_app.config["MAIL_SENDER"])[1] or "noreply@localhost"
+    cancelled = meeting.cancelled_at is not None
+    return mail.Attachment(
+        filename="meeting-cancelled.ics" if cancelled else "meeting.ics",
+        content_type="text/calendar",
+        content=agendas.meeting_invitation(registration, meeting, sender).decode("utf-8"),
+        params={"method": "CANCEL" if cancelled else "REQUEST"},
+    )
+
+
+def _subject(kind: str, registration: Registration, meeting: Meeting) -> str:
+    """A short subject that says what happened first, then when, where and with whom (the notification's
+    text, which says it at length, is the mail's first paragraph)."""
+    starts = meeting.slot.starts_at.replace(tzinfo=TZ)
+    locale = _locale()
+    params = {
+        "when": f"{format_date(starts.date(), 'medium', locale=locale)} "
+        + format_time(starts, "short", tzinfo=TZ, locale=locale),
+        "table": meeting.table.label,
+        "name": one_line(meeting.other(registration.id).user.display_name),
+    }
+    if kind == "meeting_added":
+        return _("New meeting: %(when)s, table %(table)s, with %(name)s", **params)
+    if kind == "meeting_moved":
+        return _("Meeting moved: now %(when)s, table %(table)s, with %(name)s", **params)
+    return _("Meeting cancelled: %(when)s, table %(table)s, with %(name)s", **params)
+
+
+def tell_about_meeting(registration: Registration, meeting: Meeting, kind: str, **params) -> None:
+    """Notify the participant of `registration` about `meeting` (kind: meeting_added, meeting_moved,
+    meeting_removed, or a cancellation kind whose text has %(name)s, %(time)s and %(event)s): the text says
+    when, where and with whom, the mail adds the details and the .ics. Commits (through `notify`)."""
+    user = registration.user
+    other = meeting.other(registration.id)
+    with force_locale(user.language):
+        organisation = other.organisation_name
+        base = {
+            "name": one_line(other.user.display_name),
+            "organisation": f" ({one_line(organisation)})" if organisation else "",
+            "time": meeting_time(meeting),
+            "table": meeting.table.label,
+            "event": one_line(meeting.event.title),
+        }
+        details = meeting_details(registration, meeting)
+        attachment = invitation(registration, meeting)
+        subject = _subject(kind, registration, meeting)
+    notify(
+        user,
+        kind,
+        url=event_path(meeting.event, "agenda"),
+        mail_context={"details": details, "cancelled": meeting.cancelled_at is not None, "subject": subject},
+        attachments=[attachment],
+        **{**base, **params},
+    )
