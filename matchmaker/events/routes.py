@@ -7,7 +7,7 @@ its two sides only (404 otherwise).
 """
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime, ngettext
+from flask_babel import format_date, format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -623,6 +623,7 @@ def requests(event_id: int):
     if mine is None or mine.status != RegistrationStatus.APPROVED:
         abort(403)
     received, sent = requests_service.requests_of(mine)
+    requests_service.with_context(received, str(get_locale() or "en"))
     return render_template(
         "events/requests.html",
         event=event,

@@ -12,18 +12,23 @@ index keeps at most one open (pending or accepted) request per ordered pair, and
 row is locked (SELECT ... FOR UPDATE) while their number of open requests is checked.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import format_datetime
+from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 
+from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import (
     Event,
     EventStatus,
+    Match,
     MeetingRequest,
+    Need,
+    Offering,
+    ParticipantRole,
     Registration,
     RegistrationStatus,
     RequestStatus,
@@ -112,15 +117,115 @@ def send_request(user: User, event: Event, to_registration_id: int, message: str
     )
     db.session.add(request)
     commit(_("You already sent a meeting request to %(name)s.", name=name))
+    language = recipient.user.language
+    with force_locale(language):
+        context = request_context(request, language)
+    url = event_path(event, "requests") + f"#request-{request.id}"
     notify(
         recipient.user,
         "request_received",
-        url=event_path(event, "requests"),
+        url=url,
+        mail_context={"request": request, "context": context, "requests_url": links.absolute(url)},
         name=user.display_name,
         organisation=sender.organisation_name,
         event=event.title,
     )
     return request
+
+
+# --- what a request is about -----------------------------------------------------------------------------
+
+REASONS_SHOWN = 3
+
+
+@dataclass
+class RequestContext:
+    """What a request is about, for the recipient's page and mail: the need and the offering of the two
+    sides that match best, the match score in words and its first reasons (empty when the matching has no
+    score for any of their pairs)."""
+
+    need: Need | None
+    offering: Offering | None
+    score: float | None = None
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def percent(self) -> int | None:
+        from matchmaker.services.matching import percent
+
+        return None if self.score is None else percent(self.score)
+
+    @property
+    def strength(self) -> str | None:
+        from matchmaker.services.matching import score_strength
+
+        return None if self.score is None else score_strength(self.score)
+
+    @property
+    def strength_words(self) -> str:
+        words = {"strong": _("a strong match"), "fair": _("a fair match"), "weak": _("a weak match")}
+        return words.get(self.strength or "", "")
+
+
+def request_context(request: MeetingRequest, language: str) -> RequestContext:
+    """The best-matching (need, offering) of the buyer's needs and the supplier's offerings at the event, with
+    the matching's explanation for it (the stored one of an answered match, else the served index's), in
+    `language`. Without any scored pair: the first need and offering, and no score."""
+    from matchmaker.services.matching import explanation_datas, localize
+
+    ends = (request.from_registration, request.to_registration)
+    buyer = next((r for r in ends if r.role == ParticipantRole.BUYER), ends[0])
+    supplier = ends[1] if buyer is ends[0] else ends[0]
+    needs = [i for i in buyer.shown_items if isinstance(i, Need)]
+    offerings = [i for i in supplier.shown_items if isinstance(i, Offering)]
+    first = RequestContext(needs[0] if needs else None, offerings[0] if offerings else None)
+    if not needs or not offerings:
+        return first
+    stored = {
+        (m.need_id, m.offering_id): m
+        for m in db.session.scalars(
+            sa.select(Match).where(
+                Match.need_id.in_([n.id for n in needs]), Match.offering_id.in_([o.id for o in offerings])
+            )
+        )
+    }
+    pairs = [
+        (n.id, o.id, stored[(n.id, o.id)].score if (n.id, o.id) in stored else None)
+        for n in needs
+        for o in offerings
+    ]
+    datas = explanation_datas(pairs)
+    for key, match in stored.items():
+        if match.explanation and key not in datas:
+            datas[key] = match.explanation
+    if not datas:
+        return first
+    (need_id, offering_id), data = max(datas.items(), key=lambda kv: float(kv[1].get("score", 0.0)))
+    explanation = localize(data, language)
+    reasons = (
+        [
+            _(
+                "Shared words: %(words)s",
+                words=", ".join(str(t) for t in explanation.shared_terms[:REASONS_SHOWN]),
+            )
+        ]
+        if explanation.shared_terms
+        else []
+    )
+    if explanation.cpv:
+        reasons.append(
+            _("CPV codes: %(labels)s", labels=", ".join(c.label for c in explanation.cpv[:REASONS_SHOWN]))
+        )
+    if explanation.themes:
+        reasons.append(
+            _("Themes: %(names)s", names=", ".join(t.name for t in explanation.themes[:REASONS_SHOWN]))
+        )
+    return RequestContext(
+        need=next(n for n in needs if n.id == need_id),
+        offering=next(o for o in offerings if o.id == offering_id),
+        score=explanation.score,
+        reasons=reasons,
+    )
 
 
 def get_request_for(user: User, event: Event, request_id: int) -> MeetingRequest | None:
@@ -231,6 +336,14 @@ class RequestView:
     request: MeetingRequest
     mutual: bool
     other: Registration
+    context: RequestContext | None = None
+
+
+def with_context(views: list[RequestView], language: str) -> list[RequestView]:
+    """The views with what each request is about (`request_context`), for the page that shows them."""
+    for view in views:
+        view.context = request_context(view.request, language)
+    return views
 
 
 def _rank(view: RequestView) -> tuple:

@@ -47,7 +47,11 @@ def register_kind(name: str, message: LazyString, email_template: str = "notific
     return kind
 
 
-register_kind("request_received", _l("%(name)s (%(organisation)s) asks you for a meeting at %(event)s."))
+register_kind(
+    "request_received",
+    _l("%(name)s (%(organisation)s) asks you for a meeting at %(event)s."),
+    "meeting_request",  # with the message, the need and offering, the match score and its reasons
+)
 register_kind("request_accepted", _l("%(name)s accepted your meeting request for %(event)s."))
 register_kind("request_declined", _l("%(name)s declined your meeting request for %(event)s."))
 register_kind(

@@ -421,3 +421,80 @@ def test_the_hourly_job_expires_and_reminds_once_per_hour(event, pair, buyer, su
     job_id = enqueue_periodic("events.expire_requests", now=now + timedelta(hours=1))
     assert db.session.get(Job, job_id).result == {"expired": 1, "reminded": 0}
     assert _status(request.id) == RequestStatus.EXPIRED
+
+
+# --- what a request is about (issue 15) -------------------------------------------------------------
+
+
+def test_the_request_mail_has_the_message_the_items_the_score_and_the_links(
+    client, auth, event, pair, buyer, supplier, outbox
+):
+    rb, _rs = pair
+    buyer.language = "en"
+    db.session.commit()
+    outbox.clear()
+    auth.login(supplier)
+    client.post(f"/events/{event.id}/requests/new", data={"to": rb.id, "message": "Shall we talk radar?"})
+    request = db.session.scalars(sa.select(MeetingRequest)).one()
+    [sent] = outbox
+    assert "Their message:\nShall we talk radar?" in sent.body
+    assert "Need: Smart traffic lights for cyclists" in sent.body
+    assert "Offering: Cyclist detection with radar" in sent.body
+    assert "Match score: a fair match (" in sent.body and "- Shared words: cyclists" in sent.body
+    assert f"/events/{event.id}/requests#request-{request.id}" in sent.body
+    assert "Accept or decline the request on the platform" in sent.body
+    assert sent.headers["Auto-Submitted"] == "auto-generated"
+
+
+def test_the_request_context_gives_the_score_in_words_and_its_reasons(event, pair, supplier, monkeypatch):
+    from matchmaker.services import matching
+
+    rb, rs = pair
+    request = requests_service.send_request(supplier, event, rb.id, "")
+    need, offering = rb.shown_items[0], rs.shown_items[0]
+    data = {
+        "need_id": need.id,
+        "offering_id": offering.id,
+        "score": 0.47,
+        "terms": [["cyclists", "cyclist"], ["traffic", "traffic"]],
+        "cpv": [],
+        "themes": [],
+    }
+    monkeypatch.setattr(matching, "explanation_datas", lambda pairs: {(need.id, offering.id): data})
+    context = requests_service.request_context(request, "en")
+    assert (context.need, context.offering) == (need, offering)
+    assert context.strength_words == "a strong match" and context.percent == 47
+    assert context.reasons == ["Shared words: cyclists / cyclist, traffic"]
+
+
+def test_the_received_request_shows_what_it_is_about_next_to_accept_and_decline(
+    client, auth, event, pair, buyer, supplier, monkeypatch
+):
+    from matchmaker.services import matching
+
+    rb, rs = pair
+    requests_service.send_request(supplier, event, rb.id, "Shall we talk radar?")
+    need, offering = rb.shown_items[0], rs.shown_items[0]
+    data = {"need_id": need.id, "offering_id": offering.id, "score": 0.25, "terms": [["radar", "radar"]]}
+    monkeypatch.setattr(matching, "explanation_datas", lambda pairs: {(need.id, offering.id): data})
+    auth.login(buyer)
+    page = client.get(f"/events/{event.id}/requests", headers={"Accept-Language": "en"}).text
+    assert "Shall we talk radar?" in page
+    assert "Smart traffic lights for cyclists" in page and "Cyclist detection with radar" in page
+    assert "a fair match (25%)" in page and "Shared words: radar" in page
+    assert ">Accept<" in page.replace("\n", "") or "Accept" in page
+    assert "Decline" in page
+
+
+def test_without_a_score_for_the_pair_the_mail_says_so(event, pair, buyer, supplier, outbox, monkeypatch):
+    from matchmaker.services import matching
+
+    monkeypatch.setattr(matching, "explanation_datas", lambda pairs: {})
+    buyer.language = "en"
+    db.session.commit()
+    outbox.clear()
+    requests_service.send_request(supplier, event, pair[0].id, "")
+    [sent] = outbox
+    assert "The matching has no score for this pair yet." in sent.body
+    assert "They did not add a message." in sent.body
+    assert "Need: Smart traffic lights for cyclists" in sent.body
