@@ -59,7 +59,7 @@ class LogoForm(FlaskForm):
     """The logo upload of the organisation's edit page; what the file must be is checked by services.logos."""
 
     logo = FileField(
-        _l("Logo"),
+        _l("Logo image"),
         validators=[FileRequired(_l("Choose an image file."))],
         render_kw={"accept": "image/png,image/jpeg,image/webp,image/gif"},
     )

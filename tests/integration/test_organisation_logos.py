@@ -255,3 +255,21 @@ def test_the_public_page_shows_the_logo(client, org_admin):
     version = db.session.get(Organisation, org_admin.id).logo_version
     page = client.get(f"/organisations/{org_admin.id}").get_data(as_text=True)
     assert f'src="/organisations/{org_admin.id}/logo.png?v={version}"' in page
+
+
+def test_an_offerings_page_shows_the_logo_beside_the_organisations_name(client, make_supplier, make_offering):
+    party = make_supplier()
+    offering = make_offering(party)
+    logos.set_logo(party.user, party.organisation, image_bytes())
+    version = party.organisation.logo_version
+    page = client.get(f"/catalogue/offerings/{offering.id}").get_data(as_text=True)
+    assert f'src="/organisations/{party.organisation.id}/logo.png?v={version}" alt=""' in page
+
+
+def test_a_needs_page_shows_the_logo_beside_the_organisations_name(client, make_buyer, make_need):
+    party = make_buyer()
+    need = make_need(party)
+    logos.set_logo(party.user, party.organisation, image_bytes())
+    version = party.organisation.logo_version
+    page = client.get(f"/catalogue/needs/{need.id}").get_data(as_text=True)
+    assert f'src="/organisations/{party.organisation.id}/logo.png?v={version}" alt=""' in page
