@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("matchmaker.agendas", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("matchmaker.schedules", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("matchmaker.jobs", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("matchmaker.conversations", fromlist=["bp"]).bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -30,6 +30,8 @@ from flask import g
 from matchmaker.extensions import db
 from matchmaker.models import (
     ChangeRecord,
+    Conversation,
+    ConversationReport,
     EventAnnouncement,
     EventStatus,
     Invitation,
@@ -42,6 +44,8 @@ from matchmaker.models import (
     MeetingAttendee,
     MeetingOutcome,
     MeetingRequest,
+    Message,
+    NeedQuestion,
     Notification,
     RegistrationStatus,
     SchedulingRun,
@@ -305,6 +309,32 @@ def _world(make_user, make_organisation) -> World:
     # A login of A's supplier, listed on its account's sessions page.
     user_sessions.start_session(w.supplier_a, user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0")
     w.login_a = w.supplier_a.current_session
+    # Conversations: start-up A writes to agency A about its open need (reported, so administrators may read
+    # it); a public question about the need.
+    w.conversation = Conversation(
+        starter_organisation_id=w.sup_a.id,
+        recipient_organisation_id=w.gov_a.id,
+        need_id=w.open_need.id,
+        created_by_id=w.supplier_a.id,
+    )
+    db.session.add(w.conversation)
+    db.session.flush()
+    db.session.add_all(
+        [
+            Message(
+                conversation_id=w.conversation.id,
+                author_id=w.supplier_a.id,
+                author_organisation_id=w.sup_a.id,
+                body=f"Private conversation {SECRET}12",
+            ),
+            ConversationReport(conversation_id=w.conversation.id, reporter_id=w.buyer_a.id, reason="Spam"),
+        ]
+    )
+    w.question = NeedQuestion(
+        need_id=w.open_need.id, asked_by_id=w.supplier_a.id, question=f"Unanswered question {SECRET}13"
+    )
+    db.session.add(w.question)
+    db.session.commit()
     return w
 
 
@@ -336,6 +366,8 @@ DEFAULT_VALUES = {
     "join_request_id": "join_request.id",
     "domain_id": "mail_domain.id",
     "file_id": "job_file.id",
+    "conversation_id": "conversation.id",
+    "question_id": "question.id",
 }
 
 FORGED_TOKEN = "forged.token-that-was-never-issued"
@@ -481,6 +513,18 @@ ROUTES: dict[str, list[Case]] = {
     "content.admin_edit_page": [admin_only()],
     "content.admin_publish_page": [admin_only()],
     "content.admin_unpublish_page": [admin_only(page_id="published_page.id")],
+    # conversations: the two organisations' members; administrators only once reported (and never write)
+    "conversations.start_about_need": [private("buyer_a")],  # A's draft: only A sees it (and may not write)
+    "conversations.start_about_offering": [private("supplier_a")],
+    "conversations.thread": [private("supplier_a"), private("buyer_a")],
+    "conversations.reply": [private("supplier_a")],
+    "conversations.block": [private("buyer_a")],
+    "conversations.unblock": [private("buyer_a")],
+    "conversations.report": [private("supplier_a")],
+    "conversations.handled": [admin_only()],
+    "conversations.ask": [private("buyer_a")],
+    "conversations.question_mode": [private("buyer_a", need_id="open_need.id")],
+    "conversations.answer": [private("buyer_a")],
     # events
     "events.detail": [
         public("a published event's page"),
