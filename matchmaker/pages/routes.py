@@ -7,9 +7,12 @@ from flask_login import current_user
 
 from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db
+from matchmaker.i18n import current_language
 from matchmaker.pages import bp
 from matchmaker.pages.forms import LanguageForm
 from matchmaker.services.home import home_figures, next_steps
+from matchmaker.services.search import MAX_QUERY_LENGTH
+from matchmaker.services.site_search import page_title, search_site
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -35,6 +38,14 @@ def home():
     # What is on the platform now and the next meet & greets: a visitor sees at once that it is alive.
     figures = home_figures(logged_in=current_user.is_authenticated)
     return render_template("pages/home.html", figures=figures, upcoming_events=figures.upcoming_events)
+
+
+@bp.get("/search")
+def search():
+    """The header's search box: offerings, needs, organisations, events and pages, grouped by kind."""
+    q = (request.args.get("q") or "").strip()[:MAX_QUERY_LENGTH]
+    results = search_site(q, acting_user(), current_language())
+    return render_template("pages/search.html", q=q, results=results, page_title=page_title)
 
 
 @bp.post("/language")
