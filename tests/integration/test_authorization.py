@@ -239,6 +239,16 @@ def _world(make_user, make_organisation) -> World:
             title="Smart lights", procurement_route="pre_commercial_procurement", amount_cents=5_000_00
         ),
     )
+    # Agency A's logo (the public sees it, as its page).
+    from io import BytesIO
+
+    from PIL import Image
+
+    from matchmaker.services import logos
+
+    image = BytesIO()
+    Image.new("RGB", (8, 8), "navy").save(image, format="PNG")
+    logos.set_logo(w.buyer_a, w.gov_a, image.getvalue())
     w.change = db.session.scalars(
         sa.select(ChangeRecord).where(ChangeRecord.organisation_id == w.gov_a.id).order_by(ChangeRecord.id)
     ).first()  # the year's creation, in agency A's history
@@ -607,6 +617,9 @@ ROUTES: dict[str, list[Case]] = {
     # organisations
     "organisations.detail": [public("an organisation's public page")],
     "organisations.edit": [private("buyer_a")],
+    "organisations.upload_logo": [private("buyer_a")],
+    "organisations.remove_logo": [private("buyer_a")],
+    "organisations.logo": [public("an organisation's logo, as public as its page")],
     "organisations.invite": [private("supplier_a", organisation_id="sup_a.id")],
     "organisations.change_role": [private("supplier_a", ("member_a", *INTRUDERS))],
     "organisations.remove_member": [private("supplier_a", INTRUDERS)],
