@@ -39,12 +39,12 @@ class Conversation(db.Model):
             "(need_id IS NULL AND offering_id IS NOT NULL) OR (need_id IS NOT NULL AND offering_id IS NULL)",
             name="one_subject",
         ),
-        sa.CheckConstraint(
-            "starter_organisation_id <> recipient_organisation_id", name="two_organisations"
-        ),
+        sa.CheckConstraint("starter_organisation_id <> recipient_organisation_id", name="two_organisations"),
         # One thread per organisation and subject: starting again continues it.
         sa.UniqueConstraint("starter_organisation_id", "need_id", name="uq_conversation_starter_need"),
-        sa.UniqueConstraint("starter_organisation_id", "offering_id", name="uq_conversation_starter_offering"),
+        sa.UniqueConstraint(
+            "starter_organisation_id", "offering_id", name="uq_conversation_starter_offering"
+        ),
         sa.Index("ix_conversation_recipient_last_message", "recipient_organisation_id", "last_message_at"),
         sa.Index("ix_conversation_starter_last_message", "starter_organisation_id", "last_message_at"),
         sa.Index("ix_conversation_created_by_created_at", "created_by_id", "created_at"),
@@ -59,7 +59,9 @@ class Conversation(db.Model):
     offering_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("offering.id", ondelete="CASCADE"), index=True
     )
-    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(sa.String(10), default=ConversationStatus.OPEN)
@@ -114,7 +116,9 @@ class ConversationRead(db.Model):
     conversation_id: Mapped[int] = mapped_column(
         sa.ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
     last_read_message_id: Mapped[int] = mapped_column(default=0)
     read_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -130,7 +134,9 @@ class ConversationBlock(db.Model):
     blocked_user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
-    blocked_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    blocked_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     blocked_user: Mapped[User] = relationship(foreign_keys=[blocked_user_id])
@@ -149,7 +155,9 @@ class ConversationReport(db.Model):
     reason: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     handled_at: Mapped[Optional[datetime]] = mapped_column(index=True)
-    handled_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    handled_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
 
     conversation: Mapped[Conversation] = relationship()
     reporter: Mapped[Optional[User]] = relationship(foreign_keys=[reporter_id])
@@ -173,7 +181,9 @@ class NeedQuestion(db.Model):
     )
     question: Mapped[str] = mapped_column(sa.Text)
     answer: Mapped[Optional[str]] = mapped_column(sa.Text)
-    answered_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    answered_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     answered_at: Mapped[Optional[datetime]]
 

@@ -106,6 +106,8 @@ INLINE = {
 def test_no_template_needs_unsafe_inline():
     problems = []
     for path in sorted((ROOT / "templates").rglob("*.html")):
+        if path.parent.name == "email":
+            continue  # mail HTML: mail programs drop <style> sheets, so its styles are inline (no CSP there)
         text = path.read_text(encoding="utf-8")
         for what, pattern in INLINE.items():
             for match in pattern.finditer(text):
