@@ -123,6 +123,8 @@ class Config:
     # Each request to join an organisation mails all its administrators: counted per person (the service also
     # allows 5 a day, counted in the database).
     JOIN_REQUEST_RATE_LIMIT = os.environ.get("JOIN_REQUEST_RATE_LIMIT", "5 per minute;20 per day")
+    # Messages and new conversations a person may post (the service also keeps daily limits in the database).
+    CONVERSATION_RATE_LIMIT = os.environ.get("CONVERSATION_RATE_LIMIT", "10 per minute;100 per hour")
 
     # Behind a reverse proxy or load balancer: how many proxies set X-Forwarded-For/-Proto. Without it every
     # client has the proxy's address, so one person's failed logins would lock everybody out. 0: no proxy

@@ -9,7 +9,7 @@ Views keep using `url_for`, which knows the request's own address.
 """
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import current_app
 
@@ -48,3 +48,18 @@ def absolute(site_path: str | None) -> str | None:
 def external_url(endpoint: str, **values: Any) -> str:
     """The absolute address of `endpoint` on SERVER_BASE_URL, e.g. for a link in a mail."""
     return base_url() + path(endpoint, **values)
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only local paths are followed after a form, never another site.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so "/\\evil.example" and
+    "/<tab>/evil.example" lead elsewhere too: a backslash, whitespace or control character is refused."""
+    if not target or not isinstance(target, str):
+        return fallback
+    if "\\" in target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target

@@ -15,7 +15,7 @@ from matchmaker.auth.forms import ConfirmForm, EmailForm, LoginForm, RegisterFor
 from matchmaker.extensions import limiter
 from matchmaker.forms import form_refused
 from matchmaker.i18n import current_language
-from matchmaker.pages.routes import safe_next
+from matchmaker.links import safe_next
 from matchmaker.services import ServiceError, accounts
 from matchmaker.services.accounts import ExpiredLink, InvalidLink
 

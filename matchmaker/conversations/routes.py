@@ -27,7 +27,7 @@ from matchmaker.services import conversations as service
 
 
 def _write_limit() -> str:
-    return current_app.config.get("CONVERSATION_RATE_LIMIT", "10 per minute;100 per hour")
+    return current_app.config["CONVERSATION_RATE_LIMIT"]
 
 
 def _user_key() -> str:

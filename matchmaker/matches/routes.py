@@ -15,10 +15,10 @@ from matchmaker.auth.sessions import acting_user
 from matchmaker.csvfiles import csv_response
 from matchmaker.forms import flash_refused, refused
 from matchmaker.i18n import current_language
+from matchmaker.links import safe_next
 from matchmaker.matches import bp
 from matchmaker.matches.forms import InterestForm, OverviewFilterForm
 from matchmaker.models import utcnow
-from matchmaker.pages.routes import safe_next
 from matchmaker.services import ServiceError
 from matchmaker.services import matching as service
 from matchmaker.services import themes as themes_service

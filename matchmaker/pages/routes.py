@@ -8,26 +8,12 @@ from flask_login import current_user
 from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db
 from matchmaker.i18n import current_language
+from matchmaker.links import safe_next
 from matchmaker.pages import bp
 from matchmaker.pages.forms import LanguageForm
 from matchmaker.services.home import home_figures, next_steps
 from matchmaker.services.search import MAX_QUERY_LENGTH
 from matchmaker.services.site_search import page_title, search_site
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only local paths are followed after a form, never another site.
-
-    Browsers read a backslash as a slash and drop tabs and newlines, so "/\\evil.example" and
-    "/<tab>/evil.example" lead elsewhere too: a backslash, whitespace or control character is refused."""
-    if not target or not isinstance(target, str):
-        return fallback
-    if "\\" in target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
 
 
 @bp.get("/")

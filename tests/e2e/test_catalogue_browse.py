@@ -22,7 +22,7 @@ def test_a_visitor_searches_filters_and_pages_through_offerings(page, check_a11y
     page.goto("/catalogue/offerings")
     check_a11y(page, "browse-offerings")
     page.get_by_label("Search words").fill("capteurs")  # French: finds Dutch items through their CPV labels
-    page.get_by_role("button", name="Search", exact=True).click()
+    page.locator("main").get_by_role("button", name="Search", exact=True).click()
     status = page.locator("#results-count")
     assert "capteurs" in status.inner_text()
     assert page.get_by_role("link", name="IoT-sensornetwerk voor waterkwaliteit").is_visible()

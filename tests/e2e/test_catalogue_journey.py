@@ -118,7 +118,7 @@ def test_buyer_describes_and_publishes_a_need(page, check_a11y, live_app):
     _member(live_app, "lien@verkeerslab.example", "supplier", "startup")
     log_in(page, "lien@verkeerslab.example", "/catalogue/needs")
     page.get_by_label("Search words").fill("schoolpoort")
-    page.get_by_role("button", name="Search", exact=True).click()
+    page.locator("main").get_by_role("button", name="Search", exact=True).click()
     assert page.get_by_role("link", name="Veilige schoolomgevingen").is_visible()
     page.locator("summary", has_text="Procurement route").click()
     page.get_by_label("Market consultation").check()

@@ -151,7 +151,6 @@ def test_an_image_of_too_many_pixels_is_refused_before_it_is_decoded(client, org
 
 
 def test_the_refusal_is_shown_at_the_field_on_a_page_in_the_users_language(client, org_admin):
-    # The messages go through gettext; until the translators add them the Dutch page shows the English text.
     org_admin.memberships[0].user.language = "nl"
     db.session.commit()
     response = upload(client, org_admin, SVG, filename="logo.svg")
@@ -159,7 +158,7 @@ def test_the_refusal_is_shown_at_the_field_on_a_page_in_the_users_language(clien
     assert response.status_code == 422
     assert '<html lang="nl"' in page
     assert 'id="logo-logo-error"' in page and 'aria-invalid="true"' in page
-    assert "PNG, JPEG, WebP" in page
+    assert "SVG-afbeeldingen worden niet aanvaard" in page
 
 
 def test_another_organisations_admin_may_not_upload_or_remove(client, auth, make_user, make_organisation):

@@ -8,7 +8,7 @@ from werkzeug.security import generate_password_hash
 
 from config import Config, ProductionConfig
 from matchmaker.extensions import db, limiter
-from matchmaker.pages.routes import safe_next
+from matchmaker.links import safe_next
 from matchmaker.services import accounts, user_sessions
 from tests.factories import PASSWORD
 from tests.helpers import sample_url
