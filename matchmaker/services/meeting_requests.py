@@ -117,15 +117,12 @@ def send_request(user: User, event: Event, to_registration_id: int, message: str
     )
     db.session.add(request)
     commit(_("You already sent a meeting request to %(name)s.", name=name))
-    language = recipient.user.language
-    with force_locale(language):
-        context = request_context(request, language)
-    url = event_path(event, "requests") + f"#request-{request.id}"
+    url = request_path(request)
     notify(
         recipient.user,
         "request_received",
         url=url,
-        mail_context={"request": request, "context": context, "requests_url": links.absolute(url)},
+        mail_context=request_mail_context(request, recipient.user),
         name=user.display_name,
         organisation=sender.organisation_name,
         event=event.title,
@@ -228,6 +225,31 @@ def request_context(request: MeetingRequest, language: str) -> RequestContext:
     )
 
 
+def request_path(request: MeetingRequest) -> str:
+    """The request on its event's requests page (received and sent requests carry the same anchor)."""
+    return event_path(request.event, "requests") + f"#request-{request.id}"
+
+
+def request_mail_context(request: MeetingRequest, reader: User) -> dict:
+    """What the mails about a request add to their text (`email/meeting_request.txt`), for `reader`, its
+    sender or its recipient: the other party and their organisation, the message, the need and offering with
+    the match score and its reasons, in the reader's language, and whether the reader may still answer it."""
+    sent = request.from_registration.user_id == reader.id
+    other = request.to_registration if sent else request.from_registration
+    language = reader.language
+    with force_locale(language):
+        context = request_context(request, language)
+    return {
+        "request": request,
+        "context": context,
+        "requests_url": links.absolute(request_path(request)),
+        "sent_by_reader": sent,
+        "may_answer": not sent and request.status == RequestStatus.PENDING,
+        "other_name": other.user.display_name,
+        "other_organisation": other.organisation_name,
+    }
+
+
 def get_request_for(user: User, event: Event, request_id: int) -> MeetingRequest | None:
     """The request if `user` sent or received it in this event; None otherwise (routes answer 404)."""
     request = db.session.get(MeetingRequest, request_id)
@@ -281,7 +303,8 @@ def respond(user: User, request: MeetingRequest, accept: bool) -> MeetingRequest
     notify(
         sender,
         "request_accepted" if accept else "request_declined",
-        url=event_path(event, "requests"),
+        url=request_path(request),
+        mail_context=request_mail_context(request, sender),
         name=user.display_name,
         event=event.title,
     )
@@ -458,7 +481,8 @@ def send_expiry_reminders(now: datetime | None = None, before: timedelta = REMIN
         notify(
             recipient,
             "request_expiring",
-            url=event_path(event, "requests"),
+            url=request_path(request),
+            mail_context=request_mail_context(request, recipient),
             name=request.from_registration.user.display_name,
             event=event.title,
             deadline=event.request_deadline.strftime("%d/%m/%Y %H:%M"),

@@ -52,11 +52,16 @@ register_kind(
     _l("%(name)s (%(organisation)s) asks you for a meeting at %(event)s."),
     "meeting_request",  # with the message, the need and offering, the match score and its reasons
 )
-register_kind("request_accepted", _l("%(name)s accepted your meeting request for %(event)s."))
-register_kind("request_declined", _l("%(name)s declined your meeting request for %(event)s."))
+register_kind(
+    "request_accepted", _l("%(name)s accepted your meeting request for %(event)s."), "meeting_request"
+)
+register_kind(
+    "request_declined", _l("%(name)s declined your meeting request for %(event)s."), "meeting_request"
+)
 register_kind(
     "request_expiring",
     _l("The meeting request of %(name)s for %(event)s expires on %(deadline)s. Please answer it."),
+    "meeting_request",
 )
 register_kind("registration_approved", _l("Your registration for %(event)s is approved."))
 register_kind("registration_refused", _l("Your registration for %(event)s was not accepted."))

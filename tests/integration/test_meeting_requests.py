@@ -498,3 +498,40 @@ def test_without_a_score_for_the_pair_the_mail_says_so(event, pair, buyer, suppl
     assert "The matching has no score for this pair yet." in sent.body
     assert "They did not add a message." in sent.body
     assert "Need: Smart traffic lights for cyclists" in sent.body
+
+
+@pytest.mark.parametrize("accept", [True, False])
+def test_the_answer_mail_carries_the_requests_context(event, pair, buyer, supplier, outbox, accept):
+    rb, _rs = pair
+    supplier.language = "en"
+    db.session.commit()
+    request = requests_service.send_request(supplier, event, rb.id, "Shall we talk radar?")
+    outbox.clear()
+    requests_service.respond(buyer, request, accept=accept)
+    [sent] = outbox
+    assert sent.to == supplier.email
+    assert ("accepted" if accept else "declined") in sent.subject
+    assert f"With: Bart Buyer ({rb.organisation_name})" in sent.body
+    assert "Your message:\nShall we talk radar?" in sent.body
+    assert "Need: Smart traffic lights for cyclists" in sent.body
+    assert "Offering: Cyclist detection with radar" in sent.body
+    assert f"/events/{event.id}/requests#request-{request.id}" in sent.body
+    assert "Your meeting requests:" in sent.body and "Accept or decline" not in sent.body
+
+
+def test_the_expiry_reminder_carries_the_requests_context(event, pair, buyer, supplier, outbox):
+    rb, rs = pair
+    buyer.language = "en"
+    request = requests_service.send_request(supplier, event, rb.id, "")
+    event.request_deadline = local_now() + timedelta(hours=3)
+    db.session.commit()
+    outbox.clear()
+    assert requests_service.send_expiry_reminders() == 1
+    [sent] = outbox
+    assert sent.to == buyer.email and "expires" in sent.body
+    assert f"With: Sofie Supplier ({rs.organisation_name})" in sent.body
+    assert "They did not add a message." in sent.body
+    assert "Need: Smart traffic lights for cyclists" in sent.body
+    assert "Offering: Cyclist detection with radar" in sent.body
+    assert "Accept or decline the request on the platform: " in sent.body
+    assert f"/events/{event.id}/requests#request-{request.id}" in sent.body
