@@ -244,34 +244,9 @@ def update_event(user: User, event: Event, data: EventInput) -> Event:
             # The entries show the event's title and address.
             _published_meetings_changed(Meeting.event_id == event.id)
     if moved:
-        _tell_about_new_venue(event)
+        # Each participant with meetings hears where and when each of them now is.
+        scheduling.tell_about_new_venue(event)
     return event
-
-
-def _tell_about_new_venue(event: Event) -> None:
-    """Everyone with a published meeting hears that the event moved (their times and tables stay)."""
-    in_a_meeting = sa.exists().where(
-        Meeting.event_id == event.id,
-        Meeting.published.is_(True),
-        Meeting.cancelled_at.is_(None),
-        sa.or_(
-            Meeting.first_registration_id == Registration.id,
-            Meeting.second_registration_id == Registration.id,
-        ),
-    )
-    people = db.session.scalars(
-        sa.select(User)
-        .join(Registration, Registration.user_id == User.id)
-        .where(Registration.status == RegistrationStatus.APPROVED, in_a_meeting)
-    ).all()
-    for person in people:
-        notify(
-            person,
-            "event_venue_changed",
-            url=event_path(event, "agenda"),
-            event=event.title,
-            venue=event.venue_address or event.online_url,
-        )
 
 
 def event_input_from(event: Event) -> EventInput:

@@ -69,9 +69,10 @@ register_kind("registration_received", _l("%(name)s registered for %(event)s and
 register_kind(
     "agenda_published", _l("The agenda of %(event)s is published. See your meetings and their tables.")
 )
-register_kind(
+register_kind(  # its mail lists the participant's meetings with their details, as the first publication's
     "event_venue_changed",
     _l("%(event)s takes place at another address: %(venue)s. Your meetings keep their times and tables."),
+    "agenda_published",
 )
 register_kind(
     "event_nudge",

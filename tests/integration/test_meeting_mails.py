@@ -144,3 +144,40 @@ def test_a_meeting_the_organizer_removes_is_mailed_as_cancelled_at_the_next_publ
         calendar, entry = _calendar(sent)
         assert str(calendar["METHOD"]) == "CANCEL" and str(entry["UID"]) == meeting.uid
         assert int(entry["SEQUENCE"]) == 1
+
+
+def test_a_new_venue_is_mailed_with_each_meetings_new_where_and_when_and_its_updated_invitation(
+    event, organizer, people, make_participant, register, outbox
+):
+    from matchmaker.services import events as events_service
+
+    buyer, supplier = people
+    first = add_meeting(buyer, supplier, slot_at(event, EVENT_DAY, 9, 20), table_number=2, published=False)
+    other = register(make_participant("supplier", name="Otto Other", language="en"), event)
+    second = add_meeting(buyer, other, slot_at(event, EVENT_DAY, 11, 0), table_number=3, published=False)
+    _publish(event, organizer)
+    outbox.clear()
+    data = events_service.event_input_from(event)
+    data.venue_address = "Ellipsgebouw, Koning Albert II-laan 35, 1030 Brussel"
+    events_service.update_event(organizer, event, data)
+
+    [sent] = _mails_to(outbox, buyer)
+    assert "takes place at another address: Ellipsgebouw" in sent.body
+    body = sent.body
+    assert "Meeting 1" in body and "Meeting 2" in body
+    assert body.index("9:20") < body.index("Meeting 2") < body.index("11:00")
+    assert "Ellipsgebouw, Koning Albert II-laan 35, 1030 Brussel, table 2" in body
+    assert "Ellipsgebouw, Koning Albert II-laan 35, 1030 Brussel, table 3" in body
+    assert "Havenlaan 88" not in body
+    assert "Sofie Supplier (Start-up of Sofie Supplier)" in body
+    message = message_from_bytes(mail.build_message(sent).as_bytes(), policy=policy.default)
+    assert "table 3" in message.get_body(("plain",)).get_content()
+    files = [icalendar.Calendar.from_ical(a.get_content()) for a in message.iter_attachments()]
+    entries = [next(iter(c.walk("VEVENT"))) for c in files]
+    assert [str(e["UID"]) for e in entries] == [first.uid, second.uid]
+    for entry, meeting in zip(entries, (first, second), strict=True):
+        assert "Ellipsgebouw" in str(entry["LOCATION"])
+        assert int(entry["SEQUENCE"]) == int(_feed_entry(buyer, meeting)["SEQUENCE"]) == 1
+    [to_supplier] = _mails_to(outbox, supplier)
+    assert "table 2" in to_supplier.body and "table 3" not in to_supplier.body
+    assert len(_mails_to(outbox, other)) == 1

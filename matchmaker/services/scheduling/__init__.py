@@ -54,6 +54,7 @@ from matchmaker.services.scheduling.meetings import (
     schedulable_registrations,
     sweep_departed,
 )
+from matchmaker.services.scheduling.notices import tell_about_new_venue
 from matchmaker.services.scheduling.publishing import PublishReport, publish
 from matchmaker.services.scheduling.runs import (
     MAX_TIME_LIMIT,
@@ -115,6 +116,7 @@ __all__ = [
     "suggested_pairs",
     "swap_meetings",
     "sweep_departed",
+    "tell_about_new_venue",
     "withdraw_from_event",
     "withdraw_participant",
 ]

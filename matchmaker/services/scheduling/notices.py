@@ -7,18 +7,22 @@ added or moved meeting, METHOD:CANCEL for a cancelled one, with the UID and SEQU
 (`agendas.meeting_invitation`), so a calendar updates the entry it has.
 """
 
+from dataclasses import replace
 from email.utils import parseaddr
 
+import sqlalchemy as sa
 from babel.dates import format_date, format_time
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from matchmaker.models import Meeting, ParticipantRole, Registration
+from matchmaker.extensions import db
+from matchmaker.models import Event, Meeting, ParticipantRole, Registration, RegistrationStatus
 from matchmaker.services import agendas, mail
 from matchmaker.services.event_rules import TZ, event_path
 from matchmaker.services.notifications import notify, register_kind
+from matchmaker.services.scheduling.meetings import active_meetings
 from matchmaker.textutil import one_line
 
 NOTICE_TEMPLATE = "meeting_notice"
@@ -146,3 +150,47 @@ def tell_about_meeting(registration: Registration, meeting: Meeting, kind: str, 
         attachments=[attachment],
         **{**base, **params},
     )
+
+
+def meetings_mail(registration: Registration, meetings: list[Meeting]) -> tuple[list, list[mail.Attachment]]:
+    """The mail context and .ics files of a mail that lists the participant's meetings (by time): each
+    meeting's details (`meeting_details`) and its own calendar file, numbered as the list is."""
+    meetings = sorted(meetings, key=lambda m: m.slot.starts_at)
+    with force_locale(registration.user.language):
+        listed = [meeting_details(registration, m) for m in meetings]
+        attachments = [
+            replace(invitation(registration, m), filename=f"meeting-{number}.ics")
+            for number, m in enumerate(meetings, start=1)
+        ]
+    return listed, attachments
+
+
+def tell_about_new_venue(event: Event) -> None:
+    """Everyone approved with a published, active meeting at `event` hears that the event moved, with each
+    of their meetings' new where and when (venue, table, time) and its updated .ics. Commits (through
+    `notify`)."""
+    mine: dict[int, list[Meeting]] = {}
+    for meeting in active_meetings(event):
+        if meeting.published and meeting.cancelled_at is None:
+            for registration_id in (meeting.first_registration_id, meeting.second_registration_id):
+                mine.setdefault(registration_id, []).append(meeting)
+    registrations = (
+        db.session.scalars(
+            sa.select(Registration)
+            .where(Registration.id.in_(mine), Registration.status == RegistrationStatus.APPROVED)
+            .order_by(Registration.id)
+        ).all()
+        if mine
+        else []
+    )
+    for registration in registrations:
+        listed, attachments = meetings_mail(registration, mine[registration.id])
+        notify(
+            registration.user,
+            "event_venue_changed",
+            url=event_path(event, "agenda"),
+            mail_context={"meetings": listed},
+            attachments=attachments,
+            event=event.title,
+            venue=event.venue_address or event.online_url,
+        )

@@ -4,10 +4,9 @@ Publishing has one way: `publish`, whether from the schedule page or the dashboa
 (services.events.publish_agenda), so meetings are always published and locked and nobody is told twice.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -24,7 +23,7 @@ from matchmaker.services import ServiceError, commit
 from matchmaker.services.event_rules import event_path, require_manager
 from matchmaker.services.notifications import notify, register_kind
 from matchmaker.services.scheduling.meetings import active_meetings, sweep_departed
-from matchmaker.services.scheduling.notices import invitation, meeting_details, tell_about_meeting
+from matchmaker.services.scheduling.notices import meetings_mail, tell_about_meeting
 from matchmaker.services.scheduling.runs import _check_editable, _check_schedulable
 
 register_kind(  # no longer sent (each change is told with its meeting, see notices): kept for old ones
@@ -119,12 +118,7 @@ def _parties(meeting: Meeting) -> tuple[int, int]:
 
 def _tell_agenda(registration: Registration, meetings: list[Meeting]) -> None:
     """The first publication: the participant's meetings, each with its details and its own .ics."""
-    meetings = sorted(meetings, key=lambda m: m.slot.starts_at)
-    with force_locale(registration.user.language):
-        listed = [meeting_details(registration, m) for m in meetings]
-        attachments = [invitation(registration, m) for m in meetings]
-    for number, attachment in enumerate(attachments, start=1):
-        attachments[number - 1] = replace(attachment, filename=f"meeting-{number}.ics")
+    listed, attachments = meetings_mail(registration, meetings)
     event = registration.event
     notify(
         registration.user,
