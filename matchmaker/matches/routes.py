@@ -19,7 +19,7 @@ from matchmaker.links import safe_next
 from matchmaker.matches import bp
 from matchmaker.matches.forms import InterestForm, OverviewFilterForm
 from matchmaker.models import utcnow
-from matchmaker.services import ServiceError
+from matchmaker.services import ServiceError, item_actions
 from matchmaker.services import matching as service
 from matchmaker.services import themes as themes_service
 
@@ -67,6 +67,7 @@ def index():
         include_declined=include_declined,
         page=request.args.get("page", 1, type=int),
     )
+    counterparts = [p.counterpart for group in page.items for p in group.proposals]
     return render_template(
         "matches/index.html",
         organisation=organisation,
@@ -78,6 +79,7 @@ def index():
         mutual_count=service.mutual_count(acting_user()),
         can_see_overview=service.can_see_overview(acting_user()),
         form=InterestForm(),
+        actions=item_actions.actions_for(acting_user(), counterparts),
     )
 
 
@@ -103,8 +105,10 @@ def pair(need_id: int, offering_id: int):
         flash_refused(refusal, "warning")
         return redirect(url_for(".index"))
     view = service.pair_view(need, offering, current_language())
+    other = (offering if side == service.BUYER else need) if side else None
     return render_template(
         "matches/pair.html",
+        other_actions=item_actions.actions_for_one(acting_user(), other),
         need=need,
         offering=offering,
         side=side,

@@ -132,8 +132,9 @@ def is_blocked(organisation_id: int, user_id: int) -> bool:
     )
 
 
-def why_not_start(user: User | None, item: Need | Offering) -> str | None:
-    """None if the user may write to the organisation of `item` about it, else the reason (translated)."""
+def why_not_start(user: User | None, item: Need | Offering, blocked_by: set[int] | None = None) -> str | None:
+    """None if the user may write to the organisation of `item` about it, else the reason (translated).
+    `blocked_by`: the ids of the organisations that blocked the user, when a page decides for many items."""
     organisation = _organisation(user)
     if organisation is None:
         return _("Join or register an organisation to write to other organisations.")
@@ -148,7 +149,11 @@ def why_not_start(user: User | None, item: Need | Offering) -> str | None:
             return equal_treatment_reason()
     elif item.status != OfferingStatus.PUBLISHED or not item.is_public:
         return _("This offering is not published.")
-    if is_blocked(item.organisation_id, user.id):
+    if (
+        item.organisation_id in blocked_by
+        if blocked_by is not None
+        else is_blocked(item.organisation_id, user.id)
+    ):
         return _("%(organisation)s does not accept your messages.", organisation=item.organisation.name)
     return None
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from matchmaker.extensions import db
 from matchmaker.models import MeetingRequest, Registration, RequestStatus
 from matchmaker.services.matching import index
-from tests.factories import add_crowd, add_meeting
+from tests.factories import BUS_OFFERING, add_crowd, add_meeting
 from tests.helpers import counting
 
 pytestmark = pytest.mark.usefixtures("request_context")
@@ -190,3 +190,29 @@ def test_the_dashboard_lists_every_registration_over_its_pages(client, auth, cro
     rows = [page.split('id="regs-heading"')[1].count('<th scope="row">') for page in pages]
     assert rows == [50, 11]  # 61 registrations: 30 buyers, 30 suppliers and Mia
     assert "Mia Measured" in pages[0] + pages[1]
+
+
+def test_the_proposals_page_decides_its_cards_actions_in_a_fixed_number_of_queries(
+    client, auth, catalogue, make_supplier, make_offering, event, register
+):
+    """Conversation and meeting links on every card (issue 15): the same statements for 2 and 5 cards."""
+    register(catalogue.buyer.user, event)
+    register(catalogue.bus_supplier.user, event)  # the users of the registrations found load their roles
+
+    def statements() -> tuple[int, int, int]:
+        db.session.commit()  # the same state of the session before both measures
+        db.session.expire_all()
+        auth.login(catalogue.buyer.user)
+        assert client.get("/matches/").status_code == 200
+        with counting() as seen:
+            html = client.get("/matches/").get_data(as_text=True)
+        return len(seen), html.count("Start a conversation"), html.count("Request a meeting")
+
+    before, links, meetings = statements()
+    for n in range(3):
+        supplier = make_supplier(display_name=f"Other bus {n}")
+        make_offering(supplier, {**BUS_OFFERING, "title": f"Bus offering {n}"})
+        register(supplier.user, event)
+    after, more_links, more_meetings = statements()
+    assert meetings == 1 and more_links > links and more_meetings == meetings + 3
+    assert after == before

@@ -315,7 +315,14 @@ def _proposals(
 
 
 _CARD_COLUMNS = {
-    index.NEED: (Need.title, Need.summary, Need.language, Need.organisation_id, Need.status),
+    index.NEED: (
+        Need.title,
+        Need.summary,
+        Need.language,
+        Need.organisation_id,
+        Need.status,
+        Need.public_questions,  # whether the card offers a conversation (services.item_actions)
+    ),
     index.OFFERING: (
         Offering.title,
         Offering.summary,

@@ -1,0 +1,116 @@
+"""What a viewer may do about another organisation's need or offering where they see it (issue 15): start
+a conversation about it, and request a meeting with its organisation at an event both attend.
+
+Decided for a whole page at once, in a fixed number of queries whatever the number of cards: one for the
+organisations that blocked the viewer, one for the viewer's open events and the counterpart registrations.
+The rules themselves stay where they live: `conversations.why_not_start` and `event_rules.requests_are_open`;
+the pages they link to check them again and explain a refusal.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from matchmaker.extensions import db
+from matchmaker.models import (
+    ConversationBlock,
+    Event,
+    EventStatus,
+    Need,
+    Offering,
+    Registration,
+    RegistrationStatus,
+    User,
+)
+from matchmaker.services.conversations import why_not_start
+from matchmaker.services.event_rules import requests_are_open
+
+
+@dataclass(frozen=True)
+class MeetingTarget:
+    event: Event
+    registration: Registration  # the counterpart's, the `to=` of the new-request form
+
+
+@dataclass(frozen=True)
+class ItemActions:
+    may_write: bool
+    meeting: MeetingTarget | None
+
+
+def key(item: Need | Offering) -> tuple[str, int]:
+    return ("need" if isinstance(item, Need) else "offering", item.id)
+
+
+def _blocking_organisations(user: User) -> set[int]:
+    return set(
+        db.session.scalars(
+            sa.select(ConversationBlock.organisation_id).where(ConversationBlock.blocked_user_id == user.id)
+        )
+    )
+
+
+def meeting_targets(user: User, organisation_ids: Iterable[int]) -> dict[int, MeetingTarget]:
+    """Per organisation: an approved registration of it (other role than the viewer's) in an event where the
+    viewer has an approved registration and meeting requests are open; the earliest such event, then the
+    first registration. One query."""
+    organisation_ids = set(organisation_ids)
+    if not organisation_ids:
+        return {}
+    mine = aliased(Registration)
+    theirs = aliased(Registration)
+    query = (
+        sa.select(theirs, Event)
+        .join(
+            mine,
+            sa.and_(
+                mine.event_id == theirs.event_id,
+                mine.user_id == user.id,
+                mine.status == RegistrationStatus.APPROVED,
+                mine.role != theirs.role,
+            ),
+        )
+        .join(Event, Event.id == theirs.event_id)
+        .where(
+            theirs.status == RegistrationStatus.APPROVED,
+            theirs.organisation_id.in_(organisation_ids),
+            theirs.user_id != user.id,
+            Event.status.in_((EventStatus.REGISTRATION_OPEN, EventStatus.REGISTRATION_CLOSED)),
+        )
+        .order_by(Event.id, theirs.id)
+    )
+    targets: dict[int, MeetingTarget] = {}
+    for registration, event in db.session.execute(query):
+        organisation = registration.organisation
+        if registration.organisation_id in targets or organisation is None or organisation.is_suspended:
+            continue
+        if requests_are_open(event):
+            targets[registration.organisation_id] = MeetingTarget(event, registration)
+    return targets
+
+
+def actions_for(user: User | None, items: Iterable[Need | Offering]) -> dict[tuple[str, int], ItemActions]:
+    """For each item of another organisation: may the user write about it, and with whom may they request a
+    meeting. Nothing for visitors, users without an organisation and the user's own organisation's items."""
+    organisation = user.organisation if user is not None else None
+    if organisation is None:
+        return {}
+    items = [item for item in items if item.organisation_id != organisation.id]
+    if not items:
+        return {}
+    blocked = _blocking_organisations(user)
+    meetings = meeting_targets(user, {item.organisation_id for item in items})
+    return {
+        key(item): ItemActions(
+            may_write=why_not_start(user, item, blocked_by=blocked) is None,
+            meeting=meetings.get(item.organisation_id),
+        )
+        for item in items
+    }
+
+
+def actions_for_one(user: User | None, item: Need | Offering | None) -> ItemActions | None:
+    """`actions_for` of one item (a need's or an offering's page, a proposal's page)."""
+    return actions_for(user, [item]).get(key(item)) if item is not None else None
