@@ -496,8 +496,8 @@ def add_crowd(
     event: Event, buyers: int, suppliers: int, theme: Theme | None = None, items: int = 1
 ) -> list[int]:
     """`buyers` buyers and `suppliers` suppliers, each with an organisation, `items` open needs or published
-    offerings (with `theme` when given) and an approved registration in `event`. Returns the registration
-    ids, buyers first."""
+    offerings (with `theme` when given) and an approved registration in `event`; half the organisations have a
+    logo version (without an image: the pages only link to it). Returns the registration ids, buyers first."""
     from matchmaker.models import Role, UserRole, registration_need, registration_offering
     from matchmaker.models.catalogue import need_theme, offering_theme
 
@@ -536,6 +536,8 @@ def add_crowd(
             {
                 "name": f"{'Agency' if role == 'buyer' else 'Start-up'} {n:04d}",
                 "kind": "government" if role == "buyer" else "startup",
+                # Every other one has a logo, so the lists that show logos are measured with them.
+                "logo_version": f"{tag}{n:056d}" if n % 2 == 0 else None,
             }
             for role, n in people
         ],

@@ -272,3 +272,44 @@ def test_a_needs_page_shows_the_logo_beside_the_organisations_name(client, make_
     version = party.organisation.logo_version
     page = client.get(f"/catalogue/needs/{need.id}").get_data(as_text=True)
     assert f'src="/organisations/{party.organisation.id}/logo.png?v={version}" alt=""' in page
+
+
+def _small_logo(organisation) -> str:
+    """The logo beside the organisation's name in a list: 32 px, empty alt (the name is next to it)."""
+    src = f"/organisations/{organisation.id}/logo.png?v={organisation.logo_version}"
+    return f'<img class="org-logo " src="{src}" alt="" width="32" height="32"'
+
+
+def test_proposal_cards_show_the_other_organisations_logo(client, auth, catalogue):
+    from matchmaker.services import matching
+
+    supplier = catalogue.bus_supplier
+    logos.set_logo(supplier.user, supplier.organisation, image_bytes())
+    auth.login(catalogue.buyer.user)
+    page = client.get("/matches/").get_data(as_text=True)
+    card = page[page.index(_small_logo(supplier.organisation)) :]
+    assert card.index(supplier.organisation.name) < card.index("</p>")  # beside the name, in its line
+    assert f"/organisations/{catalogue.sensor_supplier.organisation.id}/logo.png" not in page  # has none
+
+    pair = (catalogue.bus_need.id, catalogue.bus_offering.id)
+    matching.set_interest(catalogue.buyer.user, *pair, "interested")
+    matching.set_interest(supplier.user, *pair, "interested")
+    assert _small_logo(supplier.organisation) in client.get("/matches/mutual").get_data(as_text=True)
+
+
+def test_the_participant_list_shows_logos_beside_the_organisations_names(
+    client, auth, event, pair, organizer
+):
+    buyer, supplier = pair
+    logos.set_logo(supplier.user, supplier.organisation, image_bytes())
+    for viewer in (buyer.user, organizer):
+        auth.login(viewer)
+        page = client.get(f"/events/{event.id}/participants").get_data(as_text=True)
+        logo = _small_logo(supplier.organisation)
+        assert logo in page
+        line = page[page.index(logo) :]
+        assert line.index(supplier.organisation.name) < line.index("</p>")
+    supplier.organisation.verification = "suspended"
+    db.session.commit()
+    page = client.get(f"/events/{event.id}/participants").get_data(as_text=True)
+    assert f"/organisations/{supplier.organisation.id}/logo.png" not in page
