@@ -19,7 +19,7 @@ from matchmaker.forms import flash_refused, form_refused
 from matchmaker.i18n import current_language
 from matchmaker.models import Need, Offering, Theme
 from matchmaker.routing import parse_int
-from matchmaker.services import EditConflict, ServiceError
+from matchmaker.services import EditConflict, ServiceError, item_actions, matching
 from matchmaker.services import catalogue as service
 from matchmaker.services import cpv as cpv_service
 from matchmaker.services import themes as themes_service
@@ -149,6 +149,8 @@ def offering(offering_id: int):
         "catalogue/offering_detail.html",
         offering=item,
         can_edit=service.can_edit(acting_user(), item),
+        meeting=item_actions.meeting_target_for(acting_user(), item),
+        item_proposals=matching.proposals_about(acting_user(), item),
         actions=service.allowed_actions(item),
         action_form=ActionForm(),
     )
@@ -300,6 +302,8 @@ def need(need_id: int):
         "catalogue/need_detail.html",
         need=item,
         can_edit=service.can_edit(acting_user(), item),
+        meeting=item_actions.meeting_target_for(acting_user(), item),
+        item_proposals=matching.proposals_about(acting_user(), item),
         actions=service.allowed_actions(item),
         action_form=ActionForm(),
     )

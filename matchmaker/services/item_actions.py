@@ -114,3 +114,12 @@ def actions_for(user: User | None, items: Iterable[Need | Offering]) -> dict[tup
 def actions_for_one(user: User | None, item: Need | Offering | None) -> ItemActions | None:
     """`actions_for` of one item (a need's or an offering's page, a proposal's page)."""
     return actions_for(user, [item]).get(key(item)) if item is not None else None
+
+
+def meeting_target_for(user: User | None, item: Need | Offering) -> MeetingTarget | None:
+    """With whom of the item's organisation the user may request a meeting (a need's or an offering's page,
+    whose conversation panel decides the rest): one query, none for visitors and own items."""
+    organisation = user.organisation if user is not None else None
+    if organisation is None or item.organisation_id == organisation.id:
+        return None
+    return meeting_targets(user, {item.organisation_id}).get(item.organisation_id)

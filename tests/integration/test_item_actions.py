@@ -109,3 +109,96 @@ def test_organizers_reading_a_pair_get_no_links(client, auth, catalogue, organiz
     auth.login(organizer)
     html = client.get(f"/matches/{catalogue.bus_need.id}/{catalogue.bus_offering.id}").get_data(as_text=True)
     assert "/messages/new/" not in html
+
+
+# --------------------------------------------------------------------------------------------------
+# A need's or an offering's page
+
+
+def _offering_page(client, offering) -> str:
+    response = client.get(f"/catalogue/offerings/{offering.id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_an_offering_page_offers_the_answer_to_the_viewers_proposal(client, auth, catalogue):
+    auth.login(catalogue.buyer.user)
+    html = _offering_page(client, catalogue.bus_offering)
+    action = f'action="/matches/{catalogue.bus_need.id}/{catalogue.bus_offering.id}/interest"'
+    assert action in html and 'value="not_interested"' in html
+    assert f"/matches/{catalogue.sensor_need.id}/{catalogue.bus_offering.id}/interest" not in html  # no pair
+    response = client.post(
+        f"/matches/{catalogue.bus_need.id}/{catalogue.bus_offering.id}/interest",
+        data={"decision": "interested", "next": f"/catalogue/offerings/{catalogue.bus_offering.id}"},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/catalogue/offerings/{catalogue.bus_offering.id}")
+    assert 'aria-pressed="true">Interested' in _offering_page(client, catalogue.bus_offering)
+
+
+def test_a_need_page_offers_the_answer_to_the_suppliers_proposal(client, auth, catalogue):
+    auth.login(catalogue.bus_supplier.user)
+    html = client.get(f"/catalogue/needs/{catalogue.bus_need.id}").get_data(as_text=True)
+    assert f'action="/matches/{catalogue.bus_need.id}/{catalogue.bus_offering.id}/interest"' in html
+
+
+@pytest.mark.parametrize("viewer", ["visitor", "owner", "same side"])
+def test_no_answer_or_meeting_for_visitors_own_items_or_the_same_side(
+    client, auth, catalogue, event, register, viewer
+):
+    register(catalogue.buyer.user, event)
+    register(catalogue.bus_supplier.user, event)
+    register(catalogue.sensor_supplier.user, event)
+    if viewer == "owner":
+        auth.login(catalogue.bus_supplier.user)
+    elif viewer == "same side":
+        auth.login(catalogue.sensor_supplier.user)
+    html = _offering_page(client, catalogue.bus_offering)
+    assert "/interest" not in html
+    assert "Request a meeting" not in html
+
+
+def test_an_offering_page_offers_a_meeting_at_a_common_event(client, auth, catalogue, event, register):
+    register(catalogue.buyer.user, event)
+    theirs = register(catalogue.bus_supplier.user, event)
+    auth.login(catalogue.buyer.user)
+    html = _offering_page(client, catalogue.bus_offering)
+    assert f'href="/events/{event.id}/requests/new?to={theirs.id}"' in html
+    assert "Request a meeting" not in _offering_page(client, catalogue.sensor_offering)  # not registered
+
+
+def test_an_item_of_a_suspended_organisation_offers_nothing(client, auth, catalogue, event, register):
+    register(catalogue.buyer.user, event)
+    register(catalogue.bus_supplier.user, event)
+    catalogue.bus_supplier.organisation.verification = "suspended"
+    db.session.commit()
+    auth.login(catalogue.buyer.user)
+    response = client.get(f"/catalogue/offerings/{catalogue.bus_offering.id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404 or ("Request a meeting" not in html and "/interest" not in html)
+
+
+def test_an_offering_page_adds_one_query_for_proposals_and_one_for_events(
+    client, auth, catalogue, event, register
+):
+    from tests.helpers import counting
+
+    register(catalogue.buyer.user, event)
+    register(catalogue.bus_supplier.user, event)
+
+    def statements(user) -> list[str]:
+        db.session.commit()
+        db.session.expire_all()
+        auth.login(user)
+        _offering_page(client, catalogue.bus_offering)
+        with counting() as seen:
+            html = _offering_page(client, catalogue.bus_offering)
+        return seen, html
+
+    as_buyer, html = statements(catalogue.buyer.user)
+    assert "Request a meeting" in html and "/interest" in html
+    as_owner, _html = statements(catalogue.bus_supplier.user)
+    # The conversation panel's checks were there before; the proposals and the events add one query each.
+    assert len(as_buyer) <= len(as_owner) + 4
+    assert sum("match_pair" in s for s in as_buyer) == 1
+    assert sum("FROM registration" in s for s in as_buyer) == 1

@@ -83,6 +83,7 @@ from matchmaker.services.matching.proposals import (
     my_items,
     my_proposals,
     pair_view,
+    proposals_about,
     proposals_for,
     unanswered_count,
 )
@@ -139,6 +140,7 @@ __all__ = [
     "out_of_date",
     "pair_view",
     "percent",
+    "proposals_about",
     "proposals_for",
     "rebuild",
     "recommend_participants",

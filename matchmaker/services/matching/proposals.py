@@ -449,3 +449,50 @@ def pair_view(need: Need, offering: Offering, language: str) -> PairView:
     if match is not None:
         return PairView(match.score, localized_snapshot(match, language), match, False)
     return PairView(0.0, None, None, False)
+
+
+def proposals_about(user, item: Need | Offering) -> list[Proposal]:
+    """The proposals of the user's organisation whose counterpart is `item` (a need's or an offering's page
+    offers their answer buttons): its open needs or published offerings that have `item` in their stored
+    top K, or whose pair with `item` it answered already. ONE query; none for the item's own side."""
+    organisation = organisation_of(user)
+    if organisation is None or not is_proposable(item):
+        return []
+    kind = index.NEED if organisation.is_government else index.OFFERING
+    if _kind(item) == kind or item.organisation_id == organisation.id:
+        return []
+    own_model, own_live = index._proposable(kind)
+    own_col, other_col = index._pair_columns(kind)
+    in_top = (
+        sa.select(MatchPair.score)
+        .join(MatchItem, index.item_of_pair(kind))
+        .where(
+            MatchPair.generation == index.generation_subquery(),
+            own_col == own_model.id,
+            other_col == item.id,
+            MatchPair.score >= MatchItem.kth_score - index.EPS,
+            MatchPair.score >= max(index._min_score(), 1e-9),
+        )
+        .exists()
+    )
+    match_own, match_other = (
+        (Match.need_id, Match.offering_id)
+        if kind == index.NEED
+        else (
+            Match.offering_id,
+            Match.need_id,
+        )
+    )
+    query = (
+        sa.select(own_model, Match)
+        .outerjoin(Match, sa.and_(match_own == own_model.id, match_other == item.id))
+        .where(own_model.organisation_id == organisation.id, own_live, sa.or_(in_top, Match.id.is_not(None)))
+        .options(lazyload(Match.need), lazyload(Match.offering))
+        .order_by(own_model.title, own_model.id)
+    )
+    side = BUYER if kind == index.NEED else SUPPLIER
+    out = []
+    for own, match in db.session.execute(query):
+        need, offering = (own, item) if side == BUYER else (item, own)
+        out.append(Proposal(need, offering, match.score if match else 0.0, None, match, side))
+    return out
