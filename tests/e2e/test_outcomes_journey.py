@@ -5,6 +5,7 @@ from datetime import time
 from uuid import uuid4
 
 import pytest
+from playwright.sync_api import expect
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -133,7 +134,8 @@ def test_a_participant_rates_a_meeting_after_the_event(page, check_a11y, past_ev
     # On to the next meeting; the second one did not take place, so its other questions are switched off.
     assert "Otto Other" in page.locator("h1").inner_text()
     page.get_by_role("radio", name="No: the other party did not come, or we did not meet").check()
-    assert page.get_by_role("radio", name="4").is_disabled()
+    # The page's script switches them off on change: wait for it (the script may still be loading under load).
+    expect(page.get_by_role("radio", name="4")).to_be_disabled()
     page.get_by_role("button", name="Save my answer").click()
     assert "2 of 2 meetings rated" in page.locator(".outcome-progress").inner_text()
     check_a11y(page, "outcomes-event-done")
