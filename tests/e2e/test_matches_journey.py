@@ -128,6 +128,14 @@ def test_buyer_and_supplier_find_each_other_and_match(page, check_a11y, live_app
     page.wait_for_url("**/matches/mutual")
     assert "No mutual matches yet" in page.content()
 
+    # From the proposal to a conversation (issue 15): the supplier writes to the agency behind the need.
+    page.goto("/matches/")
+    page.locator(card).get_by_role("link", name="Start a conversation").click()
+    check_a11y(page, "matches-start-conversation")
+    page.get_by_label("Your message").fill("Our electric buses charge in ten minutes. Shall we show you?")
+    page.get_by_role("button", name="Send").click()
+    assert "charge in ten minutes" in page.locator("main").inner_text()
+
 
 def test_organizer_filters_the_best_pairs_by_theme(page, check_a11y, live_app):
     ids = _catalogue(live_app)
