@@ -489,7 +489,11 @@ def accept_request(actor: User, join_request: JoinRequest) -> Membership:
     """Let the requester in as a member (a buyer for a government organisation, a supplier otherwise)."""
     _require_decider(actor, join_request)
     organisation, requester = join_request.organisation, join_request.user
+    # Both as committed now, the membership first: another administrator may have accepted this very request a
+    # moment ago, and whoever sees that membership then sees the request accepted too (one commit made both),
+    # so the answer is "already accepted", not "joined elsewhere".
     db.session.refresh(requester, ["membership"])
+    db.session.refresh(join_request)
     if requester.membership is not None and join_request.is_pending:
         # They joined an organisation another way meanwhile: the request is closed, nobody is let in.
         close_pending_request(requester)
