@@ -30,6 +30,7 @@ from matchmaker.services import (
     ExpiredLink,
     Invalid,
     InvalidLink,
+    NotAllowed,
     ServiceError,
     commit,
     discard,
@@ -118,6 +119,24 @@ def _guessable(password: str, email: str, names: tuple[str, ...]) -> str | None:
         (m for m in result["sequence"] if m["pattern"] in _PATTERN_REASONS), key=lambda m: float(m["guesses"])
     )
     return _PATTERN_REASONS[weakest[0]["pattern"]]() if weakest else _("it is short for how simple it is")
+
+
+def active_members(organisation_id: int) -> list[User]:
+    """The active users of an organisation, in a stable order (whom its notifications go to)."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.organisation_id == organisation_id, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def require_platform_admin(actor: User | None) -> None:
+    """Refuse (NotAllowed) anyone but an active platform administrator."""
+    if actor is None or not actor.active or not actor.has_role(Role.ADMIN):
+        raise NotAllowed(_("Only platform administrators can do this."))
 
 
 def hash_password(password: str) -> str:

@@ -36,19 +36,14 @@ from matchmaker.models import (
 )
 from matchmaker.models.organisation import normalize_enterprise_number
 from matchmaker.models.user import GRANTED_ROLES
-from matchmaker.services import Conflict, NotAllowed, ServiceError, commit, history, user_sessions
-from matchmaker.services.accounts import grant_role, revoke_role
+from matchmaker.services import ServiceError, commit, history, user_sessions
+from matchmaker.services.accounts import grant_role, require_platform_admin, revoke_role
 from matchmaker.services.charter import active_signature
 from matchmaker.services.matching.jobs import item_changed
 
 log = logging.getLogger(__name__)
 
 USER_STATUSES = ("active", "inactive", "unconfirmed")
-
-
-def _require_platform_admin(actor: User) -> None:
-    if actor is None or not actor.active or not actor.has_role(Role.ADMIN):
-        raise NotAllowed(_("Only platform administrators can do this."))
 
 
 # --- overview -------------------------------------------------------------------------------------
@@ -68,6 +63,26 @@ class Dashboard:
     organisations_waiting: int = 0  # for verification
     years_to_review: int = 0  # 3%-norm years whose spend exceeds the budget, explained
     pending_invitations: int = 0
+
+
+def queue_counts() -> tuple[int, int]:
+    """(organisations waiting for verification, 3%-norm years waiting for review): one query, for the
+    administration's overview and an administrator's home page."""
+    count = sa.func.count()
+    waiting = (
+        sa.select(count)
+        .select_from(Organisation)
+        .where(Organisation.verification == Verification.UNVERIFIED.value)
+        .scalar_subquery()
+    )
+    years = (
+        sa.select(count)
+        .select_from(ProcurementYear)
+        .where(ProcurementYear.needs_review.is_(True))
+        .scalar_subquery()
+    )
+    waiting_count, years_count = db.session.execute(sa.select(waiting, years)).one()
+    return waiting_count or 0, years_count or 0
 
 
 def dashboard() -> Dashboard:
@@ -99,20 +114,7 @@ def dashboard() -> Dashboard:
         )
         or 0
     )
-    board.organisations_waiting = (
-        db.session.scalar(
-            sa.select(count)
-            .select_from(Organisation)
-            .where(Organisation.verification == Verification.UNVERIFIED)
-        )
-        or 0
-    )
-    board.years_to_review = (
-        db.session.scalar(
-            sa.select(count).select_from(ProcurementYear).where(ProcurementYear.needs_review.is_(True))
-        )
-        or 0
-    )
+    board.organisations_waiting, board.years_to_review = queue_counts()
     board.pending_invitations = (
         db.session.scalar(
             sa.select(count)
@@ -179,7 +181,7 @@ def search_organisations(
 def set_verification(actor: User, organisation: Organisation, state: str, reason: str = "") -> None:
     """Verify or suspend an organisation (or put it back in the queue), recording who, when and why. A
     suspension needs its reason; only verified organisations count in the public figures."""
-    _require_platform_admin(actor)
+    require_platform_admin(actor)
     if state not in set(Verification):
         raise ServiceError(_("Choose verified, suspended or waiting for verification."))
     reason = (reason or "").strip()
@@ -196,7 +198,7 @@ def set_verification(actor: User, organisation: Organisation, state: str, reason
 def _undo_verification(entry, actor: User) -> None:
     organisation = db.session.get(Organisation, entry.organisation_id)
     if history.verification_state(organisation) != entry.new:
-        raise Conflict(_("This was changed again since: undo the later change first."))
+        raise history.changed_since()
     apply_verification(actor, organisation, entry.old["state"], entry.old.get("reason", ""), undo_of=entry)
 
 
@@ -272,7 +274,7 @@ def merge_organisations(actor: User, duplicate: Organisation, kept: Organisation
     """Move everything of `duplicate` to `kept` (members, invitations, join requests, mail domains, offerings,
     needs, event registrations, 3%-norm figures, charter signatures, history), then delete it. The kept
     organisation's own active signature wins over the duplicate's, which is withdrawn. Commits."""
-    _require_platform_admin(actor)
+    require_platform_admin(actor)
     problem = merge_problem(duplicate, kept)
     if problem:
         raise ServiceError(problem)
@@ -350,7 +352,7 @@ def member_counts(organisation_ids: list[int]) -> dict[int, int]:
 
 def grant_platform_role(actor: User, user: User, role: str) -> None:
     """Grant the organizer or admin role (supplier and buyer are chosen by people themselves)."""
-    _require_platform_admin(actor)
+    require_platform_admin(actor)
     if role not in GRANTED_ROLES:
         raise ServiceError(_("Only the organizer and administrator roles are granted here."))
     if user.has_role(role):
@@ -361,7 +363,7 @@ def grant_platform_role(actor: User, user: User, role: str) -> None:
 
 
 def revoke_platform_role(actor: User, user: User, role: str) -> None:
-    _require_platform_admin(actor)
+    require_platform_admin(actor)
     if role not in GRANTED_ROLES:
         raise ServiceError(_("Only the organizer and administrator roles are revoked here."))
     if role == Role.ADMIN and user.id == actor.id:
@@ -377,7 +379,7 @@ def revoke_platform_role(actor: User, user: User, role: str) -> None:
 
 def deactivate_user(actor: User, user: User) -> None:
     """Block the account: the person can no longer log in and every open session ends."""
-    _require_platform_admin(actor)
+    require_platform_admin(actor)
     if user.id == actor.id:
         raise ServiceError(_("You cannot deactivate your own account."))
     if not user.active:
@@ -389,7 +391,7 @@ def deactivate_user(actor: User, user: User) -> None:
 
 
 def reactivate_user(actor: User, user: User) -> None:
-    _require_platform_admin(actor)
+    require_platform_admin(actor)
     if user.active:
         raise ServiceError(_("%(name)s is already active.", name=user.display_name))
     user.active = True

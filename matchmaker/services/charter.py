@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -21,7 +20,7 @@ from matchmaker.models import (
     Verification,
     utcnow,
 )
-from matchmaker.services import Conflict, ServiceError, commit, discard, history
+from matchmaker.services import ServiceError, commit, history, unit_of_work
 from matchmaker.services import content as content_service
 from matchmaker.textutil import one_line
 
@@ -85,16 +84,12 @@ def sign_charter(user: User, organisation: Organisation, data: SignatureInput) -
         pledge_text="" if organisation.is_government else pledge_text,
         charter_version=charter_page.version if charter_page else None,
     )
-    db.session.add(signature)
-    # Someone else of the organisation may have signed at the same moment.
-    already = _("%(organisation)s has already signed the charter.", organisation=organisation.name)
-    try:
-        db.session.flush()  # the record names the signature
-    except IntegrityError:
-        discard()
-        raise Conflict(already) from None
-    _record(user, signature, ChangeAction.CREATED, None)
-    commit(already)
+    # Someone else of the organisation may have signed at the same moment: the flush (the record names the
+    # signature) or the commit meets the unique index, and the unit of work refuses with the message.
+    with unit_of_work(_("%(organisation)s has already signed the charter.", organisation=organisation.name)):
+        db.session.add(signature)
+        db.session.flush()
+        _record(user, signature, ChangeAction.CREATED, None)
     return signature
 
 

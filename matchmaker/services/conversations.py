@@ -37,7 +37,6 @@ from matchmaker.models import (
     ConversationBlock,
     ConversationRead,
     ConversationReport,
-    Membership,
     Message,
     Need,
     NeedQuestion,
@@ -52,6 +51,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.conversations import BODY_MAX
 from matchmaker.services import Invalid, NotAllowed, NotFound, Refusal, commit
+from matchmaker.services.accounts import active_members
 from matchmaker.services.notifications import notify, register_kind
 from matchmaker.textutil import one_line
 
@@ -301,21 +301,10 @@ def item_path(item: Need | Offering) -> str:
     return links.path("catalogue.offering", offering_id=item.id)
 
 
-def members_of(organisation_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == organisation_id, User.active.is_(True))
-            .order_by(User.id)
-        )
-    )
-
-
 def _notify_other_side(author: User, conversation: Conversation, message: Message) -> None:
     other = conversation.other_organisation(author.organisation.id)
     subject = conversation.subject
-    for member in members_of(other.id):
+    for member in active_members(other.id):
         notify(
             member,
             "conversation_message",
@@ -587,7 +576,7 @@ def ask_question(user: User, need: Need, text: str) -> NeedQuestion:
     )
     db.session.add(question)
     commit()
-    for member in members_of(need.organisation_id):
+    for member in active_members(need.organisation_id):
         notify(member, "need_question", url=item_path(need) + "#questions", title=need.title)
     return question
 

@@ -22,11 +22,11 @@ from matchmaker.models import (
     MeetingOutcome,
     Organisation,
     ProcurementYear,
-    Role,
     User,
     utcnow,
 )
-from matchmaker.services import Conflict, NotAllowed, ServiceError, commit
+from matchmaker.services import Conflict, ServiceError, commit
+from matchmaker.services.accounts import require_platform_admin
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def can_undo(entry: ChangeRecord) -> bool:
 # --- undoing --------------------------------------------------------------------------------------
 
 
-def _changed_since() -> ServiceError:
+def changed_since() -> ServiceError:
     return Conflict(_("This was changed again since: undo the later change first."))
 
 
@@ -208,7 +208,7 @@ def _undo_year(entry: ChangeRecord, actor: User) -> None:
     organisation_id = entry.organisation_id
     if entry.action == ChangeAction.DELETED:
         if _year(organisation_id, entry.old["year"]) is not None:
-            raise _changed_since()
+            raise changed_since()
         row = ProcurementYear(
             organisation_id=organisation_id,
             year=entry.old["year"],
@@ -225,10 +225,10 @@ def _undo_year(entry: ChangeRecord, actor: User) -> None:
         return
     row = db.session.get(ProcurementYear, entry.subject_id)
     if row is None or row.organisation_id != organisation_id or year_state(row) != entry.new:
-        raise _changed_since()
+        raise changed_since()
     if entry.action == ChangeAction.CREATED:
         if row.projects:
-            raise _changed_since()
+            raise changed_since()
         _record_undo(
             entry, ChangeAction.DELETED, actor, subject_id=row.id, old=year_state(row, with_projects=True)
         )
@@ -258,7 +258,7 @@ def _undo_project(entry: ChangeRecord, actor: User) -> None:
         or project.procurement_year.organisation_id != organisation_id
         or project_state(project) != entry.new
     ):
-        raise _changed_since()
+        raise changed_since()
     row = project.procurement_year
     if entry.action == ChangeAction.CREATED:
         _record_undo(entry, ChangeAction.DELETED, actor, subject_id=project.id, old=entry.new)
@@ -276,10 +276,10 @@ def _undo_project(entry: ChangeRecord, actor: User) -> None:
 def _undo_signature(entry: ChangeRecord, actor: User) -> None:
     signature = db.session.get(CharterSignature, entry.subject_id)
     if signature is None or signature.organisation_id != entry.organisation_id:
-        raise _changed_since()
+        raise changed_since()
     before = signature_state(signature)
     if before != entry.new:
-        raise _changed_since()
+        raise changed_since()
     if entry.new["withdrawn"]:  # a withdrawal: the signature comes back, unless another one was made since
         other = db.session.scalar(
             sa.select(CharterSignature.id).where(
@@ -288,7 +288,7 @@ def _undo_signature(entry: ChangeRecord, actor: User) -> None:
             )
         )
         if other is not None:
-            raise _changed_since()
+            raise changed_since()
         signature.withdrawn_at = None
         signature.withdrawn_by_id = None
     else:  # a signature: it is withdrawn (kept, as every withdrawal is)
@@ -307,7 +307,7 @@ def _undo_signature(entry: ChangeRecord, actor: User) -> None:
 def _undo_outcome(entry: ChangeRecord, actor: User) -> None:
     outcome = db.session.get(MeetingOutcome, entry.subject_id)
     if outcome is None or outcome_state(outcome) != entry.new:
-        raise _changed_since()
+        raise changed_since()
     if entry.action == ChangeAction.CREATED:
         _record_undo(entry, ChangeAction.DELETED, actor, subject_id=outcome.id, old=entry.new)
         db.session.delete(outcome)
@@ -340,8 +340,7 @@ def undoes(subject: ChangeSubject):
 
 def undo(actor: User, entry: ChangeRecord) -> None:
     """A platform administrator undoes a recorded change. Commits."""
-    if actor is None or not actor.active or not actor.has_role(Role.ADMIN):
-        raise NotAllowed(_("Only platform administrators can do this."))
+    require_platform_admin(actor)
     if entry.undone_at is not None:
         raise ServiceError(_("This change was undone already."))
     if not can_undo(entry):
@@ -349,5 +348,5 @@ def undo(actor: User, entry: ChangeRecord) -> None:
     _UNDO[entry.subject](entry, actor)
     entry.undone_at = utcnow()
     entry.undone_by_id = actor.id
-    commit(_("This was changed again since: undo the later change first."))
+    commit(changed_since().message)
     log.info("Admin %s undid change %s of organisation %s", actor.id, entry.id, entry.organisation_id)

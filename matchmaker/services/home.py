@@ -18,7 +18,6 @@ from matchmaker.models import (
     Need,
     Offering,
     Organisation,
-    ProcurementYear,
     Registration,
     RegistrationStatus,
     RequestStatus,
@@ -28,6 +27,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.catalogue import NeedStatus, OfferingStatus
 from matchmaker.models.organisation import not_suspended
+from matchmaker.services import admin as admin_service
 from matchmaker.services import events as events_service
 from matchmaker.services import matching
 from matchmaker.services.event_rules import local_now
@@ -276,25 +276,6 @@ def _organised(user) -> list[EventCount]:
     return [EventCount(event_id, title, count or 0, more=more or 0) for event_id, title, count, more in rows]
 
 
-def _admin_counts() -> tuple[int, int]:
-    """(organisations waiting for verification, 3%-norm years waiting for review): one query."""
-    count = sa.func.count()
-    waiting = (
-        sa.select(count)
-        .select_from(Organisation)
-        .where(Organisation.verification == Verification.UNVERIFIED.value)
-        .scalar_subquery()
-    )
-    years = (
-        sa.select(count)
-        .select_from(ProcurementYear)
-        .where(ProcurementYear.needs_review.is_(True))
-        .scalar_subquery()
-    )
-    waiting_count, years_count = db.session.execute(sa.select(waiting, years)).one()
-    return waiting_count or 0, years_count or 0
-
-
 def next_steps(user) -> NextSteps:
     """What waits for the user, by role: the organisation to complete, a first item to publish, proposals
     not answered, meeting requests received, meetings coming up, surveys to fill in, an organizer's events
@@ -315,5 +296,5 @@ def next_steps(user) -> NextSteps:
     if user.has_role(Role.ORGANIZER):
         steps.organised = _organised(user)
     if user.has_role(Role.ADMIN):
-        steps.organisations_waiting, steps.years_to_review = _admin_counts()
+        steps.organisations_waiting, steps.years_to_review = admin_service.queue_counts()
     return steps

@@ -34,13 +34,13 @@ from matchmaker.models import (
     PolicyDomain,
     ProcurementRoute,
     ProcurementYear,
-    Role,
     User,
     Verification,
     utcnow,
 )
 from matchmaker.models.tracker import FIRST_YEAR, LAST_YEAR
-from matchmaker.services import Conflict, Invalid, NotAllowed, ServiceError, commit, history
+from matchmaker.services import Conflict, Invalid, ServiceError, commit, history
+from matchmaker.services.accounts import require_platform_admin
 from matchmaker.textutil import one_line
 
 TARGET = Decimal("0.03")  # the 3%-norm
@@ -410,8 +410,7 @@ def years_to_review() -> list[ProcurementYear]:
 
 def accept_review(actor: User, row: ProcurementYear) -> None:
     """A platform administrator accepts the explanation: the year counts in the public figures. Commits."""
-    if actor is None or not actor.active or not actor.has_role(Role.ADMIN):
-        raise NotAllowed(_("Only platform administrators can do this."))
+    require_platform_admin(actor)
     if not row.needs_review:
         raise ServiceError(_("These figures do not wait for a review (any more)."))
     before = history.year_state(row)

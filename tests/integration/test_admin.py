@@ -5,8 +5,8 @@ import sqlalchemy as sa
 
 from matchmaker.extensions import db
 from matchmaker.models import User, UserRole, utcnow
+from matchmaker.services import NotAllowed, user_sessions
 from matchmaker.services import admin as service
-from matchmaker.services import user_sessions
 
 
 def reload(user: User) -> User:
@@ -261,7 +261,7 @@ def test_admin_reactivates_an_account(client, admin, make_user):
 
 def test_services_refuse_a_user_who_is_not_an_administrator(app, make_user):
     actor, target = make_user(), make_user()
-    with app.test_request_context(), pytest.raises(service.NotAllowed):
+    with app.test_request_context(), pytest.raises(NotAllowed):
         service.deactivate_user(actor, target)
     assert reload(target).active
 

@@ -11,7 +11,6 @@ from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import (
     Match,
-    Membership,
     Need,
     Offering,
     Organisation,
@@ -19,6 +18,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.services import ServiceError, discard, notifications
+from matchmaker.services.accounts import active_members
 from matchmaker.services.matching.documents import is_proposable
 from matchmaker.services.matching.explanations import MatchExplanation, explanation_datas, localized_snapshot
 from matchmaker.services.matching.permissions import (
@@ -108,17 +108,6 @@ def _record_interest(
     return InterestResult(match, side, became_mutual)
 
 
-def _members(organisation_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == organisation_id, User.active.is_(True))
-            .order_by(User.id)
-        )
-    )
-
-
 # A kind of notification of the notifications area (services.notifications), registered with this module.
 notifications.register_kind(
     "mutual_match",
@@ -133,7 +122,7 @@ def _notify_mutual(match: Match) -> int:
     count = 0
     sides = ((need.organisation_id, offering.organisation), (offering.organisation_id, need.organisation))
     for organisation_id, other in sides:
-        for member in _members(organisation_id):
+        for member in active_members(organisation_id):
             notifications.notify(
                 member,
                 "mutual_match",
