@@ -68,6 +68,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     # The largest request body: the catalogue's CSV import (5 MiB) with room for the form around it.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    # The largest document (event materials, knowledge base: services.documents). Only the upload forms accept
+    # a request this large (plus room for the form); every other request keeps MAX_CONTENT_LENGTH.
+    DOCUMENT_MAX_BYTES = _int("DOCUMENT_MAX_MB", 20) * 1024 * 1024
 
     # Passwords: a slow, salted hash (scrypt through Werkzeug).
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
@@ -99,6 +102,12 @@ class Config:
     MAIL_RETENTION_DAYS = _int("MAIL_RETENTION_DAYS", 30)
     # Absolute links in mails (and behind a proxy).
     SERVER_BASE_URL = os.environ.get("SERVER_BASE_URL", "http://127.0.0.1:5000")
+    # /.well-known/security.txt (RFC 9116): where to report a vulnerability (a mailto: or https: address,
+    # several separated by commas; unset: security@ the host of SERVER_BASE_URL), a disclosure policy,
+    # and how many days ahead its Expires lies (computed at each request; the RFC wants less than a year).
+    SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "")
+    SECURITY_POLICY_URL = os.environ.get("SECURITY_POLICY_URL", "")
+    SECURITY_TXT_DAYS = _int("SECURITY_TXT_DAYS", 180)
 
     # A newsletter subscription is confirmed by a link valid this long (None: as EMAIL_CONFIRM_MAX_AGE).
     NEWSLETTER_CONFIRM_MAX_AGE: timedelta | None = None
@@ -117,7 +126,13 @@ class Config:
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;15 per 15 minutes")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
     CONTACT_RATE_LIMIT = os.environ.get("CONTACT_RATE_LIMIT", "5 per minute;20 per hour")
+    # Every submission of a public form, refused ones too (those do not count against the limits above).
+    PUBLIC_FORM_ATTEMPT_LIMIT = os.environ.get("PUBLIC_FORM_ATTEMPT_LIMIT", "20 per minute;200 per hour")
+    # Where the static files' hashed and compressed copies are built (matchmaker/static_files.py).
+    STATIC_BUILD_FOLDER = os.environ.get("STATIC_BUILD_FOLDER") or str(BASE_DIR / ".cache" / "static")
     NEWSLETTER_RATE_LIMIT = os.environ.get("NEWSLETTER_RATE_LIMIT", "5 per minute;20 per hour")
+    # Answers to "Did you find what you were looking for?" per client address (those acted on).
+    PAGE_FEEDBACK_RATE_LIMIT = os.environ.get("PAGE_FEEDBACK_RATE_LIMIT", "10 per minute;60 per hour")
     # Invitations are mailed to any address an organisation's administrator types: counted per inviter.
     INVITE_RATE_LIMIT = os.environ.get("INVITE_RATE_LIMIT", "10 per minute;50 per day")
     # Each request to join an organisation mails all its administrators: counted per person (the service also
@@ -172,6 +187,8 @@ class Config:
     NEWSLETTER_STALL_MINUTES = _int("NEWSLETTER_STALL_MINUTES", 10)
     # `flask notifications purge` deletes in-app notifications older than this.
     NOTIFICATION_RETENTION_DAYS = _int("NOTIFICATION_RETENTION_DAYS", 365)
+    # The day-before reminder (the personal agenda) goes out from this hour, event-local (Europe/Brussels).
+    REMINDER_DAY_BEFORE_HOUR = _int("REMINDER_DAY_BEFORE_HOUR", 9)
 
     # The task queue (matchmaker/tasks). "celery": Celery workers and beat with Redis as the broker
     # (production; the default when a broker is configured); "thread": a thread pool in the web process, no
@@ -192,6 +209,9 @@ class Config:
     # Redis gives an unacknowledged message (its worker died) to another worker after this long; the lease
     # above usually brings the job back sooner.
     TASK_VISIBILITY_TIMEOUT = _int("TASK_VISIBILITY_TIMEOUT", 3600)
+    # The Celery worker's scheduling priority (Unix niceness, 0-19): on a host that also serves pages, the
+    # background jobs (a publish's index refresh is half a second of CPU) take the CPU the web requests leave.
+    WORKER_NICENESS = _int("WORKER_NICENESS", 5)
     # Threads running jobs in the embedded mode.
     TASK_THREADS = _int("TASK_THREADS", 2)
     # Finished jobs (and the files they produced) are deleted after this many days.

@@ -24,7 +24,9 @@ gunicorn.http.wsgi.Response.default_headers = _without_server_header(
 
 
 def post_worker_init(worker):
-    """A new worker loads what its first request would (matchmaker/warmup.py)."""
-    from matchmaker.warmup import warm_up
+    """A new worker loads what its first request would, then freezes what it loaded out of the garbage
+    collector's passes (matchmaker/warmup.py)."""
+    from matchmaker.warmup import freeze_heap, warm_up
 
-    warm_up(worker.wsgi)
+    if warm_up(worker.wsgi):
+        freeze_heap()

@@ -13,8 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-# Run only when named: the platform benchmark needs PostgreSQL, Redis and the machine to itself for a while.
-ON_REQUEST = {"bench_platform"}
+# Run only when named: the platform benchmark needs PostgreSQL, Redis and the machine to itself for a while;
+# Lighthouse needs Chromium and npm's lighthouse (`make lighthouse`); page_cpu and cpu_split need the platform
+# benchmark's database.
+ON_REQUEST = {"bench_platform", "bench_lighthouse", "bench_page_cpu", "bench_cpu_split"}
 
 
 def discover() -> list[str]:

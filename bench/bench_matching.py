@@ -11,6 +11,7 @@ phrases, with declared CPV codes on about half of them and a theme or two on som
 
     python -m bench matching                 full run
     python -m bench matching --quick         smaller sizes (a smoke test, no targets checked)
+    python -m bench matching --no-bridge     the same without the Dutch/French/English bridge (to compare)
 """
 
 from __future__ import annotations
@@ -184,12 +185,16 @@ def _cpu_with_children() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def bench_all_pairs(corpus: Corpus, n: int, k: int = 10, repeats: int = 3) -> dict:
-    from matchmaker.matching import MatchingEngine
+def _engine(bridge: bool):
+    from matchmaker.matching import MatchingConfig, MatchingEngine
 
+    return MatchingEngine() if bridge else MatchingEngine(MatchingConfig(bridge_weight=0.0))
+
+
+def bench_all_pairs(corpus: Corpus, n: int, k: int = 10, repeats: int = 3, bridge: bool = True) -> dict:
     offerings = corpus.documents("o", n)
     needs = corpus.documents("n", n)
-    engine = MatchingEngine()
+    engine = _engine(bridge)
     started, cpu = time.perf_counter(), time.process_time()
     index = engine.fit(offerings)
     build, build_cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -215,15 +220,13 @@ def bench_all_pairs(corpus: Corpus, n: int, k: int = 10, repeats: int = 3) -> di
     }
 
 
-def bench_single(corpus: Corpus, n: int, queries: int = 300, k: int = 10) -> dict:
+def bench_single(corpus: Corpus, n: int, queries: int = 300, k: int = 10, bridge: bool = True) -> dict:
     """Build an index of n offerings (time, memory) and time single-need queries."""
-    from matchmaker.matching import MatchingEngine
-
     offerings = corpus.documents("o", n)
     needs = corpus.documents("n", queries)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started, cpu, cpu_all = time.perf_counter(), time.process_time(), _cpu_with_children()
-    index = MatchingEngine().fit(offerings, workers=2)
+    index = _engine(bridge).fit(offerings, workers=2)
     build, build_cpu = time.perf_counter() - started, time.process_time() - cpu
     build_cpu_all = _cpu_with_children() - cpu_all
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -257,16 +260,21 @@ def child(argv: list[str]) -> int:
     """Run one measurement in this (fresh) process and print it as JSON: memory is then this process's
     alone."""
     kind, n = argv[0], int(argv[1])
+    bridge = "--no-bridge" not in argv
     corpus = Corpus()
-    result = bench_single(corpus, n) if kind == "single" else bench_all_pairs(corpus, n)
+    if kind == "single":
+        result = bench_single(corpus, n, bridge=bridge)
+    else:
+        result = bench_all_pairs(corpus, n, bridge=bridge)
     print(json.dumps(result))
     return 0
 
 
-def run_child(kind: str, n: int) -> dict:
+def run_child(kind: str, n: int, bridge: bool = True) -> dict:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     out = subprocess.run(
-        [sys.executable, "-m", "bench.bench_matching", "--child", kind, str(n)],
+        [sys.executable, "-m", "bench.bench_matching", "--child", kind, str(n)]
+        + ([] if bridge else ["--no-bridge"]),
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -278,18 +286,21 @@ def run_child(kind: str, n: int) -> dict:
 
 def main(argv: list[str]) -> int:
     quick = "--quick" in argv
+    bridge = "--no-bridge" not in argv
     pairs_n, single_n = (2000, 20000) if quick else (10000, 100000)
     ok = True
     load = os.getloadavg()[0]
     print(f"load average {load:.1f} on {os.cpu_count()} cores (wall times below suffer when it is high)")
-    pairs = run_child("pairs", pairs_n)
+    if not bridge:
+        print("without the Dutch/French/English bridge")
+    pairs = run_child("pairs", pairs_n, bridge)
     print(
         f"all pairs {pairs_n} x {pairs_n}, top-10, 2 threads: {pairs['rank_s_median']:.2f} s median wall "
         f"(runs {', '.join(f'{t:.2f}' for t in pairs['rank_s_all'])}; CPU of all processes "
         f"{pairs['rank_cpu_s_median']:.2f} s); analysing the needs first {pairs['vectorize_needs_s']:.2f} s; "
         f"exact vs brute force {pairs['exact']}"
     )
-    single = run_child("single", single_n)
+    single = run_child("single", single_n, bridge)
     print(
         f"one need among {single_n} offerings, top-10: {single['query_ms_median']:.2f} ms median wall "
         f"({single['query_cpu_ms_median']:.2f} ms CPU), p95 {single['query_ms_p95']:.2f} ms; "

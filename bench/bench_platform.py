@@ -685,7 +685,7 @@ def wait_for(
 
 
 def proposals_page_of(client: Client, offering_id: int, pages: int = 50) -> str:
-    """The page of the supplier's proposals (ten items a page) that lists this offering."""
+    """The page of the supplier's proposals (five items a page) that lists this offering."""
     for number in range(1, pages + 1):
         path = f"/matches/?per_item=20&page={number}"
         status, _, html, *_ = client.get(path)

@@ -98,6 +98,7 @@ def build(url: str, items: int, log=print) -> dict:
                     "updated_at": now,
                 }
             )
+            orgs[-1]["name_folded"] = fold(orgs[-1]["name"])
             users.append(
                 {
                     "id": oid,

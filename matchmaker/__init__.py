@@ -50,9 +50,11 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
+    __import__("matchmaker.urllang", fromlist=["_"]).init_app(app)  # /nl/, /fr/, /en/ in front of every page
     security.init_app(app)
     __import__("matchmaker.routing", fromlist=["_"]).init_app(app)  # before the blueprints add their rules
     mail.init_app(app)
+    __import__("matchmaker.static_files", fromlist=["_"]).init_app(app)  # hashed, compressed, cached a year
     __import__("matchmaker.tasks", fromlist=["_"]).init_app(app)
 
     from matchmaker import models  # noqa: F401  (register the models with the metadata)
@@ -89,8 +91,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("matchmaker.outcomes", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("matchmaker.agendas", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("matchmaker.schedules", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("matchmaker.checkin", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("matchmaker.jobs", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("matchmaker.conversations", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("matchmaker.eventday", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("matchmaker.documents", fromlist=["bp"]).bp)  # stored files
+    app.register_blueprint(__import__("matchmaker.knowledge", fromlist=["bp"]).bp)  # guides, support requests
+    app.register_blueprint(__import__("matchmaker.seo", fromlist=["bp"]).bp)  # robots.txt, sitemaps
+    app.register_blueprint(__import__("matchmaker.page_feedback", fromlist=["bp"]).bp)  # issue 19
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -18,14 +18,30 @@ def groups() -> list[AppGroup]:
     from matchmaker.demo.commands import cli as demo
     from matchmaker.events.commands import cli as events
     from matchmaker.kbo.commands import cli as kbo
+    from matchmaker.knowledge.commands import cli as knowledge
     from matchmaker.matches.commands import cli as match
     from matchmaker.newsletter.commands import cli as newsletter
     from matchmaker.notifications.commands import cli as notifications
     from matchmaker.outcomes.commands import cli as outcomes
     from matchmaker.schedules.commands import cli as schedules
+    from matchmaker.static_files import cli as static
     from matchmaker.tasks.commands import cli as tasks
 
-    return [admin, content, demo, events, kbo, match, newsletter, notifications, outcomes, schedules, tasks]
+    return [
+        admin,
+        content,
+        demo,
+        events,
+        kbo,
+        knowledge,
+        match,
+        newsletter,
+        notifications,
+        outcomes,
+        schedules,
+        static,
+        tasks,
+    ]
 
 
 # Former top-level name -> (group, command).

@@ -7,7 +7,7 @@ from werkzeug.exceptions import NotFound as PageNotFound
 
 from matchmaker.services import NotAllowed, NotFound, discard
 
-TEMPLATED = {400, 403, 404, 405, 429, 500}
+TEMPLATED = {400, 403, 404, 405, 413, 429, 500}  # 413: a file larger than the form accepts
 
 
 def _wants_json() -> bool:

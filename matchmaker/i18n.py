@@ -1,4 +1,5 @@
-"""Language selection: the user's saved choice, then the session, then the browser, then Dutch."""
+"""Language selection: the URL's prefix (/nl/, /fr/, /en/: matchmaker.urllang), then the user's saved choice,
+then the session, then the browser, then Dutch."""
 
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
@@ -7,6 +8,7 @@ from jinja2 import pass_eval_context
 from markupsafe import Markup
 
 from matchmaker.extensions import babel
+from matchmaker.urllang import url_language
 
 LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
 
@@ -15,6 +17,9 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands and background work use the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    in_url = url_language()
+    if in_url in languages:
+        return in_url
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     chosen = session.get("language")

@@ -28,16 +28,8 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", app.config["CONTENT_SECURITY_POLICY"])
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
-        )
-        if app.config["HSTS"]:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        for name, value in security_headers(app.config).items():
+            headers.setdefault(name, value)
         if request.endpoint != "static":
             # Pages, exports (CSV, PDF, .ics, JSON) may hold personal data: never kept by browsers or proxies.
             headers.setdefault("Cache-Control", "no-store")
@@ -45,6 +37,22 @@ def init_app(app: Flask) -> None:
         headers.pop("Server", None)
         headers.pop("X-Powered-By", None)
         return response
+
+
+def security_headers(config) -> dict[str, str]:
+    """The headers every answer carries, the static files' too (matchmaker/static_files.py serves the
+    compressed ones before Flask sees the request)."""
+    headers = {
+        "Content-Security-Policy": config["CONTENT_SECURITY_POLICY"],
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    }
+    if config["HSTS"]:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
 
 
 def _without_nul(values: MultiDict) -> ImmutableMultiDict | None:

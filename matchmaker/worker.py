@@ -7,6 +7,10 @@
 application; the Flask app it runs the jobs in is `flask_app`.
 """
 
+import os
+
+from celery.signals import worker_init
+
 from matchmaker import create_app
 from matchmaker.tasks.celery_app import celery_of
 from matchmaker.tasks.registry import load_handlers
@@ -14,3 +18,19 @@ from matchmaker.tasks.registry import load_handlers
 flask_app = create_app()
 load_handlers()
 celery = app = celery_of(flask_app)
+
+
+def lower_priority(niceness: int) -> int:
+    """Run this process (and the processes it starts) at `niceness` at least; returns the niceness now. A
+    process may raise its own niceness but not lower it, so a higher one is kept."""
+    current = os.getpriority(os.PRIO_PROCESS, 0)
+    if niceness > current:
+        os.setpriority(os.PRIO_PROCESS, 0, min(niceness, 19))
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+@worker_init.connect
+def _yield_to_web_requests(**_kwargs) -> None:
+    """The worker starts at WORKER_NICENESS, before it forks its pool: on a host shared with gunicorn, a page
+    is not kept waiting by an index refresh or an import (issue 12)."""
+    lower_priority(flask_app.config["WORKER_NICENESS"])

@@ -193,6 +193,7 @@ class Page:
     title: str | None = None
     lang: str | None = None
     forms: list[Form] = field(default_factory=list)
+    html: str = ""  # the page as served (HTML pages answered with 200 only), for validators
 
     @property
     def is_html(self) -> bool:
@@ -300,7 +301,10 @@ def crawl(
             enqueue(page.location, url)
         elif page.is_html:
             parser = PageParser(url)
-            parser.feed(response.get_data(as_text=True))
+            text = response.get_data(as_text=True)
+            if response.status_code == 200:
+                page.html = text
+            parser.feed(text)
             parser.close()
             page.h1, page.title, page.lang, page.forms = parser.h1, parser.title, parser.lang, parser.forms
             for href in parser.links:
@@ -317,8 +321,9 @@ COMMON_PARAMETERS = ("page", "q", "sort", "order", "status", "theme", "kind", "t
 # Query parameters that pages read as ids or counts (issue 14, finding 7: ?to= reached the database).
 ID_PARAMETERS = ("to", "from", "event", "need", "offering", "need_id", "offering_id", "registration", "table")
 ID_PARAMETERS += ("buyer", "supplier", "organisation", "per_page", "per_item", "limit", "min_score")
-# Beyond PostgreSQL's INTEGER, beyond 64 bits (SQLite), and a digit that isdigit() accepts but int() refuses.
-OUT_OF_RANGE = ("2147483648", "9223372036854775808", "99999999999999999999", "²")
+# Beyond PostgreSQL's INTEGER, just beyond 64 bits (SQLite), and a digit that isdigit() accepts but int()
+# refuses; far beyond 64 bits is HUGE_NUMBER (a 20-digit number took the same paths: one request a page less).
+OUT_OF_RANGE = ("2147483648", "9223372036854775808", "²")
 
 
 def garbage_urls(crawl_result: Crawl) -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 slot, changes made behind the services' back (moving an event into the past, moving or cancelling a meeting
 as the scheduler does), races between threads (PostgreSQL), and counting the SQL statements a block runs."""
 
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,10 +42,26 @@ def make_test_app(database: dict, **overrides) -> Flask:
 
 def empty_tables() -> None:
     """Delete every row, children first. On PostgreSQL a DELETE of a few rows takes milliseconds where a
-    TRUNCATE of every table took over a second; no test relies on ids starting again at 1."""
-    for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(table.delete())
+    TRUNCATE of every table took over a second; no test relies on ids starting again at 1.
+
+    Most tests write to a handful of the 80 tables, and a DELETE on each of the others cost more than the
+    test itself (about 35 ms on SQLite, 40-110 ms on PostgreSQL, after every one of the suite's ~2,900
+    tests): one query asks which tables hold rows, and only those are emptied (about 1-12 ms). The query
+    reads the database, not what this process wrote, so rows written by other processes (workers, a
+    cluster, a browser test's server) are found as well."""
+    tables = db.metadata.sorted_tables
+    holding = {row[0] for row in db.session.execute(sa.text(_tables_with_rows_query(tuple(tables))))}
+    for index in sorted(holding, reverse=True):
+        db.session.execute(tables[index].delete())
     db.session.commit()
+
+
+@functools.cache
+def _tables_with_rows_query(tables: tuple) -> str:
+    """One statement that answers the positions (in dependency order) of the tables that hold a row."""
+    return " UNION ALL ".join(
+        f'SELECT {index} WHERE EXISTS (SELECT 1 FROM "{table.name}")' for index, table in enumerate(tables)
+    )
 
 
 # --------------------------------------------------------------------------------------------------

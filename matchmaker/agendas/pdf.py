@@ -1,5 +1,18 @@
 """The personal agenda as an A4 PDF (reportlab), in the reader's language.
 
+Every PDF the platform writes (these and the badges) says its language in the document catalog (/Lang: the
+platform's plain language codes "nl", "fr", "en", the same as the pages' `<html lang>`; the texts are not
+written for one region) and carries a title (shown in the viewer's title bar: DisplayDocTitle), subject,
+author and creator. The organizer's print of everyone's agendas gives each participant their pages in their
+own language, page numbers counted per participant ("Page 1 of 2" of that agenda); the document's /Lang is
+the participants' language when they share one, else the organizer's, and each participant's part in
+another language is a section (Sect) with its own /Lang.
+
+The files are tagged (pdftags.py: the structure tree reportlab does not write): each participant's agenda is
+a section with the event's title as its heading (H1), a heading per day (H2), the meetings as a table whose
+header cells name their columns, the check-in QR code as a figure with its text alternative; table rules,
+backgrounds and the footer (the page numbers) are artifacts.
+
 The text font is embedded: DejaVu Sans from the system when present, else the Bitstream Vera that ships with
 reportlab (both cover the accents of Dutch and French names and the en dash), else Helvetica.
 """
@@ -10,10 +23,14 @@ import threading
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from flask_babel import format_date
+from flask import current_app
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
-from matchmaker.models import ParticipantRole
+from matchmaker.i18n import current_language
+from matchmaker.models import ParticipantRole, RegistrationStatus
+from matchmaker.pdftags import Figure, Paragraph, TaggedCanvas
+from matchmaker.pdftags import table as tagged_table
 from matchmaker.services.agendas import Agenda
 
 log = logging.getLogger(__name__)
@@ -71,19 +88,50 @@ def _p(text: str) -> str:
     return escape(text or "")
 
 
+CREATOR = "Matchmaker"
+
+
+def pdf_language(language: str | None = None) -> str:
+    """The /Lang of a PDF: one of the platform's languages (plain "nl", "fr", "en", as the pages' lang)."""
+    language = language or current_language()
+    return (
+        language
+        if language in current_app.config["LANGUAGES"]
+        else current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
 def agenda_pdf(agenda: Agenda, compress: bool = True) -> bytes:
-    """One participant's agenda."""
-    return agendas_pdf([agenda], agenda.event, compress)
+    """One participant's agenda, in the reader's language (the participant downloads it)."""
+    language = pdf_language()
+    with force_locale(language):
+        subject = _("Agenda of %(name)s", name=agenda.registration.user.display_name)
+    return _agendas_pdf([(agenda, language)], agenda.event, language, subject, compress)
 
 
 def agendas_pdf(agendas: list[Agenda], event, compress: bool = True) -> bytes:
-    """Several participants' agendas, each from a new page (the organizer's print for the welcome desk)."""
+    """Several participants' agendas, each from a new page (the organizer's print for the welcome desk), each
+    in that participant's own language with its own page numbers."""
+    parts = [(agenda, pdf_language(agenda.registration.user.language)) for agenda in agendas]
+    languages = {language for _agenda, language in parts}
+    language = languages.pop() if len(languages) == 1 else pdf_language()
+    with force_locale(language):
+        if len(agendas) == 1:
+            subject = _("Agenda of %(name)s", name=agendas[0].registration.user.display_name)
+        else:
+            subject = _("Participants' agendas")
+    return _agendas_pdf(parts, event, language, subject, compress)
+
+
+def _agendas_pdf(
+    parts: list[tuple[Agenda, str]], event, language: str, subject: str, compress: bool
+) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_LEFT
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
+    from reportlab.platypus import PageBreak, SimpleDocTemplate
 
     regular, bold = fonts()
     base = ParagraphStyle("base", fontName=regular, fontSize=9, leading=11.5, alignment=TA_LEFT)
@@ -99,6 +147,8 @@ def agendas_pdf(agendas: list[Agenda], event, compress: bool = True) -> bytes:
     }
     muted = colors.HexColor("#4f5b66")
     buffer = io.BytesIO()
+    with force_locale(language):
+        title = _("Agenda: %(title)s", title=event.title)
     doc = SimpleDocTemplate(
         buffer,
         pagesize=A4,
@@ -106,43 +156,145 @@ def agendas_pdf(agendas: list[Agenda], event, compress: bool = True) -> bytes:
         rightMargin=15 * mm,
         topMargin=15 * mm,
         bottomMargin=15 * mm,
-        title=_("Agenda: %(title)s", title=event.title),
-        author="Matchmaker",
+        title=title,
+        subject=subject,
+        author=CREATOR,
+        creator=CREATOR,
+        lang=language,
+        displayDocTitle=True,
         pageCompression=1 if compress else 0,
     )
+    person_marker = _person_flowable(language)
     story: list = []
-    for agenda in agendas:
+    for index, (agenda, agenda_language) in enumerate(parts):
         if story:
             story.append(PageBreak())
-        story += _agenda_story(agenda, styles, A4[0] - 30 * mm)
+        story.append(person_marker((index, agenda_language)))
+        with force_locale(agenda_language):  # labels, headings and dates in the participant's language
+            story += _agenda_story(agenda, styles, A4[0] - 30 * mm)
     if not story:
-        story.append(Paragraph(_p(_("No meetings are scheduled yet.")), base))
+        with force_locale(language):
+            story.append(Paragraph(_p(_("No meetings are scheduled yet.")), base))
 
-    footer_text = _("Times are local times in Brussels.")
+    def footer(canvas, person: tuple[int, str] | None, page: int, pages: int) -> None:
+        page_language = person[1] if person else language
+        with force_locale(page_language):
+            note = _("Times are local times in Brussels.")
+            numbering = _("Page %(page)s of %(pages)s", page=page, pages=pages)
+        with canvas.tagger.artifact("Pagination"):  # a running footer, not the agenda's content
+            canvas.saveState()
+            canvas.setFont(regular, 7.5)
+            canvas.setFillColor(muted)
+            canvas.drawString(15 * mm, 9 * mm, note)
+            canvas.drawRightString(A4[0] - 15 * mm, 9 * mm, numbering)
+            canvas.restoreState()
 
-    def on_page(canvas, document):
-        canvas.saveState()
-        canvas.setFont(regular, 7.5)
-        canvas.setFillColor(muted)
-        canvas.drawString(15 * mm, 9 * mm, footer_text)
-        canvas.drawRightString(A4[0] - 15 * mm, 9 * mm, _("Page %(page)s", page=document.page))
-        canvas.restoreState()
-
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    doc.build(story, canvasmaker=_person_canvas(footer, language))
     return buffer.getvalue()
+
+
+def _person_flowable(language: str):
+    from reportlab.platypus import Flowable
+
+    class Person(Flowable):
+        """Marks where a participant's agenda starts: the pages from here on are theirs (their number and
+        language), until the next marker, and so is a new section of the structure tree (with its /Lang when
+        it is not the document's)."""
+
+        def __init__(self, person: tuple[int, str]):
+            super().__init__()
+            self.person = person
+
+        def wrap(self, available_width, available_height):
+            return 0, 0
+
+        def draw(self):
+            self.canv.person = self.person
+            person_language = self.person[1]
+            self.canv.tagger.section(lang="" if person_language == language else person_language)
+
+    return Person
+
+
+def _person_canvas(footer, language: str):
+    """A tagged reportlab canvas that keeps its pages until the end, then writes each page's footer with its
+    number among its participant's pages ("Page 1 of 2") in that participant's language."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    class PersonCanvas(TaggedCanvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.person = None
+            self._kept_pages: list[tuple[dict, tuple[int, str] | None]] = []
+
+        def showPage(self):
+            self._kept_pages.append((dict(self.__dict__), self.person))
+            self._startPage()
+
+        def save(self):
+            totals: dict = {}
+            for _state, person in self._kept_pages:
+                totals[person] = totals.get(person, 0) + 1
+            seen: dict = {}
+            for state, person in self._kept_pages:
+                self.__dict__.update(state)
+                seen[person] = seen.get(person, 0) + 1
+                footer(self, person, seen[person], totals[person])
+                Canvas.showPage(self)
+            TaggedCanvas.save(self)
+
+    return PersonCanvas
+
+
+def _table_cell(row) -> str:
+    """The table, and the meeting's online link under it (the PDF is the participant's or organizers')."""
+    text = _p(row.meeting.table.label)
+    if row.hybrid_place:  # whether to travel: both kinds of meeting may carry a link (AgendaRow.hybrid_place)
+        place = _("Online") if row.hybrid_place == "online" else _("At the venue")
+        text += f"<br/><font size='7'>{_p(place)}</font>"
+    if row.online_link:
+        link = _p(row.online_link)
+        text += f"<br/><font size='7'><link href=\"{link}\">{link}</link></font>"
+    return text
+
+
+def _checkin_block(code: str, styles: dict):
+    """The participant's check-in code: its QR code (qrcodes.py: the code only) and the code in text."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Table, TableStyle
+
+    from matchmaker import qrcodes
+
+    subtitle = styles["subtitle"]
+    text = [  # three paragraphs, which a screen reader reads apart
+        Paragraph(_p(_("Your check-in code")), subtitle),
+        Paragraph(f"<b>{_p(' '.join(code))}</b>", ParagraphStyle("code", subtitle, fontSize=16, leading=20)),
+        Paragraph(
+            f"<font size='8'>{_p(_('Show it at the entrance, on your phone or printed.'))}</font>", subtitle
+        ),
+    ]
+    qr_code = Figure(qrcodes.flowable(code, 26 * mm), _("QR code of the check-in code %(code)s", code=code))
+    block = Table(  # layout only: a figure and paragraphs side by side, no table in the structure
+        [[qr_code, text]],
+        colWidths=[30 * mm, 100 * mm],
+        hAlign="LEFT",
+    )
+    block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (0, 0), 0)]))
+    return block
 
 
 def _agenda_story(agenda: Agenda, styles: dict, width: float) -> list:
     from reportlab.lib import colors
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+    from reportlab.platypus import Spacer, TableStyle
 
     base, small, strong = styles["base"], styles["small"], styles["strong"]
     heading = styles["heading"]
     muted = colors.HexColor("#4f5b66")
     event = agenda.event
     registration = agenda.registration
-    story = [Paragraph(_p(event.title), styles["title"])]
+    story = [Paragraph(_p(event.title), styles["title"], role="H1")]
     who = registration.user.display_name
     if registration.organisation_name:
         who += f" ({registration.organisation_name})"
@@ -150,12 +302,15 @@ def _agenda_story(agenda: Agenda, styles: dict, width: float) -> list:
     if event.venue_address:
         story.append(Paragraph(_p(event.venue_address), styles["subtitle"]))
     story.append(Spacer(1, 4 * mm))
+    if registration.checkin_code and registration.status == RegistrationStatus.APPROVED:
+        story.append(_checkin_block(registration.checkin_code, styles))
+        story.append(Spacer(1, 3 * mm))
 
     if not agenda.published:
         story.append(Paragraph(_p(_("The agenda is not published yet.")), base))
     col_widths = [27 * mm, 15 * mm, 50 * mm, 48 * mm, width - 140 * mm]
     for day in agenda.days:
-        story.append(Paragraph(_p(format_date(day.day.day, "full")), heading))
+        story.append(Paragraph(_p(format_date(day.day.day, "full")), heading, role="H2"))
         header = [
             Paragraph(_p(h), strong)
             for h in (_("Time"), _("Table"), _("Meeting with"), _("Brings"), _("Contact"))
@@ -183,7 +338,7 @@ def _agenda_story(agenda: Agenda, styles: dict, width: float) -> list:
                 data.append(
                     [
                         Paragraph(_p(time_text), strong),
-                        Paragraph(_p(row.meeting.table.label), strong),
+                        Paragraph(_table_cell(row), strong),
                         Paragraph(who_cell, base),
                         Paragraph(brings, small),
                         Paragraph(contact, small),
@@ -201,11 +356,11 @@ def _agenda_story(agenda: Agenda, styles: dict, width: float) -> list:
                 style.append(("TEXTCOLOR", (0, index), (-1, index), muted))
                 if row.kind != "free":
                     style.append(("BACKGROUND", (0, index), (-1, index), colors.HexColor("#f1f3f5")))
-        table = Table(data, colWidths=col_widths, repeatRows=1)
+        table = tagged_table(data, header_rows=1, colWidths=col_widths, repeatRows=1)
         table.setStyle(TableStyle(style))
         story.append(table)
     if agenda.cancelled:
-        story.append(Paragraph(_p(_("Cancelled meetings")), heading))
+        story.append(Paragraph(_p(_("Cancelled meetings")), heading, role="H2"))
         for meeting, other in agenda.cancelled:
             text = (
                 f"{format_date(meeting.slot.starts_at.date(), 'medium')} "

@@ -13,32 +13,27 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
 
-from matchmaker import links
+from matchmaker import links, qrcodes
 from matchmaker.agendas import bp
 from matchmaker.agendas.forms import CancelForm, ResetCalendarLinkForm
 from matchmaker.agendas.pdf import agenda_pdf, agendas_pdf
 from matchmaker.auth.sessions import acting_user
-from matchmaker.csvfiles import csv_response
-from matchmaker.extensions import db
+from matchmaker.event_access import PRIVATE
+from matchmaker.event_access import managed_event as _managed
+from matchmaker.event_access import visible_event as _event
 from matchmaker.forms import form_refused
-from matchmaker.models import Event, Registration, RegistrationStatus
-from matchmaker.services import ServiceError, event_rules
+from matchmaker.models import Registration, RegistrationStatus
+from matchmaker.services import ServiceError, event_rules, ical
 from matchmaker.services import agendas as agendas_service
+from matchmaker.services import checkin as checkin_service
 from matchmaker.services import registrations as registrations_service
 from matchmaker.services import scheduling as scheduling_service
+from matchmaker.xlsxfiles import table_response
 
 GRID_TABLES_PER_PAGE = 8
-PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
 
 
 # --- helpers -------------------------------------------------------------------------------------------
-
-
-def _event(event_id: int) -> Event:
-    event = db.get_or_404(Event, event_id)
-    if not event_rules.can_view(acting_user(), event):
-        abort(404)
-    return event
 
 
 def _own_registration(event_id: int) -> Registration:
@@ -47,13 +42,6 @@ def _own_registration(event_id: int) -> Registration:
     if registration is None:
         abort(404)
     return registration
-
-
-def _managed(event_id: int) -> Event:
-    event = _event(event_id)
-    if not agendas_service.can_manage(acting_user(), event):
-        abort(403)
-    return event
 
 
 def _ics(body: bytes, filename: str | None = None) -> Response:
@@ -79,6 +67,9 @@ def participant_agenda(event_id: int):
     if agendas_service.is_published(registration.event):
         # Before loading the agenda: making the token commits, which would expire what was loaded.
         feed_url = _feed_url(agendas_service.calendar_token(registration))
+    checkin_qr = None
+    if registration.status == RegistrationStatus.APPROVED:  # the code to show at the entrance
+        checkin_qr = qrcodes.svg_data_uri(checkin_service.checkin_code(registration))
     agenda = agendas_service.participant_agenda(registration)
     response = Response(
         render_template(
@@ -90,6 +81,7 @@ def participant_agenda(event_id: int):
             may_cancel=scheduling_service.may_cancel(registration),
             now=event_rules.local_now(),
             feed_url=feed_url,
+            checkin_qr=checkin_qr,
             webcal_url=feed_url.replace("https://", "webcal://").replace("http://", "webcal://")
             if feed_url
             else None,
@@ -104,6 +96,8 @@ def participant_agenda(event_id: int):
 @login_required
 def agenda_download_pdf(event_id: int):
     registration = _own_registration(event_id)
+    if registration.status == RegistrationStatus.APPROVED:
+        checkin_service.checkin_code(registration)  # its QR code is on the PDF; made before loading (commits)
     agenda = agendas_service.participant_agenda(registration)
     body = agenda_pdf(agenda, compress=current_app.config["AGENDA_PDF_COMPRESS"])
     headers = dict(PRIVATE)
@@ -234,7 +228,13 @@ def calendar_feed(token: str):
     if language not in current_app.config["LANGUAGES"]:
         language = None
     body = agendas_service.agenda_ical(registration, language=language)
-    return _ics(body)
+    # Calendar apps fetch the feed every hour: they may keep it (private, never in a shared cache) and ask
+    # again with If-None-Match / If-Modified-Since, and get 304 while nothing changed (issue 18).
+    response = _ics(body)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.set_etag(ical.etag(body))
+    response.last_modified = agendas_service.agenda_changed_at(registration)
+    return response.make_conditional(request)
 
 
 # --- organizer -----------------------------------------------------------------------------------------
@@ -280,6 +280,7 @@ def participants_pdf(event_id: int):
     """Every approved participant's agenda, one from each new page (or one participant's: ?registration=)."""
     event = _managed(event_id)
     registration_id = request.args.get("registration", type=int)
+    checkin_service.ensure_codes(checkin_service.participants(event))  # the QR codes on the agendas
     agendas = agendas_service.event_agendas(event, registration_id)
     if registration_id is not None and not agendas:
         abort(404)
@@ -290,8 +291,12 @@ def participants_pdf(event_id: int):
     return Response(body, mimetype="application/pdf", headers=headers)
 
 
-@bp.get("/events/<int:event_id>/agenda/meetings.csv")
+# The workbook beside the CSV file (xlsxfiles.py). The CSV rule comes last, so it is registered first
+# (decorators apply from the bottom) and url_for without fmt builds the .csv address.
+@bp.get("/events/<int:event_id>/agenda/meetings.xlsx", defaults={"fmt": "xlsx"})
+@bp.get("/events/<int:event_id>/agenda/meetings.csv", defaults={"fmt": "csv"})
 @login_required
-def meetings_csv(event_id: int):
+def meetings_csv(event_id: int, fmt: str):
     event = _managed(event_id)
-    return csv_response(agendas_service.meetings_csv(event), f"event-{event.id}-meetings.csv")
+    rows = agendas_service.meetings_rows(event)
+    return table_response(rows, f"event-{event.id}-meetings.csv", fmt, _("Meetings"))

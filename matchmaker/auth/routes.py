@@ -7,6 +7,7 @@ change nothing.
 """
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -71,10 +72,13 @@ def login():
         except ServiceError as error:
             form_refused(form, error)
         else:
-            if sessions.is_first_visit():
-                welcome = _("Welcome to Matchmaker, %(name)s. You are logged in.", name=user.display_name)
-            else:
-                welcome = _("Welcome, %(name)s. You are logged in.", name=user.display_name)
+            # In the language of the pages from now on (the user's), not the one this request began in (the
+            # browser's): an English browser showed an English welcome on a Dutch page.
+            with force_locale(user.language or current_language()):
+                if sessions.is_first_visit():
+                    welcome = _("Welcome to Matchmaker, %(name)s. You are logged in.", name=user.display_name)
+                else:
+                    welcome = _("Welcome, %(name)s. You are logged in.", name=user.display_name)
             flash(welcome, "success")
             return redirect(safe_next(form.next.data, url_for("pages.home")))
     status = 422 if form.is_submitted() else 200
@@ -83,6 +87,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    sessions.remember_language(current_language())  # the pages go on in the language the user was reading
     sessions.log_out()
     flash(_("You have been logged out."), "info")
     return redirect(url_for("pages.home"))

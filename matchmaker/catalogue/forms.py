@@ -11,6 +11,7 @@ from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     TextAreaField,
@@ -20,6 +21,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from matchmaker.conversations.forms import QUESTION_MODE_CHOICES, QUESTION_MODE_LABEL
 from matchmaker.forms import OneLineField
 from matchmaker.models import utcnow
 from matchmaker.models.labels import CONTENT_LANGUAGES, INNOVATION_TYPES, PROCUREMENT_ROUTES, TRL_LEVELS
@@ -142,6 +144,8 @@ class NeedForm(_ItemForm):
         choices=[SelectChoice(route.value, label) for route, label in PROCUREMENT_ROUTES.items()],
     )
     registered_only = BooleanField(_l("Show this need to registered users only"))
+    # Optional: a form posted without it (an older page) leaves the need's choice as it is.
+    question_mode = RadioField(QUESTION_MODE_LABEL, choices=QUESTION_MODE_CHOICES, validators=[Optional()])
 
     def __init__(self, *args, previous_deadline: date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -168,6 +172,7 @@ class NeedForm(_ItemForm):
             procurement_route=self.procurement_route.data,
             language=self.language.data,
             registered_only=bool(self.registered_only.data),
+            question_mode=self.question_mode.data or None,
             theme_ids=list(self.themes.data or []),
             cpv_codes=self.cpv_codes.data or "",
         )

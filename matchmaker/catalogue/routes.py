@@ -19,7 +19,7 @@ from matchmaker.forms import flash_refused, form_refused
 from matchmaker.i18n import current_language
 from matchmaker.models import Need, Offering, Theme
 from matchmaker.routing import parse_int
-from matchmaker.services import EditConflict, ServiceError, item_actions, matching
+from matchmaker.services import EditConflict, ServiceError, conversations, item_actions, matching
 from matchmaker.services import catalogue as service
 from matchmaker.services import cpv as cpv_service
 from matchmaker.services import themes as themes_service
@@ -28,6 +28,7 @@ from matchmaker.services import themes as themes_service
 def _form_status(form) -> int:
     """A submitted form shown again with its errors answers 422, as in every other area."""
     return 422 if form.is_submitted() else 200
+
 
 def members_only(view):
     """Pages ask anonymous visitors to log in; writes from anonymous visitors are refused outright."""
@@ -251,6 +252,7 @@ def _need_form_data(need: Need) -> dict:
         "procurement_route": need.procurement_route,
         "language": need.language,
         "registered_only": need.registered_only,
+        "question_mode": conversations.question_mode(need),
         "themes": [t.id for t in need.themes],
         "cpv_codes": ", ".join(need.cpv_codes),
         "version": str(need.version),
@@ -275,7 +277,9 @@ def new_need():
         return _no_organisation_redirect()
     if not service.can_create_need(acting_user()):
         abort(403)
-    form = NeedForm(data={"language": current_language()} if request.method == "GET" else None)
+    form = NeedForm(
+        data={"language": current_language(), "question_mode": "private"} if request.method == "GET" else None
+    )
     _theme_choices(form, [])
     if _wants_preview():
         form.validate()

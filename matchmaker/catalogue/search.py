@@ -32,6 +32,7 @@ from matchmaker.models.labels import (
 )
 from matchmaker.reference.cpv import vocabulary
 from matchmaker.routing import parse_int
+from matchmaker.services import item_actions
 from matchmaker.services import search as search_service
 from matchmaker.services.themes import list_themes
 from matchmaker.vocab import ORGANISATION_KINDS
@@ -102,7 +103,7 @@ class BrowseForm(FlaskForm):
         ]
         statuses = search_service.allowed_statuses(kind, viewer)
         self.status.choices = [SelectChoice(s, CATALOGUE_STATUSES[s]) for s in statuses]
-        self.show_status = len(statuses) > 1  # the public may choose open or closed needs
+        self.show_status = len(statuses) > 1  # members filter their own items by status
         self.show_mine = bool(viewer is not None and viewer.organisation is not None)
         self.sort.choices = [SelectChoice(s, SORT_LABELS[s]) for s in search_service.SORTS[kind]]
         if kind == "offering":
@@ -197,6 +198,7 @@ def _browse(kind: str):
         result=result,
         messages=messages,
         sort_labels=SORT_LABELS,
+        actions=item_actions.card_actions(acting_user(), result.items),
     )
 
 

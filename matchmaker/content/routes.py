@@ -78,7 +78,11 @@ def page(slug: str):
         abort(404)
     if found.slug in service.SPECIAL_ENDPOINTS:
         return redirect(page_url(found))
-    return render_template("content/page.html", **page_view(found))
+    context = page_view(found)
+    # Alternates name only the languages the page is written in; shown in Dutch under another language's
+    # address, it is that language's page in name only: not indexed (its links are still followed).
+    context.update(seo_languages=found.languages(), seo_noindex=context["page_fallback"])
+    return render_template("content/page.html", **context)
 
 
 @bp.get("/initiative/events-by-theme")
@@ -91,7 +95,8 @@ def _contact_limit() -> str:
 
 
 @bp.route("/contact", methods=["GET", "POST"])
-@limiter.limit(_contact_limit, methods=["POST"])
+@limiter.limit(_contact_limit, methods=["POST"], deduct_when=antispam.counts_against_limit)
+@limiter.limit(antispam.attempt_limit, methods=["POST"], key_func=antispam.attempt_key)
 def contact():
     form = ContactForm()
     if request.method == "GET" and current_user.is_authenticated:
@@ -105,11 +110,7 @@ def contact():
             return redirect(url_for(".contact_sent"))
         valid = form.validate()
         if verdict != antispam.Verdict.OK:
-            form.form_errors.append(
-                _("Please check your message and send it again.")
-                if verdict == antispam.Verdict.TOO_FAST
-                else _("This form has expired. Please send it again.")
-            )
+            form.form_errors.append(antispam.refusal_message(verdict))
         elif valid:
             if not form.spend_stamp():
                 # This form was sent already (a replay, a double click): answered as before, nothing is sent.

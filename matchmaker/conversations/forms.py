@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, TextAreaField
+from wtforms import IntegerField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import HiddenInput
 
@@ -60,8 +60,23 @@ class ReportForm(FlaskForm):
     )
 
 
+# How market players may ask about a need (services.conversations.QUESTION_MODES), for this area's form on
+# the need's page and for the need form (catalogue.forms.NeedForm); both explain why public answers matter
+# (equal treatment in a prior market consultation).
+QUESTION_MODE_LABEL = _l("How may market players ask their questions?")
+QUESTION_MODE_CHOICES = [
+    SelectChoice("private", _l("Privately only: each market player writes to you in a conversation")),
+    SelectChoice("public", _l("Publicly only: you answer on the need's page, for everyone")),
+    SelectChoice("both", _l("Publicly, and privately too for those who prefer a conversation")),
+]
+
+
 class QuestionModeForm(FlaskForm):
-    public = BooleanField(_l("Answer questions about this need publicly"))
+    mode = RadioField(
+        QUESTION_MODE_LABEL,
+        choices=QUESTION_MODE_CHOICES,
+        validators=[InputRequired(message=_l("Choose how market players may ask their questions."))],
+    )
 
 
 class ActionForm(FlaskForm):

@@ -21,7 +21,7 @@ from matchmaker.conversations.forms import (
 from matchmaker.extensions import db, limiter
 from matchmaker.forms import flash_refused, form_refused
 from matchmaker.models import Need, Offering, Role
-from matchmaker.services import Invalid, NotAllowed, NotFound, Refusal, discard
+from matchmaker.services import Invalid, NotAllowed, NotFound, Refusal, discard, item_actions
 from matchmaker.services import catalogue as catalogue_service
 from matchmaker.services import conversations as service
 
@@ -52,7 +52,13 @@ def conversation_helpers():
 
     def conversation_options(item) -> dict:
         user = acting_user()
-        options = {"user": user, "why_not": None, "start_url": None, "public_questions": False}
+        options = {
+            "user": user,
+            "why_not": None,
+            "start_url": None,
+            "public_questions": False,
+            "private_conversations": True,
+        }
         if user is None or catalogue_service.can_edit(user, item):
             options["own"] = user is not None
             return options
@@ -66,6 +72,7 @@ def conversation_helpers():
             )
             options["start_url"] = url_for(endpoint, **{key: item.id})
         options["public_questions"] = isinstance(item, Need) and item.public_questions
+        options["private_conversations"] = not isinstance(item, Need) or item.private_conversations
         return options
 
     def need_questions(need) -> dict:
@@ -77,7 +84,7 @@ def conversation_helpers():
             "owner": user is not None and catalogue_service.can_edit(user, need),
             "question_form": QuestionForm(),
             "answer_form": AnswerForm(),
-            "mode_form": QuestionModeForm(data={"public": need.public_questions}),
+            "mode_form": QuestionModeForm(data={"mode": service.question_mode(need)}),
         }
 
     return {
@@ -136,12 +143,21 @@ def _render_thread(conversation, form=None, report_form=None, status=200):
         conversation.recipient_organisation_id,
     )
     own = user.organisation.id if participant else None
+    other = conversation.other_organisation(own) if participant else None
+    # "Request a meeting" about the conversation's subject, when both take part in an event that takes
+    # requests (the request then records the subject, as from the item's page).
+    meeting = (
+        item_actions.meeting_targets(user, {other.id}).get(other.id)
+        if participant and catalogue_service.can_view(user, conversation.subject)
+        else None
+    )
     return render_template(
         "conversations/thread.html",
         conversation=conversation,
         participant=participant,
         own_organisation_id=own,
-        other=conversation.other_organisation(own) if participant else None,
+        other=other,
+        meeting=meeting,
         form=form or MessageForm(),
         report_form=report_form or ReportForm(),
         action_form=ActionForm(),
@@ -270,6 +286,12 @@ def ask(need_id: int):
     need = db.get_or_404(Need, need_id)
     if not catalogue_service.can_view(acting_user(), need):
         raise NotFound(_("This item does not exist or is not public."))
+    why_not = service.why_not_ask(acting_user(), need)
+    if why_not is not None:
+        # Said on the need's page, not as a bare 403: the buyer may have changed how questions are asked
+        # since the page was loaded.
+        flash(why_not, "warning")
+        return redirect(_need_url(need))
     form = QuestionForm()
     if form.validate_on_submit():
         try:
@@ -295,11 +317,25 @@ def question_mode(need_id: int):
         raise NotFound(_("This item does not exist or is not yours."))
     form = QuestionModeForm()
     if form.validate_on_submit():
-        service.set_public_questions(acting_user(), need, form.public.data)
-        if form.public.data:
-            flash(_("Questions about this need are now answered publicly."), "success")
+        try:
+            service.set_question_mode(acting_user(), need, form.mode.data)
+        except Refusal as refusal:
+            flash_refused(refusal)
         else:
-            flash(_("Market players can now write to you privately about this need."), "success")
+            flash(
+                {
+                    "public": _("Questions about this need are now answered publicly."),
+                    "private": _("Market players can now write to you privately about this need."),
+                    "both": _(
+                        "Questions about this need are now answered publicly, and market players may also "
+                        "write to you privately."
+                    ),
+                }[form.mode.data],
+                "success",
+            )
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(str(error) for error in errors), "danger")
     return redirect(_need_url(need))
 
 

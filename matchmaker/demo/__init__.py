@@ -32,6 +32,7 @@ from matchmaker.models import (
 from matchmaker.models.organisation import is_valid_enterprise_number, normalize_enterprise_number
 from matchmaker.services import accounts
 from matchmaker.services.content import seed_default_pages
+from matchmaker.services.knowledge import seed_knowledge_base
 from matchmaker.services.themes import seed_default_themes
 
 Progress = Callable[[str], None]
@@ -302,6 +303,7 @@ STEPS: list[tuple[str, DemoStep]] = [
     ("events", seed_demo_events),
     ("agenda", seed_demo_agenda),
     ("pages", seed_default_pages),
+    ("knowledge", seed_knowledge_base),
     ("tracker", seed_demo_tracker),
     ("kbo", seed_demo_kbo),
 ]

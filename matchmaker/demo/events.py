@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from matchmaker import links
+from matchmaker.demo.materials import seed_materials
 from matchmaker.extensions import db
 from matchmaker.models import (
     Admission,
@@ -246,7 +247,9 @@ def _seed_past(organizer: User) -> str:
                 RequestStatus.ACCEPTED,
                 "Tot op de meet & greet!",
             )
-    return f"past event with {len(buyers) + len(suppliers)} participants"
+    db.session.commit()
+    materials = seed_materials(event, organizer)  # the programme, a presentation and a photo (issue 19)
+    return f"past event with {len(buyers) + len(suppliers)} participants and {materials} documents"
 
 
 def seed_demo_events(progress: Callable[[str], None] = lambda message: None) -> str:

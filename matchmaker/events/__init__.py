@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
-from matchmaker.events import routes  # noqa: E402,F401
+from matchmaker.events import materials, online, routes, team  # noqa: E402,F401

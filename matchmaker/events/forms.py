@@ -16,11 +16,13 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import AnyOf, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from matchmaker import vocab
 from matchmaker.forms import OneLineField
-from matchmaker.models import Admission
+from matchmaker.models import Admission, StaffRole
 from matchmaker.models.labels import ADMISSIONS, BLOCK_KINDS, PARTICIPANT_ROLES
+from matchmaker.services import event_team
 from matchmaker.services.events import EventInput
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -195,6 +197,10 @@ class OnBehalfForm(FlaskForm):
 
 class RequestForm(FlaskForm):
     to = HiddenField()
+    # What the request is about, from the page it was asked on (`?offering=` / `?need=`); checked by
+    # services.meeting_requests.request_items, which explains a refusal.
+    offering = HiddenField()
+    need = HiddenField()
     message = TextAreaField(
         _l("Your message"),
         validators=[Optional(), Length(max=1000, message=_l("Keep your message under 1000 characters."))],
@@ -208,3 +214,34 @@ class ActionForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     status = HiddenField(validators=[InputRequired()])
+
+
+# --- the event's team (issue 16) ---------------------------------------------------------------------
+
+
+class AddMemberForm(FlaskForm):
+    email = EmailField(
+        _l("Email address of their account"),
+        validators=[
+            InputRequired(message=_l("Enter an email address.")),
+            Email(message=_l("Enter an email address such as name@example.be."), check_deliverability=False),
+            Length(max=254),
+        ],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],  # as pasted from a mail
+    )
+    role = RadioField(
+        _l("Role in the team"),
+        choices=vocab.choices(event_team.ROLE_LABELS),
+        default=StaffRole.CHECK_IN.value,
+        validate_choice=False,  # checked below, with a message that says what to do
+        validators=[
+            InputRequired(message=_l("Choose a role in the team.")),
+            AnyOf([role.value for role in StaffRole], message=_l("Choose a role in the team.")),
+        ],
+    )
+
+
+class RoleForm(FlaskForm):
+    """A member's new role, from the button that says it."""
+
+    role = HiddenField()

@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from matchmaker.auth.sessions import acting_user
-from matchmaker.csvfiles import csv_response
+from matchmaker.event_access import managed_event as _managed
+from matchmaker.event_access import visible_event as _event
 from matchmaker.events import bp
 from matchmaker.events.forms import (
     ActionForm,
@@ -46,27 +47,14 @@ from matchmaker.models.labels import (
     label,
 )
 from matchmaker.pagination import paginate_list
-from matchmaker.services import ServiceError, event_rules
+from matchmaker.services import ServiceError, event_materials, event_rules
 from matchmaker.services import events as events_service
 from matchmaker.services import meeting_requests as requests_service
 from matchmaker.services import registrations as registrations_service
 from matchmaker.services.themes import list_themes
+from matchmaker.xlsxfiles import table_response
 
 # --- helpers -------------------------------------------------------------------------------------------
-
-
-def _event(event_id: int) -> Event:
-    event = db.get_or_404(Event, event_id)
-    if not event_rules.can_view(acting_user(), event):
-        abort(404)
-    return event
-
-
-def _managed(event_id: int) -> Event:
-    event = _event(event_id)
-    if not event_rules.can_manage(acting_user(), event):
-        abort(403)
-    return event
 
 
 def _participant_view(event_id: int) -> Event:
@@ -123,6 +111,8 @@ def detail(event_id: int):
         places={role: registrations_service.places_left(event, role) for role in ParticipantRole},
         days=_slots_by_day(event),
         action_form=ActionForm(),
+        materials=event_materials.visible_materials(acting_user(), event),  # issue 19
+        event_over=event_rules.is_over(event),
     )
 
 
@@ -428,18 +418,24 @@ def nudge(event_id: int):
     return redirect(url_for(".dashboard", event_id=event.id))
 
 
-@bp.get("/<int:event_id>/export/participants.csv")
+# The workbook beside the CSV file (xlsxfiles.py). The CSV rule comes last, so it is registered first
+# (decorators apply from the bottom) and url_for without fmt builds the .csv address.
+@bp.get("/<int:event_id>/export/participants.xlsx", defaults={"fmt": "xlsx"})
+@bp.get("/<int:event_id>/export/participants.csv", defaults={"fmt": "csv"})
 @login_required
-def export_participants(event_id: int):
+def export_participants(event_id: int, fmt: str):
     event = _managed(event_id)
-    return csv_response(events_service.participants_csv(event), f"event-{event.id}-participants.csv")
+    rows = events_service.participants_rows(event)
+    return table_response(rows, f"event-{event.id}-participants.csv", fmt, _("Participants"))
 
 
-@bp.get("/<int:event_id>/export/requests.csv")
+@bp.get("/<int:event_id>/export/requests.xlsx", defaults={"fmt": "xlsx"})
+@bp.get("/<int:event_id>/export/requests.csv", defaults={"fmt": "csv"})
 @login_required
-def export_requests(event_id: int):
+def export_requests(event_id: int, fmt: str):
     event = _managed(event_id)
-    return csv_response(events_service.requests_csv(event), f"event-{event.id}-requests.csv")
+    rows = events_service.requests_rows(event)
+    return table_response(rows, f"event-{event.id}-requests.csv", fmt, _("Meeting requests"))
 
 
 # --- registration --------------------------------------------------------------------------------------
@@ -601,18 +597,52 @@ def new_request(event_id: int):
         return redirect(url_for(".participants", event_id=event.id))
     if request.method == "GET":
         form.to.data = str(recipient.id)
+        form.offering.data = request.args.get("offering", "")
+        form.need.data = request.args.get("need", "")
+    offering_id, need_id = _item_id(form.offering.data), _item_id(form.need.data)
     if form.validate_on_submit():
         try:
-            requests_service.send_request(acting_user(), event, recipient.id, form.message.data or "")
+            requests_service.send_request(
+                acting_user(), event, recipient.id, form.message.data or "", offering_id, need_id
+            )
         except ServiceError as refusal:  # NotAParticipant goes on to the 403 page
             form_refused(form, refusal)
         else:
             flash(_("Your request is sent to %(name)s.", name=recipient.user.display_name), "success")
             return redirect(url_for(".requests", event_id=event.id))
+    # What the request will be about (the need and offering, the score and its reasons), as the recipient
+    # will see it with the request.
+    mine = registrations_service.registration_of(acting_user(), event)
+    context = None
+    if mine is not None and mine.status == RegistrationStatus.APPROVED and mine.role != recipient.role:
+        try:
+            need, offering = requests_service.request_items(
+                acting_user(), mine, recipient, offering_id, need_id
+            )
+        except ServiceError as refusal:
+            if not form.errors:  # a POST shows its refusal already
+                form_refused(form, refusal)
+            return render_template(
+                "events/request_form.html", event=event, form=form, recipient=recipient, context=None
+            ), 422
+        context = requests_service.pair_context(
+            mine, recipient, str(get_locale() or "en"), need=need, offering=offering
+        )
     return (
-        render_template("events/request_form.html", event=event, form=form, recipient=recipient),
+        render_template(
+            "events/request_form.html", event=event, form=form, recipient=recipient, context=context
+        ),
         _status_of(form),
     )
+
+
+def _item_id(value: str | None) -> int | None:
+    """An item id from the new-request form; anything but digits becomes an id no item has, which the
+    service refuses with its message (never a 500)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else -1
 
 
 @bp.get("/<int:event_id>/requests")
@@ -623,7 +653,7 @@ def requests(event_id: int):
     if mine is None or mine.status != RegistrationStatus.APPROVED:
         abort(403)
     received, sent = requests_service.requests_of(mine)
-    requests_service.with_context(received, str(get_locale() or "en"))
+    requests_service.with_context(received + sent, str(get_locale() or "en"))
     return render_template(
         "events/requests.html",
         event=event,

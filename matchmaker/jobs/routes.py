@@ -21,6 +21,7 @@ from matchmaker.tasks.admin import retry_job
 KIND_LABELS = {
     "catalogue.import": _l("Catalogue import"),
     "catalogue.export": _l("Catalogue export"),
+    "checkin.badges": _l("Name badges"),
     "kbo.import": _l("Import of the KBO register"),
     "tasks.purge": _l("Removal of old jobs"),
 }

@@ -7,21 +7,25 @@ see both but own neither. The overview is for organizers and administrators (403
 rules live in services.matching.
 """
 
+import dataclasses
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from matchmaker.auth.sessions import acting_user
-from matchmaker.csvfiles import csv_response
 from matchmaker.forms import flash_refused, refused
 from matchmaker.i18n import current_language
 from matchmaker.links import safe_next
 from matchmaker.matches import bp
 from matchmaker.matches.forms import InterestForm, OverviewFilterForm
+from matchmaker.matches.texts import card_texts
 from matchmaker.models import utcnow
 from matchmaker.services import ServiceError, item_actions
 from matchmaker.services import matching as service
 from matchmaker.services import themes as themes_service
+from matchmaker.services.matching.explanations import percent
+from matchmaker.xlsxfiles import table_response
 
 PER_ITEM_CHOICES = (5, 10, 20)
 
@@ -29,6 +33,15 @@ PER_ITEM_CHOICES = (5, 10, 20)
 @bp.app_template_filter("match_strength")
 def match_strength(score: float) -> str:
     return service.score_strength(score)
+
+
+@bp.app_template_filter("score_percent")
+def score_percent(score: float) -> int:
+    """A score as a whole percentage from 0 to 100 (the score bar's width)."""
+    return percent(score)
+
+
+bp.add_app_template_global(card_texts)
 
 
 def _safe_next(value: str | None, fallback: str) -> str:
@@ -78,7 +91,6 @@ def index():
         include_declined=include_declined,
         mutual_count=service.mutual_count(acting_user()),
         can_see_overview=service.can_see_overview(acting_user()),
-        form=InterestForm(),
         actions=item_actions.actions_for(acting_user(), counterparts),
     )
 
@@ -171,15 +183,26 @@ def interest(need_id: int, offering_id: int):
 @bp.get("/mutual")
 @login_required
 def mutual():
-    matches = service.mutual_matches(acting_user())
-    organisation = current_user.organisation
-    language = current_language()
+    """The mutual matches, each with what a proposal card offers: where the mutual-match notification leads,
+    the pair must be able to talk (issue 15), not only to find an address to mail."""
+    rows = service.mutual_rows(acting_user(), current_language())
+    actions = item_actions.actions_for(acting_user(), [row.counterpart for row in rows])
     return render_template(
         "matches/mutual.html",
-        organisation=organisation,
-        rows=[service.mutual_view(match, organisation, language) for match in matches],
+        organisation=current_user.organisation,
+        rows=rows,
+        actions={row.match.id: _pair_actions(row, actions) for row in rows},
         form=InterestForm(),
     )
+
+
+def _pair_actions(row: service.MutualRow, actions: dict) -> item_actions.ItemActions | None:
+    """The counterpart's actions; once the pair talks, the page opens their conversation instead of
+    offering to start one."""
+    acts = actions.get(item_actions.key(row.counterpart))
+    if acts is not None and row.conversation is not None:
+        acts = dataclasses.replace(acts, may_write=False)
+    return acts
 
 
 def _overview_filter() -> tuple[OverviewFilterForm, int | None]:
@@ -218,14 +241,17 @@ def overview():
     )
 
 
-@bp.get("/overview.csv")
+# The workbook beside the CSV file (xlsxfiles.py). The CSV rule comes last, so it is registered first
+# (decorators apply from the bottom) and url_for without fmt builds the .csv address.
+@bp.get("/overview.xlsx", defaults={"fmt": "xlsx"})
+@bp.get("/overview.csv", defaults={"fmt": "csv"})
 @login_required
-def overview_csv():
+def overview_csv(fmt: str):
     _organizers_only()
     form, theme_id = _overview_filter()
     if form.theme.errors:
         abort(400)
-    text = service.best_pairs_csv(theme_id=theme_id, language=current_language())
+    rows = service.best_pairs_rows(theme_id=theme_id, language=current_language())
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     suffix = f"-theme-{theme_id}" if theme_id else ""
-    return csv_response(text, f"matchmaker-pairs-{stamp}{suffix}.csv")
+    return table_response(rows, f"matchmaker-pairs-{stamp}{suffix}.csv", fmt, _("Best pairs"))

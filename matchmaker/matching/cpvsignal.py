@@ -1,6 +1,11 @@
 """The CPV signal: declared codes, codes inferred from text with the multilingual CPV labels, and their
 vectors.
 
+Labels. Dutch, French and English come with the vocabulary (matchmaker.reference.cpv); 21 more EU languages
+(es, de, it, pl, pt, ...) are vendored in matchmaker/reference/cpv2008_labels, one file each, read the first
+time a text in that language needs them; a text in one of those languages meets the labels of its own
+language only (a label index of that one language).
+
 Inference. Every CPV label (Dutch, French and English) is analysed like a document in its language. A text's
 score for a label is ``matched * matched / total``, where ``matched`` is the IDF mass of the label's terms
 that the text contains and ``total`` the label's whole IDF mass: a label wholly present in the text scores its
@@ -9,6 +14,9 @@ or "equipment". A Dutch text is compared with the Dutch labels, a French one wit
 English one with the English labels; a text in another language with all three (Snowball stems of related
 languages often agree, "eléctrico"/"électrique"/"electric" -> "electr"). The best few codes are kept, with
 weights relative to the best.
+
+Group votes (CpvLabelIndex.groups): softer guesses, every label word of the text votes for the groups of
+the labels holding it; see the method.
 
 Vectors. A set of codes becomes a sparse vector over the CPV hierarchy: each code adds its division (2
 digits), group (3) and class (4) as features with the weights of :class:`CpvWeights`, so two documents that
@@ -21,15 +29,54 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
+import matchmaker.reference
 from matchmaker.reference.cpv import LANGUAGES, normalize_code, vocabulary
 
 from .analysis import Analyzer, fold
 
 HIERARCHY = (("d", 2), ("g", 3), ("c", 4))
+
+# CPV 2008 labels in more EU languages than nl/fr/en, one file per language: "code<TAB>label" (see the
+# SOURCES.md beside them). A text in one of these languages infers codes from the labels of its own language.
+NATIVE_LABELS_DIR = Path(matchmaker.reference.__file__).with_name("cpv2008_labels")
+
+
+@cache
+def native_label_languages() -> frozenset[str]:
+    """The languages besides nl/fr/en whose CPV labels are vendored (from the file names; nothing is read)."""
+    if not NATIVE_LABELS_DIR.is_dir():
+        return frozenset()
+    return frozenset(p.stem for p in NATIVE_LABELS_DIR.glob("*.tsv") if p.stem not in LANGUAGES)
+
+
+def has_labels(language: str | None) -> bool:
+    """Whether texts in this language have CPV labels of their own (nl, fr, en and the vendored ones)."""
+    return language in LANGUAGES or language in native_label_languages()
+
+
+@cache
+def native_labels(language: str) -> dict[str, str]:
+    """code -> label in a vendored language (codes without a label there are left out)."""
+    labels: dict[str, str] = {}
+    with (NATIVE_LABELS_DIR / f"{language}.tsv").open(encoding="utf-8") as handle:
+        next(handle, None)  # header
+        for line in handle:
+            code, _, label = line.rstrip("\n").partition("\t")
+            if label.strip():
+                labels[code] = label
+    return labels
+
+
+def label_of(code: str, language: str) -> str:
+    """A code's label in one language ("" when it has none)."""
+    if language in LANGUAGES:
+        return vocabulary()[code].labels[language]
+    return native_labels(language).get(code, "")
 
 
 @dataclass(frozen=True)
@@ -64,23 +111,25 @@ def hierarchy_features(code: str) -> list[tuple[str, int]]:
 
 
 class CpvLabelIndex:
-    """The CPV labels of all codes in nl/fr/en, analysed, as a term x label matrix for inference."""
+    """The CPV labels of all codes in some languages (nl/fr/en by default), analysed, as a term x label
+    matrix for inference."""
 
-    def __init__(self, analyzer: Analyzer, max_label_df: float = 0.02):
+    def __init__(self, analyzer: Analyzer, max_label_df: float = 0.02, languages: Sequence[str] = LANGUAGES):
         vocab = vocabulary()
         self.codes: list[str] = sorted(vocab)
+        self.languages: tuple[str, ...] = tuple(languages)
         self.analyzer = analyzer
         # Label words are good compound parts, and tell a short text's language when it has no stop words.
         self.words: dict[str, frozenset[str]] = {}
-        for lang in LANGUAGES:
-            words = {fold(w) for code in self.codes for w in analyzer.tokens(vocab[code].labels[lang])}
+        for lang in self.languages:
+            words = {fold(w) for code in self.codes for w in analyzer.tokens(label_of(code, lang))}
             analyzer.learn_words(lang, sorted(words))
             self.words[lang] = frozenset(words)
-        # Rows are code-major: row 3 * i + k is code i in LANGUAGES[k].
+        # Rows are code-major: row n * i + k is code i in self.languages[k] (n languages).
         rows: list[tuple[int, str, dict]] = []  # (code index, language, counts)
         for i, code in enumerate(self.codes):
-            for lang in LANGUAGES:
-                rows.append((i, lang, analyzer.analyse(vocab[code].labels[lang], lang).counts))
+            for lang in self.languages:
+                rows.append((i, lang, analyzer.analyse(label_of(code, lang), lang).counts))
         df: dict[str, int] = {}
         for _, _, counts in rows:
             for term in counts:
@@ -93,7 +142,7 @@ class CpvLabelIndex:
         for t, j in self.terms.items():
             idf[j] = np.log((1 + n) / (1 + df[t])) + 1.0
         self.row_code = np.array([i for i, _, _ in rows], dtype=np.int32)
-        self.row_lang = np.array([LANGUAGES.index(lang) for _, lang, _ in rows], dtype=np.int8)
+        self.row_lang = np.array([self.languages.index(lang) for _, lang, _ in rows], dtype=np.int8)
         indptr, indices, data = [0], [], []
         total = np.zeros(n)
         for r, (_, _, counts) in enumerate(rows):
@@ -112,6 +161,7 @@ class CpvLabelIndex:
         self.total = total
         self.total[self.total == 0] = np.inf
         self._by_language: dict[int, tuple[sp.csr_matrix, np.ndarray]] = {}
+        self._group_cache: dict[int, sp.csr_matrix] = {}
 
     def guess_language(self, tokens: Iterable[str]) -> str | None:
         """nl, fr or en: the language whose CPV labels use most of these (folded) words; None on a tie or
@@ -120,8 +170,8 @@ class CpvLabelIndex:
         A fallback for short texts ("Electric buses") that stop words cannot place.
         """
         tokens = set(tokens)
-        hits = sorted(((len(tokens & self.words[lang]), lang) for lang in LANGUAGES), reverse=True)
-        (best, lang), (second, _) = hits[0], hits[1]
+        hits = sorted(((len(tokens & self.words[lang]), lang) for lang in self.languages), reverse=True)
+        (best, lang), (second, _) = hits[0], hits[1] if len(hits) > 1 else (0, None)
         return lang if best > 0 and best > second else None
 
     def presence(self, term_sets: Sequence[Iterable[str]]) -> sp.csr_matrix:
@@ -145,9 +195,9 @@ class CpvLabelIndex:
         rows = np.concatenate([m.indices[m.indptr[j] : m.indptr[j + 1]] for j in cols])
         mass = np.concatenate([m.data[m.indptr[j] : m.indptr[j + 1]] for j in cols])
         matched = np.bincount(rows, weights=mass, minlength=len(self.total))
-        by_code = (matched**2 / self.total).reshape(len(self.codes), len(LANGUAGES))
-        own = language in LANGUAGES
-        best = by_code[:, LANGUAGES.index(language)] if own else by_code.max(axis=1)
+        by_code = (matched**2 / self.total).reshape(len(self.codes), len(self.languages))
+        own = language in self.languages
+        best = by_code[:, self.languages.index(language)] if own else by_code.max(axis=1)
         top_score = float(best.max())
         if top_score <= 0 or top_score < min_score:
             return []
@@ -162,23 +212,31 @@ class CpvLabelIndex:
         top: int = 3,
         min_score: float = 1.5,
         relative: float = 0.5,
+        presence: sp.csr_matrix | None = None,
     ) -> list[list[tuple[str, float]]]:
         """For each text (its set of stems), the likely codes with a confidence in (0, 1], best first.
+        `presence`, when given, holds the texts' label terms already (the rows of term_weights(), say).
 
         Codes score ``matched**2 / total`` (see the module docstring) against the labels of the text's
         language, or the best of the three languages for a text in another language. A text whose best code
         scores under `min_score` gets none; otherwise the codes scoring at least `relative` times the best
         one, up to `top`.
         """
-        if len(term_sets) <= 4:
+        if len(term_sets) <= 4 and presence is None:
             return [
                 self._infer_one(terms, lang, top, min_score, relative)
                 for terms, lang in zip(term_sets, languages, strict=True)
             ]
         out: list[list[tuple[str, float]]] = [[] for _ in term_sets]
-        presence = self.presence(term_sets)
-        n_langs = len(LANGUAGES)
-        lang_index = np.array([LANGUAGES.index(lang) if lang in LANGUAGES else -1 for lang in languages])
+        if presence is None:
+            presence = self.presence(term_sets)
+        else:
+            presence = presence.copy()
+            presence.data = np.ones_like(presence.data)
+        n_langs = len(self.languages)
+        lang_index = np.array(
+            [self.languages.index(lang) if lang in self.languages else -1 for lang in languages]
+        )
         chunk = 2000
         # Texts in nl, fr or en meet only the labels of their language (a third of the product); others
         # meet all three, and each code keeps its best language.
@@ -220,21 +278,115 @@ class CpvLabelIndex:
                     out[r].append((self.codes[c], confidence))
         return out
 
+    def term_weights(self, term_counts: Sequence[dict]) -> sp.csr_matrix:
+        """docs x label-terms matrix of ``1 + log(count)`` (count: the term's weighted count in the text)."""
+        terms = self.terms
+        indptr, indices, data = [0], [], []
+        for counts in term_counts:
+            row = {}
+            for term, count in counts.items():
+                j = terms.get(term)
+                if j is not None and count > 0:
+                    row[j] = count
+            cols = sorted(row)
+            indices.extend(cols)
+            data.extend([row[c] for c in cols])
+            indptr.append(len(indices))
+        values = np.array(data, dtype=np.float64)
+        values = np.where(values >= 1.0, 1.0 + np.log(np.maximum(values, 1.0)), values)
+        return sp.csr_matrix(
+            (values, np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int64)),
+            shape=(len(term_counts), len(self.terms)),
+        )
+
+    def groups(
+        self,
+        term_counts: Sequence[dict] | sp.csr_matrix,
+        languages: Sequence[str | None],
+        top: int = 10,
+        relative: float = 0.0,
+    ) -> list[list[tuple[str, float]]]:
+        """For each text (stem -> count, or the rows of term_weights()), the CPV groups its label words
+        vote for, best first, with weights relative to the best (in (0, 1]); at most `top`, and only those
+        at least `relative` times the best.
+
+        Softer than infer(): every word of the text that CPV labels use votes, ``(1 + log count) * idf``
+        shared out evenly among the labels (of the text's language, or of all three for another language)
+        that hold it, each label for its group (first 3 digits). The groups many of the text's words point
+        to win, whether or not one label holds them all.
+        """
+        weights = term_counts if sp.issparse(term_counts) else self.term_weights(term_counts)
+        out: list[list[tuple[str, float]]] = [[] for _ in range(weights.shape[0])]
+        n_langs = len(self.languages)
+        lang_index = np.array(
+            [self.languages.index(lang) if lang in self.languages else -1 for lang in languages],
+            dtype=np.int64,
+        )
+        for k in range(-1, n_langs):
+            members = np.flatnonzero(lang_index == k)
+            if not len(members):
+                continue
+            scores = (weights[members] @ self._group_votes(k)).tocsr()
+            scores.eliminate_zeros()
+            if not scores.nnz:
+                continue
+            rows = np.repeat(np.arange(scores.shape[0]), np.diff(scores.indptr))
+            cols, values = scores.indices, scores.data
+            # By row, best vote first, then group; the first `top` of each row.
+            order = np.lexsort((cols, -values, rows))
+            rows, cols, values = rows[order], cols[order], values[order]
+            starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+            lengths = np.diff(np.r_[starts, len(rows)])
+            rank = np.arange(len(rows)) - np.repeat(starts, lengths)
+            share = values / np.repeat(values[starts], lengths)
+            keep = (rank < top) & (share >= relative)
+            for r, c, v in zip(rows[keep].tolist(), cols[keep].tolist(), share[keep].tolist(), strict=True):
+                out[members[r]].append((self.group_codes[c], v))
+        return out
+
+    def _group_votes(self, k: int) -> sp.csr_matrix:
+        """term x group matrix: a term's IDF shared out evenly among the labels holding it (those of
+        self.languages[k], or all of them for k = -1), summed by the labels' groups."""
+        cached = self._group_cache.get(k)
+        if cached is None:
+            if not hasattr(self, "group_codes"):
+                vocab = vocabulary()
+                names = sorted({code[:3] for code in self.codes})
+                # A group's own code ('341' -> '34100000'), or its division's when the vocabulary lacks one.
+                self.group_codes = [f"{g}00000" if f"{g}00000" in vocab else f"{g[:2]}000000" for g in names]
+                position = {g: i for i, g in enumerate(names)}
+                self._code_group = np.array([position[code[:3]] for code in self.codes], dtype=np.int64)
+            n = len(self.languages)
+            matrix = self.matrix if k < 0 else self.matrix[:, k::n].tocsr()
+            row_code = np.arange(matrix.shape[1]) // n if k < 0 else np.arange(matrix.shape[1])
+            held = np.diff(matrix.indptr).astype(np.float64)
+            held[held == 0] = 1.0
+            share = sp.diags(1.0 / held) @ matrix
+            to_group = sp.csr_matrix(
+                (np.ones(len(row_code)), (np.arange(len(row_code)), self._code_group[row_code])),
+                shape=(len(row_code), len(self.group_codes)),
+            )
+            cached = self._group_cache[k] = (share @ to_group).tocsr()
+        return cached
+
     def _language_matrix(self, k: int) -> tuple[sp.csr_matrix, np.ndarray]:
-        """term x code matrix and label masses of the labels in LANGUAGES[k] (same values, same order)."""
+        """term x code matrix and label masses of the labels in self.languages[k] (same values, same
+        order)."""
         cached = self._by_language.get(k)
         if cached is None:
-            matrix = self.matrix[:, k :: len(LANGUAGES)].tocsr()
+            n = len(self.languages)
+            matrix = self.matrix[:, k::n].tocsr()
             matrix.sort_indices()
-            cached = self._by_language[k] = (matrix, self.total[k :: len(LANGUAGES)].copy())
+            cached = self._by_language[k] = (matrix, self.total[k::n].copy())
         return cached
 
 
 @cache
-def label_index(analyzer_key: tuple) -> CpvLabelIndex:
-    """One label index per analyzer configuration, built on first use (about a second)."""
+def label_index(analyzer_key: tuple, languages: tuple[str, ...] = LANGUAGES) -> CpvLabelIndex:
+    """One label index per analyzer configuration and languages (nl/fr/en by default, or one vendored
+    language), built on first use (about a second for nl/fr/en, a third of that for one language)."""
     default_language, detect, split = analyzer_key
-    return CpvLabelIndex(Analyzer(default_language, detect, split))
+    return CpvLabelIndex(Analyzer(default_language, detect, split), languages=languages)
 
 
 @cache

@@ -83,6 +83,21 @@ class SharedTerm(NamedTuple):
         return self.term if self.term.lower() == self.other.lower() else f"{self.term} / {self.other}"
 
 
+class BridgedTerm(NamedTuple):
+    """A word of one text linked to a word of the other text in another language by the bridge
+    (:mod:`.bridge`): the query's word (usually the need's) and its language, the matched text's word and its
+    language, and the pair's share of the text score. Shown as "fietsers ↔ cyclists"."""
+
+    need_word: str
+    need_lang: str
+    offering_word: str
+    offering_lang: str
+    weight: float = 0.0
+
+    def __str__(self) -> str:
+        return f"{self.need_word} ↔ {self.offering_word}"
+
+
 @dataclass(frozen=True)
 class Match:
     """One ranked result: the matched document's id and its score in [0, 1]."""
@@ -96,7 +111,8 @@ class Explanation:
     """Why two documents match, for people on either side.
 
     `components` holds the weighted parts of the score: {"text": ..., "cpv": ..., "theme": ...}, summing to
-    `score`.
+    `score`. `bridged` lists the words linked across languages by the bridge (part of the text component),
+    strongest first.
     """
 
     score: float
@@ -105,12 +121,15 @@ class Explanation:
     cpv: list[CpvReason] = field(default_factory=list)
     themes: list[str] = field(default_factory=list)
     language: str = "en"
+    bridged: list[BridgedTerm] = field(default_factory=list)
 
     def reasons(self, max_terms: int = 8) -> list[str]:
         """Short human-readable reasons (for the CLI's "why"; the web app renders its own)."""
         lines = []
         if self.shared_terms:
             lines.append("terms: " + ", ".join(str(t) for t in self.shared_terms[:max_terms]))
+        if self.bridged:
+            lines.append("across languages: " + ", ".join(str(t) for t in self.bridged[:max_terms]))
         for reason in self.cpv:
             lines.append(f"CPV {reason.code} {reason.label} ({reason.relation})")
         if self.themes:

@@ -11,6 +11,7 @@ import math
 import multiprocessing
 import pickle
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -24,13 +25,15 @@ from threadpoolctl import threadpool_limits
 
 from matchmaker.reference.cpv import LANGUAGES
 
-from .analysis import COMPOUNDING, Analysis, Analyzer, fold
+from .analysis import _TOKEN, COMPOUNDING, Analysis, Analyzer, fold
+from .bridge import load_bridge
 from .cpvsignal import (
     clean_codes,
     code_row,
     code_vectors,
     feature_space,
     label_index,
+    native_label_languages,
 )
 from .documents import (
     Document,
@@ -38,7 +41,6 @@ from .documents import (
     Explanation,
     InvalidDocument,
     Match,
-    SharedTerm,
     UnknownDocument,
 )
 from .profiles import (  # noqa: F401 - re-exported: the engine's public names
@@ -48,9 +50,14 @@ from .profiles import (  # noqa: F401 - re-exported: the engine's public names
     Profile,
     cpv_reasons,
     explain_profiles,
+    split_bridged,
 )
 
 Progress = Callable[[int, int], None]
+# A term is too common to tell a CPV code only when more documents than this hold it (and infer_max_df).
+COMMON_MIN_DOCUMENTS = 10
+# The common terms of a large corpus are counted on a sample of about this many documents.
+COMMON_SAMPLE = 5000
 
 
 def _id_key(value: Any) -> tuple:
@@ -69,6 +76,10 @@ class MatchingEngine:
             self.config.default_language, self.config.detect_language, self.config.split_compounds
         )
         self._labels_learnt = False
+        # Share of each language among the documents last fitted (see infers_foreign).
+        self.language_shares: dict[str, float] = {}
+        # Terms too common among the documents last fitted to tell a CPV code (see _set_common_terms).
+        self.common_terms: frozenset[str] = frozenset()
 
     def _learn_label_words(self) -> None:
         """CPV label words are good compound parts ("straat" + "verlichting"): teach them once."""
@@ -112,6 +123,30 @@ class MatchingEngine:
             )
         return lang or self.analyzer.default_language
 
+    def native_labels_for(self, language: str | None) -> bool:
+        """Whether a text in this language (not nl, fr, en) infers codes from vendored CPV labels in its own
+        language (MatchingConfig.native_labels)."""
+        return bool(getattr(self.config, "native_labels", True)) and language in native_label_languages()
+
+    def _learn_native_label_words(self, languages: Iterable[str | None]) -> None:
+        """The label words of vendored languages that glue compounds (de, da, sv...) are compound parts
+        too."""
+        learnt = self.__dict__.setdefault("_native_learnt", set())
+        for lang in sorted({lang for lang in languages if lang in COMPOUNDING and lang not in learnt}):
+            if self.native_labels_for(lang):
+                self.analyzer.learn_words(lang, label_index(self.config.analyzer_key(), (lang,)).words[lang])
+            learnt.add(lang)
+
+    def infers_foreign(self, language: str | None) -> bool:
+        """Whether a text in this language without CPV labels (not nl, fr, en) gets codes inferred from all
+        labels: when its language is under `minority_share` of the documents last fitted. Among texts of one
+        language the words say more than such guesses (a Spanish corpus ranks worse with them); for the few
+        texts of a language in a mixed corpus the codes are their main way to meet the others."""
+        if self.config.foreign_inference <= 0 or language is None or self.native_labels_for(language):
+            return False
+        shares = getattr(self, "language_shares", {})
+        return shares.get(language, 0.0) < self.config.minority_share
+
     def learn_lexicon(self, documents: Iterable[Document]) -> list[str | None]:
         """Teach compound splitting the words these documents use on their own; returns their languages."""
         self._learn_label_words()
@@ -129,6 +164,33 @@ class MatchingEngine:
             if lang in COMPOUNDING:
                 seen.setdefault(lang, set()).update(self.analyzer.tokens(self._full_text(doc)))
         return languages, {lang: {fold(t) for t in words} for lang, words in seen.items()}
+
+    def _term_df(self, documents: Sequence[Document], languages: Sequence[str | None]) -> Counter:
+        """In how many of these documents each term occurs (whole words; compound parts are not known
+        yet)."""
+        df: Counter = Counter()
+        terms_of, caches = self.analyzer.terms_of, self.analyzer._terms
+        for doc, lang in zip(documents, languages, strict=True):
+            cache_ = caches.setdefault(lang or "", {})
+            terms: set[str] = set()
+            for token in set(_TOKEN.findall(self._full_text(doc).lower())):
+                found = cache_.get(token)
+                if found is None:
+                    found = terms_of(token, lang)
+                if found:
+                    terms.add(found[0])
+            df.update(terms)
+        return df
+
+    def _counts_common_terms(self) -> bool:
+        return self.config.cpv_weight > 0 and getattr(self.config, "infer_max_df", 1.0) < 1.0
+
+    def _set_common_terms(self, df: Counter, documents: int) -> None:
+        """Remember the terms more than `infer_max_df` of the fitted documents hold (and more than
+        COMMON_MIN_DOCUMENTS: in a small corpus a share says little): they tell little about which CPV code a
+        text is about, so inference leaves them out. `documents`: how many documents `df` counted."""
+        limit = max(COMMON_MIN_DOCUMENTS, getattr(self.config, "infer_max_df", 1.0) * documents)
+        self.common_terms = frozenset(t for t, n in df.items() if n > limit)
 
     def _learn_seen(self, seen: dict) -> None:
         for lang in sorted(seen, key=str):
@@ -148,11 +210,15 @@ class MatchingEngine:
         config = self.config
         analyzer = self.analyzer
         self._learn_label_words()
+        if languages is not None:
+            self._learn_native_label_words(languages)
         out: list[Analysed] = []
         for position, doc in enumerate(documents):
             if not isinstance(doc, Document):
                 raise InvalidDocument(f"expected a Document, got {type(doc).__name__}")
             lang = languages[position] if languages is not None else self.language_of(doc)
+            if languages is None:
+                self._learn_native_label_words((lang,))
             if surface:
                 analysis = Analysis(language=lang)
                 for text, weight in self._fields(doc):
@@ -164,22 +230,43 @@ class MatchingEngine:
             themes = tuple(sorted({fold(t).strip() for t in doc.themes if str(t).strip()}))
             out.append(Analysed(doc, lang, terms, forms, clean_codes(doc.cpv), [], themes))
         if config.cpv_weight > 0 and out:
-            labels = label_index(config.analyzer_key())
-            todo = [
-                a
-                for a in out
-                if (config.infer_when_declared or not a.declared)
-                and (a.language in LANGUAGES or config.foreign_inference > 0)
-            ]
-            inferred = labels.infer(
-                [a.terms.keys() for a in todo],
-                [a.language for a in todo],
-                top=config.infer_top,
-                min_score=config.infer_min_score,
-                relative=config.infer_relative,
-            )
-            for a, codes in zip(todo, inferred, strict=True):
-                a.inferred = codes
+            # nl/fr/en texts meet the labels of their language, texts of a minority language without labels
+            # all three; texts in a vendored language the labels of their own (one label index each).
+            groups: dict[tuple[str, ...], list[Analysed]] = {}
+            for a in out:
+                if not (config.infer_when_declared or not a.declared):
+                    continue
+                if a.language in LANGUAGES or self.infers_foreign(a.language):
+                    groups.setdefault(LANGUAGES, []).append(a)
+                elif self.native_labels_for(a.language):
+                    groups.setdefault((a.language,), []).append(a)
+            common = getattr(self, "common_terms", frozenset())
+            for languages_, todo in sorted(groups.items()):
+                if common:
+                    term_counts = [{t: n for t, n in a.terms.items() if t not in common} for a in todo]
+                else:
+                    term_counts = [a.terms for a in todo]
+                labels = label_index(config.analyzer_key(), languages_)
+                weights = labels.term_weights(term_counts) if config.group_votes > 0 else None
+                inferred = labels.infer(
+                    [terms.keys() for terms in term_counts],
+                    [a.language for a in todo],
+                    top=config.infer_top,
+                    min_score=config.infer_min_score,
+                    relative=config.infer_relative,
+                    presence=weights if len(todo) > 4 else None,  # a few texts: the one-text path
+                )
+                for a, codes in zip(todo, inferred, strict=True):
+                    a.inferred = codes
+                if weights is not None:
+                    votes = labels.groups(
+                        weights,
+                        [a.language for a in todo],
+                        top=config.group_votes_top,
+                        relative=config.group_votes_relative,
+                    )
+                    for a, groups in zip(todo, votes, strict=True):
+                        a.inferred = _merge_codes(a.inferred, groups, config.group_votes)
         return out
 
     def fit(
@@ -215,12 +302,18 @@ class MatchingEngine:
             _SHARED = (self, docs, step, None)
             languages: list[str | None] = []
             seen: dict[str | None, set[str]] = {}
+            df: Counter = Counter()
             with _chunk_map(_lexicon_chunk, starts, workers if parallel else 1) as results:
-                for chunk_languages, chunk_seen in results:
+                for chunk_languages, chunk_seen, chunk_df in results:
                     languages.extend(chunk_languages)
+                    df.update(chunk_df)
                     for lang, words in chunk_seen.items():
                         seen.setdefault(lang, set()).update(words)
+            self._set_common_terms(df, len(range(0, len(docs), _common_stride(len(docs)))))
+            self._learn_native_label_words(languages)
             self._learn_seen(seen)
+            known = [lang for lang in languages if lang is not None]
+            self.language_shares = {lang: count / len(known) for lang, count in Counter(known).items()}
             # Pass 2: terms, counts over each chunk's own vocabulary, CPV codes and vectors.
             _SHARED = (self, docs, step, languages)
             parts: list[sp.csr_matrix] = []
@@ -255,6 +348,16 @@ class MatchingEngine:
         return index
 
 
+def _merge_codes(
+    codes: list[tuple[str, float]], extra: list[tuple[str, float]], weight: float
+) -> list[tuple[str, float]]:
+    """Inferred codes with the voted groups added (their weights times `weight`; a code in both adds up)."""
+    merged = dict(codes)
+    for code, value in extra:
+        merged[code] = merged.get(code, 0.0) + weight * value
+    return list(merged.items())
+
+
 # What forked workers read while fit runs: (engine, documents, step, languages).
 _SHARED: tuple | None = None
 
@@ -286,9 +389,22 @@ def _chunk_map(function: Callable[[int], Any], starts: list[int], workers: int):
         pool.join()
 
 
-def _lexicon_chunk(start: int) -> tuple[list[str | None], dict]:
+def _lexicon_chunk(start: int) -> tuple[list[str | None], dict, Counter]:
     engine, docs, step, _ = _SHARED
-    return engine._languages_and_words(docs[start : start + step])
+    chunk = docs[start : start + step]
+    languages, seen = engine._languages_and_words(chunk)
+    df: Counter = Counter()
+    if engine._counts_common_terms():
+        # A share is estimated well enough from a sample: every stride-th document of the whole corpus.
+        stride = _common_stride(len(docs))
+        first = (-start) % stride
+        df = engine._term_df(chunk[first::stride], languages[first::stride])
+    return languages, seen, df
+
+
+def _common_stride(documents: int) -> int:
+    """Every how many documents one counts towards the common terms (about COMMON_SAMPLE of them)."""
+    return max(1, documents // COMMON_SAMPLE)
 
 
 def _analyse_chunk(start: int) -> tuple[list[Analysed], list[str], sp.csr_matrix, sp.csr_matrix]:
@@ -418,6 +534,7 @@ class Index:
             self.tfidf.fit(counts)
             if self.config.idf_power != 1.0:
                 self.tfidf.idf_ = self.tfidf.idf_**self.config.idf_power
+        self._bridges = self._bridge_matrices()
         self._rows = self._vectors(counts, analysed, cpv)
         self._changes = 0
         self._refresh()
@@ -429,7 +546,7 @@ class Index:
         given, is code_vectors() of the documents' weighted codes (made by the fit's workers)."""
         config = self.config
         if counts.shape[1]:
-            text = self.tfidf.transform(counts).astype(np.float32)
+            text = self._text_vectors(counts, analysed)
         else:
             text = sp.csr_matrix((len(analysed), 0), dtype=np.float32)
         if cpv is None:
@@ -450,6 +567,112 @@ class Index:
             theme * np.float32(math.sqrt(config.theme_weight)),
         ]
         return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+    def _bridge_matrices(self) -> dict[str, sp.csr_matrix | None] | None:
+        """Per language (nl, fr, en): the bridge's links inside this index's vocabulary as a terms x terms
+        matrix (source -> equivalents, the same weights as _links_of; None when the vocabulary holds no
+        word of that language with a link); None when the bridge is off."""
+        self._link_cache: dict[str, dict[str, tuple[tuple[int, float], ...]]] = {}
+        if self.config.bridge_weight <= 0 or not self._terms:
+            return None
+        # Equivalents that many documents hold ("services", "supply") say little and cost much (their
+        # postings are long): only terms in at most bridge_max_df of the documents are bridged to.
+        df = np.bincount(self._counts.indices, minlength=len(self._terms))
+        limit = max(1.0, self.config.bridge_max_df * self._counts.shape[0])
+        allowed = {t: j for t, j in self.vocabulary.items() if df[j] <= limit}
+        self._bridge_targets = allowed
+        bridge = load_bridge()
+        return {lang: bridge.matrix(lang, self.vocabulary, allowed) for lang in LANGUAGES}
+
+    def _links_of(self, lang: str | None, term: str) -> tuple[tuple[int, float], ...]:
+        """The columns of this index that a term of `lang` bridges to, with their weights (cached). The term
+        itself need not be in the vocabulary: a Dutch need meets an index of English offerings."""
+        if lang not in (getattr(self, "_bridges", None) or {}):
+            return ()
+        cache = self.__dict__.setdefault("_link_cache", {}).setdefault(lang, {})
+        found = cache.get(term)
+        if found is None:
+            merged: dict[int, float] = {}
+            for _other, target, weight in load_bridge().equivalent_stems(term, lang):
+                j = self._bridge_targets.get(target)
+                if j is not None and target != term:
+                    merged[j] = min(1.0, merged.get(j, 0.0) + weight)
+            found = tuple(sorted(merged.items()))
+            if len(cache) > 200_000:  # queries bring words the index never saw: keep the cache bounded
+                cache.clear()
+            cache[term] = found
+        return found
+
+    def _bridged_terms(self, a: Analysed) -> dict[int, float]:
+        """column -> the tf that one analysed document's words give its equivalents (before bridge_weight)."""
+        extra: dict[int, float] = {}
+        if a.language not in (getattr(self, "_bridges", None) or {}):
+            return extra
+        sublinear = self.config.sublinear_tf
+        for term, count in a.terms.items():
+            links = self._links_of(a.language, term)
+            if links:
+                tf = math.log(count) + 1.0 if sublinear else count
+                for j, weight in links:
+                    extra[j] = extra.get(j, 0.0) + tf * weight
+        return extra
+
+    def _text_vectors(self, counts: sp.csr_matrix, analysed: Sequence[Analysed]) -> sp.csr_matrix:
+        """TF-IDF rows of weighted counts (as TfidfTransformer.transform), with each Dutch, French or English
+        row's bridged terms added before the IDF: tf + bridge_weight * tf @ links (see :mod:`.bridge`).
+
+        Rows whose analysis still holds its terms take their words' links one by one (words the vocabulary
+        lacks have equivalents too); the others (a fit, a refit) are multiplied by the link matrices. Done
+        in blocks of rows, so that the intermediate matrices stay small."""
+        step = 20_000
+        blocks = [
+            self._text_block(counts[start : start + step], analysed[start : start + step])
+            for start in range(0, counts.shape[0], step)
+        ]
+        if len(blocks) == 1:
+            return blocks[0]
+        return sp.vstack(blocks, format="csr", dtype=np.float32)
+
+    def _text_block(self, counts: sp.csr_matrix, analysed: Sequence[Analysed]) -> sp.csr_matrix:
+        tf = sp.csr_matrix(counts, dtype=np.float64, copy=True)
+        if self.config.sublinear_tf:
+            np.log(tf.data, tf.data)
+            tf.data += 1.0
+        bridges = getattr(self, "_bridges", None)
+        if bridges and self.config.bridge_weight > 0:
+            rows, cols, vals = [], [], []
+            by_language: dict[str, list[int]] = {}
+            for r, a in enumerate(analysed):
+                if a.language not in bridges:
+                    continue
+                if a.terms is not None:
+                    extra = self._bridged_terms(a)
+                    rows.extend([r] * len(extra))
+                    cols.extend(extra)
+                    vals.extend(extra.values())
+                elif bridges[a.language] is not None:
+                    by_language.setdefault(a.language, []).append(r)
+            bridged = sp.csr_matrix((vals, (rows, cols)), shape=tf.shape, dtype=np.float64)
+            for lang, members in by_language.items():
+                select = sp.csr_matrix(
+                    (np.ones(len(members)), (members, members)), shape=(tf.shape[0], tf.shape[0])
+                )
+                bridged = bridged + select @ tf @ bridges[lang]
+            if bridged.nnz:
+                tf = tf + self.config.bridge_weight * bridged
+            del bridged
+        text = sp.csr_matrix(tf @ sp.diags(self.tfidf.idf_))
+        del tf
+        lengths = np.diff(text.indptr)
+        squares = np.bincount(
+            np.repeat(np.arange(text.shape[0]), lengths), weights=text.data**2, minlength=text.shape[0]
+        )
+        norms = np.sqrt(squares)
+        norms[norms == 0] = 1.0
+        text.data /= np.repeat(norms, lengths)
+        text = sp.csr_matrix(text, dtype=np.float32)
+        text.sort_indices()
+        return text
 
     def _refresh(self) -> None:
         self._matrix_t = self._rows.T.tocsr()
@@ -498,8 +721,9 @@ class Index:
             unseen = {t: c for t, c in a.terms.items() if t not in self.vocabulary}
             if unseen:
                 self._extra[start + i] = unseen
+        rows = self._vectors(counts, analysed)  # (the terms' equivalents count at once, seen words or not)
+        for a in analysed:
             a.terms = None
-        rows = self._vectors(counts, analysed)
         self._analysed.extend(analysed)
         self._alive = np.concatenate([self._alive, np.ones(len(analysed), dtype=bool)])
         for i, a in enumerate(analysed):
@@ -630,10 +854,17 @@ class Index:
                 cols.append(j)
                 counts.append(count)
         parts_cols, parts_vals = [], []
+        extra = self._bridged_terms(a) if config.bridge_weight > 0 else {}
+        if extra:
+            merged = dict(zip(cols, np.log(counts) + 1.0 if config.sublinear_tf else counts, strict=True))
+            for j, value in extra.items():
+                merged[j] = merged.get(j, 0.0) + config.bridge_weight * value
+            cols = sorted(merged)
+            counts = [merged[j] for j in cols]
+        elif cols and config.sublinear_tf:
+            counts = np.log(np.array(counts, dtype=np.float64)) + 1.0
         if cols:
             tf = np.array(counts, dtype=np.float64)
-            if config.sublinear_tf:
-                tf = np.log(tf) + 1.0
             weights = tf * self.tfidf.idf_[cols]
             weights /= np.sqrt((weights**2).sum())
             parts_cols.append(np.array(cols, dtype=np.int64))
@@ -888,10 +1119,13 @@ class Index:
             else:
                 components["theme"] += product
         score = min(sum(components.values()), 1.0)
-        shared.sort(key=lambda item: (-item[0], item[1]))
-        shared_terms = [
-            SharedTerm(a.surface.get(t, t), b.surface.get(t, t), round(w, 6)) for w, t in shared[:max_terms]
-        ]
+        terms = [t for _, t in shared]
+        shared_terms, bridged = split_bridged(
+            shared,
+            (a.language, a.surface, self._sources(a, terms)),
+            (b.language, b.surface, self._sources(b, terms)),
+            max_terms,
+        )
         language = reader_language if reader_language in LANGUAGES else "en"
         return Explanation(
             score=score,
@@ -900,7 +1134,20 @@ class Index:
             cpv=cpv_reasons(a, b, language) if config.cpv_weight > 0 else [],
             themes=[t for t in a.themes if t in set(b.themes)] if config.theme_weight > 0 else [],
             language=language,
+            bridged=bridged,
         )
+
+    def _sources(self, a: Analysed, terms: Iterable[str]) -> dict[str, str]:
+        """For each of these terms that `a` holds only through the bridge: the own term it stands for (the
+        one with the strongest link; ties by term)."""
+        wanted = {self.vocabulary[t] for t in terms if t not in a.surface and t in self.vocabulary}
+        best: dict[int, tuple[float, str]] = {}
+        if wanted:
+            for own in a.surface:
+                for j, weight in self._links_of(a.language, own):
+                    if j in wanted and (j not in best or (-weight, own) < best[j]):
+                        best[j] = (-weight, own)
+        return {self._terms[j]: own for j, (_w, own) in best.items()}
 
     def profile(self, doc: Document | Any) -> Profile:
         """What explaining this document needs, in this index's space, as plain data (see :class:`Profile`):
@@ -916,16 +1163,24 @@ class Index:
         cols, vals = self._vector_of(a)
         n_text = len(self._terms)
         text = {self._terms[j]: v for j, v in zip(cols.tolist(), vals.tolist(), strict=True) if j < n_text}
+        sources = self._sources(a, text)
+        forms = {t: a.surface.get(sources.get(t, t), t) for t in text}
         return Profile(
             language=a.language,
-            text={t: (round(w, 9), a.surface.get(t, t)) for t, w in sorted(text.items())},
+            text={t: (round(w, 9), forms[t]) for t, w in sorted(text.items())},
             declared=a.declared,
             inferred=tuple((code, round(conf, 9)) for code, conf in a.inferred),
             themes=a.themes,
             indexed_themes=tuple(t for t in a.themes if t in self.theme_vocabulary),
+            bridged=sources,
         )
 
     # -- persistence --
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_link_cache", None)  # rebuilt on use: the bridge's links of the words queries brought
+        return state
+
     def save(self, path: str | Path) -> None:
         """Write the index to a file (pickle: load only files you wrote yourself)."""
         with Path(path).open("wb") as handle:

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from matchmaker.reference.cpv import LANGUAGES, vocabulary
 
-from .cpvsignal import CpvWeights, code_row, hierarchy_features
-from .documents import CpvReason, Document, Explanation, SharedTerm
+from .cpvsignal import CpvWeights, code_row, has_labels, hierarchy_features
+from .documents import BridgedTerm, CpvReason, Document, Explanation, SharedTerm
 
 
 @dataclass(frozen=True)
@@ -43,14 +43,32 @@ class MatchingConfig:
     # infer_min_score (IDF mass of matched label words: about one rare word and a half).
     infer_relative: float = 0.5
     infer_min_score: float = 1.5
-    # Inference for texts in languages without CPV labels (matched against all labels) counts this much.
-    foreign_inference: float = 0.0
+    # Inference for texts in languages without CPV labels (matched against all labels) counts this much,
+    # for the languages under minority_share of the fitted documents only (MatchingEngine.infers_foreign).
+    foreign_inference: float = 1.0
+    minority_share: float = 0.5
+    # Texts in a language whose CPV labels are vendored besides nl/fr/en (matchmaker/reference/
+    # cpv2008_labels: es...) infer codes from the labels of their own language, whatever its share.
+    native_labels: bool = True
+    # The CPV groups that the text's label words vote for (CpvLabelIndex.groups) join the inferred codes,
+    # the best `group_votes_top`, with weights group_votes x (vote relative to the best); 0 turns this off.
+    group_votes: float = 1.0
+    group_votes_top: int = 20
+    group_votes_relative: float = 0.2
+    # Inference (codes and group votes) leaves out the terms more than this share of the documents last
+    # fitted hold ("servicio" in a Spanish corpus): they say little about which code a text is about.
+    infer_max_df: float = 0.1
     cpv_levels: CpvWeights = field(default_factory=CpvWeights)
     default_language: str | None = None
     detect_language: bool = True
     split_compounds: bool = True
     # Refit vocabulary and IDF by itself once this share of the documents changed since the last fit.
     refit_ratio: float = 0.25
+    # Dutch, French and English texts also get their words' equivalents in the other two languages
+    # (matchmaker.matching.bridge), their tf times this and the link's weight; 0 turns the bridge off.
+    bridge_weight: float = 0.3
+    # ... but only to terms that at most this share of the indexed documents hold (cheaper, and as good).
+    bridge_max_df: float = 0.1
 
     def __post_init__(self):
         weights = (self.text_weight, self.cpv_weight, self.theme_weight)
@@ -89,7 +107,9 @@ class Analysed:
     def weighted_codes(self, config: MatchingConfig) -> list[tuple[str, float]]:
         codes = [(code, 1.0) for code in self.declared]
         if config.infer_when_declared or not self.declared:
-            scale = config.inferred_weight * (1.0 if self.language in LANGUAGES else config.foreign_inference)
+            native = getattr(config, "native_labels", True) and has_labels(self.language)
+            own = self.language in LANGUAGES or native
+            scale = config.inferred_weight * (1.0 if own else config.foreign_inference)
             if scale > 0:
                 codes += [(code, scale * conf) for code, conf in self.inferred]
         return codes
@@ -99,7 +119,9 @@ class Analysed:
 class Profile:
     """One document as an index sees it, for explanations: its text vector (term -> (weight, as written);
     weights already carry sqrt(text_weight)), its declared and inferred CPV codes, its themes, and those of
-    them the index's theme vocabulary holds (only they score). JSON-friendly through as_dict/from_dict."""
+    them the index's theme vocabulary holds (only they score). `bridged` names, for each term that the text
+    holds only through the bridge (another language's word for one of its own), that own term; the term's
+    "as written" is then the own word's. JSON-friendly through as_dict/from_dict."""
 
     language: str | None
     text: dict[str, tuple[float, str]]
@@ -107,6 +129,7 @@ class Profile:
     inferred: tuple[tuple[str, float], ...]
     themes: tuple[str, ...]
     indexed_themes: tuple[str, ...]
+    bridged: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -116,6 +139,7 @@ class Profile:
             "inferred": [[code, conf] for code, conf in self.inferred],
             "themes": list(self.themes),
             "indexed_themes": list(self.indexed_themes),
+            "bridged": [[term, source] for term, source in sorted(self.bridged.items())],
         }
 
     @classmethod
@@ -127,6 +151,7 @@ class Profile:
             inferred=tuple((str(c), float(conf)) for c, conf in data.get("inferred", [])),
             themes=tuple(data.get("themes", [])),
             indexed_themes=tuple(data.get("indexed_themes", [])),
+            bridged={str(t): str(source) for t, source in data.get("bridged", [])},
         )
 
     def vector(self, config: MatchingConfig | None = None) -> dict[str, float]:
@@ -179,8 +204,13 @@ def explain_profiles(
         components["theme"] = (
             len(common) * config.theme_weight / math.sqrt(len(a.indexed_themes) * len(b.indexed_themes))
         )
-    shared.sort(key=lambda item: (-item[0], item[1]))
-    shared_terms = [SharedTerm(a.text[t][1], b.text[t][1], round(w, 6)) for w, t in shared[:max_terms]]
+    forms_a, forms_b = _forms(a), _forms(b)
+    shared_terms, bridged = split_bridged(
+        shared,
+        (a.language, forms_a, a.bridged),
+        (b.language, forms_b, b.bridged),
+        max_terms,
+    )
     language = reader_language if reader_language in LANGUAGES else "en"
     return Explanation(
         score=min(sum(components.values()), 1.0),
@@ -189,7 +219,50 @@ def explain_profiles(
         cpv=cpv_reasons(analysed_a, analysed_b, language) if config.cpv_weight > 0 else [],
         themes=[t for t in a.themes if t in set(b.themes)] if config.theme_weight > 0 else [],
         language=language,
+        bridged=bridged,
     )
+
+
+def _forms(profile: Profile) -> dict[str, str]:
+    """term -> as written, also for own words known only as the source of a bridged term (a word the
+    index's vocabulary lacks: the bridged term's form is the own word's)."""
+    forms = {term: form for term, (_w, form) in profile.text.items()}
+    for term, source in profile.bridged.items():
+        if term in profile.text:
+            forms.setdefault(source, profile.text[term][1])
+    return forms
+
+
+# One side of a pair for split_bridged: (language, term -> as written, bridged term -> own source term).
+Side = tuple[str | None, dict[str, str], dict[str, str]]
+
+
+def split_bridged(
+    products: list[tuple[float, str]], a: Side, b: Side, max_terms: int
+) -> tuple[list[SharedTerm], list[BridgedTerm]]:
+    """Sort the text score's terms ((product, term), ...) into words both texts write (shared terms) and
+    words linked by the bridge (a term one side holds only as the equivalent of one of its own words):
+    pairs of the two own words, each with its language. Both lists strongest first, `max_terms` at most."""
+    lang_a, forms_a, sources_a = a
+    lang_b, forms_b, sources_b = b
+    shared: dict[str, float] = {}
+    pairs: dict[tuple[str, str], float] = {}
+    for product, term in products:
+        source_a, source_b = sources_a.get(term, term), sources_b.get(term, term)
+        if source_a == source_b:  # the same word in both (also when it meets itself through a translation)
+            shared[source_a] = shared.get(source_a, 0.0) + product
+        else:
+            key = (source_a, source_b)
+            pairs[key] = pairs.get(key, 0.0) + product
+    shared_terms = [
+        SharedTerm(forms_a.get(t, t), forms_b.get(t, t), round(w, 6))
+        for t, w in sorted(shared.items(), key=lambda item: (-item[1], item[0]))[:max_terms]
+    ]
+    bridged = [
+        BridgedTerm(forms_a.get(sa, sa), lang_a or "", forms_b.get(sb, sb), lang_b or "", round(w, 6))
+        for (sa, sb), w in sorted(pairs.items(), key=lambda item: (-item[1], item[0]))[:max_terms]
+    ]
+    return shared_terms, bridged
 
 
 def cpv_reasons(a: Analysed, b: Analysed, language: str) -> list[CpvReason]:

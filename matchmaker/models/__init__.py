@@ -28,8 +28,16 @@ from matchmaker.models.conversations import (
     Message,
     NeedQuestion,
 )
+from matchmaker.models.documents import (
+    Document,
+    DocumentVersion,
+    EventMaterial,
+    MaterialAccess,
+    MaterialKind,
+)
 from matchmaker.models.events import (
     Admission,
+    AttendanceMode,
     BlockKind,
     Event,
     EventDay,
@@ -48,6 +56,7 @@ from matchmaker.models.events import (
     registration_offering,
     registration_slot,
 )
+from matchmaker.models.feedback import PageFeedback
 from matchmaker.models.history import ChangeAction, ChangeRecord, ChangeSubject
 from matchmaker.models.joining import JoinRequest, JoinRequestStatus, MailDomain
 from matchmaker.models.kbo import (
@@ -57,6 +66,17 @@ from matchmaker.models.kbo import (
     KboEnterprise,
     KboImport,
     KboImportStatus,
+)
+from matchmaker.models.knowledge import (
+    Article,
+    ArticleRevision,
+    ArticleTemplate,
+    ArticleTranslation,
+    KnowledgeTopic,
+    RevisionAction,
+    SupportMessage,
+    SupportRequest,
+    SupportStatus,
 )
 from matchmaker.models.mail import MailStatus, OutboxMail
 from matchmaker.models.matching import Match, MatchIndexState, MatchItem, MatchModel, MatchPair
@@ -86,8 +106,10 @@ from matchmaker.models.outcomes import (
     OutcomeSurvey,
     meeting_outcome_need,
 )
+from matchmaker.models.reminders import ReminderKind, ReminderSent
 from matchmaker.models.scheduling import (
     Absence,
+    CheckIn,
     Meeting,
     MeetingAttendee,
     MeetingSource,
@@ -96,6 +118,7 @@ from matchmaker.models.scheduling import (
     SchedulingRun,
 )
 from matchmaker.models.tasks import Job, JobFile, JobStatus, JobStep
+from matchmaker.models.teams import EventStaff, StaffRole
 from matchmaker.models.tracker import InnovationProject, ProcurementYear
 from matchmaker.models.user import Role, User, UserRole, UserSession
 
@@ -103,11 +126,17 @@ __all__ = [
     "Absence",
     "Admission",
     "AnnouncementDelivery",
+    "Article",
+    "ArticleRevision",
+    "ArticleTemplate",
+    "ArticleTranslation",
+    "AttendanceMode",
     "BlockKind",
     "ChangeAction",
     "ChangeRecord",
     "ChangeSubject",
     "CharterSignature",
+    "CheckIn",
     "ContentLanguage",
     "Conversation",
     "ConversationBlock",
@@ -115,11 +144,15 @@ __all__ = [
     "ConversationReport",
     "ConversationStatus",
     "DeliveryStatus",
+    "Document",
+    "DocumentVersion",
     "EmailMode",
     "ErasedConsent",
     "Event",
     "EventAnnouncement",
     "EventDay",
+    "EventMaterial",
+    "EventStaff",
     "EventStatus",
     "EventTable",
     "FollowUp",
@@ -138,6 +171,7 @@ __all__ = [
     "KboEnterprise",
     "KboImport",
     "KboImportStatus",
+    "KnowledgeTopic",
     "MailDomain",
     "MailStatus",
     "Match",
@@ -145,6 +179,8 @@ __all__ = [
     "MatchItem",
     "MatchModel",
     "MatchPair",
+    "MaterialAccess",
+    "MaterialKind",
     "Meeting",
     "MeetingAttendee",
     "MeetingOutcome",
@@ -168,6 +204,7 @@ __all__ = [
     "OutboxMail",
     "OutcomeSurvey",
     "Page",
+    "PageFeedback",
     "ParticipantRole",
     "PolicyDomain",
     "ProcurementRoute",
@@ -175,15 +212,22 @@ __all__ = [
     "ProgrammeBlock",
     "Registration",
     "RegistrationStatus",
+    "ReminderKind",
+    "ReminderSent",
     "RequestStatus",
+    "RevisionAction",
     "Role",
     "RunMode",
     "RunStatus",
     "SchedulingRun",
     "Slot",
     "SlotKind",
+    "StaffRole",
     "Subscriber",
     "SubscriberStatus",
+    "SupportMessage",
+    "SupportRequest",
+    "SupportStatus",
     "Theme",
     "UsedStamp",
     "User",

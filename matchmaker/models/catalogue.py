@@ -221,8 +221,11 @@ class Need(db.Model):
     status: Mapped[str] = mapped_column(sa.String(10), default=NeedStatus.DRAFT)
     registered_only: Mapped[bool] = mapped_column(default=False)
     # The buyer answers questions about this need publicly (models.conversations.NeedQuestion), as a prior
-    # market consultation must treat every market player equally; private conversations are then refused.
+    # market consultation must treat every market player equally. Beside them, the buyer may still allow
+    # private conversations (`private_conversations`); the need page offers no choice that turns both off,
+    # since a need nobody can ask about would hide the buyer from the market.
     public_questions: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    private_conversations: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     published_at: Mapped[Optional[datetime]]
     closed_at: Mapped[Optional[datetime]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -254,15 +257,15 @@ class Need(db.Model):
 
     @property
     def is_public(self) -> bool:
-        """Open or closed needs are shown (closed ones marked as such); drafts and archived ones are not,
-        nor the needs of a suspended organisation."""
-        return self.status in (NeedStatus.OPEN, NeedStatus.CLOSED) and not owner_suspended(self)
+        """Only open needs are public: drafts, closed and archived needs are seen by their organisation's
+        members (and platform administrators) only, and so are the needs of a suspended organisation
+        (issue 13: no public page, export or feed shows anything of a draft, closed or suspended item)."""
+        return self.status == NeedStatus.OPEN and not owner_suspended(self)
 
     @classmethod
     def public_condition(cls):
         """`is_public` in SQL."""
-        shown = cls.status.in_((NeedStatus.OPEN.value, NeedStatus.CLOSED.value))
-        return sa.and_(shown, not_suspended(cls.organisation_id))
+        return sa.and_(cls.status == NeedStatus.OPEN.value, not_suspended(cls.organisation_id))
 
 
 def owner_suspended(item: Offering | Need) -> bool:

@@ -60,6 +60,20 @@ class Page(db.Model):
             return getattr(self, f"body_{language}")
         return self.body_nl
 
+    def languages(self) -> tuple[str, ...]:
+        """The languages the page is written in: Dutch, which stands in for a missing translation, and each
+        translation it has. Only these are announced as its alternates and listed in their sitemaps."""
+        return tuple(code for code in PAGE_LANGUAGES if code == "nl" or self.has_translation(code))
+
+    @classmethod
+    def languages_column(cls):
+        """`languages()` in SQL, as "nl fr en" (bodies are stored stripped, so not empty is not blank)."""
+        written = sa.literal("nl", sa.String)
+        for code in PAGE_LANGUAGES[1:]:
+            has = sa.and_(getattr(cls, f"title_{code}") != "", getattr(cls, f"body_{code}") != "")
+            written = written + sa.case((has, f" {code}"), else_="")
+        return written.label("languages")
+
     def shown_language(self, language: str) -> str:
         """The language the page is shown in for a reader of `language`."""
         return language if language in PAGE_LANGUAGES and self.has_translation(language) else "nl"

@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from typing import Optional
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, subqueryload
 
 from matchmaker.extensions import db
@@ -34,6 +35,15 @@ class EventStatus(enum.StrEnum):
 class Admission(enum.StrEnum):
     AUTOMATIC = "automatic"
     APPROVAL = "approval"
+
+
+class AttendanceMode(enum.StrEnum):
+    """Where an event's meetings take place: at the venue, online, or both (some tables are virtual rooms,
+    or every meeting also has its own online link)."""
+
+    ON_SITE = "on_site"
+    ONLINE = "online"
+    HYBRID = "hybrid"
 
 
 class BlockKind(enum.StrEnum):
@@ -87,6 +97,10 @@ class Event(db.Model):
     __table_args__ = (
         enum_check("status", EventStatus),
         enum_check("admission", Admission),
+        enum_check("attendance_mode", AttendanceMode),
+        sa.CheckConstraint(
+            "reminder_minutes >= 0 AND reminder_minutes <= 1440", name="reminder_minutes_range"
+        ),
         sa.CheckConstraint(
             "capacity_buyers IS NULL OR capacity_buyers >= 0", name="capacity_buyers_positive"
         ),
@@ -106,7 +120,19 @@ class Event(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")  # Markdown
     venue_address: Mapped[str] = mapped_column(sa.String(300), default="")
     room_plan_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # The event's own online room (a plenary stream, a lobby), for its approved participants and organizers
+    # only: never shown on public pages or in the public .ics (services.online). Meetings get their links
+    # from their table (`EventTable.online_url`) or from `meeting_link_pattern`.
     online_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The SEQUENCE of the event's entries in its .ics (services.events.event_ical): raised by every change of
+    # its details or programme, so that calendars update the entry they have instead of adding one.
+    calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    attendance_mode: Mapped[str] = mapped_column(sa.String(10), default=AttendanceMode.ON_SITE)
+    # e.g. "https://meet.example.org/{event}-{meeting}": a link per meeting (services.online.expand_pattern).
+    meeting_link_pattern: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Minutes before each meeting that its participants get a reminder (0: none), services.reminders: the
+    # default for those who did not choose their own in their notification settings.
+    reminder_minutes: Mapped[int] = mapped_column(default=10)
     # Event-local (Europe/Brussels) naive datetimes, see the module docstring.
     registration_opens_at: Mapped[Optional[datetime]]
     registration_closes_at: Mapped[Optional[datetime]]
@@ -237,12 +263,22 @@ class EventTable(db.Model):
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
     name: Mapped[str] = mapped_column(sa.String(100), default="")
+    # A virtual room: the link its meetings take place at (online and hybrid events), services.online.
+    online_url: Mapped[str] = mapped_column(sa.String(500), default="")
 
     event: Mapped[Event] = relationship(back_populates="tables")
 
     @property
     def label(self) -> str:
+        """The table's own name, else its number: under a "Table" column header."""
         return self.name or str(self.number)
+
+    @property
+    def display_name(self) -> str:
+        """The table named in full where no header says it is a table: its own name as the organizer wrote it
+        ("Zaal Jan Breydel", "Tafel 1"), else "Table 3" in the reader's language. Adding the word "Table" to
+        the label made "Tafel Tafel 1" and "Tafel Zaal Jan Breydel" (issue 18)."""
+        return self.name or gettext("Table %(table)s", table=self.number)
 
 
 registration_offering = sa.Table(
@@ -273,6 +309,7 @@ class Registration(db.Model):
     __tablename__ = "registration"
     __table_args__ = (
         sa.UniqueConstraint("event_id", "user_id"),
+        sa.UniqueConstraint("event_id", "checkin_code"),
         enum_check("role", ParticipantRole),
         enum_check("status", RegistrationStatus),
         sa.CheckConstraint("max_meetings >= 1", name="max_meetings_positive"),
@@ -296,6 +333,9 @@ class Registration(db.Model):
     decided_at: Mapped[Optional[datetime]]
     # The secret part of the participant's calendar feed URL (set when first asked for; reset to revoke).
     calendar_token: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
+    # The short code on the participant's agenda and badge that the organizer types or scans at check-in
+    # (services.checkin); unique within the event, set when first asked for.
+    checkin_code: Mapped[Optional[str]] = mapped_column(sa.String(12))
 
     event: Mapped[Event] = relationship(back_populates="registrations")
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined", innerjoin=True)
@@ -347,7 +387,7 @@ def with_items(themes: bool = True) -> tuple:
         return (
             *(
                 subqueryload(relation)
-                .load_only(model.title, model.summary, model.status, model.organisation_id)
+                .load_only(model.title, model.summary, model.status, model.organisation_id, model.language)
                 .lazyload(model.organisation)
                 for relation, model in ((Registration.offerings, Offering), (Registration.needs, Need))
             ),
@@ -394,10 +434,19 @@ class MeetingRequest(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     responded_at: Mapped[Optional[datetime]]
     reminder_sent_at: Mapped[Optional[datetime]]
+    # What the request is about, as the sender chose it where they asked (an item's page, a proposal, a
+    # search result): the supplier's offering and the buyer's need. Deleting an item keeps the request
+    # (SET NULL); without either, its context is inferred (services.meeting_requests.request_context).
+    offering_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("offering.id", ondelete="SET NULL"), index=True
+    )
+    need_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("need.id", ondelete="SET NULL"), index=True)
 
     event: Mapped[Event] = relationship()
     from_registration: Mapped[Registration] = relationship(foreign_keys=[from_registration_id])
     to_registration: Mapped[Registration] = relationship(foreign_keys=[to_registration_id])
+    offering: Mapped[Optional[Offering]] = relationship()
+    need: Mapped[Optional[Need]] = relationship()
 
     def __repr__(self) -> str:
         return (

@@ -75,6 +75,7 @@ PLATFORM_ROLES: dict[str, LazyString] = {
     Role.BUYER: _l("Buyer"),
     Role.ORGANIZER: _l("Organizer"),
     Role.ADMIN: _l("Platform administrator"),
+    Role.KNOWLEDGE_EDITOR: _l("Knowledge network editor"),
 }
 
 # An invitation's status is worked out from its dates when shown, not stored.

@@ -47,14 +47,26 @@ class Notification(db.Model):
 
 
 class NotificationPreference(db.Model):
-    """A user's choice of email for notifications; users without a row get immediate mail."""
+    """A user's choice of email for notifications, and of reminders; users without a row get immediate mail
+    and every reminder, in the app and by mail, at the event's lead time."""
 
     __tablename__ = "notification_preference"
-    __table_args__ = (enum_check("email_mode", EmailMode),)
+    __table_args__ = (
+        enum_check("email_mode", EmailMode),
+        sa.CheckConstraint(
+            "reminder_minutes IS NULL OR (reminder_minutes >= 0 AND reminder_minutes <= 1440)",
+            name="reminder_minutes_range",
+        ),
+    )
 
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
     )
     email_mode: Mapped[str] = mapped_column(sa.String(10), default=EmailMode.IMMEDIATE)
     last_digest_at: Mapped[Optional[datetime]]
+    # Reminder mails (the day before an event, minutes before each meeting), and the same in the app.
+    reminder_mails: Mapped[bool] = mapped_column(default=True)
+    reminder_in_app: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Minutes before each meeting: None follows each event's default (event.reminder_minutes), 0 is none.
+    reminder_minutes: Mapped[Optional[int]]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

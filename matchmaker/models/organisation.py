@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Optional
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from matchmaker.extensions import db
 from matchmaker.models.base import enum_check, utcnow
 from matchmaker.models.user import User
+from matchmaker.textutil import fold
 
 
 class OrganisationKind(enum.StrEnum):
@@ -90,6 +91,9 @@ class Organisation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    # The name as searches compare it (textutil.fold: lower case, no accents), kept by `_fold_name`: 'energie'
+    # finds 'Bruxelles Énergie' on SQLite and PostgreSQL alike.
+    name_folded: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     kind: Mapped[str] = mapped_column(sa.String(20))
     # Normalized to 10 digits; unique when given.
     enterprise_number: Mapped[Optional[str]] = mapped_column(sa.String(10), unique=True)
@@ -121,6 +125,25 @@ class Organisation(db.Model):
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name}>"
 
+    @validates("name")
+    def _fold_name(self, _key: str, value: str) -> str:
+        self.name_folded = fold(value)[:200]
+        return value
+
+    @classmethod
+    def search_condition(cls, query: str):
+        """SQL: the organisations whose name holds every word of `query` (case and accents ignored) or whose
+        enterprise number holds its digits (any notation, four digits at least); None when the query holds
+        neither."""
+        conditions = []
+        words = fold(query).split()
+        if words:
+            conditions.append(sa.and_(*(cls.name_folded.contains(word, autoescape=True) for word in words)))
+        digits = normalize_enterprise_number(query)
+        if digits.isdigit() and len(digits.lstrip("0")) >= 4:
+            conditions.append(cls.enterprise_number.contains(digits.lstrip("0"), autoescape=True))
+        return sa.or_(*conditions) if conditions else None
+
     @property
     def is_government(self) -> bool:
         return self.kind == OrganisationKind.GOVERNMENT
@@ -134,6 +157,23 @@ class Organisation(db.Model):
         """A suspended organisation's items, registrations and signatures are hidden from public view (not
         changed: they come back as they were when the suspension is lifted)."""
         return self.verification == Verification.SUSPENDED
+
+    @property
+    def is_public(self) -> bool:
+        """Whether the public sees the organisation itself (its page, logo, search hit, sitemap entry). A
+        government entity only once an administrator verified it: anybody can register one under any name,
+        and the platform must not present it as the government before it is checked (issue 13)."""
+        return not self.is_suspended and (self.is_verified or not self.is_government)
+
+    @classmethod
+    def public_condition(cls):
+        """SQL of `is_public`."""
+        return sa.and_(
+            cls.verification != Verification.SUSPENDED.value,
+            sa.or_(
+                cls.verification == Verification.VERIFIED.value, cls.kind != OrganisationKind.GOVERNMENT.value
+            ),
+        )
 
     def record_verification(self, state: str, by_id: int | None, reason: str = "") -> None:
         """The administrators' decision: the state, who took it (None: the platform itself), when and why."""
@@ -184,9 +224,7 @@ class Membership(db.Model):
     __table_args__ = (enum_check("role", MembershipRole),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
-    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), unique=True)
     organisation_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
     )

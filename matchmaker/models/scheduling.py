@@ -16,6 +16,7 @@ into the row, which the page polls. At most one queued or running run per event 
 """
 
 import enum
+import secrets
 from datetime import datetime
 from typing import Any, Optional
 
@@ -28,6 +29,11 @@ from matchmaker.models.events import Event, EventTable, MeetingRequest, Registra
 from matchmaker.models.user import User
 
 ACTIVE = sa.text("cancelled_at IS NULL")
+
+
+def new_room_token() -> str:
+    """The secret part of a meeting's generated online link: 96 random bits (services.online)."""
+    return secrets.token_hex(12)
 
 
 class MeetingSource(enum.StrEnum):
@@ -115,6 +121,8 @@ class Meeting(db.Model):
     # iCalendar: the UID never changes; SEQUENCE goes up with every change the participants can see.
     uid: Mapped[str] = mapped_column(sa.String(100), unique=True)
     sequence: Mapped[int] = mapped_column(default=0)
+    # The unguessable part of the meeting's online link when the event generates one per meeting.
+    room_token: Mapped[str] = mapped_column(sa.String(32), default=new_room_token)
     # A published meeting moved or cancelled since the last publication: its participants are told on the
     # next "publish changes".
     notice_pending: Mapped[bool] = mapped_column(default=False)
@@ -195,6 +203,25 @@ class Absence(db.Model):
     )
     marked_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    registration: Mapped[Registration] = relationship()
+
+
+class CheckIn(db.Model):
+    """A participant who arrived at the event, as the organizers checked them in (services.checkin). At most
+    one per registration: two organizers scanning the same badge at once record one arrival."""
+
+    __tablename__ = "check_in"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="CASCADE"), unique=True
+    )
+    checked_in_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    arrived_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     registration: Mapped[Registration] = relationship()
 

@@ -71,6 +71,23 @@ class ProcurementYear(db.Model):
         """The innovation spend: the sum of the projects."""
         return sum(project.amount_cents for project in self.projects)
 
+    @classmethod
+    def of(cls, organisation_id: int, year: int) -> "ProcurementYear | None":
+        return db.session.scalar(
+            sa.select(cls).where(cls.organisation_id == organisation_id, cls.year == year)
+        )
+
+    def settle_review(self, spend_cents: int) -> None:
+        """Spend above the budget waits for a platform administrator's review, a new one after every change;
+        back within the budget, the explanation and the flag go."""
+        if spend_cents <= self.budget_cents:
+            self.explanation = ""
+            self.needs_review = False
+            return
+        self.needs_review = True
+        self.reviewed_at = None
+        self.reviewed_by_id = None
+
 
 class InnovationProject(db.Model):
     """A procurement of innovation that counts towards an organisation's 3% in a year."""

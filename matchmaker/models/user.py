@@ -20,10 +20,11 @@ class Role(enum.StrEnum):
     BUYER = "buyer"
     ORGANIZER = "organizer"
     ADMIN = "admin"
+    KNOWLEDGE_EDITOR = "knowledge_editor"  # writes the knowledge base, answers support requests (issue 19)
 
 
 SELF_SERVICE_ROLES = (Role.SUPPLIER, Role.BUYER)
-GRANTED_ROLES = (Role.ORGANIZER, Role.ADMIN)
+GRANTED_ROLES = (Role.ORGANIZER, Role.KNOWLEDGE_EDITOR, Role.ADMIN)
 
 
 class User(UserMixin, db.Model):

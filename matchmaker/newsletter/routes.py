@@ -13,7 +13,8 @@ from flask_login import current_user, login_required
 
 from matchmaker.auth.sessions import acting_user
 from matchmaker.csvfiles import csv_response
-from matchmaker.extensions import csrf, db, limiter
+from matchmaker.event_access import managed_event as _announceable_event
+from matchmaker.extensions import csrf, limiter
 from matchmaker.forms import form_refused, refused
 from matchmaker.i18n import current_language
 from matchmaker.models import Event, Role, Subscriber
@@ -27,7 +28,7 @@ from matchmaker.newsletter.forms import (
     SubscribeForm,
     UnsubscribeForm,
 )
-from matchmaker.services import ServiceError, antispam, event_rules
+from matchmaker.services import ServiceError, antispam
 from matchmaker.services import newsletter as service
 from matchmaker.services.accounts import normalize_email
 from matchmaker.services.themes import list_themes
@@ -43,8 +44,9 @@ def _submitted_email() -> str:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@limiter.limit(_limit, methods=["POST"])
-@limiter.limit(_limit, methods=["POST"], key_func=_submitted_email)
+@limiter.limit(_limit, methods=["POST"], deduct_when=antispam.counts_against_limit)
+@limiter.limit(_limit, methods=["POST"], key_func=_submitted_email, deduct_when=antispam.counts_against_limit)
+@limiter.limit(antispam.attempt_limit, methods=["POST"], key_func=antispam.attempt_key)
 def subscribe():
     form = SubscribeForm()
     form.set_theme_choices(list_themes(), current_language())
@@ -58,11 +60,7 @@ def subscribe():
             return _check_mailbox(form.email.data or "")  # a bot learns nothing; nothing is sent
         valid = form.validate()
         if verdict != antispam.Verdict.OK:
-            form.form_errors.append(
-                _("Please check the form and send it again.")
-                if verdict == antispam.Verdict.TOO_FAST
-                else _("This form has expired. Please send it again.")
-            )
+            form.form_errors.append(antispam.refusal_message(verdict))
         elif valid:
             if not form.spend_stamp():
                 # This form was sent already (a replay, a double click): answered as before, nothing is sent.
@@ -173,15 +171,6 @@ def unsubscribe(token: str):
 
 
 # --- announcing events (organizers) ------------------------------------------------------------------
-
-
-def _announceable_event(event_id: int) -> Event:
-    event = db.get_or_404(Event, event_id)
-    if not event_rules.can_view(acting_user(), event):
-        abort(404)
-    if not event_rules.can_manage(acting_user(), event):
-        abort(403)
-    return event
 
 
 @bp.route("/announce/<int:event_id>", methods=["GET", "POST"])

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from matchmaker.auth.sessions import acting_user
 from matchmaker.forms import form_refused
 from matchmaker.notifications import bp
-from matchmaker.notifications.forms import ActionForm, PreferenceForm
+from matchmaker.notifications.forms import ActionForm, PreferenceForm, lead_time_minutes, lead_time_value
 from matchmaker.services import ServiceError, discard
 from matchmaker.services import notifications as service
 
@@ -98,10 +98,22 @@ def mark_all_read():
 def settings():
     form = PreferenceForm()
     if request.method == "GET":
+        reminders = service.reminder_settings(acting_user())
         form.email_mode.data = service.email_mode(acting_user())
+        form.reminder_minutes.data = lead_time_value(reminders.minutes)
+        form.reminder_in_app.data = reminders.in_app
+        form.reminder_mails.data = reminders.mails
     if form.validate_on_submit():
         try:
             service.set_email_mode(acting_user(), form.email_mode.data)
+            service.set_reminder_settings(
+                acting_user(),
+                service.ReminderSettings(
+                    mails=form.reminder_mails.data,
+                    in_app=form.reminder_in_app.data,
+                    minutes=lead_time_minutes(form.reminder_minutes.data),
+                ),
+            )
         except ServiceError as refusal:
             form_refused(form, refusal)
         else:

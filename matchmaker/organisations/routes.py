@@ -72,8 +72,11 @@ def create():
             form_refused(form, refusal)
         else:
             flash(
-                _("%(name)s is registered and you are its administrator. Invite your colleagues to join it.",
-                  name=organisation.name),
+                _(
+                    "%(name)s is registered and you are its administrator. "
+                    "Invite your colleagues to join it.",
+                    name=organisation.name,
+                ),
                 "success",
             )
             return _back_to_mine()
@@ -82,9 +85,11 @@ def create():
 
 def _sees_members(organisation: Organisation) -> bool:
     """Members of the organisation and platform administrators: they see its members, and the organisation
-    while it is suspended."""
-    is_member = current_user.is_authenticated and current_user.organisation is not None and (
-        current_user.organisation.id == organisation.id
+    while it is not public (suspended, or a government entity not verified yet)."""
+    is_member = (
+        current_user.is_authenticated
+        and current_user.organisation is not None
+        and (current_user.organisation.id == organisation.id)
     )
     return is_member or (current_user.is_authenticated and current_user.has_role("admin"))
 
@@ -93,8 +98,10 @@ def _sees_members(organisation: Organisation) -> bool:
 def detail(organisation_id: int):
     organisation = db.get_or_404(Organisation, organisation_id)
     sees_members = _sees_members(organisation)
-    if organisation.is_suspended and not sees_members:
-        abort(404)  # a suspended organisation disappears from public view until the suspension is lifted
+    if not organisation.is_public and not sees_members:
+        # A suspended organisation disappears from public view until the suspension is lifted; a government
+        # entity appears once it is verified.
+        abort(404)
     return render_template(
         "organisations/detail.html",
         organisation=organisation,
@@ -204,9 +211,10 @@ LOGO_MAX_AGE = 365 * 24 * 3600
 @bp.get("/<int:organisation_id>/logo.png")
 def logo(organisation_id: int):
     """The organisation's logo, as the platform re-encoded it (never the uploaded bytes): 404 without one, and
-    while the organisation is suspended for all but its members and the platform's administrators."""
+    while the organisation is not public (Organisation.is_public) for all but its members and the platform's
+    administrators."""
     organisation = db.get_or_404(Organisation, organisation_id)
-    if organisation.is_suspended and not _sees_members(organisation):
+    if not organisation.is_public and not _sees_members(organisation):
         abort(404)
     stored = logos.logo_of(organisation)
     if stored is None:
@@ -214,7 +222,7 @@ def logo(organisation_id: int):
     response = current_app.response_class(stored.data, content_type=stored.mime_type)
     response.set_etag(stored.content_hash)
     response.last_modified = stored.updated_at
-    if organisation.is_suspended:
+    if not organisation.is_public:
         response.headers["Cache-Control"] = "private, no-cache"
     elif request.args.get("v") == stored.content_hash:
         response.headers["Cache-Control"] = f"public, max-age={LOGO_MAX_AGE}, immutable"
@@ -253,8 +261,11 @@ def invite(organisation_id: int):
             form_refused(form, refusal)
         else:
             flash(
-                _("An invitation was sent to %(email)s. It is valid until %(date)s.",
-                  email=invitation.email, date=format_date(invitation.expires_at, "long")),
+                _(
+                    "An invitation was sent to %(email)s. It is valid until %(date)s.",
+                    email=invitation.email,
+                    date=format_date(invitation.expires_at, "long"),
+                ),
                 "success",
             )
             if member_admin:

@@ -11,16 +11,23 @@ from matchmaker.i18n import current_language
 from matchmaker.links import safe_next
 from matchmaker.pages import bp
 from matchmaker.pages.forms import LanguageForm
+from matchmaker.services import item_actions
 from matchmaker.services.home import home_figures, next_steps
 from matchmaker.services.search import MAX_QUERY_LENGTH
 from matchmaker.services.site_search import page_title, search_site
+from matchmaker.urllang import in_language, root_without_language
 
 
 @bp.get("/")
 def home():
     if current_user.is_authenticated:
         # A logged-in user came to work: what waits for them, by role, instead of the marketing page.
-        return render_template("pages/next_steps.html", steps=next_steps(acting_user()))
+        steps = next_steps(acting_user())
+        # The menu's badge shows the same count: given here, it costs no second query (render_template's
+        # arguments take precedence over the context processors').
+        return render_template(
+            "pages/next_steps.html", steps=steps, unread_message_count=lambda: steps.unread_messages
+        )
     # What is on the platform now and the next meet & greets: a visitor sees at once that it is alive.
     figures = home_figures(logged_in=current_user.is_authenticated)
     return render_template("pages/home.html", figures=figures, upcoming_events=figures.upcoming_events)
@@ -28,10 +35,26 @@ def home():
 
 @bp.get("/search")
 def search():
-    """The header's search box: offerings, needs, organisations, events and pages, grouped by kind."""
+    """The header's search box: offerings, needs, organisations, events, guides and pages, grouped by kind."""
     q = (request.args.get("q") or "").strip()[:MAX_QUERY_LENGTH]
-    results = search_site(q, acting_user(), current_language())
-    return render_template("pages/search.html", q=q, results=results, page_title=page_title)
+    language = current_language()
+    results = search_site(q, acting_user(), language)
+    items = [item for group in results.groups if group.kind in ("offering", "need") for item in group.items]
+    return render_template(
+        "pages/search.html",
+        q=q,
+        results=results,
+        page_title=page_title,
+        guide_url=lambda guide: _in_reader_language(language, url_for("knowledge.article", slug=guide.slug)),
+        items=items,
+        actions=item_actions.card_actions(acting_user(), items),
+    )
+
+
+def _in_reader_language(language: str, url: str) -> str:
+    """A link of this request (`url_for`: under the request's root and prefix, if any) under the reader's
+    language prefix: a search from an address without prefix links to the guide in the language it showed."""
+    return in_language(language, url[len(request.script_root) :])
 
 
 @bp.post("/language")
@@ -44,8 +67,13 @@ def set_language():
     if current_user.is_authenticated:
         current_user.language = language
         db.session.commit()
+    # The same page under the new language's prefix (issue 18): `next` is the page's path on the site (without
+    # prefix); the Referer's path may hold the site's root and the old prefix, which `in_language` replaces.
     came_from = request.referrer and urlsplit(request.referrer).path
-    return redirect(safe_next(form.next.data or came_from, url_for("pages.home")))
+    root = root_without_language()
+    if came_from and root and came_from.startswith(root + "/"):
+        came_from = came_from[len(root) :]
+    return redirect(in_language(language, safe_next(form.next.data or came_from, "/")))
 
 
 @bp.get("/healthz")

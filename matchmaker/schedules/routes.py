@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from flask_login import login_required
 
 from matchmaker.auth.sessions import acting_user
+from matchmaker.event_access import managed_event as _managed
 from matchmaker.extensions import db
 from matchmaker.forms import flash_refused, form_refused
 from matchmaker.models import Event, EventStatus, EventTable, Registration, RunMode, Slot
@@ -23,17 +24,8 @@ from matchmaker.schedules.forms import (
     SwapForm,
     slot_label,
 )
-from matchmaker.services import ServiceError, event_rules
+from matchmaker.services import ServiceError
 from matchmaker.services import scheduling as service
-
-
-def _managed(event_id: int) -> Event:
-    event = db.get_or_404(Event, event_id)
-    if not event_rules.can_view(acting_user(), event):
-        abort(404)
-    if not event_rules.can_manage(acting_user(), event):
-        abort(403)
-    return event
 
 
 def _meeting(event: Event, meeting_id: int):

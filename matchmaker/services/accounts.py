@@ -121,16 +121,18 @@ def _guessable(password: str, email: str, names: tuple[str, ...]) -> str | None:
     return _PATTERN_REASONS[weakest[0]["pattern"]]() if weakest else _("it is short for how simple it is")
 
 
-def active_members(organisation_id: int) -> list[User]:
-    """The active users of an organisation, in a stable order (whom its notifications go to)."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == organisation_id, User.active.is_(True))
-            .order_by(User.id)
-        )
+def active_members(organisation_id: int, role: MembershipRole | None = None) -> list[User]:
+    """The active users of an organisation (of one membership role, when given), in a stable order: whom its
+    notifications go to."""
+    statement = (
+        sa.select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == organisation_id, User.active.is_(True))
+        .order_by(User.id)
     )
+    if role is not None:
+        statement = statement.where(Membership.role == role)
+    return list(db.session.scalars(statement))
 
 
 def require_platform_admin(actor: User | None) -> None:

@@ -16,27 +16,36 @@ from matchmaker.models import (
     ChangeRecord,
     ChangeSubject,
     CharterSignature,
+    Conversation,
+    ConversationBlock,
+    ConversationRead,
+    ConversationReport,
+    ConversationStatus,
     Invitation,
     JoinRequest,
     MailDomain,
     Membership,
+    Message,
     Need,
+    NeedQuestion,
     NeedStatus,
+    Notification,
     Offering,
     OfferingStatus,
     Organisation,
     OrganisationKind,
+    OrganisationLogo,
     ProcurementYear,
     Registration,
     Role,
+    SupportRequest,
     User,
     UserRole,
     Verification,
     utcnow,
 )
-from matchmaker.models.organisation import normalize_enterprise_number
 from matchmaker.models.user import GRANTED_ROLES
-from matchmaker.services import ServiceError, commit, history, user_sessions
+from matchmaker.services import ServiceError, commit, conversations, history, user_sessions
 from matchmaker.services.accounts import grant_role, require_platform_admin, revoke_role
 from matchmaker.services.charter import active_signature
 from matchmaker.services.matching.jobs import item_changed
@@ -161,15 +170,12 @@ def search_users(
 def search_organisations(
     query: str = "", kind: str = "", page: int = 1, per_page: int = 20, verification: str = ""
 ) -> Pagination:
-    """Organisations whose name contains `query` or whose enterprise number matches it (any notation)."""
+    """Organisations whose name holds the words of `query` (accents and case aside) or whose enterprise
+    number matches it (any notation)."""
     statement = sa.select(Organisation)
-    query = (query or "").strip()
-    if query:
-        conditions = [Organisation.name.icontains(query, autoescape=True)]
-        digits = normalize_enterprise_number(query).lstrip("0")
-        if digits.isdigit():
-            conditions.append(Organisation.enterprise_number.contains(digits, autoescape=True))
-        statement = statement.where(sa.or_(*conditions))
+    condition = Organisation.search_condition((query or "").strip()[:200])
+    if condition is not None:
+        statement = statement.where(condition)
     if kind in set(OrganisationKind):
         statement = statement.where(Organisation.kind == kind)
     if verification in set(Verification):
@@ -240,6 +246,9 @@ class MergeReport:
     registrations: int = 0
     years: int = 0
     signatures: int = 0
+    conversations: int = 0  # moved to the kept organisation (threads joined with its own count once)
+    conversations_ended: int = 0  # between the two organisations merged: see _move_conversations
+    support_requests: int = 0
 
 
 def merge_problem(duplicate: Organisation, kept: Organisation) -> str | None:
@@ -272,8 +281,11 @@ def merge_problem(duplicate: Organisation, kept: Organisation) -> str | None:
 
 def merge_organisations(actor: User, duplicate: Organisation, kept: Organisation) -> MergeReport:
     """Move everything of `duplicate` to `kept` (members, invitations, join requests, mail domains, offerings,
-    needs, event registrations, 3%-norm figures, charter signatures, history), then delete it. The kept
-    organisation's own active signature wins over the duplicate's, which is withdrawn. Commits."""
+    needs, event registrations, 3%-norm figures, charter signatures, conversations with their messages and
+    blocks, public questions asked, support requests, the logo, history), then delete it. Every table with a
+    foreign key to the organisation is handled here: deleting the duplicate cascades to whatever is left on
+    it, so a table forgotten here loses its rows silently. The kept organisation's own active signature wins
+    over the duplicate's, which is withdrawn; its own logo wins too. Commits."""
     require_platform_admin(actor)
     problem = merge_problem(duplicate, kept)
     if problem:
@@ -314,6 +326,23 @@ def merge_organisations(actor: User, duplicate: Organisation, kept: Organisation
     report.years = move(ProcurementYear)
     report.signatures = move(CharterSignature)
     move(ChangeRecord)
+    report.support_requests = move(SupportRequest)
+    report.conversations, report.conversations_ended = _move_conversations(duplicate.id, kept.id)
+    db.session.execute(
+        sa.update(NeedQuestion)
+        .where(NeedQuestion.asker_organisation_id == duplicate.id)
+        .values(asker_organisation_id=kept.id)
+        .execution_options(synchronize_session=False)
+    )
+    # The kept organisation keeps its own logo, and takes the duplicate's when it has none (the logo's key is
+    # the organisation: one each). A duplicate's logo beside the kept one goes with the duplicate.
+    logo_version = duplicate.logo_version
+    has_logo = db.session.scalar(sa.select(sa.exists().where(OrganisationLogo.organisation_id == kept.id)))
+    takes_logo = not has_logo and move(OrganisationLogo) == 1
+    db.session.flush()
+    # The rows moved in bulk may sit in the session with their old organisation (the duplicate's collections
+    # among them): deleting the duplicate must not cascade to those stale copies.
+    db.session.expire_all()
     number = duplicate.enterprise_number
     name = duplicate.name
     history.record(
@@ -328,12 +357,137 @@ def merge_organisations(actor: User, duplicate: Organisation, kept: Organisation
     db.session.flush()
     if kept.enterprise_number is None and number:
         kept.enterprise_number = number  # the duplicate's is free now
+    if takes_logo:
+        kept.logo_version = logo_version
+    db.session.flush()  # before expire_all, which would drop these two changes
     db.session.expire_all()
     for item in live:  # their organisation's suspension may differ: the index looks again
         item_changed(item)
     commit()
     log.info("Admin %s merged organisation %s (%s) into %s", actor.id, duplicate.id, name, kept.id)
     return report
+
+
+def _move_conversations(duplicate_id: int, kept_id: int) -> tuple[int, int]:
+    """Move the duplicate's conversations, their messages and its blocks to the kept organisation (not
+    committed); returns (conversations moved, conversations ended).
+
+    Two cases cannot simply change organisation:
+    - A conversation between the two organisations merged would be the kept organisation writing to itself,
+      which the table refuses (two_organisations) and which nobody outside it takes part in: it is deleted,
+      with its messages, and counted in the record of the merge.
+    - Both may have started a thread about the same need or offering of a third organisation, where the
+      table allows one per organisation and subject: the duplicate's messages, reports and read positions
+      join the kept organisation's thread, so that the other side keeps every message in one place."""
+    pair = (duplicate_id, kept_id)
+    ended = db.session.execute(
+        sa.delete(Conversation)
+        .where(
+            Conversation.starter_organisation_id.in_(pair), Conversation.recipient_organisation_id.in_(pair)
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    ours = sa.orm.aliased(Conversation)
+    twins = db.session.execute(
+        sa.select(Conversation, ours)
+        .join(
+            ours,
+            sa.and_(
+                ours.starter_organisation_id == kept_id,
+                sa.or_(ours.need_id == Conversation.need_id, ours.offering_id == Conversation.offering_id),
+            ),
+        )
+        .where(Conversation.starter_organisation_id == duplicate_id)
+    ).all()
+    for theirs, kept_thread in twins:
+        _join_threads(theirs, kept_thread)
+    moved = 0
+    for column in (Conversation.starter_organisation_id, Conversation.recipient_organisation_id):
+        moved += db.session.execute(
+            sa.update(Conversation)
+            .where(column == duplicate_id)
+            .values({column.key: kept_id})
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    db.session.execute(
+        sa.update(Message)
+        .where(Message.author_organisation_id == duplicate_id)
+        .values(author_organisation_id=kept_id)
+        .execution_options(synchronize_session=False)
+    )
+    # A user blocked by both stays blocked once (one block per organisation and user).
+    db.session.execute(
+        sa.delete(ConversationBlock)
+        .where(
+            ConversationBlock.organisation_id == duplicate_id,
+            ConversationBlock.blocked_user_id.in_(
+                sa.select(ConversationBlock.blocked_user_id).where(
+                    ConversationBlock.organisation_id == kept_id
+                )
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.update(ConversationBlock)
+        .where(ConversationBlock.organisation_id == duplicate_id)
+        .values(organisation_id=kept_id)
+        .execution_options(synchronize_session=False)
+    )
+    return moved + len(twins), ended
+
+
+def _join_threads(theirs: Conversation, ours: Conversation) -> None:
+    """Move the messages, reports and read positions of `theirs` into `ours`, then delete `theirs`."""
+    theirs_ids = list(db.session.scalars(sa.select(Message.id).where(Message.conversation_id == theirs.id)))
+    ours_ids = list(db.session.scalars(sa.select(Message.id).where(Message.conversation_id == ours.id)))
+    # A read position is "every message of this thread up to this id". Message ids are shared by all
+    # threads, so a position is rewritten as the last id before the first message the user had not read in
+    # either thread: nothing unread is shown as read (some read messages may show as unread again).
+    reads = {}
+    for read in db.session.scalars(
+        sa.select(ConversationRead).where(ConversationRead.conversation_id.in_((theirs.id, ours.id)))
+    ):
+        reads.setdefault(read.user_id, {})[read.conversation_id] = read
+    for user_id, rows in reads.items():
+        mark = {cid: row.last_read_message_id for cid, row in rows.items()}
+        unread = [i for i in ours_ids if i > mark.get(ours.id, 0)]
+        unread += [i for i in theirs_ids if i > mark.get(theirs.id, 0)]
+        position = min(unread) - 1 if unread else max(ours_ids + theirs_ids, default=0)
+        read_at = max(row.read_at for row in rows.values())
+        for row in rows.values():
+            db.session.delete(row)
+        db.session.flush()
+        db.session.add(
+            ConversationRead(
+                conversation_id=ours.id,
+                user_id=user_id,
+                last_read_message_id=position,
+                read_at=read_at,
+            )
+        )
+    for model in (Message, ConversationReport):
+        db.session.execute(
+            sa.update(model)
+            .where(model.conversation_id == theirs.id)
+            .values(conversation_id=ours.id)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.url == conversations.thread_path(theirs))
+        .values(url=conversations.thread_path(ours))
+        .execution_options(synchronize_session=False)
+    )
+    ours.last_message_at = max(ours.last_message_at, theirs.last_message_at)
+    if theirs.status == ConversationStatus.OPEN:
+        ours.status = ConversationStatus.OPEN
+    db.session.flush()
+    db.session.execute(
+        sa.delete(Conversation)
+        .where(Conversation.id == theirs.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def member_counts(organisation_ids: list[int]) -> dict[int, int]:
@@ -351,10 +505,12 @@ def member_counts(organisation_ids: list[int]) -> dict[int, int]:
 
 
 def grant_platform_role(actor: User, user: User, role: str) -> None:
-    """Grant the organizer or admin role (supplier and buyer are chosen by people themselves)."""
+    """Grant the organizer, knowledge editor or admin role (people choose supplier and buyer themselves)."""
     require_platform_admin(actor)
     if role not in GRANTED_ROLES:
-        raise ServiceError(_("Only the organizer and administrator roles are granted here."))
+        raise ServiceError(
+            _("Only the organizer, knowledge network editor and administrator roles are granted here.")
+        )
     if user.has_role(role):
         raise ServiceError(_("%(name)s already has this role.", name=user.display_name))
     grant_role(user, role, granted_by=actor)
@@ -365,7 +521,9 @@ def grant_platform_role(actor: User, user: User, role: str) -> None:
 def revoke_platform_role(actor: User, user: User, role: str) -> None:
     require_platform_admin(actor)
     if role not in GRANTED_ROLES:
-        raise ServiceError(_("Only the organizer and administrator roles are revoked here."))
+        raise ServiceError(
+            _("Only the organizer, knowledge network editor and administrator roles are revoked here.")
+        )
     if role == Role.ADMIN and user.id == actor.id:
         raise ServiceError(
             _("You cannot revoke your own administrator role: ask another administrator to do it.")

@@ -29,6 +29,7 @@ from matchmaker import links
 from matchmaker.csvfiles import csv_text
 from matchmaker.extensions import db
 from matchmaker.models import (
+    AttendanceMode,
     Event,
     EventDay,
     EventStatus,
@@ -45,8 +46,9 @@ from matchmaker.models import (
 )
 from matchmaker.models.events import EVENT_TIMEZONE
 from matchmaker.models.labels import MEETING_SOURCES, PARTICIPANT_ROLES, label
-from matchmaker.services import commit, event_rules
+from matchmaker.services import commit, event_rules, ical
 from matchmaker.services.event_rules import TZ
+from matchmaker.services.online import is_online_only, meeting_link
 from matchmaker.textutil import multi_line, one_line
 
 REMINDER_BEFORE = timedelta(minutes=15)  # calendar alarm before each meeting
@@ -78,9 +80,14 @@ def _load_meetings(query) -> list[Meeting]:
             sa.select(Registration)
             .where(Registration.id.in_(ids))
             .options(
-                # An item's organisation is its registration's, loaded with it.
-                subqueryload(Registration.offerings).lazyload(Offering.organisation),
-                subqueryload(Registration.needs).lazyload(Need.organisation),
+                # An item's organisation is its registration's, loaded with it. Agendas (page, PDF, calendar
+                # entries, event-day page) show an item's title only: its long texts stay in the database.
+                *(
+                    subqueryload(relation)
+                    .load_only(model.title, model.status, model.organisation_id, model.language)
+                    .lazyload(model.organisation)
+                    for relation, model in ((Registration.offerings, Offering), (Registration.needs, Need))
+                ),
                 user.lazyload(User.roles),
                 user.lazyload(User.membership),
             )
@@ -92,9 +99,9 @@ def _load_meetings(query) -> list[Meeting]:
     return meetings
 
 
-def meetings_of(registration: Registration, include_cancelled: bool = False) -> list[Meeting]:
-    """The published meetings of a participant, in time order (the cancelled ones too if asked)."""
-    query = _meeting_query().where(
+def _published_meetings_of(registration: Registration):
+    """SQL: the participant's published meetings (cancelled ones included)."""
+    return sa.and_(
         Meeting.event_id == registration.event_id,
         Meeting.published.is_(True),
         sa.or_(
@@ -102,9 +109,23 @@ def meetings_of(registration: Registration, include_cancelled: bool = False) -> 
             Meeting.second_registration_id == registration.id,
         ),
     )
+
+
+def meetings_of(registration: Registration, include_cancelled: bool = False) -> list[Meeting]:
+    """The published meetings of a participant, in time order (the cancelled ones too if asked)."""
+    query = _meeting_query().where(_published_meetings_of(registration))
     if not include_cancelled:
         query = query.where(Meeting.cancelled_at.is_(None))
     return sorted(_load_meetings(query), key=lambda m: (m.slot.starts_at, m.id))
+
+
+def agenda_changed_at(registration: Registration) -> datetime:
+    """When the participant's calendar last changed (a meeting of theirs, or the event): the feed's
+    Last-Modified. One query."""
+    latest = db.session.scalar(
+        sa.select(sa.func.max(Meeting.updated_at)).where(_published_meetings_of(registration))
+    )
+    return max(filter(None, (latest, registration.event.updated_at))).replace(tzinfo=UTC)
 
 
 def active_meetings(event: Event) -> list[Meeting]:
@@ -169,6 +190,21 @@ class AgendaRow:
     slot: Slot
     meeting: Optional[Meeting] = None
     other: Optional[Party] = None
+
+    @property
+    def online_link(self) -> str:
+        """The meeting's online link (services.online): an agenda is seen by its participant or organizers."""
+        return meeting_link(self.meeting) if self.meeting else ""
+
+    @property
+    def hybrid_place(self) -> str:
+        """In a hybrid event, "online" for a meeting in a virtual room and "venue" for one at a table at the
+        venue; "" in on-site and online events, where every meeting is the same. The agenda says it beside
+        the table: with the organizer's pattern both kinds carry a link, and the participant must know
+        whether to travel."""
+        if self.meeting is None or self.meeting.event.attendance_mode != AttendanceMode.HYBRID:
+            return ""
+        return "online" if is_online_only(self.meeting) else "venue"
 
     @property
     def kind(self) -> str:
@@ -306,6 +342,11 @@ def _role_label(role: str) -> str:
 
 def meetings_csv(event: Event) -> str:
     """Every active meeting of the event, for a spreadsheet (formula-safe)."""
+    return csv_text(meetings_rows(event))
+
+
+def meetings_rows(event: Event) -> list[list]:
+    """Every active meeting of the event (CSV or workbook): its times are the events' clock (Brussels)."""
     rows = [
         [
             _("Start"),
@@ -326,8 +367,8 @@ def meetings_csv(event: Event) -> str:
         first, second = m.first_registration, m.second_registration
         rows.append(
             [
-                m.slot.starts_at.strftime("%Y-%m-%d %H:%M"),
-                m.slot.ends_at.strftime("%Y-%m-%d %H:%M"),
+                m.slot.starts_at,  # naive Brussels time: written as 2026-12-07 14:30, or a workbook's date
+                m.slot.ends_at,
                 m.table.label,
                 first.user.display_name,
                 first.organisation_name,
@@ -340,7 +381,7 @@ def meetings_csv(event: Event) -> str:
                 _("yes") if m.published else _("no"),
             ]
         )
-    return csv_text(rows)
+    return rows
 
 
 # --- calendar ------------------------------------------------------------------------------------------
@@ -386,12 +427,22 @@ def meeting_summary(other: Party) -> str:
 
 
 def meeting_location(event: Event, meeting: Meeting) -> str:
-    table = _("Table %(table)s", table=meeting.table.label)
-    return " – ".join(p for p in (event.venue_address, table) if p)
+    """Where: the venue and table, the online link, or both (hybrid). For the meeting's parties only."""
+    link = meeting_link(meeting)
+    if link and is_online_only(meeting):
+        return link
+    return " – ".join(p for p in (event.venue_address, meeting.table.display_name, link) if p)
 
 
 def meeting_description(event: Event, meeting: Meeting, other: Party, agenda_url: str) -> str:
     lines = [one_line(event.title), ""]
+    if link := meeting_link(meeting):
+        # A meeting at a table at the venue of a hybrid event keeps its place: the pattern's link is for a
+        # party who cannot come, so it is not called an online meeting (the other party goes to the table).
+        if is_online_only(meeting):
+            lines += [_("Online meeting: %(url)s", url=link), ""]
+        else:
+            lines += [_("To join from elsewhere: %(url)s", url=link), ""]
     lines.append(one_line(other.name) + (f", {one_line(other.organisation)}" if other.organisation else ""))
     if other.items:
         heading = _("Needs") if other.role == ParticipantRole.BUYER else _("Offerings")
@@ -442,8 +493,7 @@ def _agenda_ical(registration: Registration, meetings: list[Meeting] | None) -> 
     for meeting in meetings:
         if meeting.published:
             calendar.add_component(_meeting_entry(registration, meeting, agenda_url))
-    calendar.add_missing_timezones()
-    return calendar.to_ical()
+    return ical.finish(calendar)
 
 
 def _meeting_entry(registration: Registration, meeting: Meeting, agenda_url: str):
@@ -456,14 +506,16 @@ def _meeting_entry(registration: Registration, meeting: Meeting, agenda_url: str
     entry = CalendarEvent()
     entry.add("uid", meeting.uid)
     entry.add("sequence", meeting.sequence)
-    entry.add("dtstamp", _utc(meeting.updated_at))
+    # The time this file is made (RFC 5545, for a calendar with a METHOD); when the meeting last changed is
+    # LAST-MODIFIED. The feed's ETag leaves DTSTAMP out (services.ical.etag).
+    entry.add("dtstamp", datetime.now(UTC))
     entry.add("last-modified", _utc(meeting.updated_at))
     entry.add("dtstart", _aware(meeting.slot.starts_at))
     entry.add("dtend", _aware(meeting.slot.ends_at))
     entry.add("summary", one_line(meeting_summary(other)))
     entry.add("location", one_line(meeting_location(event, meeting)))
     entry.add("description", multi_line(meeting_description(event, meeting, other, agenda_url)))
-    entry.add("url", agenda_url)
+    entry.add("url", meeting_link(meeting) or agenda_url)
     entry.add("status", "CANCELLED" if meeting.cancelled_at else "CONFIRMED")
     entry.add("transp", "OPAQUE")
     if not meeting.cancelled_at:
@@ -495,8 +547,7 @@ def meeting_invitation(registration: Registration, meeting: Meeting, organizer_a
     attendee.params["rsvp"] = "FALSE"
     entry.add("attendee", attendee)
     calendar.add_component(entry)
-    calendar.add_missing_timezones()
-    return calendar.to_ical()
+    return ical.finish(calendar)
 
 
 def _reminder(summary: str):

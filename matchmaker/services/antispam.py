@@ -18,6 +18,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, Signer
 
 from matchmaker.extensions import db
@@ -41,6 +43,35 @@ def _signer() -> Signer:
 
 def min_seconds() -> float:
     return float(current_app.config["FORM_MIN_SECONDS"])
+
+
+def refusal_message(verdict: Verdict) -> str:
+    """What a person whose form was refused as too fast or stale reads: what happened and what to do. The form
+    is shown again with what they wrote."""
+    if verdict == Verdict.TOO_FAST:
+        return _(
+            "The form was sent less than %(seconds)d seconds after it was opened, which is what spam robots "
+            "do. Your text is kept below: check it and send it again.",
+            seconds=max(1, round(min_seconds())),
+        )
+    return _("This form has expired. Your text is kept below: send it again.")
+
+
+def attempt_limit() -> str:
+    """The limit on every submission of a public form, refused ones too (PUBLIC_FORM_ATTEMPT_LIMIT)."""
+    return current_app.config["PUBLIC_FORM_ATTEMPT_LIMIT"]
+
+
+def attempt_key() -> str:
+    """Rate-limit key of `attempt_limit`: the client's address, counted apart from the form's own limit."""
+    return "form-attempt:" + get_remote_address()
+
+
+def counts_against_limit(response) -> bool:
+    """Flask-Limiter's `deduct_when` for public forms: only a submission that was acted on (not one shown
+    again to be corrected) counts, so that a fast typist who is refused and tries again keeps their message
+    instead of meeting the rate limit's page."""
+    return response.status_code != 422
 
 
 def make_stamp(now: float | None = None) -> str:

@@ -37,7 +37,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.catalogue import parse_links
-from matchmaker.services import EditConflict, ServiceError, commit, unit_of_work
+from matchmaker.services import EditConflict, Invalid, ServiceError, commit, unit_of_work
 from matchmaker.services import cpv as cpv_service
 from matchmaker.services.accounts import personal_data_exporter
 from matchmaker.services.matching.jobs import item_changed
@@ -85,6 +85,9 @@ class NeedInput:
     registered_only: bool = False
     theme_ids: list[int] = field(default_factory=list)
     cpv_codes: str = ""
+    # How market players may ask about it (services.conversations.QUESTION_MODES); None leaves it as it is
+    # (private conversations only for a new need), for imports and forms that do not ask.
+    question_mode: str | None = None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -113,7 +116,7 @@ def can_edit(user, item: Offering | Need) -> bool:
 
 
 def can_view(user, item: Offering | Need) -> bool:
-    """Published offerings and open or closed needs are public (registered-only needs need a login)."""
+    """Published offerings and open needs are public (registered-only needs need a login)."""
     if can_edit(user, item):
         return True
     if user is not None and user.has_role(Role.ADMIN):
@@ -411,6 +414,12 @@ def _apply_need(need: Need, data: NeedInput) -> None:
     need.procurement_route = _check_choice(data.procurement_route, ProcurementRoute, _l("procurement route"))
     need.language = _check_choice(data.language, ContentLanguage, _l("language"))
     need.registered_only = bool(data.registered_only)
+    if data.question_mode is not None:
+        from matchmaker.services.conversations import QUESTION_MODES
+
+        if data.question_mode not in QUESTION_MODES:
+            raise Invalid({"question_mode": _("Choose how market players may ask their questions.")})
+        need.public_questions, need.private_conversations = QUESTION_MODES[data.question_mode]
     need.themes = _themes(data.theme_ids, need.themes)
     _set_codes(need, cpv_service.validate_codes(data.cpv_codes), NeedCpvCode)
 
@@ -517,7 +526,7 @@ class OrganisationItems:
 
 
 def published_items_of(organisation: Organisation, viewer=None) -> OrganisationItems:
-    """What an organisation's public page shows: published offerings, open (then closed) needs.
+    """What an organisation's public page shows: published offerings and open needs.
 
     Needs for registered users only are left out unless the viewer is logged in; a suspended organisation
     shows nothing.
@@ -531,8 +540,8 @@ def published_items_of(organisation: Organisation, viewer=None) -> OrganisationI
     )
     need_query = (
         sa.select(Need)
-        .where(Need.organisation_id == organisation.id, Need.status.in_([NeedStatus.OPEN, NeedStatus.CLOSED]))
-        .order_by(sa.case({"open": 0}, value=Need.status, else_=1), Need.published_at.desc(), Need.id.desc())
+        .where(Need.organisation_id == organisation.id, Need.status == NeedStatus.OPEN)
+        .order_by(Need.published_at.desc(), Need.id.desc())
     )
     if viewer is None:
         need_query = need_query.where(Need.registered_only.is_(False))

@@ -16,13 +16,17 @@ process agrees; the routes add a per-minute limit of their own).
 
 Procurement: a buyer may choose per need that questions are answered publicly (`Need.public_questions`), as
 a prior market consultation must give every market player the same information. Questions then go to
-`NeedQuestion`; the answered ones are shown on the need's page without the asker's name, and private
-conversations about that need are refused with the reason.
+`NeedQuestion`; the answered ones are shown on the need's page without the asker's name. Private
+conversations about the need stay possible where the buyer allows them beside the public questions
+(`Need.private_conversations`); otherwise they are refused with the reason. The three choices are
+QUESTION_MODES; answers already published stay on the page when the buyer goes back to private questions,
+since withdrawing them would leave the market players who did not ask with less than those who did.
 
 A new message notifies the members of the other organisation (kind "conversation_message"), by mail as each
 of them chose in their notification settings.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -74,6 +78,17 @@ register_kind("need_question_answered", _l("%(organisation)s answered your quest
 
 class TooMany(Refusal):
     """The user reached the daily number of conversations or messages."""
+
+
+# How market players may ask about a need (`set_question_mode`): (public_questions, private_conversations).
+QUESTION_MODES = {"private": (False, True), "public": (True, False), "both": (True, True)}
+
+
+def question_mode(need: Need) -> str:
+    """The need's QUESTION_MODES key (a need that takes private conversations only by default)."""
+    if need.public_questions:
+        return "both" if need.private_conversations else "public"
+    return "private"
 
 
 def equal_treatment_reason() -> str:
@@ -145,7 +160,7 @@ def why_not_start(user: User | None, item: Need | Offering, blocked_by: set[int]
     if isinstance(item, Need):
         if item.status != NeedStatus.OPEN or not item.is_public:
             return _("This need is not open: its organisation does not take questions about it.")
-        if item.public_questions:
+        if not item.private_conversations:
             return equal_treatment_reason()
     elif item.status != OfferingStatus.PUBLISHED or not item.is_public:
         return _("This offering is not published.")
@@ -354,9 +369,14 @@ def mark_read(user: User, conversation: Conversation) -> None:
     commit()
 
 
+# One alias for every query (the menu counts unread messages on every page): an alias made per call cost
+# 0.3 ms of CPU to adapt its columns again, the query's own price.
+_READ = sa.orm.aliased(ConversationRead)
+
+
 def _unread_messages(user: User, organisation_id: int):
     """SELECT condition pieces: messages of the other side after the user's read position."""
-    read = sa.orm.aliased(ConversationRead)
+    read = _READ
     return read, sa.and_(
         Message.author_organisation_id != organisation_id,
         Message.id > sa.func.coalesce(read.last_read_message_id, 0),
@@ -423,6 +443,44 @@ def threads_of(user: User) -> list[Thread]:
         )
         for conversation, count in rows
     ]
+
+
+def pair_conversations(
+    organisation_id: int, pairs: Iterable[tuple[Need, Offering]]
+) -> dict[tuple[int, int], Conversation]:
+    """Per (need id, offering id) of `pairs` (each with an item of the organisation): the conversation the
+    pair's two organisations already have about one of its items, the buyer's about the offering or the
+    supplier's about the need, the latest if both. A mutual match then opens it instead of starting a
+    second thread beside it; another organisation's thread about the same item is not the pair's. One
+    query for a page of pairs."""
+    pairs = list(pairs)
+    if not pairs:
+        return {}
+    found = db.session.scalars(
+        sa.select(Conversation)
+        .where(
+            _of_organisation(organisation_id),
+            sa.or_(
+                Conversation.need_id.in_({need.id for need, _offering in pairs}),
+                Conversation.offering_id.in_({offering.id for _need, offering in pairs}),
+            ),
+        )
+        .order_by(Conversation.last_message_at, Conversation.id)
+    )
+    by_subject = {}
+    for conversation in found:  # the latest last
+        subject = (
+            ("need", conversation.need_id) if conversation.need_id else ("offering", conversation.offering_id)
+        )
+        by_subject[subject, conversation.starter_organisation_id] = conversation
+    out = {}
+    for need, offering in pairs:
+        about_need = by_subject.get((("need", need.id), offering.organisation_id))
+        about_offering = by_subject.get((("offering", offering.id), need.organisation_id))
+        candidates = [c for c in (about_need, about_offering) if c is not None]
+        if candidates:
+            out[need.id, offering.id] = max(candidates, key=lambda c: (c.last_message_at, c.id))
+    return out
 
 
 # --- abuse: blocking and reporting ---------------------------------------------------------------------
@@ -538,12 +596,16 @@ def mark_reports_handled(user: User, conversation: Conversation) -> int:
 # --- public questions on a need ------------------------------------------------------------------------
 
 
-def set_public_questions(user: User, need: Need, public: bool) -> None:
-    """The buyer chooses whether questions about the need are answered publicly. Commits."""
+def set_question_mode(user: User, need: Need, mode: str) -> None:
+    """The buyer chooses how market players ask about the need: privately ("private"), publicly
+    ("public") or both ("both"), as QUESTION_MODES. No choice turns both off: a need nobody may ask about
+    would shut the buyer off from the market it consults. Commits."""
     organisation = _organisation(user)
     if organisation is None or organisation.id != need.organisation_id:
         raise NotAllowed(_("Only members of the organisation that owns this need can change this."))
-    need.public_questions = bool(public)
+    if mode not in QUESTION_MODES:
+        raise Invalid({"mode": _("Choose how market players may ask their questions.")})
+    need.public_questions, need.private_conversations = QUESTION_MODES[mode]
     commit()
 
 

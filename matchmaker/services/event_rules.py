@@ -11,10 +11,12 @@ on that clock.
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from matchmaker import links
-from matchmaker.models import Event, EventStatus, Role
+from matchmaker.extensions import db
+from matchmaker.models import Event, EventStaff, EventStatus, Role, StaffRole
 from matchmaker.models.events import EVENT_TIMEZONE
 from matchmaker.services import ServiceError
 
@@ -49,11 +51,41 @@ def can_create_events(user) -> bool:
     return bool(user is not None and user.has_role(Role.ORGANIZER, Role.ADMIN))
 
 
+def staff_role(user, event: Event) -> str | None:
+    """The user's role in the event's team (StaffRole), or None. Read from the database on every call, so
+    that a member removed from the team loses their access with their next request."""
+    if user is None or user.id is None or event.id is None:
+        return None
+    if getattr(user, "on_an_event_team", None) is False:
+        return None  # on no team at all, as read with this request's login (most users): no query
+    return db.session.scalar(
+        sa.select(EventStaff.role).where(EventStaff.event_id == event.id, EventStaff.user_id == user.id)
+    )
+
+
+def is_organizer(user, event: Event) -> bool:
+    """The event's own organizer: the one member of its team nobody removes."""
+    return bool(user is not None and user.has_role(Role.ORGANIZER) and event.organizer_id == user.id)
+
+
 def can_manage(user, event: Event) -> bool:
-    """The event's organizer and platform administrators manage an event."""
+    """The event's organizer, its co-organizers and platform administrators manage an event. A co-organizer
+    needs no platform role: the organizer chose them for this event only."""
     if user is None:
         return False
-    return user.has_role(Role.ADMIN) or (user.has_role(Role.ORGANIZER) and event.organizer_id == user.id)
+    if user.has_role(Role.ADMIN) or is_organizer(user, event):
+        return True
+    return staff_role(user, event) == StaffRole.CO_ORGANIZER
+
+
+def can_check_in(user, event: Event) -> bool:
+    """The event's managers and its check-in staff check participants in at the door (and nothing else).
+    The team role is read once for both (can_manage would read it, and then again for the staff)."""
+    if user is None:
+        return False
+    if user.has_role(Role.ADMIN) or is_organizer(user, event):
+        return True
+    return staff_role(user, event) in (StaffRole.CO_ORGANIZER, StaffRole.CHECK_IN)
 
 
 def is_public(event: Event) -> bool:
@@ -61,7 +93,13 @@ def is_public(event: Event) -> bool:
 
 
 def can_view(user, event: Event) -> bool:
-    return is_public(event) or can_manage(user, event)
+    """Published events are public; a draft is seen by its managers and its team (staff prepare the door
+    before the registration opens)."""
+    if is_public(event):
+        return True
+    if user is None:
+        return False
+    return user.has_role(Role.ADMIN) or is_organizer(user, event) or staff_role(user, event) is not None
 
 
 def require_manager(user, event: Event) -> None:
@@ -69,13 +107,36 @@ def require_manager(user, event: Event) -> None:
         raise ServiceError(_("Only the organizer of this event may change it."))
 
 
+def require_check_in(user, event: Event) -> None:
+    if not can_check_in(user, event):
+        raise ServiceError(_("Only the organizers and the check-in staff of this event may check people in."))
+
+
 # --- windows -----------------------------------------------------------------------------------------
+
+
+def is_over(event: Event, now: datetime | None = None) -> bool:
+    """Has the event's last day ended (on the events' clock)? An event without days is not over."""
+    if not event.days:
+        return False
+    last = max(event.days, key=lambda d: (d.day, d.end_time))
+    return datetime.combine(last.day, last.end_time) <= (now or local_now())
+
+
+def shown_status(event: Event, now: datetime | None = None) -> str:
+    """The stage pages show: an event that is over is never shown with its registration open (issue 18: an
+    event entered after the fact said "registration open")."""
+    if event.status == EventStatus.REGISTRATION_OPEN and is_over(event, now):
+        return EventStatus.REGISTRATION_CLOSED.value
+    return event.status
 
 
 def registration_is_open(event: Event, now: datetime | None = None) -> bool:
     if event.status != EventStatus.REGISTRATION_OPEN:
         return False
     now = now or local_now()
+    if is_over(event, now):
+        return False
     if event.registration_opens_at and now < event.registration_opens_at:
         return False
     return not (event.registration_closes_at and now >= event.registration_closes_at)

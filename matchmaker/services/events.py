@@ -23,13 +23,15 @@ from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
 from matchmaker import links
-from matchmaker.csvfiles import csv_text
+from matchmaker.csvfiles import csv_text, utc
 from matchmaker.extensions import db
+from matchmaker.markdown import markdown_to_text
 from matchmaker.models import (
     Admission,
     BlockKind,
     Event,
     EventDay,
+    EventStaff,
     EventStatus,
     EventTable,
     Meeting,
@@ -41,12 +43,15 @@ from matchmaker.models import (
     Role,
     Slot,
     SlotKind,
+    StaffRole,
     Theme,
     User,
     utcnow,
 )
 from matchmaker.models.events import EVENT_TIMEZONE, with_items
-from matchmaker.services import Invalid, ServiceError, commit, scheduling, unit_of_work
+from matchmaker.models.labels import PARTICIPANT_ROLES, REGISTRATION_STATUSES, REQUEST_STATUSES
+from matchmaker.models.labels import label as code_label
+from matchmaker.services import Invalid, ServiceError, commit, ical, scheduling, unit_of_work
 from matchmaker.services.event_rules import (
     TZ,
     can_create_events,
@@ -103,7 +108,7 @@ def _check(data: EventInput) -> None:
         problems["venue_address"] = _("Give a venue address, an online link, or both.")
     if one_line(data.online_url):
         parts = urlsplit(one_line(data.online_url))
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if parts.scheme != "https" or not parts.netloc:
             problems["online_url"] = _("Enter a full web address that starts with https://.")
     if (
         data.registration_opens_at
@@ -238,6 +243,7 @@ def update_event(user: User, event: Event, data: EventInput) -> Event:
     title, venue = event.title, event.venue_address
     with unit_of_work():  # the tables may refuse to change after the event's fields did
         _apply(event, data)
+        event.calendar_sequence += 1
         published = event.status == EventStatus.AGENDA_PUBLISHED
         moved = published and event.venue_address != venue
         if moved or (published and event.title != title):
@@ -378,6 +384,7 @@ def remove_block(user: User, block: ProgrammeBlock) -> None:
 def regenerate_slots(event: Event) -> None:
     """Bring the Slot rows in line with the programme. Unchanged slots keep their rows (and so the
     participants' availability); participants who were available for every meeting slot stay so."""
+    event.calendar_sequence += 1  # the programme changed: calendars update their entries (event_ical)
     old_meeting_ids = {s.id for s in event.slots if s.kind == SlotKind.MEETING}
     fully_available = [
         r
@@ -499,9 +506,13 @@ def list_public_events(theme_slug: str | None = None, today: date | None = None)
 
 
 def events_managed_by(user: User) -> list[Event]:
+    """The events the user organises, and those whose team they are on as a co-organizer (issue 16)."""
     query = sa.select(Event).order_by(Event.created_at.desc())
     if not user.has_role(Role.ADMIN):
-        query = query.where(Event.organizer_id == user.id)
+        co_organized = sa.select(EventStaff.event_id).where(
+            EventStaff.user_id == user.id, EventStaff.role == StaffRole.CO_ORGANIZER.value
+        )
+        query = query.where(sa.or_(Event.organizer_id == user.id, Event.id.in_(co_organized)))
     return list(db.session.scalars(query).all())
 
 
@@ -572,6 +583,11 @@ def nudge_participants_without_requests(user: User, event: Event) -> int:
 
 
 def participants_csv(event: Event) -> str:
+    return csv_text(participants_rows(event))
+
+
+def participants_rows(event: Event) -> list[list]:
+    """The participants' export (CSV or workbook): a header in the reader's language, then a row each."""
     rows = [
         [
             _("Registration"),
@@ -593,18 +609,23 @@ def participants_csv(event: Event) -> str:
                 r.user.display_name,
                 r.user.email,
                 r.organisation_name,
-                r.role,
-                r.status,
+                code_label(PARTICIPANT_ROLES, r.role),
+                code_label(REGISTRATION_STATUSES, r.status),
                 r.max_meetings,
                 len(r.available_slots),
                 " | ".join(item.title for item in r.shown_items),
-                r.created_at.strftime("%Y-%m-%d %H:%M"),
+                utc(r.created_at),  # stored in UTC, written in Brussels time (csvfiles)
             ]
         )
-    return csv_text(rows)
+    return rows
 
 
 def requests_csv(event: Event) -> str:
+    return csv_text(requests_rows(event))
+
+
+def requests_rows(event: Event) -> list[list]:
+    """The meeting requests' export (CSV or workbook): a header, then a row per request."""
     mutual = mutual_request_ids(event)
     rows = [
         [
@@ -634,14 +655,14 @@ def requests_csv(event: Event) -> str:
                 q.from_registration.organisation_name,
                 q.to_registration.user.display_name,
                 q.to_registration.organisation_name,
-                q.status,
+                code_label(REQUEST_STATUSES, q.status),
                 _("yes") if q.id in mutual else _("no"),
-                q.created_at.strftime("%Y-%m-%d %H:%M"),
-                q.responded_at.strftime("%Y-%m-%d %H:%M") if q.responded_at else "",
+                utc(q.created_at),
+                utc(q.responded_at),
                 q.message,
             ]
         )
-    return csv_text(rows)
+    return rows
 
 
 # --- calendar ----------------------------------------------------------------------------------------
@@ -663,20 +684,26 @@ def event_ical(event: Event) -> bytes:
     calendar.add("x-wr-calname", one_line(event.title))
     calendar.add("x-wr-timezone", EVENT_TIMEZONE)
     page = links.external_url("events.detail", event_id=event.id)
-    location = one_line(event.venue_address or event.online_url)
-    for event_day in event.days:
+    # A public file: the online link is for participants only (services.online), so never here.
+    location = one_line(event.venue_address) or (_("Online") if event.online_url else "")
+    # The description as text: calendars show DESCRIPTION as it is, and Markdown's marks would show with it.
+    description = multi_line("\n\n".join(p for p in (markdown_to_text(event.description), page) if p))
+    for number, event_day in enumerate(sorted(event.days, key=lambda d: d.day), start=1):
         entry = CalendarEvent()
-        entry.add("uid", f"event-{event.id}-{event_day.day.isoformat()}@matchmaker")
+        # Named by the day's place in the event (first day, second day), not its date: an event moved to
+        # another date (its day removed and added again) stays one entry in calendars, with a higher SEQUENCE.
+        entry.add("uid", f"event-{event.id}-day-{number}@matchmaker")
+        entry.add("sequence", event.calendar_sequence)
         entry.add("summary", one_line(event.title))
         entry.add("dtstart", datetime.combine(event_day.day, event_day.start_time, tzinfo=TZ))
         entry.add("dtend", datetime.combine(event_day.day, event_day.end_time, tzinfo=TZ))
         entry.add("dtstamp", datetime.now(UTC))
+        entry.add("last-modified", event.updated_at.replace(tzinfo=UTC))
         if location:
             entry.add("location", location)
-        description = "\n\n".join(p for p in (event.description, event.online_url, page) if p)
-        entry.add("description", multi_line(description))
+        entry.add("description", description)
         entry.add("url", page)
         entry.add("status", "CANCELLED" if event.status == EventStatus.DRAFT else "CONFIRMED")
         calendar.add_component(entry)
-    calendar.add_missing_timezones()
-    return calendar.to_ical()
+    return ical.finish(calendar)
+

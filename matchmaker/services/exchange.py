@@ -12,10 +12,15 @@ made). Another organisation's draft or archived item (or a suspended organisatio
 14): for an importer who cannot see it, the row makes a new item as if it did not exist, so the counts and the
 report do not tell whether it does; an administrator, who sees it anyway, is told why the row is refused.
 
-CSV conventions (export and import alike): UTF-8 (a byte-order mark is accepted), comma-separated
-(semicolons are recognised too, as Excel writes them in Belgium), one header row; lists (themes, CPV codes)
-separated by semicolons inside their cell. Cells that a spreadsheet would run as a formula (starting with
-= + - @) are written with a leading apostrophe, which the import removes again.
+CSV conventions: UTF-8 with a byte-order mark, one header row of the column names (identifiers, the same in
+every language); lists (themes, CPV codes) separated by semicolons inside their cell. The export is written
+for the reader's spreadsheet (csvfiles.convention): semicolon-separated with a decimal comma in Dutch and
+French, comma-separated in English; the labels (innovation type, status, procurement route, language, themes,
+yes/no) in the reader's language, times in Brussels time. The import reads back what any export wrote, and
+what a spreadsheet saves of it: the separator is taken from the header row, labels in any of the languages or
+the codes, whole numbers with thousands separators or a zero decimal part (150.000 or 150000,00), dates as
+YYYY-MM-DD or day first (31/12/2026). Cells that a spreadsheet would run as a formula (starting with = + - @)
+are written with a leading apostrophe, which the import removes again.
 """
 
 import csv
@@ -29,11 +34,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import defer, selectinload
 
-from matchmaker.csvfiles import csv_chunks, restore
+from matchmaker.csvfiles import csv_chunks, local_text, restore, sniff_delimiter, utc
 from matchmaker.extensions import db
 from matchmaker.models import (
     ContentLanguage,
@@ -51,7 +58,14 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.catalogue import NeedCpvCode, OfferingCpvCode, need_theme, offering_theme
-from matchmaker.models.organisation import normalize_enterprise_number
+from matchmaker.models.labels import (
+    CATALOGUE_STATUSES,
+    CONTENT_LANGUAGES,
+    INNOVATION_TYPES,
+    PROCUREMENT_ROUTES,
+    label,
+)
+from matchmaker.models.organisation import format_enterprise_number, normalize_enterprise_number
 from matchmaker.services import ServiceError, commit, discard
 from matchmaker.services import cpv as cpv_service
 from matchmaker.services.catalogue import (
@@ -71,7 +85,19 @@ MAX_ROWS = 5000
 MAX_CPV_CODES = 20
 _TRUE = {"1", "true", "yes", "y", "ja", "j", "oui", "o", "x"}
 _FALSE = {"", "0", "false", "no", "n", "nee", "non"}
-_AMOUNT = re.compile(r"^\d{1,3}([.\s\u00a0\u202f]\d{3})+$|^\d+$")
+# A whole number as people and spreadsheets write it: 150000, 150.000, 150 000, 150,000, with a zero decimal
+# part (150000,00 or 150.000,00) that spreadsheets add when the cell is formatted as money.
+_WHOLE = re.compile(
+    r"(?P<whole>\d+|\d{1,3}(?P<group>[.,\s\u00a0\u202f])\d{3}(?:(?P=group)\d{3})*)(?:[.,]0{1,2})?"
+)
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+# The labels a column's cells may hold instead of the codes, by column.
+_LABELS = {
+    "innovation_type": INNOVATION_TYPES,
+    "status": CATALOGUE_STATUSES,
+    "procurement_route": PROCUREMENT_ROUTES,
+    "language": CONTENT_LANGUAGES,
+}
 
 
 @dataclass(frozen=True)
@@ -252,13 +278,34 @@ def item_record(item, themes: list[str] | None = None, cpv_codes: list[str] | No
     return record
 
 
-def _csv_value(value):
-    """Booleans and lists as the import reads them back; csvfiles.safe_cell does the rest."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return "; ".join(value)
-    return value
+def _csv_row(record: dict, names: list[str], theme_names: dict[str, str]) -> list:
+    """One record as the CSV's cells, for a person's spreadsheet in the current language: labels instead of
+    codes, themes by their name, yes or no in words, times in Brussels time (the import reads all of it back).
+    csvfiles.safe_cell does the rest."""
+    cells = []
+    for name in names:
+        value = record[name]
+        if name in _LABELS:
+            value = label(_LABELS[name], value)
+        elif name == "themes":
+            value = [theme_names.get(slug, slug) for slug in value]
+        elif name == "organisation_enterprise_number":
+            value = format_enterprise_number(value)  # 0260.763.912 stays text; 0260763912 loses its 0
+        elif name in ("published_at", "updated_at"):
+            value = local_text(utc(datetime.fromisoformat(value))) if value else ""
+        if isinstance(value, bool):
+            value = _("yes") if value else _("no")
+        elif isinstance(value, list):
+            value = "; ".join(value)
+        cells.append(value)
+    return cells
+
+
+def _theme_names() -> dict[str, str]:
+    from matchmaker.i18n import current_language
+
+    language = current_language()
+    return {theme.slug: theme.name(language) for theme in db.session.scalars(sa.select(Theme))}
 
 
 def export_csv_chunks(user: User, kind: str) -> Iterator[str]:
@@ -267,7 +314,8 @@ def export_csv_chunks(user: User, kind: str) -> Iterator[str]:
     _require(user)
     _check_kind(kind)
     names = [c.name for c in COLUMNS[kind]]
-    rows = ([_csv_value(record[name]) for name in names] for record in _records(kind, user))
+    theme_names = _theme_names()
+    rows = (_csv_row(record, names, theme_names) for record in _records(kind, user))
     return csv_chunks(itertools.chain([names], rows), rows_per_chunk=EXPORT_BATCH)
 
 
@@ -335,8 +383,7 @@ def _read_rows(data: bytes, kind: str, report: ImportReport) -> list[tuple[int, 
     if not text.strip():
         report.file_errors.append(_("The file is empty."))
         return None
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    delimiter = sniff_delimiter(text.split("\n", 1)[0])
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
         header = [name.strip() for name in (reader.fieldnames or [])]
@@ -417,14 +464,16 @@ class _RowChecker:
         return value
 
     def choice(self, row: dict, name: str, enum_cls, default: str, label: str) -> str:
-        value = _cell(row, name).lower() or default
+        """The cell's code: the code itself, or its label in any of the platform's languages."""
+        text = _cell(row, name)
         allowed = [member.value for member in enum_cls]
+        value = _code_of(name, text, tuple(allowed)) or text.lower() or default
         if value not in allowed:
             self.refuse(
                 _(
                     "%(field)s '%(value)s' is not one of: %(allowed)s.",
                     field=label,
-                    value=value,
+                    value=text,
                     allowed=", ".join(allowed),
                 )
             )
@@ -467,11 +516,9 @@ class _RowChecker:
         value = _cell(row, name)
         if not value:
             return None
-        cleaned = value.replace("€", "").strip()
-        if _AMOUNT.match(cleaned):
-            number = int(re.sub(r"[.\s\u00a0\u202f]", "", cleaned))
-            if low <= number <= high:
-                return number
+        number = whole_number(value)
+        if number is not None and low <= number <= high:
+            return number
         self.refuse(
             _(
                 "%(field)s must be a whole number from %(low)d to %(high)d, not '%(value)s'.",
@@ -484,19 +531,92 @@ class _RowChecker:
         return None
 
     def theme_list(self, row: dict) -> list[Theme]:
-        slugs = [s.strip().lower() for s in re.split(r"[;,]", _cell(row, "themes")) if s.strip()]
-        unknown = [s for s in slugs if s not in self.themes]
+        """The themes by short name or by name in any language, separated by semicolons (or by commas when the
+        cell has no semicolon)."""
+        cell = _cell(row, "themes")
+        names = [s.strip() for s in re.split(";" if ";" in cell else ",", cell) if s.strip()]
+        unknown = [s for s in names if _fold(s) not in self.themes]
         if unknown:
             self.refuse(_("Unknown theme(s): %(names)s.", names=", ".join(unknown)))
-        return [self.themes[s] for s in dict.fromkeys(slugs) if s in self.themes]
+        found = [self.themes[_fold(s)] for s in names if _fold(s) in self.themes]
+        return list(dict.fromkeys(found))
 
     def cpv_list(self, row: dict) -> list[str]:
-        known, unknown = cpv_service.parse_codes(_cell(row, "cpv_codes"))
+        # A lone code is a number to a spreadsheet, which drops its leading 0 (03000000 comes back 3000000).
+        cell = re.sub(r"(?<![\d-])(\d{7})(?![\d])", r"0\1", _cell(row, "cpv_codes"))
+        known, unknown = cpv_service.parse_codes(cell)
         if unknown:
             self.refuse(_("Unknown CPV code(s): %(codes)s.", codes=", ".join(unknown)))
         if len(known) > MAX_CPV_CODES:
             self.refuse(_("At most %(n)d CPV codes.", n=MAX_CPV_CODES))
         return known
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _themes_by_name() -> dict[str, Theme]:
+    """Every theme by its short name and by its name in each language (folded), the short name winning."""
+    found: dict[str, Theme] = {}
+    themes = list(db.session.scalars(sa.select(Theme).order_by(Theme.position, Theme.id)))
+    for theme in themes:
+        for name in (theme.name_nl, theme.name_fr, theme.name_en):
+            found.setdefault(_fold(name), theme)
+    found.update({_fold(theme.slug): theme for theme in themes})
+    return found
+
+
+def _code_of(column: str, text: str, allowed: tuple[str, ...]) -> str | None:
+    """The code whose label, in any of the platform's languages, is `text`; None when none is."""
+    if column not in _LABELS or not text:
+        return None
+    return _label_codes(column, allowed).get(_fold(text))
+
+
+def _label_codes(column: str, allowed: tuple[str, ...]) -> dict[str, str]:
+    key = (column, allowed, tuple(current_app.config["LANGUAGES"]))
+    if key not in _LABEL_CODES:
+        codes: dict[str, str] = {}
+        for language in key[2]:
+            with force_locale(language):
+                for code in allowed:
+                    codes.setdefault(_fold(label(_LABELS[column], code)), code)
+        _LABEL_CODES[key] = codes
+    return _LABEL_CODES[key]
+
+
+_LABEL_CODES: dict[tuple, dict[str, str]] = {}
+
+
+def whole_number(text: str) -> int | None:
+    """A whole number as a person or a spreadsheet wrote it (see `_WHOLE`), with or without a euro sign;
+    None when the text is no such number (a fraction that is not zero, letters, a negative number)."""
+    cleaned = text.replace("€", "").replace("EUR", "").strip()
+    found = _WHOLE.fullmatch(cleaned)
+    if found is None:
+        return None
+    return int(re.sub(r"\D", "", found.group("whole")))
+
+
+def read_date(text: str) -> date | None:
+    """A date as YYYY-MM-DD (with a midnight time, as some spreadsheets add), or day first as Belgian
+    spreadsheets write it (31/12/2026, 31-12-2026, 31.12.2026); None when it is neither."""
+    text = text.strip()
+    head, _sep, rest = text.partition(" ")
+    if rest.strip() in ("", "00:00", "00:00:00"):
+        try:
+            return date.fromisoformat(head)
+        except ValueError:
+            pass
+    found = _DAY_FIRST.fullmatch(head) if rest.strip() in ("", "00:00", "00:00:00") else None
+    if found is None:
+        return None
+    day, month, year = (int(part) for part in found.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 class _Organisations:
@@ -563,9 +683,8 @@ def _check_need(check: _RowChecker, row: dict) -> dict:
     deadline_text = _cell(row, "deadline")
     values["deadline"] = None
     if deadline_text:
-        try:
-            values["deadline"] = date.fromisoformat(deadline_text)
-        except ValueError:
+        values["deadline"] = read_date(deadline_text)
+        if values["deadline"] is None:
             check.refuse(
                 _("The deadline '%(value)s' is not a date written as YYYY-MM-DD.", value=deadline_text)
             )
@@ -605,7 +724,7 @@ def check_rows(kind: str, user: User, rows: list[tuple[int, dict]], report: Impo
     nothing."""
     report.rows = len(rows)
     organisations = _Organisations()
-    themes = {t.slug: t for t in db.session.scalars(sa.select(Theme))}
+    themes = _themes_by_name()
     checked: list[_Checked] = []
     seen: dict[tuple[int, str], int] = {}
     for line, row in rows:

@@ -2,10 +2,13 @@
 with its progress on the job's page, and kept as the job's file until the queue's retention removes it."""
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from matchmaker.csvfiles import BOM, MIMETYPE
 from matchmaker.extensions import db
+from matchmaker.i18n import current_language
 from matchmaker.models import Job, User, utcnow
 from matchmaker.services import exchange
 from matchmaker.services.kernel import NotAllowed, NotFound, commit
@@ -15,20 +18,27 @@ KIND = "catalogue.export"
 MIMETYPES = {"csv": MIMETYPE, "json": "application/json; charset=utf-8"}
 
 
-def start_export(user: User | None, kind: str, fmt: str) -> Job:
-    """Queue the export of `kind` (offerings or needs) as `fmt` (csv or json) for `user`."""
+def start_export(user: User | None, kind: str, fmt: str, language: str | None = None) -> Job:
+    """Queue the export of `kind` (offerings or needs) as `fmt` (csv or json) for `user`, written for a
+    spreadsheet in `language` (the current one by default) as the download would be."""
     if not exchange.can_exchange(user):
         raise NotAllowed(_("Only organizers and administrators can export or import the catalogue."))
     if kind not in exchange.KINDS or fmt not in MIMETYPES:
         raise NotFound(_("There is no such export."))
-    job = enqueue(KIND, user=user, items=kind, fmt=fmt)
+    job = enqueue(KIND, user=user, items=kind, fmt=fmt, language=language or current_language())
     commit()
     return job
 
 
 @task(KIND, max_attempts=3)
-def export_job(ctx: JobContext, items: str, fmt: str) -> dict:
-    """Write the whole file (its pieces as the download streams them) and attach it to the job."""
+def export_job(ctx: JobContext, items: str, fmt: str, language: str | None = None) -> dict:
+    """Write the whole file (its pieces as the download streams them) and attach it to the job, in the
+    language of the person who asked for it (labels, separator and decimal mark: csvfiles.convention)."""
+    with force_locale(language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _export(ctx, items, fmt)
+
+
+def _export(ctx: JobContext, items: str, fmt: str) -> dict:
     user = db.session.get(User, ctx.created_by_id) if ctx.created_by_id else None
     if not exchange.can_exchange(user):  # the role was taken away since
         raise NotAllowed(_("Only organizers and administrators can export or import the catalogue."))

@@ -145,14 +145,6 @@ def changed_since() -> ServiceError:
     return Conflict(_("This was changed again since: undo the later change first."))
 
 
-def _year(organisation_id: int, year: int) -> ProcurementYear | None:
-    return db.session.scalar(
-        sa.select(ProcurementYear).where(
-            ProcurementYear.organisation_id == organisation_id, ProcurementYear.year == year
-        )
-    )
-
-
 def _settle_year(row: ProcurementYear, actor: User, recorded: bool = True) -> None:
     """After an undo: the year is dated, spend above its budget waits for review again, and back within it the
     explanation goes (as services.tracker does); a change this makes to the year is recorded too, unless the
@@ -162,9 +154,7 @@ def _settle_year(row: ProcurementYear, actor: User, recorded: bool = True) -> No
     db.session.refresh(row, ["projects"])
     row.updated_by_id = actor.id
     row.updated_at = utcnow()
-    row.needs_review = row.spend_cents > row.budget_cents
-    if not row.needs_review:
-        row.explanation = ""
+    row.settle_review(row.spend_cents)
     if before is not None:
         record(
             row.organisation_id,
@@ -207,7 +197,7 @@ def _record_undo(entry: ChangeRecord, action: ChangeAction, actor: User, **value
 def _undo_year(entry: ChangeRecord, actor: User) -> None:
     organisation_id = entry.organisation_id
     if entry.action == ChangeAction.DELETED:
-        if _year(organisation_id, entry.old["year"]) is not None:
+        if ProcurementYear.of(organisation_id, entry.old["year"]) is not None:
             raise changed_since()
         row = ProcurementYear(
             organisation_id=organisation_id,
@@ -245,7 +235,7 @@ def _undo_year(entry: ChangeRecord, actor: User) -> None:
 def _undo_project(entry: ChangeRecord, actor: User) -> None:
     organisation_id = entry.organisation_id
     if entry.action == ChangeAction.DELETED:
-        row = _year(organisation_id, entry.old["year"])
+        row = ProcurementYear.of(organisation_id, entry.old["year"])
         if row is None:
             raise Conflict(_("The year of this project was deleted: undo that deletion first."))
         project = _new_project(row, entry.old)

@@ -11,11 +11,13 @@ from flask import current_app
 from matchmaker.extensions import db
 from matchmaker.models import (
     Event,
+    EventStaff,
     EventStatus,
     Meeting,
     MeetingOutcome,
     MeetingRequest,
     Need,
+    NeedQuestion,
     Offering,
     Organisation,
     Registration,
@@ -23,13 +25,14 @@ from matchmaker.models import (
     RequestStatus,
     Role,
     Slot,
+    StaffRole,
     Verification,
 )
 from matchmaker.models.catalogue import NeedStatus, OfferingStatus
 from matchmaker.models.organisation import not_suspended
 from matchmaker.services import admin as admin_service
+from matchmaker.services import conversations, event_team, matching
 from matchmaker.services import events as events_service
-from matchmaker.services import matching
 from matchmaker.services.event_rules import local_now
 from matchmaker.services.outcomes import round_after
 
@@ -90,6 +93,15 @@ class EventCount:
     more: int = 0  # a second count where it applies (an organizer's pending meeting requests)
 
 
+@dataclass(frozen=True)
+class NeedCount:
+    """A count about one of the organisation's needs (public questions waiting for an answer)."""
+
+    need_id: int
+    title: str
+    count: int
+
+
 @dataclass
 class NextSteps:
     organisation: Organisation | None = None
@@ -104,6 +116,13 @@ class NextSteps:
     organised: list[EventCount] = field(default_factory=list)  # organizer: registrations waiting
     organisations_waiting: int | None = None  # administrators only
     years_to_review: int | None = None
+    unread_messages: int = 0  # in the conversations of the user's organisation
+    questions: list[NeedCount] = field(default_factory=list)  # public questions on the needs, not answered
+    profile_missing: tuple[str, ...] = ()  # an organisation administrator's: "logo", "description", "website"
+
+    @property
+    def questions_total(self) -> int:
+        return sum(item.count for item in self.questions)
 
     @property
     def requests_total(self) -> int:
@@ -126,6 +145,9 @@ class NextSteps:
             or any(item.count or item.more for item in self.organised)
             or self.organisations_waiting
             or self.years_to_review
+            or self.unread_messages
+            or self.questions
+            or self.profile_missing
         )
 
 
@@ -149,6 +171,37 @@ def _has_live_item(organisation: Organisation) -> bool:
             Offering.organisation_id == organisation.id, Offering.status == OfferingStatus.PUBLISHED.value
         )
     return bool(db.session.scalar(sa.select(sa.exists(live))))
+
+
+def profile_missing(organisation: Organisation) -> tuple[str, ...]:
+    """What the organisation's profile lacks of what other organisations see beside its items and
+    proposals: its logo, a description, a website (no query)."""
+    missing = []
+    if not organisation.logo_version:
+        missing.append("logo")
+    if not (organisation.description or "").strip():
+        missing.append("description")
+    if not (organisation.website or "").strip():
+        missing.append("website")
+    return tuple(missing)
+
+
+def _questions_waiting(organisation: Organisation) -> list[NeedCount]:
+    """The public questions on the organisation's needs that wait for its answer, per need, the need with
+    the oldest question first (one query). Only needs that take public questions: their page is where the
+    answer is written."""
+    rows = db.session.execute(
+        sa.select(Need.id, Need.title, sa.func.count(NeedQuestion.id))
+        .join(NeedQuestion, NeedQuestion.need_id == Need.id)
+        .where(
+            Need.organisation_id == organisation.id,
+            Need.public_questions.is_(True),
+            NeedQuestion.answer.is_(None),
+        )
+        .group_by(Need.id, Need.title)
+        .order_by(sa.func.min(NeedQuestion.created_at), Need.id)
+    )
+    return [NeedCount(need_id, title, count) for need_id, title, count in rows]
 
 
 def _requests_received(user) -> list[EventCount]:
@@ -254,8 +307,8 @@ def _surveys(user) -> list[EventCount]:
 
 
 def _organised(user) -> list[EventCount]:
-    """The organizer's events still running, with their registrations waiting for approval and their
-    meeting requests not answered yet (one query)."""
+    """The events the user organises or co-organizes (issue 16: their team) still running, with their
+    registrations waiting for approval and their meeting requests not answered yet (one query)."""
     waiting = (
         sa.select(sa.func.count(Registration.id))
         .where(Registration.event_id == Event.id, Registration.status == RegistrationStatus.PENDING.value)
@@ -270,7 +323,17 @@ def _organised(user) -> list[EventCount]:
     )
     rows = db.session.execute(
         sa.select(Event.id, Event.title, waiting, pending)
-        .where(Event.organizer_id == user.id, Event.status != EventStatus.CLOSED.value)
+        .where(
+            sa.or_(
+                Event.organizer_id == user.id,
+                Event.id.in_(
+                    sa.select(EventStaff.event_id).where(
+                        EventStaff.user_id == user.id, EventStaff.role == StaffRole.CO_ORGANIZER.value
+                    )
+                ),
+            ),
+            Event.status != EventStatus.CLOSED.value,
+        )
         .order_by(Event.created_at.desc(), Event.id.desc())
     )
     return [EventCount(event_id, title, count or 0, more=more or 0) for event_id, title, count, more in rows]
@@ -278,11 +341,17 @@ def _organised(user) -> list[EventCount]:
 
 def next_steps(user) -> NextSteps:
     """What waits for the user, by role: the organisation to complete, a first item to publish, proposals
-    not answered, meeting requests received, meetings coming up, surveys to fill in, an organizer's events
-    and an administrator's queue. A few counting queries whatever the size of the platform."""
+    not answered, unread messages, public questions to answer, meeting requests received, meetings coming
+    up, surveys to fill in, an organizer's events and an administrator's queue. A few counting queries
+    whatever the size of the platform."""
     organisation = user.organisation
     steps = NextSteps(organisation=organisation, side=_side(user, organisation))
+    steps.unread_messages = conversations.unread_total(user)  # no query without an organisation
     if organisation is not None:
+        if user.is_organisation_admin(organisation):
+            steps.profile_missing = profile_missing(organisation)
+        if organisation.is_government:  # only buyers have needs
+            steps.questions = _questions_waiting(organisation)
         steps.has_live_item = _has_live_item(organisation)
         steps.awaiting_verification = (
             organisation.is_government and organisation.verification == Verification.UNVERIFIED
@@ -293,7 +362,7 @@ def next_steps(user) -> NextSteps:
     steps.meetings, past_meetings = _meetings(user, local_now())
     if past_meetings:  # only then can a survey wait
         steps.surveys = _surveys(user)
-    if user.has_role(Role.ORGANIZER):
+    if user.has_role(Role.ORGANIZER) or event_team.is_on_a_team(user):  # the team: read with the login
         steps.organised = _organised(user)
     if user.has_role(Role.ADMIN):
         steps.organisations_waiting, steps.years_to_review = admin_service.queue_counts()

@@ -1,5 +1,6 @@
 """What a viewer may do about another organisation's need or offering where they see it (issue 15): start
-a conversation about it, and request a meeting with its organisation at an event both attend.
+a conversation about it, request a meeting with its organisation at an event both attend, and (search
+results, `card_actions`) answer the proposals of the viewer's organisation that have it as counterpart.
 
 Decided for a whole page at once, in a fixed number of queries whatever the number of cards: one for the
 organisations that blocked the viewer, one for the viewer's open events and the counterpart registrations.
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -26,6 +27,7 @@ from matchmaker.models import (
 )
 from matchmaker.services.conversations import why_not_start
 from matchmaker.services.event_rules import requests_are_open
+from matchmaker.services.matching import Proposal, is_proposable, proposals_about_many
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,11 @@ class MeetingTarget:
 class ItemActions:
     may_write: bool
     meeting: MeetingTarget | None
+    proposals: tuple[Proposal, ...] = ()  # the viewer's side's proposals with the item, to answer (cards)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.may_write or self.meeting or self.proposals)
 
 
 def key(item: Need | Offering) -> tuple[str, int]:
@@ -52,6 +59,12 @@ def _blocking_organisations(user: User) -> set[int]:
     )
 
 
+# The two sides of meeting_targets' join, made once: aliases made per call cost 0.6 ms of CPU a proposals
+# page to adapt their columns again.
+_MINE = aliased(Registration)
+_THEIRS = aliased(Registration)
+
+
 def meeting_targets(user: User, organisation_ids: Iterable[int]) -> dict[int, MeetingTarget]:
     """Per organisation: an approved registration of it (other role than the viewer's) in an event where the
     viewer has an approved registration and meeting requests are open; the earliest such event, then the
@@ -59,8 +72,7 @@ def meeting_targets(user: User, organisation_ids: Iterable[int]) -> dict[int, Me
     organisation_ids = set(organisation_ids)
     if not organisation_ids:
         return {}
-    mine = aliased(Registration)
-    theirs = aliased(Registration)
+    mine, theirs = _MINE, _THEIRS
     query = (
         sa.select(theirs, Event)
         .join(
@@ -80,6 +92,7 @@ def meeting_targets(user: User, organisation_ids: Iterable[int]) -> dict[int, Me
             Event.status.in_((EventStatus.REGISTRATION_OPEN, EventStatus.REGISTRATION_CLOSED)),
         )
         .order_by(Event.id, theirs.id)
+        .options(joinedload(theirs.user))  # the links name the person: no query per card
     )
     targets: dict[int, MeetingTarget] = {}
     for registration, event in db.session.execute(query):
@@ -109,6 +122,27 @@ def actions_for(user: User | None, items: Iterable[Need | Offering]) -> dict[tup
         )
         for item in items
     }
+
+
+def card_actions(user: User | None, items: Iterable[Need | Offering]) -> dict[tuple[str, int], ItemActions]:
+    """`actions_for` of a page of search results, with the proposals the viewer's side may answer on each
+    card. Only items that can be proposed (published offerings, open needs, of an organisation that is not
+    suspended) get anything: an administrator's or an owner's list of drafts and closed needs offers no
+    action. A fixed number of queries: `actions_for`'s, and one for the proposals."""
+    live = [item for item in items if is_proposable(item)]
+    actions = actions_for(user, live)
+    if not actions:
+        return {}
+    proposals = proposals_about_many(user, live)
+    out = {}
+    for item in live:
+        acts = actions.get(key(item))
+        if acts is None:
+            continue
+        acts = ItemActions(acts.may_write, acts.meeting, tuple(proposals.get(key(item), ())))
+        if acts.any:
+            out[key(item)] = acts
+    return out
 
 
 def actions_for_one(user: User | None, item: Need | Offering | None) -> ItemActions | None:

@@ -49,7 +49,6 @@ from matchmaker.models import (
     Verification,
     utcnow,
 )
-from matchmaker.models.organisation import normalize_enterprise_number
 from matchmaker.services import (
     Conflict,
     Invalid,
@@ -61,7 +60,7 @@ from matchmaker.services import (
     mail,
     unit_of_work,
 )
-from matchmaker.services.accounts import grant_role
+from matchmaker.services.accounts import active_members, grant_role
 
 log = logging.getLogger(__name__)
 
@@ -292,32 +291,21 @@ def _require_no_organisation(user: User) -> None:
 
 
 def _admins(organisation: Organisation) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == organisation.id, Membership.role == MembershipRole.ADMIN)
-            .order_by(User.id)
-        )
-    )
+    """The administrators a join request is mailed to: deactivated accounts get nothing."""
+    return active_members(organisation.id, MembershipRole.ADMIN)
 
 
 def search_organisations(query: str) -> list[Organisation]:
-    """Organisations (not suspended ones) whose name contains the query or whose enterprise number matches
-    it, in any notation; at most SEARCH_LIMIT."""
+    """Organisations (not suspended ones) whose name holds the query's words, accents and case aside, or whose
+    enterprise number matches it, in any notation; at most SEARCH_LIMIT."""
     query = (query or "").strip()[:200]
-    if len(query) < SEARCH_MIN_LENGTH:
+    condition = Organisation.search_condition(query) if len(query) >= SEARCH_MIN_LENGTH else None
+    if condition is None:
         return []
-    conditions = [Organisation.name.icontains(query, autoescape=True)]
-    digits = normalize_enterprise_number(query)
-    if digits.isdigit() and len(digits) >= 4:
-        conditions.append(
-            Organisation.enterprise_number.contains(digits.lstrip("0") or digits, autoescape=True)
-        )
     return list(
         db.session.scalars(
             sa.select(Organisation)
-            .where(sa.or_(*conditions), Organisation.verification != Verification.SUSPENDED)
+            .where(condition, Organisation.verification != Verification.SUSPENDED)
             .order_by(sa.func.lower(Organisation.name), Organisation.id)
             .limit(SEARCH_LIMIT)
         )

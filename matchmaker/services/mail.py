@@ -35,6 +35,7 @@ What a mail carries:
   private key ATTACHMENTS (no column of their own), so a retry sends the same file.
 """
 
+import email.policy
 import logging
 import re
 import smtplib
@@ -61,6 +62,10 @@ log = logging.getLogger(__name__)
 
 DELIVER = "mail.deliver"
 SMTP_TIMEOUT = 20  # seconds for each SMTP command
+# Headers are folded at RFC 5322's hard limit (998) instead of 78: a folded List-Unsubscribe URL came out as
+# an RFC 2047 encoded word, which one-click unsubscribe (RFC 2369/8058) does not read, and folded subjects
+# came back with a space where the fold was. Non-ASCII values are still encoded, as they must be.
+HEADER_POLICY = email.policy.default.clone(max_line_length=998)
 SENDING_LEASE = timedelta(minutes=5)  # a mail "sending" for longer than this: its worker died, try again
 UNCOMMITTED = "mail_uncommitted"
 SUBJECT_MAX = 120  # characters; a longer subject is shortened at a word boundary
@@ -241,7 +246,8 @@ def send_mail(
     language = language or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(language):
         subject, body, html = _render(template, context)
-    all_headers = {**(AUTO_SUBMITTED if automatic else {}), **(headers or {})}
+    # Content-Language (RFC 3282): the language the mail is written in, for mail clients and screen readers.
+    all_headers = {**(AUTO_SUBMITTED if automatic else {}), "Content-Language": language, **(headers or {})}
     safe_headers: dict = {clean_header(name): clean_header(value) for name, value in all_headers.items()}
     safe_headers.pop(ATTACHMENTS, None)
     if attachments:
@@ -399,15 +405,18 @@ def build_message(mail: SentMail, created_at: datetime | None = None) -> EmailMe
     part and, when there is one, an HTML alternative (multipart/alternative, text first), then the
     attachments (the whole in multipart/mixed). Every header value is cleaned again here."""
     cfg = current_app.config
-    message = EmailMessage()
+    message = EmailMessage(policy=HEADER_POLICY)
     message["From"] = clean_header(cfg["MAIL_SENDER"])
     message["To"] = clean_header(mail.to)
     message["Subject"] = clean_header(mail.subject)
     message["Date"] = format_datetime((created_at or utcnow()).replace(tzinfo=UTC))
     message["Message-ID"] = clean_header(mail.message_id) or make_msgid(domain=_domain())
+    content_headers = {}  # set_content and add_alternative would drop or move them into a part: set last
     for name, value in mail.headers.items():
         name = clean_header(name).replace(" ", "-").replace(":", "")
-        if name and name.lower() not in {"from", "to", "subject", "date", "message-id"}:
+        if name.lower().startswith("content-"):
+            content_headers[name] = clean_header(value)
+        elif name and name.lower() not in {"from", "to", "subject", "date", "message-id"}:
             message[name] = clean_header(value)
     message.set_content(mail.body)
     if mail.html:
@@ -422,6 +431,9 @@ def build_message(mail: SentMail, created_at: datetime | None = None) -> EmailMe
             filename=clean_header(attachment.filename),
             params={clean_header(k): clean_header(v) for k, v in attachment.params.items()},
         )
+    for name, value in content_headers.items():
+        if name.lower() == "content-language":  # the one a caller may set; the others describe the MIME parts
+            message[name] = value
     return message
 
 

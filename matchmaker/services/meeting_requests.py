@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from matchmaker import links
 from matchmaker.extensions import db
@@ -37,7 +39,7 @@ from matchmaker.models import (
 )
 from matchmaker.services import NotAllowed, ServiceError, commit
 from matchmaker.services.event_rules import TZ, event_path, local_now, requests_are_open
-from matchmaker.services.notifications import notify
+from matchmaker.services.notifications import notify, register_kind
 from matchmaker.services.registrations import registration_of
 
 MAX_MESSAGE_LENGTH = 1000
@@ -73,7 +75,64 @@ def _check_open(event: Event) -> None:
     raise ServiceError(_("Meeting requests are closed for this event."))
 
 
-def send_request(user: User, event: Event, to_registration_id: int, message: str = "") -> MeetingRequest:
+def _sides(sender: Registration, recipient: Registration) -> tuple[Registration, Registration]:
+    """(buyer, supplier) of a request between two registrations of different roles."""
+    return (sender, recipient) if sender.role == ParticipantRole.BUYER else (recipient, sender)
+
+
+def request_items(
+    user: User,
+    sender: Registration,
+    recipient: Registration,
+    offering_id: int | None = None,
+    need_id: int | None = None,
+) -> tuple[Need | None, Offering | None]:
+    """The need and offering a request will be about, from the ids its form carries (the page it was asked
+    from): the offering must be one of the supplier's organisation, the need one of the buyer's, and the
+    sender must be allowed to see them. When only one is given, the other is the one of the other side's
+    items at the event that matches it best (as `pair_context` shows it), so the recipient sees the pair the
+    sender saw. `ServiceError` otherwise; an unknown id gets the same answer as an invisible one, so the
+    form tells nothing about items the sender may not see."""
+    from matchmaker.services.catalogue import can_view
+
+    buyer, supplier = _sides(sender, recipient)
+    offering = db.session.get(Offering, offering_id) if offering_id else None
+    need = db.session.get(Need, need_id) if need_id else None
+    if offering_id and (
+        offering is None
+        or offering.organisation_id != supplier.organisation_id
+        or not can_view(user, offering)
+    ):
+        raise ServiceError(
+            _(
+                "A meeting request can be about an offering of %(organisation)s only, one you may see.",
+                organisation=supplier.organisation_name,
+            )
+        )
+    if need_id and (
+        need is None or need.organisation_id != buyer.organisation_id or not can_view(user, need)
+    ):
+        raise ServiceError(
+            _(
+                "A meeting request can be about a need of %(organisation)s only, one you may see.",
+                organisation=buyer.organisation_name,
+            )
+        )
+    if (need is None) != (offering is None):
+        context = pair_context(sender, recipient, str(user.language or "en"), need=need, offering=offering)
+        need, offering = context.need, context.offering
+    return need, offering
+
+
+def send_request(
+    user: User,
+    event: Event,
+    to_registration_id: int,
+    message: str = "",
+    offering_id: int | None = None,
+    need_id: int | None = None,
+) -> MeetingRequest:
+    """Send a request; `offering_id` and `need_id` (optional) say what it is about (`request_items`)."""
     sender = _my_registration(user, event)
     _check_open(event)
     message = (message or "").strip()
@@ -86,6 +145,7 @@ def send_request(user: User, event: Event, to_registration_id: int, message: str
         raise ServiceError(_("This person is not a registered participant of this event."))
     if recipient.role == sender.role:
         raise ServiceError(_("Meetings at this event are between a buyer and a supplier."))
+    need, offering = request_items(user, sender, recipient, offering_id, need_id)
     # Serialize this sender's requests, so the open-request limit holds under concurrency.
     db.session.execute(sa.select(Registration.id).where(Registration.id == sender.id).with_for_update())
     previous = db.session.scalars(
@@ -113,21 +173,45 @@ def send_request(user: User, event: Event, to_registration_id: int, message: str
             )
         )
     request = MeetingRequest(
-        event_id=event.id, from_registration_id=sender.id, to_registration_id=recipient.id, message=message
+        event_id=event.id,
+        from_registration_id=sender.id,
+        to_registration_id=recipient.id,
+        message=message,
+        need_id=need.id if need is not None else None,
+        offering_id=offering.id if offering is not None else None,
     )
     db.session.add(request)
     commit(_("You already sent a meeting request to %(name)s.", name=name))
     url = request_path(request)
+    mail_context = request_mail_context(request, recipient.user)
+    about = mail_context["context"]
+    items = (
+        {"need": about.need.title, "offering": about.offering.title}
+        if about.need is not None and about.offering is not None
+        else {}
+    )
     notify(
         recipient.user,
-        "request_received",
+        "request_received_about" if items else "request_received",
         url=url,
-        mail_context=request_mail_context(request, recipient.user),
+        mail_context=mail_context,
         name=user.display_name,
         organisation=sender.organisation_name,
         event=event.title,
+        **items,
     )
     return request
+
+
+# The notification says what the request is about where the two sides brought a need and an offering
+# (its page and mail add the match score in words, its reasons and the message).
+register_kind(
+    "request_received_about",
+    _l(
+        "%(name)s (%(organisation)s) asks you for a meeting at %(event)s about “%(offering)s” and “%(need)s”."
+    ),
+    "meeting_request",
+)
 
 
 # --- what a request is about -----------------------------------------------------------------------------
@@ -137,9 +221,9 @@ REASONS_SHOWN = 3
 
 @dataclass
 class RequestContext:
-    """What a request is about, for the recipient's page and mail: the need and the offering of the two
-    sides that match best, the match score in words and its first reasons (empty when the matching has no
-    score for any of their pairs)."""
+    """What a request is about, for the recipient's page and mail: the need and the offering it was made
+    about (else those of the two sides that match best), the match score in words and its first reasons
+    (empty when the matching has no score for the pair)."""
 
     need: Need | None
     offering: Offering | None
@@ -165,16 +249,38 @@ class RequestContext:
 
 
 def request_context(request: MeetingRequest, language: str) -> RequestContext:
-    """The best-matching (need, offering) of the buyer's needs and the supplier's offerings at the event, with
-    the matching's explanation for it (the stored one of an answered match, else the served index's), in
-    `language`. Without any scored pair: the first need and offering, and no score."""
+    """The need and offering the request was made about, with the matching's explanation for the pair (the
+    stored one of an answered match, else the served index's), in `language`. A request that recorded only
+    one of them (the other was deleted) shows it with the other side's best match for it; one that recorded
+    neither (made from the participant list, or both deleted), the best-matching pair of the buyer's needs
+    and the supplier's offerings at the event. Without any scored pair: the first need and offering, and no
+    score."""
+    return pair_context(
+        request.from_registration,
+        request.to_registration,
+        language,
+        need=request.need,
+        offering=request.offering,
+    )
+
+
+def pair_context(
+    sender: Registration,
+    recipient: Registration,
+    language: str,
+    need: Need | None = None,
+    offering: Offering | None = None,
+) -> RequestContext:
+    """`request_context` of a request not sent yet: what the new-request form shows the sender, the same
+    the recipient will see with the request. A given `need` or `offering` is the only candidate of its side
+    (the recorded or chosen one comes first, whatever scores higher)."""
     from matchmaker.services.matching import explanation_datas, localize
 
-    ends = (request.from_registration, request.to_registration)
-    buyer = next((r for r in ends if r.role == ParticipantRole.BUYER), ends[0])
-    supplier = ends[1] if buyer is ends[0] else ends[0]
-    needs = [i for i in buyer.shown_items if isinstance(i, Need)]
-    offerings = [i for i in supplier.shown_items if isinstance(i, Offering)]
+    buyer, supplier = _sides(sender, recipient)
+    needs = [need] if need is not None else [i for i in buyer.shown_items if isinstance(i, Need)]
+    offerings = (
+        [offering] if offering is not None else [i for i in supplier.shown_items if isinstance(i, Offering)]
+    )
     first = RequestContext(needs[0] if needs else None, offerings[0] if offerings else None)
     if not needs or not offerings:
         return first
@@ -378,12 +484,15 @@ def requests_of(registration: Registration) -> tuple[list[RequestView], list[Req
     """(received, sent) requests of a participant, mutual ones first, then pending, then the rest."""
     mutual = mutual_request_ids(registration.event)
     requests = db.session.scalars(
-        sa.select(MeetingRequest).where(
+        sa.select(MeetingRequest)
+        .where(
             sa.or_(
                 MeetingRequest.from_registration_id == registration.id,
                 MeetingRequest.to_registration_id == registration.id,
             )
         )
+        # The items each request is about (`with_context`): two queries for the page, not two per request.
+        .options(selectinload(MeetingRequest.need), selectinload(MeetingRequest.offering))
     ).all()
     received, sent = [], []
     for r in requests:

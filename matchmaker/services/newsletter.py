@@ -28,8 +28,9 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy.orm import selectinload
 
-from matchmaker.csvfiles import csv_text
+from matchmaker.csvfiles import csv_text, local_text, utc
 from matchmaker.extensions import db
+from matchmaker.i18n import current_language
 from matchmaker.links import external_url
 from matchmaker.models import (
     AnnouncementDelivery,
@@ -46,6 +47,7 @@ from matchmaker.models import (
     subscriber_theme,
     utcnow,
 )
+from matchmaker.models.labels import CONTENT_LANGUAGES, label
 from matchmaker.services import Conflict, InvalidLink, ServiceError, claimed, commit, discard, mail
 from matchmaker.services.accounts import normalize_email
 from matchmaker.services.event_rules import can_manage
@@ -558,8 +560,9 @@ def erased_count() -> int:
 
 
 def confirmed_subscribers_csv() -> str:
-    """The confirmed subscribers as CSV, with what they consented to and when (times in UTC, ISO 8601),
-    for an administrator who has to show the consent or move the list."""
+    """The confirmed subscribers as CSV, with what they consented to and when (Brussels time, to the second),
+    for an administrator who has to show the consent or move the list; languages and themes in the reader's
+    language."""
     return csv_text(_subscriber_rows())
 
 
@@ -568,11 +571,12 @@ def _subscriber_rows() -> Iterator[list]:
         _("Email address"),
         _("Language"),
         _("Themes"),
-        _("Consent given (UTC)"),
+        _("Consent given"),
         _("Version of the consent text"),
         _("Consent text"),
-        _("Confirmed (UTC)"),
+        _("Confirmed"),
     ]
+    language = current_language()
     query = (
         sa.select(Subscriber)
         .where(Subscriber.status == SubscriberStatus.CONFIRMED)
@@ -587,12 +591,12 @@ def _subscriber_rows() -> Iterator[list]:
             texts[version] = consent_text(version) if version in CONSENT_TEXTS else ""
         yield [
             subscriber.email,
-            subscriber.language,
-            "; ".join(t.slug for t in subscriber.themes) or _("all themes"),
-            subscriber.consent_at.isoformat(timespec="seconds"),
+            label(CONTENT_LANGUAGES, subscriber.language),
+            "; ".join(t.name(language) for t in subscriber.themes) or _("all themes"),
+            local_text(utc(subscriber.consent_at), seconds=True),
             version,
             texts[version],
-            subscriber.confirmed_at.isoformat(timespec="seconds") if subscriber.confirmed_at else "",
+            local_text(utc(subscriber.confirmed_at), seconds=True),
         ]
 
 

@@ -84,6 +84,9 @@ class _Params(dict):
     """Missing parameters render as empty text rather than failing (a kind's text may change)."""
 
     def __missing__(self, key: str) -> str:
+        if key == "place" and self.get("table"):
+            # Stored before meeting texts named the table in full (issue 18): "Table 3", as they said then.
+            return _("Table %(table)s", table=self["table"])
         return ""
 
 
@@ -107,16 +110,55 @@ def email_mode(user: User) -> str:
     return preference.email_mode if preference else EmailMode.IMMEDIATE
 
 
+# The lead times a user may choose for the reminder before each meeting (minutes; 0 is none). Few, so the
+# settings form stays a short list; an event's own default may be any number its organizer sets.
+REMINDER_LEAD_TIMES = (5, 10, 15, 30, 60)
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    mails: bool = True
+    in_app: bool = True
+    minutes: int | None = None  # None: each event's default (event.reminder_minutes); 0: none
+
+
+def reminder_settings(user: User) -> ReminderSettings:
+    """The user's reminder choices; without a row: all reminders, in the app and by mail, at the event's
+    default."""
+    preference = db.session.get(NotificationPreference, user.id)
+    if preference is None:
+        return ReminderSettings()
+    return ReminderSettings(
+        preference.reminder_mails, preference.reminder_in_app, preference.reminder_minutes
+    )
+
+
+def _preference(user: User) -> NotificationPreference:
+    preference = db.session.get(NotificationPreference, user.id)
+    if preference is None:
+        preference = NotificationPreference(user_id=user.id, email_mode=EmailMode.IMMEDIATE)
+        db.session.add(preference)
+    return preference
+
+
+def set_reminder_settings(user: User, settings: ReminderSettings) -> None:
+    """Save the user's reminder choices. The lead time must be one of those offered (or None, 0): the
+    settings form offers no other, and the database refuses what an event could not set either."""
+    if settings.minutes is not None and settings.minutes not in (0, *REMINDER_LEAD_TIMES):
+        raise ServiceError(_("Choose when you want to be reminded among the times offered."))
+    preference = _preference(user)
+    preference.reminder_mails = bool(settings.mails)
+    preference.reminder_in_app = bool(settings.in_app)
+    preference.reminder_minutes = settings.minutes
+    commit()
+
+
 def set_email_mode(user: User, mode: str) -> None:
     try:
         mode = EmailMode(mode).value
     except ValueError:
         raise ServiceError(_("Choose how you want to receive notifications by email.")) from None
-    preference = db.session.get(NotificationPreference, user.id)
-    if preference is None:
-        preference = NotificationPreference(user_id=user.id)
-        db.session.add(preference)
-    preference.email_mode = mode
+    _preference(user).email_mode = mode
     commit()
 
 
@@ -130,19 +172,31 @@ def notify(
     always_mail: bool = False,
     mail_context: dict[str, Any] | None = None,
     attachments: list[mail.Attachment] | None = None,
+    mail_now: bool | None = None,
+    in_app: bool = True,
     **params: Any,
 ) -> Notification:
     """Store a notification for `user` and mail it now if they chose immediate mail (or `always_mail`).
 
     Parameters must be JSON values (strings, numbers). `mail_context` (more for the kind's mail template,
     e.g. a meeting's details) and `attachments` (e.g. its .ics) go with the immediate mail only; the daily
-    digest lists the text. Commits."""
+    digest lists the text. `mail_now` overrides the user's email mode for a notification that cannot wait
+    for a digest (a reminder): True mails it now, False never (not in a digest either). `in_app=False`
+    stores nothing (for a user who wants a kind by mail only): the returned notification is not saved, and
+    is mailed only if `mail_now` says so. Commits."""
     if kind not in KINDS:
         raise ValueError(f"Unknown notification kind {kind!r}; add it with register_kind()")
     notification = Notification(user_id=user.id, kind=kind, params=dict(params), url=url)
+    if not in_app:
+        if mail_now and user.active:
+            _mail_one(user, notification, mail_context, attachments)
+        commit()
+        return notification
     db.session.add(notification)
     db.session.flush()
-    if user.active and (always_mail or email_mode(user) == EmailMode.IMMEDIATE):
+    if mail_now is False:
+        notification.emailed_at = utcnow()  # kept out of the daily digest
+    elif user.active and (mail_now or always_mail or email_mode(user) == EmailMode.IMMEDIATE):
         _mail_one(user, notification, mail_context, attachments)
     commit()
     return notification
@@ -291,8 +345,12 @@ def _export_notifications(user: User) -> dict:
     notifications = db.session.scalars(
         sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.created_at)
     ).all()
+    reminder = reminder_settings(user)
     return {
         "email_mode": email_mode(user),
+        "reminder_mails": reminder.mails,
+        "reminder_in_app": reminder.in_app,
+        "reminder_minutes": reminder.minutes,
         "notifications": [
             {
                 "kind": n.kind,

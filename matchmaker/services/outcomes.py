@@ -31,6 +31,7 @@ from matchmaker.extensions import db
 from matchmaker.models import (
     ChangeAction,
     ChangeSubject,
+    CheckIn,
     Event,
     EventDay,
     FollowUp,
@@ -104,6 +105,15 @@ def _visible_meetings():
     return sa.and_(Meeting.published.is_(True), Meeting.cancelled_at.is_(None))
 
 
+def _held_meetings():
+    """The meetings a survey asks about: visible ones whose two participants were both checked in at the
+    event; when nobody at the event was checked in (the organizer did not use check-in), all visible ones."""
+    first = sa.select(CheckIn.id).where(CheckIn.registration_id == Meeting.first_registration_id).exists()
+    second = sa.select(CheckIn.id).where(CheckIn.registration_id == Meeting.second_registration_id).exists()
+    nobody = ~sa.select(CheckIn.id).where(CheckIn.event_id == Meeting.event_id).exists()
+    return sa.and_(_visible_meetings(), sa.or_(nobody, sa.and_(first, second)))
+
+
 def registration_in(user, event: Event) -> Registration | None:
     if user is None:
         return None
@@ -113,14 +123,15 @@ def registration_in(user, event: Event) -> Registration | None:
 
 
 def meetings_of(registration: Registration) -> list[Meeting]:
-    """The published, not cancelled meetings of a participant, in time order."""
+    """The published, not cancelled meetings of a participant that were held (see _held_meetings), in time
+    order."""
     return list(
         db.session.scalars(
             sa.select(Meeting)
             .join(Slot, Slot.id == Meeting.slot_id)
             .where(
                 Meeting.event_id == registration.event_id,
-                _visible_meetings(),
+                _held_meetings(),
                 sa.or_(
                     Meeting.first_registration_id == registration.id,
                     Meeting.second_registration_id == registration.id,
@@ -142,6 +153,8 @@ def rateable_meeting(user, event: Event, meeting_id: int) -> tuple[Registration,
         or not meeting.published
         or meeting.cancelled_at is not None
         or registration.id not in (meeting.first_registration_id, meeting.second_registration_id)
+        or db.session.scalar(sa.select(sa.literal(True)).where(Meeting.id == meeting.id, _held_meetings()))
+        is None
     ):
         return None
     return registration, meeting
@@ -695,7 +708,8 @@ def outcomes_overview(events: list[Event]) -> list[EventOutcomeRow]:
 
 def due_surveys(on: date | None = None) -> list[tuple[Registration, int]]:
     """(registration, round) pairs whose invitation is due and was not sent: approved participants with at
-    least one meeting, of events that are over. Only the latest due round is sent."""
+    least one meeting that was held (both parties checked in, or nobody at the event checked in at all), of
+    events that are over. Only the latest due round is sent."""
     on = on or today()
     days = second_round_days()
     last_day = (
@@ -706,7 +720,7 @@ def due_surveys(on: date | None = None) -> list[tuple[Registration, int]]:
     has_meeting = (
         sa.select(Meeting.id)
         .where(
-            _visible_meetings(),
+            _held_meetings(),
             sa.or_(
                 Meeting.first_registration_id == Registration.id,
                 Meeting.second_registration_id == Registration.id,

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -86,9 +88,22 @@ def eligible_items(user: User, role: str) -> list:
 def registration_of(user, event: Event) -> Registration | None:
     if user is None:
         return None
-    return db.session.scalar(
-        sa.select(Registration).where(Registration.event_id == event.id, Registration.user_id == user.id)
+    # The registration's user is the one asked about, already loaded: joining it again made SQLAlchemy read
+    # that user's roles once more, a "select IN" query whose rows it then drops (the roles were loaded). The
+    # registration is given that user instead, below, and holds on to it as it did when joined.
+    registration = db.session.scalar(
+        sa.select(Registration)
+        .where(Registration.event_id == event.id, Registration.user_id == user.id)
+        .options(lazyload(Registration.user))
     )
+    if registration is not None:
+        # The registration holds on to its event: the session keeps an object only while something refers
+        # to it, so a caller that kept the registration alone loaded the event again on reading it (the
+        # agenda page did, once a request).
+        set_committed_value(registration, "event", event)
+        if user in db.session:
+            set_committed_value(registration, "user", user)
+    return registration
 
 
 def registrations_of_user(user) -> list[Registration]:

@@ -8,14 +8,22 @@ items' CPV codes in Dutch, French and English, a French query finds a Dutch item
 Relevance adds, per query word, the best weight of a matching word (title 3, summary/keywords 2, rest 1)
 plus 1 when it matched the word exactly.
 
+Other languages: each query word is also looked up in the other two languages, through the engine's bridge
+between Dutch, French and English (`matchmaker.matching.bridge`): "fietsers kruispunt" also finds an English
+item about "cyclists" at an "intersection". Its equivalents are folded and matched like the word itself
+(a prefix of their stem, or, for short stems, the word exactly). An item that needs such an equivalent for
+one of the words is a match across languages: ranked after every item that matches all the words as typed,
+and marked as such (SearchResult.crossed).
+
 The lookups go through the word index of `matchmaker.models.search_index` (a B-tree range scan per query
 word), so a search stays fast on tens of thousands of items, on SQLite and PostgreSQL alike.
 
-Who sees what: everybody sees published offerings and open or closed needs (needs for registered users
-only: logged-in users); members also see their own organisation's items in any status; organizers and
+Who sees what: everybody sees published offerings and open needs (needs for registered users
+only: logged-in users); members also see their own organisation's items in any status; platform
 administrators see everything.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -23,6 +31,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 
 from matchmaker.extensions import db
+from matchmaker.matching.bridge import load_bridge
 from matchmaker.models import (
     ContentLanguage,
     InnovationType,
@@ -54,9 +63,18 @@ SORTS = {
 }
 
 # Statuses anyone may see, and the status shown when nobody asked for one.
-PUBLIC_STATUSES = {"offering": (OfferingStatus.PUBLISHED,), "need": (NeedStatus.OPEN, NeedStatus.CLOSED)}
+PUBLIC_STATUSES = {"offering": (OfferingStatus.PUBLISHED,), "need": (NeedStatus.OPEN,)}
 DEFAULT_STATUSES = {"offering": (OfferingStatus.PUBLISHED,), "need": (NeedStatus.OPEN,)}
 ALL_STATUSES = {"offering": tuple(OfferingStatus), "need": tuple(NeedStatus)}
+
+# A query word's equivalents in the other languages: at most this many a word, of at least this weight of
+# the bridge's (1: a glossary or CPV label link as strong as it gets; weaker links mislead more than help:
+# French "cames" for "cameras").
+MAX_EQUIVALENTS = 6
+MIN_EQUIVALENT_WEIGHT = 0.9
+# An equivalent's stem shorter than this is matched as a whole word ("air" should not find "airport").
+EQUIVALENT_PREFIX_MIN = 5
+QUERY_LANGUAGES = ("nl", "fr", "en")
 
 # Endings stripped from a query word before prefix matching, longest first; the stem keeps >= 4 letters.
 _ENDINGS = ("ingen", "eren", "ies", "en", "es", "er", "s", "e")
@@ -86,6 +104,15 @@ class SearchParams:
     per_page: int = 20
 
 
+@dataclass(frozen=True)
+class Equivalent:
+    """A query word in another language: as the bridge writes it (`word`), its language, and folded."""
+
+    word: str
+    language: str
+    folded: str
+
+
 @dataclass
 class SearchResult:
     params: SearchParams
@@ -94,10 +121,29 @@ class SearchResult:
     ignored: list[str]  # query words left out (too short, stop words, beyond MAX_TERMS)
     sort: str  # the sort order applied (relevance falls back to newest without words)
     page_clamped: bool = False  # the requested page was past the end: the last page is shown
+    equivalents: dict[str, list[Equivalent]] = field(default_factory=dict)  # by query word
+    crossed: set[int] = field(default_factory=set)  # ids of the items found only across languages
 
     @property
     def items(self) -> list:
         return self.pagination.items
+
+    @property
+    def searched_across(self) -> list[Equivalent]:
+        """Every equivalent searched for, in the query words' order: a word written alike in two languages
+        ("intersection") once, in the first."""
+        seen: dict[str, Equivalent] = {}
+        for found in self.equivalents.values():
+            for equivalent in found:
+                seen.setdefault(equivalent.word, equivalent)
+        return list(seen.values())
+
+    def crossed_words(self, item) -> list[str]:
+        """The query words' equivalents in the language of `item` (found across languages), each once."""
+        if item.id not in self.crossed:
+            return []
+        words = (e.word for found in self.equivalents.values() for e in found if e.language == item.language)
+        return list(dict.fromkeys(words))
 
     @property
     def total(self) -> int:
@@ -135,13 +181,107 @@ def query_terms(q: str) -> tuple[list[str], list[str]]:
     return used, ignored
 
 
+def equivalents(terms: list[str]) -> dict[str, list[Equivalent]]:
+    """Each query word's equivalents in the other languages (the bridge's, whatever language the word is
+    in: a query says not which it is written in), best first, at most MAX_EQUIVALENTS a word; words the
+    query word already finds as typed (they start with its stem) are left out."""
+    bridge = load_bridge()
+    out: dict[str, list[Equivalent]] = {}
+    for term in terms:
+        root = stem(term)
+        found: dict[tuple[str, str], tuple[float, Equivalent]] = {}
+        for language in QUERY_LANGUAGES:
+            for word, other, weight in bridge.equivalents(term, language):
+                folded = WORD.findall(fold(word))
+                if weight < MIN_EQUIVALENT_WEIGHT or len(folded) != 1:
+                    continue
+                token = folded[0][:TOKEN_MAX]
+                if len(token) < 2 or token in STOP_WORDS or token.startswith(root) or token == term:
+                    continue
+                key = (token, other)
+                if key not in found or found[key][0] < weight:
+                    found[key] = (weight, Equivalent(word, other, token))
+        ranked = sorted(found.values(), key=lambda pair: -pair[0])
+        if ranked:
+            out[term] = [equivalent for _weight, equivalent in ranked[:MAX_EQUIVALENTS]]
+    return out
+
+
 def _prefix_end(prefix: str) -> str:
     """The smallest string greater than every string that starts with `prefix` ([a-z0-9] words)."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _scores(kind: str, terms: list[str]) -> sa.Subquery:
-    """(item_id, weight) of the items that match every term; the weight is the relevance."""
+def _word_rows(kind: str, word: str, prefix_min: int, direct: int, term_number: int | None = None):
+    """(item_id, weight[, direct, term]) rows of the items holding `word` (a prefix of its stem when the stem
+    has at least `prefix_min` letters, else the word or its stem exactly)."""
+    table, item = token_table(kind), token_item_column(kind)
+    root = stem(word)
+    exact = sa.case((table.c.token.in_(sorted({word, root})), 1), else_=0)
+    if len(root) >= prefix_min:
+        match = sa.and_(table.c.token >= root, table.c.token < _prefix_end(root))
+    else:
+        match = table.c.token.in_(sorted({word, root}))
+    columns = [item.label("item_id"), (table.c.weight + exact).label("weight")]
+    if term_number is not None:
+        # Constants written into the SQL (not parameters): PostgreSQL types them in a UNION without help.
+        columns += [
+            sa.literal_column(str(int(direct))).label("direct"),
+            sa.literal_column(str(term_number)).label("term"),
+        ]
+    return sa.select(*columns).where(match)
+
+
+def _distinct_lookups(words: Iterable[str]) -> list[str]:
+    """The words to look up, without those another one's lookup already covers: the same word in two
+    languages ("intersection"), or a longer word whose stem starts with a prefix looked up ("cyclistes"
+    after "cyclist")."""
+    kept: list[str] = []
+    for word in sorted(set(words), key=lambda w: (len(stem(w)), w)):
+        root = stem(word)
+        covered = any(
+            word == other or (len(stem(other)) >= EQUIVALENT_PREFIX_MIN and root.startswith(stem(other)))
+            for other in kept
+        )
+        if not covered:
+            kept.append(word)
+    return kept
+
+
+def _scores_across(kind: str, terms: list[str], found: dict[str, list[Equivalent]]) -> sa.Subquery:
+    """(item_id, weight, direct) of the items that match every term as typed or through one of its
+    equivalents; direct is 1 when every term matched as typed."""
+    rows = []
+    for number, term in enumerate(terms):
+        rows.append(_word_rows(kind, term, 3, 1, number))
+        for folded in _distinct_lookups(e.folded for e in found.get(term, [])):
+            rows.append(_word_rows(kind, folded, EQUIVALENT_PREFIX_MIN, 0, number))
+    matches = sa.union_all(*rows).subquery("matches")
+    per_term = sa.select(
+        matches.c.item_id,
+        sa.func.max(matches.c.weight).label("weight"),
+        sa.func.max(matches.c.direct).label("direct"),
+    )
+    if len(terms) == 1:  # one word: its best row is the score
+        return per_term.group_by(matches.c.item_id).subquery("scores")
+    per_term = per_term.group_by(matches.c.item_id, matches.c.term).subquery("per_term")
+    return (
+        sa.select(
+            per_term.c.item_id,
+            sa.func.sum(per_term.c.weight).label("weight"),
+            sa.func.min(per_term.c.direct).label("direct"),
+        )
+        .group_by(per_term.c.item_id)
+        .having(sa.func.count() == len(terms))
+        .subquery("scores")
+    )
+
+
+def _scores(kind: str, terms: list[str], found: dict[str, list[Equivalent]] | None = None) -> sa.Subquery:
+    """(item_id, weight, direct) of the items that match every term; the weight is the relevance, direct is
+    1 when the item matches every term as typed (0: only through an equivalent in another language)."""
+    if found:
+        return _scores_across(kind, terms, found)
     table, item = token_table(kind), token_item_column(kind)
     parts = []
     for term in terms:
@@ -156,11 +296,15 @@ def _scores(kind: str, terms: list[str]) -> sa.Subquery:
             .where(match)
             .group_by(item)
         )
-    if len(parts) == 1:
-        return parts[0].subquery("scores")  # one word: its best weight is the score
+    if len(parts) == 1:  # one word: its best weight is the score
+        return parts[0].add_columns(sa.literal_column("1").label("direct")).subquery("scores")
     matches = sa.union_all(*parts).subquery("matches")
     return (
-        sa.select(matches.c.item_id, sa.func.sum(matches.c.weight).label("weight"))
+        sa.select(
+            matches.c.item_id,
+            sa.func.sum(matches.c.weight).label("weight"),
+            sa.literal_column("1").label("direct"),
+        )
         .group_by(matches.c.item_id)
         .having(sa.func.count() == len(terms))
         .subquery("scores")
@@ -172,8 +316,8 @@ def _scores(kind: str, terms: list[str]) -> sa.Subquery:
 
 
 def sees_everything(viewer) -> bool:
-    """Administrators see every item; organizers see the public catalogue like everyone else, since drafts
-    and archived items stay private to their organisation (the detail page refuses them too)."""
+    """Administrators see every item; organizers see the public catalogue like everyone else, since drafts,
+    closed needs and archived items stay private to their organisation (the detail page refuses them too)."""
     return viewer is not None and viewer.has_role(Role.ADMIN)
 
 
@@ -273,8 +417,8 @@ def _filters(params: SearchParams, viewer) -> list:
 
 def _order(model, kind: str, sort: str, scores) -> list:
     newest = [model.published_at.desc().nulls_last(), model.id.desc()]
-    if sort == "relevance" and scores is not None:
-        return [scores.c.weight.desc(), *newest]
+    if sort == "relevance" and scores is not None:  # the matches as typed first, then across languages
+        return [scores.c.direct.desc(), scores.c.weight.desc(), *newest]
     if sort == "title":
         return [sa.func.lower(model.title), model.id]
     if sort == "trl" and kind == "offering":
@@ -333,23 +477,28 @@ def search_catalogue(params: SearchParams, viewer=None) -> SearchResult:
     kind = params.kind
     model = Offering if kind == "offering" else Need
     terms, ignored = query_terms(params.q)
-    scores = _scores(kind, terms) if terms else None
+    found = equivalents(terms) if terms else {}
+    scores = _scores(kind, terms, found) if terms else None
     sort = params.sort if (params.sort != "relevance" or scores is not None) else "newest"
 
     # Two steps keep the work narrow: the ids of the matching items in order (only the columns the
     # filters and the sort need), then the full rows of the one page shown.
     ids = sa.select(model.id)
     if scores is not None:
-        ids = ids.join(scores, scores.c.item_id == model.id)
+        ids = (
+            sa.select(model.id, scores.c.direct).select_from(model).join(scores, scores.c.item_id == model.id)
+        )
     ids = ids.where(*_filters(params, viewer)).order_by(*_order(model, kind, sort, scores))
 
     if scores is not None:
         # A word search: fetch every matching id at once (a list of integers), which counts them and
         # orders them in one pass over the index instead of two.
-        all_ids = list(db.session.scalars(ids))
+        rows = db.session.execute(ids).all()
+        all_ids = [row[0] for row in rows]
+        crossed = {row[0] for row in rows if not row[1]}
         total = len(all_ids)
     else:
-        all_ids = None
+        all_ids, crossed = None, set()
         total = db.session.scalar(sa.select(sa.func.count()).select_from(ids.order_by(None).subquery())) or 0
     pages = max(1, -(-total // params.per_page))
     page = min(params.page, pages)
@@ -365,5 +514,12 @@ def search_catalogue(params: SearchParams, viewer=None) -> SearchResult:
     )
     clamped = page < params.page
     return SearchResult(
-        params=params, pagination=pagination, terms=terms, ignored=ignored, sort=sort, page_clamped=clamped
+        params=params,
+        pagination=pagination,
+        terms=terms,
+        ignored=ignored,
+        sort=sort,
+        page_clamped=clamped,
+        equivalents=found,
+        crossed=crossed,
     )

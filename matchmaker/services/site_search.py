@@ -1,25 +1,34 @@
-"""The header's search box: one query over offerings, needs, organisations, events and the initiative's pages,
-grouped by kind, each group ranked and counted, in the reader's language.
+"""The header's search box: one query over offerings, needs, organisations, events, the knowledge base's
+guides and the initiative's pages, grouped by kind, each group ranked and counted, in the reader's language.
 
 Every kind keeps its own visibility rules: offerings and needs go through the catalogue search (published
 offerings, open needs, registered-only needs for logged-in readers, nothing of a suspended organisation);
-organisations are those not suspended; events are the public ones (services.events.list_public_events, not
-drafts); pages are the published ones. Nothing here decides visibility anew.
+organisations are those not suspended (found by name, then by description); events are the public ones
+(services.events.list_public_events, not drafts); guides and pages are the published ones. Nothing here
+decides visibility anew.
+
+Guides are searched in the reader's language; a guide not written in it is searched in every language it has
+and shown in the one its own page shows, marked as another language. Drafts are never found here, not even by
+editors: the results are the same for every reader of a language, and editors find drafts in the knowledge
+base's editing area. All guides cost one statement a search, however many there are; the folded
+texts are kept (keyed by the text itself, so never stale) so that a search does not fold every guide again.
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sqlalchemy as sa
 
 from matchmaker.extensions import db
-from matchmaker.models import Organisation, Page, Verification
+from matchmaker.models import Article, ArticleTranslation, Organisation, Page
+from matchmaker.models.knowledge import ARTICLE_LANGUAGES
 from matchmaker.services import content
 from matchmaker.services import events as events_service
 from matchmaker.services.search import SearchParams, query_terms, search_catalogue, stem
 from matchmaker.textutil import fold
 
 PER_KIND = 5
-KINDS = ("offering", "need", "organisation", "event", "page")
+KINDS = ("offering", "need", "organisation", "event", "guide", "page")
 
 
 @dataclass
@@ -27,6 +36,7 @@ class Group:
     kind: str
     total: int = 0
     items: list = field(default_factory=list)  # the best PER_KIND, best first
+    crossed: set[int] = field(default_factory=set)  # ids of the items found only in another language
 
 
 @dataclass
@@ -45,18 +55,31 @@ def _matches(text: str, roots: list[str]) -> bool:
 
 
 def _organisations(terms: list[str], per_kind: int) -> Group:
-    """Organisations not suspended whose name holds every word; names starting with the first word first."""
+    """Public organisations (Organisation.is_public: not suspended; a government entity once verified) whose
+    name or description holds every word (each word in either): names holding every word first, those
+    starting with the first word before the others, then the rest (words found in the description only),
+    each by name. Two statements, as for names only: the description is
+    read by the same scan of the organisation table, a few thousand rows at most."""
+
+    def holds(column, term: str):
+        return column.ilike(f"%{term}%", escape="\\")
+
+    name_holds = sa.and_(*(holds(Organisation.name, term) for term in terms))
     condition = sa.and_(
-        Organisation.verification != Verification.SUSPENDED.value,
-        *(Organisation.name.ilike(f"%{term}%", escape="\\") for term in terms),
+        Organisation.public_condition(),
+        *(sa.or_(holds(Organisation.name, term), holds(Organisation.description, term)) for term in terms),
     )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Organisation).where(condition)) or 0
-    starts = sa.case((Organisation.name.ilike(f"{terms[0]}%", escape="\\"), 0), else_=1)
+    rank = sa.case(
+        (sa.and_(name_holds, Organisation.name.ilike(f"{terms[0]}%", escape="\\")), 0),
+        (name_holds, 1),
+        else_=2,
+    )
     items = list(
         db.session.scalars(
             sa.select(Organisation)
             .where(condition)
-            .order_by(starts, Organisation.name, Organisation.id)
+            .order_by(rank, Organisation.name, Organisation.id)
             .limit(per_kind)
         )
     )
@@ -97,6 +120,55 @@ def _pages(roots: list[str], language: str, per_kind: int) -> Group:
     return Group("page", len(found), [page for *_rank, page in found[:per_kind]])
 
 
+@dataclass
+class Guide:
+    """A published guide found: its title and summary in `language` (not the reader's: `fallback`)."""
+
+    slug: str
+    title: str
+    summary: str
+    language: str
+    fallback: bool
+
+
+@lru_cache(maxsize=300)  # a hundred guides in three languages
+def _folded(text: str) -> str:
+    return fold(text)
+
+
+def _guides(roots: list[str], language: str, per_kind: int) -> Group:
+    """Published guides whose title, summary or text in the reader's language hold every word (in any of
+    its languages for a guide not written in the reader's): title hits first, then in the index's order."""
+    rows = db.session.execute(
+        sa.select(
+            Article.id,
+            Article.slug,
+            ArticleTranslation.language,
+            ArticleTranslation.title,
+            ArticleTranslation.summary,
+            ArticleTranslation.body,
+        )
+        .join(ArticleTranslation, ArticleTranslation.article_id == Article.id)
+        .where(Article.published.is_(True))
+        .order_by(Article.position, Article.id)
+    ).all()
+    articles: dict[int, tuple[str, dict]] = {}
+    for article_id, slug, lang, title, summary, body in rows:
+        articles.setdefault(article_id, (slug, {}))[1][lang] = (title, summary or "", body or "")
+    found = []
+    for position, (slug, texts) in enumerate(articles.values()):
+        searched = [language] if language in texts else [lang for lang in ARTICLE_LANGUAGES if lang in texts]
+        hits = [lang for lang in searched if _matches(_folded("\n".join(texts[lang])), roots)]
+        if not hits:
+            continue
+        in_title = any(_matches(_folded(texts[lang][0]), roots) for lang in hits)
+        shown = searched[0]  # the reader's language, else the one the guide's own page shows
+        title, summary, _body = texts[shown]
+        found.append((0 if in_title else 1, position, Guide(slug, title, summary, shown, shown != language)))
+    found.sort(key=lambda row: row[:2])
+    return Group("guide", len(found), [guide for *_rank, guide in found[:per_kind]])
+
+
 def _like_escaped(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -109,9 +181,10 @@ def search_site(q: str, viewer=None, language: str = "nl", per_kind: int = PER_K
     groups = []
     for kind in ("offering", "need"):
         result = search_catalogue(SearchParams(kind=kind, q=q, per_page=10), viewer)
-        groups.append(Group(kind, result.total, list(result.items)[:per_kind]))
+        groups.append(Group(kind, result.total, list(result.items)[:per_kind], result.crossed))
     groups.append(_organisations([_like_escaped(stem(term)) for term in terms], per_kind))
     roots = [stem(term) for term in terms]
     groups.append(_events(roots, per_kind))
+    groups.append(_guides(roots, language, per_kind))
     groups.append(_pages(roots, language, per_kind))
     return SiteResults(q, terms, groups)

@@ -38,12 +38,15 @@ from matchmaker.models import (
     Verification,
     utcnow,
 )
+from matchmaker.models.labels import PROCUREMENT_ROUTES
+from matchmaker.models.labels import label as code_label
 from matchmaker.models.tracker import FIRST_YEAR, LAST_YEAR
 from matchmaker.services import Conflict, Invalid, ServiceError, commit, history
 from matchmaker.services.accounts import require_platform_admin
 from matchmaker.textutil import one_line
 
 TARGET = Decimal("0.03")  # the 3%-norm
+TARGET_PERCENT = (TARGET * 100).quantize(Decimal("0.01"))  # 3.00, as the exports write it
 # 100 billion euro: above any Flemish organisation's yearly procurement budget (the whole Flemish budget is
 # about 60 billion). Larger amounts are typing errors, or figures made up to move the public shares.
 MAX_CENTS = 100_000_000_000 * 100
@@ -151,11 +154,7 @@ def is_tracked(organisation: Organisation) -> bool:
 
 
 def can_edit(user, organisation: Organisation) -> bool:
-    return bool(
-        user is not None
-        and is_tracked(organisation)
-        and user.is_organisation_admin(organisation)
-    )
+    return bool(user is not None and is_tracked(organisation) and user.is_organisation_admin(organisation))
 
 
 def require_editor(user, organisation: Organisation) -> None:
@@ -172,11 +171,7 @@ def require_editor(user, organisation: Organisation) -> None:
 
 
 def get_year(organisation: Organisation, year: int) -> ProcurementYear | None:
-    return db.session.scalar(
-        sa.select(ProcurementYear).where(
-            ProcurementYear.organisation_id == organisation.id, ProcurementYear.year == year
-        )
-    )
+    return ProcurementYear.of(organisation.id, year)
 
 
 def years_of(organisation: Organisation) -> list[ProcurementYear]:
@@ -212,8 +207,7 @@ def _settle_spend(row: ProcurementYear, spend_cents: int, explanation: str) -> N
     platform administrator's review and leaves the public figures until then (Invalid names the field
     `explanation`). Back within the budget, the explanation and the flag go."""
     if spend_cents <= row.budget_cents:
-        row.explanation = ""
-        row.needs_review = False
+        row.settle_review(spend_cents)
         return
     explanation = (explanation or "").strip()
     if not explanation:
@@ -233,14 +227,18 @@ def _settle_spend(row: ProcurementYear, spend_cents: int, explanation: str) -> N
     if len(explanation) > EXPLANATION_MAX:
         raise Invalid({"explanation": _("Keep the explanation under 2,000 characters.")})
     row.explanation = explanation
-    row.needs_review = True
-    row.reviewed_at = None
-    row.reviewed_by_id = None
+    row.settle_review(spend_cents)
 
 
 def _record_year(user: User, row: ProcurementYear, action: ChangeAction, old=None, new=None) -> None:
     history.record(
-        row.organisation_id, ChangeSubject.YEAR, action, actor=user, subject_id=row.id, old=old, new=new,
+        row.organisation_id,
+        ChangeSubject.YEAR,
+        action,
+        actor=user,
+        subject_id=row.id,
+        old=old,
+        new=new,
         label=str(row.year),
     )
 
@@ -248,8 +246,13 @@ def _record_year(user: User, row: ProcurementYear, action: ChangeAction, old=Non
 def _record_project(user: User, project: InnovationProject, action: ChangeAction, old=None, new=None) -> None:
     row = project.procurement_year
     history.record(
-        row.organisation_id, ChangeSubject.PROJECT, action,
-        actor=user, subject_id=project.id, old=old, new=new,
+        row.organisation_id,
+        ChangeSubject.PROJECT,
+        action,
+        actor=user,
+        subject_id=project.id,
+        old=old,
+        new=new,
         label=f"{row.year}: {project.title}",
     )
 
@@ -277,9 +280,7 @@ def create_year(user: User, organisation: Organisation, year: int, budget_cents:
     if problem:
         raise Invalid({"year": problem})
     if get_year(organisation, year) is not None:
-        raise Invalid(
-            {"year": _("There are figures for %(year)s already: change them there.", year=year)}
-        )
+        raise Invalid({"year": _("There are figures for %(year)s already: change them there.", year=year)})
     row = ProcurementYear(
         organisation_id=organisation.id, year=year, budget_cents=budget_cents, updated_by_id=user.id
     )
@@ -575,9 +576,7 @@ def domain_dashboard(domain: str) -> Dashboard:
     rows = _year_rows([Organisation.policy_domain == domain])
     ids = list(
         db.session.scalars(
-            sa.select(Organisation.id).where(
-                _COUNTED, Organisation.policy_domain == domain
-            )
+            sa.select(Organisation.id).where(_COUNTED, Organisation.policy_domain == domain)
         ).all()
     )
     rows = _add_meeting_counts(rows, procurements_begun_by_year(organisation_ids=ids))
@@ -606,11 +605,7 @@ def overall_dashboard(label_of=lambda code: code) -> Dashboard:
     from matchmaker.services.outcomes import procurements_begun_by_year
 
     rows = _year_rows([])
-    ids = list(
-        db.session.scalars(
-            sa.select(Organisation.id).where(_COUNTED)
-        ).all()
-    )
+    ids = list(db.session.scalars(sa.select(Organisation.id).where(_COUNTED)).all())
     rows = _add_meeting_counts(rows, procurements_begun_by_year(organisation_ids=ids))
     breakdown = [
         GroupRow(
@@ -724,13 +719,7 @@ def latest_overall() -> YearRow | None:
 
 def reporting_organisations() -> list[Organisation]:
     """Government organisations, for the list of organisation dashboards."""
-    return list(
-        db.session.scalars(
-            sa.select(Organisation)
-            .where(_COUNTED)
-            .order_by(Organisation.name)
-        ).all()
-    )
+    return list(db.session.scalars(sa.select(Organisation).where(_COUNTED).order_by(Organisation.name)).all())
 
 
 def domain_codes() -> list[str]:
@@ -854,13 +843,18 @@ def build_chart(
 # --- CSV ---------------------------------------------------------------------------------------------------
 
 
-def dashboard_csv(dashboard: Dashboard, title: str) -> str:
-    """The dashboard's yearly figures as CSV; euro amounts with a decimal point."""
-    return csv_text(_dashboard_rows(dashboard, title))
+def dashboard_csv(dashboard: Dashboard) -> str:
+    """The dashboard's yearly figures as CSV for the reader's spreadsheet (csvfiles.convention): euro amounts
+    and percentages as numbers, the header row first (what the figures are of is in the file's name)."""
+    return csv_text(_dashboard_rows(dashboard))
 
 
-def _dashboard_rows(dashboard: Dashboard, title: str) -> Iterator[list]:
-    yield [title]
+def dashboard_rows(dashboard: Dashboard) -> list[list]:
+    """The dashboard's figures as rows (for the workbook beside the CSV file)."""
+    return list(_dashboard_rows(dashboard))
+
+
+def _dashboard_rows(dashboard: Dashboard) -> Iterator[list]:
     yield [
         _("Year"),
         _("Procurement budget (EUR)"),
@@ -875,13 +869,13 @@ def _dashboard_rows(dashboard: Dashboard, title: str) -> Iterator[list]:
             row = dashboard.total
             label = _("All years")
         else:
-            label = str(row.year)
+            label = row.year
         yield [
             label,
             euros(row.budget_cents),
             euros(row.spend_cents),
             row.share_percent,
-            "3.00",
+            TARGET_PERCENT,
             row.projects,
             row.from_meetings,
         ]
@@ -893,12 +887,16 @@ def _dashboard_rows(dashboard: Dashboard, title: str) -> Iterator[list]:
     if dashboard.organisation is not None:
         yield []
         yield [_("Year"), _("Project"), _("Procurement route"), _("Amount (EUR)"), _("Need"), _("Note")]
+        # A year waiting for an administrator's review is in no public figure and the page hides its
+        # projects: an export that listed them would publish the very claims the review holds back.
         for year in years_of(dashboard.organisation):
+            if year.needs_review:
+                continue
             for project in year.projects:
                 yield [
                     year.year,
                     project.title,
-                    project.procurement_route,
+                    code_label(PROCUREMENT_ROUTES, project.procurement_route),
                     euros(project.amount_cents),
                     project.need.title if project.need and project.need.is_public else "",  # not drafts
                     project.note,

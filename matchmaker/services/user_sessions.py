@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
 
 from matchmaker.extensions import db
-from matchmaker.models import User, UserSession, utcnow
+from matchmaker.models import EventStaff, User, UserSession, utcnow
 from matchmaker.services.kernel import NotFound, commit
 
 TOKEN_BYTES = 32  # 256 bits, as URL-safe text of 43 characters
@@ -83,9 +83,10 @@ def user_for_token(token: str | None) -> User | None:
     which every page reads."""
     if not token or len(token) > 100:
         return None
-    row = (
-        db.session.scalars(
-            sa.select(UserSession)
+    on_a_team = sa.select(EventStaff.id).where(EventStaff.user_id == UserSession.user_id).exists()
+    found = (
+        db.session.execute(
+            sa.select(UserSession, on_a_team)
             .join(UserSession.user)
             .where(UserSession.token_hash == _hash(token))
             .options(contains_eager(UserSession.user).joinedload(User.roles))
@@ -93,7 +94,10 @@ def user_for_token(token: str | None) -> User | None:
         .unique()
         .one_or_none()
     )
-    if row is None or row.expires_at <= utcnow() or not row.user.active:
+    if found is None:
+        return None
+    row, row.user.on_an_event_team = found  # the user menu's "Events I help run", read with the session
+    if row.expires_at <= utcnow() or not row.user.active:
         return None
     return _attach(row.user, token, row)
 

@@ -61,6 +61,7 @@ HANDLER_MODULES = (
     "matchmaker.services.imports",
     "matchmaker.services.kbo.register",
     "matchmaker.services.exports",
+    "matchmaker.services.badges",
     "matchmaker.services.matching.jobs",
 )
 

@@ -57,6 +57,14 @@ def expire_requests(ctx) -> dict:
     return {"expired": expire_overdue(), "reminded": reminded}
 
 
+@task("events.send_reminders", every=timedelta(minutes=1))
+def send_reminders(ctx) -> dict:
+    """The day-before agenda mails and the reminders before each meeting that are due; each once."""
+    from matchmaker.services.reminders import send_due_reminders
+
+    return send_due_reminders()
+
+
 @task("sessions.purge", every=timedelta(hours=1))
 def purge_sessions(ctx) -> dict:
     """Delete the rows of logins that ran out (they open nothing already: every request checks the expiry)."""

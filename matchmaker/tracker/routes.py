@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from matchmaker.auth.sessions import acting_user
-from matchmaker.csvfiles import csv_response
 from matchmaker.extensions import db
 from matchmaker.forms import flash_refused, form_refused
 from matchmaker.i18n import current_language
@@ -25,6 +24,7 @@ from matchmaker.services import tracker as tracker_service
 from matchmaker.tracker import bp
 from matchmaker.tracker.forms import ActionForm, BudgetForm, ProjectForm, YearForm
 from matchmaker.vocab import POLICY_DOMAINS, label
+from matchmaker.xlsxfiles import table_response
 
 # --- template helpers --------------------------------------------------------------------------------------
 
@@ -130,11 +130,14 @@ def _my_trackable_organisation() -> Organisation | None:
     return None
 
 
-@bp.get("/export.csv")
-def export_overall():
+# The workbook beside the CSV file (xlsxfiles.py). The CSV rule comes last, so it is registered first
+# (decorators apply from the bottom) and url_for without fmt builds the .csv address.
+@bp.get("/export.xlsx", defaults={"fmt": "xlsx"})
+@bp.get("/export.csv", defaults={"fmt": "csv"})
+def export_overall(fmt: str):
     dashboard = tracker_service.overall_dashboard(label_of=_domain_label)
-    text = tracker_service.dashboard_csv(dashboard, _("Flemish government"))
-    return csv_response(text, "3-percent-norm.csv")
+    rows = tracker_service.dashboard_rows(dashboard)
+    return table_response(rows, "3-percent-norm-flemish-government.csv", fmt, _("3% norm"))
 
 
 @bp.get("/domains/<code>")
@@ -150,12 +153,13 @@ def domain(code: str):
     )
 
 
-@bp.get("/domains/<code>/export.csv")
-def export_domain(code: str):
+@bp.get("/domains/<code>/export.xlsx", defaults={"fmt": "xlsx"})
+@bp.get("/domains/<code>/export.csv", defaults={"fmt": "csv"})
+def export_domain(code: str, fmt: str):
     code = _domain(code)
     dashboard = tracker_service.domain_dashboard(code)
-    text = tracker_service.dashboard_csv(dashboard, _domain_label(code))
-    return csv_response(text, f"3-percent-norm-{code}.csv")
+    rows = tracker_service.dashboard_rows(dashboard)
+    return table_response(rows, f"3-percent-norm-{code}.csv", fmt, _("3% norm"))
 
 
 @bp.get("/organisations/<int:organisation_id>")
@@ -175,13 +179,16 @@ def organisation(organisation_id: int):
     )
 
 
-@bp.get("/organisations/<int:organisation_id>/export.csv")
-def export_organisation(organisation_id: int):
+@bp.get("/organisations/<int:organisation_id>/export.xlsx", defaults={"fmt": "xlsx"})
+@bp.get("/organisations/<int:organisation_id>/export.csv", defaults={"fmt": "csv"})
+def export_organisation(organisation_id: int, fmt: str):
     organisation = _organisation(organisation_id)
     dashboard = tracker_service.organisation_dashboard(organisation)
-    return csv_response(
-        tracker_service.dashboard_csv(dashboard, organisation.name),
-        f"3-percent-norm-organisation-{organisation.id}.csv",
+    return table_response(
+        tracker_service.dashboard_rows(dashboard),
+        f"3-percent-norm-{organisation.name}-{organisation.id}.csv",  # safe_filename keeps it ASCII
+        fmt,
+        _("3% norm"),
     )
 
 

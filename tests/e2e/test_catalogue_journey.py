@@ -118,15 +118,18 @@ def test_buyer_describes_and_publishes_a_need(page, check_a11y, live_app):
     _member(live_app, "lien@verkeerslab.example", "supplier", "startup")
     log_in(page, "lien@verkeerslab.example", "/catalogue/needs")
     page.get_by_label("Search words").fill("schoolpoort")
-    page.locator("main").get_by_role("button", name="Search", exact=True).click()
-    assert page.get_by_role("link", name="Veilige schoolomgevingen").is_visible()
+    with page.expect_navigation():  # the results are another page: assert on it, not on the one before
+        page.locator("main").get_by_role("button", name="Search", exact=True).click()
+    assert page.get_by_role("link", name="Veilige schoolomgevingen", exact=True).is_visible()
     page.locator("summary", has_text="Procurement route").click()
     page.get_by_label("Market consultation").check()
-    page.get_by_role("button", name="Apply filters").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Apply filters").click()
     assert page.get_by_role("link", name="Veilige schoolomgevingen").count() == 0
     page.get_by_label("Pre-commercial procurement").check()
-    page.get_by_role("button", name="Apply filters").click()
-    assert page.get_by_role("link", name="Veilige schoolomgevingen").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Apply filters").click()
+    assert page.get_by_role("link", name="Veilige schoolomgevingen", exact=True).is_visible()
     check_a11y(page, "browse-needs-filtered-by-route")
 
 

@@ -64,3 +64,23 @@ def test_a_supplier_writes_about_a_need_and_the_buyer_answers(page, check_a11y, 
 
     log_in(page, "sam@example.org", "/messages/")
     assert "Counting cyclists at crossings" in page.locator("main").inner_text()
+
+
+def test_a_buyer_takes_public_questions_and_private_conversations(page, check_a11y, need_id):
+    log_in(page, "bea@example.org", f"/catalogue/needs/{need_id}")
+    choice = page.locator("section[aria-labelledby=questions-mode-heading]")
+    assert "treat every market player equally" in choice.inner_text()
+    choice.get_by_label("Publicly, and privately too for those who prefer a conversation").check()
+    choice.get_by_role("button", name="Save").click()
+    assert "may also write to you privately" in page.locator(".flash-messages").inner_text()
+    check_a11y(page, "need-question-modes-owner")
+
+    log_in(page, "sam@example.org", f"/catalogue/needs/{need_id}")
+    assert "You may also write to them privately." in page.locator("main").inner_text()
+    check_a11y(page, "need-questions-and-conversations")
+    page.get_by_label("Ask a question").fill("Which crossings do you count today?")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    assert "Your question is sent." in page.locator(".flash-messages").inner_text()
+    page.get_by_role("link", name="Start a conversation").click()
+    assert "also answers questions about this need publicly" in page.locator("main").inner_text()
+    check_a11y(page, "conversation-start-beside-public-questions")

@@ -6,6 +6,7 @@ WCAG 2.1 AA rules."""
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -80,6 +81,32 @@ def _wait_for_finished_runs(page, live_app, event_id: int, count: int, seconds: 
             return
         page.wait_for_timeout(250)
     raise AssertionError(f"the scheduler did not finish run {count} within {seconds} s")
+
+
+def _show_finished_run(page, live_app, event_id: int) -> None:
+    """Show the overview of the event's last run once it has finished.
+
+    The page reloads itself when the run it watched finishes, so reloading from the test as well
+    races that reload ("not attached to an active page"). Wait for the page to show the run as
+    finished instead, and load it ourselves only if the page's own reload did not come.
+    """
+    from matchmaker.models import SchedulingRun
+
+    with live_app.app_context():
+        run_id = (
+            db.session.query(SchedulingRun.id)
+            .filter_by(event_id=event_id)
+            .order_by(SchedulingRun.id.desc())
+            .limit(1)
+            .scalar()
+        )
+        db.session.remove()
+    finished = page.locator(f"#run-status[data-active='false'][data-status-url$='/runs/{run_id}.json']")
+    try:
+        finished.wait_for(timeout=10_000)
+    except PlaywrightError:
+        page.goto(page.url.split("#")[0])
+        finished.wait_for(timeout=10_000)
 
 
 @pytest.fixture
@@ -198,7 +225,7 @@ def test_an_organizer_schedules_reviews_and_publishes(page, check_a11y, event_id
     page.get_by_role("button", name="Run the scheduler").click()
     # The page may still show the first run's certificate: wait for the second run itself to finish.
     _wait_for_finished_runs(page, live_app, event_id, 2)
-    page.reload()
+    _show_finished_run(page, live_app, event_id)
     page.locator("#certificate").wait_for(timeout=30_000)
     with live_app.app_context():
         db.session.expire_all()

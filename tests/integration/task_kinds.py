@@ -49,8 +49,22 @@ def steps(ctx, user_id: int, count: int, pause: float = 0.0) -> dict:
 
 
 @task("test.mark")
-def mark(ctx, user_id: int, n: int, pause: float = 0.0) -> None:
-    """One notification naming `n` and the process that ran the job: a job run twice shows twice."""
+def mark(ctx, user_id: int, n: int, pause: float = 0.0, meet: str = "", meet_seconds: float = 20.0) -> None:
+    """One notification naming `n` and the process that ran the job: a job run twice shows twice.
+
+    `meet`: a Redis set (on the broker) where each job puts its worker's process group; a job waits until two
+    workers are in it (or `meet_seconds` passed), so that both workers certainly take jobs, whatever the
+    machine's load (one busy worker could otherwise drain the queue before the other's first fetch)."""
+    if meet:
+        import redis
+        from flask import current_app
+
+        store = redis.Redis.from_url(current_app.config["CELERY_BROKER_URL"])
+        store.sadd(meet, os.getpgid(0))
+        store.expire(meet, 600)
+        deadline = time.monotonic() + meet_seconds
+        while store.scard(meet) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
     time.sleep(pause)
     db.session.add(Notification(user_id=user_id, kind="test", params={"n": n, "pid": os.getpid()}))
     commit()

@@ -55,7 +55,7 @@ def test_the_feed_needs_no_login_and_has_the_published_meeting(client, auth, eve
     response = client.get(f"/calendar/{token}.ics")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
-    assert "no-store" in response.headers["Cache-Control"] and "private" in response.headers["Cache-Control"]
+    assert response.headers["Cache-Control"] == "private, no-cache"  # kept by the calendar app only
     calendar = icalendar.Calendar.from_ical(response.data)
     (entry,) = _vevents(calendar)
     assert str(entry["UID"]) == meeting.uid
@@ -200,3 +200,37 @@ def test_someone_elses_meeting_cannot_be_downloaded(client, auth, event, meeting
     assert client.get(f"/events/{event.id}/agenda/meetings/{meeting.id}.ics").status_code == 404
     body = client.get(f"/events/{event.id}/agenda.ics").data
     assert meeting.uid.encode() not in body
+
+
+def test_the_feed_answers_304_while_nothing_changed_and_the_new_file_once_a_meeting_moves(
+    client, auth, event, meeting, supplier
+):
+    """Issue 18: calendar apps downloaded the whole feed every hour (no ETag, no Last-Modified). DTSTAMP,
+    the time the file is made, changes at every download and is left out of the tag."""
+    token = _token(client, auth, supplier, event)
+    first = client.get(f"/calendar/{token}.ics")
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert etag and modified
+    stamp = icalendar.Calendar.from_ical(first.data).walk("VEVENT")[0].decoded("DTSTAMP")
+    assert abs((datetime.now(UTC) - stamp).total_seconds()) < 120  # when the file was made
+    again = client.get(f"/calendar/{token}.ics", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert client.get(f"/calendar/{token}.ics", headers={"If-Modified-Since": modified}).status_code == 304
+    move_meeting(meeting, slot_at(event, EVENT_DAY, 10, 20))
+    changed = client.get(f"/calendar/{token}.ics", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    (entry,) = _vevents(icalendar.Calendar.from_ical(changed.data))
+    assert entry.decoded("DTSTART").hour == 10
+
+
+def test_the_time_zone_is_written_as_its_rules(client, auth, event, meeting, supplier):
+    """Issue 18: the VTIMEZONE listed every transition 1970-2038 as RDATEs, a form Outlook shifts summer-time
+    events with; it is the EU rule now (last Sunday of March and of October)."""
+    body = client.get(f"/calendar/{_token(client, auth, supplier, event)}.ics").data
+    [zone] = icalendar.Calendar.from_ical(body).walk("VTIMEZONE")
+    assert b"RDATE" not in body and body.count(b"RRULE:") == 2
+    rules = {part.name: part for part in zone.subcomponents}
+    assert rules["DAYLIGHT"]["RRULE"]["BYMONTH"] == [3] and rules["STANDARD"]["RRULE"]["BYMONTH"] == [10]
+    assert body.index(b"BEGIN:VTIMEZONE") < body.index(b"BEGIN:VEVENT")
+    summer = datetime(2027, 7, 1, 12, 0, tzinfo=UTC)
+    assert zone.to_tz().utcoffset(summer.replace(tzinfo=None)).total_seconds() == 7200

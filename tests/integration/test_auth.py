@@ -22,7 +22,8 @@ from tests.factories import PASSWORD
 NEW_PASSWORD = "a brand new pass phrase"
 NEW_PASSWORD_FORM = {"password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD}
 LINK = re.compile(r"http://localhost(/\S+)")
-CSRF_VALUE = re.compile(rb'(name="csrf_token"[^>]*value=")[^"]*"')
+# The per-request values of forms: the CSRF token and the spam trap's one-use time stamp.
+CSRF_VALUE = re.compile(rb'(name="(?:csrf_token|form_stamp)"[^>]*value=")[^"]*"')
 
 
 def registration(**overrides) -> dict:
@@ -46,7 +47,7 @@ def link_in(mail) -> str:
 
 
 def page(response) -> bytes:
-    """The response body without the per-request CSRF value, to compare two answers."""
+    """The response body without the per-request values of its forms, to compare two answers."""
     return CSRF_VALUE.sub(rb"\1\"", response.data)
 
 
@@ -300,6 +301,17 @@ def test_the_first_login_welcomes_to_matchmaker_and_later_ones_back(client, make
     home = client.get("/").get_data(as_text=True)
     assert "Welcome, Fien First. You are logged in." in home
     assert "Welcome back, Fien First." in home
+
+
+def test_the_welcome_and_the_goodbye_speak_the_language_of_the_pages_around_them(client, make_user):
+    """Issue 18: after logging in from an English browser, the flash message was English on a Dutch page."""
+    make_user(email="nl@example.org", display_name="Nele", language="nl")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = log_in(client, "nl@example.org")
+    home = client.get(response.location).get_data(as_text=True)
+    assert '<html lang="nl">' in home and "Welkom op Matchmaker, Nele." in home
+    home = client.get(client.post("/auth/logout").location).get_data(as_text=True)
+    assert '<html lang="nl">' in home and "U bent afgemeld" in home
 
 
 def test_expired_confirmation_link_explains_and_offers_a_new_one(client, outbox, issued_days_ago):

@@ -283,6 +283,32 @@ def _world(make_user, make_organisation) -> World:
         ),
     )
     content_service.set_published(w.admin, w.published_page, True)
+    # The knowledge base: a draft and a published guide; agency A asks the network about its open need.
+    from matchmaker.services import knowledge as knowledge_service
+    from matchmaker.services import support as support_service
+
+    def guide(slug, title):
+        return knowledge_service.create_article(
+            w.admin,
+            knowledge_service.ArticleInput(
+                slug,
+                "procurement_routes",
+                None,
+                {"en": knowledge_service.TranslationInput(title, "", "Text")},
+            ),
+        )
+
+    w.draft_article = guide("draft-guide", f"Draft guide {SECRET}14")
+    w.published_article = guide("published-guide", "Published guide")
+    knowledge_service.set_published(w.admin, w.published_article, True)
+    from matchmaker.knowledge.odt import build_odt
+
+    w.article_template = knowledge_service.attach_template(
+        w.admin, w.published_article, build_odt("# Template", "Template", "en"), "Template", "en"
+    )
+    w.support_request = support_service.ask_for_guidance(
+        w.buyer_a, w.open_need, f"Support subject {SECRET}15", f"Support question {SECRET}16"
+    )
 
     # B's own containers, to put A's objects in B's URLs: an event of organizer B where buyer B and supplier B
     # take part, and a tracker year of agency B.
@@ -345,6 +371,27 @@ def _world(make_user, make_organisation) -> World:
     )
     db.session.add(w.question)
     db.session.commit()
+    # A presentation of A's event for its participants only (issue 19); supplier_b is a participant too.
+    from matchmaker.services import event_materials
+
+    w.material = event_materials.attach(
+        organizer,
+        w.event,
+        b"%PDF-1.4\n" + f"Participants' slides {SECRET}h19a".encode(),
+        title="Slides",
+        kind="presentation",
+        access="participants",
+        filename="slides.pdf",
+    )
+    w.document = w.material.document
+    # A's event team (issue 16): a co-organizer, who manages it, and check-in staff, who only run the door;
+    # neither has a platform role of their own.
+    from matchmaker.services import event_team
+
+    w.co_a = make_user(roles=(), display_name="Cora Co-organizer")
+    w.door_a = make_user(roles=(), display_name="Dirk Door")
+    event_team.add_member(organizer, w.event, w.co_a.email, "co_organizer")
+    w.team_member = event_team.add_member(organizer, w.event, w.door_a.email, "check_in")
     return w
 
 
@@ -378,6 +425,9 @@ DEFAULT_VALUES = {
     "file_id": "job_file.id",
     "conversation_id": "conversation.id",
     "question_id": "question.id",
+    "document_id": "document.id",
+    "material_id": "material.id",
+    "member_id": "team_member.id",
 }
 
 FORGED_TOKEN = "forged.token-that-was-never-issued"
@@ -415,10 +465,23 @@ def token(why: str, **values) -> Case:
     return Case(TOKEN, None, values, why=why)
 
 
-ORGANIZER_A = private("organizer_a")  # the event's organizer (and admins); the other organizer is refused
+# The event's organizer (and admins, and its co-organizers); the other organizer is refused, and so is the
+# event's check-in staff (door_a), who may use the check-in page and read the live board only.
+ORGANIZER_A = private("organizer_a", (*INTRUDERS, "door_a"))
+CO_ORGANIZER_A = private("co_a", (*INTRUDERS, "door_a"))
+DOOR_A = private("door_a")  # the check-in page: its staff, as well as its organizers
 EVENT_TEAM = ("buyer_a", "supplier_a", "buyer_b", "supplier_b", "organizer_b", "anonymous")
 
 ROUTES: dict[str, list[Case]] = {
+    # documents (issue 19): what owns the document decides; A's participants-only slides
+    "documents.download": [private("supplier_a", intruders=("buyer_b", "organizer_b", "anonymous"))],
+    "documents.download_version": [
+        private("supplier_a", intruders=("buyer_b", "organizer_b", "anonymous"), number=1)
+    ],
+    "events.materials": [ORGANIZER_A],
+    "events.material": [ORGANIZER_A],
+    "events.material_replace": [ORGANIZER_A],
+    "events.material_remove": [ORGANIZER_A],
     # account
     "account.confirm_email_change": [token("signed link mailed to the new address; bound to its account")],
     "account.sign_out_session": [private("supplier_a", session_id="login_a.id")],
@@ -523,6 +586,25 @@ ROUTES: dict[str, list[Case]] = {
     "content.admin_edit_page": [admin_only()],
     "content.admin_publish_page": [admin_only()],
     "content.admin_unpublish_page": [admin_only(page_id="published_page.id")],
+    # knowledge base: drafts and the editors' area for editors and administrators; support requests for the
+    # need's organisation and the network (editors, administrators)
+    "knowledge.article": [
+        public("a published guide of the knowledge base", slug="published-guide"),
+        Case(PRIVATE, "admin", {"slug": "draft-guide"}, NON_ADMINS),
+    ],
+    "knowledge.edit_article": [admin_only(article_id="draft_article.id")],
+    "knowledge.publish_article": [admin_only(article_id="draft_article.id")],
+    "knowledge.unpublish_article": [admin_only(article_id="published_article.id")],
+    "knowledge.article_history": [admin_only(article_id="draft_article.id")],
+    "knowledge.add_template": [admin_only(article_id="draft_article.id")],
+    "knowledge.remove_template": [
+        admin_only(article_id="published_article.id", template_id="article_template.id")
+    ],
+    "knowledge.ask": [private("buyer_a", need_id="open_need.id")],
+    "knowledge.support_thread": [private("buyer_a", request_id="support_request.id")],
+    "knowledge.support_reply": [private("buyer_a", request_id="support_request.id")],
+    "knowledge.support_close": [private("buyer_a", request_id="support_request.id")],
+    "knowledge.support_reopen": [private("buyer_a", request_id="support_request.id")],
     # conversations: the two organisations' members; administrators only once reported (and never write)
     "conversations.start_about_need": [private("buyer_a")],  # A's draft: only A sees it (and may not write)
     "conversations.start_about_offering": [private("supplier_a")],
@@ -545,7 +627,12 @@ ROUTES: dict[str, list[Case]] = {
         private("organizer_a", event_id="draft_event.id"),
     ],
     "events.programme": [ORGANIZER_A, private("organizer_a", event_id="draft_event.id")],
-    "events.edit": [ORGANIZER_A],
+    "events.edit": [ORGANIZER_A, CO_ORGANIZER_A],
+    "events.online_settings": [ORGANIZER_A],
+    # the event's team (issue 16): its managers, co-organizers included; its check-in staff are refused
+    "events.team": [ORGANIZER_A, CO_ORGANIZER_A],
+    "events.team_role": [ORGANIZER_A, CO_ORGANIZER_A],
+    "events.team_remove": [ORGANIZER_A],
     "events.add_day": [ORGANIZER_A],
     "events.add_block": [ORGANIZER_A],
     "events.remove_block": [ORGANIZER_A],
@@ -595,6 +682,10 @@ ROUTES: dict[str, list[Case]] = {
             need_id="open_need.id",
             offering_id="published_offering.id",
         )
+    ],
+    # the best pairs of the whole platform, for any organizer (and administrators), as CSV or a workbook
+    "matches.overview_csv": [
+        private("organizer_a", ("buyer_a", "supplier_a", "buyer_b", "supplier_b", "anonymous"))
     ],
     "matches.interest": [
         Case(
@@ -647,7 +738,7 @@ ROUTES: dict[str, list[Case]] = {
     "schedules.lock": [ORGANIZER_A],
     "schedules.meeting": [ORGANIZER_A],
     "schedules.move": [ORGANIZER_A],
-    "schedules.overview": [ORGANIZER_A],
+    "schedules.overview": [ORGANIZER_A, CO_ORGANIZER_A],
     "schedules.participant": [ORGANIZER_A],
     "schedules.participant_action": [ORGANIZER_A],
     "schedules.publish": [ORGANIZER_A],
@@ -655,7 +746,25 @@ ROUTES: dict[str, list[Case]] = {
     "schedules.run_status": [ORGANIZER_A],
     "schedules.start": [ORGANIZER_A],
     "schedules.swap": [ORGANIZER_A],
+    # check-in on the event day: the event's organizers and its check-in staff; the no-show action and the
+    # badges are the organizers'
+    "checkin.absent": [ORGANIZER_A],
+    "checkin.badges": [ORGANIZER_A],
+    "checkin.page": [private("organizer_a"), private("co_a"), DOOR_A],
+    "checkin.participant": [private("organizer_a"), DOOR_A],
+    "checkin.undo": [private("organizer_a"), DOOR_A],
+    # the event day: the organizers' live board (its check-in staff read it); a participant's own "now"
+    "eventday.absent": [ORGANIZER_A],
+    "eventday.board": [private("organizer_a"), DOOR_A],
+    "eventday.fill": [ORGANIZER_A],
+    "eventday.live": [private("organizer_a"), DOOR_A],
+    "eventday.move": [ORGANIZER_A],
+    "eventday.now": [own_view("the current user's own current and next meeting", owner="supplier_a")],
+    "eventday.publish": [ORGANIZER_A],
+    # search engines: the sitemaps list public pages only (tests/integration/test_search_engines.py)
+    "seo.sitemap_part": [public("a language's sitemap of public pages", language="fr", number=1)],
     # tracker: dashboards are public policy figures; editing is for the organisation's administrators
+    "tracker.export_overall": [public("the Flemish government's dashboard as CSV or a workbook")],
     "tracker.organisation": [public("the 3%-norm dashboard of a government organisation")],
     "tracker.export_organisation": [public("the same dashboard as CSV")],
     "tracker.domain": [public("a policy domain's dashboard", code="mow")],

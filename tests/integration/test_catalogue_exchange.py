@@ -151,10 +151,11 @@ def test_csv_export_of_offerings(client, organizer, catalogue):
     assert "attachment" in response.headers["Content-Disposition"]
     (row,) = _rows(response.get_data(as_text=True))
     assert row["title"] == "Sensornetwerk voor waterkwaliteit"
-    assert row["organisation"] == "Hydrosense" and row["organisation_enterprise_number"] == "0260763912"
-    assert row["themes"] == "climate-environment; water"  # in the themes' order
+    assert row["organisation"] == "Hydrosense" and row["organisation_enterprise_number"] == "0260.763.912"
+    assert row["themes"] == "Climate and environment; Water"  # in the themes' order, in the reader's language
     assert row["cpv_codes"] == "35125100; 90733000"
-    assert row["trl"] == "8" and row["status"] == "published"
+    assert row["trl"] == "8" and row["status"] == "Published"
+    assert row["innovation_type"] == "Technological innovation" and row["language"] == "Dutch"
     assert row["description"] == 'Line one, with a comma.\n\nA second paragraph with "quotes".'
 
 
@@ -163,7 +164,7 @@ def test_csv_export_of_needs_guards_against_formulas(client, organizer, catalogu
     assert row["challenge"] == "'=SUM(A1:A2) is not a formula here"
     assert row["budget_min"] == "100000" and row["budget_max"] == "900000"
     assert row["deadline"] == FUTURE and row["registered_only"] == "yes"
-    assert row["procurement_route"] == "pre_commercial_procurement"
+    assert row["procurement_route"] == "Pre-commercial procurement"
 
 
 def test_json_export_lists_themes_and_codes(client, organizer, catalogue):
@@ -191,7 +192,7 @@ def test_administrators_export_includes_drafts(client, auth, catalogue):
     catalogue["offering"].status = "draft"
     db.session.commit()
     (row,) = _rows(client.get("/catalogue/exchange/export/offerings.csv").get_data(as_text=True))
-    assert row["status"] == "draft"
+    assert row["status"] == "Draft"
 
 
 def _add_items(kind: str, organisation, count: int, start: int) -> None:

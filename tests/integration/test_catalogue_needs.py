@@ -216,9 +216,15 @@ def test_open_need_is_public(client, buyer, auth):
     assert b"Minder files rond schoolpoorten" in response.data
 
 
-def test_closed_need_stays_visible_and_says_it_is_closed(client, buyer, auth):
+def test_closed_need_leaves_public_view_and_its_organisation_still_sees_it(client, buyer, auth):
+    """Issue 13: no public page shows anything of a closed item. Its organisation keeps it, marked closed."""
     need = add_need(buyer, status="closed")
     auth.login_as("supplier", language="en")
+    assert client.get(f"/catalogue/needs/{need.id}").status_code == 404
+    assert b"Minder files rond schoolpoorten" not in client.get("/catalogue/needs?status=closed").data
+    auth.logout()
+    assert client.get(f"/catalogue/needs/{need.id}").status_code == 404
+    auth.login(buyer)
     response = client.get(f"/catalogue/needs/{need.id}")
     assert response.status_code == 200
     assert b"This need is closed" in response.data

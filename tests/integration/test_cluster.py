@@ -346,10 +346,16 @@ def test_a_change_made_through_one_instance_is_seen_through_the_other(app, clust
     assert request(a.port, "GET", "/catalogue/offerings/new", cookies=visitor).status == 302  # to the login
 
 
-def test_each_job_runs_once_on_two_workers_though_each_message_is_sent_twice(app, cluster, sender, make_user):
+def test_each_job_runs_once_on_two_workers_though_each_message_is_sent_twice(
+    app, cluster, broker, sender, make_user
+):
     user_id = make_user().id
     with sender.app_context():
-        jobs = [enqueue("test.mark", user_id=user_id, n=n, pause=0.05) for n in range(24)]
+        meet = f"{broker['prefix']}meet"  # the first jobs wait there until both workers have one
+        jobs = [
+            enqueue("test.mark", user_id=user_id, n=n, pause=0.05, meet=meet, meet_seconds=20)
+            for n in range(24)
+        ]
         commit()  # the first message of each job
         ids = [job.id for job in jobs]
         for job_id in ids:

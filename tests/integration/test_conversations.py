@@ -280,7 +280,7 @@ def test_the_post_routes_are_rate_limited(app, client, auth, supplier, need):
 
 def test_public_questions_replace_private_conversations(client, auth, buyer, supplier, need, outbox):
     auth.login(buyer.user)
-    client.post(f"/messages/needs/{need.id}/questions/mode", data={"public": "y"})
+    client.post(f"/messages/needs/{need.id}/questions/mode", data={"mode": "public"})
     assert need.public_questions
     auth.login(supplier.user)
     page = client.get(f"/catalogue/needs/{need.id}").get_data(as_text=True)
@@ -299,7 +299,7 @@ def test_public_questions_replace_private_conversations(client, auth, buyer, sup
 
 
 def test_only_the_buyer_answers_questions(client, auth, buyer, supplier, need, make_supplier):
-    service.set_public_questions(buyer.user, need, True)
+    service.set_question_mode(buyer.user, need, "public")
     question = service.ask_question(supplier.user, need, "When?")
     other = make_supplier()
     auth.login(other.user)
@@ -307,7 +307,7 @@ def test_only_the_buyer_answers_questions(client, auth, buyer, supplier, need, m
     with pytest.raises(NotFound):
         service.answer_question(other.user, question, "Never")
     with pytest.raises(NotAllowed):
-        service.set_public_questions(supplier.user, need, False)
+        service.set_question_mode(supplier.user, need, "private")
 
 
 def test_organisation_names_stay_in_the_other_organisation(buyer, supplier, conversation):

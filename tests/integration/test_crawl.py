@@ -5,8 +5,13 @@ breadth-first from the home page and is made once, before any form changes the d
 every row back as it was afterwards, so the order of the tests does not matter.
 """
 
+import json
+import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -36,6 +41,7 @@ class DemoSite:
         crawl.seed(app)
         self.snapshot = crawl.Snapshot(app)
         self._crawls: dict[str, crawl.Crawl] = {}
+        self.nu_errors: dict[str, list[dict]] | None = None  # the Nu HTML Checker's, per page text
 
     def crawl(self, role: crawl.Role) -> crawl.Crawl:
         """The role's crawl of the demo as seeded (made once)."""
@@ -179,3 +185,67 @@ def test_every_route_with_made_up_arguments_never_gives_a_server_error(site, rol
     finally:
         site.snapshot.restore()
     assert not failing, "server errors:\n" + "\n".join(failing)
+
+
+# --- the Nu HTML Checker ------------------------------------------------------------------------------
+
+NU_CHECKER = Path(__file__).resolve().parents[2] / ".cache/node/node_modules/vnu-jar/build/dist/vnu.jar"
+
+
+def _nu_checker() -> list[str]:
+    """The command that runs the W3C's Nu HTML Checker (vnu.jar, installed by `make test` from npm), or a
+    skip where it cannot run; CI sets MATCHMAKER_REQUIRE_NU_CHECKER, where that is a failure."""
+    java = shutil.which("java")
+    if java and NU_CHECKER.exists():
+        return [java, "-Xss8m", "-jar", str(NU_CHECKER)]
+    reason = f"the Nu HTML Checker needs java and {NU_CHECKER} (make test installs it)"
+    if os.environ.get("MATCHMAKER_REQUIRE_NU_CHECKER"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _nu_errors(site: DemoSite, tmp_path_factory) -> dict[str, list[dict]]:
+    """The checker's errors on every role's crawled HTML pages (answered with 200), per HTML text: one run of
+    the checker (one Java start) for the whole module, each distinct page once."""
+    if site.nu_errors is not None:
+        return site.nu_errors
+    command = _nu_checker()
+    texts = {page.html for role in crawl.ROLES for page in site.crawl(role).pages.values() if page.html}
+    folder = tmp_path_factory.mktemp("nu-checker")
+    files, paths = {}, []
+    for number, text in enumerate(sorted(texts)):
+        path = folder / f"page-{number}.html"
+        path.write_text(text, encoding="utf-8")
+        paths.append(str(path))
+        files[f"file:{path}"] = text  # as the checker names the file
+    run = subprocess.run(
+        [*command, "--errors-only", "--format", "json", "--stdout", "--exit-zero-always", *paths],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    errors: dict[str, list[dict]] = {}
+    for message in json.loads(run.stdout)["messages"]:
+        if message.get("type") == "error" or message.get("subType") == "fatal":
+            # A message about no page of ours (the checker's own trouble) fails every role's test.
+            text = files.get(message.get("url"))
+            for key in [text] if text is not None else texts:
+                errors.setdefault(key, []).append(message)
+    site.nu_errors = errors
+    return errors
+
+
+@pytest.mark.output_check
+def test_every_page_passes_the_nu_html_checker(site, role, tmp_path_factory):
+    """Issue 18: no crawled page has an HTML error (duplicate ids, invalid attributes, misplaced elements),
+    as the W3C's Nu HTML Checker reads it. Every HTML page the role's crawl answered with 200."""
+    pages = [page for page in site.crawl(role).pages.values() if page.html]
+    assert len(pages) > 20, "the crawl gave the checker too few pages"
+    errors = _nu_errors(site, tmp_path_factory)
+    found = [
+        f"  {page.url}: {m.get('message')} [{(m.get('extract') or '').strip()[:80]}]"
+        for page in pages
+        for m in errors.get(page.html, [])
+    ]
+    assert not found, f"{len(found)} HTML errors on {len(pages)} pages:\n" + "\n".join(found[:60])

@@ -285,6 +285,21 @@ def test_public_listing_separates_upcoming_and_past_events_and_filters_by_theme(
     assert upcoming.title in filtered and past.title in filtered and other.title not in filtered
 
 
+def test_an_event_that_is_over_never_says_its_registration_is_open(client, auth, organizer, make_participant):
+    """Issue 18: an event entered after the fact (its day in the past) showed "registration open", and took
+    registrations."""
+    past = events_service.create_event(
+        organizer, events_service.EventInput(title="Edition 2025", venue_address="Gent")
+    )
+    events_service.add_day(organizer, past, date.today() - timedelta(days=200), time(9), time(12), 30)
+    events_service.change_status(organizer, past, "registration_open")
+    page = client.get(f"/events/{past.id}").get_data(as_text=True)
+    assert "event-status-registration_closed" in page and "event-status-registration_open" not in page
+    auth.login(make_participant("supplier"))
+    response = client.get(f"/events/{past.id}/register", follow_redirects=True)
+    assert response.request.path == f"/events/{past.id}"  # sent back to the event: no form to fill in
+
+
 def test_the_event_page_shows_programme_venue_and_registration(client, event):
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert "Havenlaan 88, 1000 Brussel" in page
@@ -305,6 +320,25 @@ def test_the_calendar_file_is_in_brussels_time(client, event):
     assert entries[0].decoded("dtend").hour == 12
     assert b"BEGIN:VTIMEZONE" in response.data and b"TZID:Europe/Brussels" in response.data
     assert str(entries[0]["location"]) == "Havenlaan 88, 1000 Brussel"
+
+
+def test_the_calendar_file_keeps_one_entry_when_the_event_moves_to_another_day(client, organizer, event):
+    """Issue 18: the UID held the date, so an event moved to another day became a second entry; it had no
+    SEQUENCE, and its description was raw Markdown."""
+    event.description = (
+        "**Bring** your _business cards_.\n\n- Coffee at 9:00\n- [Map](https://example.org/map)"
+    )
+    db.session.commit()
+    before = Calendar.from_ical(client.get(f"/events/{event.id}.ics").data).walk("VEVENT")[0]
+    assert "**" not in str(before["DESCRIPTION"]) and "Bring your business cards" in str(
+        before["DESCRIPTION"]
+    )
+    events_service.remove_day(organizer, event.days[0])
+    events_service.add_day(organizer, event, EVENT_DAY + timedelta(days=7), time(9, 0), time(12, 0), 20)
+    after = Calendar.from_ical(client.get(f"/events/{event.id}.ics").data).walk("VEVENT")[0]
+    assert str(after["UID"]) == str(before["UID"])
+    assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
+    assert after.decoded("DTSTART").date() == EVENT_DAY + timedelta(days=7)
 
 
 # --- dashboard and exports ---------------------------------------------------------------------------

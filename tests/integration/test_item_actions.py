@@ -75,7 +75,8 @@ def test_a_common_event_offers_a_meeting_request(client, auth, catalogue, event,
     auth.login(catalogue.buyer.user)
     html = client.get("/matches/").get_data(as_text=True)
     card = _card(html, catalogue.bus_offering.title)
-    assert f'href="/events/{event.id}/requests/new?to={theirs.id}"' in card
+    pair = f"need={catalogue.bus_need.id}&amp;offering={catalogue.bus_offering.id}"
+    assert f'href="/events/{event.id}/requests/new?to={theirs.id}&amp;{pair}"' in card  # the pair is recorded
     assert "Request a meeting" in card
     assert "Request a meeting" not in _card(html, catalogue.sensor_offering.title)  # not registered
     assert client.get(f"/events/{event.id}/requests/new?to={theirs.id}").status_code == 200
@@ -102,7 +103,8 @@ def test_the_proposals_page_links_to_act_on_the_counterpart(client, auth, catalo
     auth.login(catalogue.buyer.user)
     html = client.get(f"/matches/{catalogue.bus_need.id}/{catalogue.bus_offering.id}").get_data(as_text=True)
     assert _start_link(catalogue.bus_offering) in html
-    assert f'href="/events/{event.id}/requests/new?to={theirs.id}"' in html
+    pair = f"need={catalogue.bus_need.id}&amp;offering={catalogue.bus_offering.id}"
+    assert f'href="/events/{event.id}/requests/new?to={theirs.id}&amp;{pair}"' in html
 
 
 def test_organizers_reading_a_pair_get_no_links(client, auth, catalogue, organizer):
@@ -163,7 +165,8 @@ def test_an_offering_page_offers_a_meeting_at_a_common_event(client, auth, catal
     theirs = register(catalogue.bus_supplier.user, event)
     auth.login(catalogue.buyer.user)
     html = _offering_page(client, catalogue.bus_offering)
-    assert f'href="/events/{event.id}/requests/new?to={theirs.id}"' in html
+    about = f"offering={catalogue.bus_offering.id}"  # the request records the page's offering
+    assert f'href="/events/{event.id}/requests/new?to={theirs.id}&amp;{about}"' in html
     assert "Request a meeting" not in _offering_page(client, catalogue.sensor_offering)  # not registered
 
 

@@ -298,6 +298,24 @@ def test_the_search_finds_organisations_by_name_and_enterprise_number(
     assert "Lumen Robotics" not in page
 
 
+@pytest.mark.parametrize("query", ["energie", "ÉNERGIE", "bruxelles énergie", "Energie  Bruxelles"])
+def test_the_search_ignores_accents_case_and_word_order(client, auth, make_organisation, query):
+    make_organisation(name="Bruxelles Énergie", kind="government")
+    make_organisation(name="Energy Lab", kind="startup")
+    auth.login_as("supplier", with_organisation=False)
+    page = client.get("/organisations/join", query_string={"q": query}).get_data(as_text=True)
+    assert "Bruxelles Énergie" in page and "Energy Lab" not in page
+
+
+def test_a_renamed_organisation_is_found_by_its_new_name(client, auth, make_organisation):
+    organisation = make_organisation(name="Oude Naam", kind="startup")
+    organisation.name = "Nieuwe Stroom"
+    db.session.commit()
+    auth.login_as("supplier", with_organisation=False)
+    assert "Nieuwe Stroom" in client.get("/organisations/join?q=stroom").get_data(as_text=True)
+    assert "Nieuwe Stroom" not in client.get("/organisations/join?q=oude").get_data(as_text=True)
+
+
 def test_asking_to_join_mails_each_administrator_in_their_language(client, auth, startup, make_user, outbox):
     organisation, admin, second = startup
     user = auth.login(make_user(display_name="Rita Request"))
@@ -323,6 +341,21 @@ def test_asking_to_join_mails_each_administrator_in_their_language(client, auth,
     page = client.get("/organisations/mine").get_data(as_text=True)
     assert "You asked to join Lumen Robotics" in page
     assert f"/organisations/join-requests/{join_request.id}/withdraw" in page
+
+
+def test_deactivated_administrators_get_no_request_and_cannot_be_the_only_one(
+    client, auth, startup, make_user, make_organisation, outbox
+):
+    organisation, admin, second = startup
+    second.active = False
+    gone = make_user(display_name="Gone Admin")
+    gone.active = False
+    orphan = make_organisation(admins=(gone,), kind="startup", name="Orphan Labs")
+    db.session.commit()
+    auth.login(make_user(display_name="Rita Request", language="en"))
+    client.post(f"/organisations/{organisation.id}/join", data={"message": "Hello."})
+    assert [m.to for m in outbox] == [admin.email]
+    assert "has no administrator yet" in service.request_problem(make_user(), orphan)
 
 
 def test_a_too_long_message_is_refused_and_kept(client, auth, startup, make_user):

@@ -467,3 +467,36 @@ def test_the_html_part_keeps_the_paragraphs_lists_and_links_of_the_text():
         ),
         ("p", ["Bye"]),
     ]
+
+
+# --------------------------------------------------------------------------------------------------
+# The headers as bytes on the wire (RFC 2369 / 8058 one-click unsubscribe, RFC 5322 folding)
+
+
+def test_list_unsubscribe_goes_out_as_a_plain_url_and_subjects_unfold_to_what_was_written(app):
+    """Issue 18: the header was RFC 2047-encoded (=?utf-8?q?=3Chttp...), which mail providers' one-click
+    unsubscribe does not recognise, and long subjects came back with a space the folding had put in."""
+    import email
+    import email.policy
+
+    url = "https://matchmaker.example/newsletter/unsubscribe/" + "Ab3-_" * 40
+    subject = "Nieuw evenement: Slimme mobiliteit en verkeersveiligheid rond schoolpoorten in Vlaanderen"
+    with app.test_request_context():
+        message = mail.build_message(
+            mail.SentMail(
+                to="a@example.org",
+                subject=subject,
+                body="Hallo",
+                headers={
+                    "List-Unsubscribe": f"<{url}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                },
+            )
+        )
+    raw = message.as_bytes()  # as smtplib's send_message writes it: with the message's own policy
+    headers = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
+    assert b"=?" not in headers and b"\n " not in headers  # no encoded words, no folds
+    parsed = email.message_from_bytes(raw, policy=email.policy.compat32)  # the headers as written
+    assert parsed["List-Unsubscribe"] == f"<{url}>"
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert email.message_from_bytes(raw, policy=email.policy.default)["Subject"] == subject

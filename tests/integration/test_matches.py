@@ -4,6 +4,7 @@ recommendations the events area asks for."""
 
 import csv
 import io
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -91,7 +92,8 @@ def test_proposals_page_shows_score_explanation_and_answer_buttons(client, auth,
     assert f'data-why-url="{why}"' in bus_section  # loaded when opened
     assert "34144910" not in bus_section
     assert 'value="interested"' in bus_section and 'value="not_interested"' in bus_section
-    assert "css/matches.css" in html and "js/matches.js" in html
+    assert re.search(r"css/matches(\.[0-9a-f]{12})?\.css", html)  # under its hashed name when built
+    assert re.search(r"js/matches(\.[0-9a-f]{12})?\.js", html)
     fragment = client.get(why)
     assert fragment.status_code == 200
     text = fragment.get_data(as_text=True)
@@ -551,20 +553,22 @@ def test_csv_export_holds_the_pairs_and_their_explanations(client, auth, catalog
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert list(rows[0].keys()) == list(matching.CSV_COLUMNS)
+    assert list(rows[0].keys()) == [str(header) for header in matching.CSV_COLUMNS]
+    assert list(rows[0].keys())[:3] == ["Score", "Need number", "Need"]
     bus = next(
         r
         for r in rows
-        if r["need_id"] == str(catalogue.bus_need.id) and r["offering_id"] == str(catalogue.bus_offering.id)
+        if r["Need number"] == str(catalogue.bus_need.id)
+        and r["Offering number"] == str(catalogue.bus_offering.id)
     )
-    assert bus["need_title"] == BUS_NEED["title"]
-    assert bus["buyer"] == catalogue.buyer.organisation.name
-    assert bus["supplier"] == catalogue.bus_supplier.organisation.name
-    assert "34144910" in bus["cpv"]
-    assert bus["themes"] == "Mobility"
-    assert bus["buyer_interest"] == bus["supplier_interest"] == "interested" and bus["mutual"] == "yes"
-    assert 0 < float(bus["score"]) <= 1
-    assert [float(r["score"]) for r in rows] == sorted((float(r["score"]) for r in rows), reverse=True)
+    assert bus["Need"] == BUS_NEED["title"]
+    assert bus["Buyer"] == catalogue.buyer.organisation.name
+    assert bus["Supplier"] == catalogue.bus_supplier.organisation.name
+    assert "34144910" in bus["CPV codes"]
+    assert bus["Themes"] == "Mobility"
+    assert bus["Buyer's interest"] == bus["Supplier's interest"] == "Interested" and bus["Mutual"] == "yes"
+    assert 0 < float(bus["Score"]) <= 1
+    assert [float(r["Score"]) for r in rows] == sorted((float(r["Score"]) for r in rows), reverse=True)
 
 
 def test_csv_export_filters_by_theme(client, auth, catalogue):
@@ -572,12 +576,10 @@ def test_csv_export_filters_by_theme(client, auth, catalogue):
     text = client.get(f"/matches/overview.csv?theme={catalogue.education.id}").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows
-    assert {r["need_id"] for r in rows if r["offering_id"] == str(catalogue.bus_offering.id)} <= {
-        str(catalogue.sensor_need.id)
-    }
-    assert (str(catalogue.bus_need.id), str(catalogue.bus_offering.id)) not in {
-        (r["need_id"], r["offering_id"]) for r in rows
-    }
+    offering = str(catalogue.bus_offering.id)
+    pairs = {(r["Need number"], r["Offering number"]) for r in rows}
+    assert {need for need, other in pairs if other == offering} <= {str(catalogue.sensor_need.id)}
+    assert (str(catalogue.bus_need.id), offering) not in pairs
 
 
 def test_csv_cells_cannot_run_as_spreadsheet_formulas(client, auth, catalogue):
@@ -593,6 +595,9 @@ def test_csv_is_in_the_organizers_language(client, auth, catalogue):
     auth.login_as("organizer", language="fr")
     text = client.get(f"/matches/overview.csv?theme={catalogue.mobility.id}").get_data(as_text=True)
     assert "Autobus électriques" in text and "Mobilité" in text
+    header, first, *_rest = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";")
+    assert len(header) == len(matching.CSV_COLUMNS) and len(first) == len(header)
+    assert re.fullmatch(r"0,\d{4}", first[0])  # a decimal comma, for a French spreadsheet
 
 
 # --------------------------------------------------------------------------------------------------
@@ -654,23 +659,24 @@ def test_recommendations_render_with_the_explanation_partial(app, catalogue):
 def test_an_organisation_with_many_items_gets_its_proposals_a_page_at_a_time(
     client, auth, catalogue, make_offering
 ):
-    """Ten items a page, in the order of the list, with a pager that keeps the other choices."""
-    for n in range(11):
+    """Five items a page (services.matching.proposals.ITEMS_PER_PAGE), in the order of the list, with a pager
+    that keeps the other choices."""
+    for n in range(6):
         make_offering(catalogue.bus_supplier, BUS_OFFERING, title=f"Elektrische bus model {n:02d}")
     matching.refit()
     auth.login(catalogue.bus_supplier.user)
     first = client.get("/matches/?per_item=10").get_data(as_text=True)
-    assert first.count('class="match-group"') == 10
-    assert "Items 1 to 10 of 12" in first
+    assert first.count('class="match-group"') == 5
+    assert "Items 1 to 5 of 7" in first
     assert 'href="/matches/?per_item=10&amp;page=2"' in first
     second = client.get("/matches/?per_item=10&page=2").get_data(as_text=True)
     assert second.count('class="match-group"') == 2
-    assert "Items 11 to 12 of 12" in second
+    assert "Items 6 to 7 of 7" in second
     # Every item appears on exactly one of the pages.
-    titles = [f"Elektrische bus model {n:02d}" for n in range(11)] + [BUS_OFFERING["title"]]
+    titles = [f"Elektrische bus model {n:02d}" for n in range(6)] + [BUS_OFFERING["title"]]
     assert all((first + second).count(t) >= 1 and not (t in first and t in second) for t in titles)
     beyond = client.get("/matches/?page=99").get_data(as_text=True)
-    assert "Items 11 to 12 of 12" in beyond  # out of range: the last page
+    assert "Items 6 to 7 of 7" in beyond  # out of range: the last page
 
 
 @pytest.fixture
@@ -699,7 +705,8 @@ def test_each_items_first_proposals_are_the_head_of_its_whole_list(bus_market):
     assert len(proposals._ranked("need", [need.id], True)[need.id]) == 6
 
 
-def test_proposals_turned_down_make_room_for_the_next_ones(bus_market):
+def test_proposals_turned_down_make_room_for_the_next_ones(bus_market, monkeypatch):
+    monkeypatch.setattr(proposals, "EXTRA_PROPOSALS", 0)  # by rank only: the six offerings score alike
     buyer, need, _offerings = bus_market
     ranking = [other for other, _score in proposals._ranked("need", [need.id], True)[need.id]]
     for declined in ranking[:2]:

@@ -67,7 +67,7 @@ def test_the_first_publication_lists_each_meeting_with_its_invitation(event, org
     assert sent.subject.startswith("The agenda of Smart mobility meet & greet is published")
     body = sent.body
     assert "9:20\u202fAM\u20139:40\u202fAM (Europe/Brussels)" in body or "9:20 AM" in body
-    assert "Havenlaan 88, 1000 Brussel, table 2" in body
+    assert "Havenlaan 88, 1000 Brussel, Table 2" in body
     assert "Bart Buyer (Agency of Bart Buyer)" in body
     assert "Their needs: Smart traffic lights for cyclists" in body
     calendar, entry = _calendar(sent)
@@ -93,9 +93,9 @@ def test_a_moved_meeting_is_mailed_with_its_new_time_and_table_and_a_higher_sequ
 
     [sent] = _mails_to(outbox, buyer)
     assert sent.subject.startswith("Meeting moved: now ") and "11:00" in sent.subject
-    assert sent.subject.endswith(", table 3, with Sofie Supplier")
+    assert sent.subject.endswith(", Table 3, with Sofie Supplier")
     assert "Your meeting with Sofie Supplier (Start-up of Sofie Supplier) at Smart mobility" in sent.body
-    assert "11:00" in sent.body and "Havenlaan 88, 1000 Brussel, table 3" in sent.body
+    assert "11:00" in sent.body and "Havenlaan 88, 1000 Brussel, Table 3" in sent.body
     assert "Their offerings:" in sent.body and "Your needs: Smart traffic lights for cyclists" in sent.body
     calendar, entry = _calendar(sent)
     assert str(calendar["METHOD"]) == "REQUEST"
@@ -119,7 +119,7 @@ def test_a_meeting_cancelled_by_the_other_party_comes_with_a_cancel_file_and_the
     [sent] = _mails_to(outbox, buyer)
     assert sent.subject.startswith("Meeting cancelled: ") and "9:20" in sent.subject
     assert "Sofie Supplier cancelled your meeting of" in sent.body
-    assert "Our train is cancelled" in sent.body and "table 2" in sent.body
+    assert "Our train is cancelled" in sent.body and "Table 2" in sent.body
     assert "removes this meeting from your calendar" in sent.body
     calendar, entry = _calendar(sent)
     assert str(calendar["METHOD"]) == "CANCEL" and entry["STATUS"] == "CANCELLED"
@@ -139,7 +139,7 @@ def test_a_meeting_the_organizer_removes_is_mailed_as_cancelled_at_the_next_publ
 
     for registration in people:
         [sent] = _mails_to(outbox, registration)
-        assert sent.subject.startswith("Meeting cancelled: ") and ", table 2, with " in sent.subject
+        assert sent.subject.startswith("Meeting cancelled: ") and ", Table 2, with " in sent.subject
         assert " is cancelled. The slot is free in your agenda." in sent.body
         calendar, entry = _calendar(sent)
         assert str(calendar["METHOD"]) == "CANCEL" and str(entry["UID"]) == meeting.uid
@@ -166,12 +166,12 @@ def test_a_new_venue_is_mailed_with_each_meetings_new_where_and_when_and_its_upd
     body = sent.body
     assert "Meeting 1" in body and "Meeting 2" in body
     assert body.index("9:20") < body.index("Meeting 2") < body.index("11:00")
-    assert "Ellipsgebouw, Koning Albert II-laan 35, 1030 Brussel, table 2" in body
-    assert "Ellipsgebouw, Koning Albert II-laan 35, 1030 Brussel, table 3" in body
+    assert "Ellipsgebouw, Koning Albert II-laan 35, 1030 Brussel, Table 2" in body
+    assert "Ellipsgebouw, Koning Albert II-laan 35, 1030 Brussel, Table 3" in body
     assert "Havenlaan 88" not in body
     assert "Sofie Supplier (Start-up of Sofie Supplier)" in body
     message = message_from_bytes(mail.build_message(sent).as_bytes(), policy=policy.default)
-    assert "table 3" in message.get_body(("plain",)).get_content()
+    assert "Table 3" in message.get_body(("plain",)).get_content()
     files = [icalendar.Calendar.from_ical(a.get_content()) for a in message.iter_attachments()]
     entries = [next(iter(c.walk("VEVENT"))) for c in files]
     assert [str(e["UID"]) for e in entries] == [first.uid, second.uid]
@@ -179,5 +179,24 @@ def test_a_new_venue_is_mailed_with_each_meetings_new_where_and_when_and_its_upd
         assert "Ellipsgebouw" in str(entry["LOCATION"])
         assert int(entry["SEQUENCE"]) == int(_feed_entry(buyer, meeting)["SEQUENCE"]) == 1
     [to_supplier] = _mails_to(outbox, supplier)
-    assert "table 2" in to_supplier.body and "table 3" not in to_supplier.body
+    assert "Table 2" in to_supplier.body and "Table 3" not in to_supplier.body
     assert len(_mails_to(outbox, other)) == 1
+
+
+def test_a_named_table_is_called_by_its_name_alone(client, auth, event, organizer, people, outbox):
+    """Issue 18: "Tafel Tafel 1" and "Tafel Zaal Jan Breydel" in sheets, grids, calendars and mails."""
+    buyer, supplier = people
+    meeting = add_meeting(buyer, supplier, slot_at(event, EVENT_DAY, 9, 20), table_number=2, published=False)
+    meeting.table.name = "Zaal Jan Breydel"
+    db.session.commit()
+    outbox.clear()
+    _publish(event, organizer)
+    [sent] = _mails_to(outbox, supplier)
+    assert "Havenlaan 88, 1000 Brussel, Zaal Jan Breydel" in sent.body and "Table Zaal" not in sent.body
+    _calendar_file, entry = _calendar(sent)
+    assert str(entry["LOCATION"]) == "Havenlaan 88, 1000 Brussel – Zaal Jan Breydel"
+    auth.login(organizer)
+    for path in ("agenda/grid", "agenda/tables", "schedule/grid"):
+        page = client.get(f"/events/{event.id}/{path}").get_data(as_text=True)
+        assert "Zaal Jan Breydel" in page and "Table Zaal" not in page, path
+        assert "Table 1" in page, path  # an unnamed table is "Table 1", not "1" nor "Table Table 1"

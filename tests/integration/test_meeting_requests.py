@@ -42,7 +42,7 @@ def test_a_supplier_sends_a_request_and_the_buyer_is_notified(
     assert "Sofie Supplier" in outbox[0].body and event.title in outbox[0].body
     assert f"/events/{event.id}/requests" in outbox[0].body
     received = sa.select(Notification).where(
-        Notification.user_id == buyer.id, Notification.kind == "request_received"
+        Notification.user_id == buyer.id, Notification.kind == "request_received_about"  # names the items
     )
     assert len(db.session.scalars(received).all()) == 1
 

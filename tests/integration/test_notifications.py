@@ -183,9 +183,10 @@ def test_the_email_preference_is_saved_from_the_settings_page(client, auth, make
     user = auth.login(make_user())
     page = client.get("/notifications/settings").get_data(as_text=True)
     assert re.search(r'<input checked[^>]*value="immediate"', page)
-    assert client.post("/notifications/settings", data={"email_mode": "daily"}).status_code == 302
+    form = {"reminder_minutes": "event", "reminder_in_app": "y", "reminder_mails": "y"}
+    assert client.post("/notifications/settings", data={**form, "email_mode": "daily"}).status_code == 302
     assert service.email_mode(user) == EmailMode.DAILY
-    response = client.post("/notifications/settings", data={"email_mode": "hourly"})
+    response = client.post("/notifications/settings", data={**form, "email_mode": "hourly"})
     assert response.status_code == 422 and service.email_mode(user) == EmailMode.DAILY
 
 

@@ -320,6 +320,7 @@ def test_the_second_survey_delay_is_configurable(runner, event, setting, app_ove
 def test_no_survey_before_the_event_is_over_or_without_meetings(
     runner, event, setting, make_participant, register
 ):
+    move_event_to(event, days_ago(-5))  # registration closes once the event is over: register before it
     loner = register(make_participant("supplier", name="No Meetings"), event)
     move_event_to(event, days_ago(0))
     assert "0 survey invitation(s) sent" in runner.invoke(args=["outcomes", "send-surveys"]).output
@@ -570,3 +571,33 @@ def test_a_claim_of_the_supplier_alone_stays_with_the_organizers(
     details = outcomes_service.begun_for_organisation(agency.id)
     assert [d.begun.follow_up for d in details] == ["procurement_launched"]
     assert str(escape(event.title)) in client.get(f"/tracker/organisations/{agency.id}").text
+
+
+# --- check-in (issue 16) ---------------------------------------------------------------------------------
+
+
+def test_when_check_in_was_used_only_meetings_of_two_arrivals_are_surveyed(
+    client, auth, runner, event, buyer, setting, make_user
+):
+    """The buyer, Sofie and Otto were checked in; Bea was not: her meeting with Otto (m3) did not take place,
+    so neither is asked about it (and Bea, with no other meeting, gets no survey)."""
+    from matchmaker.services import checkin
+
+    for key in ("rb", "rs", "ro"):
+        checkin.check_in(event.organizer, setting[key])
+    result = runner.invoke(args=["outcomes", "send-surveys"])
+    assert "3 survey invitation(s) sent" in result.output
+    assert {rid for rid, _r in _surveys()} == {setting[k].id for k in ("rb", "rs", "ro")}
+    assert outcomes_service.meetings_of(setting["ro"]) == [setting["m2"]]
+    assert outcomes_service.meetings_of(setting["rb"]) == [setting["m1"], setting["m2"]]
+    auth.login(setting["other_supplier"])
+    assert client.get(f"/outcomes/events/{event.id}/meetings/{setting['m3'].id}").status_code == 404
+    assert client.get(f"/outcomes/events/{event.id}/meetings/{setting['m2'].id}").status_code == 200
+
+
+def test_when_nobody_was_checked_in_every_meeting_is_surveyed_as_before(runner, event, setting):
+    from matchmaker.services import checkin
+
+    checkin.check_in(event.organizer, setting["rb"])
+    checkin.undo_check_in(event.organizer, setting["rb"])  # nobody left checked in
+    assert "4 survey invitation(s) sent" in runner.invoke(args=["outcomes", "send-surveys"]).output

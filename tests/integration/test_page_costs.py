@@ -215,4 +215,29 @@ def test_the_proposals_page_decides_its_cards_actions_in_a_fixed_number_of_queri
         register(supplier.user, event)
     after, more_links, more_meetings = statements()
     assert meetings == 1 and more_links > links and more_meetings == meetings + 3
-    assert after == before
+    # 12 when the counterparts' organisations were loaded in a query of their own (issue 12). The user menu's
+    # "Events I help run" (issue 16) is read with the login's session, in the same statement
+    assert after == before == 11
+
+
+def test_the_agenda_page_reads_the_titles_of_what_the_others_bring_and_the_roles_once(
+    client, auth, crowd, theme
+):
+    """Issue 12: 13 statements when the participant's registration joined its user again (SQLAlchemy then
+    read the user's roles a second time), and the items' long texts were read for their titles."""
+    from matchmaker.services import agendas as agendas_service
+
+    crowd.grow(5, theme)
+    auth.login(crowd.user)
+    statements, _ = cost(client, f"/events/{crowd.event.id}/agenda")
+    # The event's team (issue 16) costs nothing here: whether the participant is on any team is read with the
+    # login's session, and someone on none is no event's co-organizer (14 when both were queries)
+    assert statements == 12
+    db.session.expire_all()
+    registration = db.session.scalar(sa.select(Registration).where(Registration.user_id == crowd.user.id))
+    agenda = agendas_service.participant_agenda(registration)
+    brought = [item for row in agenda.meetings for item in row.other.items]
+    assert brought and all(item.title for item in brought)
+    assert not any(
+        {"summary", "challenge", "description", "search_text"} & item.__dict__.keys() for item in brought
+    )

@@ -454,7 +454,7 @@ def test_download_my_data_includes_registrations_requests_and_notifications(
     assert events[0]["meeting_requests"][0]["message"] == "Personal message"
     assert events[0]["meeting_requests"][0]["direction"] == "received"
     kinds = {n["kind"] for n in data["data"]["notifications"]["notifications"]}
-    assert kinds == {"registration_approved", "request_received"}
+    assert kinds == {"registration_approved", "request_received_about"}  # it says about which items
 
 
 def test_deleting_an_account_removes_its_registrations_requests_and_notifications(

@@ -159,6 +159,9 @@ def test_the_page_starts_a_run_and_shows_the_certificate(client, auth, setup: Se
     assert response.status_code == 200
     assert "The meetings are scheduled" in response.text
     assert "Proven optimal" in response.text and 'id="certificate"' in response.text
+    # In words, not the engine's symbols (issue 18: "F = 4, W = 4" read as jargon).
+    assert "First meetings: each person" in response.text and "s first 2 meetings" in response.text
+    assert "a mutual match counts 3" in response.text and "F = " not in response.text
     assert 'id="skipped-meetings"' not in response.text
     run_row = db.session.scalars(sa.select(SchedulingRun)).one()
     status = client.get(f"/events/{setup.event.id}/schedule/runs/{run_row.id}.json").get_json()
@@ -175,6 +178,30 @@ def test_the_page_starts_a_run_and_shows_the_certificate(client, auth, setup: Se
     assert grid.status_code == 200 and grid.text.count("schedule-meeting-link") == 8
     day = client.get(f"/events/{setup.event.id}/schedule/participants?registration={setup.buyers[0].id}")
     assert day.status_code == 200 and "Supplier 0" in day.text
+
+
+
+
+def test_a_run_that_finishes_between_two_reads_is_shown_finished(setup: Setup, organizer):
+    """CI failure of stop 26: the page read the latest run while it was running, the worker then finished
+    it, and the read of the latest finished run came back with the running copy the session already held
+    (no figures: a 500). The second read must see the run as it is now."""
+    queued = service.create_run(organizer, setup.event, "full", False, time_limit=5)
+    queued.status, queued.started_at = RunStatus.RUNNING, utcnow()
+    db.session.commit()
+    assert runs.latest_run(setup.event).weight is None  # the page's first read: still running
+    db.session.execute(  # the worker's commit, on another connection
+        sa.update(SchedulingRun)
+        .where(SchedulingRun.id == queued.id)
+        .values(status=RunStatus.DONE, fair_share=4, fair_share_bound=4, weight=6, weight_bound=7)
+        .execution_options(synchronize_session=False)
+    )
+    finished = runs.latest_finished_run(setup.event)
+    assert finished is not None and (finished.status, finished.weight, finished.weight_bound) == (
+        RunStatus.DONE,
+        6,
+        7,
+    )
 
 
 def test_meetings_a_run_could_not_keep_are_counted_on_the_page(

@@ -13,7 +13,7 @@ from flask_login import current_user
 from matchmaker.auth import sessions
 from matchmaker.extensions import db
 from matchmaker.models import Job, User, UserSession, utcnow
-from matchmaker.services import ServiceError, accounts, user_sessions
+from matchmaker.services import ServiceError, accounts, event_team, user_sessions
 from matchmaker.tasks.periodic import enqueue_periodic
 from tests.factories import PASSWORD
 from tests.helpers import counting
@@ -456,3 +456,18 @@ def test_an_expired_session_cannot_be_signed_out_again(app, make_user):
     move_back(old_row, expires_at=timedelta(days=31))
     assert f"/account/sessions/{old_row.id}/sign-out" not in here.get("/account/sessions").text
     assert here.post(f"/account/sessions/{old_row.id}/sign-out").status_code == 404
+
+
+def test_the_menu_link_to_team_events_follows_the_team_from_the_next_request(
+    client, auth, organizer, event, make_user
+):
+    """Issue 16: whether the user is on an event's team is read with the login's session (no query of its
+    own on every page): someone added or removed while logged in sees the menu change with their next page.
+    (Here, not in test_event_team: its request context keeps the first request's user for the next ones.)"""
+    helper = make_user(display_name="Menu Helper")
+    auth.login(helper)
+    assert 'href="/events/teams"' not in client.get("/").text
+    member = event_team.add_member(organizer, event, helper.email, "check_in")
+    assert 'href="/events/teams"' in client.get("/").text
+    event_team.remove_member(organizer, member)
+    assert 'href="/events/teams"' not in client.get("/").text

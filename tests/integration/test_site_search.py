@@ -2,6 +2,7 @@
 each kind under its own visibility rules, for visitors and for another organisation's users alike."""
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -132,3 +133,85 @@ def test_events_found_are_the_public_ones_only(client, world, organizer):
     draft = db.session.scalar(db.select(Event).where(Event.title == "Zeppelin draft event"))
     events_service.change_status(organizer, draft, "registration_open")
     assert _group_total(_search(client, "zeppelin"), "event") == 2
+
+
+# --------------------------------------------------------------------------------------------------
+# Ranking: the kinds in their designed order, and within a kind, title hits above body-only hits
+
+
+def _order(html: str, titles: list[str]) -> list[str]:
+    """`titles` in the order the page shows them (each must be shown)."""
+    for title in titles:
+        assert title in html, title
+    return sorted(titles, key=html.index)
+
+
+def test_the_kinds_come_in_their_designed_order(client, world):
+    """Offerings and needs first (what the platform is for), then who publishes them, then events, guides
+    and pages: services.site_search.KINDS, in the summary of counts and in the sections alike."""
+    html = _search(client, "zeppelin")
+    sections = re.findall(r'<section class="search-group[^"]*" id="results-(\w+)"', html)
+    assert sections == ["offering", "need", "organisation", "event", "page"]
+    summary = re.findall(r'<a href="#results-(\w+)">', html)
+    assert summary == sections
+
+
+def test_organisations_whose_name_holds_the_words_rank_above_description_only_hits(
+    client, world, make_organisation
+):
+    """Names starting with the first word, then names holding it, then descriptions holding it."""
+    make_organisation(name="Airship Works", description="We build hangars for zeppelins and blimps.")
+    make_organisation(name="Flying Zeppelin Club")
+    make_organisation(name="Quiet Blimps", description="Nothing about that here.")
+    html = _search(client, "zeppelin")
+    section = html.split('id="results-organisation"', 1)[1].split("</section>", 1)[0]
+    names = ["Zeppelin Robotics", "Flying Zeppelin Club", "Airship Works"]
+    assert _order(section, names) == names
+    assert "Quiet Blimps" not in section and _group_total(html, "organisation") == 3
+
+
+def test_an_organisation_is_found_by_words_split_over_its_name_and_description(
+    client, world, make_organisation
+):
+    make_organisation(name="Airship Works", description="Zeppelin hangars.")
+    html = _search(client, "airship hangars")
+    assert "Airship Works" in html and _group_total(html, "organisation") == 1
+
+
+def test_a_suspended_organisation_is_not_found_by_its_description(client, world, make_organisation):
+    make_organisation(name="Hidden Hangars", description="Zeppelin repairs.", verification="suspended")
+    assert "Hidden Hangars" not in _search(client, "zeppelin")
+
+
+def test_events_whose_title_holds_the_words_rank_above_description_only_hits_even_when_later(
+    client, world, make_event
+):
+    """The title hit is two weeks after the description-only hit, which would come first by date."""
+    from tests.factories import EVENT_DAY
+    from tests.helpers import move_event_to
+
+    make_event(title="Airships day", description="Zeppelins, blimps and their makers.")
+    move_event_to(world["event"], EVENT_DAY + timedelta(days=14))
+    html = _search(client, "zeppelin")
+    section = html.split('id="results-event"', 1)[1].split("</section>", 1)[0]
+    assert _order(section, ["Zeppelin meet", "Airships day"]) == ["Zeppelin meet", "Airships day"]
+    assert _group_total(html, "event") == 2
+
+
+def test_pages_whose_title_holds_the_words_rank_above_body_only_hits_whatever_their_position(client, world):
+    db.session.add(
+        Page(
+            slug="aaa-hangars",  # before "zeppelins" in the pages' order
+            position=-1,
+            title_nl="Hangars",
+            title_en="Hangars",
+            body_nl="Waar zeppelins overnachten.",
+            body_en="Where zeppelins spend the night.",
+            published=True,
+        )
+    )
+    db.session.commit()
+    html = _search(client, "zeppelin")
+    section = html.split('id="results-page"', 1)[1].split("</section>", 1)[0]
+    assert _order(section, ["About zeppelins", "Hangars"]) == ["About zeppelins", "Hangars"]
+    assert _group_total(html, "page") == 2

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from matchmaker.extensions import db
 from matchmaker.models import InnovationProject, Need, NeedStatus, ProcurementYear
@@ -129,15 +130,27 @@ def test_the_csv_exports_hold_the_figures_and_defuse_formulas(client, agency):
         "/tracker/domains/mow/export.csv",
         "/tracker/export.csv",
     ):
-        response = client.get(url)
+        response = client.get(url, headers={"Accept-Language": "nl"})  # semicolons and a decimal comma
         assert response.status_code == 200 and response.mimetype == "text/csv"
-        rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-        assert ["2024", "10000000.00", "300000.00", "3.00", "3.00", "1", "0"] in rows
+        rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+        assert rows[0][0] == "Jaar"  # the header first, no title above it
+        assert ["2024", "10000000,00", "300000,00", "3,00", "3,00", "1", "0"] in rows
         for cells in rows:
             for cell in cells:
                 assert not cell.startswith(("=", "@", "+")), (url, cell)
     text = client.get(f"/tracker/organisations/{agency.id}/export.csv").data.decode("utf-8-sig")
-    assert "'=HYPERLINK" in text and "'@Agency" in text
+    assert "'=HYPERLINK" in text
+    assert "'@Agency" in client.get("/tracker/domains/mow/export.csv").data.decode("utf-8-sig")
+
+
+def test_the_csv_export_is_comma_separated_with_decimal_points_in_english(client, agency):
+    add_year(agency, 2024, 10 * M, 300 * K)
+    response = client.get(f"/tracker/organisations/{agency.id}/export.csv")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["Year", "Procurement budget (EUR)"]
+    assert ["2024", "10000000.00", "300000.00", "3.00", "3.00", "1", "0"] in rows
+    disposition = response.headers["Content-Disposition"]
+    assert f'filename="3-percent-norm-Agentschap-Test-{agency.id}.csv"' in disposition
 
 
 @pytest.mark.parametrize("status", ["draft", "archived"])
@@ -155,6 +168,24 @@ def test_a_project_linked_to_a_need_that_is_not_public_does_not_show_its_title(
     db.session.commit()
     opened = client.get(f"/tracker/organisations/{agency.id}/export.csv").data.decode("utf-8-sig")
     assert "Geheim plan" in opened
+
+
+def test_the_projects_of_a_year_waiting_for_review_are_in_no_export(client, agency):
+    """The page hides them and no public figure counts them: the exports leave them out too (issue 13)."""
+    add_year(agency, 2024, 10 * M, 300 * K)
+    waiting = add_year(agency, 2025, 1 * M, 900 * M)
+    waiting.projects[0].title = "Unchecked claim"
+    waiting.needs_review = True
+    waiting.explanation = "Trust me."
+    db.session.commit()
+    assert "Unchecked claim" not in client.get(f"/tracker/organisations/{agency.id}").text
+
+    text = client.get(f"/tracker/organisations/{agency.id}/export.csv").data.decode("utf-8-sig")
+    workbook = load_workbook(io.BytesIO(client.get(f"/tracker/organisations/{agency.id}/export.xlsx").data))
+    cells = [cell for row in workbook.active.iter_rows(values_only=True) for cell in row]
+    for shown in (text, " ".join(str(cell) for cell in cells)):
+        assert "Unchecked claim" not in shown and "900000000" not in shown and "Trust me" not in shown
+        assert "Project 0" in shown  # the reviewed year's project is listed as before
 
 
 # --- editing -------------------------------------------------------------------------------------------
@@ -425,8 +456,9 @@ def test_the_dashboards_say_when_the_figures_last_changed_and_whose_they_are(
     # Deleting a project is a change of the year's figures too.
     auth.login(admin)
     project = old.projects[0]
-    assert client.post(
-        f"/tracker/organisations/{agency.id}/years/2024/projects/{project.id}/delete"
-    ).status_code == 302
+    assert (
+        client.post(f"/tracker/organisations/{agency.id}/years/2024/projects/{project.id}/delete").status_code
+        == 302
+    )
     page = client.get("/tracker/").text
     assert "by Agentschap Test." in page and "Jun 2, 2025" not in page

@@ -13,6 +13,7 @@ from matchmaker.services import charter as charter_service
 from matchmaker.services import organisations as organisations_service
 from matchmaker.services import tracker as tracker_service
 from tests.factories import K, M, add_year
+from tests.integration.test_auth import page
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def newcomer(make_user):
 
 def _public_pages(client, organisation_id: int) -> dict[str, str]:
     return {
-        path: client.get(path, headers={"Accept-Language": "en"}).text
+        path: page(client.get(path, headers={"Accept-Language": "en"}))
         for path in ("/tracker/", "/tracker/domains/mow", "/tracker/export.csv", "/charter/", "/")
     }
 

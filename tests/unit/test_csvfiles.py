@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,14 +12,19 @@ from flask import Flask
 
 from matchmaker.csvfiles import (
     BOM,
+    Convention,
+    convention,
     csv_chunks,
     csv_response,
     csv_stream_response,
     csv_text,
+    local_text,
     neutralise,
     restore,
     safe_cell,
     safe_filename,
+    sniff_delimiter,
+    utc,
 )
 
 DANGEROUS = [
@@ -168,3 +174,86 @@ def test_no_other_module_writes_csv_or_builds_its_response():
         if path.name != "csvfiles.py" and own_ways.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+# --- the reader's spreadsheet: separator, decimal mark, times --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "delimiter", "decimal"), [("nl", ";", ","), ("fr", ";", ","), ("en", ",", ".")]
+)
+def test_the_separator_and_decimal_mark_follow_the_language(language, delimiter, decimal):
+    assert convention(language) == Convention(delimiter, decimal)
+    rows = [["name", "amount"], ["Élise, Liège", Decimal("1234.50")], ["x", 0.25]]
+    text = csv_text(rows, language=language)
+    assert text.splitlines()[0] == f"name{delimiter}amount"
+    assert list(csv.reader(io.StringIO(text), delimiter=delimiter)) == [
+        ["name", "amount"],
+        ["Élise, Liège", f"1234{decimal}50"],
+        ["x", f"0{decimal}25"],
+    ]
+
+
+def test_outside_an_application_the_file_is_comma_separated():
+    assert convention() == Convention(",", ".") and convention("de") == Convention(",", ".")
+
+
+def test_in_an_application_the_current_locale_chooses():
+    from flask_babel import Babel, force_locale
+
+    app = Flask(__name__)
+    app.config["LANGUAGES"] = ("nl", "fr", "en")
+    Babel(app)
+    with app.app_context():
+        for language, delimiter in (("fr", ";"), ("en", ","), ("nl", ";")):
+            with force_locale(language):
+                assert convention().delimiter == delimiter
+                assert csv_text([["a", "b"]]) == f"a{delimiter}b\r\n"
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en"])
+@pytest.mark.parametrize("text", DANGEROUS)
+def test_formulas_are_defused_whatever_the_separator(language, text):
+    delimiter = convention(language).delimiter
+    written = csv_text([[text, f"{text};{text},"]], language=language)
+    assert list(csv.reader(io.StringIO(written), delimiter=delimiter)) == [
+        ["'" + text, "'" + f"{text};{text},"]
+    ]
+
+
+@pytest.mark.parametrize("text", ["-12,50", "+3,5", "12,5"])
+def test_a_number_with_a_decimal_comma_is_no_formula(text):
+    assert neutralise(text) == text and restore(text) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        (Decimal("1E+3"), "1000"),  # never an exponent, which spreadsheets would read as text
+        (Decimal("-0.50"), "-0,50"),
+        (1e-7, "0,0000001"),
+        (float("nan"), ""),
+        (date(2026, 12, 7), "2026-12-07"),
+        (datetime(2026, 12, 7, 14, 30, 59, 123456), "2026-12-07 14:30"),  # a naive time is Brussels time
+        (datetime(2026, 12, 7, 13, 30, tzinfo=UTC), "2026-12-07 14:30"),  # winter: UTC+1
+        (datetime(2026, 7, 7, 12, 30, tzinfo=UTC), "2026-07-07 14:30"),  # summer: UTC+2
+    ],
+)
+def test_numbers_and_times_are_written_as_a_belgian_spreadsheet_reads_them(value, cell):
+    assert safe_cell(value, ",") == cell
+
+
+def test_stored_utc_timestamps_are_written_in_brussels_time():
+    stored = datetime(2026, 3, 29, 0, 59, 30)  # the night summer time begins
+    assert local_text(utc(stored)) == "2026-03-29 01:59"
+    assert local_text(utc(stored.replace(hour=1))) == "2026-03-29 03:59"
+    assert local_text(utc(stored), seconds=True) == "2026-03-29 01:59:30"
+    assert utc(None) is None and local_text(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("header", "delimiter"),
+    [("title;summary", ";"), ("title,summary", ","), ("title", ","), ("a;b,c;d", ";"), ("a,b;c,d", ",")],
+)
+def test_the_separator_of_a_file_is_read_from_its_header(header, delimiter):
+    assert sniff_delimiter(header) == delimiter

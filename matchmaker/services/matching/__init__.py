@@ -43,7 +43,7 @@ from matchmaker.services.matching.explanations import (
     percent,
     score_strength,
 )
-from matchmaker.services.matching.export import CSV_COLUMNS, CSV_LIMIT, best_pairs_csv
+from matchmaker.services.matching.export import CSV_COLUMNS, CSV_LIMIT, best_pairs_csv, best_pairs_rows
 from matchmaker.services.matching.index import (
     RefitReport,
     RefreshReport,
@@ -59,6 +59,7 @@ from matchmaker.services.matching.interest import (
     MutualRow,
     mutual_count,
     mutual_matches,
+    mutual_rows,
     mutual_view,
     set_interest,
 )
@@ -84,6 +85,7 @@ from matchmaker.services.matching.proposals import (
     my_proposals,
     pair_view,
     proposals_about,
+    proposals_about_many,
     proposals_for,
     unanswered_count,
 )
@@ -119,6 +121,7 @@ __all__ = [
     "ThemeLink",
     "best_pairs",
     "best_pairs_csv",
+    "best_pairs_rows",
     "can_see_overview",
     "check_pair",
     "displayed_terms",
@@ -130,6 +133,7 @@ __all__ = [
     "localized_snapshot",
     "mutual_count",
     "mutual_matches",
+    "mutual_rows",
     "mutual_view",
     "my_items",
     "my_proposals",
@@ -141,6 +145,7 @@ __all__ = [
     "pair_view",
     "percent",
     "proposals_about",
+    "proposals_about_many",
     "proposals_for",
     "rebuild",
     "recommend_participants",

@@ -3,7 +3,7 @@ the partial `templates/matches/_explanation.html` renders in the reader's langua
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import matchmaker.services.matching.index as index
 from matchmaker.extensions import db
 from matchmaker.matching import Explanation, MatchingConfig, explain_profiles
+from matchmaker.matching.bridge import load_bridge  # the table is built when first used (once per process)
 from matchmaker.models import (
     Match,
     Theme,
@@ -33,6 +34,22 @@ class SharedWords:
 
 
 @dataclass(frozen=True)
+class BridgedWords:
+    """A word of the need linked to a word of the offering written in another language (the engine's
+    bridge between Dutch, French and English): "fietsers ↔ cyclists", each word with its language. `gloss` is
+    the word in the reader's language when neither text is written in it ("" otherwise or when unknown)."""
+
+    need: str
+    need_language: str
+    offering: str
+    offering_language: str
+    gloss: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.need} ↔ {self.offering}" + (f" ({self.gloss})" if self.gloss else "")
+
+
+@dataclass(frozen=True)
 class CpvLink:
     code: str
     label: str
@@ -49,7 +66,9 @@ class ThemeLink:
 class MatchExplanation:
     """Why a need and an offering match, in one reader's language: what `matches/_explanation.html` renders.
 
-    Shared words are shown as written in each text; CPV labels and theme names are in `language`.
+    Shared words are shown as written in each text; so are the words linked across languages (`bridged`),
+    with a gloss in `language` when neither text is written in it; CPV labels and theme names are in
+    `language`.
     """
 
     need_id: int
@@ -60,6 +79,7 @@ class MatchExplanation:
     cpv: list[CpvLink]
     themes: list[ThemeLink]
     language: str
+    bridged: list[BridgedWords] = field(default_factory=list)
 
     @property
     def percent(self) -> int:
@@ -67,7 +87,7 @@ class MatchExplanation:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.shared_terms or self.cpv or self.themes)
+        return not (self.shared_terms or self.bridged or self.cpv or self.themes)
 
 
 def percent(score: float) -> int:
@@ -105,6 +125,8 @@ def _explanation_data(need_id: int, offering_id: int, explanation: Explanation) 
         "components": {name: round(float(value), 6) for name, value in explanation.components.items()},
         # SharedTerm is a named tuple (as written in the first text, the need; as written in the second).
         "terms": [[str(term[0]), str(term[1])] for term in explanation.shared_terms],
+        # BridgedTerm: (need's word, its language, offering's word, its language, weight).
+        "bridged": [[str(t[0]), str(t[1]), str(t[2]), str(t[3])] for t in explanation.bridged],
         "cpv": [[reason.code, reason.relation] for reason in explanation.cpv],
         "themes": themes,
     }
@@ -170,6 +192,41 @@ def displayed_terms(pairs: Iterable[Sequence[str]]) -> list[SharedWords]:
     return [word for word, key in words if not any(inside(key, other) for _, other in words)]
 
 
+# At most this many words linked across languages are shown for a pair (the engine sends its strongest first).
+MAX_BRIDGED = 8
+
+
+def displayed_bridged(pairs: Iterable[Sequence[str]], language: str) -> list[BridgedWords]:
+    """The words linked across languages worth showing, in the engine's order: each pair once (whatever the
+    case), at most MAX_BRIDGED; when neither word is in the reader's `language`, the bridge's word for the
+    need's one in that language as a gloss."""
+    words: list[BridgedWords] = []
+    seen = set()
+    for row in pairs:
+        if len(row) < 4 or not row[0] or not row[2]:
+            continue
+        need, need_language, offering, offering_language = (str(v) for v in row[:4])
+        key = (need.casefold(), offering.casefold())
+        if key in seen:
+            continue
+        seen.add(key)
+        gloss = ""
+        if language not in (need_language, offering_language):
+            gloss = _gloss(need, need_language, language) or _gloss(offering, offering_language, language)
+        words.append(BridgedWords(need, need_language, offering, offering_language, gloss))
+        if len(words) == MAX_BRIDGED:
+            break
+    return words
+
+
+def _gloss(word: str, word_language: str, language: str) -> str:
+    """The bridge's best word for `word` in `language`, "" when it knows none."""
+    for other, other_language, _weight in load_bridge().equivalents(word, word_language):
+        if other_language == language:
+            return other
+    return ""
+
+
 def localize(
     data: dict[str, Any], language: str, theme_names: dict[int, str] | None = None
 ) -> MatchExplanation:
@@ -192,6 +249,7 @@ def localize(
         cpv=cpv,
         themes=[ThemeLink(t, theme_names[t]) for t in theme_ids if t in theme_names],
         language=language,
+        bridged=displayed_bridged(data.get("bridged", []), language),
     )
 
 

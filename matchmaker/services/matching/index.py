@@ -556,15 +556,18 @@ def refresh_item(kind: str, item_id: int) -> RefreshReport:
     with _lock:
         state = _state(lock=True)
         loaded = _model(state.generation) if state.generation is not None else None
-        if loaded is None:
-            commit()  # release the lock: a first fit indexes this item with the rest
-            report = refit()
-            return RefreshReport(kind, item_id, True, report.generation, report.pairs, refit=True)
-        state.seq += 1
-        state.changed_at = utcnow()
-        report = _apply(loaded, state.generation, kind, item_id, state.seq, k)
-        commit()
-    return report
+        if loaded is not None:
+            state.seq += 1
+            state.changed_at = utcnow()
+            report = _apply(loaded, state.generation, kind, item_id, state.seq, k)
+            commit()
+            return report
+        commit()  # release the database lock: a first fit indexes this item with the rest
+    # Outside `_lock`: a refit takes `_refit_running` and then `_lock`, so calling it while holding `_lock`
+    # took the two in the other order, and a refit running in a job thread meanwhile deadlocked both (it hung
+    # the PostgreSQL half of the suite).
+    report = refit()
+    return RefreshReport(kind, item_id, True, report.generation, report.pairs, refit=True)
 
 
 def _apply(loaded: _Loaded, generation: int, kind: str, item_id: int, seq: int, k: int) -> RefreshReport:

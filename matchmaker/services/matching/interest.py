@@ -6,10 +6,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from matchmaker import links
 from matchmaker.extensions import db
 from matchmaker.models import (
+    Conversation,
     Match,
     Need,
     Offering,
@@ -17,7 +19,7 @@ from matchmaker.models import (
     User,
     utcnow,
 )
-from matchmaker.services import ServiceError, discard, notifications
+from matchmaker.services import ServiceError, conversations, discard, notifications
 from matchmaker.services.accounts import active_members
 from matchmaker.services.matching.documents import is_proposable
 from matchmaker.services.matching.explanations import MatchExplanation, explanation_datas, localized_snapshot
@@ -156,9 +158,13 @@ def mutual_matches(user) -> list[Match]:
     """The organisation's mutual matches whose other side is still public, newest first."""
     if organisation_of(user) is None:
         return []
-    return list(
-        db.session.scalars(_mutual(user, Match).order_by(Match.mutual_since.desc(), Match.id.desc()))
+    query = (
+        _mutual(user, Match)
+        .order_by(Match.mutual_since.desc(), Match.id.desc())
+        # Who answered for each side is each card's contact: with the match, not a query per card.
+        .options(joinedload(Match.buyer_decided_by), joinedload(Match.supplier_decided_by))
     )
+    return list(db.session.scalars(query))
 
 
 def mutual_count(user) -> int:
@@ -176,6 +182,7 @@ class MutualRow:
     other_organisation: Organisation
     contact: User | None  # who answered "interested" for the other side
     explanation: MatchExplanation | None
+    conversation: Conversation | None = None  # the pair's conversation, if they already talk (mutual_rows)
 
 
 def mutual_view(match: Match, organisation: Organisation | None, language: str) -> MutualRow:
@@ -185,3 +192,21 @@ def mutual_view(match: Match, organisation: Organisation | None, language: str) 
     else:
         own, other, contact = match.offering, match.need, match.buyer_decided_by
     return MutualRow(match, own, other, other.organisation, contact, localized_snapshot(match, language))
+
+
+def mutual_rows(user, language: str) -> list[MutualRow]:
+    """The mutual-matches page: a `mutual_view` of each mutual match with the conversation the pair already
+    has, in two queries whatever the number of matches."""
+    organisation = organisation_of(user)
+    matches = mutual_matches(user)
+    if not matches:
+        return []
+    talks = conversations.pair_conversations(
+        organisation.id, [(match.need, match.offering) for match in matches]
+    )
+    rows = []
+    for match in matches:
+        row = mutual_view(match, organisation, language)
+        row.conversation = talks.get((match.need_id, match.offering_id))
+        rows.append(row)
+    return rows

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import lazyload, load_only, selectinload
+from sqlalchemy.orm import joinedload, lazyload, load_only
 
 import matchmaker.services.matching.index as index
 from matchmaker.extensions import db
@@ -29,6 +29,7 @@ from matchmaker.models import (
 from matchmaker.pagination import ListPage, paginate_list
 from matchmaker.services.matching.documents import is_proposable
 from matchmaker.services.matching.explanations import (
+    FAIR_SCORE,
     MatchExplanation,
     _theme_names,
     explanation_datas,
@@ -48,6 +49,13 @@ PROPOSALS_PER_ITEM = 5
 
 
 MAX_PROPOSALS_PER_ITEM = 50
+
+# Decided by score, not only by rank: after an item's first `limit` proposals, the next ones are shown too
+# while they come CLOSE_TO_BEST of its best score and are at least fair (a cross-language pair at 20% under
+# a same-language pair at 30% is not hidden by the count), at most EXTRA_PROPOSALS of them. The fair ones
+# left out after that are counted (ItemProposals.more), so the page can offer them.
+CLOSE_TO_BEST = 0.6
+EXTRA_PROPOSALS = 5
 
 
 @dataclass
@@ -92,6 +100,7 @@ class ItemProposals:
     proposable: bool
     proposals: list[Proposal]
     declined: int = 0  # proposals the organisation marked "not interested", left out of `proposals`
+    more: int = 0  # further proposals at least fair that are not shown (see CLOSE_TO_BEST)
 
 
 def _matches_for(
@@ -112,13 +121,28 @@ def _matches_for(
 def _ranked(
     kind: str, item_ids: Sequence[int], logged_in: bool, per_item: int | None = None
 ) -> dict[int, list[tuple[int, float]]]:
-    """Each item's stored top-K counterparts that may be proposed (published or open, of another
-    organisation, registered-only needs only when logged in), best first, ties by id: ONE indexed query
-    (see services.matching.index for why the rows at or above an item's kth are its true top K).
+    """Each item's stored top-K counterparts that may be proposed: see _ranked_counted."""
+    return _ranked_counted(kind, item_ids, logged_in, per_item)[0]
+
+
+def _ranked_counted(
+    kind: str,
+    item_ids: Sequence[int],
+    logged_in: bool,
+    per_item: int | None = None,
+    skip_declined: bool = True,
+) -> tuple[dict[int, list[tuple[int, float]]], dict[int, int]]:
+    """(ranked, fair): each item's stored top-K counterparts that may be proposed (published or open, of
+    another organisation, registered-only needs only when logged in), best first, ties by id: ONE indexed
+    query (see services.matching.index for why the rows at or above an item's kth are its true top K).
 
     With `per_item`, only each item's first `per_item` of them. On PostgreSQL each item then reads its
     index backwards and stops there (a lateral subquery): the whole top K is 100 rows an item, each joined
-    to its counterpart, for the five a page shows (3.6 ms against 0.7 for ten items)."""
+    to its counterpart, for the five a page shows (3.6 ms against 0.7 for ten items).
+
+    `fair` counts each item's counterparts of at least FAIR_SCORE in the whole list, without those its side
+    marked "not interested" when `skip_declined`: in the same query (a second lateral subquery on
+    PostgreSQL, which reads only the fair end of the item's index)."""
     own_col, other_col = index._pair_columns(kind)
     own_model, other_model = (Need, Offering) if kind == index.NEED else (Offering, Need)
     other_live = index._proposable(index.other(kind))[1]
@@ -132,7 +156,25 @@ def _ranked(
     if kind == index.OFFERING and not logged_in:
         conditions.append(Need.registered_only.is_(False))
     ranked: dict[int, list[tuple[int, float]]] = {item_id: [] for item_id in item_ids}
+    fair: dict[int, int] = dict.fromkeys(item_ids, 0)
+    interest = Match.buyer_interest if kind == index.NEED else Match.supplier_interest
     if per_item is not None and db.session.get_bind().dialect.name == "postgresql":
+        fair_rows = (
+            sa.select(sa.func.count().label("fair"))
+            .select_from(MatchPair)
+            .join(MatchItem, index.item_of_pair(kind))
+            .join(other_model, other_model.id == other_col)
+            .where(own_col == own_model.id, MatchPair.score >= FAIR_SCORE, *conditions)
+        )
+        if skip_declined:
+            fair_rows = fair_rows.where(
+                ~sa.exists().where(
+                    Match.need_id == MatchPair.need_id,
+                    Match.offering_id == MatchPair.offering_id,
+                    interest.is_(False),
+                )
+            )
+        fair_count = fair_rows.lateral()
         best = (
             sa.select(other_col.label("other_id"), MatchPair.score.label("score"))
             .join(MatchItem, index.item_of_pair(kind))
@@ -143,15 +185,25 @@ def _ranked(
             .lateral()
         )
         query = (
-            sa.select(own_model.id, best.c.other_id, best.c.score)
+            sa.select(own_model.id, best.c.other_id, best.c.score, fair_count.c.fair)
             .select_from(own_model)
+            .join(fair_count, sa.true())
             .join(best, sa.true())
             .where(own_model.id.in_(item_ids))
             .order_by(own_model.id, best.c.score.desc(), best.c.other_id)
         )
     else:
+        declined = (
+            sa.select(Match.id)
+            .where(
+                Match.need_id == MatchPair.need_id,
+                Match.offering_id == MatchPair.offering_id,
+                interest.is_(False),
+            )
+            .exists()
+        )
         query = (
-            sa.select(own_col, other_col, MatchPair.score)
+            sa.select(own_col, other_col, MatchPair.score, declined if skip_declined else sa.false())
             .join(MatchItem, index.item_of_pair(kind))
             .join(own_model, own_model.id == own_col)
             .join(other_model, other_model.id == other_col)
@@ -165,11 +217,16 @@ def _ranked(
             )
             .order_by(own_col, MatchPair.score.desc(), other_col)
         )
-    for own, theirs, score in db.session.execute(query):
+    postgresql_counted = per_item is not None and db.session.get_bind().dialect.name == "postgresql"
+    for own, theirs, score, extra in db.session.execute(query):
         rows = ranked[own]
         if per_item is None or len(rows) < per_item:
             rows.append((theirs, float(score)))
-    return ranked
+        if postgresql_counted:
+            fair[own] = int(extra)
+        elif score >= FAIR_SCORE and not extra:  # extra: the pair was declined
+            fair[own] += 1
+    return ranked, fair
 
 
 def proposals_for(
@@ -200,6 +257,7 @@ def _proposals_many(
     limit = max(1, min(int(limit), MAX_PROPOSALS_PER_ITEM))
     live = [item for item in items if is_proposable(item)]
     ranked: dict[tuple[str, int], list[tuple[int, float]]] = {}
+    fair: dict[tuple[str, int], int] = {}
     matches: dict[tuple[int, int], Match] = {}
     for kind in (index.NEED, index.OFFERING):
         ids = [item.id for item in live if _kind(item) == kind]
@@ -213,10 +271,16 @@ def _proposals_many(
                 for pair, match in found.items()
                 if match.interest_of(side) is False
             )
-            per_item = limit + (0 if include_declined else max(declined.values(), default=0))
-            for item_id, rows in _ranked(kind, ids, viewer is not None, per_item).items():
+            # Enough of each item's best counterparts to fill `limit` and the extras close to the best after
+            # those its side turned down.
+            turned_down = 0 if include_declined else max(declined.values(), default=0)
+            per_item = limit + EXTRA_PROPOSALS + turned_down
+            rows_of, fair_of = _ranked_counted(kind, ids, viewer is not None, per_item, not include_declined)
+            for item_id, rows in rows_of.items():
                 ranked[(kind, item_id)] = rows
+                fair[(kind, item_id)] = fair_of.get(item_id, 0)
     chosen: dict[int, tuple[list[tuple[int, float]], int]] = {}
+    more: dict[int, int] = {}
     for position, item in enumerate(items):
         if not is_proposable(item):
             continue
@@ -228,17 +292,32 @@ def _proposals_many(
             if match is not None and match.interest_of(side) is False and not include_declined:
                 declined += 1
                 continue
-            if len(picked) < limit:
+            if shown_by_score(len(picked), score, picked[0][1] if picked else score, limit):
                 picked.append((other_id, score))
         chosen[position] = (picked, declined)
+        shown_fair = sum(1 for _other, score in picked if score >= FAIR_SCORE)
+        more[position] = max(0, fair.get((_kind(item), item.id), 0) - shown_fair)
     built = _proposals(items, chosen, matches, language, explain)
     out = []
     for position, item in enumerate(items):
         if position not in chosen:
             out.append(ItemProposals(item, False, []))
         else:
-            out.append(ItemProposals(item, True, built[position], chosen[position][1]))
+            out.append(ItemProposals(item, True, built[position], chosen[position][1], more[position]))
     return out
+
+
+def shown_by_score(shown: int, score: float, best: float, limit: int) -> bool:
+    """Whether the next proposal of an item (best first; `shown` of them are shown already) is shown too: the
+    first `limit` are, and after them up to EXTRA_PROPOSALS more while they are at least fair and come
+    CLOSE_TO_BEST of the item's best score."""
+    if shown < limit:
+        return True
+    return (
+        shown < limit + EXTRA_PROPOSALS
+        and score >= FAIR_SCORE - index.EPS
+        and score >= CLOSE_TO_BEST * best - index.EPS
+    )
 
 
 def _kind(item: Need | Offering) -> str:
@@ -272,7 +351,8 @@ def _proposals(
                 sa.select(model)
                 .where(model.id.in_(ids))
                 .options(
-                    selectinload(model.organisation),
+                    # Joined: the organisations in the same query (one more query when loaded "select IN").
+                    joinedload(model.organisation),
                     # The proposals page shows a counterpart's title, summary and organisation; its long
                     # texts (the search text is the longest) would be read for 50 cards and never shown.
                     *(() if explain else (load_only(*_CARD_COLUMNS[kind]),)),
@@ -322,6 +402,7 @@ _CARD_COLUMNS = {
         Need.organisation_id,
         Need.status,
         Need.public_questions,  # whether the card offers a conversation (services.item_actions)
+        Need.private_conversations,
     ),
     index.OFFERING: (
         Offering.title,
@@ -353,8 +434,9 @@ def my_items(user) -> list[Need | Offering]:
 
 def unanswered_count(user, per_item: int = PROPOSALS_PER_ITEM) -> int:
     """How many of the proposals the proposals page shows the user's organisation (each proposable item's
-    first `per_item`, after those its side turned down) its side has not answered yet: ONE counting query
-    over the stored top K (a window per item), for the home page."""
+    first `per_item` and the extras close to its best (shown_by_score), after those its side turned down) its
+    side has not answered yet: ONE counting query over the stored top K (a window per item), for the home
+    page."""
     organisation = organisation_of(user)
     if organisation is None:
         return 0
@@ -367,8 +449,9 @@ def unanswered_count(user, per_item: int = PROPOSALS_PER_ITEM) -> int:
         .over(partition_by=own_col, order_by=(MatchPair.score.desc(), other_col))
         .label("rank")
     )
+    best = sa.func.max(MatchPair.score).over(partition_by=own_col).label("best")
     shown = (
-        sa.select(rank, interest.label("interest"))
+        sa.select(rank, best, MatchPair.score.label("score"), interest.label("interest"))
         .select_from(MatchPair)
         .join(MatchItem, index.item_of_pair(kind))
         .join(own_model, own_model.id == own_col)
@@ -392,13 +475,26 @@ def unanswered_count(user, per_item: int = PROPOSALS_PER_ITEM) -> int:
         db.session.scalar(
             sa.select(sa.func.count())
             .select_from(shown)
-            .where(shown.c.rank <= per_item, shown.c.interest.is_(None))
+            .where(
+                sa.or_(
+                    shown.c.rank <= per_item,
+                    sa.and_(
+                        shown.c.rank <= per_item + EXTRA_PROPOSALS,
+                        shown.c.score >= FAIR_SCORE - index.EPS,
+                        shown.c.score >= CLOSE_TO_BEST * shown.c.best - index.EPS,
+                    ),
+                ),
+                shown.c.interest.is_(None),
+            )
         )
         or 0
     )
 
 
-ITEMS_PER_PAGE = 10
+# Five items a page: with up to ten proposals an item (CLOSE_TO_BEST), ten items made a page of about a
+# hundred cards (315 KB, 40 ms of CPU at 50,000 items), more than anyone reads before answering; the other
+# items are a page away.
+ITEMS_PER_PAGE = 5
 
 
 def my_proposals(
@@ -455,12 +551,25 @@ def proposals_about(user, item: Need | Offering) -> list[Proposal]:
     """The proposals of the user's organisation whose counterpart is `item` (a need's or an offering's page
     offers their answer buttons): its open needs or published offerings that have `item` in their stored
     top K, or whose pair with `item` it answered already. ONE query; none for the item's own side."""
+    return proposals_about_many(user, [item]).get((_kind(item), item.id), [])
+
+
+def proposals_about_many(user, items: Iterable[Need | Offering]) -> dict[tuple[str, int], list[Proposal]]:
+    """`proposals_about` for each of `items` (a page of search results), by ("need" or "offering", item id),
+    in ONE query whatever their number; items of the viewer's own side or organisation, and items that
+    cannot be proposed, get nothing (and cost nothing)."""
     organisation = organisation_of(user)
-    if organisation is None or not is_proposable(item):
-        return []
+    if organisation is None:
+        return {}
     kind = index.NEED if organisation.is_government else index.OFFERING
-    if _kind(item) == kind or item.organisation_id == organisation.id:
-        return []
+    wanted = {
+        item.id: item
+        for item in items
+        if is_proposable(item) and _kind(item) != kind and item.organisation_id != organisation.id
+    }
+    if not wanted:
+        return {}
+    other_model = Offering if kind == index.NEED else Need
     own_model, own_live = index._proposable(kind)
     own_col, other_col = index._pair_columns(kind)
     in_top = (
@@ -469,7 +578,7 @@ def proposals_about(user, item: Need | Offering) -> list[Proposal]:
         .where(
             MatchPair.generation == index.generation_subquery(),
             own_col == own_model.id,
-            other_col == item.id,
+            other_col == other_model.id,
             MatchPair.score >= MatchItem.kth_score - index.EPS,
             MatchPair.score >= max(index._min_score(), 1e-9),
         )
@@ -483,16 +592,22 @@ def proposals_about(user, item: Need | Offering) -> list[Proposal]:
             Match.need_id,
         )
     )
+    # The own items crossed with the wanted counterparts: a few own items, at most a page of results.
     query = (
-        sa.select(own_model, Match)
-        .outerjoin(Match, sa.and_(match_own == own_model.id, match_other == item.id))
+        sa.select(own_model, other_model.id, Match)
+        .select_from(own_model)
+        .join(other_model, other_model.id.in_(list(wanted)))
+        .outerjoin(Match, sa.and_(match_own == own_model.id, match_other == other_model.id))
         .where(own_model.organisation_id == organisation.id, own_live, sa.or_(in_top, Match.id.is_not(None)))
         .options(lazyload(Match.need), lazyload(Match.offering))
         .order_by(own_model.title, own_model.id)
     )
     side = BUYER if kind == index.NEED else SUPPLIER
-    out = []
-    for own, match in db.session.execute(query):
+    out: dict[tuple[str, int], list[Proposal]] = {}
+    for own, other_id, match in db.session.execute(query):
+        item = wanted[other_id]
         need, offering = (own, item) if side == BUYER else (item, own)
-        out.append(Proposal(need, offering, match.score if match else 0.0, None, match, side))
+        out.setdefault((_kind(item), other_id), []).append(
+            Proposal(need, offering, match.score if match else 0.0, None, match, side)
+        )
     return out

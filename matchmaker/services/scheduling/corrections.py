@@ -119,8 +119,8 @@ def move_meeting(user: User, meeting: Meeting, slot: Slot | None, table: EventTa
     if other is not None:
         raise ServiceError(
             _(
-                "Table %(table)s is taken at %(time)s; swap the two meetings instead.",
-                table=table.label,
+                "%(table)s is taken at %(time)s; swap the two meetings instead.",
+                table=table.display_name,
                 time=slot.starts_at.strftime("%H:%M"),
             )
         )
@@ -219,8 +219,8 @@ def add_meeting(
     if _table_taken(slot.id, table.id) is not None:
         raise ServiceError(
             _(
-                "Table %(table)s is taken at %(time)s.",
-                table=table.label,
+                "%(table)s is taken at %(time)s.",
+                table=table.display_name,
                 time=slot.starts_at.strftime("%H:%M"),
             )
         )

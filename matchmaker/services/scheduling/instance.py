@@ -5,12 +5,14 @@ solution back.
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from matchmaker import scheduling as engine
 from matchmaker.extensions import db
 from matchmaker.models import (
+    CheckIn,
     Event,
     EventStatus,
     Meeting,
@@ -21,11 +23,12 @@ from matchmaker.models import (
     SlotKind,
 )
 from matchmaker.models.scheduling import SOURCE_WEIGHTS
-from matchmaker.services import matching
+from matchmaker.services import event_rules, matching
 from matchmaker.services.scheduling.meetings import (
     FAIRNESS_TARGET,
     Candidate,
     _pair,
+    absent_ids,
     active_meetings,
     requested_pairs,
     schedulable_registrations,
@@ -84,13 +87,22 @@ def build_instance(
     mode: str = RunMode.FULL,
     include_suggestions: bool = False,
     fairness_target: int = FAIRNESS_TARGET,
+    now: datetime | None = None,
 ) -> tuple[engine.Instance, Context]:
-    """The engine's instance for the event, and the context to read its solution back."""
+    """The engine's instance for the event, and the context to read its solution back.
+
+    Once the agenda is published (a fill run, possibly on the day itself), new meetings go only into slots
+    that have not begun at `now` (default: the event's clock)."""
     context = Context(event.id)
     places = _Places.of(event, context)
     registrations = schedulable_registrations(event)
     context.names = {_pid(r.id): _name(r) for r in registrations}
     available = {r.id: _available_slots(r, places) for r in registrations}
+    if event.status == EventStatus.AGENDA_PUBLISHED:
+        now = now or event_rules.local_now()
+        begun = {places.slot_key[s.id] for s in places.slots if s.starts_at <= now}
+        for slots in available.values():
+            slots -= begun
     current = active_meetings(event)
     candidates = _possible_pairs(
         event, registrations, _candidate_pairs(event, registrations, current, include_suggestions)
@@ -158,14 +170,39 @@ def _candidate_pairs(
     if not include_suggestions:
         return candidates
     only = None
+    freed: set[int] = set()
+    arrived: set[int] = set()
     if event.status == EventStatus.AGENDA_PUBLISHED:
         # After publishing, suggestions are made only for those who have no meeting yet (late
-        # participants), so that published agendas do not fill up with meetings nobody asked for.
+        # participants) and for those whose partner did not come (a meeting cancelled because the other
+        # party was marked absent), so that published agendas do not fill up with meetings nobody asked for.
         busy = {rid for m in current for rid in (m.first_registration_id, m.second_registration_id)}
-        only = [r for r in registrations if r.id not in busy]
+        freed = freed_by_absence(event)
+        only = [r for r in registrations if r.id not in busy or r.id in freed]
+        arrived = set(
+            db.session.scalars(sa.select(CheckIn.registration_id).where(CheckIn.event_id == event.id))
+        )
     for pair, candidate in suggested_pairs(registrations, only=only).items():
+        if arrived and set(pair) & freed and not set(pair) <= arrived:
+            continue  # on the day, someone freed by a no-show meets only people who have checked in
         candidates.setdefault(pair, candidate)
     return candidates
+
+
+def freed_by_absence(event: Event) -> set[int]:
+    """The participants whose meeting was cancelled because the other party was marked absent (a no-show):
+    the "gaps" an organizer fills on the day."""
+    return {
+        rid
+        for pair in db.session.execute(
+            sa.select(Meeting.first_registration_id, Meeting.second_registration_id).where(
+                Meeting.event_id == event.id,
+                Meeting.cancelled_at.is_not(None),
+                Meeting.cancel_reason == "absent",
+            )
+        )
+        for rid in pair
+    } - absent_ids(event)
 
 
 def _possible_pairs(

@@ -8,6 +8,7 @@ added or moved meeting, METHOD:CANCEL for a cancelled one, with the UID and SEQU
 """
 
 from dataclasses import replace
+from datetime import timedelta
 from email.utils import parseaddr
 
 import sqlalchemy as sa
@@ -18,29 +19,32 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from matchmaker.extensions import db
-from matchmaker.models import Event, Meeting, ParticipantRole, Registration, RegistrationStatus
-from matchmaker.services import agendas, mail
+from matchmaker.models import EmailMode, Event, Meeting, ParticipantRole, Registration, RegistrationStatus
+from matchmaker.services import agendas, event_rules, mail, online
 from matchmaker.services.event_rules import TZ, event_path
-from matchmaker.services.notifications import notify, register_kind
+from matchmaker.services.notifications import email_mode, notify, register_kind
 from matchmaker.services.scheduling.meetings import active_meetings
 from matchmaker.textutil import one_line
+
+# A meeting change this close to the meeting is mailed at once even to users of the daily digest.
+SOON = timedelta(hours=24)
 
 NOTICE_TEMPLATE = "meeting_notice"
 
 register_kind(
     "meeting_added",
-    _l("New meeting at %(event)s: %(time)s, table %(table)s, with %(name)s%(organisation)s."),
+    _l("New meeting at %(event)s: %(time)s, %(place)s, with %(name)s%(organisation)s."),
     NOTICE_TEMPLATE,
 )
 register_kind(
     "meeting_moved",
-    _l("Your meeting with %(name)s%(organisation)s at %(event)s has moved: now %(time)s, table %(table)s."),
+    _l("Your meeting with %(name)s%(organisation)s at %(event)s has moved: now %(time)s, %(place)s."),
     NOTICE_TEMPLATE,
 )
 register_kind(
     "meeting_removed",
     _l(
-        "Your meeting of %(time)s, table %(table)s, with %(name)s%(organisation)s at %(event)s is cancelled. "
+        "Your meeting of %(time)s, %(place)s, with %(name)s%(organisation)s at %(event)s is cancelled. "
         "The slot is free in your agenda."
     ),
     NOTICE_TEMPLATE,
@@ -75,14 +79,20 @@ def meeting_details(registration: Registration, meeting: Meeting) -> list[tuple[
     event = meeting.event
     other = agendas.party(meeting.other(registration.id))
     who = one_line(other.name) + (f" ({one_line(other.organisation)})" if other.organisation else "")
-    table = _("table %(table)s", table=meeting.table.label)
-    where = ", ".join(p for p in (one_line(event.venue_address), table) if p)
+    link = online.meeting_link(meeting)
+    place = online.meeting_place(meeting)
+    online_only = link and online.is_online_only(meeting)
+    where = place if online_only else ", ".join(p for p in (one_line(event.venue_address), place) if p)
     details = [
         (_("Event"), one_line(event.title)),
         (_("When"), meeting_time(meeting) + f" ({TZ.key})"),
         (_("Where"), where),
-        (_("With"), who),
     ]
+    if link:  # the meeting's parties only: these details go to them
+        # At a table at the venue (a hybrid event with a pattern) the link is for a party who cannot come:
+        # not an online meeting, the other party goes to the table (agendas.meeting_description).
+        details.append((_("Online meeting") if online_only else _("To join from elsewhere"), link))
+    details.append((_("With"), who))
     label, items = _other_items(other)
     if items:
         details.append((label, items))
@@ -114,14 +124,14 @@ def _subject(kind: str, registration: Registration, meeting: Meeting) -> str:
     params = {
         "when": f"{format_date(starts.date(), 'medium', locale=locale)} "
         + format_time(starts, "short", tzinfo=TZ, locale=locale),
-        "table": meeting.table.label,
+        "place": meeting.table.display_name,
         "name": one_line(meeting.other(registration.id).user.display_name),
     }
     if kind == "meeting_added":
-        return _("New meeting: %(when)s, table %(table)s, with %(name)s", **params)
+        return _("New meeting: %(when)s, %(place)s, with %(name)s", **params)
     if kind == "meeting_moved":
-        return _("Meeting moved: now %(when)s, table %(table)s, with %(name)s", **params)
-    return _("Meeting cancelled: %(when)s, table %(table)s, with %(name)s", **params)
+        return _("Meeting moved: now %(when)s, %(place)s, with %(name)s", **params)
+    return _("Meeting cancelled: %(when)s, %(place)s, with %(name)s", **params)
 
 
 def tell_about_meeting(registration: Registration, meeting: Meeting, kind: str, **params) -> None:
@@ -137,6 +147,7 @@ def tell_about_meeting(registration: Registration, meeting: Meeting, kind: str, 
             "organisation": f" ({one_line(organisation)})" if organisation else "",
             "time": meeting_time(meeting),
             "table": meeting.table.label,
+            "place": meeting.table.display_name,
             "event": one_line(meeting.event.title),
         }
         details = meeting_details(registration, meeting)
@@ -148,8 +159,18 @@ def tell_about_meeting(registration: Registration, meeting: Meeting, kind: str, 
         url=event_path(meeting.event, "agenda"),
         mail_context={"details": details, "cancelled": meeting.cancelled_at is not None, "subject": subject},
         attachments=[attachment],
+        mail_now=True if _too_soon_for_a_digest(user, meeting) else None,
         **{**base, **params},
     )
+
+
+def _too_soon_for_a_digest(user, meeting: Meeting) -> bool:
+    """A change to a meeting less than a day away is mailed at once to a user of the daily digest, as
+    reminders are: the digest would bring a move on the event day after the meeting. Who turned mail off
+    gets none."""
+    if email_mode(user) != EmailMode.DAILY:
+        return False
+    return meeting.slot.starts_at - event_rules.local_now() < SOON
 
 
 def meetings_mail(registration: Registration, meetings: list[Meeting]) -> tuple[list, list[mail.Attachment]]:

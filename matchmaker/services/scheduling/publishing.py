@@ -80,11 +80,17 @@ def publish(
             changes[meeting.id] = (meeting, "meeting_added")
         meeting.published = True
         meeting.locked = True
-    for meeting in db.session.scalars(
-        sa.select(Meeting).where(Meeting.event_id == event.id, Meeting.notice_pending.is_(True))
-    ):
+    # The pending notices are claimed by one UPDATE, as the live board claims the one it sends at once
+    # (event_day.tell_changes_now): when both happen at the same moment, each notice goes once.
+    pending = db.session.scalars(
+        sa.update(Meeting)
+        .where(Meeting.event_id == event.id, Meeting.notice_pending.is_(True))
+        .values(notice_pending=False)
+        .returning(Meeting.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for meeting in db.session.scalars(sa.select(Meeting).where(Meeting.id.in_(pending))) if pending else ():
         affected.update((meeting.first_registration_id, meeting.second_registration_id))
-        meeting.notice_pending = False
         if meeting.id not in changes:
             changes[meeting.id] = (meeting, "meeting_removed" if meeting.cancelled_at else "meeting_moved")
     if not first and not affected:

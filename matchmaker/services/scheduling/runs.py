@@ -93,11 +93,15 @@ def latest_run(event: Event) -> SchedulingRun | None:
 
 
 def latest_finished_run(event: Event) -> SchedulingRun | None:
+    """The last run that finished. Its row is read again even if the session holds it: a page that read
+    the run while it was running (`latest_run`) would otherwise get that copy back, finished but without
+    figures."""
     return db.session.scalar(
         sa.select(SchedulingRun)
         .where(SchedulingRun.event_id == event.id, SchedulingRun.status == RunStatus.DONE)
         .order_by(SchedulingRun.finished_at.desc(), SchedulingRun.id.desc())
         .limit(1)
+        .execution_options(populate_existing=True)
     )
 
 

@@ -4,7 +4,16 @@ vectors."""
 import pytest
 
 from matchmaker.matching import Document, MatchingConfig, MatchingEngine
-from matchmaker.matching.cpvsignal import CpvWeights, clean_codes, code_row, code_vectors, label_index
+from matchmaker.matching.cpvsignal import (
+    CpvWeights,
+    clean_codes,
+    code_row,
+    code_vectors,
+    label_index,
+    native_label_languages,
+    native_labels,
+)
+from matchmaker.reference.cpv import vocabulary
 
 
 def inferred(document):
@@ -41,8 +50,65 @@ def test_no_codes_are_inferred_from_text_that_names_nothing():
     assert inferred(Document("x", "", language="nl")) == []
 
 
-def test_texts_in_languages_without_labels_get_no_guesses_by_default():
-    assert inferred(Document("x", "Suministro de autobuses eléctricos", language="es")) == []
+def test_texts_in_languages_without_labels_get_guesses_only_as_a_minority_of_the_corpus():
+    # Catalan: a Snowball stemmer, no CPV labels; its stems often agree with French or Spanish ones
+    catalan = Document("x", "Subministrament d'autobusos elèctrics i estacions de càrrega", language="ca")
+    mostly_catalan = MatchingEngine()
+    office = "Subministrament de material d'oficina"
+    mostly_catalan.fit([Document(i, office, language="ca") for i in range(3)])
+    assert mostly_catalan.analyse([catalan])[0].inferred == []  # their words say more than the guesses
+    mostly_dutch = MatchingEngine()
+    mostly_dutch.fit([Document(i, "Levering van kantoormateriaal", language="nl") for i in range(3)])
+    # codes are what it has in common with the others
+    assert mostly_dutch.analyse([catalan])[0].inferred[0] == ("34144910", 1.0)
+    unknown = Document("y", "autobusos elèctrics")  # no language found: no guesses
+    assert mostly_dutch.analyse([unknown])[0].inferred == []
+    assert MatchingEngine(MatchingConfig(foreign_inference=0.0)).analyse([catalan])[0].inferred == []
+
+
+def test_texts_in_a_language_with_vendored_labels_guess_from_their_own_labels_whatever_its_share():
+    spanish = Document("x", "Suministro de autobuses eléctricos para el transporte urbano", language="es")
+    mostly_spanish = MatchingEngine()
+    mostly_spanish.fit([Document(i, "Suministro de material de oficina", language="es") for i in range(3)])
+    codes = [code for code, _ in mostly_spanish.analyse([spanish])[0].inferred]
+    assert codes[0] == "34144910"  # "Autobuses eléctricos"
+    assert "34100000" in codes  # the group its label words vote for: motor vehicles
+    off = MatchingEngine(MatchingConfig(native_labels=False, foreign_inference=0.0))
+    assert off.analyse([spanish])[0].inferred == []
+
+
+def test_native_labels_are_vendored_for_the_eu_languages():
+    languages = native_label_languages()
+    assert {"es", "de", "it", "pl", "pt"} <= languages and not languages & {"nl", "fr", "en"}
+    spanish = native_labels("es")
+    assert len(spanish) == len(vocabulary())  # every code has a Spanish label
+    assert spanish["34144910"] == "Autobuses eléctricos"
+    assert native_labels("de")["90911200"] == "Gebäudereinigung"
+    assert all(len(native_labels(lang)) > 9400 for lang in languages)
+
+
+def test_group_votes_go_to_the_groups_the_words_point_to():
+    labels = label_index(MatchingConfig().analyzer_key(), ("es",))
+    engine = MatchingEngine(MatchingConfig(infer_max_df=1.0))
+    terms = engine.analyse([Document("x", "Autobuses eléctricos y trolebuses", language="es")])[0].terms
+    votes = labels.groups([terms, {}], ["es", "es"], top=5, relative=0.2)
+    assert votes[1] == []
+    assert votes[0][0][1] == 1.0 and all(0.2 <= share <= 1.0 for _, share in votes[0])
+    assert {code[:2] for code, _ in votes[0]} == {"34"}  # transport equipment
+    assert "34100000" in dict(votes[0])  # motor vehicles
+    fewer = labels.groups([terms], ["es"], top=1)[0]
+    assert fewer == votes[0][:1]
+
+
+def test_terms_most_fitted_documents_hold_are_left_out_of_inference():
+    docs = [Document(i, f"Suministro de mobiliario {i}", language="es") for i in range(30)]
+    engine = MatchingEngine()
+    engine.fit(docs)
+    assert "mobiliari" in engine.common_terms and "suministr" in engine.common_terms
+    assert engine.analyse([Document("x", "Suministro de mobiliario", language="es")])[0].inferred == []
+    small = MatchingEngine()
+    small.fit(docs[:5])  # in a small corpus nothing is common
+    assert small.common_terms == frozenset()
 
 
 @pytest.mark.parametrize(
@@ -110,3 +176,19 @@ def test_code_vectors_are_the_rows_of_code_row():
         assert matrix[i].indices.tolist() == cols
         assert matrix[i].data.tolist() == values.astype("float32").tolist()
     assert matrix[1].nnz == 0 and matrix[2].nnz == 0
+
+
+def test_common_terms_of_a_large_corpus_are_counted_on_a_sample(monkeypatch):
+    from matchmaker.matching import engine as engine_module
+
+    words = ["urbano", "escolar", "de oficina", "de cocina", "de laboratorio"]
+    docs = [
+        Document(i, f"Suministro de mobiliario {words[(i // 5) % 5]} {i}", language="es") for i in range(200)
+    ]
+    exact = MatchingEngine()
+    exact.fit(docs)
+    monkeypatch.setattr(engine_module, "COMMON_SAMPLE", 40)
+    sampled = MatchingEngine()
+    sampled.fit(docs)  # counts every 5th document: 40 of the 200
+    assert {"suministr", "mobiliari", "urban", "oficin"} <= exact.common_terms  # 40 of 200 > 10%
+    assert sampled.common_terms == {"suministr", "mobiliari"}  # 40 each; the rest are in 8 of the 40 or fewer

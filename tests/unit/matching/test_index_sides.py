@@ -157,5 +157,9 @@ def test_ranked_blocks_hold_the_same_ranking_as_matches(index):
         got.extend(
             [(ids[p], s) for p, s in zip(pos.tolist(), val.tolist(), strict=True)] for pos, val in selected
         )
-    assert got == [[(m.id, m.score) for m in ms] for ms in expected]
+    # The same ranking; scores equal up to float rounding (BLAS may sum a block of 2 in another order).
+    assert [[i for i, _ in ms] for ms in got] == [[m.id for m in ms] for ms in expected]
+    assert [[s for _, s in ms] for ms in got] == [
+        pytest.approx([m.score for m in ms], abs=1e-6) for ms in expected
+    ]
     assert all(ms for ms in got)
