@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from matchmaker.extensions import db
 from matchmaker.models import Need, NeedStatus, Offering, OfferingStatus
@@ -80,7 +81,7 @@ def test_from_a_new_event_to_an_accepted_meeting_request(page, check_a11y, peopl
     page.get_by_label("Starts at").fill("09:00")
     page.get_by_label("Ends at").fill("12:00")
     page.get_by_role("button", name="Add the day").click()
-    assert page.locator(".slot-meeting").count() == 9
+    expect(page.locator(".slot-meeting")).to_have_count(9)  # waits for the programme page after the post
     check_a11y(page, "events-programme")
     # ...and opens registration.
     page.get_by_role("link", name="Go to the dashboard").click()

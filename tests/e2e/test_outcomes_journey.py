@@ -158,7 +158,8 @@ def test_a_participant_rates_a_meeting_after_the_event(page, check_a11y, past_ev
     assert "Bart Buyer" in comments.inner_text()
 
     page.get_by_role("link", name="Outcomes of my events").click()
-    assert page.locator("#outcomes-overview tbody tr").count() == 1
+    # count() does not wait: the summary page may still be the one shown.
+    expect(page.locator("#outcomes-overview tbody tr")).to_have_count(1)
     check_a11y(page, "outcomes-organizer")
 
     # The participant finds the surveys in the user menu.
