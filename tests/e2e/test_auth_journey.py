@@ -2,6 +2,8 @@
 
 import re
 
+from playwright.sync_api import expect
+
 from matchmaker.extensions import db
 from matchmaker.services import accounts
 from tests.e2e.conftest import forget_intended_status
@@ -26,7 +28,7 @@ def test_registration_confirmation_and_login_journey(page, check_a11y, live_serv
     page.locator("#password_repeat").fill("short")
     page.get_by_role("button", name="Create my account").click()
     # The error summary is focused and lists the problem; the input is kept.
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     assert page.locator("#email").input_value() == "an.peeters@omgeving.example.be"
     check_a11y(page, "auth-register-errors")
     forget_intended_status(page, 422)
@@ -86,7 +88,7 @@ def test_account_pages_are_accessible(page, check_a11y, live_server, live_app):
 
     page.goto("/account/password")
     page.get_by_role("button", name="Change my password").click()
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     check_a11y(page, "account-password-errors")
     forget_intended_status(page, 422)
 

@@ -3,6 +3,7 @@ a buyer describes and opens a need, which a supplier then finds by a word and by
 theme list. Every page is checked with axe."""
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from matchmaker.extensions import db
 from matchmaker.models import Membership, MembershipRole, Need, Offering, Organisation
@@ -87,7 +88,7 @@ def test_need_form_and_theme_list_are_accessible(page, check_a11y, live_app):
     page.locator("#budget_min").fill("200000")
     page.locator("#budget_max").fill("100000")
     page.get_by_role("button", name="Save draft").click()
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     check_a11y(page, "catalogue-need-errors")
     forget_intended_status(page)
 

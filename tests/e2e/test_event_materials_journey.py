@@ -6,6 +6,7 @@ import re
 from datetime import time, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from matchmaker.extensions import db
 from matchmaker.models import EventStatus
@@ -66,7 +67,7 @@ def test_an_organizer_attaches_a_presentation_that_a_visitor_downloads(
     )
     page.get_by_label("Title").fill("Huge")
     page.get_by_role("button", name="Add the document").click()
-    assert page.get_by_text("The file is larger than 200 kB. Upload a smaller file.").is_visible()
+    expect(page.get_by_text("The file is larger than 200 kB. Upload a smaller file.")).to_be_visible()
     assert posts == []
 
     # A Windows program named like a PDF is refused, on the same page, with the reason.

@@ -3,6 +3,7 @@ labels) for the role with the most menu items, collapses behind the toggler on a
 passes axe at phone width without scrolling sideways."""
 
 import pytest
+from playwright.sync_api import expect
 
 from matchmaker.extensions import db
 from matchmaker.models import Membership, MembershipRole, Organisation
@@ -72,7 +73,7 @@ def test_the_main_navigation_holds_on_one_line_at_desktop_width_in_french(
     assert not _scrolls_sideways(page)
     # The menus open and their items are reachable.
     navigation.get_by_role("button", name="Organiser").click()
-    assert navigation.get_by_role("link", name="Administration").is_visible()
+    expect(navigation.get_by_role("link", name="Administration")).to_be_visible()
     check_a11y(page, f"layout-nav-admin-fr-{width}")
 
 

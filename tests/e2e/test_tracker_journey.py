@@ -2,6 +2,7 @@
 amount on the way, and sees the dashboard follow. The public dashboards pass axe."""
 
 import pytest
+from playwright.sync_api import expect
 
 from matchmaker.extensions import db
 from matchmaker.models import Membership, MembershipRole, Organisation
@@ -41,7 +42,7 @@ def test_an_admin_enters_a_year_and_a_project_and_the_dashboard_follows(page, ch
     page.locator("#year").fill("2025")
     page.get_by_label("Procurement budget of the year (EUR)").fill("10.000.000,5,0")
     page.get_by_role("button", name="Save the year").click()
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     assert page.get_by_label("Procurement budget of the year (EUR)").input_value() == "10.000.000,5,0"
     check_a11y(page, "tracker-year-new-errors")
     forget_intended_status(page, 422)
