@@ -93,6 +93,19 @@ def _wait_for_background_work(seconds: float = 60) -> None:
             barrier.wait(seconds)
 
 
+@pytest.fixture(autouse=True)
+def no_task_ticker_left() -> Iterator[None]:
+    """A production-configured app in the embedded mode starts the task ticker with its first request: a
+    thread that sweeps its database every few seconds, long after its test, and then runs other tests' jobs
+    or fails on a database that is gone. Such an app must be given TASK_MODE "eager"; this stops the ticker
+    and fails the test that started it."""
+    from matchmaker.tasks.periodic import stop_tickers
+
+    yield
+    started = stop_tickers()
+    assert not started, "the test started the embedded task ticker: give its app TASK_MODE='eager'"
+
+
 @pytest.fixture
 def app_overrides(request) -> dict:
     """Override in a test module, or parametrize it indirectly, to change the test app's config."""

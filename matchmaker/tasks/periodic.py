@@ -7,7 +7,6 @@ second row with the same key. Two beat processes, or beat and a manual run, ther
 
 import logging
 import threading
-import time
 from datetime import UTC, datetime
 
 from flask import Flask, current_app
@@ -70,7 +69,7 @@ def tick(app: Flask) -> None:
             db.session.remove()
 
 
-_tickers: set[int] = set()
+_tickers: dict[int, threading.Event] = {}
 _tickers_lock = threading.Lock()
 
 
@@ -79,11 +78,22 @@ def start_ticker(app: Flask) -> None:
     with _tickers_lock:
         if id(app) in _tickers:
             return
-        _tickers.add(id(app))
+        stop = _tickers[id(app)] = threading.Event()
 
     def loop() -> None:
-        while True:
+        while not stop.is_set():
             tick(app)
-            time.sleep(app.config["TASK_SWEEP_SECONDS"])
+            stop.wait(app.config["TASK_SWEEP_SECONDS"])
 
     threading.Thread(target=loop, name="matchmaker-task-ticker", daemon=True).start()
+
+
+def stop_tickers() -> int:
+    """Stop every embedded ticker of this process (each ends after its current round); how many there were.
+    The tests use it: a ticker left running would keep sweeping their database from another thread."""
+    with _tickers_lock:
+        stops = list(_tickers.values())
+        _tickers.clear()
+    for stop in stops:
+        stop.set()
+    return len(stops)

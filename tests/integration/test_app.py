@@ -45,7 +45,8 @@ def test_production_cookies_are_hardened(monkeypatch):
     from matchmaker import create_app
 
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 48)
-    app = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
+    # Eager jobs: the embedded mode's task ticker would outlive the test (tests/conftest.py).
+    app = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI="sqlite://", TASK_MODE="eager")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -139,6 +139,7 @@ def production_app(app, database, monkeypatch):
         MAIL_BACKEND="memory",
         RATELIMIT_STORAGE_URI="memory://",
         BABEL_DEFAULT_LOCALE="en",
+        TASK_MODE="eager",  # the embedded mode's ticker would sweep the test database long after the test
     )
     with production.app_context():
         user = accounts.create_user(

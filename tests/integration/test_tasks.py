@@ -259,6 +259,24 @@ def test_the_embedded_ticker_enqueues_periodic_work_once_per_period_and_sweeps(a
     assert RAN == [("echo", "lost")]
 
 
+def test_the_embedded_ticker_starts_once_per_app_and_stops_when_told(app, monkeypatch):
+    import threading
+
+    from matchmaker.tasks import periodic
+
+    rounds = threading.Semaphore(0)
+    monkeypatch.setattr(periodic, "tick", lambda _app: rounds.release())
+    app.config["TASK_SWEEP_SECONDS"] = 0.01
+    periodic.start_ticker(app)
+    periodic.start_ticker(app)  # the second call of the same app starts nothing
+    assert rounds.acquire(timeout=5) and rounds.acquire(timeout=5)  # it goes round
+    tickers = [t for t in threading.enumerate() if t.name == "matchmaker-task-ticker"]
+    assert len(tickers) == 1
+    assert periodic.stop_tickers() == 1
+    tickers[0].join(5)
+    assert not tickers[0].is_alive()
+
+
 def test_a_job_whose_workers_keep_dying_is_failed_not_taken_over_forever(app, make_user):
     user = make_user()
     job = enqueue("test.steps", user_id=user.id, count=1, delay=timedelta(hours=1))
