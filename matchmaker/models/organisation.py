@@ -99,6 +99,8 @@ class Organisation(db.Model):
     enterprise_number: Mapped[Optional[str]] = mapped_column(sa.String(10), unique=True)
     website: Mapped[Optional[str]] = mapped_column(sa.String(300))
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # The description as the site search compares it, kept by `_fold_description` (as name_folded).
+    description_folded: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     policy_domain: Mapped[Optional[str]] = mapped_column(sa.String(10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -128,6 +130,11 @@ class Organisation(db.Model):
     @validates("name")
     def _fold_name(self, _key: str, value: str) -> str:
         self.name_folded = fold(value)[:200]
+        return value
+
+    @validates("description")
+    def _fold_description(self, _key: str, value: str | None) -> str | None:
+        self.description_folded = fold(value)
         return value
 
     @classmethod

@@ -62,16 +62,20 @@ def _organisations(terms: list[str], per_kind: int) -> Group:
     read by the same scan of the organisation table, a few thousand rows at most."""
 
     def holds(column, term: str):
-        return column.ilike(f"%{term}%", escape="\\")
+        return column.like(f"%{term}%", escape="\\")
 
-    name_holds = sa.and_(*(holds(Organisation.name, term) for term in terms))
+    # The terms are folded (lower case, no accents), and so are the columns they are compared with.
+    name_holds = sa.and_(*(holds(Organisation.name_folded, term) for term in terms))
     condition = sa.and_(
         Organisation.public_condition(),
-        *(sa.or_(holds(Organisation.name, term), holds(Organisation.description, term)) for term in terms),
+        *(
+            sa.or_(holds(Organisation.name_folded, term), holds(Organisation.description_folded, term))
+            for term in terms
+        ),
     )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Organisation).where(condition)) or 0
     rank = sa.case(
-        (sa.and_(name_holds, Organisation.name.ilike(f"{terms[0]}%", escape="\\")), 0),
+        (sa.and_(name_holds, Organisation.name_folded.like(f"{terms[0]}%", escape="\\")), 0),
         (name_holds, 1),
         else_=2,
     )

@@ -178,6 +178,27 @@ def test_an_organisation_is_found_by_words_split_over_its_name_and_description(
     assert "Airship Works" in html and _group_total(html, "organisation") == 1
 
 
+def test_an_organisation_is_found_whatever_the_accents_and_case_of_its_name_or_description(
+    client, world, make_organisation
+):
+    make_organisation(name="Écoles Économes", description="Sobriété: moins d’énergie.")
+    make_organisation(name="Brouwerij Zon", description="Bière SANS ÉNERGIE fossile.")
+    make_organisation(name="Plain Plastics", description="Nothing about that here.")
+    for query in ("ecoles", "ÉCOLES", "econome"):
+        html = _search(client, query)
+        assert "Écoles Économes" in html and _group_total(html, "organisation") == 1, query
+    html = _search(client, "energie")  # in both descriptions, written with accents and in capitals
+    section = html.split('id="results-organisation"', 1)[1].split("</section>", 1)[0]
+    assert _order(section, ["Brouwerij Zon", "Écoles Économes"]) == ["Brouwerij Zon", "Écoles Économes"]
+    assert _group_total(html, "organisation") == 2
+
+
+def test_the_folded_description_follows_a_change_of_the_description(app, make_organisation):
+    organisation = make_organisation(name="Kust", description="Dijken")
+    organisation.description = "Zeeën en STRÂNDEN"
+    assert organisation.description_folded == "zeeen en stranden"
+
+
 def test_a_suspended_organisation_is_not_found_by_its_description(client, world, make_organisation):
     make_organisation(name="Hidden Hangars", description="Zeppelin repairs.", verification="suspended")
     assert "Hidden Hangars" not in _search(client, "zeppelin")
