@@ -166,7 +166,7 @@ def test_an_organizer_schedules_reviews_and_publishes(page, check_a11y, event_id
     log_in(page, "olivia@example.org")
     page.goto("/events/manage")
     page.locator(f"main a[href='/events/{event_id}/schedule']").click()
-    assert page.url.endswith(f"/events/{event_id}/schedule")
+    page.wait_for_url(f"**/events/{event_id}/schedule")
     page.get_by_text("The scheduler has not run for this event yet.").wait_for()
     check_a11y(page, "schedule-before-run")
 
