@@ -2,6 +2,7 @@
 the inbox; the unread count follows. Every page passes axe (issue 15)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from matchmaker.extensions import db
 from matchmaker.models import Membership, MembershipRole, Need, Organisation, utcnow
@@ -48,7 +49,7 @@ def test_a_supplier_writes_about_a_need_and_the_buyer_answers(page, check_a11y, 
     check_a11y(page, "conversation-start")
     page.get_by_label("Your message").fill("We count cyclists with radar. Could we show you a pilot?")
     page.get_by_role("button", name="Send").click()
-    assert "We count cyclists with radar" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("We count cyclists with radar", use_inner_text=True)
     check_a11y(page, "conversation-thread")
 
     log_in(page, "bea@example.org", "/")
@@ -57,10 +58,10 @@ def test_a_supplier_writes_about_a_need_and_the_buyer_answers(page, check_a11y, 
     messages.first.click()
     check_a11y(page, "conversation-inbox")
     page.locator("main").get_by_role("link", name="Lumen Robotics").click()  # the thread, by the other side
-    assert "Lumen Robotics" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Lumen Robotics", use_inner_text=True)
     page.get_by_label("Your message").fill("Yes: next Tuesday at ten, at our office in Brussels?")
     page.get_by_role("button", name="Send").click()
-    assert "next Tuesday at ten" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("next Tuesday at ten", use_inner_text=True)
 
     log_in(page, "sam@example.org", "/messages/")
     assert "Counting cyclists at crossings" in page.locator("main").inner_text()
@@ -72,7 +73,9 @@ def test_a_buyer_takes_public_questions_and_private_conversations(page, check_a1
     assert "treat every market player equally" in choice.inner_text()
     choice.get_by_label("Publicly, and privately too for those who prefer a conversation").check()
     choice.get_by_role("button", name="Save").click()
-    assert "may also write to you privately" in page.locator(".flash-messages").inner_text()
+    expect(page.locator(".flash-messages")).to_contain_text(
+        "may also write to you privately", use_inner_text=True
+    )
     check_a11y(page, "need-question-modes-owner")
 
     log_in(page, "sam@example.org", f"/catalogue/needs/{need_id}")
@@ -80,7 +83,9 @@ def test_a_buyer_takes_public_questions_and_private_conversations(page, check_a1
     check_a11y(page, "need-questions-and-conversations")
     page.get_by_label("Ask a question").fill("Which crossings do you count today?")
     page.get_by_role("button", name="Ask", exact=True).click()
-    assert "Your question is sent." in page.locator(".flash-messages").inner_text()
+    expect(page.locator(".flash-messages")).to_contain_text("Your question is sent.", use_inner_text=True)
     page.get_by_role("link", name="Start a conversation").click()
-    assert "also answers questions about this need publicly" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(
+        "also answers questions about this need publicly", use_inner_text=True
+    )
     check_a11y(page, "conversation-start-beside-public-questions")

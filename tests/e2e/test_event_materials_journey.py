@@ -76,7 +76,9 @@ def test_an_organizer_attaches_a_presentation_that_a_visitor_downloads(
     )
     page.get_by_label("Title").fill("Presentation of the city of Ghent")
     page.get_by_role("button", name="Add the document").click()
-    assert "Programs and scripts are not accepted" in page.locator(".error-summary").inner_text()
+    expect(page.locator(".error-summary")).to_contain_text(
+        "Programs and scripts are not accepted", use_inner_text=True
+    )
     check_a11y(page, "event-materials-refused")
     forget_intended_status(page, 422)
 
@@ -88,7 +90,7 @@ def test_an_organizer_attaches_a_presentation_that_a_visitor_downloads(
     page.get_by_label("What it is").select_option("presentation")
     page.get_by_role("radio", name="Everyone, once the event is over (its participants before that)").check()
     page.get_by_role("button", name="Add the document").click()
-    assert "was added to the event" in page.locator(".flash-messages").inner_text()
+    expect(page.locator(".flash-messages")).to_contain_text("was added to the event", use_inner_text=True)
     assert "Ghent – circular.pptx" in page.locator("main table").inner_text()
     check_a11y(page, "event-materials-one")
 

@@ -97,7 +97,7 @@ def test_from_a_new_event_to_an_accepted_meeting_request(page, check_a11y, peopl
         page.get_by_role("link", name="Register for this event").click()
         check_a11y(page, f"events-register-{who}")
         page.get_by_role("button", name="Register", exact=True).click()
-        assert "You are registered." in page.locator(".flash-messages").inner_text()
+        expect(page.locator(".flash-messages")).to_contain_text("You are registered.", use_inner_text=True)
         check_a11y(page, f"events-detail-{who}")
 
     # The supplier sees the buyer recommended, with the reason, and asks for a meeting.
@@ -110,26 +110,30 @@ def test_from_a_new_event_to_an_accepted_meeting_request(page, check_a11y, peopl
     check_a11y(page, "events-request-form")
     page.get_by_label("Your message").fill("We detect cyclists with radar. Shall we talk?")
     page.get_by_role("button", name="Send the request").click()
-    assert "Your request is sent to Bart Buyer." in page.locator(".flash-messages").inner_text()
+    expect(page.locator(".flash-messages")).to_contain_text(
+        "Your request is sent to Bart Buyer.", use_inner_text=True
+    )
 
     # The buyer is notified and accepts.
     log_in(page, people["buyer"])
     badge = page.locator(".notifications-link .badge")
     assert badge.inner_text().startswith("2")  # the confirmation of the registration, and the request
     page.get_by_role("link", name="Notifications").click()
-    assert "Sofie Supplier" in page.locator(".notification-list").inner_text()
+    expect(page.locator(".notification-list")).to_contain_text("Sofie Supplier", use_inner_text=True)
     check_a11y(page, "notifications")
     page.locator(".notification-item", has_text="Sofie Supplier").get_by_role("button", name="View").click()
     page.wait_for_url(re.compile(r".*/requests#request-\d+$"))  # the page, at the request received
     check_a11y(page, "events-requests")
     assert "We detect cyclists with radar." in page.locator(".request-list").inner_text()
     page.get_by_role("button", name="Accept").click()
-    assert "You accepted the request." in page.locator(".flash-messages").inner_text()
+    expect(page.locator(".flash-messages")).to_contain_text("You accepted the request.", use_inner_text=True)
 
     # The supplier is notified of the acceptance.
     log_in(page, people["supplier"])
     page.get_by_role("link", name="Notifications").click()
-    assert "Bart Buyer accepted your meeting request" in page.locator(".notification-list").inner_text()
+    expect(page.locator(".notification-list")).to_contain_text(
+        "Bart Buyer accepted your meeting request", use_inner_text=True
+    )
     page.get_by_role("link", name="Email settings").click()
     check_a11y(page, "notifications-settings")
     mails = {(m.to, m.subject) for m in live_server.outbox}

@@ -4,6 +4,7 @@ from "My organisation", and the person then sees their organisation. The pages p
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from matchmaker.extensions import db
 from matchmaker.models import Membership, MembershipRole, Organisation
@@ -38,7 +39,7 @@ def test_a_person_asks_to_join_and_the_administrator_accepts(page, check_a11y, l
     check_a11y(page, "join-none")
     page.get_by_label("Name or enterprise number of the organisation").fill("0417.497.106")
     page.locator("main").get_by_role("button", name="Search", exact=True).click()
-    assert "1 organisation found" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("1 organisation found", use_inner_text=True)
     check_a11y(page, "join-search")
     # (Chromium names the link "Ask to join : Lumen Robotics": the hidden part is a block of its own.)
     page.get_by_role("link", name=_named("Ask to join", "Lumen Robotics")).click()
@@ -49,7 +50,9 @@ def test_a_person_asks_to_join_and_the_administrator_accepts(page, check_a11y, l
     check_a11y(page, "join-ask")
     page.get_by_label("Message to the administrators (optional)").fill("I lead the drone lab since May.")
     page.get_by_role("button", name="Ask to join").click()
-    assert "Your request to join Lumen Robotics is sent" in page.locator(".flash-messages").inner_text()
+    expect(page.locator(".flash-messages")).to_contain_text(
+        "Your request to join Lumen Robotics is sent", use_inner_text=True
+    )
     assert "You asked to join Lumen Robotics" in page.locator("main").inner_text()
     check_a11y(page, "join-pending")
     assert [m.to for m in live_server.outbox] == ["stan@example.org"]
@@ -63,7 +66,9 @@ def test_a_person_asks_to_join_and_the_administrator_accepts(page, check_a11y, l
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         panel.screenshot(path=str(ARTIFACTS / "join-requests-panel.png"))
     panel.get_by_role("button", name=_named("Accept", "Rita Request")).click()
-    assert "Rita Request is now a member" in page.locator(".flash-messages").inner_text()
+    expect(page.locator(".flash-messages")).to_contain_text(
+        "Rita Request is now a member", use_inner_text=True
+    )
     assert "Nobody is waiting to join" in page.locator("#join-requests").inner_text()
     members = page.locator("table").filter(has_text="Member since")
     assert "Rita Request" in members.inner_text()
@@ -74,4 +79,3 @@ def test_a_person_asks_to_join_and_the_administrator_accepts(page, check_a11y, l
     assert page.get_by_role("heading", level=1).inner_text() == "Lumen Robotics"
     assert "Your organisation" in page.locator("main").inner_text()
     check_a11y(page, "join-member")
-

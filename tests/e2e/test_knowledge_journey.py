@@ -3,6 +3,7 @@ downloads its template, asks the knowledge network for guidance, and an editor a
 page passes axe."""
 
 import pytest
+from playwright.sync_api import expect
 
 from matchmaker.extensions import db
 from matchmaker.models import Membership, MembershipRole, Need, Organisation, utcnow
@@ -63,7 +64,7 @@ def test_a_procurer_reads_a_guide_downloads_a_template_asks_and_an_editor_answer
     check_a11y(page, "knowledge-ask")
     page.get_by_label("Your question").fill("We want to consult the market on detection. Where do we start?")
     page.get_by_role("button", name="Send the question").click()
-    assert "Where do we start?" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Where do we start?", use_inner_text=True)
     check_a11y(page, "knowledge-support-thread")
 
     log_in(page, "eddy@example.org", "/knowledge/support")
@@ -73,7 +74,7 @@ def test_a_procurer_reads_a_guide_downloads_a_template_asks_and_an_editor_answer
         "Announce it publicly first, then ask everyone the same questions."
     )
     page.get_by_role("button", name="Send").click()
-    assert "Answered" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Answered", use_inner_text=True)
     screenshot(page, "knowledge-support-answered")
     page.goto("/knowledge/manage")
     page.locator("main").get_by_role("link", name="Edit").nth(
@@ -86,4 +87,4 @@ def test_a_procurer_reads_a_guide_downloads_a_template_asks_and_an_editor_answer
 
     log_in(page, "bea@example.org", f"/catalogue/needs/{need_id}")
     page.locator("main").get_by_role("link", name="How do I run a market consultation?").last.click()
-    assert "Announce it publicly first" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Announce it publicly first", use_inner_text=True)

@@ -8,6 +8,7 @@ from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -133,16 +134,16 @@ def test_from_a_proposal_to_an_accepted_meeting_with_its_context(page, check_a11
     check_a11y(page, "journey-match-conversation-start")
     page.get_by_label("Your message").fill("Your buses charge in ten minutes? Could you tell us more?")
     page.get_by_role("button", name="Send").click()
-    assert "charge in ten minutes" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("charge in ten minutes", use_inner_text=True)
 
     # The supplier reads it in the inbox and answers on the platform.
     log_in(page, SUPPLIER, "/messages/")
     check_a11y(page, "journey-match-inbox-supplier")
     page.locator("main").get_by_role("link", name=AGENCY).first.click()
-    assert "Could you tell us more?" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Could you tell us more?", use_inner_text=True)
     page.get_by_label("Your message").fill("Gladly: ten minutes at the terminus, 300 km a charge.")
     page.get_by_role("button", name="Send").click()
-    assert "300 km a charge" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("300 km a charge", use_inner_text=True)
     check_a11y(page, "journey-match-thread-supplier")
 
     # His proposals show the buyer's interest and, as both take part in the event, a meeting request.
@@ -161,7 +162,9 @@ def test_from_a_proposal_to_an_accepted_meeting_with_its_context(page, check_a11
     check_a11y(page, "journey-match-request-form")
     page.get_by_label("Your message").fill("We would love to show you the bus at the meet & greet.")
     page.get_by_role("button", name="Send the request").click()
-    assert "Your request is sent to An Peeters." in page.locator(".flash-messages").inner_text()
+    expect(page.locator(".flash-messages")).to_contain_text(
+        "Your request is sent to An Peeters.", use_inner_text=True
+    )
 
     # The buyer is told which items it is about, opens the request and sees its whole context.
     log_in(page, BUYER, "/notifications/")
@@ -177,7 +180,7 @@ def test_from_a_proposal_to_an_accepted_meeting_with_its_context(page, check_a11
     assert re.search(r"a (strong|fair|weak) match \(\d+%\)", text) and "Shared words" in text
     check_a11y(page, "journey-match-requests-buyer")
     received.get_by_role("button", name=re.compile(r"^Accept")).click()
-    assert "You accepted the request." in page.locator(".flash-messages").inner_text()
+    expect(page.locator(".flash-messages")).to_contain_text("You accepted the request.", use_inner_text=True)
     check_a11y(page, "journey-match-request-accepted")
     with live_app.app_context():
         request = db.session.scalars(sa.select(MeetingRequest)).one()

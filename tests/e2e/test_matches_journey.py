@@ -3,6 +3,7 @@ interested (without leaving the page), the mutual match is highlighted, listed w
 an organizer filters the best pairs by theme. Every page is checked with axe."""
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from matchmaker.extensions import db
 from matchmaker.models import (
@@ -134,7 +135,7 @@ def test_buyer_and_supplier_find_each_other_and_match(page, check_a11y, live_app
     check_a11y(page, "matches-start-conversation")
     page.get_by_label("Your message").fill("Our electric buses charge in ten minutes. Shall we show you?")
     page.get_by_role("button", name="Send").click()
-    assert "charge in ten minutes" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("charge in ten minutes", use_inner_text=True)
 
 
 def test_organizer_filters_the_best_pairs_by_theme(page, check_a11y, live_app):

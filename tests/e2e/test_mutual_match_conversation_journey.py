@@ -2,6 +2,8 @@
 through the home page. The buyer starts the conversation from the mutual match; the supplier's home counts
 the unread message and its mutual match opens the same thread. Every page on the way passes axe."""
 
+from playwright.sync_api import expect
+
 from matchmaker.extensions import db
 from matchmaker.services import matching
 from matchmaker.services.accounts import get_user_by_email
@@ -32,7 +34,7 @@ def test_a_mutual_match_leads_to_a_conversation_and_the_home_counts_it(page, che
     card.get_by_role("link", name="Start a conversation with Voltbus", exact=True).click()
     page.get_by_label("Your message").fill("Your buses charge in ten minutes? Tell us more.")
     page.get_by_role("button", name="Send").click()
-    assert "charge in ten minutes" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("charge in ten minutes", use_inner_text=True)
 
     # The supplier's home says a message waits, and leads to it.
     log_in(page, SUPPLIER, "/")
@@ -49,5 +51,5 @@ def test_a_mutual_match_leads_to_a_conversation_and_the_home_counts_it(page, che
     assert card.get_by_role("link", name="Start a conversation", exact=False).count() == 0
     check_a11y(page, "mutual-actions-supplier-talking")
     card.get_by_role("link", name=f"Open the conversation with {AGENCY}", exact=True).click()
-    assert "Tell us more." in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Tell us more.", use_inner_text=True)
     check_a11y(page, "mutual-thread-supplier")

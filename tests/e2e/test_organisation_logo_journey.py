@@ -5,6 +5,7 @@ import io
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from matchmaker.extensions import db
 from matchmaker.models import Membership, MembershipRole, Organisation
@@ -43,10 +44,16 @@ def test_an_administrator_uploads_and_removes_the_logo(page, check_a11y, live_se
 
     # An SVG is refused at the field, on the same page.
     page.locator("#logo-logo").set_input_files(
-        files=[{"name": "logo.svg", "mimeType": "image/svg+xml", "buffer": b"<svg xmlns='http://www.w3.org/2000/svg'/>"}]
+        files=[
+            {
+                "name": "logo.svg",
+                "mimeType": "image/svg+xml",
+                "buffer": b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+            }
+        ]
     )
     page.get_by_role("button", name="Upload the logo").click()
-    assert "SVG images are not accepted" in page.locator(".error-summary").inner_text()
+    expect(page.locator(".error-summary")).to_contain_text("SVG images are not accepted", use_inner_text=True)
     check_a11y(page, "organisation-logo-refused")
     forget_intended_status(page, 422)
 
@@ -54,7 +61,9 @@ def test_an_administrator_uploads_and_removes_the_logo(page, check_a11y, live_se
         files=[{"name": "logo.png", "mimeType": "image/png", "buffer": _logo_png()}]
     )
     page.get_by_role("button", name="Upload the logo").click()
-    assert "The logo of Lumen Robotics was saved." in page.locator(".flash-messages").inner_text()
+    expect(page.locator(".flash-messages")).to_contain_text(
+        "The logo of Lumen Robotics was saved.", use_inner_text=True
+    )
     preview = page.get_by_role("img", name="Current logo of Lumen Robotics")
     preview.wait_for()
     assert preview.evaluate("img => img.complete && img.naturalWidth") == 256
@@ -68,5 +77,7 @@ def test_an_administrator_uploads_and_removes_the_logo(page, check_a11y, live_se
 
     page.goto(edit)
     page.get_by_role("button", name="Remove the logo").click()
-    assert "The logo of Lumen Robotics was removed." in page.locator(".flash-messages").inner_text()
+    expect(page.locator(".flash-messages")).to_contain_text(
+        "The logo of Lumen Robotics was removed.", use_inner_text=True
+    )
     assert "Lumen Robotics has no logo yet." in page.locator("main").inner_text()

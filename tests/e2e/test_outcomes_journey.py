@@ -113,7 +113,7 @@ def test_a_participant_rates_a_meeting_after_the_event(page, check_a11y, past_ev
     log_in(page, "bart@example.org")
     page.goto(f"/events/{past_event}")
     page.get_by_role("link", name="Rate your meetings").click()
-    assert "0 of 2 meetings rated" in page.locator(".outcome-progress").inner_text()
+    expect(page.locator(".outcome-progress")).to_contain_text("0 of 2 meetings rated", use_inner_text=True)
     check_a11y(page, "outcomes-event")
     page.locator(".outcome-meeting", has_text="Sofie Supplier").get_by_role("link").click()
     check_a11y(page, "outcomes-rate")
@@ -130,14 +130,16 @@ def test_a_participant_rates_a_meeting_after_the_event(page, check_a11y, past_ev
 
     page.get_by_role("radio", name="4").check()
     page.get_by_role("button", name="Save my answer").click()
-    assert "your answer about Sofie Supplier is saved" in page.locator(".flash-messages").inner_text()
+    expect(page.locator(".flash-messages")).to_contain_text(
+        "your answer about Sofie Supplier is saved", use_inner_text=True
+    )
     # On to the next meeting; the second one did not take place, so its other questions are switched off.
     assert "Otto Other" in page.locator("h1").inner_text()
     page.get_by_role("radio", name="No: the other party did not come, or we did not meet").check()
     # The page's script switches them off on change: wait for it (the script may still be loading under load).
     expect(page.get_by_role("radio", name="4")).to_be_disabled()
     page.get_by_role("button", name="Save my answer").click()
-    assert "2 of 2 meetings rated" in page.locator(".outcome-progress").inner_text()
+    expect(page.locator(".outcome-progress")).to_contain_text("2 of 2 meetings rated", use_inner_text=True)
     check_a11y(page, "outcomes-event-done")
 
     with live_app.app_context():

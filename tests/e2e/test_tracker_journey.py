@@ -49,7 +49,9 @@ def test_an_admin_enters_a_year_and_a_project_and_the_dashboard_follows(page, ch
 
     page.get_by_label("Procurement budget of the year (EUR)").fill("10.000.000,00")
     page.get_by_role("button", name="Save the year").click()
-    assert "The figures of 2025 are saved" in page.locator(".flash-messages").inner_text()
+    expect(page.locator(".flash-messages")).to_contain_text(
+        "The figures of 2025 are saved", use_inner_text=True
+    )
     check_a11y(page, "tracker-year")
 
     page.get_by_role("link", name="Add a project").click()
@@ -58,7 +60,9 @@ def test_an_admin_enters_a_year_and_a_project_and_the_dashboard_follows(page, ch
     page.get_by_label("Amount spent in the year (EUR)").fill("250.000")
     check_a11y(page, "tracker-project-new")
     page.get_by_role("button", name="Save the project").click()
-    assert "The project is added to 2025" in page.locator(".flash-messages").inner_text()
+    expect(page.locator(".flash-messages")).to_contain_text(
+        "The project is added to 2025", use_inner_text=True
+    )
     # 250000 / 10000000 = 2.50%
     assert page.locator(".tracker-summary .share-cell").inner_text() == "2.50%"
 
@@ -85,10 +89,10 @@ def test_an_admin_enters_a_year_and_a_project_and_the_dashboard_follows(page, ch
     page.context.clear_cookies()
     page.goto("/tracker/")
     page.locator("form.language-switch button[value=nl]").click()
-    assert "3,50%" in page.locator("#figures").inner_text()
+    expect(page.locator("#figures")).to_contain_text("3,50%", use_inner_text=True)
     check_a11y(page, "tracker-overall")
     page.locator("a[href$='/tracker/domains/mow']").first.click()  # under the page's language (/nl/...)
-    assert "3,50%" in page.locator("#figures").inner_text()
+    expect(page.locator("#figures")).to_contain_text("3,50%", use_inner_text=True)
     check_a11y(page, "tracker-domain")
     organisations = page.locator("#domain-organisations")
     assert (
@@ -131,12 +135,16 @@ def test_an_administrator_verifies_a_new_government_organisation_before_its_figu
     check_a11y(page, "admin-verification")
     page.get_by_label("Suspended").check()
     page.get_by_role("button", name="Save the decision").click()
-    assert "Say why the organisation is suspended." in page.locator(".error-summary").inner_text()
+    expect(page.locator(".error-summary")).to_contain_text(
+        "Say why the organisation is suspended.", use_inner_text=True
+    )
     forget_intended_status(page, 422)
     page.get_by_label("Verified").check()
     page.get_by_label("Why (required to suspend; kept with the decision)").fill("Matches the KBO: Haven.")
     page.get_by_role("button", name="Save the decision").click()
-    assert "Haven Voorbeeldstad: Verified." in page.locator(".flash-messages").inner_text()
+    expect(page.locator(".flash-messages")).to_contain_text(
+        "Haven Voorbeeldstad: Verified.", use_inner_text=True
+    )
     check_a11y(page, "admin-verification-queue")
     page.goto(f"/admin/organisations/{organisation_id}/verification")
     assert "Matches the KBO: Haven." in page.locator("main").inner_text()
@@ -165,20 +173,24 @@ def test_an_administrator_accepts_an_explained_overspend_and_undoes_a_change(
     page.get_by_label("Title of the project").fill("Digital twin of the port")
     page.get_by_label("Amount spent in the year (EUR)").fill("3.000.000")
     page.get_by_role("button", name="Save the project").click()
-    assert "more than the year's procurement budget" in page.locator(".error-summary").inner_text()
+    expect(page.locator(".error-summary")).to_contain_text(
+        "more than the year's procurement budget", use_inner_text=True
+    )
     forget_intended_status(page, 422)
     page.get_by_label("Why the innovation spend is more than the budget (only then)").fill(
         "A three-year contract, paid in one go."
     )
     page.get_by_role("button", name="Save the project").click()
-    assert "waits for a review" in page.locator(".alert-warning").first.inner_text()
+    expect(page.locator(".alert-warning").first).to_contain_text("waits for a review", use_inner_text=True)
 
     log_in(page, "ilse@example.org", "/admin/")
     page.get_by_role("link", name="3% figures waiting for review").click()
     check_a11y(page, "admin-reviews")
     assert "A three-year contract, paid in one go." in page.locator("main").inner_text()
     page.get_by_role("button", name="Accept").click()
-    assert "count in the public figures" in page.locator(".flash-messages").inner_text()
+    expect(page.locator(".flash-messages")).to_contain_text(
+        "count in the public figures", use_inner_text=True
+    )
 
     page.goto(f"/admin/organisations/{agency}/history")
     check_a11y(page, "admin-history")
@@ -186,7 +198,7 @@ def test_an_administrator_accepts_an_explained_overspend_and_undoes_a_change(
     assert "Waits for review" in rows.first.inner_text()  # the acceptance, newest first
     page.once("dialog", lambda dialog: dialog.accept())
     rows.first.get_by_role("button", name="Undo").click()
-    assert "The change is undone" in page.locator(".flash-messages").inner_text()
+    expect(page.locator(".flash-messages")).to_contain_text("The change is undone", use_inner_text=True)
     assert "undone on" in page.locator("table.history-table").inner_text()
     page.goto("/admin/reviews")
     assert "A three-year contract, paid in one go." in page.locator("main").inner_text()
