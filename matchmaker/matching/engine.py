@@ -509,6 +509,8 @@ class Index:
         self._analysed: list[Analysed] = []
         self._alive = np.zeros(0, dtype=bool)
         self._positions: dict[Any, int] = {}
+        self._id_keys: list[tuple] = []  # position -> _id_key of its document's id
+        self._sides = np.zeros(0, dtype=object)  # position -> its document's side
         self._extra: dict[int, dict[str, float]] = {}  # position -> counts of terms unseen at the last fit
         self._changes = 0
 
@@ -523,6 +525,8 @@ class Index:
         self._analysed = analysed
         self._alive = np.ones(len(analysed), dtype=bool)
         self._positions = {a.document.id: i for i, a in enumerate(analysed)}
+        self._id_keys = [_id_key(a.document.id) for a in analysed]
+        self._sides = np.array([a.document.side for a in analysed], dtype=object)
         self._extra = {}
         self._counts = counts
         self._terms = terms
@@ -675,11 +679,22 @@ class Index:
         return text
 
     def _refresh(self) -> None:
+        """The state derived from the rows after a change: the posting lists now; the ids' order and the side
+        masks when a query first needs them. A worker that adds one document to an index of 50,000 spent
+        most of the change sorting every id again in Python, which scoring one document never reads."""
         self._matrix_t = self._rows.T.tocsr()
         self._side_masks: dict[str, np.ndarray] = {}
-        self._id_rank = np.empty(len(self._analysed), dtype=np.int64)
-        order = sorted(range(len(self._analysed)), key=lambda i: _id_key(self._analysed[i].document.id))
-        self._id_rank[order] = np.arange(len(order))
+        self._id_rank_cache: np.ndarray | None = None
+
+    @property
+    def _id_rank(self) -> np.ndarray:
+        """Each position's rank in the order of the documents' ids (ties between equal scores go by id)."""
+        if self._id_rank_cache is None:
+            keys = self._id_keys
+            rank = np.empty(len(keys), dtype=np.int64)
+            rank[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+            self._id_rank_cache = rank
+        return self._id_rank_cache
 
     # -- changes --
     def __len__(self) -> int:
@@ -726,6 +741,9 @@ class Index:
             a.terms = None
         self._analysed.extend(analysed)
         self._alive = np.concatenate([self._alive, np.ones(len(analysed), dtype=bool)])
+        self._id_keys.extend(_id_key(a.document.id) for a in analysed)
+        sides = np.array([a.document.side for a in analysed], dtype=object)
+        self._sides = np.concatenate([self._sides, sides])
         for i, a in enumerate(analysed):
             self._positions[a.document.id] = start + i
         self._counts = sp.vstack([self._counts, counts], format="csr")
@@ -792,8 +810,7 @@ class Index:
         """Live positions whose document is on `side` (cached until the next change)."""
         mask = self._side_masks.get(side)
         if mask is None:
-            mask = np.fromiter((a.document.side == side for a in self._analysed), bool, len(self._analysed))
-            mask &= self._alive
+            mask = (self._sides == side) & self._alive
             self._side_masks[side] = mask
         return mask
 
@@ -1179,7 +1196,19 @@ class Index:
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state.pop("_link_cache", None)  # rebuilt on use: the bridge's links of the words queries brought
+        # Derived from the rows and documents: rebuilt on loading (the transpose was a third of the bytes).
+        for name in ("_matrix_t", "_side_masks", "_id_rank_cache", "_id_rank", "_id_keys", "_sides"):
+            state.pop(name, None)
         return state
+
+    def __setstate__(self, state: dict) -> None:
+        # Also reads indexes saved before the ids' keys and sides were kept (their `_id_rank` array goes).
+        state.pop("_id_rank", None)
+        self.__dict__.update(state)
+        self._id_keys = [_id_key(a.document.id) for a in self._analysed]
+        self._sides = np.array([a.document.side for a in self._analysed], dtype=object)
+        if hasattr(self, "_rows"):  # built
+            self._refresh()
 
     def save(self, path: str | Path) -> None:
         """Write the index to a file (pickle: load only files you wrote yourself)."""

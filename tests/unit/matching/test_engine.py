@@ -192,6 +192,19 @@ def test_ties_are_broken_by_id():
     assert [m.id for m in index.top_k(Document("n", "zonnepanelen", language="nl"), 3)] == ["a", "b", "c"]
 
 
+def test_ties_are_broken_by_id_among_documents_added_after_the_fit_too():
+    config = MatchingConfig(refit_ratio=10)
+    index = MatchingEngine(config).fit([Document("c", "zonnepanelen op daken", language="nl")])
+    query = Document("n", "zonnepanelen", language="nl")
+    assert [m.id for m in index.top_k(query, 3)] == ["c"]  # the ids' order is known now...
+    index.add([Document("a", "zonnepanelen op daken", language="nl")])
+    roofs, sheds = Document("b", "zonnepanelen op daken", language="nl"), Document("0", "fietsenstalling")
+    index.add([roofs, sheds])
+    assert [m.id for m in index.top_k(query, 3)] == ["a", "b", "c"]  # ...and again after each change
+    index.remove(["a"])
+    assert [m.id for m in index.top_k(query, 3)] == ["b", "c"]
+
+
 def test_results_are_deterministic():
     docs, queries = random_corpus(7, 150), random_corpus(8, 10)
     first = MatchingEngine().fit(docs).top_k_many(queries, 5)

@@ -119,6 +119,21 @@ def test_bytes_round_trip_keeps_scores(index):
         Index.loads(b"not an index")
 
 
+def test_the_bytes_hold_no_derived_state_and_an_index_stored_by_the_earlier_code_still_loads(index):
+    state = index.__getstate__()  # what dumps() pickles
+    assert not {"_matrix_t", "_side_masks", "_id_keys", "_sides", "_id_rank_cache"} & set(state)
+    # What the earlier code pickled: the transpose, the side masks and the ids' ranks, no keys or sides.
+    old = index.__dict__.copy()
+    old.pop("_id_rank_cache")
+    old["_id_rank"] = np.arange(len(old["_id_keys"]))
+    del old["_id_keys"], old["_sides"]
+    loaded = Index.__new__(Index)
+    loaded.__setstate__(old)
+    query = Document("q", "electric buses for the city", language="en", side="need")
+    assert loaded.top_k(query, 4) == index.top_k(query, 4)
+    assert loaded.side_scores("n1", "offering")[0] == index.side_scores("n1", "offering")[0]
+
+
 @pytest.mark.parametrize(("need", "offering"), [("n1", "o1"), ("n2", "o2"), ("n3", "o3"), ("n1", "o4")])
 def test_explaining_profiles_equals_explaining_with_the_index(index, need, offering):
     a = Profile.from_dict(index.profile(need).as_dict())
