@@ -650,17 +650,14 @@ def _add_to_listed(generation: int, kind: str, ids: list[int], delta: int) -> No
 
 
 def _write_pairs(generation: int, kind: str, item_id: int, scores: dict[int, float]) -> None:
-    rows = [
-        {
-            "generation": generation,
-            "need_id": item_id if kind == NEED else other_id,
-            "offering_id": other_id if kind == NEED else item_id,
-            "score": score,
-        }
+    """Store these pairs of one item: with COPY on PostgreSQL, where a published item entering some 3,000
+    lists spent more of its refresh in sending the rows one by one than in anything else."""
+    rows = (
+        (generation, item_id, other_id, score) if kind == NEED else (generation, other_id, item_id, score)
         for other_id, score in scores.items()
-    ]
-    if rows:
-        db.session.execute(sa.insert(MatchPair.__table__), rows)
+    )
+    if scores:
+        _copy_rows(MatchPair.__table__, ("generation", "need_id", "offering_id", "score"), rows)
 
 
 def _upsert_item(
