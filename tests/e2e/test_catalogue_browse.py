@@ -3,23 +3,24 @@ Every page is checked with axe (WCAG 2.1 A/AA)."""
 
 import re
 
-from matchmaker.demo.catalogue import seed_demo_catalogue
+import pytest
+
 from matchmaker.extensions import db
 from matchmaker.services import accounts
 from tests.factories import PASSWORD
 
 
-def _seed(live_app) -> None:
+@pytest.fixture
+def seeded(demo_catalogue, live_app) -> None:
+    """The demo catalogue (seeded once per worker, tests/e2e/conftest.py) and an organizer."""
     with live_app.app_context(), live_app.test_request_context():
-        seed_demo_catalogue()
         accounts.create_user(
             "org@matchmaker.example", PASSWORD, "Ria Peeters", roles=("organizer",), confirmed=True
         )
         db.session.commit()
 
 
-def test_a_visitor_searches_filters_and_pages_through_offerings(page, check_a11y, live_app):
-    _seed(live_app)
+def test_a_visitor_searches_filters_and_pages_through_offerings(page, check_a11y, seeded):
     page.goto("/catalogue/offerings")
     check_a11y(page, "browse-offerings")
     page.get_by_label("Search words").fill("capteurs")  # French: finds Dutch items through their CPV labels
@@ -42,15 +43,13 @@ def test_a_visitor_searches_filters_and_pages_through_offerings(page, check_a11y
     check_a11y(page, "browse-offerings-page-2")
 
 
-def test_bad_parameters_show_a_message_in_the_page(page, check_a11y, live_app):
-    _seed(live_app)
+def test_bad_parameters_show_a_message_in_the_page(page, check_a11y, seeded):
     page.goto("/catalogue/needs?sort=trl&page=abc&route=nope")
     assert page.get_by_role("alert").filter(has_text="could not be used").is_visible()
     check_a11y(page, "browse-needs-bad-parameters")
 
 
-def test_an_organizer_opens_the_exchange_page(page, check_a11y, live_app):
-    _seed(live_app)
+def test_an_organizer_opens_the_exchange_page(page, check_a11y, seeded):
     page.goto("/auth/login?next=/catalogue/exchange")
     page.locator("#email").fill("org@matchmaker.example")
     page.locator("#password").fill(PASSWORD)

@@ -5,7 +5,6 @@ languages as pairs ("fietsers ↔ cyclists", with a French gloss). Every page is
 
 import sqlalchemy as sa
 
-from matchmaker.demo.catalogue import seed_demo_catalogue
 from matchmaker.extensions import db
 from matchmaker.models import Membership, MembershipRole, Need, Offering
 from matchmaker.services import accounts, matching
@@ -18,8 +17,8 @@ BUYER = "lea@wegen.example"
 
 
 def _seed(live_app) -> tuple[int, int]:
+    """The demo catalogue is there (demo_catalogue); the matching index fitted on it, and a Dutch buyer."""
     with live_app.app_context(), live_app.test_request_context():
-        seed_demo_catalogue()
         matching.refit()
         need = db.session.scalar(sa.select(Need).where(Need.title == NEED))
         offering = db.session.scalar(sa.select(Offering).where(Offering.title == OFFERING))
@@ -33,7 +32,9 @@ def _seed(live_app) -> tuple[int, int]:
         return need.id, offering.id
 
 
-def test_a_dutch_need_meets_an_english_offering_in_search_and_proposals(page, check_a11y, live_app):
+def test_a_dutch_need_meets_an_english_offering_in_search_and_proposals(
+    page, check_a11y, live_app, demo_catalogue
+):
     need_id, offering_id = _seed(live_app)
     page.goto("/catalogue/offerings?q=fietsers+kruispunt")
     card = page.locator("article.result-card", has=page.get_by_role("link", name=OFFERING))

@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-from matchmaker.demo.catalogue import seed_demo_catalogue
 from matchmaker.extensions import db
 from matchmaker.models import Membership, MembershipRole, Organisation
 from matchmaker.services import accounts, joining, organisations
@@ -19,10 +18,8 @@ WIDE = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
-def catalogue(live_app) -> None:
-    with live_app.app_context(), live_app.test_request_context():
-        seed_demo_catalogue()
-        db.session.commit()
+def catalogue(demo_catalogue) -> None:
+    """The demo catalogue, seeded once per worker (tests/e2e/conftest.py)."""
 
 
 def _top(page, selector: str) -> float:
