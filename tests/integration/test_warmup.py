@@ -33,7 +33,12 @@ def test_gunicorns_settings_file_warms_each_new_worker(app, unfrozen):
 
 def test_a_full_collection_leaves_what_the_worker_loaded_alone(app, unfrozen):
     warm_up(app)
-    gc.collect()  # what a long test process left for the collector is not the worker's heap
+    # What a long test process left for the collector is not the worker's heap. One pass may leave garbage
+    # for the next (objects freed by the finalizers it ran), which freeze_heap's own pass then took out of
+    # the count: 4,678 objects once, under xdist. Collect until a pass finds nothing (a few passes at most).
+    for _ in range(10):
+        if not gc.collect():
+            break
     tracked = len(gc.get_objects())
     frozen = freeze_heap()
     assert frozen >= tracked - 1_000
