@@ -67,6 +67,12 @@ def _id_key(value: Any) -> tuple:
     return (1, 0.0, str(value))
 
 
+def _keys_and_sides(analysed: Sequence[Analysed]) -> tuple[list[tuple], np.ndarray]:
+    """What an index keeps per position of these documents: their ids' sort keys and their sides."""
+    sides = np.array([a.document.side for a in analysed], dtype=object)
+    return [_id_key(a.document.id) for a in analysed], sides
+
+
 class MatchingEngine:
     """Analyses documents and builds an :class:`Index`. Holds the configuration and the (cached) analyzer."""
 
@@ -525,8 +531,7 @@ class Index:
         self._analysed = analysed
         self._alive = np.ones(len(analysed), dtype=bool)
         self._positions = {a.document.id: i for i, a in enumerate(analysed)}
-        self._id_keys = [_id_key(a.document.id) for a in analysed]
-        self._sides = np.array([a.document.side for a in analysed], dtype=object)
+        self._id_keys, self._sides = _keys_and_sides(analysed)
         self._extra = {}
         self._counts = counts
         self._terms = terms
@@ -741,8 +746,8 @@ class Index:
             a.terms = None
         self._analysed.extend(analysed)
         self._alive = np.concatenate([self._alive, np.ones(len(analysed), dtype=bool)])
-        self._id_keys.extend(_id_key(a.document.id) for a in analysed)
-        sides = np.array([a.document.side for a in analysed], dtype=object)
+        keys, sides = _keys_and_sides(analysed)
+        self._id_keys.extend(keys)
         self._sides = np.concatenate([self._sides, sides])
         for i, a in enumerate(analysed):
             self._positions[a.document.id] = start + i
@@ -1197,7 +1202,7 @@ class Index:
         state = self.__dict__.copy()
         state.pop("_link_cache", None)  # rebuilt on use: the bridge's links of the words queries brought
         # Derived from the rows and documents: rebuilt on loading (the transpose was a third of the bytes).
-        for name in ("_matrix_t", "_side_masks", "_id_rank_cache", "_id_rank", "_id_keys", "_sides"):
+        for name in ("_matrix_t", "_side_masks", "_id_rank_cache", "_id_keys", "_sides"):
             state.pop(name, None)
         return state
 
@@ -1205,8 +1210,7 @@ class Index:
         # Also reads indexes saved before the ids' keys and sides were kept (their `_id_rank` array goes).
         state.pop("_id_rank", None)
         self.__dict__.update(state)
-        self._id_keys = [_id_key(a.document.id) for a in self._analysed]
-        self._sides = np.array([a.document.side for a in self._analysed], dtype=object)
+        self._id_keys, self._sides = _keys_and_sides(self._analysed)
         if hasattr(self, "_rows"):  # built
             self._refresh()
 
