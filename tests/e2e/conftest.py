@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 from matchmaker.demo.catalogue import seed_demo_catalogue
 from matchmaker.extensions import db
 from matchmaker.services import mail
-from tests.crawl import Snapshot
+from tests.crawl import seeded_once
 from tests.factories import PASSWORD
 from tests.helpers import empty_tables, make_test_app
 
@@ -104,22 +104,19 @@ def live_app(live_server) -> Iterator:
     live_server.reset()
 
 
-_DEMO_CATALOGUE: list[Snapshot] = []  # this worker's seeded demo catalogue (every row), made once
-
-
 @pytest.fixture
 def demo_catalogue(live_app) -> None:
     """The demo catalogue (matchmaker.demo.catalogue) in the live server's empty tables: seeded by the first
     test of this worker that asks for it, its rows put back as they were for the next ones (seeding took 5-8 s
     a test, putting back takes 0.1 s). Ask for it before any fixture that adds rows: it starts from empty
     tables. live_app empties them after the test as before."""
-    if _DEMO_CATALOGUE:
-        _DEMO_CATALOGUE[0].restore()
-        return
-    with live_app.app_context(), live_app.test_request_context():
-        seed_demo_catalogue()
-        db.session.commit()
-    _DEMO_CATALOGUE.append(Snapshot(live_app))
+
+    def seed() -> None:
+        with live_app.app_context(), live_app.test_request_context():
+            seed_demo_catalogue()
+            db.session.commit()
+
+    seeded_once("demo catalogue", live_app, seed)
 
 
 @pytest.fixture(scope="session")

@@ -58,15 +58,13 @@ def plan_checks(app) -> dict[str, RolePlan]:
     return plans
 
 
-_DEMO: dict = {}  # this worker's seeded demo (every row) and plan, made once
-
-
 @pytest.fixture(scope="module")
 def plans(live_server) -> Iterator[dict[str, RolePlan]]:
     """The demo and what each role checks on it. Seeded and planned once per worker; should pytest set the
     module up again (after another module's test emptied the tables), the rows are put back as they were."""
     app = live_server.app
-    if not _DEMO:
+
+    def seed_and_plan() -> dict[str, RolePlan]:
         password = app.config["DEMO_PASSWORD"]
         # The demo accounts get the tests' password, so that log_in() works, and read English.
         app.config["DEMO_PASSWORD"] = PASSWORD
@@ -74,11 +72,9 @@ def plans(live_server) -> Iterator[dict[str, RolePlan]]:
             crawl.seed(app, language="en")
         finally:
             app.config["DEMO_PASSWORD"] = password
-        _DEMO["plans"] = plan_checks(app)
-        _DEMO["rows"] = crawl.Snapshot(app)
-    else:
-        _DEMO["rows"].restore()
-    yield _DEMO["plans"]
+        return plan_checks(app)
+
+    yield crawl.seeded_once("demo with the axe crawl's plans", app, seed_and_plan)
     live_server.reset()
 
 

@@ -62,7 +62,7 @@ from matchmaker.services import outcomes as outcomes_service
 from matchmaker.services import registrations as registrations_service
 from matchmaker.services import tracker as tracker_service
 from matchmaker.services.events import EventInput
-from tests.crawl import Snapshot
+from tests.crawl import seeded_once
 from tests.factories import add_need, add_offering
 from tests.helpers import _tables_with_rows_query
 
@@ -79,25 +79,17 @@ class World:
     """Users by name and A's objects; attributes are read by the route table below."""
 
 
-# This worker's world: built by the first test that asks for it, then put back row for row for the others.
-_BUILT: list[tuple[World, Snapshot]] = []
-
-
 def _world(make_user, make_organisation) -> World:
     """A's and B's world, as `_build_world` makes it. Some 35 tests of this module and of
     test_numbers_out_of_range read it (their requests' writes are undone, see `_ask`): building it took 0.7 s
     a test on SQLite and 1.5 s on PostgreSQL, where putting its rows back in the empty tables takes 0.1 s.
     The objects are loaded again in the test's own session."""
-    if not _BUILT:
-        world = _build_world(make_user, make_organisation)
-        _BUILT.append((world, Snapshot(current_app._get_current_object())))
-        return world
-    built, rows = _BUILT[0]
     assert (
         db.session.execute(sa.text(_tables_with_rows_query(tuple(db.metadata.sorted_tables)))).first() is None
     ), "the world is put back in empty tables: ask for it before adding rows"
-    db.session.rollback()  # the restore writes through a session of its own
-    rows.restore()
+    db.session.rollback()  # putting the rows back writes through a session of its own
+    app = current_app._get_current_object()
+    built = seeded_once("authorization world", app, lambda: _build_world(make_user, make_organisation))
     world = World()
     for name, value in vars(built).items():
         if isinstance(value, str):
