@@ -226,13 +226,26 @@ class Crawl:
     collapsed: int = 0  # URLs left out because they only differ in ids or query strings
     truncated: bool = False  # the page limit was reached
 
-    def forms(self) -> list[Form]:
-        """Every distinct form with method post on the crawled pages (distinct action and fields)."""
+    def forms(self, app: Flask | None = None, ids_per_route: int | None = None) -> list[Form]:
+        """Every distinct form with method post on the crawled pages (distinct action and fields).
+
+        With `app` and `ids_per_route`, forms are collapsed as the crawl collapses pages: of the forms whose
+        actions reach the same route with the same fields and differ only in numeric ids, the first
+        `ids_per_route` ids (a buyer's matches page holds one interest form per match: 177 of them)."""
         seen: dict[tuple, Form] = {}
+        ids_seen: dict[tuple, set] = {}
         for page in self.pages.values():
             for form in page.forms:
-                if form.method == "post" and form.key not in seen:
-                    seen[form.key] = form
+                if form.method != "post" or form.key in seen:
+                    continue
+                if app is not None and ids_per_route is not None:
+                    route, ids = _route_and_ids(app, internal_path(form.page, form.action) or "/", "POST")
+                    if route is not None:
+                        known = ids_seen.setdefault((route, form.key[1]), set())
+                        if ids not in known and len(known) >= ids_per_route:
+                            continue
+                        known.add(ids)
+                seen[form.key] = form
         return list(seen.values())
 
     def one_page_per_endpoint(self) -> dict[str, Page]:
@@ -263,6 +276,17 @@ def endpoint_of(app: Flask, url: str) -> tuple[str | None, dict]:
     except HTTPException:
         return None, {}
     return endpoint, arguments
+
+
+def _route_and_ids(app: Flask, url: str, method: str) -> tuple[tuple | None, tuple]:
+    """(endpoint with its non-numeric arguments, numeric arguments) that `method` on `url` reaches."""
+    try:
+        endpoint, arguments = app.url_map.bind("localhost").match(urlsplit(url).path, method=method)
+    except HTTPException:
+        return None, ()
+    numeric = {name for name, value in arguments.items() if isinstance(value, int)}
+    route = (endpoint, tuple(sorted((k, str(v)) for k, v in arguments.items() if k not in numeric)))
+    return route, tuple(sorted((k, v) for k, v in arguments.items() if k in numeric))
 
 
 def crawl(

@@ -139,14 +139,17 @@ def test_ids_out_of_range_answer_not_found(site, role):
 def test_forms_submitted_empty_or_with_nonsense_never_give_a_server_error(site, role):
     """Every post form the role sees, sent with nothing, empty fields, huge numbers and very long texts.
 
-    A form shown again with its errors answers 422 (the platform's convention), not 200.
+    A form shown again with its errors answers 422 (the platform's convention), not 200. Forms that differ
+    only in the ids of their action (one per match, theme, registration) are sent for the first three ids
+    of their route, as the crawl fetches pages: the five roles sent 1,821 POSTs, now 1,017 (the buyer 753,
+    now 225).
 
     The submissions change the data (a form without fields is a button that acts): every row is put back
     afterwards. The log-in is renewed before each one, as a form may log out or change the account.
     """
     forms = [
         form
-        for form in site.crawl(role).forms()
+        for form in site.crawl(role).forms(site.app, ids_per_route=3)
         if not crawl.internal_path(form.page, form.action).startswith(crawl.NEVER_FOLLOW)
     ]
     assert forms or role.name == "anonymous"
