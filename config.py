@@ -174,6 +174,8 @@ class Config:
     # A change queues that refit only once this many items changed since the fit (the upkeep job, every ten
     # minutes, refits a drifted small catalogue without waiting for them).
     MATCHES_REFIT_MIN_CHANGES = _int("MATCHES_REFIT_MIN_CHANGES", 50)
+    # Each process keeps the HTML of this many proposal cards (matches.cards; about 4 KB each; 0: none).
+    PROPOSAL_CARD_CACHE = _int("PROPOSAL_CARD_CACHE", 1024)
     # The home page's counts of published offerings and open needs are kept this long in each process.
     HOME_FIGURES_SECONDS = _int("HOME_FIGURES_SECONDS", 60)
     # Anti-spam: a public form sent sooner than this many seconds after it was shown is refused as a robot's.
