@@ -12,8 +12,10 @@ Measured: p50/p95/max and requests/s of the home page, a buyer's and a supplier'
 organizer's participant list of the 500-participant event, a participant's agenda, the proposals page while
 items are being published; the time to download the offerings export; the latency of publishing and editing
 an item and the time until the proposals show it; the resident memory (VmRSS, VmHWM from /proc) of every
-gunicorn worker and of the Celery processes. Every figure is printed beside the hello-world baseline and the
-issue's target (pass/fail), and written to bench/results/platform-<items>-<time>.json.
+gunicorn worker and of the Celery processes; the CPU time each process group (web workers, Celery,
+PostgreSQL, the load generators, the rest of the machine) spent per request of each load. Every figure is
+printed beside the hello-world baseline and the issue's target (pass/fail), and written to
+bench/results/platform-<items>-<time>.json.
 
 Once the index is built, the database is vacuumed, analysed and checkpointed before anything is measured
 (a platform in service has settled; right after millions of rows are written it has not).
@@ -180,6 +182,64 @@ def memory_mb(pid: int) -> tuple[float, float]:
         return int(status.get(key, "0 kB").split()[0]) / 1024
 
     return mb("VmRSS"), mb("VmHWM")
+
+
+def _cpu_ticks(pid: int) -> int:
+    """CPU clock ticks of a process and of its children it has waited for (utime, stime, cutime, cstime)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return sum(int(f) for f in fields[11:15])
+
+
+def _postgres_pids() -> list[int]:
+    return [
+        int(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and _proc_status(int(entry.name)).get("Name") == "postgres"
+    ]
+
+
+def _machine_busy_ticks() -> int:
+    """Ticks every core spent on anything but idling or waiting for I/O (/proc/stat)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (
+        int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+    )
+    return user + nice + system + irq + softirq + steal
+
+
+class CpuMeter:
+    """Where the machine's CPU went during a phase: the stack's process groups (web, Celery...), PostgreSQL
+    (its server processes, ended backends included through the postmaster), this harness with its load
+    generators, and the rest of the machine. In CPU seconds, from /proc."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, stack: Stack):
+        self.stack = stack
+        self.started = self._sample()
+
+    def _sample(self) -> dict[str, int]:
+        out = {
+            name: sum(_cpu_ticks(pid) for pid in descendants(proc.pid))
+            for name, proc in self.stack.procs.items()
+        }
+        out["postgres"] = sum(_cpu_ticks(pid) for pid in _postgres_pids())
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        seconds = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+        out["harness"] = round(seconds * self.TICK)
+        out["machine"] = _machine_busy_ticks()
+        return out
+
+    def since(self) -> dict[str, float]:
+        """CPU seconds of each group since the meter started; `other`: the machine's busy time beyond them."""
+        now = self._sample()
+        spent = {name: max(0, now[name] - self.started.get(name, 0)) / self.TICK for name in now}
+        machine = spent.pop("machine")
+        spent["other"] = max(0.0, machine - sum(spent.values()))
+        return {name: round(value, 2) for name, value in spent.items()}
 
 
 class Stack:
@@ -527,8 +587,20 @@ def collect(proc: subprocess.Popen) -> dict:
         return {"n": 0, "error": f"load generator exited {proc.returncode}"}
 
 
-def measure(port, targets, opts, logdir, name) -> dict:
-    return collect(run_load(port, targets, opts, logdir, name))
+def measure(port, targets, opts, logdir, name, stack: Stack | None = None) -> dict:
+    meter = CpuMeter(stack) if stack is not None else None
+    out = collect(run_load(port, targets, opts, logdir, name))
+    if meter is not None:
+        add_cpu(out, meter)
+    return out
+
+
+def add_cpu(summary: dict, meter: CpuMeter) -> None:
+    """The phase's CPU seconds by process group, and in milliseconds a request of the load."""
+    spent = meter.since()
+    summary["cpu_s"] = spent
+    if summary.get("n"):
+        summary["cpu_ms_per_request"] = {k: round(v * 1000 / summary["n"], 1) for k, v in spent.items()}
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -910,6 +982,14 @@ def print_table(rows: list[dict], pages: dict, hello: dict) -> None:
             f"{name:36s} {s['n']:5d} {s['p50_ms']:9.1f} {s['p95_ms']:9.1f} {s['max_ms']:9.1f} "
             f"{s['rps']:8.1f} {s['kb']:8.1f}  {s['statuses']}"
         )
+    groups = sorted({g for s in pages.values() for g in s.get("cpu_ms_per_request", {})})
+    if groups:
+        print()
+        print(f"{'CPU ms a request, by process group':36s} " + " ".join(f"{g[:13]:>13s}" for g in groups))
+        for name, s in pages.items():
+            cpu = s.get("cpu_ms_per_request")
+            if cpu:
+                print(f"{name:36s} " + " ".join(f"{cpu.get(g, 0):13.1f}" for g in groups))
 
 
 def _terminated(signum, frame):
@@ -1033,14 +1113,14 @@ def main(argv: list[str]) -> int:
             ("agenda", [{"path": f"/events/{event}/agenda", "cookie": buyer.cookie_header()}]),
         ]
         for name, targets in plan:
-            pages[name] = measure(web_port, targets, opts, logdir, name)
+            pages[name] = measure(web_port, targets, opts, logdir, name, stack)
             stack.sample_memory()
             s = pages[name]
             log(
                 f"  {name}: "
                 + (
                     f"p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, {s['rps']} req/s, {s['kb']} KB, "
-                    f"HTTP {s['statuses']}"
+                    f"HTTP {s['statuses']}; CPU ms a request {s.get('cpu_ms_per_request')}"
                     if s.get("n")
                     else f"no answers {s}"
                 )
@@ -1069,6 +1149,7 @@ def main(argv: list[str]) -> int:
             log(f"  publishing/editing failed: {error}")
         stack.sample_memory()
 
+        meter = CpuMeter(stack)
         load = run_load(
             web_port,
             [
@@ -1081,6 +1162,7 @@ def main(argv: list[str]) -> int:
         )
         during = publish_during_load(supplier, meta, load, opts)
         pages["proposals_while_publishing"] = collect(load)
+        add_cpu(pages["proposals_while_publishing"], meter)
         pages["proposals_while_publishing"]["publishing"] = during
         if pages["proposals_while_publishing"].get("n"):
             figures["proposals_while_publishing_p95_ms"] = pages["proposals_while_publishing"]["p95_ms"]
