@@ -178,3 +178,35 @@ def test_ranked_blocks_hold_the_same_ranking_as_matches(index):
         pytest.approx([m.score for m in ms], abs=1e-6) for ms in expected
     ]
     assert all(ms for ms in got)
+
+
+def test_documents_added_after_the_posting_lists_score_exactly_as_after_a_rebuild(index):
+    """Added documents are scored from their own rows until TAIL_ROWS of them (matching.engine._after_add):
+    every score, ranking and side score is the same float as an index whose posting lists were all made
+    again (loaded from bytes), before and after the lists are rebuilt."""
+    index.TAIL_ROWS = 2
+    extra = [
+        Document(f"o{n}", f"Electric bus {n}", description="Electric city buses and street lighting.",
+                 language="en", themes=("mobility",), side="offering")
+        for n in range(5, 10)
+    ] + [Document("n4", "Laadpalen", description="Laadpalen voor elektrische bussen.", language="nl",
+                  side="need")]  # fmt: skip
+    for step, doc in enumerate(extra, start=1):
+        index.add([doc], refit=False)
+        tail = index._rows.shape[0] - index._transposed
+        assert tail == (step if step <= 2 else (step - 3) % 3)  # rebuilt past two rows, then anew
+        rebuilt = Index.loads(index.dumps())
+        assert rebuilt._transposed == rebuilt._rows.shape[0]
+        for query in ("n1", "n3", doc.id):
+            for side in ("need", "offering"):
+                ids, scores = index.side_scores(query, side)
+                again_ids, again = rebuilt.side_scores(query, side)
+                assert ids == again_ids and scores.tobytes() == again.tobytes()
+        probe = Document("q", "Electric buses with chargers", language="en", themes=("mobility",))
+        assert index.scores(probe) == rebuilt.scores(probe)
+        assert index.top_k(probe, k=4) == rebuilt.top_k(probe, k=4)
+    vectors = index.rows(["n1", "n4"])
+    ranked = index.top_k_vectors(vectors, 5, side="offering")
+    assert index._transposed == index._rows.shape[0]  # a product needs every posting list
+    assert ranked == Index.loads(index.dumps()).top_k_vectors(vectors, 5, side="offering")
+    assert [m.id for m in ranked[1]][:1] != []
