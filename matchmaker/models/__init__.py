@@ -79,7 +79,14 @@ from matchmaker.models.knowledge import (
     SupportStatus,
 )
 from matchmaker.models.mail import MailStatus, OutboxMail
-from matchmaker.models.matching import Match, MatchIndexState, MatchItem, MatchModel, MatchPair
+from matchmaker.models.matching import (
+    Match,
+    MatchIndexState,
+    MatchItem,
+    MatchModel,
+    MatchPair,
+    MatchProfile,
+)
 from matchmaker.models.newsletter import (
     AnnouncementDelivery,
     DeliveryStatus,
@@ -179,6 +186,7 @@ __all__ = [
     "MatchItem",
     "MatchModel",
     "MatchPair",
+    "MatchProfile",
     "MaterialAccess",
     "MaterialKind",
     "Meeting",

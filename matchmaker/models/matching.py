@@ -105,10 +105,11 @@ class MatchModel(db.Model):
 
 class MatchItem(db.Model):
     """An item as one generation of the index holds it: indexed (`live`) at `version`, its K-th best stored
-    score (`kth_score`, 0 when every positive counterpart is stored), how many stored rows its list holds
-    (`listed`, ties at the kth aside; see services.matching.index) and what explaining it needs
-    (`profile`, matchmaker.matching.Profile.as_dict). A removed item stays as a tombstone (live false) so
-    that workers replay its removal."""
+    score (`kth_score`, 0 when every positive counterpart is stored) and how many stored rows its list holds
+    (`listed`, ties at the kth aside; see services.matching.index). A removed item stays as a tombstone
+    (live false) so that workers replay its removal. What explaining it needs is in MatchProfile: a
+    published item enters thousands of lists, each an update of `listed` here, and a row that also carried
+    the profile (2 KB) was copied whole at each."""
 
     __tablename__ = "match_item"
     __table_args__ = (
@@ -124,7 +125,18 @@ class MatchItem(db.Model):
     seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     kth_score: Mapped[float] = mapped_column(sa.Float, default=0.0)
     listed: Mapped[int] = mapped_column(default=0, server_default="0")
-    profile: Mapped[Optional[dict[str, Any]]] = mapped_column(sa.JSON)
+
+
+class MatchProfile(db.Model):
+    """What explaining a live item of one generation needs (matchmaker.matching.Profile.as_dict), beside its
+    MatchItem row; none for a removed item."""
+
+    __tablename__ = "match_profile"
+
+    generation: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    item_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    profile: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
 
 
 class MatchPair(db.Model):

@@ -3,10 +3,10 @@
 Generations
 -----------
 A full fit (`refit`) makes a new *generation*: the fitted engine index (one vocabulary and IDF for needs and
-offerings) stored as a blob in `match_model`, every indexed item in `match_item` (with what explaining it
-needs, so that no web process loads a model), and the stored pairs in `match_pair`. Readers use the
-generation named by the single `match_index_state` row; a refit builds the next one beside it and switches
-the row in one transaction once it is complete, so the old results serve until then.
+offerings) stored as a blob in `match_model`, every indexed item in `match_item` (what explaining a live one
+needs in `match_profile`, so that no web process loads a model), and the stored pairs in `match_pair`.
+Readers use the generation named by the single `match_index_state` row; a refit builds the next one beside
+it and switches the row in one transaction once it is complete, so the old results serve until then.
 
 Stored pairs and their invariant
 --------------------------------
@@ -68,6 +68,7 @@ from matchmaker.models import (
     MatchItem,
     MatchModel,
     MatchPair,
+    MatchProfile,
     Need,
     NeedStatus,
     Offering,
@@ -384,7 +385,10 @@ def _refit(step: Progress) -> RefitReport:
     seconds = time.perf_counter() - started
     log.info(
         "Matching index generation %d: %d items, %d pairs in %.1f s",
-        generation, len(kth), len(scores), seconds,
+        generation,
+        len(kth),
+        len(scores),
+        seconds,
     )
     return RefitReport(generation, counts[NEED], counts[OFFERING], len(scores), seconds, caught_up)
 
@@ -491,11 +495,18 @@ def _store_items(
             {
                 "generation": generation, "kind": kind, "item_id": item_id, "live": True,
                 "version": versions[(kind, item_id)], "seq": since, "kth_score": kth_score,
-                "listed": listed.get((kind, item_id), 0), "profile": profile.as_dict(),
+                "listed": listed.get((kind, item_id), 0),
             }
-            for ((kind, item_id), kth_score), profile in zip(chunk, profiles, strict=True)
+            for (kind, item_id), kth_score in chunk
         ]  # fmt: skip
         db.session.execute(sa.insert(MatchItem.__table__), rows)  # Core: no ORM bookkeeping per row
+        db.session.execute(
+            sa.insert(MatchProfile.__table__),
+            [
+                {"generation": generation, "kind": kind, "item_id": item_id, "profile": profile.as_dict()}
+                for ((kind, item_id), _kth), profile in zip(chunk, profiles, strict=True)
+            ],
+        )
         step("store items", min(start + 1000, total), total)
 
 
@@ -524,7 +535,7 @@ def _copy_rows(table: sa.Table, columns: tuple[str, ...], rows: Iterable[tuple])
 def _purge(keep: set[int | None]) -> None:
     """Delete the rows of generations no longer served or built."""
     keep_ids = [g for g in keep if g is not None] or [-1]
-    for model in (MatchPair, MatchItem, MatchModel):
+    for model in (MatchPair, MatchItem, MatchProfile, MatchModel):
         db.session.execute(sa.delete(model).where(model.generation.not_in(keep_ids)))
     models = _models()
     for generation in [g for g in models if g not in keep_ids]:
@@ -679,7 +690,16 @@ def _upsert_item(
     row.seq = seq
     row.kth_score = kth_score
     row.listed = listed
-    row.profile = profile.as_dict() if profile is not None else None
+    kept = db.session.get(MatchProfile, (generation, kind, item_id))
+    if profile is None:
+        if kept is not None:
+            db.session.delete(kept)
+    elif kept is None:
+        db.session.add(
+            MatchProfile(generation=generation, kind=kind, item_id=item_id, profile=profile.as_dict())
+        )
+    else:
+        kept.profile = profile.as_dict()
 
 
 def low_water(k: int) -> int:
@@ -849,11 +869,20 @@ def profiles(kind: str, ids: Iterable[int], generation=None) -> dict[int, Profil
         return {}
     generation = generation_subquery() if generation is None else generation
     rows = db.session.execute(
-        sa.select(MatchItem.item_id, MatchItem.profile).where(
-            MatchItem.generation == generation,
-            MatchItem.kind == kind,
+        sa.select(MatchProfile.item_id, MatchProfile.profile)
+        .join(
+            MatchItem,
+            sa.and_(
+                MatchItem.generation == MatchProfile.generation,
+                MatchItem.kind == MatchProfile.kind,
+                MatchItem.item_id == MatchProfile.item_id,
+            ),
+        )
+        .where(
+            MatchProfile.generation == generation,
+            MatchProfile.kind == kind,
+            MatchProfile.item_id.in_(ids),
             MatchItem.live.is_(True),
-            MatchItem.item_id.in_(ids),
         )
     )
     return {item_id: Profile.from_dict(profile) for item_id, profile in rows if profile is not None}
