@@ -77,6 +77,7 @@ class MeetingOutcome(db.Model):
             f"round={self.round} {self.follow_up}>"
         )
 
+
 class OutcomeSurvey(db.Model):
     """The invitation to answer a survey round was sent to a registration (at most once per round)."""
 
