@@ -27,6 +27,7 @@ from matchmaker.models import (
 )
 from matchmaker.services.conversations import why_not_start
 from matchmaker.services.event_rules import requests_are_open
+from matchmaker.services.kernel import one_of
 from matchmaker.services.matching import Proposal, is_proposable, proposals_about_many
 
 
@@ -87,7 +88,7 @@ def meeting_targets(user: User, organisation_ids: Iterable[int]) -> dict[int, Me
         .join(Event, Event.id == theirs.event_id)
         .where(
             theirs.status == RegistrationStatus.APPROVED,
-            theirs.organisation_id.in_(organisation_ids),
+            one_of(theirs.organisation_id, organisation_ids),
             theirs.user_id != user.id,
             Event.status.in_((EventStatus.REGISTRATION_OPEN, EventStatus.REGISTRATION_CLOSED)),
         )

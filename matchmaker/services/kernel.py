@@ -17,7 +17,9 @@ changes are rolled back, so a refused write never leaves half a change in the se
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -131,3 +133,13 @@ def unit_of_work(conflict_message: str | None = None, conflict: type[Conflict] =
         discard()
         raise
     commit(conflict_message, conflict)
+
+
+def one_of(column, ids) -> sa.ColumnElement[bool]:
+    """`column IN ids` for a list of integer ids of any length: on PostgreSQL `= ANY` of one array, so the
+    statement's text is the same whatever the number of ids (psycopg then keeps its parsed form and prepares
+    it, and the server plans it once; a list of fifty placeholders was parsed anew at each request)."""
+    ids = list(ids)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, ids, type_=ARRAY(sa.Integer)))
+    return column.in_(ids)

@@ -27,6 +27,7 @@ from matchmaker.models import (
     OfferingStatus,
 )
 from matchmaker.pagination import ListPage, paginate_list
+from matchmaker.services.kernel import one_of
 from matchmaker.services.matching.documents import is_proposable
 from matchmaker.services.matching.explanations import (
     FAIR_SCORE,
@@ -349,7 +350,7 @@ def _proposals(
             obj.id: obj
             for obj in db.session.scalars(
                 sa.select(model)
-                .where(model.id.in_(ids))
+                .where(one_of(model.id, ids))
                 .options(
                     # Joined: the organisations in the same query (one more query when loaded "select IN").
                     joinedload(model.organisation),
