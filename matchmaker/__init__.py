@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     from matchmaker.services import mail
 
     db.init_app(app)
+    __import__("matchmaker.readonly", fromlist=["_"]).init_app(app)  # keeps psycopg's prepared statements
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
