@@ -153,19 +153,27 @@ class _Kept:
 kept = _Kept()
 
 
-def proposal_card(proposal, acts, next_url: str, token: str) -> Markup:
-    """One card of the proposals page (a template global): kept HTML when this process rendered the same
-    card before, else rendered by `matches/_card.html` and kept."""
-    card = card_of(proposal, acts)
-    size = current_app.config["PROPOSAL_CARD_CACHE"]
-    if not size or current_app.debug:  # a template being edited shows at once
-        return _render(card, next_url, escape(token))
-    key = (card, next_url, current_catalogue(), request.root_path, current_app.jinja_env)
-    html = kept.get(key)
-    if html is None:
-        html = _render(card, next_url, TOKEN_MARK)
-        kept.put(key, html, size)
-    return html.replace(TOKEN_MARK, escape(token))
+def proposal_cards(next_url: str, token: str):
+    """The card maker of one proposals page (a template global): `cards(proposal, acts)` gives one card,
+    kept HTML when this process rendered the same card before, else rendered by `matches/_card.html` and
+    kept. What every card of the page shares (the language, the app, the link back) is looked up once."""
+    app = current_app._get_current_object()
+    size = app.config["PROPOSAL_CARD_CACHE"]
+    token = escape(token)
+    if not size or app.debug:  # a template being edited shows at once
+        return lambda proposal, acts: _render(card_of(proposal, acts), next_url, token)
+    page = (next_url, current_catalogue(), request.root_path, app.jinja_env)
+
+    def card(proposal, acts) -> Markup:
+        snapshot = card_of(proposal, acts)
+        key = (snapshot, page)
+        html = kept.get(key)
+        if html is None:
+            html = _render(snapshot, next_url, TOKEN_MARK)
+            kept.put(key, html, size)
+        return html.replace(TOKEN_MARK, token)
+
+    return card
 
 
 def _render(card: Card, next_url: str, token: Markup) -> Markup:

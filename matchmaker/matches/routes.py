@@ -18,7 +18,7 @@ from matchmaker.forms import flash_refused, refused
 from matchmaker.i18n import current_language
 from matchmaker.links import safe_next
 from matchmaker.matches import bp
-from matchmaker.matches.cards import proposal_card
+from matchmaker.matches.cards import proposal_cards
 from matchmaker.matches.forms import InterestForm, OverviewFilterForm
 from matchmaker.matches.texts import card_texts
 from matchmaker.models import utcnow
@@ -43,7 +43,7 @@ def score_percent(score: float) -> int:
 
 
 bp.add_app_template_global(card_texts)
-bp.add_app_template_global(proposal_card)
+bp.add_app_template_global(proposal_cards)
 
 
 def _safe_next(value: str | None, fallback: str) -> str:
