@@ -46,8 +46,14 @@ def init_app(app: Flask) -> None:
     def _commit_what_only_read(exc) -> None:
         if exc is not None:
             return
+        session = db.session()
+        expire = session.expire_on_commit
         try:
             if only_read():
-                db.session.commit()
+                # Nothing changed, so nothing loaded needs reading again (a page's hundred objects did).
+                session.expire_on_commit = False
+                session.commit()
         except SQLAlchemyError:  # an aborted transaction: it ends as it would have
-            db.session.rollback()
+            session.rollback()
+        finally:
+            session.expire_on_commit = expire
