@@ -34,9 +34,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'matchmaker.db'}"
     )
-    # The most recently used connection first: it holds the statements psycopg prepared
-    # (matchmaker/readonly.py), which a connection that waited in the pool since a burst does not.
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "pool_use_lifo": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     # Languages: Dutch first, then French and English.
