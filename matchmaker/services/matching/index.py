@@ -915,4 +915,4 @@ def profiles(kind: str, ids: Iterable[int], generation=None) -> dict[int, Profil
             MatchItem.live.is_(True),
         )
     )
-    return {item_id: Profile.from_dict(profile) for item_id, profile in rows if profile is not None}
+    return {item_id: Profile.from_dict(profile) for item_id, profile in rows}
