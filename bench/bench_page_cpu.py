@@ -17,7 +17,8 @@ gunicorn.conf.py does in every worker (matchmaker.warmup.freeze_heap).
 Options: --database URL (default: the platform benchmark's), --meta FILE (the accounts and event of the
 build: .cache/bench/platform-<items>-*.json, the newest by default), --requests N (40 a page, after 3 to
 warm up), --pages a,b (home, proposals_buyer, proposals_supplier, participants, agenda), --profile PAGE,
---sort KEY (the profile's order: cumulative, or tottime for the functions' own time).
+--sort KEY (the profile's order: cumulative, or tottime for the functions' own time), --only REGEX (the
+profile's functions whose file:line(name) matches, e.g. `url_for|gettext`).
 Run `python -m bench platform` once first (its database stays after the run, index included).
 """
 
@@ -179,7 +180,9 @@ def main(argv: list[str]) -> int:
             for _ in range(requests):
                 client.get(path, base_url=base)
             profile.disable()
-            pstats.Stats(profile).sort_stats(_option(argv, "sort", "cumulative")).print_stats(40)
+            stats = pstats.Stats(profile).sort_stats(_option(argv, "sort", "cumulative"))
+            only = _option(argv, "only", "")
+            stats.print_stats(*([only, 40] if only else [40]))
     return 0
 
 

@@ -143,3 +143,16 @@ def one_of(column, ids) -> sa.ColumnElement[bool]:
     if db.session.get_bind().dialect.name == "postgresql":
         return column == sa.any_(sa.bindparam(None, ids, type_=ARRAY(sa.Integer)))
     return column.in_(ids)
+
+
+def one_of_param(column, name: str, dialect: str) -> sa.ColumnElement[bool]:
+    """one_of() for a statement built once and run many times: the ids come at execution as the parameter
+    `name` (a list), for a statement of this dialect."""
+    if dialect == "postgresql":
+        return column == sa.any_(sa.bindparam(name, type_=ARRAY(sa.Integer)))
+    return column.in_(sa.bindparam(name, expanding=True))
+
+
+def dialect_name() -> str:
+    """The name of the database's dialect ("postgresql", "sqlite") this session talks to."""
+    return db.session.get_bind().dialect.name

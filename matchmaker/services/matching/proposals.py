@@ -7,12 +7,14 @@ A need marked `registered_only` is proposed only to logged-in viewers. Nobody is
 organisation's items.
 """
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload, lazyload, load_only
 
 import matchmaker.services.matching.index as index
@@ -27,7 +29,7 @@ from matchmaker.models import (
     OfferingStatus,
 )
 from matchmaker.pagination import ListPage, paginate_list
-from matchmaker.services.kernel import one_of
+from matchmaker.services.kernel import dialect_name, one_of_param
 from matchmaker.services.matching.documents import is_proposable
 from matchmaker.services.matching.explanations import (
     FAIR_SCORE,
@@ -110,13 +112,21 @@ def _matches_for(
     need_ids, offering_ids = set(need_ids), set(offering_ids)
     if not need_ids and not offering_ids:
         return {}
+    query = _matches_query(bool(need_ids), bool(offering_ids), dialect_name())
+    found = db.session.scalars(query, {"need_ids": list(need_ids), "offering_ids": list(offering_ids)})
+    return {(m.need_id, m.offering_id): m for m in found}
+
+
+@functools.cache
+def _matches_query(needs: bool, offerings: bool, dialect: str) -> sa.Select:
+    """The matches of the needs `need_ids` and of the offerings `offering_ids` (built once: see
+    _lateral_ranked)."""
     condition = sa.or_(
-        Match.need_id.in_(need_ids) if need_ids else sa.false(),
-        Match.offering_id.in_(offering_ids) if offering_ids else sa.false(),
+        one_of_param(Match.need_id, "need_ids", dialect) if needs else sa.false(),
+        one_of_param(Match.offering_id, "offering_ids", dialect) if offerings else sa.false(),
     )
     # Without the pair's items: the callers have them (a match's need and offering are otherwise joined in).
-    query = sa.select(Match).where(condition).options(lazyload(Match.need), lazyload(Match.offering))
-    return {(m.need_id, m.offering_id): m for m in db.session.scalars(query)}
+    return sa.select(Match).where(condition).options(lazyload(Match.need), lazyload(Match.offering))
 
 
 def _ranked(
@@ -144,90 +154,115 @@ def _ranked_counted(
     `fair` counts each item's counterparts of at least FAIR_SCORE in the whole list, without those its side
     marked "not interested" when `skip_declined`: in the same query (a second lateral subquery on
     PostgreSQL, which reads only the fair end of the item's index)."""
-    own_col, other_col = index._pair_columns(kind)
-    own_model, other_model = (Need, Offering) if kind == index.NEED else (Offering, Need)
-    other_live = index._proposable(index.other(kind))[1]
-    conditions = [
-        MatchPair.generation == index.generation_subquery(),
-        MatchPair.score >= MatchItem.kth_score - index.EPS,
-        MatchPair.score >= max(index._min_score(), 1e-9),
-        other_live,
-        other_model.organisation_id != own_model.organisation_id,
-    ]
-    if kind == index.OFFERING and not logged_in:
-        conditions.append(Need.registered_only.is_(False))
     ranked: dict[int, list[tuple[int, float]]] = {item_id: [] for item_id in item_ids}
     fair: dict[int, int] = dict.fromkeys(item_ids, 0)
-    interest = Match.buyer_interest if kind == index.NEED else Match.supplier_interest
-    if per_item is not None and db.session.get_bind().dialect.name == "postgresql":
-        fair_rows = (
-            sa.select(sa.func.count().label("fair"))
-            .select_from(MatchPair)
-            .join(MatchItem, index.item_of_pair(kind))
-            .join(other_model, other_model.id == other_col)
-            .where(own_col == own_model.id, MatchPair.score >= FAIR_SCORE, *conditions)
-        )
-        if skip_declined:
-            fair_rows = fair_rows.where(
-                ~sa.exists().where(
-                    Match.need_id == MatchPair.need_id,
-                    Match.offering_id == MatchPair.offering_id,
-                    interest.is_(False),
-                )
-            )
-        fair_count = fair_rows.lateral()
-        best = (
-            sa.select(other_col.label("other_id"), MatchPair.score.label("score"))
-            .join(MatchItem, index.item_of_pair(kind))
-            .join(other_model, other_model.id == other_col)
-            .where(own_col == own_model.id, *conditions)
-            .order_by(MatchPair.score.desc(), other_col)
-            .limit(per_item)
-            .lateral()
-        )
-        query = (
-            sa.select(own_model.id, best.c.other_id, best.c.score, fair_count.c.fair)
-            .select_from(own_model)
-            .join(fair_count, sa.true())
-            .join(best, sa.true())
-            .where(own_model.id.in_(item_ids))
-            .order_by(own_model.id, best.c.score.desc(), best.c.other_id)
-        )
-    else:
-        declined = (
-            sa.select(Match.id)
-            .where(
-                Match.need_id == MatchPair.need_id,
-                Match.offering_id == MatchPair.offering_id,
-                interest.is_(False),
-            )
-            .exists()
-        )
-        query = (
-            sa.select(own_col, other_col, MatchPair.score, declined if skip_declined else sa.false())
-            .join(MatchItem, index.item_of_pair(kind))
-            .join(own_model, own_model.id == own_col)
-            .join(other_model, other_model.id == other_col)
-            .where(
-                # The same ids on each joined table: PostgreSQL does not carry an IN list across the join
-                # conditions, and without them read every indexed item of the kind (15,000 rows: 50 ms).
-                own_col.in_(item_ids),
-                MatchItem.item_id.in_(item_ids),
-                own_model.id.in_(item_ids),
-                *conditions,
-            )
-            .order_by(own_col, MatchPair.score.desc(), other_col)
-        )
     postgresql_counted = per_item is not None and db.session.get_bind().dialect.name == "postgresql"
-    for own, theirs, score, extra in db.session.execute(query):
-        rows = ranked[own]
-        if per_item is None or len(rows) < per_item:
-            rows.append((theirs, float(score)))
+    if postgresql_counted:
+        query = _lateral_ranked(kind, logged_in, skip_declined, max(index._min_score(), 1e-9))
+        rows = db.session.execute(query, {"own_ids": list(item_ids), "per_item": per_item})
+    else:
+        rows = db.session.execute(_listed_ranked(kind, item_ids, logged_in, skip_declined))
+    for own, theirs, score, extra in rows:
+        rows_of = ranked[own]
+        if per_item is None or len(rows_of) < per_item:
+            rows_of.append((theirs, float(score)))
         if postgresql_counted:
             fair[own] = int(extra)
         elif score >= FAIR_SCORE and not extra:  # extra: the pair was declined
             fair[own] += 1
     return ranked, fair
+
+
+def _ranked_conditions(kind: str, logged_in: bool, min_score: float) -> list:
+    """What a stored pair of an item of `kind` needs to be proposed (see _ranked_counted)."""
+    own_model, other_model = (Need, Offering) if kind == index.NEED else (Offering, Need)
+    conditions = [
+        MatchPair.generation == index.generation_subquery(),
+        MatchPair.score >= MatchItem.kth_score - index.EPS,
+        MatchPair.score >= min_score,
+        index._proposable(index.other(kind))[1],
+        other_model.organisation_id != own_model.organisation_id,
+    ]
+    if kind == index.OFFERING and not logged_in:
+        conditions.append(Need.registered_only.is_(False))
+    return conditions
+
+
+@functools.cache
+def _lateral_ranked(kind: str, logged_in: bool, skip_declined: bool, min_score: float) -> sa.Select:
+    """The PostgreSQL form of _ranked_counted's query, built once per process and shape: the items come as
+    one array (`own_ids`) and the count a list as `per_item`. Building it anew at every request (three
+    subqueries, some two hundred clauses coerced) cost about 1.5 ms of the proposals page's CPU; a built
+    statement is only looked up in SQLAlchemy's compiled cache."""
+    own_col, other_col = index._pair_columns(kind)
+    own_model, other_model = (Need, Offering) if kind == index.NEED else (Offering, Need)
+    conditions = _ranked_conditions(kind, logged_in, min_score)
+    interest = Match.buyer_interest if kind == index.NEED else Match.supplier_interest
+    fair_rows = (
+        sa.select(sa.func.count().label("fair"))
+        .select_from(MatchPair)
+        .join(MatchItem, index.item_of_pair(kind))
+        .join(other_model, other_model.id == other_col)
+        .where(own_col == own_model.id, MatchPair.score >= FAIR_SCORE, *conditions)
+    )
+    if skip_declined:
+        fair_rows = fair_rows.where(
+            ~sa.exists().where(
+                Match.need_id == MatchPair.need_id,
+                Match.offering_id == MatchPair.offering_id,
+                interest.is_(False),
+            )
+        )
+    fair_count = fair_rows.lateral()
+    best = (
+        sa.select(other_col.label("other_id"), MatchPair.score.label("score"))
+        .join(MatchItem, index.item_of_pair(kind))
+        .join(other_model, other_model.id == other_col)
+        .where(own_col == own_model.id, *conditions)
+        .order_by(MatchPair.score.desc(), other_col)
+        .limit(sa.bindparam("per_item", type_=sa.Integer))
+        .lateral()
+    )
+    return (
+        sa.select(own_model.id, best.c.other_id, best.c.score, fair_count.c.fair)
+        .select_from(own_model)
+        .join(fair_count, sa.true())
+        .join(best, sa.true())
+        .where(own_model.id == sa.any_(sa.bindparam("own_ids", type_=ARRAY(sa.Integer))))
+        .order_by(own_model.id, best.c.score.desc(), best.c.other_id)
+    )
+
+
+def _listed_ranked(kind: str, item_ids: Sequence[int], logged_in: bool, skip_declined: bool) -> sa.Select:
+    """_ranked_counted's query elsewhere (SQLite) and for whole lists: every stored row of the items, with
+    whether its pair was declined."""
+    own_col, other_col = index._pair_columns(kind)
+    own_model, other_model = (Need, Offering) if kind == index.NEED else (Offering, Need)
+    interest = Match.buyer_interest if kind == index.NEED else Match.supplier_interest
+    declined = (
+        sa.select(Match.id)
+        .where(
+            Match.need_id == MatchPair.need_id,
+            Match.offering_id == MatchPair.offering_id,
+            interest.is_(False),
+        )
+        .exists()
+    )
+    return (
+        sa.select(own_col, other_col, MatchPair.score, declined if skip_declined else sa.false())
+        .join(MatchItem, index.item_of_pair(kind))
+        .join(own_model, own_model.id == own_col)
+        .join(other_model, other_model.id == other_col)
+        .where(
+            # The same ids on each joined table: PostgreSQL does not carry an IN list across the join
+            # conditions, and without them read every indexed item of the kind (15,000 rows: 50 ms).
+            own_col.in_(item_ids),
+            MatchItem.item_id.in_(item_ids),
+            own_model.id.in_(item_ids),
+            *_ranked_conditions(kind, logged_in, max(index._min_score(), 1e-9)),
+        )
+        .order_by(own_col, MatchPair.score.desc(), other_col)
+    )
 
 
 def proposals_for(
@@ -325,6 +360,10 @@ def _kind(item: Need | Offering) -> str:
     return index.NEED if isinstance(item, Need) else index.OFFERING
 
 
+def _kind_of_model(model) -> str:
+    return index.NEED if model is Need else index.OFFERING
+
+
 def _proposals(
     items: Sequence[Need | Offering],
     chosen: dict[int, tuple[list[tuple[int, float]], int]],
@@ -345,20 +384,11 @@ def _proposals(
             else:
                 pairs.append((other_id, item.id, score))
                 wanted[index.NEED].add(other_id)
+    dialect = dialect_name()
     loaded = {
         kind: {
             obj.id: obj
-            for obj in db.session.scalars(
-                sa.select(model)
-                .where(one_of(model.id, ids))
-                .options(
-                    # Joined: the organisations in the same query (one more query when loaded "select IN").
-                    joinedload(model.organisation),
-                    # The proposals page shows a counterpart's title, summary and organisation; its long
-                    # texts (the search text is the longest) would be read for 50 cards and never shown.
-                    *(() if explain else (load_only(*_CARD_COLUMNS[kind]),)),
-                )
-            )
+            for obj in db.session.scalars(_counterparts(model, explain, dialect), {"ids": list(ids)})
         }
         if ids
         else {}
@@ -393,6 +423,22 @@ def _proposals(
             )
         out[position] = proposals
     return out
+
+
+@functools.cache
+def _counterparts(model, explain: bool, dialect: str) -> sa.Select:
+    """The counterparts of the ids `ids`, with their organisations (built once: see _lateral_ranked)."""
+    return (
+        sa.select(model)
+        .where(one_of_param(model.id, "ids", dialect))
+        .options(
+            # Joined: the organisations in the same query (one more query when loaded "select IN").
+            joinedload(model.organisation),
+            # The proposals page shows a counterpart's title, summary and organisation; its long texts
+            # (the search text is the longest) would be read for 50 cards and never shown.
+            *(() if explain else (load_only(*_CARD_COLUMNS[_kind_of_model(model)]),)),
+        )
+    )
 
 
 _CARD_COLUMNS = {
