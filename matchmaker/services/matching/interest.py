@@ -1,5 +1,6 @@
 """Interest and mutual matches: an organisation's answer to a proposal, and the matches both sides want."""
 
+import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -27,7 +28,6 @@ from matchmaker.services.matching.permissions import (
     BUYER,
     check_pair,
     organisation_of,
-    visible_condition,
 )
 
 DECISIONS = {"interested": True, "not_interested": False, "undecided": None}
@@ -139,7 +139,12 @@ def _notify_mutual(match: Match) -> int:
 
 def _mutual(user, *columns):
     """A query of the organisation's mutual matches whose other side is still visible to the user."""
-    organisation = organisation_of(user)
+    return _mutual_of(organisation_of(user).id, *columns)
+
+
+def _mutual_of(organisation_id, *columns):
+    """_mutual for a user of the organisation `organisation_id` (a value or a bound parameter): the other side
+    is visible when it is public (visible_condition of a logged-in user)."""
     return (
         sa.select(*columns)
         .join(Need, Need.id == Match.need_id)
@@ -147,9 +152,9 @@ def _mutual(user, *columns):
         .where(
             Match.buyer_interest.is_(True),
             Match.supplier_interest.is_(True),
-            sa.or_(Need.organisation_id == organisation.id, Offering.organisation_id == organisation.id),
-            visible_condition(user, Need),
-            visible_condition(user, Offering),
+            sa.or_(Need.organisation_id == organisation_id, Offering.organisation_id == organisation_id),
+            sa.or_(Need.organisation_id == organisation_id, Need.public_condition()),
+            sa.or_(Offering.organisation_id == organisation_id, Offering.public_condition()),
         )
     )
 
@@ -169,9 +174,17 @@ def mutual_matches(user) -> list[Match]:
 
 def mutual_count(user) -> int:
     """len(mutual_matches(user)), counted by the database."""
-    if organisation_of(user) is None:
+    organisation = organisation_of(user)
+    if organisation is None:
         return 0
-    return db.session.scalar(_mutual(user, sa.func.count(Match.id)))
+    return db.session.scalar(_mutual_count_query(), {"organisation_id": organisation.id})
+
+
+@functools.cache
+def _mutual_count_query() -> sa.Select:
+    """_mutual's count for a user of the organisation `organisation_id`, built once (the proposals page and
+    the home page count them at every request)."""
+    return _mutual_of(sa.bindparam("organisation_id", type_=sa.Integer), sa.func.count(Match.id))
 
 
 @dataclass

@@ -467,15 +467,22 @@ def my_items(user) -> list[Need | Offering]:
     organisation = organisation_of(user)
     if organisation is None:
         return []
-    model = Need if organisation.is_government else Offering
+    query = _my_items_query(Need if organisation.is_government else Offering)
+    return list(db.session.scalars(query, {"organisation_id": organisation.id}))
+
+
+@functools.cache
+def _my_items_query(model) -> sa.Select:
+    """my_items' query for the organisation `organisation_id`, built once."""
     live = NeedStatus.OPEN.value if model is Need else OfferingStatus.PUBLISHED.value
     hidden = [NeedStatus.ARCHIVED.value] if model is Need else [OfferingStatus.ARCHIVED.value]
-    return list(
-        db.session.scalars(
-            sa.select(model)
-            .where(model.organisation_id == organisation.id, model.status.not_in(hidden))
-            .order_by(sa.case((model.status == live, 0), else_=1), model.title, model.id)
+    return (
+        sa.select(model)
+        .where(
+            model.organisation_id == sa.bindparam("organisation_id", type_=sa.Integer),
+            model.status.not_in(hidden),
         )
+        .order_by(sa.case((model.status == live, 0), else_=1), model.title, model.id)
     )
 
 
