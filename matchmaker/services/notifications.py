@@ -9,6 +9,7 @@ The email of a kind is `templates/email/notification.txt` (the text, then the li
 own template, which receives `notification`, `text`, `url` and `user`.
 """
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -278,13 +279,14 @@ def send_digests(now=None) -> int:
 
 
 def unread_count(user: User) -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(Notification.id)).where(
-                Notification.user_id == user.id, Notification.read_at.is_(None)
-            )
-        )
-        or 0
+    return db.session.scalar(_unread_query(), {"user_id": user.id}) or 0
+
+
+@functools.cache
+def _unread_query() -> sa.Select:
+    """The count of the unread notifications of `user_id`, for the menu of every page: built once."""
+    return sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id == sa.bindparam("user_id", type_=sa.Integer), Notification.read_at.is_(None)
     )
 
 

@@ -14,6 +14,7 @@ Services see no request: the web layer (matchmaker.auth.sessions) passes the sec
 and the client's address as plain strings.
 """
 
+import functools
 import hashlib
 import re
 import secrets
@@ -76,6 +77,19 @@ def start_session(user: User, remember: bool = False, user_agent: str = "", ip_a
     return token
 
 
+@functools.cache
+def _session_query() -> sa.Select:
+    """The session of the hash `token_hash` with its user, roles and whether the user helps run an event:
+    asked at every request, so built once (building it cost 0.5 ms of CPU)."""
+    on_a_team = sa.select(EventStaff.id).where(EventStaff.user_id == UserSession.user_id).exists()
+    return (
+        sa.select(UserSession, on_a_team)
+        .join(UserSession.user)
+        .where(UserSession.token_hash == sa.bindparam("token_hash", type_=UserSession.token_hash.type))
+        .options(contains_eager(UserSession.user).joinedload(User.roles))
+    )
+
+
 def user_for_token(token: str | None) -> User | None:
     """The active user whose unexpired session this secret names, or None (Flask-Login's user loader).
 
@@ -83,17 +97,7 @@ def user_for_token(token: str | None) -> User | None:
     which every page reads."""
     if not token or len(token) > 100:
         return None
-    on_a_team = sa.select(EventStaff.id).where(EventStaff.user_id == UserSession.user_id).exists()
-    found = (
-        db.session.execute(
-            sa.select(UserSession, on_a_team)
-            .join(UserSession.user)
-            .where(UserSession.token_hash == _hash(token))
-            .options(contains_eager(UserSession.user).joinedload(User.roles))
-        )
-        .unique()
-        .one_or_none()
-    )
+    found = db.session.execute(_session_query(), {"token_hash": _hash(token)}).unique().one_or_none()
     if found is None:
         return None
     row, row.user.on_an_event_team = found  # the user menu's "Events I help run", read with the session
