@@ -13,7 +13,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 from flask_babel import gettext
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, subqueryload
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload, subqueryload
 
 from matchmaker.extensions import db
 from matchmaker.models.base import enum_check, utcnow
@@ -379,14 +379,16 @@ def with_items(themes: bool = True) -> tuple:
     with the event. The users' roles and memberships (loaded with every user otherwise) are left out: lists of
     participants do not show them, and the query-count tests fail if one starts to.
 
-    Without `themes`, for a list that only shows the items: their titles, summaries and status, without
-    their themes, their organisations (the registration's own, in the identity map for `is_public`) or their
-    long texts."""
+    Without `themes`, for one page of a list that only shows the items: their titles, summaries and status,
+    without their themes, their organisations (the registration's own, in the identity map for `is_public`)
+    or their long texts. A page holds far fewer than 500 registrations, so "select IN" is one query a
+    relation there, and cheaper than repeating the page's query as a subquery (1 ms of CPU of a page of 40).
+    """
     user = joinedload(Registration.user)
     if not themes:
         return (
             *(
-                subqueryload(relation)
+                selectinload(relation)
                 .load_only(model.title, model.summary, model.status, model.organisation_id, model.language)
                 .lazyload(model.organisation)
                 for relation, model in ((Registration.offerings, Offering), (Registration.needs, Need))
