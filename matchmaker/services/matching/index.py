@@ -564,6 +564,11 @@ def refresh_item(kind: str, item_id: int) -> RefreshReport:
         raise ValueError(f"unknown kind {kind!r}")
     item_id = int(item_id)
     k = top_k()
+    # A process's first change loads the model (seconds at 50,000 items): before the lock, which every
+    # other worker's refresh waits for, not while holding it.
+    generation = served_generation()
+    if generation is not None and generation not in _models():
+        _model(generation)
     with _lock:
         state = _state(lock=True)
         loaded = _model(state.generation) if state.generation is not None else None
