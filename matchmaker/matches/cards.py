@@ -8,21 +8,19 @@ paging, the choice of proposals per item, and colleagues of the same organisatio
 So a card is rendered from a `Card`: a frozen snapshot of every value the card shows (the pair, its score
 and answers, the counterpart and its organisation, what the reader may do about it). The card template
 (`matches/_card.html`) only sees the snapshot, so the snapshot with the link to come back to and the
-language is the whole key: a card whose data changed has another key and is rendered afresh; nothing is
-ever invalidated. The page's CSRF token (signed anew every second) is not part of it: the kept HTML holds a
-mark where the token goes, and each page fills in its own.
+language is the whole key (see matchmaker.fragments). The page's CSRF token (signed anew every second) is
+not part of it: the kept HTML holds a mark where the token goes, and each page fills in its own.
 
 Each process keeps the last PROPOSAL_CARD_CACHE cards (0: none), about 4 KB each."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import NamedTuple
 
 from flask import current_app, get_template_attribute, request
 from markupsafe import Markup, escape
 
+from matchmaker.fragments import Kept
 from matchmaker.i18n import current_catalogue
 
 # Where the token goes in a kept card: a "<" that nothing escaped (the data's own are) can only be this.
@@ -120,37 +118,7 @@ def card_of(proposal, acts) -> Card:
     )
 
 
-class _Kept:
-    """The last `size` cards rendered by this process, by key (least recently used out first)."""
-
-    def __init__(self):
-        self.cards: OrderedDict[tuple, Markup] = OrderedDict()
-        self.lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def get(self, key: tuple) -> Markup | None:
-        with self.lock:
-            html = self.cards.get(key)
-            if html is None:
-                self.misses += 1
-            else:
-                self.hits += 1
-                self.cards.move_to_end(key)
-            return html
-
-    def put(self, key: tuple, html: Markup, size: int) -> None:
-        with self.lock:
-            self.cards[key] = html
-            while len(self.cards) > size:
-                self.cards.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.cards.clear()
-            self.hits = self.misses = 0
-
-
-kept = _Kept()
+kept = Kept()
 
 
 def proposal_cards(next_url: str, token: str):

@@ -39,11 +39,11 @@ def test_a_kept_card_is_what_rendering_it_afresh_gives(app, client, auth, catalo
     auth.login(catalogue.buyer.user)
     app.config["PROPOSAL_CARD_CACHE"] = 0
     fresh = _page(client)
-    assert kept.hits == kept.misses == 0 and not kept.cards
+    assert kept.hits == kept.misses == 0 and not len(kept)
     app.config["PROPOSAL_CARD_CACHE"] = 1024
     first, again = _page(client), _page(client)
     cards = fresh.count("data-proposal")
-    assert kept.misses == cards and kept.hits == cards and len(kept.cards) == cards
+    assert kept.misses == cards and kept.hits == cards and len(kept) == cards
     assert _cards(fresh) == _cards(first) == _cards(again)
     assert str(TOKEN_MARK) not in again
 
@@ -107,4 +107,4 @@ def test_the_kept_cards_are_bounded(app, client, auth, catalogue):
     auth.login(catalogue.buyer.user)
     html = _page(client)
     assert html.count("data-proposal") >= 2
-    assert len(kept.cards) == 1
+    assert len(kept) == 1
