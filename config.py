@@ -176,6 +176,8 @@ class Config:
     MATCHES_REFIT_MIN_CHANGES = _int("MATCHES_REFIT_MIN_CHANGES", 50)
     # Each process keeps the HTML of this many proposal cards (matches.cards; about 4 KB each; 0: none).
     PROPOSAL_CARD_CACHE = _int("PROPOSAL_CARD_CACHE", 1024)
+    # And of this many cards of the participant list (events.cards; about 1 KB each; 0: none).
+    PARTICIPANT_CARD_CACHE = _int("PARTICIPANT_CARD_CACHE", 2048)
     # The home page's counts of published offerings and open needs are kept this long in each process.
     HOME_FIGURES_SECONDS = _int("HOME_FIGURES_SECONDS", 60)
     # Anti-spam: a public form sent sooner than this many seconds after it was shown is refused as a robot's.

@@ -15,6 +15,7 @@ from matchmaker.auth.sessions import acting_user
 from matchmaker.event_access import managed_event as _managed
 from matchmaker.event_access import visible_event as _event
 from matchmaker.events import bp
+from matchmaker.events.cards import participant_cards
 from matchmaker.events.forms import (
     ActionForm,
     BlockForm,
@@ -707,6 +708,9 @@ def registration_status_label(status: str) -> str:
 @bp.app_template_global()
 def request_status_label(status: str) -> str:
     return label(REQUEST_STATUSES, status)
+
+
+bp.add_app_template_global(participant_cards)
 
 
 @bp.app_template_global()

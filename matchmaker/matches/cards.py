@@ -79,7 +79,7 @@ class Card(NamedTuple):
     actions: CardActions | None
 
 
-def _organisation(organisation) -> CardOrganisation:
+def card_organisation(organisation) -> CardOrganisation:
     return CardOrganisation(
         organisation.id, organisation.name, organisation.logo_version, organisation.is_suspended
     )
@@ -87,7 +87,7 @@ def _organisation(organisation) -> CardOrganisation:
 
 def _item(item) -> CardItem:
     return CardItem(
-        item.kind, item.id, item.title, item.language, item.summary, _organisation(item.organisation)
+        item.kind, item.id, item.title, item.language, item.summary, card_organisation(item.organisation)
     )
 
 
