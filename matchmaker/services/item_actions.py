@@ -54,11 +54,14 @@ def key(item: Need | Offering) -> tuple[str, int]:
 
 
 def _blocking_organisations(user: User) -> set[int]:
-    return set(
-        db.session.scalars(
-            sa.select(ConversationBlock.organisation_id).where(ConversationBlock.blocked_user_id == user.id)
-        )
-    )
+    return set(db.session.scalars(_blocking_query(), {"user_id": user.id}))
+
+
+@functools.cache
+def _blocking_query() -> sa.Select:
+    """The organisations that blocked the user `user_id`, for every card of a page: built once."""
+    user_id = sa.bindparam("user_id", type_=sa.Integer)
+    return sa.select(ConversationBlock.organisation_id).where(ConversationBlock.blocked_user_id == user_id)
 
 
 # The two sides of meeting_targets' join, made once: aliases made per call cost 0.6 ms of CPU a proposals
