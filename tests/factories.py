@@ -54,9 +54,25 @@ PASSWORD = "correct-horse-battery"
 # Users and organisations
 
 
+class Numbers:
+    """The numbers a factory gives its rows (user1@example.org, Organisation 1, ...). A fixture that puts back
+    rows an earlier test made with the same factory moves its numbers on past them (`last`), so that the
+    test's next row gets the number it would have had after building them."""
+
+    def __init__(self) -> None:
+        self.last = 0
+
+    def __iter__(self) -> "Numbers":
+        return self
+
+    def __next__(self) -> int:
+        self.last += 1
+        return self.last
+
+
 @pytest.fixture
 def make_user(app) -> Callable[..., User]:
-    counter = iter(range(1, 1_000_000))
+    counter = Numbers()
 
     def factory(**overrides) -> User:
         n = next(counter)
@@ -73,12 +89,13 @@ def make_user(app) -> Callable[..., User]:
         db.session.commit()
         return user
 
+    factory.numbers = counter
     return factory
 
 
 @pytest.fixture
 def make_organisation(app) -> Callable[..., Organisation]:
-    counter = iter(range(1, 1_000_000))
+    counter = Numbers()
 
     def factory(members: tuple[User, ...] = (), admins: tuple[User, ...] = (), **overrides) -> Organisation:
         n = next(counter)
@@ -95,6 +112,7 @@ def make_organisation(app) -> Callable[..., Organisation]:
         db.session.commit()
         return organisation
 
+    factory.numbers = counter
     return factory
 
 
