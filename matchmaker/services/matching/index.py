@@ -559,6 +559,7 @@ class RefreshReport:
     pairs: int = 0
     repaired: int = 0
     refit: bool = False  # the index had no model: a full refit ran instead
+    drift: Any = None  # the model's Drift after the change (None after a refit)
 
 
 def refresh_item(kind: str, item_id: int) -> RefreshReport:
@@ -581,7 +582,7 @@ def refresh_item(kind: str, item_id: int) -> RefreshReport:
             state.changed_at = utcnow()
             report = _apply(loaded, state.generation, kind, item_id, state.seq, k)
             commit()
-            return report
+            return replace(report, drift=loaded.index.drift())
         commit()  # release the database lock: a first fit indexes this item with the rest
     # Outside `_lock`: a refit takes `_refit_running` and then `_lock`, so calling it while holding `_lock`
     # took the two in the other order, and a refit running in a job thread meanwhile deadlocked both (it hung
@@ -858,11 +859,12 @@ def drift():
     return loaded.index.drift() if loaded is not None else None
 
 
-def needs_refit(min_changes: int = 0) -> bool:
+def needs_refit(min_changes: int = 0, measured=None) -> bool:
     """Has the vocabulary drifted past the configured limits since the last fit? With `min_changes`, only
     once at least that many items changed (a refresh asks so: on a small catalogue every few changes would
-    refit; the periodic upkeep asks without, so a small platform is refitted within its period)."""
-    measured = drift()
+    refit; the periodic upkeep asks without, so a small platform is refitted within its period). `measured`:
+    the drift as a refresh just left it (RefreshReport.drift), else this process's model is asked."""
+    measured = drift() if measured is None else measured
     if measured is None or measured.changes < min_changes:
         return False
     config = current_app.config

@@ -49,7 +49,8 @@ def queue_refit() -> None:
 def refresh_item_job(ctx: JobContext, item_kind: str, item_id: int) -> dict:
     # The payload says item_kind: `kind` is enqueue()'s own first argument (the job kind).
     report = index.refresh_item(item_kind, int(item_id))
-    if not report.refit and index.needs_refit(current_app.config["MATCHES_REFIT_MIN_CHANGES"]):
+    min_changes = current_app.config["MATCHES_REFIT_MIN_CHANGES"]
+    if not report.refit and index.needs_refit(min_changes, measured=report.drift):
         queue_refit()
         commit()
     return {"generation": report.generation, "live": report.live, "pairs": report.pairs,
