@@ -9,8 +9,10 @@ prepared statements: the server's CPU for that page went from 9.2 to 5.7 ms a re
 
 "Only read" is decided on what was sent, not on what the view meant to do: every statement of the
 transaction began with SELECT (a data-modifying WITH does not), the session holds no pending change, and the
-request raised nothing. Anything else ends as before (Flask-SQLAlchemy's rollback when the session is
-removed), so a write a view left uncommitted is still dropped, not saved."""
+request raised nothing. (`SELECT set_config(..., true)`, which services.kernel.generic_plans sends, changes a
+setting for the transaction only: committing it leaves nothing behind.) Anything else ends as before
+(Flask-SQLAlchemy's rollback when the session is removed), so a write a view left uncommitted is still
+dropped, not saved."""
 
 from flask import Flask
 from sqlalchemy import event

@@ -8,6 +8,7 @@ from sqlalchemy import event
 
 from matchmaker.extensions import db
 from matchmaker.models import Theme
+from matchmaker.services.kernel import generic_plans
 
 
 @pytest.fixture
@@ -86,3 +87,37 @@ def test_a_pages_statements_stay_prepared_from_one_request_to_the_next(app, clie
         db.session.remove()  # as the end of a request's app context does (the test's own context outlives it)
     prepared = db.session.connection().exec_driver_sql("SELECT statement FROM pg_prepared_statements").all()
     assert any("match_pair" in statement for (statement,) in prepared), prepared
+
+
+def test_the_proposals_ranked_query_is_planned_once(app, client, auth, catalogue):
+    """PostgreSQL planned the ranked query anew at every request (a custom plan: as long as running it); with
+    its constants written in and under generic_plans() it runs its one generic plan."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("plans of prepared statements are PostgreSQL's")
+    auth.login(catalogue.buyer.user)
+    db.session.commit()
+    db.engine.dispose()  # one connection, as a worker's
+    for _ in range(9):
+        assert client.get("/matches/").status_code == 200
+        db.session.remove()
+    plans = (
+        db.session.connection()
+        .exec_driver_sql(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE '%%JOIN LATERAL%%'"
+        )
+        .all()
+    )
+    assert len(plans) == 1, plans
+    generic, custom = plans[0]
+    assert generic >= 3 and custom == 0, plans
+
+
+def test_generic_plans_hold_for_the_block_only(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("plan_cache_mode is PostgreSQL's")
+    show = "SELECT current_setting('plan_cache_mode')"
+    with generic_plans():
+        assert db.session.execute(sa.text(show)).scalar() == "force_generic_plan"
+    assert db.session.execute(sa.text(show)).scalar() == "auto"
+    db.session.rollback()

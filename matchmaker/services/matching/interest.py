@@ -22,6 +22,7 @@ from matchmaker.models import (
 )
 from matchmaker.services import ServiceError, conversations, discard, notifications
 from matchmaker.services.accounts import active_members
+from matchmaker.services.kernel import generic_plans, with_constants_inline
 from matchmaker.services.matching.documents import is_proposable
 from matchmaker.services.matching.explanations import MatchExplanation, explanation_datas, localized_snapshot
 from matchmaker.services.matching.permissions import (
@@ -177,14 +178,16 @@ def mutual_count(user) -> int:
     organisation = organisation_of(user)
     if organisation is None:
         return 0
-    return db.session.scalar(_mutual_count_query(), {"organisation_id": organisation.id})
+    with generic_plans():  # planned anew at each page for 0.3-0.7 ms; its generic plan runs in 0.05
+        return db.session.scalar(_mutual_count_query(), {"organisation_id": organisation.id})
 
 
 @functools.cache
 def _mutual_count_query() -> sa.Select:
     """_mutual's count for a user of the organisation `organisation_id`, built once (the proposals page and
     the home page count them at every request)."""
-    return _mutual_of(sa.bindparam("organisation_id", type_=sa.Integer), sa.func.count(Match.id))
+    query = _mutual_of(sa.bindparam("organisation_id", type_=sa.Integer), sa.func.count(Match.id))
+    return with_constants_inline(query, ("organisation_id",))
 
 
 @dataclass

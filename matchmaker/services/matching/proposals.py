@@ -29,7 +29,7 @@ from matchmaker.models import (
     OfferingStatus,
 )
 from matchmaker.pagination import ListPage, paginate_list
-from matchmaker.services.kernel import dialect_name, one_of_param
+from matchmaker.services.kernel import dialect_name, generic_plans, one_of_param, with_constants_inline
 from matchmaker.services.matching.documents import is_proposable
 from matchmaker.services.matching.explanations import (
     FAIR_SCORE,
@@ -159,7 +159,8 @@ def _ranked_counted(
     postgresql_counted = per_item is not None and db.session.get_bind().dialect.name == "postgresql"
     if postgresql_counted:
         query = _lateral_ranked(kind, logged_in, skip_declined, max(index._min_score(), 1e-9))
-        rows = db.session.execute(query, {"own_ids": list(item_ids), "per_item": per_item})
+        with generic_plans():
+            rows = db.session.execute(query, {"own_ids": list(item_ids), "per_item": per_item}).all()
     else:
         rows = db.session.execute(_listed_ranked(kind, item_ids, logged_in, skip_declined))
     for own, theirs, score, extra in rows:
@@ -223,7 +224,7 @@ def _lateral_ranked(kind: str, logged_in: bool, skip_declined: bool, min_score: 
         .limit(sa.bindparam("per_item", type_=sa.Integer))
         .lateral()
     )
-    return (
+    query = (
         sa.select(own_model.id, best.c.other_id, best.c.score, fair_count.c.fair)
         .select_from(own_model)
         .join(fair_count, sa.true())
@@ -231,6 +232,9 @@ def _lateral_ranked(kind: str, logged_in: bool, skip_declined: bool, min_score: 
         .where(own_model.id == sa.any_(sa.bindparam("own_ids", type_=ARRAY(sa.Integer))))
         .order_by(own_model.id, best.c.score.desc(), best.c.other_id)
     )
+    # Run with its generic plan (see _ranked_counted): with the statuses, kinds and scores written in, that
+    # plan is the one PostgreSQL made for each execution (2-3 ms of its CPU a page, half of it planning).
+    return with_constants_inline(query, ("own_ids", "per_item"))
 
 
 def _listed_ranked(kind: str, item_ids: Sequence[int], logged_in: bool, skip_declined: bool) -> sa.Select:
