@@ -1,0 +1,60 @@
+"""The main navigation of every page, rendered once for what it shows and kept (see matchmaker.fragments).
+
+The bar's items depend on the page's endpoint (which item is current) and on what the reader's account holds
+(signed in, an organisation and whether it is a government's, the organizer and administrator roles): a few
+hundred combinations, each rendered with some thirty links and labels. Each process keeps the last
+NAV_KEPT of them, so a page pays a dictionary look-up instead of rendering the bar (0.4 ms of CPU)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from flask import current_app, get_template_attribute, request
+from flask_login import current_user
+from markupsafe import Markup
+
+from matchmaker.fragments import Kept
+from matchmaker.i18n import current_catalogue
+
+NAV_KEPT = 1024
+
+
+class Nav(NamedTuple):
+    endpoint: str | None
+    signed_in: bool
+    has_organisation: bool
+    government: bool
+    organizes: bool  # an organizer or an administrator
+    admin: bool
+
+
+def nav_of(user, endpoint: str | None) -> Nav:
+    if user is None or not user.is_authenticated:
+        return Nav(endpoint, False, False, False, False, False)
+    organisation = user.organisation
+    return Nav(
+        endpoint,
+        True,
+        organisation is not None,
+        organisation is not None and organisation.is_government,
+        user.has_role("organizer", "admin"),
+        user.has_role("admin"),
+    )
+
+
+kept = Kept()
+
+
+def main_navigation() -> Markup:
+    """The navigation bar's items of this request (a template global)."""
+    app = current_app._get_current_object()
+    nav = nav_of(current_user, request.endpoint)
+    render = get_template_attribute("partials/nav_items.html", "main_nav")
+    if app.debug:  # a template being edited shows at once
+        return render(nav)
+    key = (nav, current_catalogue(), request.root_path, app.jinja_env)
+    html = kept.get(key)
+    if html is None:
+        html = render(nav)
+        kept.put(key, html, NAV_KEPT)
+    return html
