@@ -141,7 +141,7 @@ def one_of(column, ids) -> sa.ColumnElement[bool]:
     statement's text is the same whatever the number of ids (psycopg then keeps its parsed form and prepares
     it, and the server plans it once; a list of fifty placeholders was parsed anew at each request)."""
     ids = list(ids)
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect_name() == "postgresql":
         return column == sa.any_(sa.bindparam(None, ids, type_=ARRAY(sa.Integer)))
     return column.in_(ids)
 

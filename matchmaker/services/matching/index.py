@@ -77,7 +77,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.organisation import not_suspended
-from matchmaker.services.kernel import commit, discard, one_of
+from matchmaker.services.kernel import commit, dialect_name, discard, one_of
 from matchmaker.services.matching.documents import (
     _need_key,
     _offering_key,
@@ -657,7 +657,7 @@ def _lists(
     where = (MatchItem.generation == generation, MatchItem.kind == kind, MatchItem.live.is_(True))
     if ids is not None:
         where = (*where, one_of(MatchItem.item_id, ids))
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect_name() == "postgresql":
         columns = (MatchItem.item_id, MatchItem.kth_score, MatchItem.listed)
         ids, kth, listed = db.session.execute(
             sa.select(*(sa.func.array_agg(column) for column in columns)).where(*where)
@@ -693,7 +693,7 @@ def _add_to_listed(generation: int, kind: str, ids: list[int], delta: int) -> No
     one array (a thousand placeholders cost more to build and parse than the update itself: 36 ms of a
     publish's 120 ms of CPU), elsewhere one statement a thousand items."""
     table = MatchItem.__table__
-    size = len(ids) if db.session.get_bind().dialect.name == "postgresql" else 1000
+    size = len(ids) if dialect_name() == "postgresql" else 1000
     for start in range(0, len(ids), max(size, 1)):
         db.session.execute(
             sa.update(table)

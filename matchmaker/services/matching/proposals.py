@@ -156,7 +156,7 @@ def _ranked_counted(
     PostgreSQL, which reads only the fair end of the item's index)."""
     ranked: dict[int, list[tuple[int, float]]] = {item_id: [] for item_id in item_ids}
     fair: dict[int, int] = dict.fromkeys(item_ids, 0)
-    postgresql_counted = per_item is not None and db.session.get_bind().dialect.name == "postgresql"
+    postgresql_counted = per_item is not None and dialect_name() == "postgresql"
     if postgresql_counted:
         query = _lateral_ranked(kind, logged_in, skip_declined, max(index._min_score(), 1e-9))
         with generic_plans():
