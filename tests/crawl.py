@@ -105,17 +105,17 @@ class Snapshot:
                 if self.rows[table.name]:
                     db.session.execute(sa.insert(table), self.rows[table.name])
             if db.engine.dialect.name == "postgresql":
-                for table in db.metadata.sorted_tables:
-                    for column in table.primary_key.columns:
-                        if column.autoincrement is True or (
-                            column.autoincrement == "auto" and isinstance(column.type, sa.Integer)
-                        ):
-                            db.session.execute(
-                                sa.text(
-                                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
-                                    f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"
-                                )
-                            )
+                # Every sequence in one statement (one round trip where there were some 80 a restore).
+                settings = [
+                    f"setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                    f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"
+                    for table in db.metadata.sorted_tables
+                    for column in table.primary_key.columns
+                    if column.autoincrement is True
+                    or (column.autoincrement == "auto" and isinstance(column.type, sa.Integer))
+                ]
+                if settings:
+                    db.session.execute(sa.text("SELECT " + ", ".join(settings)))
             db.session.commit()
             db.session.remove()
 

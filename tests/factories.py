@@ -190,7 +190,7 @@ FRENCH_OFFERING = {
 
 @pytest.fixture
 def make_theme(app):
-    counter = iter(range(1, 1000))
+    counter = Numbers()
 
     def factory(slug=None, nl="Mobiliteit", fr="Mobilité", en="Mobility") -> Theme:
         n = next(counter)
@@ -199,6 +199,7 @@ def make_theme(app):
         db.session.commit()
         return theme
 
+    factory.numbers = counter
     return factory
 
 

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from matchmaker.extensions import db
-from matchmaker.models import Event, Meeting, Registration, RequestStatus, Theme, User
+from matchmaker.models import Event, Meeting, Organisation, Registration, RequestStatus, Theme, User
 from tests.conftest import _app_key
 from tests.crawl import seeded_once
 from tests.factories import (
@@ -20,6 +20,7 @@ from tests.factories import (
     EVENT_DAY,
     SENSOR_NEED,
     SENSOR_OFFERING,
+    Party,
     Setup,
     add_meeting,
     add_request,
@@ -64,8 +65,16 @@ def theme(app):
 
 
 @pytest.fixture
-def event(make_event):
-    return make_event()
+def event(request, app, app_overrides, organizer, make_event, make_user, make_organisation):
+    """The default event of `organizer` (make_event), open for registration. Made once per worker and set of
+    app overrides, then put back (see _built_once): some 440 tests ask for it."""
+    if not _may_share(request):
+        return make_event()
+    key = ("event", _app_key(app_overrides), *_organizer_key(organizer))
+    return _built_once(
+        key, app, organizer, make_event, (make_user.numbers, make_organisation.numbers),
+        pack=lambda event: event.id, unpack=lambda number: db.session.get(Event, number),
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -103,7 +112,7 @@ def setup(
     """3 buyers and 4 suppliers; every supplier asked two buyers (accepted), buyer 0 and supplier 0 both
     asked each other (mutual).
 
-    Made once per worker and set of app overrides, then put back (see _setup_once): making it took about a
+    Made once per worker and set of app overrides, then put back (see _built_once): making it took about a
     second a test (seven accounts, organisations and items indexed for matching, seven registrations), and
     some 70 scheduling tests ask for it."""
 
@@ -117,10 +126,37 @@ def setup(
         add_request(event, buyers[0], suppliers[0], RequestStatus.PENDING)
         return Setup(event, buyers, suppliers)
 
-    if request.node.get_closest_marker("fresh_app") is not None:
+    if not _may_share(request):
         return build()
-    key = ("scheduling setup", _app_key(app_overrides), organizer.email, organizer.display_name)
-    return _setup_once(key, app, organizer, build, (make_user.numbers, make_organisation.numbers))
+    key = ("scheduling setup", _app_key(app_overrides), *_organizer_key(organizer))
+    return _built_once(
+        key, app, organizer, build, (make_user.numbers, make_organisation.numbers),
+        pack=lambda made: (made.event.id, [r.id for r in made.buyers], [r.id for r in made.suppliers]),
+        unpack=lambda ids: Setup(
+            db.session.get(Event, ids[0]),
+            [db.session.get(Registration, number) for number in ids[1]],
+            [db.session.get(Registration, number) for number in ids[2]],
+        ),
+    )  # fmt: skip
+
+
+def _may_share(request) -> bool:
+    """Whether the test may get rows built by an earlier one: not with an app of its own, nor when it patches
+    something (a clock, a service) that its fixtures may run under."""
+    return request.node.get_closest_marker("fresh_app") is None and "monkeypatch" not in request.fixturenames
+
+
+def _organizer_key(organizer: User) -> tuple:
+    """What a fixture built on the organizer may depend on: the account as its fixture (or a test) left it."""
+    return (
+        organizer.email,
+        organizer.display_name,
+        organizer.language,
+        organizer.active,
+        organizer.email_confirmed_at is None,
+        organizer.last_login_at is None,
+        tuple(sorted(role.role for role in organizer.roles)),
+    )
 
 
 def _tables_holding() -> frozenset[str]:
@@ -129,55 +165,56 @@ def _tables_holding() -> frozenset[str]:
     return frozenset(tables[row[0]].name for row in db.session.execute(query))
 
 
-_SETUPS: dict[tuple, dict] = {}  # this worker's: what the first build started from and left besides rows
+# The tables that hold rows after the organizer's fixture alone.
+ORGANIZER_ONLY = frozenset({"user_account", "user_role"})
+_BUILT: dict[tuple, dict] = {}  # this worker's: what each first build started from and left besides rows
 
 
-def _setup_once(key: tuple, app, organizer, build, numbers: tuple) -> Setup:
+def _built_once(key: tuple, app, organizer, build, numbers: tuple, pack, unpack):
     """`build()` the first time for `key`, its rows then kept (tests.crawl.seeded_once); the next times its
     rows are put back in place of the test's, and the test's objects made to match a fresh build: the
-    organizer (made by its fixture before, its row replaced by the build's) is the build's row, the
+    organizer (made by its fixture before, its row replaced by the build's) is the build's row, what `build`
+    returned is loaded again in the test's session (`pack` gives its ids, `unpack` loads them), the
     factories' numbers and the outbox continue from where the build left them. Only when the tables hold
     nothing but the organizer, as they did for the first build; otherwise the test builds its own."""
-    holding = _tables_holding()
-    users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+    if organizer is None:  # empty tables
+        alone = not _tables_holding()
+    else:  # the organizer's account and roles and nothing else (no session of a log-in, no other user)
+        users = db.session.scalar(sa.select(sa.func.count(User.id)))
+        alone = _tables_holding() == ORGANIZER_ONLY and users == 1
     start = tuple(counter.last for counter in numbers)
     outbox = app.extensions["mail_outbox"]
-    known = _SETUPS.get(key)
+    known = _BUILT.get(key)
     if known is None:
-        if users != 1:
+        if not alone:
             return build()
         sent = len(outbox)
         result = seeded_once(key, app, build)
-        _SETUPS[key] = {
-            "holding": holding,
+        _BUILT[key] = {
             "start": start,
             "end": tuple(counter.last for counter in numbers),
             "mails": list(outbox[sent:]),
-            "organizer": organizer.id,
-            "event": result.event.id,
-            "buyers": [registration.id for registration in result.buyers],
-            "suppliers": [registration.id for registration in result.suppliers],
+            "organizer": organizer.id if organizer is not None else None,
+            "ids": pack(result),
         }
         return result
-    if users != 1 or holding != known["holding"] or start != known["start"]:
+    if not alone or start != known["start"]:
         return build()
     db.session.rollback()  # putting the rows back writes through a session of its own
     seeded_once(key, app, build)
     db.session.expunge_all()
-    # The organizer object the test holds now stands for the build's organizer row.
-    sa.orm.make_transient(organizer)
-    organizer.id = known["organizer"]
-    sa.orm.make_transient_to_detached(organizer)
-    db.session.add(organizer)
-    db.session.expire(organizer)
+    if organizer is not None:  # the organizer object the test holds now stands for the build's organizer row
+        sa.orm.make_transient(organizer)
+        organizer.id = known["organizer"]
+        sa.orm.make_transient_to_detached(organizer)
+        db.session.add(organizer)
+        db.session.expire(organizer)
     for counter, last in zip(numbers, known["end"], strict=True):
         counter.last = last
     outbox.extend(known["mails"])
-    return Setup(
-        db.session.get(Event, known["event"]),
-        [db.session.get(Registration, number) for number in known["buyers"]],
-        [db.session.get(Registration, number) for number in known["suppliers"]],
-    )
+    made = unpack(known["ids"])
+    db.session.expire_all()  # as a build leaves its objects: it ends with a commit
+    return made
 
 
 # --------------------------------------------------------------------------------------------------
@@ -185,21 +222,52 @@ def _setup_once(key: tuple, app, organizer, build, numbers: tuple) -> Setup:
 
 
 @pytest.fixture
-def catalogue(make_buyer, make_supplier, make_need, make_offering, make_theme):
-    """A buyer with a bus need and a sensor need; a supplier with a bus, another with a sensor offering."""
-    mobility = make_theme(slug="mobility", nl="Mobiliteit", fr="Mobilité", en="Mobility")
-    education = make_theme(slug="education", nl="Onderwijs", fr="Enseignement", en="Education")
-    buyer = make_buyer(display_name="Bea Buyer")
-    bus_supplier = make_supplier(display_name="Bart Bus")
-    sensor_supplier = make_supplier(display_name="Sara Sensor")
-    return SimpleNamespace(
-        mobility=mobility,
-        education=education,
-        buyer=buyer,
-        bus_supplier=bus_supplier,
-        sensor_supplier=sensor_supplier,
-        bus_need=make_need(buyer, BUS_NEED, themes=[mobility]),
-        sensor_need=make_need(buyer, SENSOR_NEED, themes=[education]),
-        bus_offering=make_offering(bus_supplier, BUS_OFFERING, themes=[mobility]),
-        sensor_offering=make_offering(sensor_supplier, SENSOR_OFFERING, themes=[education]),
-    )
+def catalogue(
+    request, app, app_overrides, make_buyer, make_supplier, make_need, make_offering, make_theme, make_user,
+    make_organisation,
+):  # fmt: skip
+    """A buyer with a bus need and a sensor need; a supplier with a bus, another with a sensor offering.
+    Made once per worker and set of app overrides, then put back (see _built_once): some 160 tests."""
+
+    def build() -> SimpleNamespace:
+        mobility = make_theme(slug="mobility", nl="Mobiliteit", fr="Mobilité", en="Mobility")
+        education = make_theme(slug="education", nl="Onderwijs", fr="Enseignement", en="Education")
+        buyer = make_buyer(display_name="Bea Buyer")
+        bus_supplier = make_supplier(display_name="Bart Bus")
+        sensor_supplier = make_supplier(display_name="Sara Sensor")
+        return SimpleNamespace(
+            mobility=mobility,
+            education=education,
+            buyer=buyer,
+            bus_supplier=bus_supplier,
+            sensor_supplier=sensor_supplier,
+            bus_need=make_need(buyer, BUS_NEED, themes=[mobility]),
+            sensor_need=make_need(buyer, SENSOR_NEED, themes=[education]),
+            bus_offering=make_offering(bus_supplier, BUS_OFFERING, themes=[mobility]),
+            sensor_offering=make_offering(sensor_supplier, SENSOR_OFFERING, themes=[education]),
+        )
+
+    if not _may_share(request):
+        return build()
+
+    def pack(made: SimpleNamespace) -> dict:
+        return {
+            name: (type(value), value.user.id, value.organisation.id)
+            if isinstance(value, Party)
+            else (type(value), value.id)
+            for name, value in vars(made).items()
+        }
+
+    def unpack(ids: dict) -> SimpleNamespace:
+        return SimpleNamespace(
+            **{
+                name: Party(db.session.get(User, row[1]), db.session.get(Organisation, row[2]))
+                if row[0] is Party
+                else db.session.get(row[0], row[1])
+                for name, row in ids.items()
+            }
+        )
+
+    key = ("catalogue", _app_key(app_overrides))
+    numbers = (make_user.numbers, make_organisation.numbers, make_theme.numbers)
+    return _built_once(key, app, None, build, numbers, pack=pack, unpack=unpack)
