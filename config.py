@@ -174,6 +174,8 @@ class Config:
     # A change queues that refit only once this many items changed since the fit (the upkeep job, every ten
     # minutes, refits a drifted small catalogue without waiting for them).
     MATCHES_REFIT_MIN_CHANGES = _int("MATCHES_REFIT_MIN_CHANGES", 50)
+    # How often each Celery pool process checks for a newly served matching model to load in the background.
+    MATCHES_MODEL_CHECK_SECONDS = _float("MATCHES_MODEL_CHECK_SECONDS", 10)
     # Each process keeps the HTML of this many proposal cards (matches.cards; about 4 KB each; 0: none).
     PROPOSAL_CARD_CACHE = _int("PROPOSAL_CARD_CACHE", 1024)
     # And of this many cards of the participant list (events.cards; about 1 KB each; 0: none).

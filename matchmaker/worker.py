@@ -9,7 +9,7 @@ application; the Flask app it runs the jobs in is `flask_app`.
 
 import os
 
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_process_init
 
 from matchmaker import create_app
 from matchmaker.tasks.celery_app import celery_of
@@ -34,3 +34,12 @@ def _yield_to_web_requests(**_kwargs) -> None:
     """The worker starts at WORKER_NICENESS, before it forks its pool: on a host shared with gunicorn, a page
     is not kept waiting by an index refresh or an import (issue 12)."""
     lower_priority(flask_app.config["WORKER_NICENESS"])
+
+
+@worker_process_init.connect
+def _keep_the_matching_model(**_kwargs) -> None:
+    """Each pool process loads the served matching model in the background as soon as it is served (at start,
+    and after each refit), not inside the first index refresh it runs (services.matching.index)."""
+    from matchmaker.services.matching.index import keep_served_model
+
+    keep_served_model(flask_app, flask_app.config["MATCHES_MODEL_CHECK_SECONDS"])

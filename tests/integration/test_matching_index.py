@@ -2,6 +2,9 @@
 deletions; incremental updates equal a full refit while the vocabulary stays; the proposals page runs a
 fixed number of queries whatever the catalogue's size."""
 
+import threading
+import time
+
 import pytest
 import sqlalchemy as sa
 
@@ -303,3 +306,34 @@ def test_a_process_loads_its_model_before_it_takes_the_lock_other_workers_wait_f
     _refresh(offerings[0])
     assert locked_with_a_model == [True]
     check_invariant()
+
+
+def test_a_process_loads_a_newly_served_model_once(shop):
+    stored.forget_models()
+    generation = matching.served_generation()
+    assert stored.load_served_model() == generation
+    assert stored.load_served_model() is None  # held already
+    matching.refit()  # a new generation is served: the process that fitted it holds it
+    assert stored.load_served_model() is None and list(stored._models()) == [generation + 1]
+    stored.forget_models()  # as another worker process finds it
+    assert stored.load_served_model() == generation + 1
+    assert list(stored._models()) == [generation + 1]
+    check_invariant()
+
+
+def test_a_worker_process_loads_the_served_model_in_the_background(app, shop):
+    """Celery's pool processes start a keeper thread (matchmaker.worker): the model is there before any
+    refresh needs it."""
+    stored.forget_models()
+    db.session.commit()
+    stop = threading.Event()
+    keeper = stored.keep_served_model(app, 0.05, stop)
+    try:
+        deadline = time.monotonic() + 30
+        while matching.served_generation() not in stored._models() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert matching.served_generation() in stored._models()
+    finally:
+        stop.set()
+        keeper.join(5)
+    assert not keeper.is_alive()

@@ -259,6 +259,55 @@ def _sync(index, kind: str, ids: list[int]) -> None:
         index.remove(gone, refit=False)
 
 
+def load_served_model() -> int | None:
+    """Load the served generation's model into this process if it holds another or none, without holding
+    `_lock` while the blob is read and unpacked (seconds at 50,000 items): the process's jobs go on
+    meanwhile, and the model is installed only if none was loaded for that generation in the meantime. The
+    changes recorded since the blob are replayed by the next refresh. Returns the generation loaded, or None
+    when there was nothing to load."""
+    generation = served_generation()
+    with _lock:
+        if generation is None or generation in _models():
+            return None
+    row = db.session.get(MatchModel, generation)
+    if row is None:
+        return None
+    from matchmaker.matching.engine import Index  # workers only: web processes never load a model
+
+    loaded = _Loaded(Index.loads(row.data), row.seq, row.token)
+    db.session.remove()  # the blob's row is not kept with the session
+    with _lock:
+        models = _models()
+        if generation in models:
+            return None
+        models.clear()  # one generation at a time: the others are superseded
+        models[generation] = loaded
+    log.info("Matching model of generation %s loaded in this process", generation)
+    return generation
+
+
+def keep_served_model(app, every: float, stop: threading.Event | None = None) -> threading.Thread:
+    """Start a thread that loads each new served generation's model into this process as soon as it is
+    served (checked every `every` seconds): a worker process then loads it beside its jobs, at the worker's
+    low priority, instead of inside the first refresh that needs it, which made that change wait seconds
+    and took the CPU in one burst while the site was busy. A failure (the database away) is logged and
+    tried again at the next check. It runs until `stop` is set (a worker process's: for good)."""
+    stop = stop or threading.Event()
+
+    def keep() -> None:
+        while not stop.is_set():
+            try:
+                with app.app_context():
+                    load_served_model()
+            except Exception:  # the next check tries again; jobs load it themselves anyway
+                log.warning("Loading the served matching model failed", exc_info=True)
+            stop.wait(every)
+
+    thread = threading.Thread(target=keep, name="matching-model-keeper", daemon=True)
+    thread.start()
+    return thread
+
+
 def forget_models() -> None:
     """Drop this process's cached models (tests; a worker that should reload)."""
     _models().clear()
@@ -569,11 +618,9 @@ def refresh_item(kind: str, item_id: int) -> RefreshReport:
         raise ValueError(f"unknown kind {kind!r}")
     item_id = int(item_id)
     k = top_k()
-    # A process's first change loads the model (seconds at 50,000 items): before the lock, which every
-    # other worker's refresh waits for, not while holding it.
-    generation = served_generation()
-    if generation is not None and generation not in _models():
-        _model(generation)
+    # A process's first change loads the model (seconds at 50,000 items) if its keeper thread has not yet
+    # (keep_served_model): before the lock, which every other worker's refresh waits for.
+    load_served_model()
     with _lock:
         state = _state(lock=True)
         loaded = _model(state.generation) if state.generation is not None else None
