@@ -269,13 +269,16 @@ def load_served_model() -> int | None:
     with _lock:
         if generation is None or generation in _models():
             return None
-    row = db.session.get(MatchModel, generation)
+    # The blob as values, not as an object of the session: the caller's session (a job's, or a test's when
+    # jobs run eagerly) keeps what it holds, and no copy of the blob stays in it.
+    blob = sa.select(MatchModel.data, MatchModel.seq, MatchModel.token)
+    row = db.session.execute(blob.where(MatchModel.generation == generation)).one_or_none()
     if row is None:
         return None
     from matchmaker.matching.engine import Index  # workers only: web processes never load a model
 
     loaded = _Loaded(Index.loads(row.data), row.seq, row.token)
-    db.session.remove()  # the blob's row is not kept with the session
+    del row
     with _lock:
         models = _models()
         if generation in models:
