@@ -227,12 +227,10 @@ def _model(generation: int) -> _Loaded | None:
         return None
     loaded = models.get(generation)
     if loaded is None or loaded.token != token:
-        row = db.session.get(MatchModel, generation)
-        from matchmaker.matching.engine import Index  # workers only: web processes never load a model
-
-        loaded = _Loaded(Index.loads(row.data), row.seq, token)
-        models.clear()  # one generation at a time: the others are superseded
-        models[generation] = loaded
+        loaded = _read_model(generation)
+        if loaded is None:
+            return None
+        _install(generation, loaded)
     changed = db.session.execute(
         sa.select(MatchItem.kind, MatchItem.item_id, MatchItem.seq)
         .where(MatchItem.generation == generation, MatchItem.seq > loaded.seq)
@@ -259,6 +257,26 @@ def _sync(index, kind: str, ids: list[int]) -> None:
         index.remove(gone, refit=False)
 
 
+def _read_model(generation: int) -> _Loaded | None:
+    """The stored model of `generation`, unpacked (seconds at 50,000 items). The blob is read as values, not
+    as an object of the session: the caller's session (a job's, or a test's when jobs run eagerly) keeps
+    what it holds, and no copy of the blob stays in it."""
+    blob = sa.select(MatchModel.data, MatchModel.seq, MatchModel.token)
+    row = db.session.execute(blob.where(MatchModel.generation == generation)).one_or_none()
+    if row is None:
+        return None
+    from matchmaker.matching.engine import Index  # workers only: web processes never load a model
+
+    return _Loaded(Index.loads(row.data), row.seq, row.token)
+
+
+def _install(generation: int, loaded: _Loaded) -> None:
+    """Make `loaded` this process's model; one generation at a time: the others are superseded."""
+    models = _models()
+    models.clear()
+    models[generation] = loaded
+
+
 def load_served_model() -> int | None:
     """Load the served generation's model into this process if it holds another or none, without holding
     `_lock` while the blob is read and unpacked (seconds at 50,000 items): the process's jobs go on
@@ -269,22 +287,13 @@ def load_served_model() -> int | None:
     with _lock:
         if generation is None or generation in _models():
             return None
-    # The blob as values, not as an object of the session: the caller's session (a job's, or a test's when
-    # jobs run eagerly) keeps what it holds, and no copy of the blob stays in it.
-    blob = sa.select(MatchModel.data, MatchModel.seq, MatchModel.token)
-    row = db.session.execute(blob.where(MatchModel.generation == generation)).one_or_none()
-    if row is None:
+    loaded = _read_model(generation)
+    if loaded is None:
         return None
-    from matchmaker.matching.engine import Index  # workers only: web processes never load a model
-
-    loaded = _Loaded(Index.loads(row.data), row.seq, row.token)
-    del row
     with _lock:
-        models = _models()
-        if generation in models:
+        if generation in _models():
             return None
-        models.clear()  # one generation at a time: the others are superseded
-        models[generation] = loaded
+        _install(generation, loaded)
     log.info("Matching model of generation %s loaded in this process", generation)
     return generation
 
