@@ -29,6 +29,7 @@ from matchmaker.services.matching.permissions import (
     BUYER,
     check_pair,
     organisation_of,
+    visible_condition,
 )
 
 DECISIONS = {"interested": True, "not_interested": False, "undecided": None}
@@ -144,8 +145,7 @@ def _mutual(user, *columns):
 
 
 def _mutual_of(organisation_id, *columns):
-    """_mutual for a user of the organisation `organisation_id` (a value or a bound parameter): the other side
-    is visible when it is public (visible_condition of a logged-in user)."""
+    """_mutual for a user of the organisation `organisation_id` (a value or a bound parameter)."""
     return (
         sa.select(*columns)
         .join(Need, Need.id == Match.need_id)
@@ -154,8 +154,8 @@ def _mutual_of(organisation_id, *columns):
             Match.buyer_interest.is_(True),
             Match.supplier_interest.is_(True),
             sa.or_(Need.organisation_id == organisation_id, Offering.organisation_id == organisation_id),
-            sa.or_(Need.organisation_id == organisation_id, Need.public_condition()),
-            sa.or_(Offering.organisation_id == organisation_id, Offering.public_condition()),
+            visible_condition(Need, organisation_id),
+            visible_condition(Offering, organisation_id),
         )
     )
 

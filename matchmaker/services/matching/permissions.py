@@ -47,12 +47,13 @@ def _visible_to(user, item: Need | Offering) -> bool:
     return not (isinstance(item, Need) and item.registered_only) or user is not None
 
 
-def visible_condition(user, model: type[Need] | type[Offering]):
-    """_visible_to() as an SQL condition on the rows of `model`."""
-    organisation = organisation_of(user)
-    own = model.organisation_id == organisation.id if organisation is not None else sa.false()
+def visible_condition(model: type[Need] | type[Offering], organisation_id=None, logged_in: bool = True):
+    """_visible_to() as an SQL condition on the rows of `model`, for a reader of the organisation
+    `organisation_id` (a value, a bound parameter of a statement built once, or None for a reader without
+    one); a visitor who is not `logged_in` does not see registered-only needs."""
+    own = model.organisation_id == organisation_id if organisation_id is not None else sa.false()
     public = model.public_condition()
-    if model is Need and user is None:
+    if model is Need and not logged_in:
         public = sa.and_(public, Need.registered_only.is_(False))
     return sa.or_(own, public)
 
