@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload, lazyload, load_only
 
 import matchmaker.services.matching.index as index
@@ -229,7 +228,7 @@ def _lateral_ranked(kind: str, logged_in: bool, skip_declined: bool, min_score: 
         .select_from(own_model)
         .join(fair_count, sa.true())
         .join(best, sa.true())
-        .where(own_model.id == sa.any_(sa.bindparam("own_ids", type_=ARRAY(sa.Integer))))
+        .where(one_of_param(own_model.id, "own_ids", "postgresql"))
         .order_by(own_model.id, best.c.score.desc(), best.c.other_id)
     )
     # Run with its generic plan (see _ranked_counted): with the statuses, kinds and scores written in, that
@@ -364,10 +363,6 @@ def _kind(item: Need | Offering) -> str:
     return index.NEED if isinstance(item, Need) else index.OFFERING
 
 
-def _kind_of_model(model) -> str:
-    return index.NEED if model is Need else index.OFFERING
-
-
 def _proposals(
     items: Sequence[Need | Offering],
     chosen: dict[int, tuple[list[tuple[int, float]], int]],
@@ -392,14 +387,11 @@ def _proposals(
     loaded = {
         kind: {
             obj.id: obj
-            for obj in db.session.scalars(_counterparts(model, explain, dialect), {"ids": list(ids)})
+            for obj in db.session.scalars(_counterparts(kind, explain, dialect), {"ids": list(ids)})
         }
         if ids
         else {}
-        for kind, model, ids in (
-            (index.NEED, Need, wanted[index.NEED]),
-            (index.OFFERING, Offering, wanted[index.OFFERING]),
-        )
+        for kind, ids in wanted.items()
     }
     datas = explanation_datas(pairs) if explain else {}
     names = _theme_names([t for data in datas.values() for t in data["themes"]], language)
@@ -430,8 +422,10 @@ def _proposals(
 
 
 @functools.cache
-def _counterparts(model, explain: bool, dialect: str) -> sa.Select:
-    """The counterparts of the ids `ids`, with their organisations (built once: see _lateral_ranked)."""
+def _counterparts(kind: str, explain: bool, dialect: str) -> sa.Select:
+    """The counterparts of `kind` of the ids `ids`, with their organisations (built once: see
+    _lateral_ranked)."""
+    model = Need if kind == index.NEED else Offering
     return (
         sa.select(model)
         .where(one_of_param(model.id, "ids", dialect))
@@ -440,7 +434,7 @@ def _counterparts(model, explain: bool, dialect: str) -> sa.Select:
             joinedload(model.organisation),
             # The proposals page shows a counterpart's title, summary and organisation; its long texts
             # (the search text is the longest) would be read for 50 cards and never shown.
-            *(() if explain else (load_only(*_CARD_COLUMNS[_kind_of_model(model)]),)),
+            *(() if explain else (load_only(*_CARD_COLUMNS[kind]),)),
         )
     )
 
