@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from markupsafe import Markup
 
@@ -42,6 +43,14 @@ class Kept:
             self.fragments[key] = html
             while len(self.fragments) > size:
                 self.fragments.popitem(last=False)
+
+    def rendered(self, key: tuple, size: int, render: Callable[[], Markup]) -> Markup:
+        """The fragment kept under `key`, else `render()`'s, which is kept (at most `size` of them)."""
+        html = self.get(key)
+        if html is None:
+            html = render()
+            self.put(key, html, size)
+        return html
 
     def clear(self) -> None:
         with self.lock:

@@ -53,8 +53,4 @@ def main_navigation() -> Markup:
     if app.debug:  # a template being edited shows at once
         return render(nav)
     key = (nav, current_catalogue(), request.root_path, app.jinja_env)
-    html = kept.get(key)
-    if html is None:
-        html = render(nav)
-        kept.put(key, html, NAV_KEPT)
-    return html
+    return kept.rendered(key, NAV_KEPT, lambda: render(nav))

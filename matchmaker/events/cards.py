@@ -80,10 +80,6 @@ def participant_cards(mine, states: dict, requests_open: bool):
         if recommendation is not None or not size or app.debug:
             return render(snapshot, recommendation)
         key = (snapshot, page)
-        html = kept.get(key)
-        if html is None:
-            html = render(snapshot, None)
-            kept.put(key, html, size)
-        return html
+        return kept.rendered(key, size, lambda: render(snapshot, None))
 
     return card

@@ -135,10 +135,7 @@ def proposal_cards(next_url: str, token: str):
     def card(proposal, acts) -> Markup:
         snapshot = card_of(proposal, acts)
         key = (snapshot, page)
-        html = kept.get(key)
-        if html is None:
-            html = _render(snapshot, next_url, TOKEN_MARK)
-            kept.put(key, html, size)
+        html = kept.rendered(key, size, lambda: _render(snapshot, next_url, TOKEN_MARK))
         return html.replace(TOKEN_MARK, token)
 
     return card
