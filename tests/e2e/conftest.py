@@ -5,6 +5,7 @@ Chromium is /usr/bin/chromium (installed by .ci/run); axe-core comes from the np
 MATCHMAKER_REQUIRE_BROWSER is set (as in CI), where a missing browser is an error.
 """
 
+import contextlib
 import json
 import os
 import threading
@@ -134,30 +135,127 @@ class PageProblems(list):
     """Console errors (CSP violations, JS errors) and failed requests seen by a page."""
 
 
+VIEWPORT = {"width": 1280, "height": 900}
+
+
 def open_page(browser, live_server) -> tuple:
     """A fresh browser context and page on the live server, recording the problems the page reports."""
     # The browser asks for English, the texts the journeys look for; language journeys switch explicitly.
     # Reduced motion switches off Bootstrap's colour transitions: axe, run right after a click on a button,
     # otherwise may measure a colour halfway (a contrast failure that only shows on a loaded machine).
     context = browser.new_context(
-        base_url=live_server.url,
-        locale="en-BE",
-        viewport={"width": 1280, "height": 900},
-        reduced_motion="reduce",
+        base_url=live_server.url, locale="en-BE", viewport=VIEWPORT, reduced_motion="reduce"
     )
     page = context.new_page()
-    problems = PageProblems()
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.problems = problems
+    page.problems = PageProblems()
+    # The listeners read page.problems when called: a reused page gets a new list for every test.
+    page.on("console", lambda msg: page.problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
     return context, page
 
 
+class Tab:
+    """One browser tab that the tests of this worker take in turn, put back between them as a new one.
+
+    A new context and page for every test cost about 0.8 s of CPU (a renderer process started, its fonts,
+    stylesheets and scripts loaded and compiled cold): more than the rest of a short test. Between tests the
+    tab leaves the app for about:blank and loses what a test may have left: cookies, web storage, the HTTP
+    cache, granted permissions, the viewport, listeners the test added, other pages. A test that changed
+    something this cannot put back (emulated media) gets a new context after it, and so does one whose
+    tab did not come back cleanly."""
+
+    def __init__(self, browser, live_server):
+        self.browser = browser
+        self.live_server = live_server
+        self.context = None
+        self.page = None
+        self._cdp = None
+        self._added: list[tuple[str, object]] = []
+        self._dirty = False
+
+    def take(self):
+        if self.page is None:
+            self.context, self.page = open_page(self.browser, self.live_server)
+            self._cdp = self.context.new_cdp_session(self.page)
+            self._watch()
+        self.page.problems = PageProblems()
+        self._added.clear()
+        self._dirty = False
+        return self.page
+
+    def _watch(self) -> None:
+        """Note the listeners a test adds and what it changes that has no undo."""
+        page, context, added = self.page, self.context, self._added
+        on, once, emulate_media = page.on, page.once, page.emulate_media
+        grant_permissions = context.grant_permissions
+
+        def watched_on(event, handler):
+            added.append((event, handler))
+            return on(event, handler)
+
+        def watched_once(event, handler):
+            added.append((event, handler))
+            return once(event, handler)
+
+        def watched_emulate_media(*args, **kwargs):
+            self._dirty = True
+            return emulate_media(*args, **kwargs)
+
+        def watched_grant_permissions(*args, **kwargs):
+            self._dirty = True
+            return grant_permissions(*args, **kwargs)
+
+        page.on, page.once, page.emulate_media = watched_on, watched_once, watched_emulate_media
+        context.grant_permissions = watched_grant_permissions
+
+    def put_back(self) -> None:
+        """Leave the app and forget the test; when that fails, close the tab (the next test opens another)."""
+        if self.page is None:
+            return
+        if self._dirty:
+            self.close()
+            return
+        page, context = self.page, self.context
+        try:
+            for event, handler in self._added:
+                with contextlib.suppress(KeyError, ValueError):  # a `once` listener that has run
+                    page.remove_listener(event, handler)
+            for other in context.pages:
+                if other != page:
+                    other.close()
+            if page.url.startswith(self.live_server.url):
+                page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+            page.goto("about:blank")
+            context.clear_cookies()
+            self._cdp.send("Network.clearBrowserCache")
+            self._cdp.send(
+                "Storage.clearDataForOrigin",
+                {"origin": self.live_server.url, "storageTypes": "all"},
+            )
+            if page.viewport_size != VIEWPORT:
+                page.set_viewport_size(VIEWPORT)
+        except PlaywrightError:
+            self.close()
+
+    def close(self) -> None:
+        if self.context is not None:
+            with contextlib.suppress(PlaywrightError):
+                self.context.close()
+        self.context = self.page = self._cdp = None
+
+
+@pytest.fixture(scope="session")
+def tab(browser, live_server) -> Iterator[Tab]:
+    tab = Tab(browser, live_server)
+    yield tab
+    tab.close()
+
+
 @pytest.fixture
-def page(browser, live_server, live_app) -> Iterator:
-    context, page = open_page(browser, live_server)
+def page(tab, live_app) -> Iterator:
+    page = tab.take()
     yield page
-    context.close()
+    tab.put_back()
     assert not page.problems, f"the browser reported errors: {page.problems}"
 
 
