@@ -1,9 +1,13 @@
-"""The main navigation of every page, rendered once for what it shows and kept (see matchmaker.fragments).
+"""The main navigation and the footer of every page, rendered once for what they show and kept (see
+matchmaker.fragments).
 
 The bar's items depend on the page's endpoint (which item is current) and on what the reader's account holds
 (signed in, an organisation and whether it is a government's, the organizer and administrator roles): a few
 hundred combinations, each rendered with some thirty links and labels. Each process keeps the last
-NAV_KEPT of them, so a page pays a dictionary look-up instead of rendering the bar (0.4 ms of CPU)."""
+NAV_KEPT of them, so a page pays a dictionary look-up instead of rendering the bar (0.4 ms of CPU).
+
+The footer shows the same links and texts to every reader of a language: some twenty translated texts and ten
+links a page, kept per language and language prefix."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from matchmaker.fragments import Kept
 from matchmaker.i18n import current_catalogue
 
 NAV_KEPT = 1024
+FOOTERS_KEPT = 32  # languages x prefixes, with room for an app's second Jinja environment in tests
 
 
 class Nav(NamedTuple):
@@ -54,3 +59,16 @@ def main_navigation() -> Markup:
         return render(nav)
     key = (nav, current_catalogue(), request.root_path, app.jinja_env)
     return kept.rendered(key, NAV_KEPT, lambda: render(nav))
+
+
+footers = Kept()
+
+
+def site_footer() -> Markup:
+    """The page's footer (a template global)."""
+    app = current_app._get_current_object()
+    render = get_template_attribute("partials/footer.html", "site_footer")
+    if app.debug:  # a template being edited shows at once
+        return render()
+    key = (current_catalogue(), request.root_path, app.jinja_env)
+    return footers.rendered(key, FOOTERS_KEPT, render)

@@ -6,7 +6,7 @@ from flask_babel import format_date, format_datetime
 from markupsafe import Markup
 
 from matchmaker.i18n import LANGUAGE_NAMES, current_language
-from matchmaker.navigation import main_navigation
+from matchmaker.navigation import main_navigation, site_footer
 from matchmaker.services.event_rules import shown_status
 
 
@@ -78,6 +78,7 @@ def init_app(app: Flask) -> None:
         shown_event_status=shown_status,
         lang_attr=lang_attr,
         main_navigation=main_navigation,
+        site_footer=site_footer,
     )
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (

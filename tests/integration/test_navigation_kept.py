@@ -1,6 +1,6 @@
 """The main navigation is kept per process for what it shows (matchmaker/navigation.py): the kept bar is what
 rendering it gives, and it follows the page (the current item), the language and the reader's account (an
-organisation, the organizer and administrator roles) at once."""
+organisation, the organizer and administrator roles) at once. So is the footer, per language."""
 
 import re
 
@@ -8,14 +8,16 @@ import pytest
 
 from matchmaker.extensions import db
 from matchmaker.models.user import UserRole
-from matchmaker.navigation import Nav, kept, nav_of
+from matchmaker.navigation import Nav, footers, kept, nav_of
 
 
 @pytest.fixture(autouse=True)
 def no_kept_navigation():
     kept.clear()
+    footers.clear()
     yield
     kept.clear()
+    footers.clear()
 
 
 def _bar(html: str) -> str:
@@ -65,3 +67,30 @@ def test_what_the_bar_is_kept_under():
         is_authenticated = False
 
     assert nav_of(Visitor(), "pages.home") == Nav("pages.home", False, False, False, False, False)
+
+
+def _footer(html: str) -> str:
+    return html[html.index('<footer class="site-footer">') : html.index("</footer>") + len("</footer>")]
+
+
+def test_a_kept_footer_is_what_rendering_it_gives_in_each_language(app, client, auth, make_buyer):
+    def footers_of_events() -> dict[str, str]:
+        pages = {prefix: client.get(f"{prefix}/events/").get_data(as_text=True) for prefix in ("", "/fr")}
+        return {prefix: _footer(html) for prefix, html in pages.items()}
+
+    app.debug = True  # renders the footer at every page
+    try:
+        fresh = footers_of_events()
+    finally:
+        app.debug = False
+    assert not len(footers)
+    kept_ones = footers_of_events()
+    assert kept_ones == fresh
+    assert footers.misses == 2
+    assert 'href="/catalogue/offerings"' in kept_ones[""] and ">Newsletter<" in kept_ones[""]
+    assert 'href="/fr/catalogue/offerings"' in kept_ones["/fr"] and ">Newsletter<" not in kept_ones["/fr"]
+
+    # Another page, another reader: the same footer, from what was kept.
+    auth.login(make_buyer().user)
+    assert _footer(client.get("/catalogue/needs").get_data(as_text=True)) == fresh[""]
+    assert footers.hits == 1 and footers.misses == 2
