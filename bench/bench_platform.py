@@ -1036,6 +1036,7 @@ def main(argv: list[str]) -> int:
     ).stdout.strip()
     figures: dict = {}
     pages: dict = {}
+    hello: dict = {}  # a run that stops before the baseline reports what it has, against no baseline
     stack = Stack(logdir)
     try:
         stack.start("web", gunicorn(opts, web_port, "wsgi:app"), env)
