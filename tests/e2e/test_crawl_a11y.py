@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests import crawl
-from tests.e2e.conftest import log_in, open_page, screenshot
+from tests.e2e.conftest import log_in, screenshot
 from tests.factories import PASSWORD
 
 SAMPLE_PER_ROLE = 2  # five roles: ten pages also checked in Dutch and French
@@ -93,14 +93,14 @@ def _switch_language(page, language: str) -> None:
 
 
 @pytest.mark.parametrize("role", crawl.ROLES, ids=crawl.ROLE_IDS)
-def test_every_page_of_the_role_passes_axe(role, plans, browser, live_server, check_a11y):
+def test_every_page_of_the_role_passes_axe(role, plans, tab, check_a11y):
     # The plan checks every endpoint and ten pages in three languages (one test less: on two xdist workers a
     # test of its own set the seeded module up twice).
     assert plans[role.name].reached >= 15, f"the crawl found only {plans[role.name].reached} endpoints"
     assert sum(len(plan.pages) for plan in plans.values()) >= 80
     assert sum(len(plan.sample) for plan in plans.values()) == SAMPLE_PER_ROLE * len(crawl.ROLES)
     plan = plans[role.name]
-    context, page = open_page(browser, live_server)
+    page = tab.take()  # the worker's tab, as the journeys' `page` (a new context cost 0.8 s of CPU)
     failures: list[str] = []
     try:
         if role.email:
@@ -116,6 +116,6 @@ def test_every_page_of_the_role_passes_axe(role, plans, browser, live_server, ch
                     _check(page, check_a11y, f"{name}-{language}", failures)
                 _switch_language(page, "en")
     finally:
-        context.close()
+        tab.put_back()
     assert not page.problems, f"the browser reported errors: {page.problems}"
     assert not failures, f"{len(failures)} of {len(plan.pages)} pages fail axe:\n\n" + "\n\n".join(failures)
