@@ -33,7 +33,7 @@ FAST_SCHEDULER = {"SCHEDULER_TIME_LIMIT": 5}
 class SharedTemplateCode(BytecodeCache):
     """Compiled templates for every app of this process. The suite builds dozens of apps (one per set of
     overrides, and those of the crawl, the browser tests' server and the tests that need their own), and each
-    compiled every template it rendered again: about 4% of the integration tests' CPU. A template whose
+    compiled every template it rendered again: about 2% of the integration tests' CPU. A template whose
     source changed has another checksum and is compiled anew."""
 
     def __init__(self) -> None:
