@@ -13,7 +13,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+from flask import current_app, request
 from markupsafe import Markup
+
+from matchmaker.i18n import current_catalogue
 
 
 class Kept:
@@ -56,3 +59,9 @@ class Kept:
         with self.lock:
             self.fragments.clear()
             self.hits = self.misses = 0
+
+
+def page_key() -> tuple:
+    """What a kept fragment's HTML depends on besides its snapshot, the same for every fragment of this
+    request: the language's catalogue, the language prefix of its links and the app's Jinja environment."""
+    return (current_catalogue(), request.root_path, current_app.jinja_env)

@@ -17,8 +17,7 @@ from flask import current_app, get_template_attribute, request
 from flask_login import current_user
 from markupsafe import Markup
 
-from matchmaker.fragments import Kept
-from matchmaker.i18n import current_catalogue
+from matchmaker.fragments import Kept, page_key
 
 NAV_KEPT = 1024
 FOOTERS_KEPT = 32  # languages x prefixes, with room for an app's second Jinja environment in tests
@@ -57,7 +56,7 @@ def main_navigation() -> Markup:
     render = get_template_attribute("partials/nav_items.html", "main_nav")
     if app.debug:  # a template being edited shows at once
         return render(nav)
-    key = (nav, current_catalogue(), request.root_path, app.jinja_env)
+    key = (nav, *page_key())
     return kept.rendered(key, NAV_KEPT, lambda: render(nav))
 
 
@@ -70,5 +69,4 @@ def site_footer() -> Markup:
     render = get_template_attribute("partials/footer.html", "site_footer")
     if app.debug:  # a template being edited shows at once
         return render()
-    key = (current_catalogue(), request.root_path, app.jinja_env)
-    return footers.rendered(key, FOOTERS_KEPT, render)
+    return footers.rendered(page_key(), FOOTERS_KEPT, render)

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask import current_app, get_template_attribute, request
+from flask import current_app, get_template_attribute
 
-from matchmaker.fragments import Kept
-from matchmaker.i18n import current_catalogue
+from matchmaker.fragments import Kept, page_key
 from matchmaker.matches.cards import CardOrganisation, card_organisation
 
 
@@ -73,7 +72,7 @@ def participant_cards(mine, states: dict, requests_open: bool):
     app = current_app._get_current_object()
     size = app.config["PARTICIPANT_CARD_CACHE"]
     render = get_template_attribute("events/_participant_card.html", "participant_card")
-    page = (current_catalogue(), request.root_path, app.jinja_env)
+    page = page_key()
 
     def card(registration, recommendation=None):
         snapshot = participant_card_of(registration, mine, states, requests_open)

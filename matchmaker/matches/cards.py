@@ -17,11 +17,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask import current_app, get_template_attribute, request
+from flask import current_app, get_template_attribute
 from markupsafe import Markup, escape
 
-from matchmaker.fragments import Kept
-from matchmaker.i18n import current_catalogue
+from matchmaker.fragments import Kept, page_key
 
 # Where the token goes in a kept card: a "<" that nothing escaped (the data's own are) can only be this.
 TOKEN_MARK = Markup("<csrf-token>")
@@ -130,7 +129,7 @@ def proposal_cards(next_url: str, token: str):
     token = escape(token)
     if not size or app.debug:  # a template being edited shows at once
         return lambda proposal, acts: _render(card_of(proposal, acts), next_url, token)
-    page = (next_url, current_catalogue(), request.root_path, app.jinja_env)
+    page = (next_url, *page_key())
 
     def card(proposal, acts) -> Markup:
         snapshot = card_of(proposal, acts)
