@@ -232,12 +232,14 @@ def _organizers_only() -> None:
 def overview():
     _organizers_only()
     form, theme_id = _overview_filter()
-    rows = service.best_pairs(theme_id=theme_id, language=current_language())
+    page = service.best_pairs_page(
+        theme_id=theme_id, page=request.args.get("page", type=int), language=current_language()
+    )
     return render_template(
         "matches/overview.html",
         form=form,
         theme_id=theme_id,
-        rows=rows,
+        page=page,
         limit=service.OVERVIEW_LIMIT,
         csv_limit=service.CSV_LIMIT,
     )

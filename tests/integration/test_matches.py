@@ -531,6 +531,62 @@ def test_overview_filters_by_theme(client, auth, catalogue):
     assert f'href="/matches/overview.csv?theme={catalogue.mobility.id}"' in html
 
 
+def _more_bus_offerings(make_supplier, make_offering, n: int = 2) -> None:
+    for i in range(n):
+        supplier = make_supplier(display_name=f"Other bus {i}")
+        make_offering(supplier, {**BUS_OFFERING, "title": f"Bus offering {i}"})
+
+
+def test_overview_shows_the_best_pairs_page_by_page_and_explains_only_the_page(
+    client, auth, catalogue, make_supplier, make_offering, monkeypatch
+):
+    """The overview cuts its best pairs into pages; a page computes the explanations of its own rows only."""
+    from matchmaker.services.matching import overview
+
+    _more_bus_offerings(make_supplier, make_offering)
+    auth.login_as("organizer", language="en")
+    best = [(r.need.id, r.offering.id) for r in matching.best_pairs()]
+    assert len(best) >= 3
+    monkeypatch.setattr(overview, "OVERVIEW_PER_PAGE", 2)
+    explained: list[int] = []
+    explain = overview.explanation_datas
+
+    def counted(pairs):
+        explained.append(len(pairs))
+        return explain(pairs)
+
+    monkeypatch.setattr(overview, "explanation_datas", counted)
+
+    def shown(html: str) -> list[tuple[int, int]]:
+        body = html.split("<tbody>")[1].split("</tbody>")[0]
+        return [(int(n), int(o)) for n, o in re.findall(r'href="/matches/(\d+)/(\d+)">Open this pair', body)]
+
+    first = client.get("/matches/overview").get_data(as_text=True)
+    second = client.get("/matches/overview?page=2").get_data(as_text=True)
+    assert shown(first) == best[:2] and shown(second) == best[2:4]
+    assert explained == [2, len(best[2:4])]
+    assert f"The best {len(best)} pairs: pairs 1 to 2</caption>" in first
+    assert f"pairs 3 to {2 + len(best[2:4])}</caption>" in second
+    assert '<span class="page-link" aria-current="page">2</span>' in second
+    assert 'href="/matches/overview?page=1"' in second
+    # Out of range or not a number: the nearest page, not an error.
+    last = best[-(len(best) % 2 or 2) :]
+    assert shown(client.get("/matches/overview?page=999").get_data(as_text=True)) == last
+    assert shown(client.get("/matches/overview?page=x").get_data(as_text=True)) == best[:2]
+
+
+def test_overview_pages_keep_the_theme(client, auth, catalogue, make_supplier, make_offering, monkeypatch):
+    from matchmaker.services.matching import overview
+
+    _more_bus_offerings(make_supplier, make_offering)
+    monkeypatch.setattr(overview, "OVERVIEW_PER_PAGE", 1)
+    auth.login_as("organizer", language="en")
+    mobility = catalogue.mobility.id
+    assert len(matching.best_pairs(theme_id=mobility)) >= 2
+    html = client.get(f"/matches/overview?theme={mobility}").get_data(as_text=True)
+    assert f'href="/matches/overview?theme={mobility}&amp;page=2"' in html
+
+
 @pytest.mark.parametrize("theme", ["999999", "abc"])
 def test_overview_with_an_unknown_theme_says_so(client, auth, catalogue, theme):
     auth.login_as("organizer", language="en")

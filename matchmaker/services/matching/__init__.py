@@ -63,7 +63,12 @@ from matchmaker.services.matching.interest import (
     mutual_view,
     set_interest,
 )
-from matchmaker.services.matching.overview import OVERVIEW_LIMIT, PairRow, best_pairs
+from matchmaker.services.matching.overview import (
+    OVERVIEW_LIMIT,
+    PairRow,
+    best_pairs,
+    best_pairs_page,
+)
 from matchmaker.services.matching.permissions import (
     BUYER,
     SUPPLIER,
@@ -121,6 +126,7 @@ __all__ = [
     "ThemeLink",
     "best_pairs",
     "best_pairs_csv",
+    "best_pairs_page",
     "best_pairs_rows",
     "can_see_overview",
     "check_pair",

@@ -15,6 +15,7 @@ from matchmaker.models import (
     Offering,
     Theme,
 )
+from matchmaker.pagination import ListPage, paginate_list
 from matchmaker.services.matching.explanations import (
     MatchExplanation,
     _theme_names,
@@ -25,6 +26,9 @@ from matchmaker.services.matching.explanations import (
 from matchmaker.services.matching.proposals import _matches_for
 
 OVERVIEW_LIMIT = 100
+# The page shows the best OVERVIEW_LIMIT pairs in pages of this many: each row carries its explanation (a
+# hundred made the page 7,000 elements and computed a hundred explanations for the few an organizer opens).
+OVERVIEW_PER_PAGE = 25
 
 
 @dataclass
@@ -46,7 +50,21 @@ def best_pairs(
     language: str = "en",
     min_score: float | None = None,
 ) -> list[PairRow]:
-    """The best need x offering pairs of the whole catalogue, best first (ties by need, then offering id).
+    """The best need x offering pairs of the whole catalogue, best first (ties by need, then offering id),
+    each with its explanation (see `best_pair_scores` for which pairs)."""
+    return _rows(best_pair_scores(theme_id, limit, min_score), language)
+
+
+def best_pairs_page(theme_id: int | None = None, page: int | None = None, language: str = "en") -> ListPage:
+    """One page (OVERVIEW_PER_PAGE rows) of the best OVERVIEW_LIMIT pairs: only its rows are explained."""
+    scored = paginate_list(best_pair_scores(theme_id), page, OVERVIEW_PER_PAGE)
+    return ListPage(_rows(scored.items, language), scored.page, scored.per_page, scored.total)
+
+
+def best_pair_scores(
+    theme_id: int | None = None, limit: int = OVERVIEW_LIMIT, min_score: float | None = None
+) -> list[tuple[int, int, float]]:
+    """(need id, offering id, score) of the best pairs of the whole catalogue, best first.
 
     With a theme: only pairs where the need or the offering is filed under that theme. Pairs within one
     organisation are left out. One query on the stored pairs (index (generation, score)): every pair of the
@@ -71,7 +89,11 @@ def best_pairs(
         query = query.where(
             sa.or_(Need.themes.any(Theme.id == theme_id), Offering.themes.any(Theme.id == theme_id))
         )
-    pairs = [(n, o, float(s)) for n, o, s in db.session.execute(query)]
+    return [(n, o, float(s)) for n, o, s in db.session.execute(query)]
+
+
+def _rows(pairs: list[tuple[int, int, float]], language: str) -> list[PairRow]:
+    """The pairs with their items, their answers and their explanations in `language`."""
     needs = _by_id(Need, {p[0] for p in pairs})
     offerings = _by_id(Offering, {p[1] for p in pairs})
     matches = _matches_for(need_ids={p[0] for p in pairs})
