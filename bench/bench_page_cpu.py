@@ -18,7 +18,10 @@ Options: --database URL (default: the platform benchmark's), --meta FILE (the ac
 build: .cache/bench/platform-<items>-*.json, the newest by default), --requests N (40 a page, after 3 to
 warm up), --pages a,b (home, proposals_buyer, proposals_supplier, participants, agenda), --profile PAGE,
 --sort KEY (the profile's order: cumulative, or tottime for the functions' own time), --only REGEX (the
-profile's functions whose file:line(name) matches, e.g. `url_for|gettext`).
+profile's functions whose file:line(name) matches, e.g. `url_for|gettext`), --publishing (before each
+measured request the benchmark's supplier publishes one of its drafts or unpublishes it again, as in the
+platform benchmark's "proposals while items are published": what the writes leave the pages to redo; the
+writes themselves, and their refresh of the index, run in this process but are not in the figures).
 Run `python -m bench platform` once first (its database stays after the run, index included).
 """
 
@@ -102,6 +105,7 @@ def main(argv: list[str]) -> int:
     requests = int(_option(argv, "requests", "40"))
     pages = [p for p in _option(argv, "pages", ",".join(PAGES)).split(",") if p]
     profiled = _option(argv, "profile", "")
+    publishing = "--publishing" in argv
     os.environ.update(
         MATCHMAKER_ENV="production",
         SECRET_KEY="bench-page-cpu-" + "x" * 40,
@@ -149,6 +153,27 @@ def main(argv: list[str]) -> int:
         "participants": (meta["organizer"], f"/events/{event}/participants"),
         "agenda": (meta["buyer"], f"/events/{event}/agenda"),
     }
+    writes = {"n": 0}
+    writer = client_for(meta["supplier"]) if publishing else None
+    draft = meta["drafts"][-1][0] if publishing else None
+
+    def write() -> None:
+        """Publish the supplier's draft, or unpublish it again (each request's own CSRF token)."""
+        if writer is None:
+            return
+        html = writer.get(f"/catalogue/offerings/{draft}", base_url=base).get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+        verb = "publish" if writes["n"] % 2 == 0 else "unpublish"
+        answer = writer.post(
+            f"/catalogue/offerings/{draft}/{verb}",
+            data={"csrf_token": token},
+            base_url=base,
+            headers={"Referer": f"{base}/catalogue/offerings/{draft}"},
+        )
+        if answer.status_code not in (302, 303):
+            raise RuntimeError(f"{verb} of offering {draft} failed (HTTP {answer.status_code})")
+        writes["n"] += 1
+
     warm_up(app)
     freeze_heap()
     print(f"{requests} requests a page against {database}; CPU and wall in ms a request")
@@ -162,24 +187,32 @@ def main(argv: list[str]) -> int:
             if answer.status_code != 200:
                 print(f"{name}: HTTP {answer.status_code} at {path}")
                 return 1
-        meter.reset()
         cpu, wall = [], []
+        statements, render, collected = 0, 0.0, 0.0
         for _ in range(requests):
+            write()
+            meter.reset()
             started, clock = time.process_time(), time.perf_counter()
             answer = client.get(path, base_url=base)
             cpu.append((time.process_time() - started) * 1000)
             wall.append((time.perf_counter() - clock) * 1000)
+            statements, render, collected = (
+                statements + meter.statements,
+                render + meter.render,
+                collected + meter.gc,
+            )
         print(
             f"{name:20s} {statistics.median(cpu):8.1f} {min(cpu):8.1f} {statistics.median(wall):8.1f} "
-            f"{meter.statements / requests:8.1f} {meter.render * 1000 / requests:8.1f} "
-            f"{meter.gc * 1000 / requests:8.2f} {len(answer.data) / 1024:8.1f}"
+            f"{statements / requests:8.1f} {render * 1000 / requests:8.1f} "
+            f"{collected * 1000 / requests:8.2f} {len(answer.data) / 1024:8.1f}"
         )
         if name == profiled:
             profile = cProfile.Profile(time.process_time)
-            profile.enable()
             for _ in range(requests):
+                write()
+                profile.enable()
                 client.get(path, base_url=base)
-            profile.disable()
+                profile.disable()
             stats = pstats.Stats(profile).sort_stats(_option(argv, "sort", "cumulative"))
             only = _option(argv, "only", "")
             stats.print_stats(*([only, 40] if only else [40]))
