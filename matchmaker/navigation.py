@@ -16,8 +16,10 @@ from typing import NamedTuple
 from flask import current_app, get_template_attribute, request
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
 
 from matchmaker.fragments import Kept, page_key
+from matchmaker.services import discard, menu
 
 NAV_KEPT = 1024
 FOOTERS_KEPT = 32  # languages x prefixes, with room for an app's second Jinja environment in tests
@@ -70,3 +72,23 @@ def site_footer() -> Markup:
     if app.debug:  # a template being edited shows at once
         return render()
     return footers.rendered(page_key(), FOOTERS_KEPT, render)
+
+
+_BADGES = "matchmaker.unread_badges"
+
+
+def unread_badges() -> tuple[int, int]:
+    """The menu's badges for the reader of this page: (unread notifications, unread messages), read once a
+    page, when the menu asks (after the page's own changes, such as a conversation it marked read)."""
+    if not current_user.is_authenticated:
+        return 0, 0
+    # Kept with the request, not on `g`: an application context can outlive a request (the tests' does).
+    badges = request.environ.get(_BADGES)
+    if badges is None:
+        try:
+            badges = menu.unread_counts(current_user._get_current_object())
+        except SQLAlchemyError:  # never let the badges break a page (e.g. the 500 page itself)
+            discard()
+            badges = (0, 0)
+        request.environ[_BADGES] = badges
+    return badges

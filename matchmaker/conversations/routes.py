@@ -5,7 +5,6 @@ need. Routes parse the request and call `services.conversations`; refusals becom
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy.exc import SQLAlchemyError
 
 from matchmaker.auth.sessions import acting_user
 from matchmaker.conversations import bp
@@ -21,7 +20,8 @@ from matchmaker.conversations.forms import (
 from matchmaker.extensions import db, limiter
 from matchmaker.forms import flash_refused, form_refused
 from matchmaker.models import Need, Offering, Role
-from matchmaker.services import Invalid, NotAllowed, NotFound, Refusal, discard, item_actions
+from matchmaker.navigation import unread_badges
+from matchmaker.services import Invalid, NotAllowed, NotFound, Refusal, item_actions
 from matchmaker.services import catalogue as catalogue_service
 from matchmaker.services import conversations as service
 
@@ -44,11 +44,7 @@ def conversation_helpers():
     """`unread_message_count()` for the menu, and what the current user may do about a catalogue item."""
 
     def unread_message_count() -> int:
-        try:
-            return service.unread_total(acting_user())
-        except SQLAlchemyError:  # never let the badge break a page
-            discard()
-            return 0
+        return unread_badges()[1]  # read with the unread notifications' count
 
     def conversation_options(item) -> dict:
         user = acting_user()

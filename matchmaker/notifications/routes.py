@@ -6,31 +6,23 @@ from urllib.parse import urlsplit
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
-from sqlalchemy.exc import SQLAlchemyError
+from flask_login import login_required
 
 from matchmaker.auth.sessions import acting_user
 from matchmaker.forms import form_refused
+from matchmaker.navigation import unread_badges
 from matchmaker.notifications import bp
 from matchmaker.notifications.forms import ActionForm, PreferenceForm, lead_time_minutes, lead_time_value
-from matchmaker.services import ServiceError, discard
+from matchmaker.services import ServiceError
 from matchmaker.services import notifications as service
 
 
 @bp.app_context_processor
 def unread_notifications():
-    """`unread_notification_count()` in every template; it queries only when a template calls it."""
+    """`unread_notification_count()` in every template; it queries only when a template calls it, with the
+    unread messages' count (navigation.unread_badges)."""
 
-    def count() -> int:
-        if not current_user.is_authenticated:
-            return 0
-        try:
-            return service.unread_count(acting_user())
-        except SQLAlchemyError:  # never let the badge break a page (e.g. the 500 page itself)
-            discard()
-            return 0
-
-    return {"unread_notification_count": count}
+    return {"unread_notification_count": lambda: unread_badges()[0]}
 
 
 def _safe_local(url: str | None) -> str | None:

@@ -397,11 +397,11 @@ def unread_total(user: User | None) -> int:
     if organisation is None:
         return 0
     parameters = {"user_id": user.id, "organisation_id": organisation.id}
-    return db.session.scalar(_unread_total_query(), parameters) or 0
+    return db.session.scalar(unread_total_query(), parameters) or 0
 
 
 @functools.cache
-def _unread_total_query() -> sa.Select:
+def unread_total_query() -> sa.Select:
     """unread_total's count for the user `user_id` of the organisation `organisation_id`, for the menu of
     every page: built once."""
     user_id = sa.bindparam("user_id", type_=sa.Integer)

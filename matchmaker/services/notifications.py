@@ -279,11 +279,11 @@ def send_digests(now=None) -> int:
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(_unread_query(), {"user_id": user.id}) or 0
+    return db.session.scalar(unread_query(), {"user_id": user.id}) or 0
 
 
 @functools.cache
-def _unread_query() -> sa.Select:
+def unread_query() -> sa.Select:
     """The count of the unread notifications of `user_id`, for the menu of every page: built once."""
     return sa.select(sa.func.count(Notification.id)).where(
         Notification.user_id == sa.bindparam("user_id", type_=sa.Integer), Notification.read_at.is_(None)

@@ -2,6 +2,8 @@
 unread counts, blocking, reporting (administrators read reported threads only), the daily limits, the mails,
 and a need's public questions."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -162,6 +164,45 @@ def test_unread_counts_follow_reading(client, auth, buyer, supplier, need, conve
     assert service.unread_total(buyer.user) == 0
     service.reply(buyer.user, conversation, "Answer")
     assert service.unread_total(supplier.user) == 1
+
+
+def _badges(html: str) -> tuple[str | None, str | None]:
+    """The menu's unread counts as shown: (notifications, messages), None where there is no badge."""
+    shown = []
+    for link in ("notifications-link", "messages-link"):
+        anchor = re.search(rf'class="nav-link {link}[^"]*".*?</a>', html, re.S).group(0)
+        badge = re.search(r'text-bg-danger">(\d+)<', anchor)
+        shown.append(badge.group(1) if badge else None)
+    return shown[0], shown[1]
+
+
+def test_the_menu_badges_are_one_statement_read_after_the_page_changed_things(
+    client, auth, buyer, supplier, need, conversation
+):
+    """The two badges are read together when the menu is drawn, and every page reads them anew: after a
+    thread was read (with its notification), after a new message, after marking the notifications read."""
+    from matchmaker.services import notifications
+    from tests.helpers import counting
+
+    notifications.notify(buyer.user, "registration_approved", event="Water day")
+    unread = str(notifications.unread_count(buyer.user))  # the new message's notification too
+    assert unread == "2"
+    auth.login(buyer.user)
+    with counting() as statements:
+        inbox = client.get("/messages/").get_data(as_text=True)
+    assert _badges(inbox) == (unread, "1")
+    counts = [s for s in statements if "count(notification.id)" in s]
+    assert len(counts) == 1 and "count(conversation_message.id)" in counts[0]  # both badges, one statement
+    # The thread is drawn with what was new before it is marked read.
+    assert _badges(client.get(f"/messages/{conversation.id}").get_data(as_text=True)) == (unread, "1")
+    assert _badges(client.get("/messages/").get_data(as_text=True)) == ("1", None)
+    service.start_conversation(supplier.user, need, "And another.")
+    # Logged in again: the service call ran in the application context that the test shares with its client's
+    # requests, and the next request found no one logged in there.
+    auth.login(buyer.user)
+    assert _badges(client.get("/notifications/").get_data(as_text=True)) == ("2", "1")
+    assert client.post("/notifications/read-all").status_code == 302
+    assert _badges(client.get("/messages/").get_data(as_text=True)) == (None, "1")
 
 
 # --- notifications and mails ---------------------------------------------------------------------------
