@@ -96,7 +96,8 @@ def test_the_public_pages_in_each_language(page, check_a11y, initiative, publish
     for path, name in PUBLIC_PAGES:
         page.goto(path)
         assert page.locator("main h1").count() == 1, path
-        check_a11y(page, f"initiative-{name}-{language}")
+        # The colours are checked on the Dutch pages; in French and English the same styles hold other texts.
+        check_a11y(page, f"initiative-{name}-{language}", contrast=language == "nl")
     page.goto("/initiative/wat-en-waarom")
     assert page.locator("main h1").inner_text() == HEADINGS[language]
     assert page.locator(".translation-note").count() == 0
