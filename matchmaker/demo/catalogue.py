@@ -32,6 +32,7 @@ from matchmaker.models import (
 from matchmaker.models.organisation import normalize_enterprise_number
 from matchmaker.services import accounts
 from matchmaker.services import catalogue as catalogue_service
+from matchmaker.services.matching import jobs as matching_jobs
 from matchmaker.services.themes import ensure_default_themes, slugify
 
 DEMO_EMAIL_DOMAIN = "demo.matchmaker.example"
@@ -124,7 +125,13 @@ def _future(deadline: date) -> date:
 
 
 def seed_demo_catalogue(progress: Callable[[str], None] = lambda message: None) -> str:
-    """Create what is missing of the demo catalogue; returns a one-line report."""
+    """Create what is missing of the demo catalogue; returns a one-line report. The matching index takes
+    the new items in one refit at the end."""
+    with matching_jobs.one_refit_after():
+        return _seed_demo_catalogue(progress)
+
+
+def _seed_demo_catalogue(progress: Callable[[str], None]) -> str:
     content = demo_content()
     ensure_default_themes()
     themes = {t.slug: t for t in db.session.scalars(sa.select(Theme))}

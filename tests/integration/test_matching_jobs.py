@@ -43,6 +43,33 @@ def test_publishing_queues_the_refresh_and_its_result_is_proposed(pair):
     assert proposals[0].offering.id == draft.id
 
 
+def test_changes_made_in_bulk_are_indexed_by_one_refit_at_the_end(pair):
+    """one_refit_after(): no refresh a change, one refit when the outer block ends, and proposals after it."""
+    from matchmaker.services.matching.jobs import one_refit_after
+
+    buyer, supplier, need, draft = pair
+    refits = len(_jobs("matching.refit"))
+    with one_refit_after():
+        with one_refit_after():
+            catalogue.publish_offering(supplier.user, draft)
+        assert _jobs("matching.refit")[refits:] == []  # the inner block leaves it to the outer one
+    assert _jobs("matching.refresh_item") == []
+    assert [j.status for j in _jobs("matching.refit")[refits:]] == ["done"]
+    assert matching.proposals_for(need, buyer.user).proposals[0].offering.id == draft.id
+    with one_refit_after():
+        pass  # nothing changed: nothing to refit
+    assert len(_jobs("matching.refit")) == refits + 1
+
+
+def test_the_demo_catalogue_is_indexed_by_one_refit(app):
+    from matchmaker.demo.catalogue import seed_demo_catalogue
+
+    seed_demo_catalogue()
+    assert _jobs("matching.refresh_item") == []
+    assert [j.status for j in _jobs("matching.refit")] == ["done"]
+    assert db.session.scalar(sa.select(sa.func.count(MatchItem.item_id)).where(MatchItem.live.is_(True))) > 50
+
+
 def test_a_refused_change_queues_nothing(pair):
     _buyer, supplier, _need, draft = pair
     draft.summary = ""

@@ -3,7 +3,8 @@ catalogue makes at each change of a need or offering.
 
 - `item_changed(item)`: in the transaction of the change, queue "matching.refresh_item" for the item (a
   job for the same item still waiting absorbs it: it reads the item when it starts; one already running
-  does not, so a change made meanwhile gets its own job).
+  does not, so a change made meanwhile gets its own job). Inside `one_refit_after()` (a catalogue seeded
+  in bulk) nothing is queued per item: one refit at the end indexes them all.
 - "matching.refresh_item": apply the item's current state to the served generation; queue a refit when the
   index drifted past the configured limits.
 - "matching.refit": the full refit (a new generation, switched in when complete); it steps aside when another
@@ -12,6 +13,9 @@ catalogue makes at each change of a need or offering.
   (a job lost, a deletion the database cascaded), and a refit when the index drifted.
 """
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
@@ -24,10 +28,14 @@ from matchmaker.services.matching.documents import is_proposable
 from matchmaker.tasks import JobContext, enqueue, task
 
 REFIT_KEY = "matching.refit"
+_bulk = threading.local()
 
 
 def item_changed(item) -> None:
     """Queue the refresh of a need or offering changed in the current transaction (not yet committed)."""
+    if getattr(_bulk, "depth", 0):
+        _bulk.changed = True
+        return
     if item.id is None:
         if not is_proposable(item):  # a new draft: nothing to index until it is published
             return
@@ -43,6 +51,25 @@ def item_changed(item) -> None:
 
 def queue_refit() -> None:
     enqueue("matching.refit", dedupe_key=REFIT_KEY)
+
+
+@contextmanager
+def one_refit_after() -> Iterator[None]:
+    """Changes to needs and offerings inside the block queue no refresh of their own; if there were any, one
+    refit is queued and committed at the end, which indexes them all. For a catalogue made in bulk (the
+    demo's): a refresh per item of an index that is being born, and the refit their drift then asked for,
+    were half the demo's seeding. Until the refit has run, the items wait for their proposals."""
+    depth = getattr(_bulk, "depth", 0)
+    if depth == 0:
+        _bulk.changed = False
+    _bulk.depth = depth + 1
+    try:
+        yield
+    finally:
+        _bulk.depth = depth
+    if depth == 0 and _bulk.changed:
+        queue_refit()
+        commit()
 
 
 @task("matching.refresh_item", max_attempts=5)
