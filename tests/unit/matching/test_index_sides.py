@@ -121,12 +121,12 @@ def test_bytes_round_trip_keeps_scores(index):
 
 def test_the_bytes_hold_no_derived_state_and_an_index_stored_by_the_earlier_code_still_loads(index):
     state = index.__getstate__()  # what dumps() pickles
-    assert not {"_matrix_t", "_side_masks", "_id_keys", "_sides", "_id_rank_cache"} & set(state)
-    # What the earlier code pickled: the transpose, the side masks and the ids' ranks, no keys or sides.
+    assert not {"_matrix_t", "_side_masks", "_id_keys", "_sides", "_ids", "_id_rank_cache"} & set(state)
+    # What the earlier code pickled: the transpose, the side masks and the ids' ranks, no keys, sides or ids.
     old = index.__dict__.copy()
     old.pop("_id_rank_cache")
     old["_id_rank"] = np.arange(len(old["_id_keys"]))
-    del old["_id_keys"], old["_sides"]
+    del old["_id_keys"], old["_sides"], old["_ids"]
     loaded = Index.__new__(Index)
     loaded.__setstate__(old)
     query = Document("q", "electric buses for the city", language="en", side="need")
