@@ -308,6 +308,15 @@ def test_a_process_loads_its_model_before_it_takes_the_lock_other_workers_wait_f
     check_invariant()
 
 
+def test_a_process_says_it_loaded_the_model_also_when_a_job_loaded_it(shop, caplog):
+    """The benchmark waits until every Celery process has said so; a process whose first job loaded the
+    model (before its keeper thread did) said nothing, and the benchmark waited five minutes for it."""
+    stored.forget_models()
+    with caplog.at_level("INFO", logger=stored.log.name):
+        stored._model(matching.served_generation())
+    assert f"Matching model of generation {matching.served_generation()} loaded" in caplog.text
+
+
 def test_a_process_loads_a_newly_served_model_once(shop):
     stored.forget_models()
     generation = matching.served_generation()

@@ -271,10 +271,13 @@ def _read_model(generation: int) -> _Loaded | None:
 
 
 def _install(generation: int, loaded: _Loaded) -> None:
-    """Make `loaded` this process's model; one generation at a time: the others are superseded."""
+    """Make `loaded` this process's model; one generation at a time: the others are superseded. Said in the
+    log whichever way it was loaded (the keeper thread, or a job that needed it first): the benchmark waits
+    for every worker process to say it."""
     models = _models()
     models.clear()
     models[generation] = loaded
+    log.info("Matching model of generation %s loaded in this process", generation)
 
 
 def load_served_model() -> int | None:
@@ -294,7 +297,6 @@ def load_served_model() -> int | None:
         if generation in _models():
             return None
         _install(generation, loaded)
-    log.info("Matching model of generation %s loaded in this process", generation)
     return generation
 
 
