@@ -284,6 +284,33 @@ def test_the_organizer_prints_every_participants_agenda(
     assert client.get(f"/events/{event.id}/agenda/participants.pdf").status_code == 403
 
 
+def test_one_participants_agenda_loads_only_their_meetings(
+    client, auth, event, pair, meeting, organizer, make_participant, register, monkeypatch
+):
+    """The organizer's PDF of one participant read every meeting of the event (7,000 at 500 participants)."""
+    from matchmaker.services import agendas as agendas_service
+
+    rb, rs = pair
+    other = register(make_participant("supplier", name="Olga Other"), event)
+    add_meeting(rb, other, slot_at(event, EVENT_DAY, 9, 40), table_number=1)  # not Sofie's
+    loaded: list[list[int]] = []
+    load = agendas_service._load_meetings
+
+    def watched(query):
+        meetings = load(query)
+        loaded.append([m.id for m in meetings])
+        return meetings
+
+    monkeypatch.setattr(agendas_service, "_load_meetings", watched)
+    everyone = {
+        a.registration.id: [row.meeting.id for row in a.meetings]
+        for a in agendas_service.event_agendas(event)
+    }
+    [mine] = agendas_service.event_agendas(event, rs.id)
+    assert [row.meeting.id for row in mine.meetings] == everyone[rs.id] == [meeting.id]
+    assert len(loaded[0]) == 2 and loaded[1] == [meeting.id]
+
+
 def test_a_website_that_is_not_a_web_address_is_not_linked(client, auth, event, meeting, supplier):
     organisation = db.session.get(Organisation, meeting.first_registration.organisation_id)
     organisation.website = "javascript:alert(1)"
