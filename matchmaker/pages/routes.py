@@ -9,6 +9,7 @@ from matchmaker.auth.sessions import acting_user
 from matchmaker.extensions import db
 from matchmaker.i18n import current_language
 from matchmaker.links import safe_next
+from matchmaker.navigation import unread_badges
 from matchmaker.pages import bp
 from matchmaker.pages.forms import LanguageForm
 from matchmaker.services import item_actions
@@ -22,12 +23,9 @@ from matchmaker.urllang import in_language, root_without_language
 def home():
     if current_user.is_authenticated:
         # A logged-in user came to work: what waits for them, by role, instead of the marketing page.
-        steps = next_steps(acting_user())
-        # The menu's badge shows the same count: given here, it costs no second query (render_template's
-        # arguments take precedence over the context processors').
-        return render_template(
-            "pages/next_steps.html", steps=steps, unread_message_count=lambda: steps.unread_messages
-        )
+        # The menu's badges (one statement, kept for the request) give the next steps their unread messages.
+        steps = next_steps(acting_user(), unread_messages=unread_badges()[1])
+        return render_template("pages/next_steps.html", steps=steps)
     # What is on the platform now and the next meet & greets: a visitor sees at once that it is alive.
     figures = home_figures(logged_in=current_user.is_authenticated)
     return render_template("pages/home.html", figures=figures, upcoming_events=figures.upcoming_events)

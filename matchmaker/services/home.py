@@ -339,14 +339,16 @@ def _organised(user) -> list[EventCount]:
     return [EventCount(event_id, title, count or 0, more=more or 0) for event_id, title, count, more in rows]
 
 
-def next_steps(user) -> NextSteps:
+def next_steps(user, unread_messages: int | None = None) -> NextSteps:
     """What waits for the user, by role: the organisation to complete, a first item to publish, proposals
-    not answered, unread messages, public questions to answer, meeting requests received, meetings coming
-    up, surveys to fill in, an organizer's events and an administrator's queue. A few counting queries
-    whatever the size of the platform."""
+    not answered, unread messages (counted here unless the caller has them), public questions to answer,
+    meeting requests received, meetings coming up, surveys to fill in, an organizer's events and an
+    administrator's queue. A few counting queries whatever the size of the platform."""
     organisation = user.organisation
     steps = NextSteps(organisation=organisation, side=_side(user, organisation))
-    steps.unread_messages = conversations.unread_total(user)  # no query without an organisation
+    if unread_messages is None:
+        unread_messages = conversations.unread_total(user)  # no query without an organisation
+    steps.unread_messages = unread_messages
     if organisation is not None:
         if user.is_organisation_admin(organisation):
             steps.profile_missing = profile_missing(organisation)

@@ -291,3 +291,5 @@ def test_the_home_of_a_busy_participant_stays_cheap(
     with counting() as statements:
         _home(client)
     assert len(statements) <= MAX_QUERIES, "\n".join(statements)
+    # The menu's badges and the next steps share one count of the unread messages.
+    assert sum("count(conversation_message.id)" in statement for statement in statements) == 1
