@@ -67,7 +67,7 @@ def _id_key(value: Any) -> tuple:
     return (1, 0.0, str(value))
 
 
-def _keys_and_sides(analysed: Sequence[Analysed]) -> tuple[list[tuple], np.ndarray, np.ndarray]:
+def _per_position(analysed: Sequence[Analysed]) -> tuple[list[tuple], np.ndarray, np.ndarray]:
     """What an index keeps per position of these documents: their ids' sort keys, their sides and their ids
     (an array, so that a score row's hits name their documents by indexing it: reading 15,000 ids one
     document at a time was a tenth of a published offering's refresh)."""
@@ -549,7 +549,7 @@ class Index:
         self._analysed = analysed
         self._alive = np.ones(len(analysed), dtype=bool)
         self._positions = {a.document.id: i for i, a in enumerate(analysed)}
-        self._id_keys, self._sides, self._ids = _keys_and_sides(analysed)
+        self._id_keys, self._sides, self._ids = _per_position(analysed)
         self._extra = {}
         self._counts = counts
         self._terms = terms
@@ -786,7 +786,7 @@ class Index:
             a.terms = None
         self._analysed.extend(analysed)
         self._alive = np.concatenate([self._alive, np.ones(len(analysed), dtype=bool)])
-        keys, sides, ids = _keys_and_sides(analysed)
+        keys, sides, ids = _per_position(analysed)
         self._id_keys.extend(keys)
         self._sides = np.concatenate([self._sides, sides])
         self._ids = np.concatenate([self._ids, ids])
@@ -1257,7 +1257,7 @@ class Index:
         # Also reads indexes saved before the ids' keys and sides were kept (their `_id_rank` array goes).
         state.pop("_id_rank", None)
         self.__dict__.update(state)
-        self._id_keys, self._sides, self._ids = _keys_and_sides(self._analysed)
+        self._id_keys, self._sides, self._ids = _per_position(self._analysed)
         if hasattr(self, "_rows"):  # built
             self._refresh()
 
